@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+// SwiftKafka: Apache Kafka's ZooKeeper-era broker cluster in Swift. Targets and their allowed imports are
+// listed in ../shared/DESIGN.md; a target here imports only what its line there names.
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "SwiftKafka",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ZooKeeper", targets: ["ZooKeeper"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZooKeeper",
+            path: "Sources/CZooKeeper",
+            providers: [.apt(["libzookeeper-mt-dev"])]
+        ),
+        .target(
+            name: "ZooKeeper",
+            dependencies: [
+                "CZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ClusterTestSupport",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "ZooKeeperBenchmark",
+            dependencies: [
+                "ZooKeeper",
+                "CZooKeeper",
+                "ClusterTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/ZooKeeperBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ZooKeeperTests",
+            dependencies: ["ZooKeeper", "ClusterTestSupport"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,98 @@
+# Shared by the scripts in scripts/: installing what SwiftKafka needs on a fresh Debian 12 machine, and running
+# Apache ZooKeeper from Debian's package without systemd. Source it; it defines functions only.
+
+# Debian packages the build, the tests and the run command need.
+SWIFTKAFKA_APT_PACKAGES=(
+  zookeeper            # the ZooKeeper server (and a JRE) the harness and scripts/run start
+  libzookeeper-mt-dev  # the C client library behind the CZooKeeper module
+  zlib1g-dev           # gzip
+  libsnappy-dev        # snappy
+  liblz4-dev           # lz4
+  libzstd-dev          # zstd
+  kcat                 # a real Kafka client (librdkafka) for interop tests and for users
+)
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# Installs whichever of the packages are missing (apt-get update first, once).
+ensure_apt_packages() {
+  local missing=()
+  local package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_swift() {
+  command -v swift >/dev/null || { log "swift is not on PATH: install Swift 6 (swift.org) first"; exit 1; }
+}
+
+ZOOKEEPER_CLASSPATH=/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar
+
+# start_zookeeper DIR PORT: a standalone ZooKeeper with its data and log under DIR, on 127.0.0.1:PORT.
+# Sets ZOOKEEPER_PID to the server's PID (not printed: a $(...) subshell would not be its parent).
+start_zookeeper() {
+  local dir=$1 port=$2
+  mkdir -p "$dir/data"
+  cat > "$dir/zoo.cfg" <<CFG
+tickTime=2000
+dataDir=$dir/data
+clientPort=$port
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+admin.enableServer=false
+4lw.commands.whitelist=srvr,ruok,stat,mntr,conf,cons,wchs,isro
+preAllocSize=1024
+CFG
+  cat > "$dir/log4j.properties" <<'CFG'
+log4j.rootLogger=INFO, CONSOLE
+log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender
+log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout
+log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} - %-5p [%t:%C{1}@%L] - %m%n
+CFG
+  java -Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Dlog4j.configuration="file:$dir/log4j.properties" \
+    -cp "$ZOOKEEPER_CLASSPATH" org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zoo.cfg" \
+    >"$dir/zookeeper.log" 2>&1 </dev/null &
+  ZOOKEEPER_PID=$!
+}
+
+# zookeeper_mode PORT: the server's Mode (standalone/leader/follower) when it serves, else nothing.
+zookeeper_mode() {
+  local port=$1 reply
+  reply=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && printf srvr >&3 && cat <&3" 2>/dev/null) || return 0
+  sed -n 's/^Mode: //p' <<<"$reply"
+}
+
+# wait_for_zookeeper PORT [SECONDS]
+wait_for_zookeeper() {
+  local port=$1 limit=${2:-30} i
+  for ((i = 0; i < limit * 10; i++)); do
+    [ -n "$(zookeeper_mode "$port")" ] && return 0
+    sleep 0.1
+  done
+  log "ZooKeeper did not serve on 127.0.0.1:$port within ${limit}s"
+  return 1
+}
+
+# port_in_use PORT
+port_in_use() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
+
+# stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL. Only for processes this script started.
+stop_pid() {
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
