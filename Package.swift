@@ -12,7 +12,8 @@ let package = Package(
     name: "SwiftKafka",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "ZooKeeper", targets: ["ZooKeeper"])
+        .library(name: "ZooKeeper", targets: ["ZooKeeper"]),
+        .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
@@ -24,6 +25,23 @@ let package = Package(
             name: "CZooKeeper",
             path: "Sources/CZooKeeper",
             providers: [.apt(["libzookeeper-mt-dev"])]
+        ),
+        .target(
+            name: "KafkaCore",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KafkaProtocol",
+            dependencies: [
+                "KafkaCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: [],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "KafkaMessageGen",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .target(
             name: "ZooKeeper",
@@ -51,6 +69,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/ZooKeeperBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KafkaProtocolTests",
+            dependencies: ["KafkaProtocol", "KafkaCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(
