@@ -30,13 +30,20 @@ let package = Package(
             name: "KafkaCore",
             swiftSettings: strictSettings
         ),
+        .target(name: "CCRC32C"),
+        .systemLibrary(
+            name: "CCodecs",
+            path: "Sources/CCodecs",
+            providers: [.apt(["zlib1g-dev", "libsnappy-dev", "liblz4-dev", "libzstd-dev"])]
+        ),
         .target(
             name: "KafkaProtocol",
             dependencies: [
                 "KafkaCore",
+                "CCRC32C",
+                "CCodecs",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            exclude: [],
             swiftSettings: strictSettings
         ),
         .executableTarget(
