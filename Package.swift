@@ -81,6 +81,7 @@ let package = Package(
         .testTarget(
             name: "KafkaProtocolTests",
             dependencies: ["KafkaProtocol", "KafkaCore"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(
