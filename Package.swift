@@ -78,6 +78,15 @@ let package = Package(
             path: "Benchmarks/ZooKeeperBenchmark",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "ProtocolBenchmark",
+            dependencies: [
+                "KafkaProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/ProtocolBenchmark",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "KafkaProtocolTests",
             dependencies: ["KafkaProtocol", "KafkaCore"],
