@@ -51,6 +51,16 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
         .target(
+            name: "KafkaStorage",
+            dependencies: [
+                "KafkaCore",
+                "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ZooKeeper",
             dependencies: [
                 "CZooKeeper",
@@ -91,6 +101,14 @@ let package = Package(
             name: "KafkaProtocolTests",
             dependencies: ["KafkaProtocol", "KafkaCore"],
             exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KafkaStorageTests",
+            dependencies: [
+                "KafkaStorage", "KafkaProtocol", "KafkaCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
