@@ -245,6 +245,7 @@ final class LogSegment {
     /// cuts the file at the first byte that is not part of a valid batch. `onBatch` sees each valid batch's header
     /// (the leader epoch cache is rebuilt from them).
     func recover(maxBatchSize: Int, onBatch: (BatchHeader) -> Void = { _ in }) throws(StorageError) -> RecoveryResult {
+        try onBecomeActive()  // room to rebuild the indexes; the caller trims them again if the segment is sealed
         offsetIndex.reset()
         timeIndex.reset()
         maxTimestampSoFar = -1
