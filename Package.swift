@@ -97,6 +97,16 @@ let package = Package(
             path: "Benchmarks/ProtocolBenchmark",
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "StorageBenchmark",
+            dependencies: [
+                "KafkaStorage", "KafkaProtocol", "KafkaCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/StorageBenchmark",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "KafkaProtocolTests",
             dependencies: ["KafkaProtocol", "KafkaCore"],

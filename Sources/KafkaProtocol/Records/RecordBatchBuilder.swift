@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Builds the batches the broker writes itself (`__consumer_offsets` records, transaction markers) and the
 /// batches tests and benchmarks need, in RecordBatch v2 form with a correct CRC.
@@ -14,9 +14,12 @@ public struct RecordBatchBuilder: Sendable {
     public var producerID: Int64 = -1
     public var producerEpoch: Int16 = -1
     public var baseSequence: Int32 = -1
+    /// MaxTimestamp to write instead of the largest record timestamp (a LogAppendTime batch keeps its append time).
+    public var maxTimestampOverride: Int64?
 
     private var records = ByteBuffer()
     private var count: Int32 = 0
+    private var lastOffsetDelta: Int32 = -1
     private var baseTimestamp: Int64 = -1
     private var maxTimestamp: Int64 = -1
 
@@ -34,28 +37,48 @@ public struct RecordBatchBuilder: Sendable {
         value: [UInt8]?,
         headers: [(key: String, value: [UInt8]?)] = []
     ) {
+        append(
+            offsetDelta: lastOffsetDelta + 1,
+            timestamp: timestamp,
+            key: key.map { ByteBuffer(bytes: $0) },
+            value: value.map { ByteBuffer(bytes: $0) },
+            headers: headers.map { RecordHeader(key: $0.key, value: $0.value.map { ByteBuffer(bytes: $0) }) }
+        )
+    }
+
+    /// Appends a record at an explicit offset delta (above the last one): the compactor keeps each surviving
+    /// record's offset, leaving gaps where records were removed.
+    public mutating func append(
+        offsetDelta: Int32,
+        timestamp: Int64,
+        key: ByteBuffer?,
+        value: ByteBuffer?,
+        headers: [RecordHeader] = []
+    ) {
+        precondition(offsetDelta > lastOffsetDelta, "offset deltas must rise")
         if count == 0 { baseTimestamp = timestamp }
         maxTimestamp = max(maxTimestamp, timestamp)
         var body = ByteBuffer()
         body.writeInteger(Int8(0))
         body.writeVarlong(timestamp - baseTimestamp)
-        body.writeVarint(count)
+        body.writeVarint(offsetDelta)
         Self.writeNullable(key, to: &body)
         Self.writeNullable(value, to: &body)
         body.writeVarint(Int32(headers.count))
         for header in headers {
-            Self.writeNullable(Array(header.key.utf8), to: &body)
+            Self.writeNullable(ByteBuffer(string: header.key), to: &body)
             Self.writeNullable(header.value, to: &body)
         }
         records.writeVarint(Int32(body.readableBytes))
         records.writeBuffer(&body)
         count += 1
+        lastOffsetDelta = offsetDelta
     }
 
-    private static func writeNullable(_ bytes: [UInt8]?, to buffer: inout ByteBuffer) {
+    private static func writeNullable(_ bytes: ByteBuffer?, to buffer: inout ByteBuffer) {
         guard let bytes else { return buffer.writeVarint(-1) }
-        buffer.writeVarint(Int32(bytes.count))
-        buffer.writeBytes(bytes)
+        buffer.writeVarint(Int32(bytes.readableBytes))
+        buffer.writeImmutableBuffer(bytes)
     }
 
     public func build() -> RecordBatch {
@@ -72,9 +95,9 @@ public struct RecordBatchBuilder: Sendable {
         buffer.writeKafkaInteger(Int8(2))
         buffer.writeKafkaInteger(UInt32(0))  // CRC, set below
         buffer.writeKafkaInteger(attributes)
-        buffer.writeKafkaInteger(max(count - 1, 0))
+        buffer.writeKafkaInteger(max(lastOffsetDelta, 0))
         buffer.writeKafkaInteger(baseTimestamp)
-        buffer.writeKafkaInteger(maxTimestamp)
+        buffer.writeKafkaInteger(maxTimestampOverride ?? maxTimestamp)
         buffer.writeKafkaInteger(producerID)
         buffer.writeKafkaInteger(producerEpoch)
         buffer.writeKafkaInteger(baseSequence)
@@ -109,7 +132,7 @@ public struct RecordBatchBuilder: Sendable {
         var value = ByteBuffer()
         value.writeKafkaInteger(Int16(0))
         value.writeKafkaInteger(coordinatorEpoch)
-        builder.append(timestamp: timestamp, key: Array(key.readableBytesView), value: Array(value.readableBytesView))
+        builder.append(offsetDelta: 0, timestamp: timestamp, key: key, value: value)
         return builder.build()
     }
 }

@@ -1,0 +1,118 @@
+import Foundation
+import KafkaCore
+import KafkaProtocol
+import NIOCore
+import Testing
+
+@testable import KafkaStorage
+
+@Suite("Log compaction")
+struct LogCleanerTests {
+    static let keys = (0..<10).map { "user-\($0)" }
+
+    /// Ten rounds over ten keys (value "round-r"), in small segments, then a roll so that all are cleanable.
+    private func compactedLog(_ directory: String, clock: ManualClock, tombstone: String? = nil) throws -> Log {
+        var config = LogConfig.small(segmentBytes: 1024)
+        config.cleanupPolicy = .compact
+        config.deleteRetentionMs = 3_600_000
+        let log = try openLog(directory, config: config, clock: clock)
+        for round in 0..<10 {
+            var builder = RecordBatchBuilder()
+            for key in Self.keys {
+                let value: [UInt8]? = (round == 9 && key == tombstone) ? nil : Array("round-\(round)".utf8)
+                builder.append(timestamp: clock.milliseconds - 10_000, key: Array(key.utf8), value: value)
+            }
+            try log.append(builder.build().buffer, origin: .client, leaderEpoch: 0)
+        }
+        try log.roll()
+        return log
+    }
+
+    private func latestValues(_ log: Log) throws -> [String: String?] {
+        var latest: [String: String?] = [:]
+        for record in try readAll(log) { latest[record.keyString!] = record.valueString }
+        return latest
+    }
+
+    @Test func keepsTheLastRecordOfEachKeyAtItsOffset() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock()
+        let log = try compactedLog(directory.path, clock: clock)
+        let before = try latestValues(log)
+        let stats = try LogCleaner.clean(log)
+        #expect(stats.recordsRead == 100)
+        #expect(stats.recordsRetained == 10)
+        let records = try readAll(log)
+        #expect(records.count == 10)
+        #expect(records.map(\.offset) == Array(90..<100))  // the last round's offsets, unchanged
+        #expect(try latestValues(log) == before)
+        #expect(records.allSatisfy { $0.valueString == "round-9" })
+        #expect(log.logEndOffset == 100)
+        #expect(try log.append(makeBatch(count: 1), origin: .client, leaderEpoch: 0).firstOffset == 100)
+        #expect(!directory.files().contains { $0.hasSuffix(".cleaned") || $0.hasSuffix(".swap") })
+        // A second pass over clean data changes nothing.
+        try log.roll()
+        #expect(try LogCleaner.clean(log).recordsRetained == 11)
+        #expect(try readAll(log).count == 11)
+    }
+
+    @Test func tombstonesStayUntilDeleteRetentionPasses() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock()
+        let log = try compactedLog(directory.path, clock: clock, tombstone: "user-3")
+        try LogCleaner.clean(log)
+        #expect(try latestValues(log)["user-3"] == .some(nil))  // the tombstone is still there
+        #expect(try readAll(log).count == 10)
+        clock.advance(by: 3_600_000 + 60_000)
+        let stats = try LogCleaner.clean(log)
+        #expect(stats.tombstonesRemoved == 1)
+        #expect(try latestValues(log)["user-3"] == nil)
+        #expect(try readAll(log).count == 9)
+    }
+
+    @Test func untouchedBatchesAreCopiedByteForByte() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var config = LogConfig.small(segmentBytes: 1 << 20)
+        config.cleanupPolicy = .compact
+        let log = try openLog(directory.path, config: config)
+        try log.append(makeBatch(count: 5, keys: ["a", "b", "c", "d", "e"]), origin: .client, leaderEpoch: 0)
+        try log.append(makeBatch(count: 2, codec: .lz4, keys: ["f", "g"]), origin: .client, leaderEpoch: 0)
+        try log.roll()
+        let before = try log.read(from: 0, maxBytes: 1 << 20).records!.readBytes()
+        try LogCleaner.clean(log)
+        #expect(try log.read(from: 0, maxBytes: 1 << 20).records!.readBytes() == before)
+    }
+
+    @Test(arguments: [LogCleaner.CrashPoint.afterCleanedFilesWritten, .afterSwapFilesRenamed])
+    func aCrashDuringTheSwapLosesNothing(at point: LogCleaner.CrashPoint) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock()
+        let log = try compactedLog(directory.path, clock: clock)
+        let expected = try latestValues(log)
+        try LogCleaner.clean(log, crashAt: point)
+        #expect(
+            directory.files().contains {
+                $0.hasSuffix(point == .afterCleanedFilesWritten ? ".log.cleaned" : ".log.swap")
+            }
+        )
+        // The process dies here; the next start loads the directory.
+        var config = LogConfig.small(segmentBytes: 1024)
+        config.cleanupPolicy = .compact
+        let reloaded = try openLog(directory.path, config: config, clock: clock, clean: false)
+        #expect(try latestValues(reloaded) == expected)
+        let records = try readAll(reloaded)
+        // Before the rename nothing was swapped; after it, the first group is compacted and the rest untouched.
+        if point == .afterCleanedFilesWritten {
+            #expect(records.count == 100)
+        } else {
+            #expect(records.count < 100)
+        }
+        #expect(Set(records.map(\.offset)).count == records.count)  // no duplicates
+        #expect(reloaded.logEndOffset == 100)
+        #expect(!directory.files().contains { $0.hasSuffix(".cleaned") || $0.hasSuffix(".swap") })
+    }
+}
