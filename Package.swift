@@ -61,6 +61,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "KafkaZooKeeper",
+            dependencies: [
+                "ZooKeeper", "KafkaCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ZooKeeper",
             dependencies: [
                 "CZooKeeper",
@@ -117,6 +125,14 @@ let package = Package(
             name: "KafkaStorageTests",
             dependencies: [
                 "KafkaStorage", "KafkaProtocol", "KafkaCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KafkaZooKeeperTests",
+            dependencies: [
+                "KafkaZooKeeper", "ZooKeeper", "KafkaCore", "ClusterTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
