@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "ZooKeeper", targets: ["ZooKeeper"]),
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
+        .executable(name: "swiftkafka-broker", targets: ["SwiftKafkaBroker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
@@ -64,6 +65,43 @@ let package = Package(
             name: "KafkaZooKeeper",
             dependencies: [
                 "ZooKeeper", "KafkaCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KafkaReplication",
+            dependencies: [
+                "KafkaCore", "KafkaProtocol", "KafkaStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KafkaController",
+            dependencies: [
+                "KafkaCore", "KafkaProtocol", "KafkaZooKeeper", "ZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KafkaServer",
+            dependencies: [
+                "KafkaController",
+                "KafkaCore", "KafkaProtocol", "KafkaStorage", "KafkaZooKeeper", "ZooKeeper", "KafkaReplication",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SwiftKafkaBroker",
+            dependencies: [
+                "KafkaServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -20,6 +20,28 @@ public struct LogAppendInfo: Sendable, Equatable {
     public var batchCount: Int
     public var recordCount: Int
     public var validBytes: Int
+
+    public init(
+        firstOffset: Int64,
+        lastOffset: Int64,
+        maxTimestamp: Int64,
+        offsetOfMaxTimestamp: Int64,
+        logAppendTime: Int64,
+        logStartOffset: Int64,
+        batchCount: Int,
+        recordCount: Int,
+        validBytes: Int
+    ) {
+        self.firstOffset = firstOffset
+        self.lastOffset = lastOffset
+        self.maxTimestamp = maxTimestamp
+        self.offsetOfMaxTimestamp = offsetOfMaxTimestamp
+        self.logAppendTime = logAppendTime
+        self.logStartOffset = logStartOffset
+        self.batchCount = batchCount
+        self.recordCount = recordCount
+        self.validBytes = validBytes
+    }
 }
 
 /// What a fetch read: the file region to send (nil when there is nothing at the offset yet) and where it starts.

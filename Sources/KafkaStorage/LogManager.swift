@@ -115,7 +115,7 @@ public final class LogManager: Sendable {
                     (directory, partition, path, recoveryPoints[partition] ?? 0, startOffsets[partition] ?? 0, clean)
                 )
             }
-            if !clean {
+            if !clean && !jobs.filter({ $0.directory == directory }).isEmpty {
                 logger.warning(
                     "Log directory was not shut down cleanly: its partitions will be recovered",
                     metadata: ["logDir": "\(directory)"]

@@ -1,0 +1,337 @@
+public import KafkaCore
+import KafkaProtocol
+public import KafkaZooKeeper
+public import Logging
+public import ZooKeeper
+
+/// The cluster controller: elected through `/controller`, it decides partition leadership and tells brokers.
+///
+/// Lifecycle: every broker runs one; `elect()` makes it active when it wins `/controller` (raising the epoch) and
+/// passive otherwise. Being an actor it is Kafka's single serial event loop: ZooKeeper watch events are handed to
+/// `handle(_:)` one at a time and nothing else changes its state. When active it watches `/brokers/ids`,
+/// `/brokers/topics` and `/admin/delete_topics`; every ZooKeeper write it makes is fenced on the epoch znode's
+/// version, and a controller that lost its session or its `/controller` stops acting at once (`resign()`).
+///
+/// This is the topic path (issue 5): new topics get partition states (leader = first live replica, ISR = live
+/// replicas) and brokers get LeaderAndIsr and UpdateMetadata; deletions remove topics everywhere. Leader
+/// re-election on broker failure and controller failover handling beyond reloading state come with issue 6.
+public actor Controller {
+    public let brokerID: BrokerID
+    let zk: KafkaZkClient
+    let channel: any BrokerChannel
+    let logger: Logger
+
+    public private(set) var isActive = false
+    private var epoch: ControllerEpoch = 0
+    private var epochZkVersion: Int32 = 0
+    private var liveBrokers: [BrokerID: BrokerRegistration] = [:]
+    private var assignments: [String: TopicAssignment] = [:]
+    private var states: [TopicPartition: LeaderAndIsr] = [:]
+
+    public init(brokerID: BrokerID, zk: KafkaZkClient, channel: any BrokerChannel, logger: Logger) {
+        self.brokerID = brokerID
+        self.zk = zk
+        self.channel = channel
+        var logger = logger
+        logger[metadataKey: "controller"] = "\(brokerID)"
+        self.logger = logger
+    }
+
+    public var controllerEpoch: ControllerEpoch { epoch }
+
+    /// Contends for `/controller` (watching it either way). On winning, loads the cluster from ZooKeeper and
+    /// tells every broker what it leads and what the cluster looks like.
+    public func elect() async {
+        do {
+            if let current = try await zk.getControllerID(watch: true) {
+                if current != brokerID { resign() }
+                return
+            }
+            let (newEpoch, version) = try await zk.registerControllerAndIncrementEpoch(brokerID: brokerID)
+            epoch = newEpoch
+            epochZkVersion = version
+            isActive = true
+            logger.info("Became the controller", metadata: ["epoch": "\(newEpoch)"])
+            try await onFailover()
+        } catch KafkaZkClient.Failure.controllerMoved(let current) {
+            logger.info(
+                "Another broker is the controller",
+                metadata: ["current": "\(current.map(String.init) ?? "none")"]
+            )
+            resign()
+            _ = try? await zk.getControllerID(watch: true)
+        } catch {
+            logger.error("Controller election failed: \(error)")
+            resign()
+        }
+    }
+
+    /// Stops acting as controller (its session ended, or another broker took over).
+    public func resign() {
+        if isActive { logger.info("Resigned as controller") }
+        isActive = false
+        liveBrokers = [:]
+        assignments = [:]
+        states = [:]
+    }
+
+    /// A ZooKeeper watch fired.
+    public func handle(_ event: WatchEvent) async {
+        if event.path == ZkPaths.controller {
+            await elect()
+            return
+        }
+        guard isActive else { return }
+        do {
+            switch event.path {
+            case ZkPaths.brokerIDs: try await onBrokerChange()
+            case ZkPaths.brokerTopics: try await onTopicChange()
+            case ZkPaths.deleteTopics: try await onTopicDeletion()
+            default: break
+            }
+        } catch KafkaZkClient.Failure.controllerMoved {
+            logger.warning("Fenced: another controller has taken over")
+            resign()
+        } catch {
+            logger.error("Controller event \(event) failed: \(error)")
+        }
+    }
+
+    // MARK: Events
+
+    private func onFailover() async throws {
+        liveBrokers = Dictionary(uniqueKeysWithValues: try await zk.getAllBrokers(watch: true).map { ($0.id, $0) })
+        assignments = [:]
+        states = [:]
+        for topic in try await zk.getAllTopics(watch: true) {
+            if let assignment = try await zk.getTopicAssignment(topic) { assignments[topic] = assignment }
+        }
+        for (topic, assignment) in assignments {
+            for partition in assignment.partitions.keys {
+                let topicPartition = TopicPartition(topic, partition)
+                if let state = try await zk.getPartitionState(topicPartition) { states[topicPartition] = state }
+            }
+        }
+        try await createMissingPartitionStates()
+        await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: Array(states.keys))
+        await sendLeaderAndIsr(for: Array(states.keys))
+        _ = try await zk.getTopicDeletionRequests(watch: true)
+        try await onTopicDeletion()
+    }
+
+    private func onBrokerChange() async throws {
+        let current = Dictionary(uniqueKeysWithValues: try await zk.getAllBrokers(watch: true).map { ($0.id, $0) })
+        let added = current.values.filter { liveBrokers[$0.id]?.epoch != $0.epoch }
+        let removed = liveBrokers.keys.filter { current[$0] == nil }
+        liveBrokers = current
+        if !added.isEmpty || !removed.isEmpty {
+            logger.info("Brokers changed", metadata: ["added": "\(added.map(\.id))", "removed": "\(removed)"])
+        }
+        try await createMissingPartitionStates()
+        await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: Array(states.keys))
+        for broker in added {
+            await sendLeaderAndIsr(
+                for: states.keys.filter { assignments[$0.topic]?.partitions[$0.partition]?.contains(broker.id) == true }
+            )
+        }
+    }
+
+    private func onTopicChange() async throws {
+        let topics = Set(try await zk.getAllTopics(watch: true))
+        var newPartitions: [TopicPartition] = []
+        for topic in topics where assignments[topic] == nil {
+            guard let assignment = try await zk.getTopicAssignment(topic) else { continue }
+            assignments[topic] = assignment
+            newPartitions += assignment.partitions.keys.map { TopicPartition(topic, $0) }
+        }
+        guard !newPartitions.isEmpty else { return }
+        logger.info("New topic partitions", metadata: ["partitions": "\(newPartitions.sorted())"])
+        try await createMissingPartitionStates()
+        await sendLeaderAndIsr(for: newPartitions)
+        await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: newPartitions)
+    }
+
+    /// Kafka's new-partition rule: leader = first live replica in assignment order, ISR = every live replica,
+    /// leader epoch 0. Partitions without a live replica wait for one.
+    private func createMissingPartitionStates() async throws {
+        var created: [TopicPartition: LeaderAndIsr] = [:]
+        for (topic, assignment) in assignments {
+            for (partition, replicas) in assignment.partitions {
+                let topicPartition = TopicPartition(topic, partition)
+                guard states[topicPartition] == nil else { continue }
+                let live = replicas.filter { liveBrokers[$0] != nil }
+                guard let leader = live.first else { continue }
+                created[topicPartition] = LeaderAndIsr(
+                    leader: leader,
+                    leaderEpoch: 0,
+                    isr: live,
+                    controllerEpoch: epoch
+                )
+            }
+        }
+        guard !created.isEmpty else { return }
+        for (partition, state) in try await zk.createPartitionStates(created, epochZkVersion: epochZkVersion) {
+            states[partition] = state
+        }
+    }
+
+    private func onTopicDeletion() async throws {
+        let requested = try await zk.getTopicDeletionRequests(watch: true)
+        for topic in requested {
+            guard let assignment = assignments[topic] else {
+                try await zk.deleteTopicZNodes(topic, epochZkVersion: epochZkVersion)
+                continue
+            }
+            let partitions = assignment.partitions.keys.sorted().map { TopicPartition(topic, $0) }
+            logger.info("Deleting topic", metadata: ["topic": "\(topic)"])
+            // Metadata first (leader -2: being deleted), then every replica drops its log.
+            await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: partitions, deleting: true)
+            let stop = StopReplicaRequest(
+                controllerID: brokerID,
+                controllerEpoch: epoch,
+                deletePartitions: true,
+                topicStates: [
+                    .init(
+                        topicName: topic,
+                        partitionStates: partitions.map {
+                            .init(partitionIndex: $0.partition, leaderEpoch: -2, deletePartition: true)
+                        }
+                    )
+                ]
+            )
+            for broker in liveBrokers.values
+            where assignment.partitions.values.contains(where: { $0.contains(broker.id) }) {
+                _ = try? await channel.send(stop, to: broker)
+            }
+            try await zk.deleteTopicZNodes(topic, epochZkVersion: epochZkVersion)
+            assignments.removeValue(forKey: topic)
+            for partition in partitions { states.removeValue(forKey: partition) }
+        }
+    }
+
+    // MARK: Requests to brokers
+
+    private func sendLeaderAndIsr(for partitions: [TopicPartition]) async {
+        for broker in liveBrokers.values {
+            let mine = partitions.filter {
+                assignments[$0.topic]?.partitions[$0.partition]?.contains(broker.id) == true
+            }
+            guard !mine.isEmpty else { continue }
+            let grouped = Dictionary(grouping: mine, by: \.topic)
+            let request = LeaderAndIsrRequest(
+                controllerID: brokerID,
+                controllerEpoch: epoch,
+                brokerEpoch: broker.epoch ?? -1,
+                type: 0,
+                topicStates: grouped.map { topic, partitions in
+                    .init(
+                        topicName: topic,
+                        topicID: assignments[topic]?.topicID ?? .zero,
+                        partitionStates: partitions.compactMap { partition in
+                            guard let state = states[partition],
+                                let replicas = assignments[topic]?.partitions[partition.partition]
+                            else { return nil }
+                            return .init(
+                                topicName: topic,
+                                partitionIndex: partition.partition,
+                                controllerEpoch: state.controllerEpoch,
+                                leader: state.leader,
+                                leaderEpoch: state.leaderEpoch,
+                                isr: state.isr,
+                                partitionEpoch: state.zkVersion,
+                                replicas: replicas,
+                                isNew: state.leaderEpoch == 0
+                            )
+                        }
+                    )
+                },
+                liveLeaders: liveBrokers.values.map { broker in
+                    .init(
+                        brokerID: broker.id,
+                        hostName: broker.endpoints.first?.host ?? "",
+                        port: broker.endpoints.first?.port ?? -1
+                    )
+                }
+            )
+            do {
+                let response = try await channel.send(request, to: broker)
+                if response.errorCode != 0 {
+                    logger.warning(
+                        "LeaderAndIsr refused",
+                        metadata: ["broker": "\(broker.id)", "error": "\(KafkaErrorCode(code: response.errorCode))"]
+                    )
+                }
+            } catch {
+                logger.warning("LeaderAndIsr to broker \(broker.id) failed: \(error)")
+            }
+        }
+    }
+
+    private func sendUpdateMetadata(
+        to brokers: [BrokerRegistration],
+        partitions: [TopicPartition],
+        deleting: Bool = false
+    )
+        async
+    {
+        let grouped = Dictionary(grouping: partitions, by: \.topic)
+        let topicStates: [UpdateMetadataRequest.UpdateMetadataTopicState] = grouped.map { topic, partitions in
+            .init(
+                topicName: topic,
+                topicID: assignments[topic]?.topicID ?? .zero,
+                partitionStates: partitions.compactMap { partition in
+                    guard let replicas = assignments[topic]?.partitions[partition.partition] else { return nil }
+                    let state = states[partition]
+                    return .init(
+                        topicName: topic,
+                        partitionIndex: partition.partition,
+                        controllerEpoch: epoch,
+                        leader: deleting ? -2 : (state?.leader ?? -1),
+                        leaderEpoch: state?.leaderEpoch ?? -1,
+                        isr: state?.isr ?? [],
+                        zkVersion: state?.zkVersion ?? -1,
+                        replicas: replicas,
+                        offlineReplicas: replicas.filter { liveBrokers[$0] == nil }
+                    )
+                }
+            )
+        }
+        let live = liveBrokers.values.sorted { $0.id < $1.id }.map { broker in
+            UpdateMetadataRequest.UpdateMetadataBroker(
+                id: broker.id,
+                endpoints: broker.endpoints.map {
+                    .init(
+                        port: $0.port,
+                        host: $0.host,
+                        listener: $0.listenerName,
+                        securityProtocol: Self.protocolID($0.securityProtocol)
+                    )
+                },
+                rack: broker.rack
+            )
+        }
+        for broker in brokers {
+            let request = UpdateMetadataRequest(
+                controllerID: brokerID,
+                controllerEpoch: epoch,
+                brokerEpoch: broker.epoch ?? -1,
+                topicStates: topicStates,
+                liveBrokers: live
+            )
+            do {
+                _ = try await channel.send(request, to: broker)
+            } catch {
+                logger.warning("UpdateMetadata to broker \(broker.id) failed: \(error)")
+            }
+        }
+    }
+
+    static func protocolID(_ name: String) -> Int16 {
+        switch name {
+        case "SSL": 1
+        case "SASL_PLAINTEXT": 2
+        case "SASL_SSL": 3
+        default: 0
+        }
+    }
+}

@@ -1,0 +1,24 @@
+public import KafkaController
+public import KafkaCore
+public import KafkaReplication
+public import KafkaStorage
+public import KafkaZooKeeper
+public import Logging
+
+/// The broker's parts that request handlers use. Built once at startup; every part is safe to share.
+public struct BrokerServices: Sendable {
+    public var brokerID: BrokerID
+    public var config: BrokerConfig
+    public var metadataCache: MetadataCache
+    public var replicaManager: ReplicaManager
+    public var zk: KafkaZkClient
+    public var controller: Controller
+    public var clock: any KafkaClock
+    public var logger: Logger
+
+    /// A topic's log config: the broker defaults with the topic's overrides from ZooKeeper.
+    public func logConfig(for topic: String) async -> LogConfig {
+        let overrides = (try? await zk.getEntityConfig(type: "topics", name: topic)) ?? [:]
+        return (try? TopicConfig.apply(overrides, to: config.logConfig)) ?? config.logConfig
+    }
+}

@@ -1,0 +1,57 @@
+import KafkaCore
+import KafkaProtocol
+
+/// CreateTopics (19), versions 2-7: on the controller only (NOT_CONTROLLER elsewhere, as in Kafka 2.8). Validates
+/// names, counts, factors and configs; `validateOnly` writes nothing; otherwise writes ZooKeeper and waits (up to the
+/// request's timeout) until the new partitions have leaders.
+enum CreateTopicsHandler {
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(CreateTopicsRequest.self, versions: 2...7) { request, _ in
+            let isController = await services.controller.isActive
+            var results: [CreateTopicsResponse.CreatableTopicResult] = []
+            for topic in request.topics {
+                var result = CreateTopicsResponse.CreatableTopicResult(name: topic.name)
+                guard isController else {
+                    result.errorCode = KafkaErrorCode.notController.rawValue
+                    results.append(result)
+                    continue
+                }
+                let configs = Dictionary(
+                    topic.configs.compactMap { config in config.value.map { (config.name, $0) } },
+                    uniquingKeysWith: { _, last in last }
+                )
+                let manual = Dictionary(
+                    topic.assignments.map { ($0.partitionIndex, $0.brokerIDs) },
+                    uniquingKeysWith: { _, last in last }
+                )
+                do throws(TopicCreator.Failure) {
+                    let creator = TopicCreator(services: services)
+                    let (partitions, factor) = try await creator.create(
+                        topic.name,
+                        partitions: topic.numPartitions,
+                        replicationFactor: topic.replicationFactor,
+                        configs: configs,
+                        manualAssignment: manual,
+                        validateOnly: request.validateOnly
+                    )
+                    result.numPartitions = partitions
+                    result.replicationFactor = factor
+                    if !request.validateOnly {
+                        let ready = await creator.waitForLeaders(
+                            topic.name,
+                            partitions: partitions,
+                            timeout: .milliseconds(Int64(max(request.timeoutMs, 0)))
+                        )
+                        if !ready { result.errorCode = KafkaErrorCode.requestTimedOut.rawValue }
+                        result.topicID = services.metadataCache.topicID(of: topic.name) ?? .zero
+                    }
+                } catch {
+                    result.errorCode = error.code.rawValue
+                    result.errorMessage = error.message
+                }
+                results.append(result)
+            }
+            return CreateTopicsResponse(topics: results)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import KafkaCore
+import KafkaProtocol
+
+/// Metadata (3), versions 0-12: brokers with the endpoint of the listener the request came on, the cluster id,
+/// the live controller, and the requested topics (all topics for a null list, or an empty one before v1). An
+/// unknown topic is created when `auto.create.topics.enable` is on and the request allows it (v4+), and answered
+/// LEADER_NOT_AVAILABLE until its leaders are elected. Leader epochs are reported as -1: OffsetForLeaderEpoch is
+/// not served yet, so clients skip KIP-320 validation.
+enum MetadataHandler {
+    static let internalTopics: Set<String> = ["__consumer_offsets", "__transaction_state"]
+
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(MetadataRequest.self, versions: 0...12) { request, context in
+            let cache = services.metadataCache
+            let allTopics = request.topics == nil || (context.apiVersion == 0 && request.topics?.isEmpty == true)
+            let names = allTopics ? cache.topicNames : (request.topics ?? []).compactMap(\.name)
+            let autoCreate =
+                services.config.autoCreateTopicsEnable && (context.apiVersion < 4 || request.allowAutoTopicCreation)
+            var topics: [MetadataResponse.MetadataResponseTopic] = []
+            for name in names {
+                guard let partitions = cache.partitions(of: name) else {
+                    var code = KafkaErrorCode.unknownTopicOrPartition
+                    if autoCreate && !internalTopics.contains(name) {
+                        do throws(TopicCreator.Failure) {
+                            try await TopicCreator(services: services).create(
+                                name,
+                                partitions: -1,
+                                replicationFactor: -1,
+                                configs: [:]
+                            )
+                            code = .leaderNotAvailable
+                        } catch {
+                            code = error.code == .topicAlreadyExists ? .leaderNotAvailable : error.code
+                        }
+                    }
+                    topics.append(.init(errorCode: code.rawValue, name: name, isInternal: false))
+                    continue
+                }
+                topics.append(
+                    .init(
+                        errorCode: 0,
+                        name: name,
+                        topicID: cache.topicID(of: name) ?? .zero,
+                        isInternal: internalTopics.contains(name),
+                        partitions: partitions.sorted { $0.key < $1.key }.map { index, info in
+                            .init(
+                                errorCode: info.leader < 0 ? KafkaErrorCode.leaderNotAvailable.rawValue : 0,
+                                partitionIndex: index,
+                                leaderID: info.leader,
+                                leaderEpoch: -1,
+                                replicaNodes: info.replicas,
+                                isrNodes: info.isr,
+                                offlineReplicas: info.offlineReplicas
+                            )
+                        }
+                    )
+                )
+            }
+            let brokers = cache.liveBrokers.compactMap { broker -> MetadataResponse.MetadataResponseBroker? in
+                guard let endpoint = broker.endpoints[context.listenerName] else { return nil }
+                return .init(nodeID: broker.id, host: endpoint.host, port: endpoint.port, rack: broker.rack)
+            }
+            return MetadataResponse(
+                brokers: brokers,
+                clusterID: cache.clusterID,
+                controllerID: cache.controllerID ?? -1,
+                topics: topics
+            )
+        }
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+import KafkaController
+public import KafkaCore
+import KafkaProtocol
+import KafkaReplication
+import KafkaStorage
+import KafkaZooKeeper
+public import Logging
+import NIOCore
+import NIOPosix
+import ZooKeeper
+
+/// A SwiftKafka broker: everything one `swiftkafka-broker` process runs.
+///
+/// Startup, in Kafka's order: connect to ZooKeeper (creating the chroot), create the persistent paths and the
+/// cluster id, settle the broker id (`broker.id`, `meta.properties`, or `/brokers/seqid`), load the logs (recovering
+/// after an unclean shutdown), bind the listeners, register `/brokers/ids/<id>`, contend for `/controller`. Then it
+/// serves until its task is cancelled (SIGTERM), and shuts down cleanly: listeners closed, checkpoints and the
+/// clean-shutdown marker written, ZooKeeper session closed (so its registration goes at once).
+/// After a ZooKeeper session expiry it opens a new session, registers again and contends for `/controller` again.
+public final class KafkaBroker: Sendable {
+    public let config: BrokerConfig
+    let logger: Logger
+    let clock: any KafkaClock
+
+    public init(config: BrokerConfig, clock: any KafkaClock = SystemClock(), logger: Logger) {
+        self.config = config
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public struct StartupError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Runs the broker until the calling task is cancelled, then shuts it down cleanly.
+    public func run() async throws {
+        let protocolMap = Dictionary(
+            config.listenerSecurityProtocolMap.split(separator: ",").compactMap { entry -> (String, String)? in
+                let parts = entry.split(separator: ":")
+                return parts.count == 2 ? (String(parts[0]).uppercased(), String(parts[1]).uppercased()) : nil
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+        let listeners = try Self.endpoints(config.listeners, "listeners", protocolMap)
+        let advertised =
+            try config.advertisedListeners.map { try Self.endpoints($0, "advertised.listeners", protocolMap) }
+            ?? listeners
+        let interBrokerListener = config.interBrokerListenerName?.uppercased() ?? listeners[0].listenerName
+
+        // ZooKeeper.
+        let zookeeperConfiguration = ZooKeeperConfiguration(
+            connectString: config.zookeeperConnect,
+            sessionTimeout: .milliseconds(config.zookeeperSessionTimeoutMs),
+            connectionTimeout: .milliseconds(config.zookeeperConnectionTimeout)
+        )
+        try await KafkaZkClient.ensureChroot(zookeeperConfiguration)
+        let zookeeper = ZooKeeperClient(configuration: zookeeperConfiguration, logger: logger)
+        try await zookeeper.connect()
+        let zk = KafkaZkClient(zookeeper: zookeeper, clock: clock, logger: logger)
+        try await zk.createPersistentPaths()
+        let clusterID = try await zk.getOrCreateClusterID(proposed: KafkaUUID.random().description)
+
+        // Logs and the broker id.
+        let logManager = try LogManager(
+            configuration: .init(logDirectories: config.logDirs, defaultConfig: config.logConfig),
+            clock: clock,
+            logger: logger
+        )
+        let stored = try logManager.readMetaProperties()
+        if let storedCluster = stored?.clusterID, storedCluster != clusterID {
+            throw StartupError(
+                description:
+                    "The cluster id \(clusterID) does not match the stored cluster id \(storedCluster) in meta.properties"
+            )
+        }
+        var brokerID = config.brokerID
+        if brokerID < 0 { brokerID = stored?.brokerID ?? -1 }
+        if brokerID < 0 { brokerID = try await zk.generateBrokerSequenceID(reservedMaxID: config.reservedBrokerMaxID) }
+        if let storedID = stored?.brokerID, storedID != brokerID {
+            throw StartupError(
+                description: "broker.id \(brokerID) does not match the stored broker.id \(storedID) in meta.properties"
+            )
+        }
+        var logger = self.logger
+        logger[metadataKey: "broker"] = "\(brokerID)"
+        try await logManager.startup()
+        try logManager.writeMetaProperties(MetaProperties(brokerID: brokerID, clusterID: clusterID))
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
+        let channel = TCPBrokerChannel(
+            listenerName: interBrokerListener,
+            clientID: "broker-\(brokerID)-controller",
+            group: group
+        )
+        let metadataCache = MetadataCache(clusterID: clusterID)
+        let replicaManager = ReplicaManager(brokerID: brokerID, logManager: logManager, logger: logger)
+        let controller = Controller(brokerID: brokerID, zk: zk, channel: channel, logger: logger)
+        let services = BrokerServices(
+            brokerID: brokerID,
+            config: config,
+            metadataCache: metadataCache,
+            replicaManager: replicaManager,
+            zk: zk,
+            controller: controller,
+            clock: clock,
+            logger: logger
+        )
+
+        let clientHandlers: [any RequestHandler] = [
+            MetadataHandler.make(services), ProduceHandler.make(services), FetchHandler.make(services),
+            ListOffsetsHandler.make(services), CreateTopicsHandler.make(services), DeleteTopicsHandler.make(services),
+            FindCoordinatorHandler.make(services),
+            InitProducerIDHandler.make(services, manager: ProducerIDManager(brokerID: brokerID, zk: zk)),
+        ]
+        let advertisedTable = (clientHandlers.map { ($0.apiKey, $0.versions) } + [(ApiKey.apiVersions, 0...3)])
+            .sorted { $0.0.rawValue < $1.0.rawValue }
+        let dispatcher = RequestDispatcher(
+            handlers: clientHandlers + InterBrokerHandlers.make(services)
+                + [ApiVersionsHandler.make { advertisedTable.map { (key: $0.0, versions: $0.1) } }],
+            logger: logger
+        )
+
+        var bound: [KafkaListener] = []
+        for endpoint in listeners {
+            bound.append(
+                try await KafkaListener.bind(
+                    name: endpoint.listenerName,
+                    host: endpoint.host,
+                    port: Int(endpoint.port),
+                    maxRequestSize: config.socketRequestMaxBytes,
+                    dispatcher: dispatcher,
+                    group: group,
+                    logger: logger
+                )
+            )
+        }
+        let registration = BrokerRegistration(
+            id: brokerID,
+            endpoints: advertised.map { endpoint in
+                var endpoint = endpoint
+                if endpoint.port == 0, let actual = bound.first(where: { $0.name == endpoint.listenerName }) {
+                    endpoint.port = Int32(actual.port)
+                }
+                if endpoint.host.isEmpty { endpoint.host = ProcessInfo.processInfo.hostName }
+                return endpoint
+            },
+            timestamp: clock.milliseconds
+        )
+        try await zk.registerBroker(registration)
+        logger.info(
+            "Started broker",
+            metadata: [
+                "clusterId": "\(clusterID)", "listeners": "\(registration.endpoints.map(\.description))",
+                "logDirs": "\(config.logDirs)",
+            ]
+        )
+
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for listener in bound { tasks.addTask { try await listener.run() } }
+                let events = zookeeper.watchEvents()
+                tasks.addTask { for await event in events { await controller.handle(event) } }
+                let sessions = zookeeper.sessionStates()
+                tasks.addTask {
+                    for await state in sessions where state == .expired {
+                        await controller.resign()
+                        await self.reestablish(
+                            zookeeper: zookeeper,
+                            zk: zk,
+                            registration: registration,
+                            controller: controller
+                        )
+                    }
+                }
+                tasks.addTask { try await self.periodicTasks(logManager: logManager, replicaManager: replicaManager) }
+                await controller.elect()
+                try await tasks.next()
+                tasks.cancelAll()
+            }
+        } catch is CancellationError {
+        } catch {
+            logger.error("Broker stopped: \(error)")
+        }
+
+        logger.info("Shutting down")
+        await controller.resign()
+        for listener in bound { await listener.close() }
+        channel.closeAll()
+        try? logManager.checkpointHighWatermarks(
+            Dictionary(uniqueKeysWithValues: replicaManager.allPartitions.map { ($0.topicPartition, $0.highWatermark) })
+        )
+        logManager.shutdown()
+        await zookeeper.close()
+        try? await group.shutdownGracefully()
+        logger.info("Shut down cleanly")
+    }
+
+    /// After a session expiry: a new session, the registration again, and another try for `/controller`.
+    private func reestablish(
+        zookeeper: ZooKeeperClient,
+        zk: KafkaZkClient,
+        registration: BrokerRegistration,
+        controller: Controller
+    ) async {
+        while !Task.isCancelled {
+            do {
+                try await zookeeper.connect()
+                try await zk.registerBroker(registration)
+                await controller.elect()
+                logger.info("Re-registered after the ZooKeeper session expired")
+                return
+            } catch {
+                logger.error("Cannot re-register with ZooKeeper yet: \(error)")
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Retention, flushes and checkpoints at Kafka's intervals.
+    private func periodicTasks(logManager: LogManager, replicaManager: ReplicaManager) async throws {
+        var lastRetention = ContinuousClock.now
+        var lastCheckpoint = ContinuousClock.now
+        while true {
+            try await Task.sleep(for: .seconds(1))
+            let now = ContinuousClock.now
+            logManager.flushDirtyLogs()
+            if now - lastRetention >= .milliseconds(config.logRetentionCheckIntervalMs) {
+                let highWatermarks = Dictionary(
+                    uniqueKeysWithValues: replicaManager.allPartitions.map { ($0.topicPartition, $0.highWatermark) }
+                )
+                logManager.runRetention { highWatermarks[$0] }
+                lastRetention = now
+            }
+            if now - lastCheckpoint >= .milliseconds(config.logFlushOffsetCheckpointIntervalMs) {
+                logManager.checkpointRecoveryPointsAndLogStartOffsets()
+                try? logManager.checkpointHighWatermarks(
+                    Dictionary(
+                        uniqueKeysWithValues: replicaManager.allPartitions.map { ($0.topicPartition, $0.highWatermark) }
+                    )
+                )
+                lastCheckpoint = now
+            }
+        }
+    }
+
+    static func endpoints(_ text: String, _ key: String, _ protocolMap: [String: String]) throws -> [EndPoint] {
+        let endpoints = try text.split(separator: ",").map { entry in
+            guard let endpoint = EndPoint(String(entry).trimmingCharacters(), securityProtocolMap: protocolMap) else {
+                throw BrokerConfig.Error(key: key, reason: "'\(entry)' is not LISTENER://host:port")
+            }
+            return endpoint
+        }
+        guard !endpoints.isEmpty else { throw BrokerConfig.Error(key: key, reason: "is empty") }
+        return endpoints
+    }
+}

@@ -1,0 +1,99 @@
+public import Logging
+import NIOCore
+public import NIOPosix
+
+/// A listener socket (one of `listeners`) and the connections it accepts.
+///
+/// Each connection is served by its own task: frames are read in order and each request is answered before the
+/// next is handled, so responses go out in request order (Kafka mutes a connection while a request is in
+/// progress; pipelined requests wait in the socket). A connection whose client misbehaves is closed with one log
+/// line; the others are not affected. Lifecycle: `bind` → `run()` until cancelled.
+public final class KafkaListener: Sendable {
+    public let name: String
+    public let port: Int
+    let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+    let dispatcher: RequestDispatcher
+    let logger: Logger
+
+    public static func bind(
+        name: String,
+        host: String,
+        port: Int,
+        maxRequestSize: Int,
+        dispatcher: RequestDispatcher,
+        group: MultiThreadedEventLoopGroup,
+        logger: Logger
+    ) async throws -> KafkaListener {
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host.isEmpty ? "0.0.0.0" : host, port: port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxRequestSize))
+                    )
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                }
+            }
+        return KafkaListener(
+            name: name,
+            port: channel.channel.localAddress?.port ?? port,
+            channel: channel,
+            dispatcher: dispatcher,
+            logger: logger
+        )
+    }
+
+    private init(
+        name: String,
+        port: Int,
+        channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>,
+        dispatcher: RequestDispatcher,
+        logger: Logger
+    ) {
+        self.name = name
+        self.port = port
+        self.channel = channel
+        self.dispatcher = dispatcher
+        self.logger = logger
+    }
+
+    /// Accepts and serves connections until the task is cancelled.
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            try await channel.executeThenClose { connections in
+                for try await connection in connections {
+                    group.addTask { await self.serve(connection) }
+                }
+            }
+        }
+    }
+
+    public func close() async {
+        try? await channel.channel.close()
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        let client = connection.channel.remoteAddress?.description ?? "unknown"
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                for try await frame in inbound {
+                    switch await dispatcher.dispatch(frame, listenerName: name, clientAddress: client) {
+                    case .response(let buffer):
+                        try await outbound.write(buffer)
+                    case .noResponse:
+                        continue
+                    case .closeConnection(let reason):
+                        logger.warning("Closing connection: \(reason)", metadata: ["client": "\(client)"])
+                        return
+                    }
+                }
+            }
+        } catch let error as KafkaFrameDecoder.FrameTooLarge {
+            logger.warning("Closing connection: \(error)", metadata: ["client": "\(client)"])
+        } catch {
+            logger.debug("Connection ended: \(error)", metadata: ["client": "\(client)"])
+        }
+    }
+}

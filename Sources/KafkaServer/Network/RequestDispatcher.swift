@@ -1,0 +1,56 @@
+import KafkaCore
+public import KafkaProtocol
+public import Logging
+public import NIOCore
+
+/// Routes each request frame to its API's handler: the one table that also answers ApiVersions, so what is
+/// advertised cannot drift from what is served.
+///
+/// Kafka's rules at the door: an unknown API key closes the connection; a version outside the handler's range is
+/// answered with UNSUPPORTED_VERSION (for ApiVersions in the v0 format, KIP-511) or, where the response cannot be
+/// shaped, closes the connection; a body that does not decode closes the connection.
+public final class RequestDispatcher: Sendable {
+    let handlers: [ApiKey: any RequestHandler]
+    let logger: Logger
+
+    public init(handlers: [any RequestHandler], logger: Logger) {
+        var table: [ApiKey: any RequestHandler] = [:]
+        for handler in handlers { table[handler.apiKey] = handler }
+        self.handlers = table
+        self.logger = logger
+    }
+
+    /// The advertised API ranges, for ApiVersions.
+    public var advertised: [(key: ApiKey, versions: ClosedRange<Int16>)] {
+        handlers.values.map { ($0.apiKey, $0.versions) }.sorted { $0.0.rawValue < $1.0.rawValue }
+    }
+
+    public func dispatch(_ frame: ByteBuffer, listenerName: String, clientAddress: String) async -> RequestOutcome {
+        let request: RequestFrame
+        do {
+            request = try RequestFrame(frame: frame)
+        } catch {
+            return .closeConnection(reason: "\(error)")
+        }
+        guard let handler = handlers[request.apiKey] else {
+            return .closeConnection(reason: "API \(request.apiKey.name) is not served")
+        }
+        let context = RequestContext(listenerName: listenerName, clientAddress: clientAddress, header: request.header)
+        guard handler.versions.contains(request.apiVersion), request.apiVersion >= handler.minimumServedVersion else {
+            if request.apiKey == .apiVersions {
+                var buffer = ByteBuffer()
+                ResponseFrame.writeUnsupportedApiVersions(
+                    correlationID: request.correlationID,
+                    supported: handler.versions,
+                    to: &buffer
+                )
+                return .response(buffer)
+            }
+            return .closeConnection(
+                reason:
+                    "unsupported version \(request.apiVersion) of \(request.apiKey.name) (serving \(handler.versions))"
+            )
+        }
+        return await handler.handle(request, context: context)
+    }
+}
