@@ -176,6 +176,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "BrokerTests",
+            dependencies: [
+                "KafkaServer", "KafkaProtocol", "KafkaCore", "ClusterTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "ZooKeeperTests",
             dependencies: ["ZooKeeper", "ClusterTestSupport"],
             swiftSettings: strictSettings

@@ -25,7 +25,9 @@ public final class ManagedProcess: Sendable {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         if let workingDirectory { process.currentDirectoryURL = workingDirectory }
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        if !FileManager.default.fileExists(atPath: logFile.path) {
+            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        }
         let log = try FileHandle(forWritingTo: logFile)
         try log.seekToEnd()
         process.standardOutput = log

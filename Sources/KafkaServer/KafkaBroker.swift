@@ -147,7 +147,7 @@ public final class KafkaBroker: Sendable {
             },
             timestamp: clock.milliseconds
         )
-        try await zk.registerBroker(registration)
+        try await register(registration, zk: zk)
         logger.info(
             "Started broker",
             metadata: [
@@ -196,6 +196,27 @@ public final class KafkaBroker: Sendable {
         logger.info("Shut down cleanly")
     }
 
+    /// Registers the broker. A registration still held by the previous process's session (after a crash) goes when
+    /// that session expires: wait for it, up to one and a half session timeouts, instead of failing at once.
+    private func register(_ registration: BrokerRegistration, zk: KafkaZkClient) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(config.zookeeperSessionTimeoutMs * 3 / 2)
+        var warned = false
+        while true {
+            do {
+                try await zk.registerBroker(registration)
+                return
+            } catch KafkaZkClient.Failure.brokerIDInUse(let id) where ContinuousClock.now < deadline {
+                if !warned {
+                    logger.warning(
+                        "Broker id \(id) is still registered by an earlier session; waiting for that session to expire"
+                    )
+                    warned = true
+                }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
     /// After a session expiry: a new session, the registration again, and another try for `/controller`.
     private func reestablish(
         zookeeper: ZooKeeperClient,
@@ -206,7 +227,7 @@ public final class KafkaBroker: Sendable {
         while !Task.isCancelled {
             do {
                 try await zookeeper.connect()
-                try await zk.registerBroker(registration)
+                try await register(registration, zk: zk)
                 await controller.elect()
                 logger.info("Re-registered after the ZooKeeper session expired")
                 return
