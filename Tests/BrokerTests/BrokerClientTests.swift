@@ -38,6 +38,26 @@ struct BrokerClientTests {
         #expect(result.status == 0, "kcat produce failed: \(result.stderr)")
     }
 
+    /// Waits until the broker's metadata names a leader for every partition of `topic` (after a restart the
+    /// controller hands partitions back a moment after the broker has started).
+    static func waitForLeaders(_ broker: BrokerProcess, topic: String) async throws {
+        try await eventually(timeout: .seconds(60), "leaders for \(topic)") {
+            let metadata = try await Subprocess.run(kcat, ["-b", broker.bootstrap, "-L", "-t", topic])
+            let lines = metadata.stdout.split(separator: "\n").filter { $0.contains("partition ") }
+            return !lines.isEmpty && lines.allSatisfy { $0.contains("leader \(broker.id),") }
+        }
+    }
+
+    /// `actual` holds exactly `expected`, reported briefly when it does not.
+    static func expectSameValues(_ actual: [String], _ expected: Set<String>, _ what: String) {
+        let found = Set(actual)
+        let missing = expected.subtracting(found)
+        let unexpected = found.subtracting(expected)
+        #expect(actual.count == expected.count, "\(what): \(actual.count) messages, expected \(expected.count)")
+        #expect(missing.isEmpty, "\(what): \(missing.count) missing, e.g. \(missing.prefix(3))")
+        #expect(unexpected.isEmpty, "\(what): \(unexpected.count) unexpected, e.g. \(unexpected.prefix(3))")
+    }
+
     /// Every message of the topic as (partition, offset, key, value, headers), read with kcat to the end.
     static func consume(_ broker: BrokerProcess, topic: String) async throws -> [(Int, Int64, String, String, String)] {
         let result = try await Subprocess.run(
@@ -72,8 +92,11 @@ struct BrokerClientTests {
             for codec in ["none", "gzip", "snappy", "lz4", "zstd"] {
                 try await Self.produce(broker, topic: "codec-\(codec)", count: 20_000, codec: codec)
                 let messages = try await Self.consume(broker, topic: "codec-\(codec)")
-                #expect(messages.count == 20_000, "\(codec)")
-                #expect(Set(messages.map { "\($0.2)=\($0.3)" }) == Set((0..<20_000).map { "key-\($0)=value-\($0)" }))
+                Self.expectSameValues(
+                    messages.map { "\($0.2)=\($0.3)" },
+                    Set((0..<20_000).map { "key-\($0)=value-\($0)" }),
+                    codec
+                )
                 #expect(messages.allSatisfy { $0.4 == "codec=\(codec)" })
                 Self.checkOrder(messages)
                 // The batches are stored as the client compressed them (librdkafka sends a batch uncompressed when
@@ -101,11 +124,16 @@ struct BrokerClientTests {
             let broker = brokers[0]
             try await Self.produce(broker, topic: "durable", count: 10_000, prefix: "a-")
             try await broker.restart(crash: false)
+            try await Self.waitForLeaders(broker, topic: "durable")
             try await Self.produce(broker, topic: "durable", count: 10_000, prefix: "b-")
             try await broker.restart(crash: true)
+            try await Self.waitForLeaders(broker, topic: "durable")
             let messages = try await Self.consume(broker, topic: "durable")
-            #expect(messages.count == 20_000)
-            #expect(Set(messages.map(\.3)) == Set((0..<10_000).flatMap { ["a-value-\($0)", "b-value-\($0)"] }))
+            Self.expectSameValues(
+                messages.map(\.3),
+                Set((0..<10_000).flatMap { ["a-value-\($0)", "b-value-\($0)"] }),
+                "after kill -9"
+            )
             Self.checkOrder(messages)
             #expect((try? String(contentsOf: broker.logFile, encoding: .utf8))?.contains("Recovered the log") == true)
         }

@@ -10,6 +10,7 @@ SWIFTKAFKA_APT_PACKAGES=(
   liblz4-dev           # lz4
   libzstd-dev          # zstd
   kcat                 # a real Kafka client (librdkafka) for interop tests and for users
+  python3-venv         # the interop suite's virtual environment
 )
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -27,6 +28,19 @@ ensure_apt_packages() {
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ensure_venv DIR REQUIREMENTS: a Python virtual environment with the requirements installed (again when they change).
+ensure_venv() {
+  local dir=$1 requirements=$2 stamp
+  stamp=$(sha256sum "$requirements" | cut -d' ' -f1)
+  if [ ! -x "$dir/bin/python" ] || [ "$(cat "$dir/.requirements" 2>/dev/null)" != "$stamp" ]; then
+    log "creating the Python environment in $dir"
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+    echo "$stamp" > "$dir/.requirements"
+  fi
 }
 
 ensure_swift() {

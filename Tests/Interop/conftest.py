@@ -1,0 +1,127 @@
+"""Fixtures for the interop suite: a real ZooKeeper (Debian's package) and real swiftkafka-broker processes on free
+loopback ports, each in a temporary directory, stopped by PID afterwards (and registered in $SWIFTKAFKA_TEST_PIDS so
+that scripts/test can stop whatever a crashed run leaves behind)."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+BROKER = os.environ.get("SWIFTKAFKA_BROKER", os.path.join(os.path.dirname(__file__), "../../.build/debug/swiftkafka-broker"))
+CLASSPATH = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def register(pid):
+    registry = os.environ.get("SWIFTKAFKA_TEST_PIDS")
+    if registry:
+        os.makedirs(registry, exist_ok=True)
+        open(os.path.join(registry, str(pid)), "w").close()
+
+
+def stop(process, sig=signal.SIGTERM, grace=30):
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def serving(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"srvr")
+            return b"Mode:" in s.recv(4096)
+    except OSError:
+        return False
+
+
+class ZooKeeper:
+    def __init__(self, directory):
+        self.port = free_port()
+        self.directory = directory
+        os.makedirs(f"{directory}/data")
+        with open(f"{directory}/zoo.cfg", "w") as f:
+            f.write(f"tickTime=500\ndataDir={directory}/data\nclientPort={self.port}\nclientPortAddress=127.0.0.1\n"
+                    "maxClientCnxns=0\nadmin.enableServer=false\n4lw.commands.whitelist=srvr,ruok\nforceSync=no\n")
+        self.log = open(f"{directory}/zookeeper.log", "w")
+        self.process = subprocess.Popen(
+            ["java", "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", CLASSPATH,
+             "org.apache.zookeeper.server.quorum.QuorumPeerMain", f"{directory}/zoo.cfg"],
+            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        register(self.process.pid)
+        deadline = time.time() + 30
+        while not serving(self.port):
+            assert time.time() < deadline and self.process.poll() is None, "ZooKeeper did not start"
+            time.sleep(0.1)
+
+    @property
+    def connect(self):
+        return f"127.0.0.1:{self.port}/kafka"
+
+
+class Broker:
+    def __init__(self, broker_id, zookeeper, directory, properties=None):
+        self.id = broker_id
+        self.port = free_port()
+        self.directory = directory
+        values = {
+            "broker.id": str(broker_id), "listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "log.dirs": f"{directory}/logs", "zookeeper.connect": zookeeper.connect,
+            "zookeeper.session.timeout.ms": "6000", "num.partitions": "3",
+        }
+        values.update(properties or {})
+        with open(f"{directory}/server.properties", "w") as f:
+            f.write("".join(f"{k}={v}\n" for k, v in values.items()))
+        self.start()
+
+    def start(self):
+        self.log = open(f"{self.directory}/broker.log", "a")
+        self.process = subprocess.Popen([BROKER, f"{self.directory}/server.properties"],
+                                        stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        register(self.process.pid)
+        deadline = time.time() + 60
+        while True:
+            with open(f"{self.directory}/broker.log") as f:
+                if f.read().count("Started broker") > getattr(self, "starts", 0):
+                    break
+            assert time.time() < deadline and self.process.poll() is None, "broker did not start"
+            time.sleep(0.1)
+        self.starts = getattr(self, "starts", 0) + 1
+
+    def restart(self, crash=False):
+        stop(self.process, signal.SIGKILL if crash else signal.SIGTERM)
+        self.start()
+
+    @property
+    def bootstrap(self):
+        return f"127.0.0.1:{self.port}"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    directory = tempfile.mkdtemp(prefix="swiftkafka-interop-")
+    os.makedirs(f"{directory}/zk")
+    os.makedirs(f"{directory}/broker1")
+    zookeeper = ZooKeeper(f"{directory}/zk")
+    broker = None
+    try:
+        broker = Broker(1, zookeeper, f"{directory}/broker1")
+        yield broker
+    finally:
+        if broker:
+            stop(broker.process)
+        stop(zookeeper.process)
+        if os.environ.get("SWIFTKAFKA_KEEP_TEST_DIRS") is None:
+            shutil.rmtree(directory, ignore_errors=True)
