@@ -4,53 +4,59 @@ import KafkaReplication
 import NIOCore
 
 /// Fetch (1), versions 4-12: reads up to the high watermark, waits up to max.wait.ms for min.bytes without
-/// polling, honours max.bytes and each partition's max. Fetch sessions (KIP-227) are not kept: session id 0 means
-/// clients send full fetches. The records are read from the segment file into the response (the zero-copy
-/// FileRegion path is still to come).
-enum FetchHandler {
-    static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(FetchRequest.self, versions: 4...12) { request, _ in
-            var requests: [ReplicaManager.FetchRequestPartition] = []
-            for topic in request.topics {
-                for partition in topic.partitions {
-                    requests.append(
-                        .init(
-                            topicPartition: TopicPartition(topic.topic, partition.partition),
-                            offset: partition.fetchOffset,
-                            maxBytes: Int(max(partition.partitionMaxBytes, 0))
-                        )
-                    )
-                }
-            }
-            let results = await services.replicaManager.fetch(
-                requests,
-                maxWait: .milliseconds(Int64(max(request.maxWaitMs, 0))),
-                minBytes: Int(max(request.minBytes, 0)),
-                maxBytes: Int(request.maxBytes <= 0 ? Int32.max : request.maxBytes)
-            )
-            var responses: [FetchResponse.FetchableTopicResponse] = []
-            for topic in request.topics {
-                var partitions: [FetchResponse.PartitionData] = []
-                for partition in topic.partitions {
-                    let result = results[TopicPartition(topic.topic, partition.partition)]
-                    var records: ByteBuffer? = ByteBuffer()
-                    if let slice = result?.records, slice.length > 0 { records = try? slice.readBytes() }
-                    partitions.append(
-                        .init(
-                            partitionIndex: partition.partition,
-                            errorCode: result?.errorCode.rawValue ?? 0,
-                            highWatermark: result?.highWatermark ?? -1,
-                            lastStableOffset: result?.highWatermark ?? -1,
-                            logStartOffset: result?.logStartOffset ?? -1,
-                            abortedTransactions: nil,
-                            preferredReadReplica: -1,
-                            records: records
-                        )
-                    )
-                }
-                responses.append(.init(topic: topic.topic, partitions: partitions))
-            }
-            return FetchResponse(errorCode: 0, sessionID: 0, responses: responses)
+/// polling, honours max.bytes and each partition's max, and sends the records as regions of the segment files
+/// (sendfile: no copy through the broker). Fetch sessions (KIP-227) are not kept: session id 0 means clients send
+/// full fetches.
+struct FetchHandler: RequestHandler {
+    let services: BrokerServices
+    var apiKey: ApiKey { .fetch }
+    var versions: ClosedRange<Int16> { FetchResponseEncoder.versions }
+
+    static func make(_ services: BrokerServices) -> any RequestHandler { FetchHandler(services: services) }
+
+    func handle(_ frame: RequestFrame, context: RequestContext) async -> RequestOutcome {
+        let request: FetchRequest
+        do {
+            request = try frame.decodeBody()
+        } catch {
+            return .closeConnection(reason: "cannot decode Fetch v\(frame.apiVersion): \(error)")
         }
+        var requests: [ReplicaManager.FetchRequestPartition] = []
+        for topic in request.topics {
+            for partition in topic.partitions {
+                requests.append(
+                    .init(
+                        topicPartition: TopicPartition(topic.topic, partition.partition),
+                        offset: partition.fetchOffset,
+                        maxBytes: Int(max(partition.partitionMaxBytes, 0))
+                    )
+                )
+            }
+        }
+        let results = await services.replicaManager.fetch(
+            requests,
+            maxWait: .milliseconds(Int64(max(request.maxWaitMs, 0))),
+            minBytes: Int(max(request.minBytes, 0)),
+            maxBytes: Int(request.maxBytes <= 0 ? Int32.max : request.maxBytes)
+        )
+        let topics = request.topics.map { topic in
+            (
+                name: topic.topic,
+                partitions: topic.partitions.map { partition -> FetchResponseEncoder.Partition in
+                    let result = results[TopicPartition(topic.topic, partition.partition)]
+                    return FetchResponseEncoder.Partition(
+                        index: partition.partition,
+                        errorCode: result?.errorCode.rawValue ?? 0,
+                        highWatermark: result?.highWatermark ?? -1,
+                        lastStableOffset: result?.highWatermark ?? -1,
+                        logStartOffset: result?.logStartOffset ?? -1,
+                        records: result?.records
+                    )
+                }
+            )
+        }
+        return .parts(
+            FetchResponseEncoder.encode(topics: topics, version: frame.apiVersion, correlationID: frame.correlationID)
+        )
     }
 }

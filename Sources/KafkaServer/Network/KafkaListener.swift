@@ -11,7 +11,7 @@ public import NIOPosix
 public final class KafkaListener: Sendable {
     public let name: String
     public let port: Int
-    let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+    let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, [ResponsePart]>, Never>
     let dispatcher: RequestDispatcher
     let logger: Logger
 
@@ -33,7 +33,8 @@ public final class KafkaListener: Sendable {
                     try child.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxRequestSize))
                     )
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
+                    try child.pipeline.syncOperations.addHandler(ResponsePartsWriter())
+                    return try NIOAsyncChannel<ByteBuffer, [ResponsePart]>(wrappingChannelSynchronously: child)
                 }
             }
         return KafkaListener(
@@ -48,7 +49,7 @@ public final class KafkaListener: Sendable {
     private init(
         name: String,
         port: Int,
-        channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>,
+        channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, [ResponsePart]>, Never>,
         dispatcher: RequestDispatcher,
         logger: Logger
     ) {
@@ -74,14 +75,16 @@ public final class KafkaListener: Sendable {
         try? await channel.channel.close()
     }
 
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, [ResponsePart]>) async {
         let client = connection.channel.remoteAddress?.description ?? "unknown"
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await frame in inbound {
                     switch await dispatcher.dispatch(frame, listenerName: name, clientAddress: client) {
                     case .response(let buffer):
-                        try await outbound.write(buffer)
+                        try await outbound.write([.bytes(buffer)])
+                    case .parts(let parts):
+                        try await outbound.write(parts)
                     case .noResponse:
                         continue
                     case .closeConnection(let reason):

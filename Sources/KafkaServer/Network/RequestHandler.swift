@@ -5,6 +5,8 @@ public import NIOCore
 /// What the broker does with a request: answer it, answer nothing (Produce with acks=0), or close the connection.
 public enum RequestOutcome: Sendable {
     case response(ByteBuffer)
+    /// A response written as parts (bytes and file regions), already framed.
+    case parts([ResponsePart])
     case noResponse
     case closeConnection(reason: String)
 }

@@ -1,0 +1,93 @@
+import KafkaCore
+import KafkaProtocol
+public import KafkaStorage
+import NIOCore
+
+/// Writes a Fetch response (versions 4-12) with each partition's records as a file region instead of bytes: the
+/// same bytes the generated `FetchResponse` encoder writes (a test checks this), cut into parts around the records.
+/// Aborted transactions are null, the preferred read replica -1, and the tagged fields at their defaults.
+public enum FetchResponseEncoder {
+    public struct Partition: Sendable {
+        public var index: Int32
+        public var errorCode: Int16
+        public var highWatermark: Int64
+        public var lastStableOffset: Int64
+        public var logStartOffset: Int64
+        public var records: FileSlice?
+
+        public init(
+            index: Int32,
+            errorCode: Int16,
+            highWatermark: Int64,
+            lastStableOffset: Int64,
+            logStartOffset: Int64,
+            records: FileSlice?
+        ) {
+            self.index = index
+            self.errorCode = errorCode
+            self.highWatermark = highWatermark
+            self.lastStableOffset = lastStableOffset
+            self.logStartOffset = logStartOffset
+            self.records = records
+        }
+    }
+
+    public static let versions: ClosedRange<Int16> = 4...12
+
+    public static func encode(
+        topics: [(name: String, partitions: [Partition])],
+        version: Int16,
+        correlationID: Int32
+    ) -> [ResponsePart] {
+        precondition(versions.contains(version))
+        let flexible = version >= 12
+        var parts: [ResponsePart] = []
+        var current = ByteBuffer()
+        current.writeInteger(Int32(0))  // size, set below
+        ResponseHeader(correlationID: correlationID)
+            .write(to: &current, version: ApiKey.fetch.responseHeaderVersion(for: version))
+        current.writeKafkaInteger(Int32(0))  // throttle time
+        if version >= 7 {
+            current.writeKafkaInteger(Int16(0))  // error code
+            current.writeKafkaInteger(Int32(0))  // session id: no fetch session
+        }
+        writeLength(topics.count, compact: flexible, to: &current)
+        for topic in topics {
+            current.writeKafkaString(topic.name, compact: flexible)
+            writeLength(topic.partitions.count, compact: flexible, to: &current)
+            for partition in topic.partitions {
+                current.writeKafkaInteger(partition.index)
+                current.writeKafkaInteger(partition.errorCode)
+                current.writeKafkaInteger(partition.highWatermark)
+                current.writeKafkaInteger(partition.lastStableOffset)
+                if version >= 5 { current.writeKafkaInteger(partition.logStartOffset) }
+                writeNull(compact: flexible, to: &current)  // aborted transactions
+                if version >= 11 { current.writeKafkaInteger(Int32(-1)) }  // preferred read replica
+                let length = partition.records?.length ?? 0
+                writeLength(length, compact: flexible, to: &current)
+                if let records = partition.records, length > 0 {
+                    parts.append(.bytes(current))
+                    parts.append(.file(records))
+                    current = ByteBuffer()
+                }
+                if flexible { current.writeUnsignedVarint(0) }
+            }
+            if flexible { current.writeUnsignedVarint(0) }
+        }
+        if flexible { current.writeUnsignedVarint(0) }
+        parts.append(.bytes(current))
+        let total = parts.reduce(0) { $0 + $1.length } - 4
+        guard case .bytes(var first) = parts[0] else { preconditionFailure("the first part holds the size") }
+        first.setInteger(Int32(total), at: first.readerIndex)
+        parts[0] = .bytes(first)
+        return parts
+    }
+
+    private static func writeLength(_ length: Int, compact: Bool, to buffer: inout ByteBuffer) {
+        if compact { buffer.writeUnsignedVarint(UInt32(length + 1)) } else { buffer.writeKafkaInteger(Int32(length)) }
+    }
+
+    private static func writeNull(compact: Bool, to buffer: inout ByteBuffer) {
+        if compact { buffer.writeUnsignedVarint(0) } else { buffer.writeKafkaInteger(Int32(-1)) }
+    }
+}
