@@ -87,6 +87,8 @@ public actor Controller {
             case ZkPaths.brokerIDs: try await onBrokerChange()
             case ZkPaths.brokerTopics: try await onTopicChange()
             case ZkPaths.deleteTopics: try await onTopicDeletion()
+            case let path where path.hasPrefix(ZkPaths.brokerTopics + "/") && event.kind == .nodeDataChanged:
+                try await onPartitionModification(String(path.dropFirst(ZkPaths.brokerTopics.count + 1)))
             default: break
             }
         } catch KafkaZkClient.Failure.controllerMoved {
@@ -104,7 +106,7 @@ public actor Controller {
         assignments = [:]
         states = [:]
         for topic in try await zk.getAllTopics(watch: true) {
-            if let assignment = try await zk.getTopicAssignment(topic) { assignments[topic] = assignment }
+            if let assignment = try await zk.getTopicAssignment(topic, watch: true) { assignments[topic] = assignment }
         }
         for (topic, assignment) in assignments {
             for partition in assignment.partitions.keys {
@@ -140,7 +142,7 @@ public actor Controller {
         let topics = Set(try await zk.getAllTopics(watch: true))
         var newPartitions: [TopicPartition] = []
         for topic in topics where assignments[topic] == nil {
-            guard let assignment = try await zk.getTopicAssignment(topic) else { continue }
+            guard let assignment = try await zk.getTopicAssignment(topic, watch: true) else { continue }
             assignments[topic] = assignment
             newPartitions += assignment.partitions.keys.map { TopicPartition(topic, $0) }
         }
@@ -149,6 +151,20 @@ public actor Controller {
         try await createMissingPartitionStates()
         await sendLeaderAndIsr(for: newPartitions)
         await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: newPartitions)
+    }
+
+    /// A topic's assignment changed (CreatePartitions): its new partitions get states and leaders.
+    private func onPartitionModification(_ topic: String) async throws {
+        guard let old = assignments[topic], let assignment = try await zk.getTopicAssignment(topic, watch: true) else {
+            return
+        }
+        let added = assignment.partitions.keys.filter { old.partitions[$0] == nil }.map { TopicPartition(topic, $0) }
+        assignments[topic] = assignment
+        guard !added.isEmpty else { return }
+        logger.info("New partitions of an existing topic", metadata: ["partitions": "\(added.sorted())"])
+        try await createMissingPartitionStates()
+        await sendLeaderAndIsr(for: added)
+        await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: added)
     }
 
     /// Kafka's new-partition rule: leader = first live replica in assignment order, ISR = every live replica,

@@ -58,6 +58,7 @@ public final class ReplicaManager: Sendable {
                 partitions[topicPartition] = partition
                 return partition
             }
+            partition.log.updateConfig(config)  // the topic's overrides, also for logs loaded at startup
             guard try partition.apply(leader: leader, leaderEpoch: leaderEpoch, isr: isr, replicas: replicas) else {
                 return .staleControllerEpoch
             }

@@ -107,12 +107,15 @@ public final class KafkaBroker: Sendable {
             logger: logger
         )
 
-        let clientHandlers: [any RequestHandler] = [
-            MetadataHandler.make(services), ProduceHandler.make(services), FetchHandler.make(services),
-            ListOffsetsHandler.make(services), CreateTopicsHandler.make(services), DeleteTopicsHandler.make(services),
-            FindCoordinatorHandler.make(services),
-            InitProducerIDHandler.make(services, manager: ProducerIDManager(brokerID: brokerID, zk: zk)),
-        ]
+        let clientHandlers: [any RequestHandler] =
+            [
+                MetadataHandler.make(services), ProduceHandler.make(services), FetchHandler.make(services),
+                ListOffsetsHandler.make(services), CreateTopicsHandler.make(services),
+                DeleteTopicsHandler.make(services),
+                FindCoordinatorHandler.make(services),
+                InitProducerIDHandler.make(services, manager: ProducerIDManager(brokerID: brokerID, zk: zk)),
+                CreatePartitionsHandler.make(services), DescribeClusterHandler.make(services),
+            ] + ConfigsHandlers.make(services)
         let advertisedTable = (clientHandlers.map { ($0.apiKey, $0.versions) } + [(ApiKey.apiVersions, 0...3)])
             .sorted { $0.0.rawValue < $1.0.rawValue }
         let dispatcher = RequestDispatcher(
@@ -160,7 +163,17 @@ public final class KafkaBroker: Sendable {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 for listener in bound { tasks.addTask { try await listener.run() } }
                 let events = zookeeper.watchEvents()
-                tasks.addTask { for await event in events { await controller.handle(event) } }
+                let configChanges = ConfigChangeListener(services: services)
+                await configChanges.start()
+                tasks.addTask {
+                    for await event in events {
+                        if event.path == ZkPaths.configChanges {
+                            await configChanges.process()
+                        } else {
+                            await controller.handle(event)
+                        }
+                    }
+                }
                 let sessions = zookeeper.sessionStates()
                 tasks.addTask {
                     for await state in sessions where state == .expired {

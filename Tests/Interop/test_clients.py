@@ -154,3 +154,56 @@ def test_admin_create_list_delete(cluster):
     while name in admin.list_topics(timeout=10).topics and time.time() < deadline:
         time.sleep(0.2)
     assert name not in admin.list_topics(timeout=10).topics
+
+
+def test_admin_configs_partitions_and_cluster(cluster):
+    import os
+
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, NewPartitions
+
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    name = f"configs-{uuid.uuid4().hex[:6]}"
+    admin.create_topics([NewTopic(name, num_partitions=2, replication_factor=1,
+                                  config={"retention.ms": "3600000"})])[name].result(30)
+    resource = ConfigResource(ConfigResource.Type.TOPIC, name)
+
+    configs = admin.describe_configs([resource])[resource].result(30)
+    assert configs["retention.ms"].value == "3600000"
+    assert configs["retention.ms"].source == 1  # DYNAMIC_TOPIC_CONFIG
+    assert configs["cleanup.policy"].value == "delete"
+    assert configs["segment.bytes"].source == 5  # DEFAULT_CONFIG
+
+    # An incremental change keeps the other overrides, and reaches the live logs on the broker.
+    change = ConfigResource(ConfigResource.Type.TOPIC, name, incremental_configs=[
+        ConfigEntry("segment.bytes", "1048576", incremental_operation=AlterConfigOpType.SET)])
+    admin.incremental_alter_configs([change])[change].result(30)
+    configs = admin.describe_configs([resource])[resource].result(30)
+    assert configs["segment.bytes"].value == "1048576"
+    assert configs["retention.ms"].value == "3600000"
+    time.sleep(1)
+    producer = Producer({"bootstrap.servers": cluster.bootstrap, "linger.ms": 5})
+    for i in range(3000):
+        producer.produce(name, value=b"x" * 1000, partition=0)
+    assert producer.flush(30) == 0
+    segments = [f for f in os.listdir(f"{cluster.directory}/logs/{name}-0") if f.endswith(".log")]
+    assert len(segments) >= 3, segments
+
+    bad = ConfigResource(ConfigResource.Type.TOPIC, name, incremental_configs=[
+        ConfigEntry("retention.ms", "soon", incremental_operation=AlterConfigOpType.SET)])
+    with pytest.raises(Exception) as invalid:
+        admin.incremental_alter_configs([bad])[bad].result(30)
+    assert "INVALID_CONFIG" in str(invalid.value)
+
+    admin.create_partitions([NewPartitions(name, 5)])[name].result(30)
+    deadline = time.time() + 30
+    while len(admin.list_topics(name, timeout=10).topics[name].partitions) < 5 and time.time() < deadline:
+        time.sleep(0.2)
+    assert len(admin.list_topics(name, timeout=10).topics[name].partitions) == 5
+    with pytest.raises(Exception) as fewer:
+        admin.create_partitions([NewPartitions(name, 3)])[name].result(30)
+    assert "INVALID_PARTITIONS" in str(fewer.value)
+
+    from kafka.admin import KafkaAdminClient
+    described = KafkaAdminClient(bootstrap_servers=cluster.bootstrap).describe_cluster()
+    assert described["controller_id"] == 1
+    assert [b["broker_id"] for b in described["brokers"]] == [1]

@@ -64,3 +64,42 @@ public enum TopicConfig {
         return config
     }
 }
+
+extension TopicConfig {
+    /// Where a described config value comes from (DescribeConfigs' ConfigSource).
+    public enum Source: Int8, Sendable {
+        case dynamicTopicConfig = 1
+        case staticBrokerConfig = 4
+        case defaultConfig = 5
+    }
+
+    /// The topic's effective configs, as DescribeConfigs lists them: every topic key with its value, and whether the
+    /// topic overrides it.
+    public static func describe(
+        _ overrides: [String: String],
+        defaults: LogConfig
+    ) -> [(name: String, value: String, source: Source)] {
+        let config = (try? apply(overrides, to: defaults)) ?? defaults
+        let values: [(String, String)] = [
+            ("cleanup.policy", config.cleanupPolicy.rawValue),
+            ("compression.type", overrides["compression.type"] ?? "producer"),
+            ("delete.retention.ms", "\(config.deleteRetentionMs)"),
+            ("file.delete.delay.ms", "\(config.fileDeleteDelayMs)"),
+            ("flush.messages", "\(config.flushMessages)"),
+            ("flush.ms", "\(config.flushMs)"),
+            ("index.interval.bytes", "\(config.indexIntervalBytes)"),
+            ("max.message.bytes", "\(config.maxMessageBytes)"),
+            ("message.timestamp.type", config.timestampType.rawValue),
+            ("min.cleanable.dirty.ratio", "\(config.minCleanableDirtyRatio)"),
+            ("min.compaction.lag.ms", "\(config.minCompactionLagMs)"),
+            ("min.insync.replicas", "\(config.minInSyncReplicas)"),
+            ("retention.bytes", "\(config.retentionBytes)"),
+            ("retention.ms", "\(config.retentionMs)"),
+            ("segment.bytes", "\(config.segmentBytes)"),
+            ("segment.index.bytes", "\(config.segmentIndexBytes)"),
+            ("segment.ms", "\(config.segmentMs)"),
+            ("unclean.leader.election.enable", "\(config.uncleanLeaderElectionEnable)"),
+        ]
+        return values.map { ($0.0, $0.1, overrides[$0.0] != nil ? .dynamicTopicConfig : .defaultConfig) }
+    }
+}

@@ -56,14 +56,27 @@ enum MetadataHandler {
                     )
                 )
             }
-            let brokers = cache.liveBrokers.compactMap { broker -> MetadataResponse.MetadataResponseBroker? in
+            var brokers = cache.liveBrokers.compactMap { broker -> MetadataResponse.MetadataResponseBroker? in
                 guard let endpoint = broker.endpoints[context.listenerName] else { return nil }
                 return .init(nodeID: broker.id, host: endpoint.host, port: endpoint.port, rack: broker.rack)
             }
+            // Before the controller's first UpdateMetadata arrives, answer from ZooKeeper rather than with no brokers
+            // and no controller: librdkafka's admin client would otherwise wait minutes for its next refresh.
+            if brokers.isEmpty {
+                brokers = ((try? await services.zk.getAllBrokers()) ?? []).compactMap { broker in
+                    guard let endpoint = broker.endpoints.first(where: { $0.listenerName == context.listenerName })
+                    else {
+                        return nil
+                    }
+                    return .init(nodeID: broker.id, host: endpoint.host, port: endpoint.port, rack: broker.rack)
+                }
+            }
+            var controllerID = cache.controllerID
+            if controllerID == nil { controllerID = try? await services.zk.getControllerID() }
             return MetadataResponse(
                 brokers: brokers,
                 clusterID: cache.clusterID,
-                controllerID: cache.controllerID ?? -1,
+                controllerID: controllerID ?? -1,
                 topics: topics
             )
         }

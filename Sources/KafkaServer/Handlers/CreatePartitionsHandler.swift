@@ -1,0 +1,77 @@
+import KafkaController
+import KafkaCore
+import KafkaProtocol
+import KafkaZooKeeper
+
+/// CreatePartitions (37), versions 0-3: on the controller only. Adds partitions to a topic (never fewer), with
+/// given replicas or Kafka's assignment continued from the existing partition count; the controller sees the
+/// topic's new assignment and elects their leaders.
+enum CreatePartitionsHandler {
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(CreatePartitionsRequest.self, versions: 0...3) { request, _ in
+            let isController = await services.controller.isActive
+            var results: [CreatePartitionsResponse.CreatePartitionsTopicResult] = []
+            for topic in request.topics {
+                var result = CreatePartitionsResponse.CreatePartitionsTopicResult(name: topic.name)
+                defer { results.append(result) }
+                guard isController else {
+                    result.errorCode = KafkaErrorCode.notController.rawValue
+                    continue
+                }
+                guard var assignment = try? await services.zk.getTopicAssignment(topic.name) else {
+                    result.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
+                    continue
+                }
+                let existing = assignment.partitions.count
+                guard Int(topic.count) > existing else {
+                    result.errorCode = KafkaErrorCode.invalidPartitions.rawValue
+                    result.errorMessage =
+                        "Topic currently has \(existing) partitions, which is higher than the requested \(topic.count)."
+                    continue
+                }
+                let brokers = services.metadataCache.liveBrokers.map(\.id)
+                let added: [PartitionID: [BrokerID]]
+                if let manual = topic.assignments, !manual.isEmpty {
+                    guard manual.count == Int(topic.count) - existing,
+                        manual.allSatisfy({ $0.brokerIDs.allSatisfy(brokers.contains) })
+                    else {
+                        result.errorCode = KafkaErrorCode.invalidReplicaAssignment.rawValue
+                        continue
+                    }
+                    added = Dictionary(
+                        uniqueKeysWithValues: manual.enumerated().map {
+                            (PartitionID(existing + $0.offset), $0.element.brokerIDs)
+                        }
+                    )
+                } else {
+                    do {
+                        added = try ReplicaAssignment.assign(
+                            partitions: Int(topic.count) - existing,
+                            replicationFactor: assignment.partitions.values.first?.count ?? 1,
+                            brokers: brokers,
+                            startPartition: existing
+                        )
+                    } catch {
+                        result.errorCode = KafkaErrorCode.invalidReplicationFactor.rawValue
+                        continue
+                    }
+                }
+                if request.validateOnly { continue }
+                assignment.partitions.merge(added) { $1 }
+                do {
+                    try await services.zk.setTopicAssignment(assignment)
+                    let ready = await TopicCreator(services: services).waitForLeaders(
+                        topic.name,
+                        partitions: topic.count,
+                        timeout: .milliseconds(Int64(max(request.timeoutMs, 0)))
+                    )
+                    if !ready { result.errorCode = KafkaErrorCode.requestTimedOut.rawValue }
+                } catch {
+                    result.errorCode = KafkaErrorCode.unknownServerError.rawValue
+                    result.errorMessage = "\(error)"
+                }
+            }
+            return CreatePartitionsResponse(results: results)
+        }
+    }
+}
