@@ -178,7 +178,9 @@ let package = Package(
         .testTarget(
             name: "BrokerTests",
             dependencies: [
-                "KafkaServer", "KafkaProtocol", "KafkaCore", "ClusterTestSupport",
+                "KafkaServer", "KafkaProtocol", "KafkaCore", "ClusterTestSupport", "KafkaReplication", "KafkaStorage",
+                "ZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

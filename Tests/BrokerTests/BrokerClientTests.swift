@@ -90,11 +90,11 @@ struct BrokerClientTests {
         try await withCluster { _, brokers in
             let broker = brokers[0]
             for codec in ["none", "gzip", "snappy", "lz4", "zstd"] {
-                try await Self.produce(broker, topic: "codec-\(codec)", count: 20_000, codec: codec)
+                try await Self.produce(broker, topic: "codec-\(codec)", count: 100_000, codec: codec)
                 let messages = try await Self.consume(broker, topic: "codec-\(codec)")
                 Self.expectSameValues(
                     messages.map { "\($0.2)=\($0.3)" },
-                    Set((0..<20_000).map { "key-\($0)=value-\($0)" }),
+                    Set((0..<100_000).map { "key-\($0)=value-\($0)" }),
                     codec
                 )
                 #expect(messages.allSatisfy { $0.4 == "codec=\(codec)" })
@@ -218,11 +218,20 @@ struct BrokerClientTests {
                 legacyResponse.responses.first?.partitionResponses.first?.errorCode
                     == KafkaErrorCode.invalidRecord.rawValue
             )
-            // Produce v2 is advertised (for librdkafka 2.0.2) but not served: that connection is closed.
+            // Produce v2 is advertised (for librdkafka 2.0.2) but not served: UNSUPPORTED_VERSION.
+            let oldVersion = try await connection.send(
+                Self.produceRequest(topic: "steady", records: batch.build().buffer),
+                version: 2
+            )
+            #expect(
+                oldVersion.responses.first?.partitionResponses.first?.errorCode
+                    == KafkaErrorCode.unsupportedVersion.rawValue
+            )
+            // A version beyond what is advertised: that connection is closed.
             await #expect(throws: (any Error).self) {
                 _ = try await connection.send(
                     Self.produceRequest(topic: "steady", records: batch.build().buffer),
-                    version: 2
+                    version: 11
                 )
             }
             connection.close()

@@ -1,0 +1,77 @@
+import KafkaStorage
+import Testing
+
+@testable import KafkaServer
+
+@Suite("server.properties")
+struct BrokerConfigTests {
+    @Test func kafkaKeysAndDefaults() throws {
+        let text = """
+            # a comment
+            ! another
+            broker.id = 7
+            listeners=PLAINTEXT://127.0.0.1:9092,REPL://127.0.0.1:9093
+            log.dirs=/data/a, /data/b
+            zookeeper.connect=zk1:2181,zk2:2181/kafka
+            log.retention.hours=24
+            log.segment.bytes=\\
+              1048576
+            num.partitions: 6
+            """
+        let (config, warnings) = try BrokerConfig.parse(properties: text)
+        #expect(warnings.isEmpty)
+        #expect(config.brokerID == 7)
+        #expect(config.logDirs == ["/data/a", "/data/b"])
+        #expect(config.zookeeperConnect == "zk1:2181,zk2:2181/kafka")
+        #expect(config.logConfig.retentionMs == 24 * 3_600_000)
+        #expect(config.logConfig.segmentBytes == 1_048_576)
+        #expect(config.numPartitions == 6)
+        // Kafka's defaults where the file is silent.
+        #expect(config.messageMaxBytes == 1_048_588)
+        #expect(config.socketRequestMaxBytes == 104_857_600)
+        #expect(config.zookeeperSessionTimeoutMs == 18_000)
+        #expect(config.zookeeperConnectionTimeout == 18_000)
+        #expect(config.defaultReplicationFactor == 1)
+        #expect(config.offsetsTopicNumPartitions == 50)
+        #expect(config.logConfig.retentionBytes == -1)
+        #expect(config.logConfig.flushMessages == Int64.max)
+        #expect(config.offsetsStorage == "kafka")
+    }
+
+    @Test func overridesWinAndUnknownKeysWarn() throws {
+        let (config, warnings) = try BrokerConfig.parse(
+            properties: "zookeeper.connect=zk:2181\nbroker.id=1\nsome.future.setting=1\n",
+            overrides: [("broker.id", "2"), ("offsets.storage", "zookeeper"), ("log.retention.ms", "1000")]
+        )
+        #expect(config.brokerID == 2)
+        #expect(config.offsetsStorage == "zookeeper")
+        #expect(config.logConfig.retentionMs == 1000)
+        #expect(warnings == ["The configuration 'some.future.setting' was supplied but isn't a known config."])
+    }
+
+    @Test func invalidValuesNameTheirKey() {
+        #expect(throws: BrokerConfig.Error(key: "num.partitions", reason: "'many' is not an integer of at least 1")) {
+            _ = try BrokerConfig.parse(properties: "zookeeper.connect=zk:2181\nnum.partitions=many\n")
+        }
+        #expect(throws: BrokerConfig.Error(key: "auto.create.topics.enable", reason: "'yes' is not true or false")) {
+            _ = try BrokerConfig.parse(properties: "zookeeper.connect=zk:2181\nauto.create.topics.enable=yes\n")
+        }
+        #expect(throws: BrokerConfig.Error.self) { _ = try BrokerConfig.parse(properties: "broker.id=1\n") }
+        #expect(throws: BrokerConfig.Error(key: "offsets.storage", reason: "'disk' is not kafka or zookeeper")) {
+            _ = try BrokerConfig.parse(properties: "zookeeper.connect=zk:2181\noffsets.storage=disk\n")
+        }
+    }
+
+    @Test func topicConfigOverridesAreValidated() throws {
+        let config = try TopicConfig.apply(
+            ["retention.ms": "1000", "cleanup.policy": "compact, delete"],
+            to: LogConfig()
+        )
+        #expect(config.retentionMs == 1000)
+        #expect(config.cleanupPolicy == .compactAndDelete)
+        #expect(throws: TopicConfig.Invalid.self) {
+            _ = try TopicConfig.apply(["retention.ms": "soon"], to: LogConfig())
+        }
+        #expect(throws: TopicConfig.Invalid.self) { _ = try TopicConfig.apply(["no.such.key": "1"], to: LogConfig()) }
+    }
+}
