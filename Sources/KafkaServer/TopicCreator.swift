@@ -45,7 +45,14 @@ public struct TopicCreator: Sendable {
         } catch {
             throw Failure(code: .invalidConfig, message: "\(error)")
         }
-        let brokers = services.metadataCache.liveBrokers.map(\.id)
+        // The registered brokers, from ZooKeeper as Kafka's AdminZkClient reads them (the metadata cache may not have
+        // heard from the controller yet, right after a start).
+        let brokers: [BrokerID]
+        do {
+            brokers = try await services.zk.getAllBrokers().map(\.id)
+        } catch {
+            throw Failure(code: .unknownServerError, message: "cannot read the registered brokers: \(error)")
+        }
         let assignment: [PartitionID: [BrokerID]]
         if let manualAssignment, !manualAssignment.isEmpty {
             assignment = manualAssignment

@@ -29,7 +29,7 @@ enum CreatePartitionsHandler {
                         "Topic currently has \(existing) partitions, which is higher than the requested \(topic.count)."
                     continue
                 }
-                let brokers = services.metadataCache.liveBrokers.map(\.id)
+                let brokers = ((try? await services.zk.getAllBrokers()) ?? []).map(\.id)
                 let added: [PartitionID: [BrokerID]]
                 if let manual = topic.assignments, !manual.isEmpty {
                     guard manual.count == Int(topic.count) - existing,
