@@ -79,6 +79,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "KafkaCoordinator",
+            dependencies: [
+                "KafkaCore", "KafkaProtocol", "KafkaZooKeeper", "KafkaReplication",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "KafkaController",
             dependencies: [
                 "KafkaCore", "KafkaProtocol", "KafkaZooKeeper", "ZooKeeper",
@@ -89,7 +98,7 @@ let package = Package(
         .target(
             name: "KafkaServer",
             dependencies: [
-                "KafkaController",
+                "KafkaController", "KafkaCoordinator",
                 "KafkaCore", "KafkaProtocol", "KafkaStorage", "KafkaZooKeeper", "ZooKeeper", "KafkaReplication",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 public import KafkaController
+public import KafkaCoordinator
 public import KafkaCore
 public import KafkaReplication
 public import KafkaStorage
@@ -15,6 +16,8 @@ public struct BrokerServices: Sendable {
     public var controller: Controller
     public var clock: any KafkaClock
     public var logger: Logger
+    public var groupCoordinator: GroupCoordinator
+    public var offsetsTopic: OffsetsTopicManager
 
     /// A topic's log config: the broker defaults with the topic's overrides from ZooKeeper.
     public func logConfig(for topic: String) async -> LogConfig {

@@ -1,5 +1,6 @@
 import Foundation
 import KafkaController
+import KafkaCoordinator
 public import KafkaCore
 import KafkaProtocol
 import KafkaReplication
@@ -96,6 +97,28 @@ public final class KafkaBroker: Sendable {
         let metadataCache = MetadataCache(clusterID: clusterID)
         let replicaManager = ReplicaManager(brokerID: brokerID, logManager: logManager, logger: logger)
         let controller = Controller(brokerID: brokerID, zk: zk, channel: channel, logger: logger)
+        let offsetsTopicPartitions = config.offsetsTopicNumPartitions
+        let topicStore =
+            config.offsetsStorage == "kafka"
+            ? TopicOffsetStore(partitions: offsetsTopicPartitions, clock: clock) { partition, records in
+                let result = replicaManager.appendRecords(
+                    TopicPartition(OffsetsTopicManager.topic, partition),
+                    records: records,
+                    requiredAcks: -1
+                )
+                guard result.errorCode == .none else { throw OffsetCommitFailure(code: result.errorCode) }
+            } : nil
+        let offsetStore: any OffsetStore = topicStore ?? ZooKeeperOffsetStore(zk: zk)
+        let groupCoordinator = GroupCoordinator(
+            configuration: .init(
+                minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+                maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+                initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs
+            ),
+            offsetStore: offsetStore,
+            clock: clock,
+            logger: logger
+        )
         let services = BrokerServices(
             brokerID: brokerID,
             config: config,
@@ -104,7 +127,9 @@ public final class KafkaBroker: Sendable {
             zk: zk,
             controller: controller,
             clock: clock,
-            logger: logger
+            logger: logger,
+            groupCoordinator: groupCoordinator,
+            offsetsTopic: OffsetsTopicManager(partitionCount: offsetsTopicPartitions, topicStore: topicStore)
         )
 
         let clientHandlers: [any RequestHandler] =
@@ -115,7 +140,7 @@ public final class KafkaBroker: Sendable {
                 FindCoordinatorHandler.make(services),
                 InitProducerIDHandler.make(services, manager: ProducerIDManager(brokerID: brokerID, zk: zk)),
                 CreatePartitionsHandler.make(services), DescribeClusterHandler.make(services),
-            ] + ConfigsHandlers.make(services)
+            ] + ConfigsHandlers.make(services) + GroupHandlers.make(services)
         let advertisedTable = (clientHandlers.map { ($0.apiKey, $0.versions) } + [(ApiKey.apiVersions, 0...3)])
             .sorted { $0.0.rawValue < $1.0.rawValue }
         let dispatcher = RequestDispatcher(
@@ -187,6 +212,12 @@ public final class KafkaBroker: Sendable {
                     }
                 }
                 tasks.addTask { try await self.periodicTasks(logManager: logManager, replicaManager: replicaManager) }
+                tasks.addTask {
+                    while true {
+                        try await Task.sleep(for: .seconds(1))
+                        await groupCoordinator.expireMembers()
+                    }
+                }
                 await controller.elect()
                 try await tasks.next()
                 tasks.cancelAll()
@@ -288,4 +319,10 @@ public final class KafkaBroker: Sendable {
         guard !endpoints.isEmpty else { throw BrokerConfig.Error(key: key, reason: "is empty") }
         return endpoints
     }
+}
+
+/// An offsets partition refused a commit (this broker is no longer its leader, or the disk failed).
+struct OffsetCommitFailure: Error, CustomStringConvertible {
+    var code: KafkaErrorCode
+    var description: String { "the offsets partition refused the commit: \(code)" }
 }

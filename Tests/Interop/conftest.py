@@ -80,6 +80,8 @@ class Broker:
             "broker.id": str(broker_id), "listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
             "log.dirs": f"{directory}/logs", "zookeeper.connect": zookeeper.connect,
             "zookeeper.session.timeout.ms": "6000", "num.partitions": "3",
+            # As Kafka's sample server.properties: one broker can host the offsets topic.
+            "offsets.topic.replication.factor": "1",
         }
         values.update(properties or {})
         with open(f"{directory}/server.properties", "w") as f:
@@ -109,15 +111,15 @@ class Broker:
         return f"127.0.0.1:{self.port}"
 
 
-@pytest.fixture(scope="module")
-def cluster():
+def single_broker(properties=None):
     directory = tempfile.mkdtemp(prefix="swiftkafka-interop-")
     os.makedirs(f"{directory}/zk")
     os.makedirs(f"{directory}/broker1")
     zookeeper = ZooKeeper(f"{directory}/zk")
     broker = None
     try:
-        broker = Broker(1, zookeeper, f"{directory}/broker1")
+        broker = Broker(1, zookeeper, f"{directory}/broker1", properties)
+        broker.zookeeper = zookeeper
         yield broker
     finally:
         if broker:
@@ -125,3 +127,16 @@ def cluster():
         stop(zookeeper.process)
         if os.environ.get("SWIFTKAFKA_KEEP_TEST_DIRS") is None:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    yield from single_broker()
+
+
+@pytest.fixture(scope="module", params=["kafka", "zookeeper"])
+def offsets_cluster(request):
+    """One broker per offsets.storage mode."""
+    for broker in single_broker({"offsets.storage": request.param}):
+        broker.mode = request.param
+        yield broker

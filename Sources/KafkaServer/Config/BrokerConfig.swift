@@ -38,6 +38,7 @@ public struct BrokerConfig: Sendable {
     public var groupInitialRebalanceDelayMs: Int64 = 3000
     public var groupMinSessionTimeoutMs: Int32 = 6000
     public var groupMaxSessionTimeoutMs: Int32 = 1_800_000
+    public var offsetMetadataMaxBytes = 4096
     public var controlledShutdownEnable = true
     /// The topic defaults (`log.*`), as a LogConfig.
     public var logConfig = LogConfig()
@@ -243,6 +244,9 @@ public struct BrokerConfig: Sendable {
         },
         "group.min.session.timeout.ms": { c, v throws(Error) in
             c.groupMinSessionTimeoutMs = try parseInt("group.min.session.timeout.ms", v)
+        },
+        "offset.metadata.max.bytes": { c, v throws(Error) in
+            c.offsetMetadataMaxBytes = Int(try parseInt("offset.metadata.max.bytes", v, minimum: 0))
         },
         "group.max.session.timeout.ms": { c, v throws(Error) in
             c.groupMaxSessionTimeoutMs = try parseInt("group.max.session.timeout.ms", v)

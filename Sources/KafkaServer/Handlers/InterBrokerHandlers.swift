@@ -27,6 +27,15 @@ enum InterBrokerHandlers {
                             ).rawValue
                         )
                     }
+                    if topic.topicName == OffsetsTopicManager.topic {
+                        for (state, error) in zip(topic.partitionStates, errors) where error.errorCode == 0 {
+                            services.offsetsTopic.leadershipChanged(
+                                state.partitionIndex,
+                                isLeader: state.leader == services.brokerID,
+                                replicaManager: services.replicaManager
+                            )
+                        }
+                    }
                     topics.append(.init(topicID: topic.topicID, partitionErrors: errors))
                 }
                 return LeaderAndIsrResponse(errorCode: 0, topics: topics)

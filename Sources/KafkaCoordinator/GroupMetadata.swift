@@ -1,0 +1,69 @@
+import KafkaCore
+
+/// One member of a group, as the coordinator keeps it.
+struct MemberMetadata {
+    var memberID: String
+    var groupInstanceID: String?
+    var clientID: String
+    var clientHost: String
+    var sessionTimeoutMs: Int32
+    var rebalanceTimeoutMs: Int32
+    var protocols: [(name: String, metadata: [UInt8])]
+    var assignment: [UInt8] = []
+    var lastHeartbeat: Int64
+    /// Set while the member waits in JoinGroup.
+    var awaitingJoin: CheckedContinuation<GroupCoordinator.JoinResult, Never>?
+    /// Set while the member waits in SyncGroup.
+    var awaitingSync: CheckedContinuation<GroupCoordinator.SyncResult, Never>?
+
+    func metadata(for protocolName: String) -> [UInt8] {
+        protocols.first { $0.name == protocolName }?.metadata ?? []
+    }
+}
+
+/// A group's state: members, generation, protocol and leader. Only the `GroupCoordinator` actor touches it.
+struct GroupMetadata {
+    let groupID: String
+    var state: GroupState = .empty
+    var protocolType: String?
+    var protocolName: String?
+    var generationID: Int32 = 0
+    var leaderID: String?
+    var members: [String: MemberMetadata] = [:]
+    /// Members that got MEMBER_ID_REQUIRED and are expected back (JoinGroup v4+).
+    var pendingMembers: Set<String> = []
+    /// Identifies the current rebalance, so a timer of an earlier one does nothing.
+    var rebalanceID = 0
+    var stateTimestamp: Int64 = -1
+
+    mutating func transition(to next: GroupState, at time: Int64) {
+        precondition(next.validPreviousStates.contains(state), "group \(groupID): \(state) → \(next) is not legal")
+        state = next
+        stateTimestamp = time
+    }
+
+    /// The protocol every member supports, preferring the members' own order (Kafka's vote).
+    func selectProtocol() -> String? {
+        guard let first = members.values.first else { return nil }
+        let candidates = first.protocols.map(\.name).filter { name in
+            members.values.allSatisfy { member in member.protocols.contains { $0.name == name } }
+        }
+        var votes: [String: Int] = [:]
+        for member in members.values {
+            if let choice = member.protocols.map(\.name).first(where: candidates.contains) {
+                votes[choice, default: 0] += 1
+            }
+        }
+        return candidates.max {
+            (votes[$0] ?? 0, -(candidates.firstIndex(of: $0) ?? 0)) < (
+                votes[$1] ?? 0, -(candidates.firstIndex(of: $1) ?? 0)
+            )
+        }
+    }
+
+    func supports(protocolType: String, protocols: [String]) -> Bool {
+        if members.isEmpty { return !protocolType.isEmpty && !protocols.isEmpty }
+        guard self.protocolType == protocolType else { return false }
+        return protocols.contains { name in members.values.allSatisfy { $0.protocols.contains { $0.name == name } } }
+    }
+}

@@ -1,0 +1,119 @@
+public import KafkaCore
+public import KafkaProtocol
+public import KafkaZooKeeper
+public import NIOCore
+import Synchronization
+
+/// Where committed offsets live: the broker setting `offsets.storage`.
+public protocol OffsetStore: Sendable {
+    func commit(group: String, offsets: [TopicPartition: CommittedOffset]) async throws
+    /// The group's committed offsets for `partitions`, or all of them when nil.
+    func fetch(group: String, partitions: [TopicPartition]?) async throws -> [TopicPartition: CommittedOffset]
+}
+
+/// `offsets.storage=zookeeper`: `/consumers/<group>/offsets/<topic>/<partition>` as ASCII decimals, the old
+/// consumer's layout (only the offset is kept there).
+public struct ZooKeeperOffsetStore: OffsetStore {
+    let zk: KafkaZkClient
+
+    public init(zk: KafkaZkClient) { self.zk = zk }
+
+    public func commit(group: String, offsets: [TopicPartition: CommittedOffset]) async throws {
+        for (partition, offset) in offsets.sorted(by: { $0.key < $1.key }) {
+            try await zk.setConsumerOffset(group: group, partition: partition, offset: offset.offset)
+        }
+    }
+
+    public func fetch(group: String, partitions: [TopicPartition]?) async throws -> [TopicPartition: CommittedOffset] {
+        var wanted = partitions ?? []
+        if partitions == nil {
+            let base = "\(ZkPaths.consumers)/\(group)/offsets"
+            let topics = (try? await zk.zookeeper.children(base)) ?? []
+            for topic in topics {
+                for child in (try? await zk.zookeeper.children("\(base)/\(topic)")) ?? [] {
+                    if let index = Int32(child) { wanted.append(TopicPartition(topic, index)) }
+                }
+            }
+        }
+        var result: [TopicPartition: CommittedOffset] = [:]
+        for partition in wanted {
+            if let offset = try await zk.getConsumerOffset(group: group, partition: partition) {
+                result[partition] = CommittedOffset(offset: offset, commitTimestamp: -1)
+            }
+        }
+        return result
+    }
+}
+
+/// `offsets.storage=kafka` (the default): commits are records in `__consumer_offsets` (see `OffsetsTopicRecords`),
+/// written through `append` to the group's partition before they count, and kept in memory for OffsetFetch. When
+/// this broker becomes leader of an offsets partition, `load` replays it (last record per key wins, tombstones
+/// delete). Any task may use it.
+public final class TopicOffsetStore: OffsetStore {
+    public typealias Append = @Sendable (_ partition: Int32, _ records: ByteBuffer) async throws -> Void
+
+    let partitions: Int32
+    let append: Append
+    let clock: any KafkaClock
+    private let offsets = Mutex<[String: [TopicPartition: CommittedOffset]]>([:])
+
+    public init(partitions: Int32, clock: any KafkaClock, append: @escaping Append) {
+        self.partitions = partitions
+        self.clock = clock
+        self.append = append
+    }
+
+    public func commit(group: String, offsets committed: [TopicPartition: CommittedOffset]) async throws {
+        var builder = RecordBatchBuilder()
+        let now = clock.milliseconds
+        for (partition, offset) in committed.sorted(by: { $0.key < $1.key }) {
+            builder.append(
+                timestamp: now,
+                key: OffsetsTopicRecords.offsetKey(group: group, partition: partition),
+                value: OffsetsTopicRecords.offsetValue(offset)
+            )
+        }
+        guard !builder.isEmpty else { return }
+        try await append(GroupPartitioner.partition(for: group, partitions: partitions), builder.build().buffer)
+        offsets.withLock { $0[group, default: [:]].merge(committed) { $1 } }
+    }
+
+    public func fetch(group: String, partitions: [TopicPartition]?) async throws -> [TopicPartition: CommittedOffset] {
+        let all = offsets.withLock { $0[group] ?? [:] }
+        guard let partitions else { return all }
+        return all.filter { partitions.contains($0.key) }
+    }
+
+    /// Replays one partition of `__consumer_offsets` (its records in offset order), replacing what was known of
+    /// that partition's groups.
+    public func load(partition: Int32, records: [Record]) {
+        offsets.withLock { offsets in
+            for group in offsets.keys where GroupPartitioner.partition(for: group, partitions: partitions) == partition
+            {
+                offsets.removeValue(forKey: group)
+            }
+            for record in records {
+                guard let key = record.key,
+                    case .offset(let group, let topicPartition)? = OffsetsTopicRecords.decodeKey(key)
+                else { continue }
+                if let value = record.value, let offset = OffsetsTopicRecords.decodeOffsetValue(value) {
+                    offsets[group, default: [:]][topicPartition] = offset
+                } else if record.value == nil {
+                    offsets[group]?.removeValue(forKey: topicPartition)
+                }
+            }
+        }
+    }
+
+    /// Forgets the groups of a partition this broker no longer leads.
+    public func unload(partition: Int32) {
+        offsets.withLock { offsets in
+            for group in offsets.keys where GroupPartitioner.partition(for: group, partitions: partitions) == partition
+            {
+                offsets.removeValue(forKey: group)
+            }
+        }
+    }
+
+    public var groups: [String] { offsets.withLock { Array($0.keys) } }
+}

@@ -1,0 +1,70 @@
+public import KafkaCoordinator
+public import KafkaCore
+import KafkaProtocol
+public import KafkaReplication
+import KafkaStorage
+import Synchronization
+
+/// The broker's side of `__consumer_offsets`: which groups this broker coordinates (those whose partition,
+/// `abs(javaStringHashCode(group)) % offsets.topic.num.partitions`, it leads and has loaded), creating the topic on
+/// first use, and loading a partition's offsets when this broker becomes its leader.
+///
+/// Created once at startup; LeaderAndIsr calls `leadershipChanged`, request handlers call `coordinatorError`.
+/// Safe to share: the loading set is behind a mutex.
+public final class OffsetsTopicManager: Sendable {
+    public static let topic = "__consumer_offsets"
+
+    public let partitionCount: Int32
+    /// The offsets kept in `__consumer_offsets`; nil with `offsets.storage=zookeeper`.
+    public let topicStore: TopicOffsetStore?
+    private let loading = Mutex<Set<Int32>>([])
+
+    public init(partitionCount: Int32, topicStore: TopicOffsetStore?) {
+        self.partitionCount = partitionCount
+        self.topicStore = topicStore
+    }
+
+    public func partition(for group: String) -> TopicPartition {
+        TopicPartition(Self.topic, GroupPartitioner.partition(for: group, partitions: partitionCount))
+    }
+
+    /// Nil when this broker coordinates `group`; otherwise the error for the client: NOT_COORDINATOR, or
+    /// COORDINATOR_LOAD_IN_PROGRESS while the partition is being loaded.
+    public func coordinatorError(for group: String, replicaManager: ReplicaManager) -> KafkaErrorCode? {
+        let topicPartition = partition(for: group)
+        guard replicaManager.partition(topicPartition)?.isLeader == true else { return .notCoordinator }
+        if loading.withLock({ $0.contains(topicPartition.partition) }) { return .coordinatorLoadInProgress }
+        return nil
+    }
+
+    /// Called for every `__consumer_offsets` partition in a LeaderAndIsr request, after the replica manager applied
+    /// it: a new leader replays the partition's log; a follower forgets its groups' offsets.
+    public func leadershipChanged(_ partitionID: Int32, isLeader: Bool, replicaManager: ReplicaManager) {
+        guard let topicStore else { return }
+        guard isLeader else {
+            topicStore.unload(partition: partitionID)
+            return
+        }
+        loading.withLock { _ = $0.insert(partitionID) }
+        defer { loading.withLock { _ = $0.remove(partitionID) } }
+        guard let partition = replicaManager.partition(TopicPartition(Self.topic, partitionID)) else { return }
+        var records: [Record] = []
+        var offset = partition.log.logStartOffset
+        let end = partition.log.logEndOffset
+        while offset < end {
+            guard let info = try? partition.log.read(from: offset, maxBytes: 1 << 20),
+                var bytes = try? info.records?.readBytes(), bytes.readableBytes > 0
+            else { break }
+            var next = offset
+            while let batch = try? RecordBatch.nextBatch(from: &bytes) {
+                if batch.lastOffset >= offset, let batchRecords = try? batch.records(decompressionLimit: 64 << 20) {
+                    records.append(contentsOf: batchRecords.filter { $0.offset >= offset })
+                }
+                next = max(next, batch.lastOffset + 1)
+            }
+            guard next > offset else { break }
+            offset = next
+        }
+        topicStore.load(partition: partitionID, records: records)
+    }
+}

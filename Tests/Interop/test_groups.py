@@ -1,0 +1,247 @@
+"""Consumer groups against a SwiftKafka broker, once per offsets.storage mode (kafka, zookeeper): confluent-kafka
+and kafka-python consumers share a topic in one group with manual commits; a killed member's partitions move to the
+others; committed offsets survive broker restarts; and the stored offsets are read back independently of the broker,
+from the `__consumer_offsets` records (decoded here from Kafka's format description) or from the znodes of the old
+consumer layout (read with kazoo)."""
+import collections
+import os
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka import TopicPartition as ConfluentPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from conftest import register, stop
+
+COUNT = 100_000
+PARTITIONS = 6
+
+
+def create_topic(bootstrap, topic, partitions=PARTITIONS):
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, partitions, 1)])[topic].result(30)
+
+
+def produce(bootstrap, topic, count):
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "acks": "all"})
+    for i in range(count):
+        while True:
+            try:
+                producer.produce(topic, key=f"key-{i}".encode(), value=str(i).encode())
+                break
+            except BufferError:
+                producer.poll(0.1)
+    assert producer.flush(60) == 0
+
+
+def end_offsets(bootstrap, topic, partitions=PARTITIONS):
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "end-offsets"})
+    ends = {p: consumer.get_watermark_offsets(ConfluentPartition(topic, p), timeout=10)[1] for p in range(partitions)}
+    consumer.close()
+    return ends
+
+
+def committed(bootstrap, group, topic, partitions=PARTITIONS):
+    """The group's committed offsets as the broker reports them (OffsetFetch), from a consumer that does not join;
+    None while the coordinator is not ready (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS right after a restart)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        result = consumer.committed([ConfluentPartition(topic, p) for p in range(partitions)], timeout=30)
+    except KafkaException as error:
+        print(f"committed(): {error}")
+        return None
+    finally:
+        consumer.close()
+    return {tp.partition: tp.offset for tp in result}
+
+
+class Member(threading.Thread):
+    """One group member in a thread: consumes, records every message, commits synchronously after each poll."""
+
+    def __init__(self, kind, bootstrap, group, topic, processed):
+        super().__init__(daemon=True)
+        self.kind, self.bootstrap, self.group, self.topic, self.processed = kind, bootstrap, group, topic, processed
+        self.assignment = set()
+        self.stopping = threading.Event()
+        self.error = None
+
+    def run(self):
+        try:
+            self.run_confluent() if self.kind == "confluent" else self.run_kafka_python()
+        except Exception as error:  # surfaced by the test
+            self.error = error
+
+    def run_confluent(self):
+        consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": self.group,
+                             "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                             "session.timeout.ms": 6000, "heartbeat.interval.ms": 500})
+        consumer.subscribe([self.topic])
+        while not self.stopping.is_set():
+            messages = [m for m in consumer.consume(2000, timeout=0.2) if m.error() is None]
+            for message in messages:
+                self.processed.append((message.partition(), message.offset(), int(message.value())))
+            if messages:
+                consumer.commit(asynchronous=False)
+            self.assignment = {tp.partition for tp in consumer.assignment()}
+        consumer.close()
+
+    def run_kafka_python(self):
+        from kafka import KafkaConsumer
+        consumer = KafkaConsumer(self.topic, bootstrap_servers=self.bootstrap, group_id=self.group,
+                                 enable_auto_commit=False, auto_offset_reset="earliest",
+                                 session_timeout_ms=6000, heartbeat_interval_ms=500)
+        while not self.stopping.is_set():
+            batches = consumer.poll(timeout_ms=200, max_records=2000)
+            for records in batches.values():
+                for record in records:
+                    self.processed.append((record.partition, record.offset, int(record.value)))
+            if batches:
+                consumer.commit()
+            self.assignment = {tp.partition for tp in consumer.assignment()}
+        consumer.close()
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.time() + timeout
+    while not condition():
+        assert time.time() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def read_offsets_topic(bootstrap):
+    """Every record of __consumer_offsets, decoded here from Kafka's format: key version 0/1 = offset commit
+    (group, topic, partition); value version 0-3 = offset [+ leader epoch in v3], metadata, commit timestamp
+    [+ expire timestamp in v1]. Returns {(group, topic, partition): offset} with the last record per key winning."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "offsets-reader", "enable.auto.commit": False})
+    partitions = consumer.list_topics("__consumer_offsets", timeout=10).topics["__consumer_offsets"].partitions
+    assignment = [ConfluentPartition("__consumer_offsets", p, 0) for p in partitions]
+    ends = {p: consumer.get_watermark_offsets(ConfluentPartition("__consumer_offsets", p), timeout=10)[1]
+            for p in partitions}
+    consumer.assign(assignment)
+    positions = {p: 0 for p in partitions}
+    latest = {}
+    deadline = time.time() + 60
+    while any(positions[p] < ends[p] for p in partitions) and time.time() < deadline:
+        for message in consumer.consume(1000, timeout=0.5):
+            if message.error():
+                continue
+            positions[message.partition()] = message.offset() + 1
+            key = message.key()
+            (key_version,) = struct.unpack_from(">h", key, 0)
+            if key_version not in (0, 1):
+                continue  # group metadata
+            position = 2
+            fields = []
+            for _ in range(2):
+                (length,) = struct.unpack_from(">h", key, position)
+                fields.append(key[position + 2:position + 2 + length].decode())
+                position += 2 + length
+            (partition,) = struct.unpack_from(">i", key, position)
+            value = message.value()
+            if value is None:
+                latest.pop((fields[0], fields[1], partition), None)
+                continue
+            (value_version, offset) = struct.unpack_from(">hq", value, 0)
+            assert value_version in (1, 3), f"offset value version {value_version} (never 2)"
+            latest[(fields[0], fields[1], partition)] = offset
+    consumer.close()
+    return latest
+
+
+def test_six_members_consume_exactly_once(offsets_cluster):
+    bootstrap = offsets_cluster.bootstrap
+    topic = f"group-{uuid.uuid4().hex[:6]}"
+    group = f"six-{uuid.uuid4().hex[:6]}"
+    create_topic(bootstrap, topic)
+    processed = collections.deque()
+    members = [Member(kind, bootstrap, group, topic, processed)
+               for kind in ["confluent"] * 3 + ["kafka-python"] * 3]
+    for member in members:
+        member.start()
+    try:
+        # Every member holds one partition before anything is produced, so no rebalance runs while consuming.
+        wait_for(lambda: sorted(p for m in members for p in m.assignment) == list(range(PARTITIONS)), 90,
+                 "six members with one partition each")
+        produce(bootstrap, topic, COUNT)
+        wait_for(lambda: len(processed) >= COUNT or any(m.error for m in members), 180, f"{COUNT} messages")
+        time.sleep(1)  # a duplicate delivered late would show here
+    finally:
+        for member in members:
+            member.stopping.set()
+        for member in members:
+            member.join(60)
+    assert [m.error for m in members] == [None] * 6
+    values = collections.Counter(value for _, _, value in processed)
+    assert len(values) == COUNT and set(values) == set(range(COUNT))
+    assert [v for v, n in values.items() if n > 1] == []
+    ends = end_offsets(bootstrap, topic)
+    assert sum(ends.values()) == COUNT
+    assert committed(bootstrap, group, topic) == ends
+
+    if offsets_cluster.mode == "kafka":
+        stored = read_offsets_topic(bootstrap)
+        assert {p: stored.get((group, topic, p)) for p in range(PARTITIONS)} == ends
+    else:
+        from kazoo.client import KazooClient
+        zk = KazooClient(hosts=f"127.0.0.1:{offsets_cluster.zookeeper.port}")
+        zk.start(timeout=30)
+        try:
+            base = f"/kafka/consumers/{group}/offsets/{topic}"
+            assert sorted(zk.get_children(base)) == [str(p) for p in range(PARTITIONS)]
+            assert {p: int(zk.get(f"{base}/{p}")[0].decode("ascii")) for p in range(PARTITIONS)} == ends
+        finally:
+            zk.stop()
+
+    # Committed offsets survive a clean restart and a crash of the broker.
+    offsets_cluster.restart()
+    wait_for(lambda: committed(bootstrap, group, topic) == ends, 60, "committed offsets after a restart")
+    offsets_cluster.restart(crash=True)
+    wait_for(lambda: committed(bootstrap, group, topic) == ends, 90, "committed offsets after a crash")
+
+
+MEMBER_SCRIPT = """
+import sys
+from confluent_kafka import Consumer
+consumer = Consumer({"bootstrap.servers": sys.argv[1], "group.id": sys.argv[2], "enable.auto.commit": False,
+                     "auto.offset.reset": "earliest", "session.timeout.ms": 6000, "heartbeat.interval.ms": 500})
+consumer.subscribe([sys.argv[3]])
+while True:
+    messages = consumer.consume(100, timeout=0.2)
+    print(sorted(tp.partition for tp in consumer.assignment()), flush=True)
+"""
+
+
+def test_killed_member_partitions_move(offsets_cluster):
+    bootstrap = offsets_cluster.bootstrap
+    topic = f"kill-{uuid.uuid4().hex[:6]}"
+    group = f"kill-{uuid.uuid4().hex[:6]}"
+    create_topic(bootstrap, topic)
+    victim = subprocess.Popen([sys.executable, "-c", MEMBER_SCRIPT, bootstrap, group, topic],
+                              stdout=subprocess.PIPE, text=True)
+    register(victim.pid)
+    survivor = Member("confluent", bootstrap, group, topic, collections.deque())
+    survivor.start()
+    try:
+        assigned = []
+        while True:
+            line = victim.stdout.readline()
+            assert line, "the victim member exited"
+            assigned = eval(line)
+            if assigned and len(survivor.assignment) + len(assigned) == PARTITIONS:
+                break
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+        killed = time.time()
+        wait_for(lambda: survivor.assignment == set(range(PARTITIONS)), 60, "the survivor to take every partition")
+        print(f"partitions moved {time.time() - killed:.1f}s after kill -9 (session timeout 6s)")
+    finally:
+        stop(victim, signal.SIGKILL)
+        survivor.stopping.set()
+        survivor.join(60)
+    assert survivor.error is None
