@@ -196,6 +196,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "KafkaCoordinatorTests",
+            dependencies: [
+                "KafkaCoordinator", "KafkaCore", "KafkaProtocol", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "ZooKeeperTests",
             dependencies: ["ZooKeeper", "ClusterTestSupport"],
             swiftSettings: strictSettings

@@ -1,5 +1,6 @@
 import Foundation
 public import KafkaCore
+public import KafkaProtocol
 public import Logging
 
 /// The group coordinator of the groups whose `__consumer_offsets` partition this broker leads: membership and
@@ -62,6 +63,8 @@ public actor GroupCoordinator {
     let clock: any KafkaClock
     let logger: Logger
     private var groups: [String: GroupMetadata] = [:]
+    /// The latest group-record write; each waits for the one before, so records land in the order of the changes.
+    private var lastGroupWrite: Task<Void, Never>?
 
     public init(configuration: Configuration, offsetStore: any OffsetStore, clock: any KafkaClock, logger: Logger) {
         self.configuration = configuration
@@ -202,6 +205,7 @@ public actor GroupCoordinator {
             group.protocolName = nil
             group.leaderID = nil
             groups[groupID] = group
+            persist(groupID)
             return
         }
         group.generationID += 1
@@ -266,6 +270,7 @@ public actor GroupCoordinator {
         let waiting = group.members.values.compactMap { member in member.awaitingSync.map { (member.memberID, $0) } }
         for id in group.members.keys { group.members[id]?.awaitingSync = nil }
         groups[groupID] = group
+        persist(groupID)
         for (id, continuation) in waiting {
             continuation.resume(
                 returning: SyncResult(
@@ -365,6 +370,171 @@ public actor GroupCoordinator {
     public func fetchOffsets(groupID: String, partitions: [TopicPartition]?) async -> [TopicPartition: CommittedOffset]?
     {
         try? await offsetStore.fetch(group: groupID, partitions: partitions)
+    }
+
+    // MARK: Group records
+
+    /// Writes the group's record (its state now, or a tombstone when it is gone) after the writes before it.
+    private func persist(_ groupID: String) {
+        let value = groups[groupID].map(Self.record)
+        let store = offsetStore
+        let logger = logger
+        let previous = lastGroupWrite
+        lastGroupWrite = Task {
+            await previous?.value
+            do {
+                try await store.storeGroup(groupID, value)
+            } catch {
+                logger.warning("Cannot write the group record: \(error)", metadata: ["group": "\(groupID)"])
+            }
+        }
+    }
+
+    static func record(_ group: GroupMetadata) -> GroupMetadataValue {
+        GroupMetadataValue(
+            protocolType: group.protocolType ?? "",
+            generation: group.generationID,
+            protocol: group.protocolName,
+            leader: group.leaderID,
+            currentStateTimestamp: group.stateTimestamp,
+            members: group.members.values.sorted { $0.memberID < $1.memberID }.map {
+                GroupMetadataValue.MemberMetadata(
+                    memberID: $0.memberID,
+                    groupInstanceID: $0.groupInstanceID,
+                    clientID: $0.clientID,
+                    clientHost: $0.clientHost,
+                    rebalanceTimeout: $0.rebalanceTimeoutMs,
+                    sessionTimeout: $0.sessionTimeoutMs,
+                    subscription: $0.metadata(for: group.protocolName ?? ""),
+                    assignment: $0.assignment
+                )
+            }
+        )
+    }
+
+    /// Rebuilds groups from their records when this broker becomes their coordinator: Stable with the recorded
+    /// members (whose sessions start now), or Empty.
+    public func restore(_ records: [String: GroupMetadataValue]) {
+        let now = clock.milliseconds
+        for (groupID, value) in records {
+            var group = GroupMetadata(groupID: groupID)
+            group.protocolType = value.protocolType
+            group.generationID = value.generation
+            group.protocolName = value.protocol
+            group.leaderID = value.leader
+            for member in value.members {
+                group.members[member.memberID] = MemberMetadata(
+                    memberID: member.memberID,
+                    groupInstanceID: member.groupInstanceID,
+                    clientID: member.clientID,
+                    clientHost: member.clientHost,
+                    sessionTimeoutMs: member.sessionTimeout,
+                    rebalanceTimeoutMs: member.rebalanceTimeout,
+                    protocols: [(name: value.protocol ?? "", metadata: member.subscription)],
+                    assignment: member.assignment,
+                    lastHeartbeat: now
+                )
+            }
+            if !group.members.isEmpty {
+                group.state = .stable
+            }
+            group.stateTimestamp = value.currentStateTimestamp
+            groups[groupID] = group
+        }
+        if !records.isEmpty { logger.info("Loaded groups", metadata: ["groups": "\(records.count)"]) }
+    }
+
+    /// Drops the groups this broker no longer coordinates; members waiting in a join or sync are told
+    /// NOT_COORDINATOR.
+    public func unload(where moved: @Sendable (String) -> Bool) {
+        for (groupID, group) in groups where moved(groupID) {
+            for member in group.members.values {
+                member.awaitingJoin?.resume(
+                    returning: JoinResult(errorCode: .notCoordinator, memberID: member.memberID)
+                )
+                member.awaitingSync?.resume(returning: SyncResult(errorCode: .notCoordinator))
+            }
+            groups.removeValue(forKey: groupID)
+        }
+    }
+
+    // MARK: DeleteGroups and OffsetDelete
+
+    /// Deletes groups without members and their committed offsets: NON_EMPTY_GROUP while members remain,
+    /// GROUP_ID_NOT_FOUND for a group with neither members nor offsets.
+    public func deleteGroups(_ groupIDs: [String]) async -> [String: KafkaErrorCode] {
+        var results: [String: KafkaErrorCode] = [:]
+        for groupID in groupIDs {
+            if let group = groups[groupID], !group.members.isEmpty {
+                results[groupID] = .nonEmptyGroup
+                continue
+            }
+            let offsets = (try? await offsetStore.fetch(group: groupID, partitions: nil)) ?? [:]
+            guard groups[groupID] != nil || !offsets.isEmpty else {
+                results[groupID] = .groupIDNotFound
+                continue
+            }
+            do {
+                try await offsetStore.delete(group: groupID, partitions: nil)
+                let hadGeneration = (groups.removeValue(forKey: groupID)?.generationID ?? 0) > 0
+                // No group tombstone for a group that never had a generation (it wrote no group record).
+                if hadGeneration { persist(groupID) }
+                logger.info("Deleted group", metadata: ["group": "\(groupID)"])
+                results[groupID] = KafkaErrorCode.none
+            } catch {
+                logger.error("Cannot delete the offsets of a group: \(error)", metadata: ["group": "\(groupID)"])
+                results[groupID] = .coordinatorNotAvailable
+            }
+        }
+        return results
+    }
+
+    /// Deletes committed offsets of a group (KIP-496). Partitions of topics its consumer members subscribe to keep
+    /// their offsets (GROUP_SUBSCRIBED_TO_TOPIC); a group of another protocol type with members is NON_EMPTY_GROUP.
+    public func deleteOffsets(
+        groupID: String,
+        partitions: [TopicPartition]
+    ) async -> (KafkaErrorCode, [TopicPartition: KafkaErrorCode]) {
+        let offsets = (try? await offsetStore.fetch(group: groupID, partitions: nil)) ?? [:]
+        let group = groups[groupID]
+        guard group != nil || !offsets.isEmpty else { return (.groupIDNotFound, [:]) }
+        var subscribed: Set<String> = []
+        if let group, !group.members.isEmpty {
+            guard group.protocolType == "consumer", let name = group.protocolName else { return (.nonEmptyGroup, [:]) }
+            for member in group.members.values {
+                subscribed.formUnion(Self.subscribedTopics(member.metadata(for: name)))
+            }
+        }
+        let deletable = partitions.filter { !subscribed.contains($0.topic) }
+        do {
+            try await offsetStore.delete(group: groupID, partitions: deletable)
+        } catch {
+            logger.error("Cannot delete offsets: \(error)", metadata: ["group": "\(groupID)"])
+            return (.coordinatorNotAvailable, [:])
+        }
+        var results: [TopicPartition: KafkaErrorCode] = [:]
+        for partition in partitions {
+            results[partition] = subscribed.contains(partition.topic) ? .groupSubscribedToTopic : KafkaErrorCode.none
+        }
+        return (.none, results)
+    }
+
+    /// The topics of a ConsumerProtocol subscription: int16 version, then an int32 count of int16-length strings.
+    static func subscribedTopics(_ subscription: [UInt8]) -> [String] {
+        var position = 2
+        func int(_ width: Int) -> Int? {
+            guard position + width <= subscription.count else { return nil }
+            defer { position += width }
+            return subscription[position..<position + width].reduce(0) { $0 << 8 | Int($1) }
+        }
+        guard subscription.count >= 6, let count = int(4), count < 1 << 16 else { return [] }
+        var topics: [String] = []
+        for _ in 0..<count {
+            guard let length = int(2), position + length <= subscription.count else { break }
+            topics.append(String(decoding: subscription[position..<position + length], as: UTF8.self))
+            position += length
+        }
+        return topics
     }
 
     // MARK: ListGroups and DescribeGroups

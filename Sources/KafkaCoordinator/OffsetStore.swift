@@ -9,6 +9,15 @@ public protocol OffsetStore: Sendable {
     func commit(group: String, offsets: [TopicPartition: CommittedOffset]) async throws
     /// The group's committed offsets for `partitions`, or all of them when nil.
     func fetch(group: String, partitions: [TopicPartition]?) async throws -> [TopicPartition: CommittedOffset]
+    /// Removes the group's committed offsets for `partitions` (all of them when nil).
+    func delete(group: String, partitions: [TopicPartition]?) async throws
+    /// Records the group's membership (nil: the group is gone), where the store keeps it.
+    func storeGroup(_ group: String, _ value: GroupMetadataValue?) async throws
+}
+
+extension OffsetStore {
+    /// Membership lives only in the coordinator, as with Kafka's ZooKeeper-stored offsets.
+    public func storeGroup(_ group: String, _ value: GroupMetadataValue?) async throws {}
 }
 
 /// `offsets.storage=zookeeper`: `/consumers/<group>/offsets/<topic>/<partition>` as ASCII decimals, the old
@@ -43,6 +52,18 @@ public struct ZooKeeperOffsetStore: OffsetStore {
         }
         return result
     }
+
+    public func delete(group: String, partitions: [TopicPartition]?) async throws {
+        guard let partitions else {
+            try await zk.deleteRecursively("\(ZkPaths.consumers)/\(group)")
+            return
+        }
+        for partition in partitions {
+            try await zk.deleteRecursively(
+                "\(ZkPaths.consumers)/\(group)/offsets/\(partition.topic)/\(partition.partition)"
+            )
+        }
+    }
 }
 
 /// `offsets.storage=kafka` (the default): commits are records in `__consumer_offsets` (see `OffsetsTopicRecords`),
@@ -56,6 +77,7 @@ public final class TopicOffsetStore: OffsetStore {
     let append: Append
     let clock: any KafkaClock
     private let offsets = Mutex<[String: [TopicPartition: CommittedOffset]]>([:])
+    private let groupRecords = Mutex<[String: GroupMetadataValue]>([:])
 
     public init(partitions: Int32, clock: any KafkaClock, append: @escaping Append) {
         self.partitions = partitions
@@ -78,6 +100,46 @@ public final class TopicOffsetStore: OffsetStore {
         offsets.withLock { $0[group, default: [:]].merge(committed) { $1 } }
     }
 
+    /// Appends the group's metadata record (key version 2, value version 3) or its tombstone.
+    public func storeGroup(_ group: String, _ value: GroupMetadataValue?) async throws {
+        var builder = RecordBatchBuilder()
+        builder.append(
+            timestamp: clock.milliseconds,
+            key: OffsetsTopicRecords.groupKey(group),
+            value: value.map(OffsetsTopicRecords.groupValue)
+        )
+        try await append(GroupPartitioner.partition(for: group, partitions: partitions), builder.build().buffer)
+    }
+
+    /// The group records found by the last `load` of `partition`, taken once (the coordinator rebuilds its groups
+    /// from them).
+    public func takeLoadedGroups(partition: Int32) -> [String: GroupMetadataValue] {
+        groupRecords.withLock { records in
+            let taken = records.filter { GroupPartitioner.partition(for: $0.key, partitions: partitions) == partition }
+            for group in taken.keys { records.removeValue(forKey: group) }
+            return taken
+        }
+    }
+
+    /// Appends a tombstone for every offset the group has committed in `partitions` (all when nil), then forgets them.
+    public func delete(group: String, partitions: [TopicPartition]?) async throws {
+        let existing = offsets.withLock { $0[group] ?? [:] }.keys.filter { partitions?.contains($0) ?? true }
+        guard !existing.isEmpty else { return }
+        var builder = RecordBatchBuilder()
+        for partition in existing.sorted() {
+            builder.append(
+                timestamp: clock.milliseconds,
+                key: OffsetsTopicRecords.offsetKey(group: group, partition: partition),
+                value: nil
+            )
+        }
+        try await append(GroupPartitioner.partition(for: group, partitions: self.partitions), builder.build().buffer)
+        offsets.withLock { offsets in
+            for partition in existing { offsets[group]?.removeValue(forKey: partition) }
+            if offsets[group]?.isEmpty == true { offsets.removeValue(forKey: group) }
+        }
+    }
+
     public func fetch(group: String, partitions: [TopicPartition]?) async throws -> [TopicPartition: CommittedOffset] {
         let all = offsets.withLock { $0[group] ?? [:] }
         guard let partitions else { return all }
@@ -92,16 +154,22 @@ public final class TopicOffsetStore: OffsetStore {
             {
                 offsets.removeValue(forKey: group)
             }
+            var loadedGroups: [String: GroupMetadataValue] = [:]
             for record in records {
-                guard let key = record.key,
-                    case .offset(let group, let topicPartition)? = OffsetsTopicRecords.decodeKey(key)
-                else { continue }
-                if let value = record.value, let offset = OffsetsTopicRecords.decodeOffsetValue(value) {
-                    offsets[group, default: [:]][topicPartition] = offset
-                } else if record.value == nil {
-                    offsets[group]?.removeValue(forKey: topicPartition)
+                switch record.key.flatMap(OffsetsTopicRecords.decodeKey) {
+                case .offset(let group, let topicPartition)?:
+                    if let value = record.value, let offset = OffsetsTopicRecords.decodeOffsetValue(value) {
+                        offsets[group, default: [:]][topicPartition] = offset
+                    } else if record.value == nil {
+                        offsets[group]?.removeValue(forKey: topicPartition)
+                    }
+                case .group(let group)?:
+                    loadedGroups[group] = record.value.flatMap(OffsetsTopicRecords.decodeGroupValue)
+                case nil:
+                    continue
                 }
             }
+            groupRecords.withLock { $0.merge(loadedGroups) { $1 } }
         }
     }
 

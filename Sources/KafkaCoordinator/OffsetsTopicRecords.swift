@@ -1,5 +1,5 @@
 public import KafkaCore
-import KafkaProtocol
+public import KafkaProtocol
 public import NIOCore
 
 /// The records of `__consumer_offsets` in Kafka's binary format: every key and value starts with an int16 version.
@@ -27,6 +27,27 @@ public enum OffsetsTopicRecords {
             commitTimestamp: offset.commitTimestamp
         ).write(to: &buffer, version: 3)
         return Array(buffer.readableBytesView)
+    }
+
+    public static func groupKey(_ group: String) -> [UInt8] {
+        var buffer = ByteBuffer()
+        buffer.writeKafkaInteger(Int16(2))
+        GroupMetadataKey(group: group).write(to: &buffer, version: 2)
+        return Array(buffer.readableBytesView)
+    }
+
+    public static func groupValue(_ value: GroupMetadataValue) -> [UInt8] {
+        var buffer = ByteBuffer()
+        buffer.writeKafkaInteger(Int16(3))
+        value.write(to: &buffer, version: 3)
+        return Array(buffer.readableBytesView)
+    }
+
+    /// Reads a group metadata value of versions 0 to 3.
+    public static func decodeGroupValue(_ bytes: ByteBuffer) -> GroupMetadataValue? {
+        var buffer = bytes
+        guard let version = buffer.readInteger(as: Int16.self), (0...3).contains(version) else { return nil }
+        return try? GroupMetadataValue(from: &buffer, version: version)
     }
 
     public enum Key: Equatable {

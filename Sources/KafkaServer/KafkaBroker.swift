@@ -129,7 +129,11 @@ public final class KafkaBroker: Sendable {
             clock: clock,
             logger: logger,
             groupCoordinator: groupCoordinator,
-            offsetsTopic: OffsetsTopicManager(partitionCount: offsetsTopicPartitions, topicStore: topicStore)
+            offsetsTopic: OffsetsTopicManager(
+                partitionCount: offsetsTopicPartitions,
+                topicStore: topicStore,
+                coordinator: groupCoordinator
+            )
         )
 
         let clientHandlers: [any RequestHandler] =

@@ -19,9 +19,12 @@ public final class OffsetsTopicManager: Sendable {
     public let topicStore: TopicOffsetStore?
     private let loading = Mutex<Set<Int32>>([])
 
-    public init(partitionCount: Int32, topicStore: TopicOffsetStore?) {
+    let coordinator: GroupCoordinator
+
+    public init(partitionCount: Int32, topicStore: TopicOffsetStore?, coordinator: GroupCoordinator) {
         self.partitionCount = partitionCount
         self.topicStore = topicStore
+        self.coordinator = coordinator
     }
 
     public func partition(for group: String) -> TopicPartition {
@@ -38,8 +41,10 @@ public final class OffsetsTopicManager: Sendable {
     }
 
     /// Called for every `__consumer_offsets` partition in a LeaderAndIsr request, after the replica manager applied
-    /// it: a new leader replays the partition's log; a follower forgets its groups' offsets.
-    public func leadershipChanged(_ partitionID: Int32, isLeader: Bool, replicaManager: ReplicaManager) {
+    /// it: a new leader replays the partition's log (offsets and groups); a follower forgets its groups.
+    public func leadershipChanged(_ partitionID: Int32, isLeader: Bool, replicaManager: ReplicaManager) async {
+        let count = partitionCount
+        await coordinator.unload { GroupPartitioner.partition(for: $0, partitions: count) == partitionID }
         guard let topicStore else { return }
         guard isLeader else {
             topicStore.unload(partition: partitionID)
@@ -66,5 +71,6 @@ public final class OffsetsTopicManager: Sendable {
             offset = next
         }
         topicStore.load(partition: partitionID, records: records)
+        await coordinator.restore(topicStore.takeLoadedGroups(partition: partitionID))
     }
 }

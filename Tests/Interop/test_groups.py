@@ -114,10 +114,50 @@ def wait_for(condition, timeout, what):
         time.sleep(0.1)
 
 
-def read_offsets_topic(bootstrap):
+class Reader:
+    """Big-endian reads of Kafka's non-flexible encoding: int16-length strings (-1 null), int32-length bytes."""
+
+    def __init__(self, data):
+        self.data, self.position = data, 0
+
+    def int(self, fmt):
+        (value,) = struct.unpack_from(fmt, self.data, self.position)
+        self.position += struct.calcsize(fmt)
+        return value
+
+    def string(self):
+        length = self.int(">h")
+        if length < 0:
+            return None
+        self.position += length
+        return self.data[self.position - length:self.position].decode()
+
+    def bytes(self):
+        length = self.int(">i")
+        self.position += max(length, 0)
+        return self.data[self.position - length:self.position] if length >= 0 else None
+
+
+def decode_group_value(value):
+    """Group metadata value version 3 (KIP-345): header, then members with group_instance_id after member_id."""
+    reader = Reader(value)
+    assert reader.int(">h") == 3, "group metadata values are written at version 3"
+    group = {"protocol_type": reader.string(), "generation": reader.int(">i"), "protocol": reader.string(),
+             "leader": reader.string(), "state_timestamp": reader.int(">q"), "members": []}
+    for _ in range(reader.int(">i")):
+        group["members"].append({"member_id": reader.string(), "group_instance_id": reader.string(),
+                                 "client_id": reader.string(), "client_host": reader.string(),
+                                 "rebalance_timeout": reader.int(">i"), "session_timeout": reader.int(">i"),
+                                 "subscription": reader.bytes(), "assignment": reader.bytes()})
+    assert reader.position == len(value)
+    return group
+
+
+def read_offsets_topic(bootstrap, groups=None):
     """Every record of __consumer_offsets, decoded here from Kafka's format: key version 0/1 = offset commit
     (group, topic, partition); value version 0-3 = offset [+ leader epoch in v3], metadata, commit timestamp
-    [+ expire timestamp in v1]. Returns {(group, topic, partition): offset} with the last record per key winning."""
+    [+ expire timestamp in v1]; key version 2 = group metadata. Returns {(group, topic, partition): offset} with the
+    last record per key winning (a tombstone deletes), and fills `groups` with {group: decoded value}."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "offsets-reader", "enable.auto.commit": False})
     partitions = consumer.list_topics("__consumer_offsets", timeout=10).topics["__consumer_offsets"].partitions
     assignment = [ConfluentPartition("__consumer_offsets", p, 0) for p in partitions]
@@ -134,8 +174,15 @@ def read_offsets_topic(bootstrap):
             positions[message.partition()] = message.offset() + 1
             key = message.key()
             (key_version,) = struct.unpack_from(">h", key, 0)
-            if key_version not in (0, 1):
-                continue  # group metadata
+            if key_version == 2:
+                name = Reader(key[2:]).string()
+                if groups is not None:
+                    if message.value() is None:
+                        groups.pop(name, None)
+                    else:
+                        groups[name] = decode_group_value(message.value())
+                continue
+            assert key_version in (0, 1), f"key version {key_version}"
             position = 2
             fields = []
             for _ in range(2):
@@ -245,3 +292,53 @@ def test_killed_member_partitions_move(offsets_cluster):
         survivor.stopping.set()
         survivor.join(60)
     assert survivor.error is None
+
+
+def test_admin_lists_describes_and_deletes_groups(offsets_cluster):
+    from confluent_kafka import ConsumerGroupState
+    bootstrap = offsets_cluster.bootstrap
+    topic = f"admin-{uuid.uuid4().hex[:6]}"
+    group = f"admin-{uuid.uuid4().hex[:6]}"
+    create_topic(bootstrap, topic)
+    produce(bootstrap, topic, 600)
+    processed = collections.deque()
+    member = Member("confluent", bootstrap, group, topic, processed)
+    member.start()
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    try:
+        wait_for(lambda: len(processed) == 600 and member.assignment == set(range(PARTITIONS)), 60,
+                 "one member with every partition")
+        listed = admin.list_consumer_groups().result(30)
+        assert [(g.group_id, g.state) for g in listed.valid if g.group_id == group] == [
+            (group, ConsumerGroupState.STABLE)]
+        described = admin.describe_consumer_groups([group])[group].result(30)
+        assert described.state == ConsumerGroupState.STABLE and described.partition_assignor == "range"
+        assert len(described.members) == 1
+        assert sorted(tp.partition for tp in described.members[0].assignment.topic_partitions) == list(
+            range(PARTITIONS))
+        member_id = described.members[0].member_id
+        # A group with members cannot be deleted.
+        try:
+            admin.delete_consumer_groups([group])[group].result(30)
+            raise AssertionError("deleting a group with members succeeded")
+        except KafkaException as error:
+            assert error.args[0].name() == "NON_EMPTY_GROUP"
+        if offsets_cluster.mode == "kafka":
+            groups = {}
+            read_offsets_topic(bootstrap, groups)
+            record = groups[group]
+            assert (record["protocol_type"], record["protocol"], record["leader"]) == ("consumer", "range", member_id)
+            assert [m["member_id"] for m in record["members"]] == [member_id]
+            assert record["members"][0]["session_timeout"] == 6000
+    finally:
+        member.stopping.set()
+        member.join(60)
+    assert member.error is None
+    assert committed(bootstrap, group, topic) == end_offsets(bootstrap, topic)
+    admin.delete_consumer_groups([group])[group].result(30)
+    assert set(committed(bootstrap, group, topic).values()) == {-1001}  # OFFSET_INVALID: nothing committed
+    if offsets_cluster.mode == "kafka":
+        groups = {}
+        stored = read_offsets_topic(bootstrap, groups)
+        assert group not in groups
+        assert [key for key in stored if key[0] == group] == []

@@ -4,13 +4,14 @@ import KafkaProtocol
 
 /// The consumer-group APIs, served by the group's coordinator (the leader of its `__consumer_offsets` partition):
 /// JoinGroup (11) 0-7, SyncGroup (14) 0-5, Heartbeat (12) 0-4, LeaveGroup (13) 0-5, OffsetCommit (8) 2-9,
-/// OffsetFetch (9) 1-7, ListGroups (16) 0-5, DescribeGroups (15) 0-5. Any other broker answers NOT_COORDINATOR,
+/// OffsetFetch (9) 1-7, ListGroups (16) 0-5, DescribeGroups (15) 0-5, DeleteGroups (42) 0-2, OffsetDelete (47) 0. Any other broker answers NOT_COORDINATOR,
 /// which sends the client back to FindCoordinator.
 enum GroupHandlers {
     static func make(_ services: BrokerServices) -> [any RequestHandler] {
         [
             joinGroup(services), syncGroup(services), heartbeat(services), leaveGroup(services),
             offsetCommit(services), offsetFetch(services), listGroups(services), describeGroups(services),
+            deleteGroups(services), offsetDelete(services),
         ]
     }
 
@@ -261,6 +262,51 @@ enum GroupHandlers {
                 )
             }
             return DescribeGroupsResponse(groups: described)
+        }
+    }
+
+    static func deleteGroups(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(DeleteGroupsRequest.self, versions: 0...2) { request, _ in
+            var results: [DeleteGroupsResponse.DeletableGroupResult] = []
+            for groupID in request.groupsNames {
+                if let error = check(groupID, services) {
+                    results.append(.init(groupID: groupID, errorCode: error.rawValue))
+                    continue
+                }
+                let code = await services.groupCoordinator.deleteGroups([groupID])[groupID] ?? .unknownServerError
+                results.append(.init(groupID: groupID, errorCode: code.rawValue))
+            }
+            return DeleteGroupsResponse(results: results)
+        }
+    }
+
+    static func offsetDelete(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(OffsetDeleteRequest.self, versions: 0...0) { request, _ in
+            if let error = check(request.groupID, services) { return OffsetDeleteResponse(errorCode: error.rawValue) }
+            let partitions = request.topics.flatMap { topic in
+                topic.partitions.map { TopicPartition(topic.name, $0.partitionIndex) }
+            }
+            let (error, results) = await services.groupCoordinator.deleteOffsets(
+                groupID: request.groupID,
+                partitions: partitions
+            )
+            return OffsetDeleteResponse(
+                errorCode: error.rawValue,
+                topics: error != .none
+                    ? []
+                    : request.topics.map { topic in
+                        .init(
+                            name: topic.name,
+                            partitions: topic.partitions.map {
+                                .init(
+                                    partitionIndex: $0.partitionIndex,
+                                    errorCode: (results[TopicPartition(topic.name, $0.partitionIndex)] ?? .none)
+                                        .rawValue
+                                )
+                            }
+                        )
+                    }
+            )
         }
     }
 }

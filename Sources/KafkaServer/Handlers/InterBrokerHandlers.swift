@@ -29,7 +29,7 @@ enum InterBrokerHandlers {
                     }
                     if topic.topicName == OffsetsTopicManager.topic {
                         for (state, error) in zip(topic.partitionStates, errors) where error.errorCode == 0 {
-                            services.offsetsTopic.leadershipChanged(
+                            await services.offsetsTopic.leadershipChanged(
                                 state.partitionIndex,
                                 isLeader: state.leader == services.brokerID,
                                 replicaManager: services.replicaManager

@@ -1,0 +1,266 @@
+import KafkaCore
+import KafkaProtocol
+import Logging
+import Synchronization
+import Testing
+
+@testable import KafkaCoordinator
+
+/// Committed offsets in memory: a unit-test stand-in for the ZooKeeper and topic stores (which the interop suite
+/// checks with real clients).
+final class MemoryOffsetStore: OffsetStore {
+    let offsets = Mutex<[String: [TopicPartition: CommittedOffset]]>([:])
+
+    func commit(group: String, offsets committed: [TopicPartition: CommittedOffset]) async throws {
+        offsets.withLock { $0[group, default: [:]].merge(committed) { $1 } }
+    }
+
+    func fetch(group: String, partitions: [TopicPartition]?) async throws -> [TopicPartition: CommittedOffset] {
+        let all = offsets.withLock { $0[group] ?? [:] }
+        return partitions.map { wanted in all.filter { wanted.contains($0.key) } } ?? all
+    }
+
+    func delete(group: String, partitions: [TopicPartition]?) async throws {
+        offsets.withLock { offsets in
+            guard let partitions else { return offsets[group] = nil }
+            for partition in partitions { offsets[group]?.removeValue(forKey: partition) }
+        }
+    }
+
+    /// Every group record written, in order (nil: a tombstone).
+    let groupRecords = Mutex<[(String, GroupMetadataValue?)]>([])
+
+    func storeGroup(_ group: String, _ value: GroupMetadataValue?) async throws {
+        groupRecords.withLock { $0.append((group, value)) }
+    }
+}
+
+@Suite("Group coordinator")
+struct GroupCoordinatorTests {
+    let clock = ManualClock()
+
+    let store = MemoryOffsetStore()
+
+    func coordinator() -> GroupCoordinator {
+        GroupCoordinator(
+            configuration: .init(initialRebalanceDelayMs: 50),
+            offsetStore: store,
+            clock: clock,
+            logger: Logger(label: "test")
+        )
+    }
+
+    func join(
+        _ coordinator: GroupCoordinator,
+        _ memberID: String = "",
+        metadata: [UInt8] = [1],
+        v4: Bool = false
+    ) async -> GroupCoordinator.JoinResult {
+        await coordinator.join(
+            groupID: "g",
+            memberID: memberID,
+            groupInstanceID: nil,
+            clientID: "client",
+            clientHost: "/127.0.0.1",
+            sessionTimeoutMs: 10_000,
+            rebalanceTimeoutMs: 5_000,
+            protocolType: "consumer",
+            protocols: [(name: "range", metadata: metadata)],
+            requireKnownMemberID: v4
+        )
+    }
+
+    @Test("JoinGroup v4+ asks for a member id first, then the member leads generation 1")
+    func memberIDRequired() async {
+        let coordinator = coordinator()
+        let first = await join(coordinator, v4: true)
+        #expect(first.errorCode == .memberIDRequired)
+        #expect(first.memberID.hasPrefix("client-"))
+        let second = await join(coordinator, first.memberID, metadata: [7, 7], v4: true)
+        #expect(second.errorCode == .none)
+        #expect(second.generationID == 1)
+        #expect(second.leaderID == first.memberID)
+        #expect(second.protocolName == "range")
+        #expect(second.members.map(\.memberID) == [first.memberID])
+        #expect(second.members.map(\.metadata) == [[7, 7]])
+        // An id the coordinator never handed out is refused.
+        #expect(await join(coordinator, "client-forged", v4: true).errorCode == .unknownMemberID)
+    }
+
+    @Test("Two members join one generation; SyncGroup relays the leader's assignment to each")
+    func joinAndSync() async {
+        let coordinator = coordinator()
+        async let a = join(coordinator, metadata: [1])
+        async let b = join(coordinator, metadata: [2])
+        let (joinA, joinB) = await (a, b)
+        #expect(joinA.errorCode == .none && joinB.errorCode == .none)
+        #expect(joinA.generationID == 1 && joinB.generationID == 1)
+        #expect(joinA.leaderID == joinB.leaderID)
+        let (leader, follower) = joinA.memberID == joinA.leaderID ? (joinA, joinB) : (joinB, joinA)
+        #expect(leader.members.count == 2)
+        #expect(follower.members.isEmpty)
+        async let followerSync = coordinator.sync(
+            groupID: "g",
+            generationID: 1,
+            memberID: follower.memberID,
+            assignments: [:]
+        )
+        try? await Task.sleep(for: .milliseconds(20))
+        let leaderSync = await coordinator.sync(
+            groupID: "g",
+            generationID: 1,
+            memberID: leader.memberID,
+            assignments: [leader.memberID: [0xA], follower.memberID: [0xB]]
+        )
+        #expect(leaderSync.assignment == [0xA])
+        #expect(await followerSync.assignment == [0xB])
+        #expect(await coordinator.describe("g")?.state == .stable)
+    }
+
+    @Test("Generations fence stale members: ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS")
+    func fencing() async {
+        let coordinator = coordinator()
+        async let a = join(coordinator)
+        async let b = join(coordinator)
+        let (joinA, joinB) = await (a, b)
+        let leader = joinA.memberID == joinA.leaderID ? joinA : joinB
+        let other = leader.memberID == joinA.memberID ? joinB : joinA
+        _ = await coordinator.sync(groupID: "g", generationID: 1, memberID: leader.memberID, assignments: [:])
+        #expect(await coordinator.heartbeat(groupID: "g", generationID: 1, memberID: other.memberID) == .none)
+        #expect(
+            await coordinator.heartbeat(groupID: "g", generationID: 0, memberID: other.memberID) == .illegalGeneration
+        )
+        #expect(await coordinator.heartbeat(groupID: "g", generationID: 1, memberID: "nobody") == .unknownMemberID)
+        // The leader's session runs out: the other member is told to rejoin, and the leader is gone.
+        clock.advance(by: 5_000)
+        #expect(await coordinator.heartbeat(groupID: "g", generationID: 1, memberID: other.memberID) == .none)
+        clock.advance(by: 6_000)
+        await coordinator.expireMembers()
+        #expect(
+            await coordinator.heartbeat(groupID: "g", generationID: 1, memberID: leader.memberID) == .unknownMemberID
+        )
+        #expect(
+            await coordinator.heartbeat(groupID: "g", generationID: 1, memberID: other.memberID) == .rebalanceInProgress
+        )
+        let commit = await coordinator.commitOffsets(
+            groupID: "g",
+            generationID: 0,
+            memberID: other.memberID,
+            offsets: [TopicPartition("t", 0): CommittedOffset(offset: 5, commitTimestamp: 0)]
+        )
+        #expect(commit == .illegalGeneration)
+        let rejoined = await join(coordinator, other.memberID)
+        #expect(rejoined.generationID == 2)
+        #expect(rejoined.leaderID == other.memberID)
+    }
+
+    @Test("A member that leaves ends its group's generation; the group becomes Empty")
+    func leave() async {
+        let coordinator = coordinator()
+        let joined = await join(coordinator)
+        #expect(
+            await coordinator.leave(groupID: "g", memberIDs: [joined.memberID, "nobody"])
+                == [joined.memberID: .none, "nobody": .unknownMemberID]
+        )
+        #expect(await coordinator.describe("g")?.state == .empty)
+        #expect(await coordinator.describe("g")?.members.isEmpty == true)
+    }
+
+    @Test("Commits: members of the current generation and standalone consumers of a memberless group")
+    func commits() async {
+        let coordinator = coordinator()
+        let partition = TopicPartition("t", 0)
+        let standalone = await coordinator.commitOffsets(
+            groupID: "solo",
+            generationID: -1,
+            memberID: "",
+            offsets: [partition: CommittedOffset(offset: 9, commitTimestamp: 1)]
+        )
+        #expect(standalone == .none)
+        #expect(await coordinator.fetchOffsets(groupID: "solo", partitions: nil)?[partition]?.offset == 9)
+        let member = await join(coordinator)
+        _ = await coordinator.sync(groupID: "g", generationID: 1, memberID: member.memberID, assignments: [:])
+        let good = await coordinator.commitOffsets(
+            groupID: "g",
+            generationID: 1,
+            memberID: member.memberID,
+            offsets: [partition: CommittedOffset(offset: 3, commitTimestamp: 1)]
+        )
+        #expect(good == .none)
+        let outsider = await coordinator.commitOffsets(
+            groupID: "g",
+            generationID: -1,
+            memberID: "",
+            offsets: [partition: CommittedOffset(offset: 4, commitTimestamp: 1)]
+        )
+        #expect(outsider == .unknownMemberID)
+        #expect(await coordinator.fetchOffsets(groupID: "g", partitions: [partition])?[partition]?.offset == 3)
+    }
+
+    /// ConsumerProtocol subscription v0 to the given topics.
+    static func subscription(_ topics: [String]) -> [UInt8] {
+        var bytes: [UInt8] = [0, 0, 0, 0, 0, UInt8(topics.count)]
+        for topic in topics { bytes += [0, UInt8(topic.utf8.count)] + Array(topic.utf8) }
+        return bytes + [0xFF, 0xFF, 0xFF, 0xFF]
+    }
+
+    @Test("A stable group is written as a record and rebuilt from it by the next coordinator")
+    func groupRecords() async throws {
+        let first = coordinator()
+        let member = await join(first, metadata: Self.subscription(["t"]))
+        _ = await first.sync(
+            groupID: "g",
+            generationID: 1,
+            memberID: member.memberID,
+            assignments: [member.memberID: [9]]
+        )
+        try await Task.sleep(for: .milliseconds(50))
+        let records = store.groupRecords.withLock { $0 }
+        let record = try #require(records.last?.1)
+        #expect(records.last?.0 == "g")
+        #expect(record.generation == 1 && record.protocolType == "consumer" && record.protocol == "range")
+        #expect(record.leader == member.memberID)
+        #expect(record.members.map(\.memberID) == [member.memberID])
+        #expect(record.members.first?.assignment == [9])
+        #expect(record.members.first?.subscription == Self.subscription(["t"]))
+
+        let second = coordinator()
+        await second.restore(["g": record])
+        #expect(await second.heartbeat(groupID: "g", generationID: 1, memberID: member.memberID) == .none)
+        #expect(await second.describe("g")?.state == .stable)
+        let sync = await second.sync(groupID: "g", generationID: 1, memberID: member.memberID, assignments: [:])
+        #expect(sync.assignment == [9])
+    }
+
+    @Test("DeleteGroups and OffsetDelete: NON_EMPTY_GROUP, GROUP_SUBSCRIBED_TO_TOPIC, GROUP_ID_NOT_FOUND")
+    func deletion() async throws {
+        let coordinator = coordinator()
+        let member = await join(coordinator, metadata: Self.subscription(["t"]))
+        _ = await coordinator.sync(groupID: "g", generationID: 1, memberID: member.memberID, assignments: [:])
+        let offsets = [
+            TopicPartition("t", 0): CommittedOffset(offset: 1, commitTimestamp: 0),
+            TopicPartition("other", 0): CommittedOffset(offset: 2, commitTimestamp: 0),
+        ]
+        #expect(
+            await coordinator.commitOffsets(groupID: "g", generationID: 1, memberID: member.memberID, offsets: offsets)
+                == .none
+        )
+        #expect(await coordinator.deleteGroups(["g", "never"]) == ["g": .nonEmptyGroup, "never": .groupIDNotFound])
+        let (error, results) = await coordinator.deleteOffsets(
+            groupID: "g",
+            partitions: [TopicPartition("t", 0), TopicPartition("other", 0)]
+        )
+        #expect(error == .none)
+        #expect(results == [TopicPartition("t", 0): .groupSubscribedToTopic, TopicPartition("other", 0): .none])
+        #expect(
+            await coordinator.fetchOffsets(groupID: "g", partitions: nil)?.keys.sorted() == [TopicPartition("t", 0)]
+        )
+        _ = await coordinator.leave(groupID: "g", memberIDs: [member.memberID])
+        #expect(await coordinator.deleteGroups(["g"]) == ["g": .none])
+        #expect(await coordinator.fetchOffsets(groupID: "g", partitions: nil)?.isEmpty == true)
+        #expect(await coordinator.describe("g") == nil)
+        try await Task.sleep(for: .milliseconds(50))
+        let last = store.groupRecords.withLock { $0.last }
+        #expect(last?.0 == "g" && last?.1 == nil)
+    }
+}
