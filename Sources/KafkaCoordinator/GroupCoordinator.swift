@@ -458,6 +458,47 @@ public actor GroupCoordinator {
         }
     }
 
+    // MARK: Offset expiry
+
+    /// Kafka 2.1+'s retention (KIP-211): the offsets of a group without members expire `retentionMs` after the
+    /// group became Empty (after their commit for a group that never had members); a consumer group with members
+    /// keeps the offsets of the topics it subscribes to, and the others expire from their commit. Expired offsets
+    /// get tombstones; an Empty group left with no offsets is removed (with a group tombstone).
+    public func expireOffsets(retentionMs: Int64) async {
+        let now = clock.milliseconds
+        for groupID in offsetStore.expirableGroups() {
+            guard let offsets = try? await offsetStore.fetch(group: groupID, partitions: nil), !offsets.isEmpty else {
+                continue
+            }
+            let group = groups[groupID]
+            var subscribed: Set<String> = []
+            var since: Int64? = nil
+            if let group, !group.members.isEmpty {
+                guard group.protocolType == "consumer", let name = group.protocolName else { continue }
+                for member in group.members.values {
+                    subscribed.formUnion(Self.subscribedTopics(member.metadata(for: name)))
+                }
+            } else if let group, group.generationID > 0, group.stateTimestamp >= 0 {
+                since = group.stateTimestamp
+            }
+            let expired = offsets.filter { partition, offset in
+                !subscribed.contains(partition.topic) && now - (since ?? offset.commitTimestamp) > retentionMs
+            }.map(\.key)
+            guard !expired.isEmpty else { continue }
+            do {
+                try await offsetStore.delete(group: groupID, partitions: expired)
+            } catch {
+                logger.warning("Cannot expire offsets: \(error)", metadata: ["group": "\(groupID)"])
+                continue
+            }
+            logger.info("Expired offsets", metadata: ["group": "\(groupID)", "partitions": "\(expired.count)"])
+            if expired.count == offsets.count, let current = groups[groupID], current.members.isEmpty {
+                groups.removeValue(forKey: groupID)
+                if current.generationID > 0 { persist(groupID) }
+            }
+        }
+    }
+
     // MARK: DeleteGroups and OffsetDelete
 
     /// Deletes groups without members and their committed offsets: NON_EMPTY_GROUP while members remain,

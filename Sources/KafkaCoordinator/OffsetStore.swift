@@ -13,9 +13,14 @@ public protocol OffsetStore: Sendable {
     func delete(group: String, partitions: [TopicPartition]?) async throws
     /// Records the group's membership (nil: the group is gone), where the store keeps it.
     func storeGroup(_ group: String, _ value: GroupMetadataValue?) async throws
+    /// The groups whose offsets may expire (`offsets.retention.minutes`).
+    func expirableGroups() -> [String]
 }
 
 extension OffsetStore {
+    /// Offsets in ZooKeeper never expire, as with Kafka's old consumer layout.
+    public func expirableGroups() -> [String] { [] }
+
     /// Membership lives only in the coordinator, as with Kafka's ZooKeeper-stored offsets.
     public func storeGroup(_ group: String, _ value: GroupMetadataValue?) async throws {}
 }
@@ -183,5 +188,5 @@ public final class TopicOffsetStore: OffsetStore {
         }
     }
 
-    public var groups: [String] { offsets.withLock { Array($0.keys) } }
+    public func expirableGroups() -> [String] { offsets.withLock { Array($0.keys) } }
 }

@@ -217,9 +217,17 @@ public final class KafkaBroker: Sendable {
                 }
                 tasks.addTask { try await self.periodicTasks(logManager: logManager, replicaManager: replicaManager) }
                 tasks.addTask {
+                    let checkInterval = Duration.milliseconds(self.config.offsetsRetentionCheckIntervalMs)
+                    var lastExpiry = ContinuousClock.now
                     while true {
                         try await Task.sleep(for: .seconds(1))
                         await groupCoordinator.expireMembers()
+                        if ContinuousClock.now - lastExpiry >= checkInterval {
+                            await groupCoordinator.expireOffsets(
+                                retentionMs: self.config.offsetsRetentionMinutes * 60_000
+                            )
+                            lastExpiry = ContinuousClock.now
+                        }
                     }
                 }
                 await controller.elect()

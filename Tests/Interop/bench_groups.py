@@ -19,7 +19,8 @@ from conftest import Broker, ZooKeeper, stop
 
 def commits_per_second(bootstrap, seconds):
     topic = "bench-commits"
-    AdminClient({"bootstrap.servers": bootstrap}).create_topics([NewTopic(topic, 100, 1)])[topic].result(30)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, 100, 1)])[topic].result(30)
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-commits", "enable.auto.commit": False})
     consumer.committed([ConfluentPartition(topic, 0)], timeout=60)  # waits for the coordinator
     commits, offset = 0, 0
@@ -35,7 +36,8 @@ def commits_per_second(bootstrap, seconds):
 
 def rebalance_times(bootstrap, members_count=6):
     topic = "bench-rebalance"
-    AdminClient({"bootstrap.servers": bootstrap}).create_topics([NewTopic(topic, 12, 1)])[topic].result(30)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, 12, 1)])[topic].result(30)
     assignments = [set() for _ in range(members_count)]
     stopping = [threading.Event() for _ in range(members_count)]
 

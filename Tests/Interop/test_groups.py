@@ -342,3 +342,49 @@ def test_admin_lists_describes_and_deletes_groups(offsets_cluster):
         stored = read_offsets_topic(bootstrap, groups)
         assert group not in groups
         assert [key for key in stored if key[0] == group] == []
+
+
+def request(port, api_key, version, body):
+    """One request with header v1 (client id "interop") on a fresh connection; returns the response body."""
+    import socket
+    header = struct.pack(">hhi", api_key, version, 7) + struct.pack(">h", 7) + b"interop"
+    frame = header + body
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(struct.pack(">i", len(frame)) + frame)
+        data = b""
+        while len(data) < 4 or len(data) < 4 + struct.unpack_from(">i", data)[0]:
+            chunk = connection.recv(65536)
+            assert chunk, "the broker closed the connection"
+            data += chunk
+    assert struct.unpack_from(">i", data, 4)[0] == 7
+    return data[8:]
+
+
+def string(text):
+    return struct.pack(">h", len(text)) + text.encode()
+
+
+def test_offset_commit_and_fetch_v0_use_zookeeper(offsets_cluster):
+    """OffsetCommit v0 and OffsetFetch v0 go to /consumers/<group>/offsets in both modes (Kafka's rule)."""
+    from kazoo.client import KazooClient
+    group = f"v0-{uuid.uuid4().hex[:6]}"
+    topic = "legacy"
+    body = string(group) + struct.pack(">i", 1) + string(topic) + struct.pack(">i", 2)
+    body += struct.pack(">iq", 0, 11) + string("") + struct.pack(">iq", 1, 12) + string("m")
+    reader = Reader(request(offsets_cluster.port, 8, 0, body))
+    assert reader.int(">i") == 1 and reader.string() == topic and reader.int(">i") == 2
+    assert [(reader.int(">i"), reader.int(">h")) for _ in range(2)] == [(0, 0), (1, 0)]
+
+    zk = KazooClient(hosts=f"127.0.0.1:{offsets_cluster.zookeeper.port}")
+    zk.start(timeout=30)
+    try:
+        base = f"/kafka/consumers/{group}/offsets/{topic}"
+        assert {p: zk.get(f"{base}/{p}")[0] for p in ("0", "1")} == {"0": b"11", "1": b"12"}
+    finally:
+        zk.stop()
+
+    body = string(group) + struct.pack(">i", 1) + string(topic) + struct.pack(">iiii", 3, 0, 1, 2)
+    reader = Reader(request(offsets_cluster.port, 9, 0, body))
+    assert reader.int(">i") == 1 and reader.string() == topic and reader.int(">i") == 3
+    fetched = [(reader.int(">i"), reader.int(">q"), reader.string(), reader.int(">h")) for _ in range(3)]
+    assert fetched == [(0, 11, "", 0), (1, 12, "", 0), (2, -1, "", 0)]

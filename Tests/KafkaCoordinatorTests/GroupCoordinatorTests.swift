@@ -27,6 +27,8 @@ final class MemoryOffsetStore: OffsetStore {
         }
     }
 
+    func expirableGroups() -> [String] { offsets.withLock { Array($0.keys) } }
+
     /// Every group record written, in order (nil: a tombstone).
     let groupRecords = Mutex<[(String, GroupMetadataValue?)]>([])
 
@@ -262,5 +264,49 @@ struct GroupCoordinatorTests {
         try await Task.sleep(for: .milliseconds(50))
         let last = store.groupRecords.withLock { $0.last }
         #expect(last?.0 == "g" && last?.1 == nil)
+    }
+
+    @Test("Offsets expire after offsets.retention.minutes: from the commit, or from when the group became Empty")
+    func expiry() async throws {
+        let coordinator = coordinator()
+        let retention: Int64 = 60_000
+        let partition = TopicPartition("t", 0)
+        let other = TopicPartition("other", 0)
+        // A standalone consumer's offset counts from its commit.
+        _ = await coordinator.commitOffsets(
+            groupID: "solo",
+            generationID: -1,
+            memberID: "",
+            offsets: [partition: CommittedOffset(offset: 1, commitTimestamp: clock.milliseconds)]
+        )
+        // A member subscribed to "t" keeps that topic's offsets; its offset of "other" expires from the commit.
+        let member = await join(coordinator, metadata: Self.subscription(["t"]))
+        _ = await coordinator.sync(groupID: "g", generationID: 1, memberID: member.memberID, assignments: [:])
+        _ = await coordinator.commitOffsets(
+            groupID: "g",
+            generationID: 1,
+            memberID: member.memberID,
+            offsets: [
+                partition: CommittedOffset(offset: 5, commitTimestamp: clock.milliseconds),
+                other: CommittedOffset(offset: 6, commitTimestamp: clock.milliseconds),
+            ]
+        )
+        clock.advance(by: retention)
+        await coordinator.expireOffsets(retentionMs: retention)
+        #expect(await coordinator.fetchOffsets(groupID: "solo", partitions: nil)?.count == 1)
+        clock.advance(by: 1)
+        _ = await coordinator.heartbeat(groupID: "g", generationID: 1, memberID: member.memberID)
+        await coordinator.expireOffsets(retentionMs: retention)
+        #expect(await coordinator.fetchOffsets(groupID: "solo", partitions: nil)?.isEmpty == true)
+        #expect(await coordinator.fetchOffsets(groupID: "g", partitions: nil)?.keys.sorted() == [partition])
+        // Once the group is Empty, its remaining offsets expire a retention period later, and the group goes.
+        _ = await coordinator.leave(groupID: "g", memberIDs: [member.memberID])
+        clock.advance(by: retention)
+        await coordinator.expireOffsets(retentionMs: retention)
+        #expect(await coordinator.fetchOffsets(groupID: "g", partitions: nil)?.keys.sorted() == [partition])
+        clock.advance(by: 1)
+        await coordinator.expireOffsets(retentionMs: retention)
+        #expect(await coordinator.fetchOffsets(groupID: "g", partitions: nil)?.isEmpty == true)
+        #expect(await coordinator.describe("g") == nil)
     }
 }

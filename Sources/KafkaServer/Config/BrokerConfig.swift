@@ -33,6 +33,7 @@ public struct BrokerConfig: Sendable {
     public var offsetsTopicNumPartitions: Int32 = 50
     public var offsetsTopicReplicationFactor: Int16 = 3
     public var offsetsRetentionMinutes: Int64 = 10_080
+    public var offsetsRetentionCheckIntervalMs: Int64 = 600_000
     /// `offsets.storage`: where committed offsets go, `kafka` (the `__consumer_offsets` topic) or `zookeeper`.
     public var offsetsStorage = "kafka"
     public var groupInitialRebalanceDelayMs: Int64 = 3000
@@ -123,7 +124,7 @@ public struct BrokerConfig: Sendable {
         "auto.leader.rebalance.enable", "leader.imbalance.check.interval.seconds", "metrics.port", "compression.type",
         "replica.fetch.max.bytes", "replica.fetch.wait.max.ms", "replica.socket.timeout.ms",
         "offsets.commit.timeout.ms",
-        "offsets.commit.required.acks", "offsets.topic.segment.bytes", "offsets.retention.check.interval.ms",
+        "offsets.commit.required.acks", "offsets.topic.segment.bytes",
         "controlled.shutdown.max.retries", "controlled.shutdown.retry.backoff.ms", "log.cleaner.threads",
         "log.cleaner.backoff.ms", "fetch.max.bytes", "connections.max.idle.ms", "request.timeout.ms",
     ]
@@ -234,6 +235,9 @@ public struct BrokerConfig: Sendable {
         },
         "offsets.topic.replication.factor": { c, v throws(Error) in
             c.offsetsTopicReplicationFactor = Int16(try parseInt("offsets.topic.replication.factor", v, minimum: 1))
+        },
+        "offsets.retention.check.interval.ms": { c, v throws(Error) in
+            c.offsetsRetentionCheckIntervalMs = try parseLong("offsets.retention.check.interval.ms", v, minimum: 1)
         },
         "offsets.retention.minutes": { c, v throws(Error) in
             c.offsetsRetentionMinutes = try parseLong("offsets.retention.minutes", v, minimum: 1)

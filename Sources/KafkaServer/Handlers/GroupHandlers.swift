@@ -3,8 +3,8 @@ import KafkaCore
 import KafkaProtocol
 
 /// The consumer-group APIs, served by the group's coordinator (the leader of its `__consumer_offsets` partition):
-/// JoinGroup (11) 0-7, SyncGroup (14) 0-5, Heartbeat (12) 0-4, LeaveGroup (13) 0-5, OffsetCommit (8) 2-9,
-/// OffsetFetch (9) 1-7, ListGroups (16) 0-5, DescribeGroups (15) 0-5, DeleteGroups (42) 0-2, OffsetDelete (47) 0. Any other broker answers NOT_COORDINATOR,
+/// JoinGroup (11) 0-7, SyncGroup (14) 0-5, Heartbeat (12) 0-4, LeaveGroup (13) 0-5, OffsetCommit (8) 0-9,
+/// OffsetFetch (9) 0-7 (v0 of both use ZooKeeper in either offsets.storage mode, as in Kafka), ListGroups (16) 0-5, DescribeGroups (15) 0-5, DeleteGroups (42) 0-2, OffsetDelete (47) 0. Any other broker answers NOT_COORDINATOR,
 /// which sends the client back to FindCoordinator.
 enum GroupHandlers {
     static func make(_ services: BrokerServices) -> [any RequestHandler] {
@@ -112,7 +112,7 @@ enum GroupHandlers {
     }
 
     static func offsetCommit(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(OffsetCommitRequest.self, versions: 2...9) { request, _ in
+        TypedHandler(OffsetCommitRequest.self, versions: 0...9) { request, context in
             func answer(_ code: (TopicPartition) -> KafkaErrorCode) -> OffsetCommitResponse {
                 OffsetCommitResponse(
                     topics: request.topics.map { topic in
@@ -127,6 +127,26 @@ enum GroupHandlers {
                         )
                     }
                 )
+            }
+            // v0 writes to ZooKeeper in both modes, without the coordinator, as Kafka does.
+            if context.apiVersion == 0 {
+                guard !request.groupID.isEmpty else { return answer { _ in .invalidGroupID } }
+                let store = ZooKeeperOffsetStore(zk: services.zk)
+                let offsets = request.topics.flatMap { topic in
+                    topic.partitions.map {
+                        (
+                            TopicPartition(topic.name, $0.partitionIndex),
+                            CommittedOffset(offset: $0.committedOffset, commitTimestamp: -1)
+                        )
+                    }
+                }
+                do {
+                    try await store.commit(group: request.groupID, offsets: Dictionary(offsets) { $1 })
+                    return answer { _ in .none }
+                } catch {
+                    services.logger.error("OffsetCommit v0 to ZooKeeper failed: \(error)")
+                    return answer { _ in .unknownServerError }
+                }
             }
             if let error = check(request.groupID, services) { return answer { _ in error } }
             var offsets: [TopicPartition: CommittedOffset] = [:]
@@ -158,7 +178,30 @@ enum GroupHandlers {
     }
 
     static func offsetFetch(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(OffsetFetchRequest.self, versions: 1...7) { request, context in
+        TypedHandler(OffsetFetchRequest.self, versions: 0...7) { request, context in
+            // v0 reads ZooKeeper in both modes, without the coordinator, as Kafka does.
+            if context.apiVersion == 0 {
+                let store = ZooKeeperOffsetStore(zk: services.zk)
+                let wanted = (request.topics ?? []).flatMap { topic in
+                    topic.partitionIndexes.map { TopicPartition(topic.name, $0) }
+                }
+                let found = (try? await store.fetch(group: request.groupID, partitions: wanted))
+                return OffsetFetchResponse(
+                    topics: (request.topics ?? []).map { topic in
+                        .init(
+                            name: topic.name,
+                            partitions: topic.partitionIndexes.map {
+                                .init(
+                                    partitionIndex: $0,
+                                    committedOffset: found?[TopicPartition(topic.name, $0)]?.offset ?? -1,
+                                    errorCode: found == nil
+                                        ? KafkaErrorCode.unknownServerError.rawValue : 0
+                                )
+                            }
+                        )
+                    }
+                )
+            }
             if let error = check(request.groupID, services) {
                 // v1 has no top-level error: every partition carries it.
                 return OffsetFetchResponse(
