@@ -97,9 +97,29 @@ public actor GroupCoordinator {
             return JoinResult(errorCode: .inconsistentGroupProtocol)
         }
         var id = memberID
+        if let groupInstanceID,
+            let previous = group.members.values.first(where: { $0.groupInstanceID == groupInstanceID })
+        {
+            if !memberID.isEmpty && memberID != previous.memberID { return JoinResult(errorCode: .fencedInstanceID) }
+            if memberID.isEmpty {
+                if let result = replaceStaticMember(
+                    previous,
+                    in: &group,
+                    clientID: clientID,
+                    clientHost: clientHost,
+                    sessionTimeoutMs: sessionTimeoutMs,
+                    rebalanceTimeoutMs: rebalanceTimeoutMs,
+                    protocols: protocols
+                ) {
+                    return result
+                }
+                id = group.members.values.first { $0.groupInstanceID == groupInstanceID }?.memberID ?? ""
+            }
+        }
         if id.isEmpty {
             id = "\(clientID)-\(UUID().uuidString.lowercased())"
-            if requireKnownMemberID {
+            // Static members (KIP-345) skip the member-id round trip.
+            if requireKnownMemberID && groupInstanceID == nil {
                 group.pendingMembers.insert(id)
                 groups[groupID] = group
                 return JoinResult(errorCode: .memberIDRequired, memberID: id)
@@ -143,6 +163,58 @@ public actor GroupCoordinator {
             prepareRebalance(groupID)
             tryCompleteJoin(groupID, force: false)
         }
+    }
+
+    /// A static member restarted (KIP-345): its instance id gets a new member id and keeps its place and assignment.
+    /// The old member id is fenced. In a Stable group with unchanged protocols there is no rebalance: the answer
+    /// carries the current generation and the current leader's id (so the member does not reassign), and SyncGroup
+    /// hands back the kept assignment. Otherwise returns nil and the caller joins with the new id (a rebalance).
+    private func replaceStaticMember(
+        _ previous: MemberMetadata,
+        in group: inout GroupMetadata,
+        clientID: String,
+        clientHost: String,
+        sessionTimeoutMs: Int32,
+        rebalanceTimeoutMs: Int32,
+        protocols: [(name: String, metadata: [UInt8])]
+    ) -> JoinResult? {
+        let newID = "\(clientID)-\(UUID().uuidString.lowercased())"
+        previous.awaitingJoin?.resume(returning: JoinResult(errorCode: .fencedInstanceID, memberID: previous.memberID))
+        previous.awaitingSync?.resume(returning: SyncResult(errorCode: .fencedInstanceID))
+        var member = previous
+        member.memberID = newID
+        member.clientID = clientID
+        member.clientHost = clientHost
+        member.sessionTimeoutMs = sessionTimeoutMs
+        member.rebalanceTimeoutMs = rebalanceTimeoutMs
+        member.lastHeartbeat = clock.milliseconds
+        member.awaitingJoin = nil
+        member.awaitingSync = nil
+        let unchanged =
+            previous.protocols.map(\.name) == protocols.map(\.name)
+            && zip(previous.protocols, protocols).allSatisfy { $0.metadata == $1.metadata }
+        member.protocols = protocols
+        group.members.removeValue(forKey: previous.memberID)
+        group.members[newID] = member
+        let oldLeader = group.leaderID
+        if group.leaderID == previous.memberID { group.leaderID = newID }
+        groups[group.groupID] = group
+        logger.info(
+            "Static member replaced",
+            metadata: [
+                "group": "\(group.groupID)", "instance": "\(previous.groupInstanceID ?? "")", "member": "\(newID)",
+            ]
+        )
+        guard group.state == .stable && unchanged else { return nil }
+        persist(group.groupID)
+        return JoinResult(
+            errorCode: .none,
+            generationID: group.generationID,
+            protocolType: group.protocolType,
+            protocolName: group.protocolName,
+            leaderID: oldLeader ?? "",
+            memberID: newID
+        )
     }
 
     private func currentJoinResult(_ group: GroupMetadata, for memberID: String) -> JoinResult {
@@ -292,6 +364,18 @@ public actor GroupCoordinator {
         group.members[memberID]?.lastHeartbeat = clock.milliseconds
         groups[groupID] = group
         return .none
+    }
+
+    /// Removes members; a static member may be named by its instance id alone (LeaveGroup v3+ with an empty member
+    /// id), and one named by both must match (else FENCED_INSTANCE_ID).
+    public func leave(groupID: String, members: [(memberID: String, groupInstanceID: String?)]) -> [KafkaErrorCode] {
+        members.map { memberID, instanceID in
+            guard let instanceID else { return leave(groupID: groupID, memberIDs: [memberID])[memberID] ?? .none }
+            guard let current = groups[groupID]?.members.values.first(where: { $0.groupInstanceID == instanceID })
+            else { return .unknownMemberID }
+            if !memberID.isEmpty && memberID != current.memberID { return .fencedInstanceID }
+            return leave(groupID: groupID, memberIDs: [current.memberID])[current.memberID] ?? .none
+        }
     }
 
     public func leave(groupID: String, memberIDs: [String]) -> [String: KafkaErrorCode] {

@@ -32,9 +32,15 @@ public struct ZooKeeperOffsetStore: OffsetStore {
 
     public init(zk: KafkaZkClient) { self.zk = zk }
 
+    /// Writes every partition's znode at once (the requests are pipelined on the session).
     public func commit(group: String, offsets: [TopicPartition: CommittedOffset]) async throws {
-        for (partition, offset) in offsets.sorted(by: { $0.key < $1.key }) {
-            try await zk.setConsumerOffset(group: group, partition: partition, offset: offset.offset)
+        try await withThrowingTaskGroup(of: Void.self) { writes in
+            for (partition, offset) in offsets {
+                writes.addTask {
+                    try await zk.setConsumerOffset(group: group, partition: partition, offset: offset.offset)
+                }
+            }
+            try await writes.waitForAll()
         }
     }
 

@@ -387,6 +387,9 @@ public final class KafkaZkClient: Sendable {
             try await zookeeper.setData(path, data: data)
         } catch let error as ZooKeeperError where error.code == .noNode {
             try await zookeeper.createRecursively(path, data: data)
+            // A concurrent commit may have created the node first (createRecursively then leaves its data): write
+            // again so this offset is there.
+            try await zookeeper.setData(path, data: data)
         }
     }
 

@@ -64,8 +64,10 @@ def committed(bootstrap, group, topic, partitions=PARTITIONS):
 class Member(threading.Thread):
     """One group member in a thread: consumes, records every message, commits synchronously after each poll."""
 
-    def __init__(self, kind, bootstrap, group, topic, processed):
+    def __init__(self, kind, bootstrap, group, topic, processed, instance_id=None):
         super().__init__(daemon=True)
+        self.instance_id = instance_id
+        self.assign_calls = 0
         self.kind, self.bootstrap, self.group, self.topic, self.processed = kind, bootstrap, group, topic, processed
         self.assignment = set()
         self.stopping = threading.Event()
@@ -78,10 +80,17 @@ class Member(threading.Thread):
             self.error = error
 
     def run_confluent(self):
-        consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": self.group,
-                             "enable.auto.commit": False, "auto.offset.reset": "earliest",
-                             "session.timeout.ms": 6000, "heartbeat.interval.ms": 500})
-        consumer.subscribe([self.topic])
+        settings = {"bootstrap.servers": self.bootstrap, "group.id": self.group,
+                    "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                    "session.timeout.ms": 6000, "heartbeat.interval.ms": 500}
+        if self.instance_id:
+            settings.update({"group.instance.id": self.instance_id, "session.timeout.ms": 30000})
+
+        def assigned(consumer, partitions):
+            self.assign_calls += 1
+
+        consumer = Consumer(settings)
+        consumer.subscribe([self.topic], on_assign=assigned)
         while not self.stopping.is_set():
             messages = [m for m in consumer.consume(2000, timeout=0.2) if m.error() is None]
             for message in messages:
@@ -255,8 +264,11 @@ def test_six_members_consume_exactly_once(offsets_cluster):
 MEMBER_SCRIPT = """
 import sys
 from confluent_kafka import Consumer
-consumer = Consumer({"bootstrap.servers": sys.argv[1], "group.id": sys.argv[2], "enable.auto.commit": False,
-                     "auto.offset.reset": "earliest", "session.timeout.ms": 6000, "heartbeat.interval.ms": 500})
+settings = {"bootstrap.servers": sys.argv[1], "group.id": sys.argv[2], "enable.auto.commit": False,
+            "auto.offset.reset": "earliest", "session.timeout.ms": 6000, "heartbeat.interval.ms": 500}
+if len(sys.argv) > 4:
+    settings.update({"group.instance.id": sys.argv[4], "session.timeout.ms": 30000})
+consumer = Consumer(settings)
 consumer.subscribe([sys.argv[3]])
 while True:
     messages = consumer.consume(100, timeout=0.2)
@@ -388,3 +400,49 @@ def test_offset_commit_and_fetch_v0_use_zookeeper(offsets_cluster):
     assert reader.int(">i") == 1 and reader.string() == topic and reader.int(">i") == 3
     fetched = [(reader.int(">i"), reader.int(">q"), reader.string(), reader.int(">h")) for _ in range(3)]
     assert fetched == [(0, 11, "", 0), (1, 12, "", 0), (2, -1, "", 0)]
+
+
+def test_static_member_returns_without_a_rebalance(offsets_cluster):
+    """KIP-345: a static member killed and restarted within its session timeout gets its partitions back, and the
+    other member's assignment is never revoked."""
+    bootstrap = offsets_cluster.bootstrap
+    topic = f"static-{uuid.uuid4().hex[:6]}"
+    group = f"static-{uuid.uuid4().hex[:6]}"
+    create_topic(bootstrap, topic)
+    survivor = Member("confluent", bootstrap, group, topic, collections.deque(), instance_id="instance-b")
+    survivor.start()
+    processes = []
+
+    def start_static_member():
+        process = subprocess.Popen([sys.executable, "-c", MEMBER_SCRIPT, bootstrap, group, topic, "instance-a"],
+                                   stdout=subprocess.PIPE, text=True)
+        register(process.pid)
+        processes.append(process)
+        return process
+
+    def assignment_of(process):
+        while True:
+            line = process.stdout.readline()
+            assert line, "the static member exited"
+            assigned = eval(line)
+            if assigned and len(survivor.assignment) + len(assigned) == PARTITIONS:
+                return assigned
+
+    try:
+        first = start_static_member()
+        before = assignment_of(first)
+        survivor_before = set(survivor.assignment)
+        calls_before = survivor.assign_calls
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        second = start_static_member()
+        assert assignment_of(second) == before
+        time.sleep(2)
+        assert survivor.assignment == survivor_before
+        assert survivor.assign_calls == calls_before, "the other member went through a rebalance"
+    finally:
+        for process in processes:
+            stop(process, signal.SIGKILL)
+        survivor.stopping.set()
+        survivor.join(60)
+    assert survivor.error is None

@@ -309,4 +309,50 @@ struct GroupCoordinatorTests {
         #expect(await coordinator.fetchOffsets(groupID: "g", partitions: nil)?.isEmpty == true)
         #expect(await coordinator.describe("g") == nil)
     }
+
+    @Test("A restarted static member (group.instance.id) takes its place back without a rebalance")
+    func staticMembership() async {
+        let coordinator = coordinator()
+        func joinStatic(_ memberID: String = "") async -> GroupCoordinator.JoinResult {
+            await coordinator.join(
+                groupID: "g",
+                memberID: memberID,
+                groupInstanceID: "instance-a",
+                clientID: "client",
+                clientHost: "/127.0.0.1",
+                sessionTimeoutMs: 10_000,
+                rebalanceTimeoutMs: 5_000,
+                protocolType: "consumer",
+                protocols: [(name: "range", metadata: [1])],
+                requireKnownMemberID: true
+            )
+        }
+        let first = await joinStatic()
+        #expect(first.errorCode == .none)  // no MEMBER_ID_REQUIRED round trip for static members
+        #expect(first.generationID == 1)
+        _ = await coordinator.sync(
+            groupID: "g",
+            generationID: 1,
+            memberID: first.memberID,
+            assignments: [first.memberID: [4]]
+        )
+
+        let restarted = await joinStatic()
+        #expect(restarted.errorCode == .none)
+        #expect(restarted.memberID != first.memberID)
+        #expect(restarted.generationID == 1)
+        #expect(restarted.leaderID == first.memberID)  // the old leader id: the member does not reassign
+        #expect(restarted.members.isEmpty)
+        #expect(await coordinator.describe("g")?.state == .stable)
+        let sync = await coordinator.sync(groupID: "g", generationID: 1, memberID: restarted.memberID, assignments: [:])
+        #expect(sync.assignment == [4])
+        #expect(
+            await coordinator.heartbeat(groupID: "g", generationID: 1, memberID: first.memberID) == .unknownMemberID
+        )
+        #expect(await joinStatic(first.memberID).errorCode == .fencedInstanceID)
+        #expect(
+            await coordinator.leave(groupID: "g", members: [(memberID: "", groupInstanceID: "instance-a")]) == [.none]
+        )
+        #expect(await coordinator.describe("g")?.members.isEmpty == true)
+    }
 }

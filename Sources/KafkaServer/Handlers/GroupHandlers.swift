@@ -95,17 +95,14 @@ enum GroupHandlers {
             if let error = check(request.groupID, services) { return LeaveGroupResponse(errorCode: error.rawValue) }
             // v0-2 name one member; v3+ a batch (KIP-345).
             let batched = context.apiVersion >= 3
-            let memberIDs = batched ? request.members.map(\.memberID) : [request.memberID]
-            let results = await services.groupCoordinator.leave(groupID: request.groupID, memberIDs: memberIDs)
-            if !batched { return LeaveGroupResponse(errorCode: results[request.memberID]?.rawValue ?? 0) }
+            let members =
+                batched ? request.members.map { ($0.memberID, $0.groupInstanceID) } : [(request.memberID, nil)]
+            let results = await services.groupCoordinator.leave(groupID: request.groupID, members: members)
+            if !batched { return LeaveGroupResponse(errorCode: results[0].rawValue) }
             return LeaveGroupResponse(
                 errorCode: 0,
-                members: request.members.map {
-                    .init(
-                        memberID: $0.memberID,
-                        groupInstanceID: $0.groupInstanceID,
-                        errorCode: results[$0.memberID]?.rawValue ?? 0
-                    )
+                members: zip(request.members, results).map { member, error in
+                    .init(memberID: member.memberID, groupInstanceID: member.groupInstanceID, errorCode: error.rawValue)
                 }
             )
         }
