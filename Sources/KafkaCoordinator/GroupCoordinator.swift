@@ -16,15 +16,19 @@ public actor GroupCoordinator {
         public var minSessionTimeoutMs: Int32 = 6000
         public var maxSessionTimeoutMs: Int32 = 1_800_000
         public var initialRebalanceDelayMs: Int64 = 3000
+        /// `group.max.size`: joins beyond it get GROUP_MAX_SIZE_REACHED.
+        public var maxSize: Int = Int(Int32.max)
 
         public init(
             minSessionTimeoutMs: Int32 = 6000,
             maxSessionTimeoutMs: Int32 = 1_800_000,
-            initialRebalanceDelayMs: Int64 = 3000
+            initialRebalanceDelayMs: Int64 = 3000,
+            maxSize: Int = Int(Int32.max)
         ) {
             self.minSessionTimeoutMs = minSessionTimeoutMs
             self.maxSessionTimeoutMs = maxSessionTimeoutMs
             self.initialRebalanceDelayMs = initialRebalanceDelayMs
+            self.maxSize = maxSize
         }
     }
 
@@ -115,6 +119,9 @@ public actor GroupCoordinator {
                 }
                 id = group.members.values.first { $0.groupInstanceID == groupInstanceID }?.memberID ?? ""
             }
+        }
+        if group.members[id] == nil && group.members.count >= configuration.maxSize {
+            return JoinResult(errorCode: .groupMaxSizeReached, memberID: id)
         }
         if id.isEmpty {
             id = "\(clientID)-\(UUID().uuidString.lowercased())"
@@ -303,14 +310,24 @@ public actor GroupCoordinator {
         }
     }
 
+    /// A request from a static member's old member id, after a newer instance took its place (KIP-345).
+    private func isFenced(_ groupID: String, _ memberID: String, _ groupInstanceID: String?) -> Bool {
+        guard let groupInstanceID,
+            let current = groups[groupID]?.members.values.first(where: { $0.groupInstanceID == groupInstanceID })
+        else { return false }
+        return current.memberID != memberID
+    }
+
     // MARK: SyncGroup
 
     public func sync(
         groupID: String,
         generationID: Int32,
         memberID: String,
+        groupInstanceID: String? = nil,
         assignments: [String: [UInt8]]
     ) async -> SyncResult {
+        if isFenced(groupID, memberID, groupInstanceID) { return SyncResult(errorCode: .fencedInstanceID) }
         guard let group = groups[groupID], group.members[memberID] != nil else {
             return SyncResult(errorCode: .unknownMemberID)
         }
@@ -357,7 +374,13 @@ public actor GroupCoordinator {
 
     // MARK: Heartbeat and LeaveGroup
 
-    public func heartbeat(groupID: String, generationID: Int32, memberID: String) -> KafkaErrorCode {
+    public func heartbeat(
+        groupID: String,
+        generationID: Int32,
+        memberID: String,
+        groupInstanceID: String? = nil
+    ) -> KafkaErrorCode {
+        if isFenced(groupID, memberID, groupInstanceID) { return .fencedInstanceID }
         guard var group = groups[groupID], group.members[memberID] != nil else { return .unknownMemberID }
         guard generationID == group.generationID else { return .illegalGeneration }
         if group.state == .preparingRebalance { return .rebalanceInProgress }
@@ -430,8 +453,10 @@ public actor GroupCoordinator {
         groupID: String,
         generationID: Int32,
         memberID: String,
+        groupInstanceID: String? = nil,
         offsets: [TopicPartition: CommittedOffset]
     ) async -> KafkaErrorCode {
+        if isFenced(groupID, memberID, groupInstanceID) { return .fencedInstanceID }
         if let group = groups[groupID], !(generationID < 0 && memberID.isEmpty && group.members.isEmpty) {
             guard group.members[memberID] != nil else { return .unknownMemberID }
             guard generationID == group.generationID else { return .illegalGeneration }

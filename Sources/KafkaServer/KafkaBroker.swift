@@ -113,7 +113,8 @@ public final class KafkaBroker: Sendable {
             configuration: .init(
                 minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
                 maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
-                initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs
+                initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+                maxSize: config.groupMaxSize
             ),
             offsetStore: offsetStore,
             clock: clock,

@@ -446,3 +446,20 @@ def test_static_member_returns_without_a_rebalance(offsets_cluster):
         survivor.stopping.set()
         survivor.join(60)
     assert survivor.error is None
+
+
+def test_kcat_balanced_consumer(offsets_cluster):
+    """Debian's kcat (librdkafka 2.0.2) as a balanced consumer (-G): it joins, reads every message, and commits."""
+    bootstrap = offsets_cluster.bootstrap
+    topic = f"kcat-{uuid.uuid4().hex[:6]}"
+    group = f"kcat-{uuid.uuid4().hex[:6]}"
+    create_topic(bootstrap, topic)
+    produce(bootstrap, topic, 3000)
+    result = subprocess.run(
+        ["kcat", "-b", bootstrap, "-G", group, "-o", "beginning", "-e", "-q", "-f", "%p %o %s\\n",
+         "-X", "enable.auto.commit=true", "-X", "auto.commit.interval.ms=100", topic],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    values = sorted(int(line.split()[2]) for line in result.stdout.splitlines())
+    assert values == list(range(3000))
+    assert committed(bootstrap, group, topic) == end_offsets(bootstrap, topic)

@@ -351,8 +351,39 @@ struct GroupCoordinatorTests {
         )
         #expect(await joinStatic(first.memberID).errorCode == .fencedInstanceID)
         #expect(
+            await coordinator.heartbeat(
+                groupID: "g",
+                generationID: 1,
+                memberID: first.memberID,
+                groupInstanceID: "instance-a"
+            )
+                == .fencedInstanceID
+        )
+        #expect(
+            await coordinator.heartbeat(
+                groupID: "g",
+                generationID: 1,
+                memberID: restarted.memberID,
+                groupInstanceID: "instance-a"
+            ) == .none
+        )
+        #expect(
             await coordinator.leave(groupID: "g", members: [(memberID: "", groupInstanceID: "instance-a")]) == [.none]
         )
         #expect(await coordinator.describe("g")?.members.isEmpty == true)
+    }
+
+    @Test("group.max.size: a join beyond it gets GROUP_MAX_SIZE_REACHED")
+    func maxSize() async {
+        let coordinator = GroupCoordinator(
+            configuration: .init(initialRebalanceDelayMs: 50, maxSize: 1),
+            offsetStore: store,
+            clock: clock,
+            logger: Logger(label: "test")
+        )
+        let first = await join(coordinator)
+        #expect(first.errorCode == .none)
+        #expect(await join(coordinator).errorCode == .groupMaxSizeReached)
+        #expect(await join(coordinator, first.memberID).errorCode == .none)  // a member already in may rejoin
     }
 }

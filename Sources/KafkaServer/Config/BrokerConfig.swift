@@ -40,6 +40,7 @@ public struct BrokerConfig: Sendable {
     public var groupMinSessionTimeoutMs: Int32 = 6000
     public var groupMaxSessionTimeoutMs: Int32 = 1_800_000
     public var offsetMetadataMaxBytes = 4096
+    public var groupMaxSize = Int(Int32.max)
     public var controlledShutdownEnable = true
     /// The topic defaults (`log.*`), as a LogConfig.
     public var logConfig = LogConfig()
@@ -116,7 +117,7 @@ public struct BrokerConfig: Sendable {
     /// Keys Kafka knows that this broker accepts without acting on them (threads, security, quotas, ...).
     static let ignoredKeys: Set<String> = [
         "num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
-        "num.recovery.threads.per.data.dir", "num.replica.fetchers", "group.max.size", "queued.max.requests",
+        "num.recovery.threads.per.data.dir", "num.replica.fetchers", "queued.max.requests",
         "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
         "transaction.state.log.num.partitions",
         "log.retention.ms", "log.retention.minutes", "log.retention.hours", "log.roll.ms", "log.roll.hours",
@@ -248,6 +249,9 @@ public struct BrokerConfig: Sendable {
         },
         "group.min.session.timeout.ms": { c, v throws(Error) in
             c.groupMinSessionTimeoutMs = try parseInt("group.min.session.timeout.ms", v)
+        },
+        "group.max.size": { c, v throws(Error) in
+            c.groupMaxSize = Int(try parseInt("group.max.size", v, minimum: 1))
         },
         "offset.metadata.max.bytes": { c, v throws(Error) in
             c.offsetMetadataMaxBytes = Int(try parseInt("offset.metadata.max.bytes", v, minimum: 0))

@@ -64,6 +64,7 @@ enum GroupHandlers {
                 groupID: request.groupID,
                 generationID: request.generationID,
                 memberID: request.memberID,
+                groupInstanceID: request.groupInstanceID,
                 assignments: Dictionary(
                     request.assignments.map { ($0.memberID, $0.assignment) },
                     uniquingKeysWith: { $1 }
@@ -84,7 +85,8 @@ enum GroupHandlers {
             let error = await services.groupCoordinator.heartbeat(
                 groupID: request.groupID,
                 generationID: request.generationID,
-                memberID: request.memberID
+                memberID: request.memberID,
+                groupInstanceID: request.groupInstanceID
             )
             return HeartbeatResponse(errorCode: error.rawValue)
         }
@@ -168,6 +170,7 @@ enum GroupHandlers {
                 groupID: request.groupID,
                 generationID: request.generationIDOrMemberEpoch,
                 memberID: request.memberID,
+                groupInstanceID: request.groupInstanceID,
                 offsets: offsets
             )
             return answer { tooLarge.contains($0) ? .offsetMetadataTooLarge : error }
