@@ -5,10 +5,12 @@ from the `__consumer_offsets` records (decoded here from Kafka's format descript
 consumer layout (read with kazoo)."""
 import collections
 import os
+import shutil
 import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -463,3 +465,67 @@ def test_kcat_balanced_consumer(offsets_cluster):
     values = sorted(int(line.split()[2]) for line in result.stdout.splitlines())
     assert values == list(range(3000))
     assert committed(bootstrap, group, topic) == end_offsets(bootstrap, topic)
+
+
+def offsets_partition(group, partitions):
+    """abs(String.hashCode) % partitions, with Java's hash over UTF-16 code units and Utils.abs(MIN_VALUE) = 0."""
+    h = 0
+    for unit in struct.unpack(f">{len(group.encode('utf-16-be')) // 2}H", group.encode("utf-16-be")):
+        h = (31 * h + unit) & 0xFFFFFFFF
+    h = h - (1 << 32) if h >= 1 << 31 else h
+    return 0 if h == -(1 << 31) else abs(h) % partitions
+
+
+def test_three_broker_cluster_restart_keeps_committed_offsets():
+    """Ten groups whose coordinators spread over three brokers (clients follow FindCoordinator to each) commit
+    offsets; after every broker is stopped and started again, and again after every broker is killed, each group
+    reads back exactly what it committed. Both offsets.storage modes."""
+    from conftest import Broker, ZooKeeper
+    for mode in ["kafka", "zookeeper"]:
+        directory = tempfile.mkdtemp(prefix="swiftkafka-interop-")
+        zookeeper = ZooKeeper(f"{directory}/zk")
+        brokers = []
+        try:
+            for broker_id in (1, 2, 3):
+                os.makedirs(f"{directory}/broker{broker_id}")
+                brokers.append(Broker(broker_id, zookeeper, f"{directory}/broker{broker_id}",
+                                      {"offsets.storage": mode, "offsets.topic.num.partitions": "6"}))
+            bootstrap = ",".join(b.bootstrap for b in brokers)
+            topic = "restart"
+            create_topic(bootstrap, topic)
+            expected = {}
+            for index in range(10):
+                group = f"restart-{mode}-{index}"
+                consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+                offsets = [ConfluentPartition(topic, p, 1000 * index + p + 1) for p in range(PARTITIONS)]
+                deadline = time.time() + 60
+                while True:
+                    try:
+                        consumer.commit(offsets=offsets, asynchronous=False)
+                        break
+                    except KafkaException:
+                        assert time.time() < deadline, "the coordinator never became available"
+                        time.sleep(0.5)
+                consumer.close()
+                expected[group] = {p: 1000 * index + p + 1 for p in range(PARTITIONS)}
+            for group in expected:
+                assert committed(bootstrap, group, topic) == expected[group]
+            # The coordinators really are spread: the leaders of the groups' offsets partitions (Kafka's rule).
+            consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "metadata"})
+            offsets_topic = consumer.list_topics("__consumer_offsets", timeout=10).topics["__consumer_offsets"]
+            consumer.close()
+            leaders = {offsets_topic.partitions[offsets_partition(group, 6)].leader for group in expected}
+            assert len(leaders) > 1, leaders
+            for crash in (False, True):
+                for broker in brokers:
+                    stop(broker.process, signal.SIGKILL if crash else signal.SIGTERM)
+                for broker in brokers:
+                    broker.start()
+                for group, offsets in expected.items():
+                    wait_for(lambda: committed(bootstrap, group, topic) == offsets, 120,
+                             f"{group}'s offsets after {'a crash' if crash else 'a restart'} of the cluster")
+        finally:
+            for broker in brokers:
+                stop(broker.process)
+            stop(zookeeper.process)
+            shutil.rmtree(directory, ignore_errors=True)
