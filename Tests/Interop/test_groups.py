@@ -66,9 +66,10 @@ def committed(bootstrap, group, topic, partitions=PARTITIONS):
 class Member(threading.Thread):
     """One group member in a thread: consumes, records every message, commits synchronously after each poll."""
 
-    def __init__(self, kind, bootstrap, group, topic, processed, instance_id=None):
+    def __init__(self, kind, bootstrap, group, topic, processed, instance_id=None, settings=None):
         super().__init__(daemon=True)
         self.instance_id = instance_id
+        self.extra_settings = settings or {}
         self.assign_calls = 0
         self.kind, self.bootstrap, self.group, self.topic, self.processed = kind, bootstrap, group, topic, processed
         self.assignment = set()
@@ -87,6 +88,7 @@ class Member(threading.Thread):
                     "session.timeout.ms": 6000, "heartbeat.interval.ms": 500}
         if self.instance_id:
             settings.update({"group.instance.id": self.instance_id, "session.timeout.ms": 30000})
+        settings.update(self.extra_settings)
 
         def assigned(consumer, partitions):
             self.assign_calls += 1
@@ -529,3 +531,35 @@ def test_three_broker_cluster_restart_keeps_committed_offsets():
                 stop(broker.process)
             stop(zookeeper.process)
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_cooperative_sticky_members_keep_their_partitions(offsets_cluster):
+    """The coordinator relays protocols and assignments untouched, so librdkafka's cooperative-sticky assignor works:
+    when a third member joins, the first two give up partitions incrementally and keep the rest."""
+    bootstrap = offsets_cluster.bootstrap
+    topic = f"coop-{uuid.uuid4().hex[:6]}"
+    group = f"coop-{uuid.uuid4().hex[:6]}"
+    create_topic(bootstrap, topic)
+    processed = collections.deque()
+    settings = {"partition.assignment.strategy": "cooperative-sticky"}
+    members = [Member("confluent", bootstrap, group, topic, processed, settings=settings) for _ in range(3)]
+    try:
+        for member in members[:2]:
+            member.start()
+        wait_for(lambda: sorted(p for m in members[:2] for p in m.assignment) == list(range(PARTITIONS))
+                 and all(m.assignment for m in members[:2]), 90, "two members sharing the partitions")
+        before = [set(m.assignment) for m in members[:2]]
+        produce(bootstrap, topic, 3000)
+        members[2].start()
+        wait_for(lambda: sorted(p for m in members for p in m.assignment) == list(range(PARTITIONS))
+                 and all(len(m.assignment) == 2 for m in members), 90, "three members with two partitions each")
+        for member, owned in zip(members[:2], before):
+            assert member.assignment <= owned, "a cooperative member was given a partition it did not own"
+        wait_for(lambda: {value for _, _, value in processed} == set(range(3000)), 60, "every message")
+    finally:
+        for member in members:
+            member.stopping.set()
+        for member in members:
+            if member.is_alive() or member.ident:
+                member.join(60)
+    assert [m.error for m in members] == [None] * 3
