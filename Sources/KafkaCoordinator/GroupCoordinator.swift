@@ -608,6 +608,29 @@ public actor GroupCoordinator {
         }
     }
 
+    /// Partitions of deleted topics lose their committed offsets in every group (tombstones), as Kafka's
+    /// `handleDeletedPartitions` does when UpdateMetadata announces a deletion.
+    public func handleDeletedPartitions(_ deleted: Set<TopicPartition>) async {
+        guard !deleted.isEmpty else { return }
+        for groupID in offsetStore.expirableGroups() {
+            guard let offsets = try? await offsetStore.fetch(group: groupID, partitions: Array(deleted)),
+                !offsets.isEmpty
+            else { continue }
+            do {
+                try await offsetStore.delete(group: groupID, partitions: Array(offsets.keys))
+                logger.info(
+                    "Removed the offsets of deleted partitions",
+                    metadata: ["group": "\(groupID)", "partitions": "\(offsets.count)"]
+                )
+            } catch {
+                logger.warning(
+                    "Cannot remove offsets of deleted partitions: \(error)",
+                    metadata: ["group": "\(groupID)"]
+                )
+            }
+        }
+    }
+
     // MARK: DeleteGroups and OffsetDelete
 
     /// Deletes groups without members and their committed offsets: NON_EMPTY_GROUP while members remain,

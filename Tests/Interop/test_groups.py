@@ -563,3 +563,44 @@ def test_cooperative_sticky_members_keep_their_partitions(offsets_cluster):
             if member.is_alive() or member.ident:
                 member.join(60)
     assert [m.error for m in members] == [None] * 3
+
+
+def test_deleting_a_topic_removes_its_committed_offsets(offsets_cluster):
+    """Kafka mode: when a topic is deleted, every group's offsets for it get tombstones (Kafka's
+    handleDeletedPartitions); the group's offsets of other topics stay. ZooKeeper mode: the znodes stay, as Kafka left
+    the old consumer layout alone."""
+    bootstrap = offsets_cluster.bootstrap
+    doomed, kept = f"doomed-{uuid.uuid4().hex[:6]}", f"kept-{uuid.uuid4().hex[:6]}"
+    group = f"deleted-{uuid.uuid4().hex[:6]}"
+    create_topic(bootstrap, doomed)
+    create_topic(bootstrap, kept)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    offsets = [ConfluentPartition(t, p, 5) for t in (doomed, kept) for p in range(PARTITIONS)]
+    deadline = time.time() + 60
+    while True:
+        try:
+            consumer.commit(offsets=offsets, asynchronous=False)
+            break
+        except KafkaException:
+            assert time.time() < deadline
+            time.sleep(0.5)
+    consumer.close()
+    assert set(committed(bootstrap, group, doomed).values()) == {5}
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.delete_topics([doomed])[doomed].result(30)
+    if offsets_cluster.mode == "kafka":
+        wait_for(lambda: [k for k in read_offsets_topic(bootstrap) if k[0] == group and k[1] == doomed] == [], 60,
+                 "tombstones for the deleted topic's offsets")
+    else:
+        from kazoo.client import KazooClient
+        wait_for(lambda: doomed not in Consumer({"bootstrap.servers": bootstrap, "group.id": "m"}).list_topics(
+            timeout=10).topics, 60, "the topic to be deleted")
+        zk = KazooClient(hosts=f"127.0.0.1:{offsets_cluster.zookeeper.port}")
+        zk.start(timeout=30)
+        try:
+            base = f"/kafka/consumers/{group}/offsets/{doomed}"
+            assert {p: zk.get(f"{base}/{p}")[0] for p in map(str, range(PARTITIONS))} == {
+                str(p): b"5" for p in range(PARTITIONS)}
+        finally:
+            zk.stop()
+    assert committed(bootstrap, group, kept) == {p: 5 for p in range(PARTITIONS)}

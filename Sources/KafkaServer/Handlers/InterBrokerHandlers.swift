@@ -41,7 +41,17 @@ enum InterBrokerHandlers {
                 return LeaderAndIsrResponse(errorCode: 0, topics: topics)
             },
             TypedHandler(UpdateMetadataRequest.self, versions: 0...8) { request, _ in
-                UpdateMetadataResponse(errorCode: services.metadataCache.update(from: request).rawValue)
+                let code = services.metadataCache.update(from: request)
+                if code == .none {
+                    // Leader -2 marks a deleted partition: its committed offsets go too.
+                    let deleted = request.topicStates.flatMap { topic in
+                        topic.partitionStates.filter { $0.leader == -2 }.map {
+                            TopicPartition(topic.topicName, $0.partitionIndex)
+                        }
+                    }
+                    await services.groupCoordinator.handleDeletedPartitions(Set(deleted))
+                }
+                return UpdateMetadataResponse(errorCode: code.rawValue)
             },
             TypedHandler(StopReplicaRequest.self, versions: 0...4) { request, _ in
                 guard request.controllerEpoch >= services.metadataCache.controllerEpoch else {
