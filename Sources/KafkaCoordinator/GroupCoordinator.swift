@@ -138,9 +138,7 @@ public actor GroupCoordinator {
         }
         let now = clock.milliseconds
         if var existing = group.members[id] {
-            let unchanged =
-                existing.protocols.map(\.name) == protocols.map(\.name)
-                && zip(existing.protocols, protocols).allSatisfy { $0.metadata == $1.metadata }
+            let unchanged = existing.hasProtocols(protocols)
             existing.protocols = protocols
             existing.lastHeartbeat = now
             existing.sessionTimeoutMs = sessionTimeoutMs
@@ -197,9 +195,7 @@ public actor GroupCoordinator {
         member.lastHeartbeat = clock.milliseconds
         member.awaitingJoin = nil
         member.awaitingSync = nil
-        let unchanged =
-            previous.protocols.map(\.name) == protocols.map(\.name)
-            && zip(previous.protocols, protocols).allSatisfy { $0.metadata == $1.metadata }
+        let unchanged = previous.hasProtocols(protocols)
         member.protocols = protocols
         group.members.removeValue(forKey: previous.memberID)
         group.members[newID] = member
@@ -580,14 +576,11 @@ public actor GroupCoordinator {
                 continue
             }
             let group = groups[groupID]
-            var subscribed: Set<String> = []
+            // A standalone consumer's offsets (no group) have no subscriptions to keep them.
+            let subscribed = group == nil ? [] : group?.subscribedTopics
+            guard let subscribed else { continue }
             var since: Int64? = nil
-            if let group, !group.members.isEmpty {
-                guard group.protocolType == "consumer", let name = group.protocolName else { continue }
-                for member in group.members.values {
-                    subscribed.formUnion(Self.subscribedTopics(member.metadata(for: name)))
-                }
-            } else if let group, group.generationID > 0, group.stateTimestamp >= 0 {
+            if let group, group.members.isEmpty, group.generationID > 0, group.stateTimestamp >= 0 {
                 since = group.stateTimestamp
             }
             let expired = offsets.filter { partition, offset in
@@ -671,13 +664,8 @@ public actor GroupCoordinator {
         let offsets = (try? await offsetStore.fetch(group: groupID, partitions: nil)) ?? [:]
         let group = groups[groupID]
         guard group != nil || !offsets.isEmpty else { return (.groupIDNotFound, [:]) }
-        var subscribed: Set<String> = []
-        if let group, !group.members.isEmpty {
-            guard group.protocolType == "consumer", let name = group.protocolName else { return (.nonEmptyGroup, [:]) }
-            for member in group.members.values {
-                subscribed.formUnion(Self.subscribedTopics(member.metadata(for: name)))
-            }
-        }
+        let subscribed = group == nil ? [] : group?.subscribedTopics
+        guard let subscribed else { return (.nonEmptyGroup, [:]) }
         let deletable = partitions.filter { !subscribed.contains($0.topic) }
         do {
             try await offsetStore.delete(group: groupID, partitions: deletable)
@@ -690,24 +678,6 @@ public actor GroupCoordinator {
             results[partition] = subscribed.contains(partition.topic) ? .groupSubscribedToTopic : KafkaErrorCode.none
         }
         return (.none, results)
-    }
-
-    /// The topics of a ConsumerProtocol subscription: int16 version, then an int32 count of int16-length strings.
-    static func subscribedTopics(_ subscription: [UInt8]) -> [String] {
-        var position = 2
-        func int(_ width: Int) -> Int? {
-            guard position + width <= subscription.count else { return nil }
-            defer { position += width }
-            return subscription[position..<position + width].reduce(0) { $0 << 8 | Int($1) }
-        }
-        guard subscription.count >= 6, let count = int(4), count < 1 << 16 else { return [] }
-        var topics: [String] = []
-        for _ in 0..<count {
-            guard let length = int(2), position + length <= subscription.count else { break }
-            topics.append(String(decoding: subscription[position..<position + length], as: UTF8.self))
-            position += length
-        }
-        return topics
     }
 
     // MARK: ListGroups and DescribeGroups

@@ -19,6 +19,11 @@ struct MemberMetadata {
     func metadata(for protocolName: String) -> [UInt8] {
         protocols.first { $0.name == protocolName }?.metadata ?? []
     }
+
+    /// Whether the member names the same protocols, in the same order, with the same metadata.
+    func hasProtocols(_ other: [(name: String, metadata: [UInt8])]) -> Bool {
+        protocols.map(\.name) == other.map(\.name) && zip(protocols, other).allSatisfy { $0.metadata == $1.metadata }
+    }
 }
 
 /// A group's state: members, generation, protocol and leader. Only the `GroupCoordinator` actor touches it.
@@ -59,6 +64,32 @@ struct GroupMetadata {
                 votes[$1] ?? 0, -(candidates.firstIndex(of: $1) ?? 0)
             )
         }
+    }
+
+    /// The topics the members subscribe to (empty without members); nil when members of another protocol type than
+    /// `consumer` make the subscriptions unreadable.
+    var subscribedTopics: Set<String>? {
+        guard !members.isEmpty else { return [] }
+        guard protocolType == "consumer", let name = protocolName else { return nil }
+        return Set(members.values.flatMap { Self.subscribedTopics($0.metadata(for: name)) })
+    }
+
+    /// The topics of a ConsumerProtocol subscription: int16 version, then an int32 count of int16-length strings.
+    static func subscribedTopics(_ subscription: [UInt8]) -> [String] {
+        var position = 2
+        func int(_ width: Int) -> Int? {
+            guard position + width <= subscription.count else { return nil }
+            defer { position += width }
+            return subscription[position..<position + width].reduce(0) { $0 << 8 | Int($1) }
+        }
+        guard subscription.count >= 6, let count = int(4), count < 1 << 16 else { return [] }
+        var topics: [String] = []
+        for _ in 0..<count {
+            guard let length = int(2), position + length <= subscription.count else { break }
+            topics.append(String(decoding: subscription[position..<position + length], as: UTF8.self))
+            position += length
+        }
+        return topics
     }
 
     func supports(protocolType: String, protocols: [String]) -> Bool {

@@ -161,10 +161,7 @@ public final class TopicOffsetStore: OffsetStore {
     /// that partition's groups.
     public func load(partition: Int32, records: [Record]) {
         offsets.withLock { offsets in
-            for group in offsets.keys where GroupPartitioner.partition(for: group, partitions: partitions) == partition
-            {
-                offsets.removeValue(forKey: group)
-            }
+            forget(partition, in: &offsets)
             var loadedGroups: [String: GroupMetadataValue] = [:]
             for record in records {
                 switch record.key.flatMap(OffsetsTopicRecords.decodeKey) {
@@ -186,11 +183,12 @@ public final class TopicOffsetStore: OffsetStore {
 
     /// Forgets the groups of a partition this broker no longer leads.
     public func unload(partition: Int32) {
-        offsets.withLock { offsets in
-            for group in offsets.keys where GroupPartitioner.partition(for: group, partitions: partitions) == partition
-            {
-                offsets.removeValue(forKey: group)
-            }
+        offsets.withLock { forget(partition, in: &$0) }
+    }
+
+    private func forget(_ partition: Int32, in offsets: inout [String: [TopicPartition: CommittedOffset]]) {
+        for group in offsets.keys where GroupPartitioner.partition(for: group, partitions: partitions) == partition {
+            offsets.removeValue(forKey: group)
         }
     }
 

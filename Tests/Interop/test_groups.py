@@ -593,8 +593,7 @@ def test_deleting_a_topic_removes_its_committed_offsets(offsets_cluster):
                  "tombstones for the deleted topic's offsets")
     else:
         from kazoo.client import KazooClient
-        wait_for(lambda: doomed not in Consumer({"bootstrap.servers": bootstrap, "group.id": "m"}).list_topics(
-            timeout=10).topics, 60, "the topic to be deleted")
+        wait_for(lambda: doomed not in admin.list_topics(timeout=10).topics, 60, "the topic to be deleted")
         zk = KazooClient(hosts=f"127.0.0.1:{offsets_cluster.zookeeper.port}")
         zk.start(timeout=30)
         try:
