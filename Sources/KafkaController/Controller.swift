@@ -12,26 +12,40 @@ public import ZooKeeper
 /// `/brokers/topics` and `/admin/delete_topics`; every ZooKeeper write it makes is fenced on the epoch znode's
 /// version, and a controller that lost its session or its `/controller` stops acting at once (`resign()`).
 ///
-/// This is the topic path (issue 5): new topics get partition states (leader = first live replica, ISR = live
-/// replicas) and brokers get LeaderAndIsr and UpdateMetadata; deletions remove topics everywhere. Leader
-/// re-election on broker failure and controller failover handling beyond reloading state come with issue 6.
+/// New topics get partition states (leader = first live replica, ISR = live replicas). When a broker's
+/// registration goes (or comes back with a new epoch: a fast restart), every partition it led gets a new leader from
+/// its live ISR (with `unclean.leader.election.enable` false a partition without one goes offline, leader -1, until
+/// an ISR member returns) and it leaves every ISR; each change raises the leader epoch. Leaders' own ISR changes
+/// arrive through `/isr_change_notification` and are spread with UpdateMetadata. ControlledShutdown moves a
+/// stopping broker's leaderships away first. Requests to brokers go through one queue per broker, so a broker that
+/// does not answer never stalls the controller.
 public actor Controller {
     public let brokerID: BrokerID
     let zk: KafkaZkClient
     let channel: any BrokerChannel
     let logger: Logger
+    let uncleanLeaderElectionDefault: Bool
+    private let queues = BrokerRequestQueues()
 
     public private(set) var isActive = false
     private var epoch: ControllerEpoch = 0
     private var epochZkVersion: Int32 = 0
     private var liveBrokers: [BrokerID: BrokerRegistration] = [:]
+    private var shuttingDownBrokers: Set<BrokerID> = []
     private var assignments: [String: TopicAssignment] = [:]
     private var states: [TopicPartition: LeaderAndIsr] = [:]
 
-    public init(brokerID: BrokerID, zk: KafkaZkClient, channel: any BrokerChannel, logger: Logger) {
+    public init(
+        brokerID: BrokerID,
+        zk: KafkaZkClient,
+        channel: any BrokerChannel,
+        uncleanLeaderElectionDefault: Bool = false,
+        logger: Logger
+    ) {
         self.brokerID = brokerID
         self.zk = zk
         self.channel = channel
+        self.uncleanLeaderElectionDefault = uncleanLeaderElectionDefault
         var logger = logger
         logger[metadataKey: "controller"] = "\(brokerID)"
         self.logger = logger
@@ -71,8 +85,10 @@ public actor Controller {
         if isActive { logger.info("Resigned as controller") }
         isActive = false
         liveBrokers = [:]
+        shuttingDownBrokers = []
         assignments = [:]
         states = [:]
+        queues.retain(only: [])
     }
 
     /// A ZooKeeper watch fired.
@@ -87,6 +103,7 @@ public actor Controller {
             case ZkPaths.brokerIDs: try await onBrokerChange()
             case ZkPaths.brokerTopics: try await onTopicChange()
             case ZkPaths.deleteTopics: try await onTopicDeletion()
+            case ZkPaths.isrChangeNotification: try await onIsrChange()
             case let path where path.hasPrefix(ZkPaths.brokerTopics + "/") && event.kind == .nodeDataChanged:
                 try await onPartitionModification(String(path.dropFirst(ZkPaths.brokerTopics.count + 1)))
             default: break
@@ -115,8 +132,12 @@ public actor Controller {
             }
         }
         try await createMissingPartitionStates()
+        // Brokers that died while no controller was watching: their leaderships move, they leave the ISRs.
+        let referenced = Set(states.values.flatMap { $0.isr + [$0.leader] }).filter { $0 >= 0 }
+        _ = try await electLeaders(unavailable: referenced.filter { liveBrokers[$0] == nil })
         await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: Array(states.keys))
         await sendLeaderAndIsr(for: Array(states.keys))
+        _ = try await zk.takeIsrChangeNotifications(watch: true)
         _ = try await zk.getTopicDeletionRequests(watch: true)
         try await onTopicDeletion()
     }
@@ -125,17 +146,168 @@ public actor Controller {
         let current = Dictionary(uniqueKeysWithValues: try await zk.getAllBrokers(watch: true).map { ($0.id, $0) })
         let added = current.values.filter { liveBrokers[$0.id]?.epoch != $0.epoch }
         let removed = liveBrokers.keys.filter { current[$0] == nil }
+        // A registration with a new epoch is a broker that restarted before its old session ended: it failed, and
+        // starts again.
+        let bounced = added.filter { liveBrokers[$0.id] != nil }.map(\.id)
         liveBrokers = current
-        if !added.isEmpty || !removed.isEmpty {
-            logger.info("Brokers changed", metadata: ["added": "\(added.map(\.id))", "removed": "\(removed)"])
-        }
+        shuttingDownBrokers.formIntersection(current.keys)
+        queues.retain(only: Set(current.keys))
+        guard !added.isEmpty || !removed.isEmpty else { return }
+        logger.info(
+            "Brokers changed",
+            metadata: [
+                "added": "\(added.map(\.id).sorted())", "removed": "\(removed.sorted())", "bounced": "\(bounced)",
+            ]
+        )
         try await createMissingPartitionStates()
+        let failed = Set(removed + bounced)
+        // Also elects leaders for offline partitions whose ISR member is back.
+        let changed = try await electLeaders(unavailable: failed)
         await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: Array(states.keys))
+        await sendLeaderAndIsr(for: Array(changed))
         for broker in added {
             await sendLeaderAndIsr(
-                for: states.keys.filter { assignments[$0.topic]?.partitions[$0.partition]?.contains(broker.id) == true }
+                for: states.keys.filter {
+                    assignments[$0.topic]?.partitions[$0.partition]?.contains(broker.id) == true
+                },
+                to: [broker.id]
             )
         }
+    }
+
+    /// Leaders' ISR changes: re-read those partitions and tell every broker.
+    private func onIsrChange() async throws {
+        let changed = try await zk.takeIsrChangeNotifications(watch: true)
+        var refreshed: [TopicPartition] = []
+        for partition in changed where states[partition] != nil {
+            if let state = try await zk.getPartitionState(partition) {
+                states[partition] = state
+                refreshed.append(partition)
+            }
+        }
+        guard !refreshed.isEmpty else { return }
+        await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: refreshed)
+    }
+
+    /// ControlledShutdown from `id`: its leaderships move to other ISR members and it leaves every ISR. Returns the
+    /// partitions it still leads (no other in-sync replica), NOT_CONTROLLER when this broker is not the controller,
+    /// or STALE_BROKER_EPOCH for an old registration.
+    public func controlledShutdown(
+        brokerID id: BrokerID,
+        brokerEpoch: Int64
+    ) async -> (errorCode: KafkaErrorCode, remaining: [TopicPartition]) {
+        guard isActive else { return (.notController, []) }
+        guard let broker = liveBrokers[id] else { return (.brokerNotAvailable, []) }
+        if brokerEpoch >= 0, let current = broker.epoch, brokerEpoch < current { return (.staleBrokerEpoch, []) }
+        shuttingDownBrokers.insert(id)
+        logger.info("Controlled shutdown", metadata: ["broker": "\(id)"])
+        do {
+            let changed = try await electLeaders(unavailable: [id], keepLeaderWithoutCandidate: true)
+            await sendLeaderAndIsr(for: Array(changed))
+            await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: Array(changed))
+        } catch KafkaZkClient.Failure.controllerMoved {
+            resign()
+            return (.notController, [])
+        } catch {
+            logger.error("Controlled shutdown of broker \(id) failed: \(error)")
+            return (.unknownServerError, [])
+        }
+        // As Kafka: partitions with a single replica cannot move and do not count.
+        let remaining = states.filter { partition, state in
+            state.leader == id && (assignments[partition.topic]?.partitions[partition.partition]?.count ?? 0) > 1
+        }.map(\.key).sorted()
+        return (.none, remaining)
+    }
+
+    /// Kafka's partition and replica state machines for brokers that went (`unavailable`): a partition led by one
+    /// of them gets the first live ISR member in assignment order as leader (or, with unclean election enabled
+    /// for its topic, the first live replica; otherwise no leader, its ISR kept to the last member); every ISR
+    /// loses them. Offline partitions (leader -1) are retried. Each change raises the leader epoch and is written
+    /// fenced on the controller epoch and conditional on the partition state's version (re-read and redone when
+    /// a leader changed the ISR meanwhile). Returns the changed partitions.
+    private func electLeaders(
+        unavailable: Set<BrokerID>,
+        keepLeaderWithoutCandidate: Bool = false
+    ) async throws -> Set<TopicPartition> {
+        var changed: Set<TopicPartition> = []
+        for partition in states.keys.sorted() {
+            for _ in 0..<3 {
+                guard let state = states[partition],
+                    let replicas = assignments[partition.topic]?.partitions[partition.partition]
+                else { break }
+                guard
+                    let proposed = try await decide(partition, state, replicas, unavailable, keepLeaderWithoutCandidate)
+                else { break }
+                if let version = try await zk.updateLeaderAndIsr(partition, proposed, epochZkVersion: epochZkVersion) {
+                    var stored = proposed
+                    stored.zkVersion = version
+                    states[partition] = stored
+                    changed.insert(partition)
+                    if proposed.leader != state.leader {
+                        logger.info(
+                            proposed.leader < 0 ? "Partition offline: no live in-sync replica" : "Elected a leader",
+                            metadata: [
+                                "partition": "\(partition)", "leader": "\(proposed.leader)",
+                                "leaderEpoch": "\(proposed.leaderEpoch)", "isr": "\(proposed.isr)",
+                            ]
+                        )
+                    }
+                    break
+                }
+                // The leader changed the ISR since it was read: read it again and decide again.
+                if let fresh = try await zk.getPartitionState(partition) { states[partition] = fresh }
+            }
+        }
+        return changed
+    }
+
+    private func decide(
+        _ partition: TopicPartition,
+        _ state: LeaderAndIsr,
+        _ replicas: [BrokerID],
+        _ unavailable: Set<BrokerID>,
+        _ keepLeaderWithoutCandidate: Bool
+    ) async throws -> LeaderAndIsr? {
+        func usable(_ id: BrokerID) -> Bool {
+            liveBrokers[id] != nil && !unavailable.contains(id) && !shuttingDownBrokers.contains(id)
+        }
+        let leaderGone = state.leader < 0 || !usable(state.leader)
+        let isrLosers = state.isr.filter { unavailable.contains($0) || liveBrokers[$0] == nil }
+        guard leaderGone || !isrLosers.isEmpty else { return nil }
+        var proposed = state
+        proposed.leaderEpoch += 1
+        proposed.controllerEpoch = epoch
+        let liveIsr = state.isr.filter(usable)
+        if !leaderGone {
+            proposed.isr = state.isr.filter { !isrLosers.contains($0) }
+            return proposed
+        }
+        if let leader = replicas.first(where: liveIsr.contains) {
+            proposed.leader = leader
+            proposed.isr = liveIsr
+            return proposed
+        }
+        if keepLeaderWithoutCandidate { return nil }
+        if let leader = replicas.first(where: usable), try await uncleanElectionEnabled(partition.topic) {
+            logger.warning(
+                "Unclean leader election: a replica outside the ISR leads; committed messages may be lost",
+                metadata: ["partition": "\(partition)", "leader": "\(leader)"]
+            )
+            proposed.leader = leader
+            proposed.isr = [leader]
+            return proposed
+        }
+        guard state.leader >= 0 else { return nil }  // already offline
+        proposed.leader = LeaderAndIsr.noLeader
+        // The ISR keeps one member (the last leader when it was in sync), the replica that may lead again.
+        proposed.isr = state.isr.contains(state.leader) ? [state.leader] : Array(state.isr.prefix(1))
+        return proposed
+    }
+
+    private func uncleanElectionEnabled(_ topic: String) async throws -> Bool {
+        let overrides = try await zk.getEntityConfig(type: "topics", name: topic)
+        return overrides["unclean.leader.election.enable"].map { $0.lowercased() == "true" }
+            ?? uncleanLeaderElectionDefault
     }
 
     private func onTopicChange() async throws {
@@ -217,7 +389,8 @@ public actor Controller {
             )
             for broker in liveBrokers.values
             where assignment.partitions.values.contains(where: { $0.contains(broker.id) }) {
-                _ = try? await channel.send(stop, to: broker)
+                let channel = self.channel
+                queues.enqueue(to: broker) { _ = try? await channel.send(stop, to: broker) }
             }
             try await zk.deleteTopicZNodes(topic, epochZkVersion: epochZkVersion)
             assignments.removeValue(forKey: topic)
@@ -227,8 +400,8 @@ public actor Controller {
 
     // MARK: Requests to brokers
 
-    private func sendLeaderAndIsr(for partitions: [TopicPartition]) async {
-        for broker in liveBrokers.values {
+    private func sendLeaderAndIsr(for partitions: [TopicPartition], to only: Set<BrokerID>? = nil) async {
+        for broker in liveBrokers.values where only?.contains(broker.id) ?? true {
             let mine = partitions.filter {
                 assignments[$0.topic]?.partitions[$0.partition]?.contains(broker.id) == true
             }
@@ -269,16 +442,21 @@ public actor Controller {
                     )
                 }
             )
-            do {
-                let response = try await channel.send(request, to: broker)
-                if response.errorCode != 0 {
-                    logger.warning(
-                        "LeaderAndIsr refused",
-                        metadata: ["broker": "\(broker.id)", "error": "\(KafkaErrorCode(code: response.errorCode))"]
-                    )
+            let (channel, logger) = (self.channel, self.logger)
+            queues.enqueue(to: broker) {
+                do {
+                    let response = try await channel.send(request, to: broker)
+                    if response.errorCode != 0 {
+                        logger.warning(
+                            "LeaderAndIsr refused",
+                            metadata: [
+                                "broker": "\(broker.id)", "error": "\(KafkaErrorCode(code: response.errorCode))",
+                            ]
+                        )
+                    }
+                } catch {
+                    logger.warning("LeaderAndIsr to broker \(broker.id) failed: \(error)")
                 }
-            } catch {
-                logger.warning("LeaderAndIsr to broker \(broker.id) failed: \(error)")
             }
         }
     }
@@ -334,10 +512,13 @@ public actor Controller {
                 topicStates: topicStates,
                 liveBrokers: live
             )
-            do {
-                _ = try await channel.send(request, to: broker)
-            } catch {
-                logger.warning("UpdateMetadata to broker \(broker.id) failed: \(error)")
+            let (channel, logger) = (self.channel, self.logger)
+            queues.enqueue(to: broker) {
+                do {
+                    _ = try await channel.send(request, to: broker)
+                } catch {
+                    logger.warning("UpdateMetadata to broker \(broker.id) failed: \(error)")
+                }
             }
         }
     }

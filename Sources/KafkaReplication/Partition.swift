@@ -6,11 +6,14 @@ import Synchronization
 
 /// One partition replica on this broker: its log, and the leadership state the controller gave it.
 ///
-/// States: not yet assigned → leader (after LeaderAndIsr names this broker) or follower (another broker);
-/// leader ↔ follower on later LeaderAndIsr with a higher leader epoch. The high watermark is the smallest log end
-/// offset in the ISR; with this broker alone in the ISR it is the log end offset after every append (follower
-/// fetching, and with it ISR tracking for replicated partitions, comes with issue 6). A lock guards the state;
-/// any thread may call.
+/// States: not yet assigned → leader (LeaderAndIsr names this broker) or follower (another broker); leader ↔
+/// follower on later LeaderAndIsr with a higher leader epoch. As leader it tracks every follower's log end offset
+/// from their fetches: the high watermark is the smallest log end offset in the ISR, a follower that has not caught
+/// up for `replica.lag.time.max.ms` is proposed for removal from the ISR, one that reaches the high watermark (and
+/// the start of the current leader epoch) is proposed for adding. The proposals are written to ZooKeeper by the
+/// `ReplicaManager`, which reports back with `completeIsrUpdate`; only then does the ISR here change. As follower
+/// its log takes the leader's batches unchanged and its high watermark follows the leader's. A lock guards the
+/// state; any thread may call.
 public final class Partition: Sendable {
     public let topicPartition: TopicPartition
     public let log: Log
@@ -22,10 +25,42 @@ public final class Partition: Sendable {
         public var isr: [BrokerID] = []
         public var replicas: [BrokerID] = []
         public var highWatermark: Int64 = 0
+        /// The partition state znode's version from the controller (the token for the leader's ISR writes).
+        public var zkVersion: Int32 = -1
+        /// The log end offset when this broker became leader of `leaderEpoch`.
+        var leaderEpochStartOffset: Int64 = 0
+        var followers: [BrokerID: FollowerState] = [:]
+        var isrUpdateInFlight = false
+    }
+
+    /// What the leader knows of one follower (Kafka's `Replica`).
+    struct FollowerState: Sendable, Equatable {
+        var logEndOffset: Int64 = -1
+        var lastCaughtUpTimeMs: Int64 = 0
+        var lastFetchLeaderLogEndOffset: Int64 = -1
+        var lastFetchTimeMs: Int64 = 0
+    }
+
+    /// What a LeaderAndIsr did to this replica.
+    public enum Transition: Sendable, Equatable {
+        case stale
+        case unchanged
+        case becameLeader
+        /// Now (or still) following `leader`; `restartFetching` when the leader or its epoch changed.
+        case becameFollower(leader: BrokerID, restartFetching: Bool)
+    }
+
+    /// An ISR change the leader wants written to the partition state znode.
+    public struct IsrProposal: Sendable, Equatable {
+        public var topicPartition: TopicPartition
+        public var leader: BrokerID
+        public var leaderEpoch: LeaderEpoch
+        public var isr: [BrokerID]
+        public var zkVersion: Int32
     }
 
     private let state: Mutex<State>
-    /// Serialises leader appends with the idempotence checks that decide them.
+    /// Serialises appends with the idempotence checks that decide them.
     private let producerStates = Mutex(ProducerStateManager())
 
     public init(topicPartition: TopicPartition, log: Log, localBrokerID: BrokerID, highWatermark: Int64) {
@@ -35,38 +70,65 @@ public final class Partition: Sendable {
         var initial = State()
         initial.highWatermark = min(highWatermark, log.logEndOffset)
         state = Mutex(initial)
+        rebuildProducerState()
     }
 
     public var current: State { state.withLock { $0 } }
     public var isLeader: Bool { state.withLock { $0.leader == localBrokerID } }
     public var highWatermark: Int64 { state.withLock { $0.highWatermark } }
+    public var leaderEpoch: LeaderEpoch { state.withLock { $0.leaderEpoch } }
 
-    /// Applies a LeaderAndIsr decision. Returns false (and changes nothing) for a stale leader epoch.
+    /// Applies a LeaderAndIsr decision. An older leader epoch is stale and changes nothing.
     @discardableResult
     public func apply(
         leader: BrokerID,
         leaderEpoch: LeaderEpoch,
         isr: [BrokerID],
-        replicas: [BrokerID]
+        replicas: [BrokerID],
+        zkVersion: Int32 = -1,
+        nowMs: Int64 = 0
     )
-        throws(StorageError) -> Bool
+        throws(StorageError) -> Transition
     {
         let becomesLeader = leader == localBrokerID
-        let accepted = state.withLock { state in
-            guard leaderEpoch >= state.leaderEpoch else { return false }
+        let endOffset = log.logEndOffset
+        let transition = state.withLock { state -> Transition in
+            guard leaderEpoch >= state.leaderEpoch else { return .stale }
+            let wasLeader = state.leader == localBrokerID
+            let sameEpoch = leaderEpoch == state.leaderEpoch && leader == state.leader
+            if sameEpoch && state.isr == isr && state.replicas == replicas && zkVersion <= state.zkVersion {
+                return .unchanged
+            }
             state.leader = leader
             state.leaderEpoch = leaderEpoch
             state.isr = isr
             state.replicas = replicas
-            return true
+            state.zkVersion = max(zkVersion, state.zkVersion)
+            if becomesLeader {
+                if !(wasLeader && sameEpoch) {
+                    state.leaderEpochStartOffset = endOffset
+                    state.followers = [:]
+                    state.isrUpdateInFlight = false
+                    for replica in replicas where replica != localBrokerID {
+                        state.followers[replica] = FollowerState(
+                            lastCaughtUpTimeMs: isr.contains(replica) ? nowMs : 0
+                        )
+                    }
+                }
+                return .becameLeader
+            }
+            state.followers = [:]
+            state.isrUpdateInFlight = false
+            return .becameFollower(leader: leader, restartFetching: !sameEpoch || wasLeader)
         }
-        guard accepted else { return false }
-        if becomesLeader {
+        if transition == .becameLeader {
             try log.assignEpochStartOffset(epoch: leaderEpoch)
-            maybeIncrementHighWatermark()
+            _ = maybeIncrementHighWatermark()
         }
-        return true
+        return transition
     }
+
+    // MARK: Leader
 
     /// Appends a producer's (or the broker's own) batches as leader. `requiredAcks` -1 needs
     /// `min.insync.replicas` in-sync replicas. A batch from an idempotent producer is checked against the producer's
@@ -131,19 +193,191 @@ public final class Partition: Sendable {
             }
             return info
         }
-        maybeIncrementHighWatermark()
+        _ = maybeIncrementHighWatermark()
         return info
     }
 
-    /// The high watermark rule: the smallest log end offset in the ISR. With only this broker in the ISR that is
-    /// its own log end offset.
-    func maybeIncrementHighWatermark() {
+    /// A follower fetched from `fetchOffset` while this leader's log ended at `leaderLogEndOffset` (Kafka's
+    /// `updateFollowerFetchState`). Returns whether the high watermark moved, and an ISR expansion to write when
+    /// the follower has caught up.
+    public func updateFollowerFetchState(
+        replica: BrokerID,
+        fetchOffset: Int64,
+        leaderLogEndOffset: Int64,
+        nowMs: Int64
+    ) -> (highWatermarkMoved: Bool, expansion: IsrProposal?) {
+        let expansion = state.withLock { state -> IsrProposal? in
+            guard state.leader == localBrokerID, var follower = state.followers[replica] else { return nil }
+            if fetchOffset >= leaderLogEndOffset {
+                follower.lastCaughtUpTimeMs = max(follower.lastCaughtUpTimeMs, nowMs)
+            } else if fetchOffset >= follower.lastFetchLeaderLogEndOffset {
+                follower.lastCaughtUpTimeMs = max(follower.lastCaughtUpTimeMs, follower.lastFetchTimeMs)
+            }
+            follower.logEndOffset = fetchOffset
+            follower.lastFetchLeaderLogEndOffset = leaderLogEndOffset
+            follower.lastFetchTimeMs = nowMs
+            state.followers[replica] = follower
+            guard !state.isr.contains(replica), !state.isrUpdateInFlight,
+                state.replicas.contains(replica),
+                fetchOffset >= state.highWatermark, fetchOffset >= state.leaderEpochStartOffset
+            else { return nil }
+            state.isrUpdateInFlight = true
+            return IsrProposal(
+                topicPartition: topicPartition,
+                leader: state.leader,
+                leaderEpoch: state.leaderEpoch,
+                isr: state.isr + [replica],
+                zkVersion: state.zkVersion
+            )
+        }
+        return (maybeIncrementHighWatermark(), expansion)
+    }
+
+    /// The followers in the ISR that have not caught up within `maxLagMs` (Kafka's `getOutOfSyncReplicas`), as an
+    /// ISR shrink to write; nil when every follower keeps up or another ISR write is in flight.
+    public func isrShrinkProposal(nowMs: Int64, maxLagMs: Int64) -> IsrProposal? {
+        state.withLock { state -> IsrProposal? in
+            guard state.leader == localBrokerID, !state.isrUpdateInFlight else { return nil }
+            let outOfSync = state.isr.filter { replica in
+                guard replica != localBrokerID else { return false }
+                guard let follower = state.followers[replica] else { return true }
+                return nowMs - follower.lastCaughtUpTimeMs > maxLagMs
+            }
+            guard !outOfSync.isEmpty else { return nil }
+            state.isrUpdateInFlight = true
+            return IsrProposal(
+                topicPartition: topicPartition,
+                leader: state.leader,
+                leaderEpoch: state.leaderEpoch,
+                isr: state.isr.filter { !outOfSync.contains($0) },
+                zkVersion: state.zkVersion
+            )
+        }
+    }
+
+    /// The outcome of writing `proposal`: the znode's new version, or nil when the znode had changed (the
+    /// controller decided something newer; its LeaderAndIsr will follow). Returns whether the high watermark moved.
+    public func completeIsrUpdate(_ proposal: IsrProposal, newZkVersion: Int32?) -> Bool {
+        state.withLock { state in
+            guard state.leaderEpoch == proposal.leaderEpoch, state.leader == localBrokerID else { return }
+            state.isrUpdateInFlight = false
+            guard let newZkVersion else { return }
+            state.isr = proposal.isr
+            state.zkVersion = newZkVersion
+        }
+        return maybeIncrementHighWatermark()
+    }
+
+    /// The high watermark rule: the smallest log end offset in the ISR (never moving back). Returns whether it moved.
+    func maybeIncrementHighWatermark() -> Bool {
+        let end = log.logEndOffset
+        return state.withLock { state in
+            guard state.leader == localBrokerID else { return false }
+            var candidate = end
+            for replica in state.isr where replica != localBrokerID {
+                candidate = min(candidate, state.followers[replica]?.logEndOffset ?? -1)
+            }
+            guard candidate > state.highWatermark else { return false }
+            state.highWatermark = candidate
+            return true
+        }
+    }
+
+    /// Whether an acks=all append ending before `requiredOffset` is done: nil while waiting; NONE, or
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below `min.insync.replicas`, or NOT_LEADER_OR_FOLLOWER.
+    public func checkEnoughReplicasReach(_ requiredOffset: Int64) -> KafkaErrorCode? {
+        state.withLock { state in
+            guard state.leader == localBrokerID else { return .notLeaderOrFollower }
+            guard state.highWatermark >= requiredOffset else { return nil }
+            return state.isr.count < log.config.minInSyncReplicas ? .notEnoughReplicasAfterAppend : KafkaErrorCode.none
+        }
+    }
+
+    /// The epoch checks of a fetch or OffsetForLeaderEpoch carrying `currentLeaderEpoch` (-1: none given).
+    public func checkLeaderEpoch(_ currentLeaderEpoch: Int32, requireLeader: Bool) -> KafkaErrorCode {
+        state.withLock { state in
+            if requireLeader && state.leader != localBrokerID { return .notLeaderOrFollower }
+            if currentLeaderEpoch < 0 || currentLeaderEpoch == state.leaderEpoch { return KafkaErrorCode.none }
+            return currentLeaderEpoch < state.leaderEpoch ? .fencedLeaderEpoch : .unknownLeaderEpoch
+        }
+    }
+
+    // MARK: Follower
+
+    /// Appends the leader's batches unchanged (their offsets and epochs kept) and remembers their producers, so
+    /// that this replica, once leader, still recognises a producer's retries.
+    public func appendAsFollower(_ records: ByteBuffer) throws(StorageError) -> LogAppendInfo {
+        try producerStates.withLock { (producers: inout ProducerStateManager) throws(StorageError) -> LogAppendInfo in
+            let info = try log.append(records, origin: .replication, leaderEpoch: -1)
+            Self.recordProducers(in: records, into: &producers)
+            return info
+        }
+    }
+
+    /// A follower's high watermark: the leader's, bounded by what this replica holds.
+    public func updateFollowerHighWatermark(_ leaderHighWatermark: Int64) {
         let end = log.logEndOffset
         state.withLock { state in
-            if state.isr == [localBrokerID] || state.isr.isEmpty && state.replicas == [localBrokerID] {
-                state.highWatermark = max(state.highWatermark, end)
+            guard state.leader != localBrokerID else { return }
+            state.highWatermark = min(leaderHighWatermark, end)
+        }
+    }
+
+    /// Removes everything from `offset` on (a diverged follower), with the producer state that described it.
+    public func truncate(to offset: Int64) throws(StorageError) {
+        try producerStates.withLock { (producers: inout ProducerStateManager) throws(StorageError) in
+            try log.truncate(to: offset)
+            producers.truncate(from: offset)
+        }
+        state.withLock { $0.highWatermark = min($0.highWatermark, offset) }
+    }
+
+    /// Starts the log afresh at `offset` (a follower behind the leader's log start).
+    public func truncateFully(startingAt offset: Int64) throws(StorageError) {
+        try producerStates.withLock { (producers: inout ProducerStateManager) throws(StorageError) in
+            try log.truncateFully(startingAt: offset)
+            producers = ProducerStateManager()
+        }
+        state.withLock { $0.highWatermark = offset }
+    }
+
+    // MARK: Producer state
+
+    /// Reads the producers of the active segment's batches back (Kafka restores them from snapshots; producers
+    /// that wrote only to older segments are forgotten, and may then start at any sequence).
+    private func rebuildProducerState() {
+        guard let base = log.segmentBaseOffsets.last else { return }
+        var offset = max(base, log.logStartOffset)
+        producerStates.withLock { producers in
+            while offset < log.logEndOffset {
+                guard let data = try? log.read(from: offset, maxBytes: 1 << 20), let slice = data.records,
+                    let bytes = try? slice.readBytes()
+                else { return }
+                let next = Self.recordProducers(in: bytes, into: &producers)
+                guard next > offset else { return }
+                offset = next
             }
         }
+    }
+
+    /// Records the producer batches among `records`; returns the offset after the last whole batch.
+    @discardableResult
+    static func recordProducers(in records: ByteBuffer, into producers: inout ProducerStateManager) -> Int64 {
+        var remaining = records
+        var next: Int64 = -1
+        while let batch = try? RecordBatch.nextBatch(from: &remaining) {
+            next = batch.baseOffset + Int64(batch.lastOffsetDelta) + 1
+            guard batch.hasProducerID else { continue }
+            producers.record(
+                producerID: batch.producerID,
+                epoch: batch.producerEpoch,
+                firstSequence: batch.baseSequence,
+                lastSequence: batch.lastSequence,
+                firstOffset: batch.baseOffset,
+                lastOffset: batch.baseOffset + Int64(batch.lastOffsetDelta)
+            )
+        }
+        return next
     }
 
     public enum AppendError: Error, Sendable {

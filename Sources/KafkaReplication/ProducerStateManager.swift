@@ -8,7 +8,7 @@ import KafkaProtocol
 /// must start at sequence 0; within an epoch the first sequence must follow the last one; an exact repeat of one
 /// of the last five batches is a duplicate, answered with the original offset and not appended again; an unknown
 /// producer may start anywhere. Not thread-safe: its `Partition` calls it under the partition's append lock.
-/// (State is kept in memory; rebuilding it from the log after a restart comes with replication, issue 6.)
+/// Followers record the batches they replicate; at startup the active segment's batches are read back.
 struct ProducerStateManager {
     struct BatchMetadata: Equatable {
         var firstSequence: Int32
@@ -79,5 +79,14 @@ struct ProducerStateManager {
         )
         if entry.batches.count > 5 { entry.batches.removeFirst(entry.batches.count - 5) }
         producers[producerID] = entry
+    }
+
+    /// Forgets the batches at or after `offset` (the log was truncated there); a producer left with none is
+    /// forgotten.
+    mutating func truncate(from offset: Int64) {
+        for (producerID, var entry) in producers {
+            entry.batches.removeAll { $0.lastOffset >= offset }
+            producers[producerID] = entry.batches.isEmpty ? nil : entry
+        }
     }
 }

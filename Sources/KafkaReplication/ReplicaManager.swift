@@ -8,20 +8,38 @@ import Synchronization
 /// The partitions this broker hosts, and the produce and fetch paths through them.
 ///
 /// Produce: every batch is validated as Kafka's `LogValidator` does (size, magic 2, CRC-32C, record count, codec,
-/// client rules) before anything is written; a partition's errors become Kafka error codes in its response.
-/// Fetch: reads stop at the high watermark for consumers; a fetch that finds less than `minBytes` waits (without
-/// polling) until an append reaches one of its partitions or `maxWait` passes. Any task may call any method.
+/// client rules) before anything is written; a partition's errors become Kafka error codes in its response; an
+/// acks=all append then waits (without polling) until the high watermark passes it.
+/// Fetch: reads stop at the high watermark for consumers and at the log end for followers (whose fetch offsets move
+/// the high watermark and the ISR); a fetch that finds less than `minBytes` waits until an append or a high
+/// watermark move reaches one of its partitions or `maxWait` passes. ISR changes the leaders propose are written
+/// through `isrWriter` (the partition state znode). Any task may call any method.
 public final class ReplicaManager: Sendable {
     public let brokerID: BrokerID
     public let logManager: LogManager
     let logger: Logger
     private let partitions = Mutex<[TopicPartition: Partition]>([:])
     private let waiters = FetchWaiters()
+    private let isrWriter: @Sendable (Partition.IsrProposal) async -> Int32?
+    private let started = ContinuousClock.now
 
-    public init(brokerID: BrokerID, logManager: LogManager, logger: Logger) {
+    /// `isrWriter` writes a leader's ISR change and returns the znode's new version (nil: the znode moved on).
+    public init(
+        brokerID: BrokerID,
+        logManager: LogManager,
+        logger: Logger,
+        isrWriter: @escaping @Sendable (Partition.IsrProposal) async -> Int32? = { _ in nil }
+    ) {
         self.brokerID = brokerID
         self.logManager = logManager
         self.logger = logger
+        self.isrWriter = isrWriter
+    }
+
+    /// Milliseconds on a monotonic clock (follower catch-up times).
+    var nowMs: Int64 {
+        let elapsed = ContinuousClock.now - started
+        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
     }
 
     public func partition(_ topicPartition: TopicPartition) -> Partition? {
@@ -34,15 +52,16 @@ public final class ReplicaManager: Sendable {
 
     /// Makes this broker leader or follower of a partition as the controller decided, creating its log with
     /// `config` when it has none. Returns the partition's error code (NONE, or KAFKA_STORAGE_ERROR, or
-    /// STALE_CONTROLLER_EPOCH for an old leader epoch).
+    /// STALE_CONTROLLER_EPOCH for an old leader epoch) and what changed (the caller starts or stops fetching).
     public func becomeLeaderOrFollower(
         _ topicPartition: TopicPartition,
         leader: BrokerID,
         leaderEpoch: LeaderEpoch,
         isr: [BrokerID],
         replicas: [BrokerID],
+        zkVersion: Int32 = -1,
         config: LogConfig
-    ) -> KafkaErrorCode {
+    ) -> (errorCode: KafkaErrorCode, transition: Partition.Transition?) {
         do {
             let partition = try partitions.withLock {
                 (partitions: inout [TopicPartition: Partition]) throws(StorageError) -> Partition in
@@ -59,23 +78,39 @@ public final class ReplicaManager: Sendable {
                 return partition
             }
             partition.log.updateConfig(config)  // the topic's overrides, also for logs loaded at startup
-            guard try partition.apply(leader: leader, leaderEpoch: leaderEpoch, isr: isr, replicas: replicas) else {
-                return .staleControllerEpoch
-            }
-            logger.info(
-                leader == brokerID ? "Became leader" : "Became follower",
-                metadata: ["partition": "\(topicPartition)", "leaderEpoch": "\(leaderEpoch)", "isr": "\(isr)"]
+            let transition = try partition.apply(
+                leader: leader,
+                leaderEpoch: leaderEpoch,
+                isr: isr,
+                replicas: replicas,
+                zkVersion: zkVersion,
+                nowMs: nowMs
             )
-            return .none
+            switch transition {
+            case .stale: return (.staleControllerEpoch, transition)
+            case .unchanged: return (.none, transition)
+            case .becameLeader, .becameFollower:
+                logger.info(
+                    leader == brokerID ? "Became leader" : "Became follower",
+                    metadata: [
+                        "partition": "\(topicPartition)", "leaderEpoch": "\(leaderEpoch)", "isr": "\(isr)",
+                        "leader": "\(leader)",
+                    ]
+                )
+                // Waiting produces and fetches re-check leadership.
+                waiters.notify(topicPartition)
+                return (.none, transition)
+            }
         } catch {
             logger.error("Cannot host \(topicPartition): \(error)")
-            return error.errorCode
+            return (error.errorCode, nil)
         }
     }
 
     /// Stops hosting a partition; with `delete`, removes its log.
     public func stopReplica(_ topicPartition: TopicPartition, delete: Bool) -> KafkaErrorCode {
         _ = partitions.withLock { $0.removeValue(forKey: topicPartition) }
+        waiters.notify(topicPartition)
         guard delete else { return .none }
         do {
             try logManager.deleteLog(for: topicPartition)
@@ -90,6 +125,8 @@ public final class ReplicaManager: Sendable {
     public struct ProduceResult: Sendable {
         public var errorCode: KafkaErrorCode
         public var baseOffset: Int64 = -1
+        /// The offset after the append (what acks=all waits for the high watermark to reach).
+        public var nextOffset: Int64 = -1
         public var logAppendTime: Int64 = -1
         public var logStartOffset: Int64 = -1
         public var errorMessage: String?
@@ -138,6 +175,7 @@ public final class ReplicaManager: Sendable {
             return ProduceResult(
                 errorCode: .none,
                 baseOffset: info.firstOffset,
+                nextOffset: info.lastOffset + 1,
                 logAppendTime: info.logAppendTime,
                 logStartOffset: info.logStartOffset
             )
@@ -147,6 +185,81 @@ public final class ReplicaManager: Sendable {
             }
             return ProduceResult(errorCode: error.errorCode, errorMessage: "\(error)")
         }
+    }
+
+    /// Waits until the partition's high watermark reaches `requiredOffset` (acks=all): NONE, or
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, NOT_LEADER_OR_FOLLOWER, or REQUEST_TIMED_OUT at `deadline`.
+    public func waitForReplication(
+        _ topicPartition: TopicPartition,
+        requiredOffset: Int64,
+        deadline: ContinuousClock.Instant
+    ) async -> KafkaErrorCode {
+        while true {
+            let wakeUp = waiters.register([topicPartition])
+            guard let partition = partition(topicPartition) else {
+                waiters.cancel(wakeUp)
+                return .notLeaderOrFollower
+            }
+            if let done = partition.checkEnoughReplicasReach(requiredOffset) {
+                waiters.cancel(wakeUp)
+                return done
+            }
+            if ContinuousClock.now >= deadline {
+                waiters.cancel(wakeUp)
+                return .requestTimedOut
+            }
+            await waiters.wait(wakeUp, until: deadline)
+        }
+    }
+
+    // MARK: ISR
+
+    /// Proposes and writes ISR shrinks for followers that stopped keeping up (Kafka runs this every half
+    /// `replica.lag.time.max.ms`).
+    public func shrinkIsrs(maxLagMs: Int64) {
+        let now = nowMs
+        for partition in allPartitions {
+            if let proposal = partition.isrShrinkProposal(nowMs: now, maxLagMs: maxLagMs) {
+                write(proposal, on: partition, reason: "shrink")
+            }
+        }
+    }
+
+    private func write(_ proposal: Partition.IsrProposal, on partition: Partition, reason: String) {
+        Task {
+            let version = await isrWriter(proposal)
+            if partition.completeIsrUpdate(proposal, newZkVersion: version) {
+                waiters.notify(proposal.topicPartition)
+            }
+            if version != nil {
+                logger.info(
+                    reason == "shrink" ? "Shrank the ISR" : "Expanded the ISR",
+                    metadata: ["partition": "\(proposal.topicPartition)", "isr": "\(proposal.isr)"]
+                )
+            } else {
+                logger.info(
+                    "ISR \(reason) not written: the partition state changed",
+                    metadata: ["partition": "\(proposal.topicPartition)"]
+                )
+            }
+        }
+    }
+
+    // MARK: OffsetForLeaderEpoch
+
+    /// The leader's end offset for `leaderEpoch` (KIP-101/279): the largest epoch at or below it and where that
+    /// epoch ends. Followers require this broker to lead with `currentLeaderEpoch`.
+    public func endOffset(
+        _ topicPartition: TopicPartition,
+        currentLeaderEpoch: Int32,
+        leaderEpoch: Int32,
+        fromFollower: Bool
+    ) -> (errorCode: KafkaErrorCode, leaderEpoch: Int32, endOffset: Int64) {
+        guard let partition = partition(topicPartition) else { return (.unknownTopicOrPartition, -1, -1) }
+        let check = partition.checkLeaderEpoch(currentLeaderEpoch, requireLeader: true)
+        guard check == .none else { return (check, -1, -1) }
+        let answer = partition.log.endOffset(forLeaderEpoch: leaderEpoch)
+        return (.none, answer.epoch, answer.endOffset)
     }
 
     // MARK: Fetch
@@ -162,18 +275,21 @@ public final class ReplicaManager: Sendable {
         public var topicPartition: TopicPartition
         public var offset: Int64
         public var maxBytes: Int
+        public var currentLeaderEpoch: Int32
 
-        public init(topicPartition: TopicPartition, offset: Int64, maxBytes: Int) {
+        public init(topicPartition: TopicPartition, offset: Int64, maxBytes: Int, currentLeaderEpoch: Int32 = -1) {
             self.topicPartition = topicPartition
             self.offset = offset
             self.maxBytes = maxBytes
+            self.currentLeaderEpoch = currentLeaderEpoch
         }
     }
 
     /// Reads the partitions, waiting up to `maxWait` for `minBytes`; `maxBytes` bounds the whole response (the
-    /// first partition's first batch always comes whole).
+    /// first partition's first batch always comes whole). `replicaID` ≥ 0 is a follower broker.
     public func fetch(
         _ requests: [FetchRequestPartition],
+        replicaID: BrokerID = -1,
         maxWait: Duration,
         minBytes: Int,
         maxBytes: Int
@@ -181,7 +297,7 @@ public final class ReplicaManager: Sendable {
         let deadline = ContinuousClock.now + maxWait
         while true {
             let wakeUp = waiters.register(Set(requests.map(\.topicPartition)))
-            let results = read(requests, maxBytes: maxBytes)
+            let results = read(requests, replicaID: replicaID, maxBytes: maxBytes)
             let bytes = results.values.reduce(0) { $0 + ($1.records?.length ?? 0) }
             let hasError = results.values.contains { $0.errorCode != .none }
             if bytes >= minBytes || hasError || ContinuousClock.now >= deadline {
@@ -192,30 +308,32 @@ public final class ReplicaManager: Sendable {
         }
     }
 
-    private func read(_ requests: [FetchRequestPartition], maxBytes: Int) -> [TopicPartition: FetchResult] {
+    private func read(
+        _ requests: [FetchRequestPartition],
+        replicaID: BrokerID,
+        maxBytes: Int
+    ) -> [TopicPartition: FetchResult] {
         var results: [TopicPartition: FetchResult] = [:]
         var budget = maxBytes
+        let fromFollower = replicaID >= 0
         for request in requests {
             guard let partition = partition(request.topicPartition) else {
                 results[request.topicPartition] = FetchResult(errorCode: .unknownTopicOrPartition)
                 continue
             }
-            guard partition.isLeader else {
-                results[request.topicPartition] = FetchResult(errorCode: .notLeaderOrFollower)
+            let check = partition.checkLeaderEpoch(request.currentLeaderEpoch, requireLeader: true)
+            guard check == .none else {
+                results[request.topicPartition] = FetchResult(errorCode: check)
                 continue
             }
-            let highWatermark = partition.highWatermark
-            var result = FetchResult(
-                errorCode: .none,
-                highWatermark: highWatermark,
-                logStartOffset: partition.log.logStartOffset
-            )
+            let logEndOffset = partition.log.logEndOffset
+            var result = FetchResult(errorCode: .none, logStartOffset: partition.log.logStartOffset)
             do {
                 let limit = min(request.maxBytes, max(budget, 0))
                 let data = try partition.log.read(
                     from: request.offset,
                     maxBytes: limit,
-                    upTo: highWatermark,
+                    upTo: fromFollower ? logEndOffset : partition.highWatermark,
                     minOneMessage: budget == maxBytes
                 )
                 result.records = data.records
@@ -223,6 +341,17 @@ public final class ReplicaManager: Sendable {
             } catch {
                 result.errorCode = error.errorCode
             }
+            if fromFollower && result.errorCode == .none {
+                let update = partition.updateFollowerFetchState(
+                    replica: replicaID,
+                    fetchOffset: request.offset,
+                    leaderLogEndOffset: logEndOffset,
+                    nowMs: nowMs
+                )
+                if update.highWatermarkMoved { waiters.notify(request.topicPartition) }
+                if let expansion = update.expansion { write(expansion, on: partition, reason: "expansion") }
+            }
+            result.highWatermark = partition.highWatermark
             results[request.topicPartition] = result
         }
         return results

@@ -95,8 +95,53 @@ public final class KafkaBroker: Sendable {
             group: group
         )
         let metadataCache = MetadataCache(clusterID: clusterID)
-        let replicaManager = ReplicaManager(brokerID: brokerID, logManager: logManager, logger: logger)
-        let controller = Controller(brokerID: brokerID, zk: zk, channel: channel, logger: logger)
+        let brokerLogger = logger
+        let commitTimeoutMs = config.offsetsCommitTimeoutMs
+        let replicaManager = ReplicaManager(brokerID: brokerID, logManager: logManager, logger: logger) {
+            proposal in
+            // A leader's own ISR write: conditional on the znode version it was given, then announced.
+            let state = LeaderAndIsr(
+                leader: proposal.leader,
+                leaderEpoch: proposal.leaderEpoch,
+                isr: proposal.isr,
+                controllerEpoch: metadataCache.controllerEpoch,
+                zkVersion: proposal.zkVersion
+            )
+            do {
+                guard
+                    let version = try await zk.updateLeaderAndIsr(
+                        proposal.topicPartition,
+                        state,
+                        epochZkVersion: nil
+                    )
+                else { return nil }
+                try? await zk.propagateIsrChanges([proposal.topicPartition])
+                return version
+            } catch {
+                brokerLogger.warning("Cannot write the ISR of \(proposal.topicPartition): \(error)")
+                return nil
+            }
+        }
+        let fetcherManager = ReplicaFetcherManager(
+            brokerID: brokerID,
+            replicaManager: replicaManager,
+            settings: .init(
+                maxWaitMs: config.replicaFetchWaitMaxMs,
+                minBytes: config.replicaFetchMinBytes,
+                maxBytes: config.replicaFetchResponseMaxBytes,
+                partitionMaxBytes: config.replicaFetchMaxBytes,
+                backoff: .milliseconds(config.replicaFetchBackoffMs)
+            ),
+            group: group,
+            logger: logger
+        )
+        let controller = Controller(
+            brokerID: brokerID,
+            zk: zk,
+            channel: channel,
+            uncleanLeaderElectionDefault: config.uncleanLeaderElectionEnable,
+            logger: logger
+        )
         let offsetsTopicPartitions = config.offsetsTopicNumPartitions
         let topicStore =
             config.offsetsStorage == "kafka"
@@ -107,6 +152,13 @@ public final class KafkaBroker: Sendable {
                     requiredAcks: -1
                 )
                 guard result.errorCode == .none else { throw OffsetCommitFailure(code: result.errorCode) }
+                // Offsets count once the offsets partition's ISR holds them (offsets.commit.required.acks=-1).
+                let replicated = await replicaManager.waitForReplication(
+                    TopicPartition(OffsetsTopicManager.topic, partition),
+                    requiredOffset: result.nextOffset,
+                    deadline: .now + .milliseconds(commitTimeoutMs)
+                )
+                guard replicated == .none else { throw OffsetCommitFailure(code: replicated) }
             } : nil
         let offsetStore: any OffsetStore = topicStore ?? ZooKeeperOffsetStore(zk: zk)
         let groupCoordinator = GroupCoordinator(
@@ -134,7 +186,8 @@ public final class KafkaBroker: Sendable {
                 partitionCount: offsetsTopicPartitions,
                 topicStore: topicStore,
                 coordinator: groupCoordinator
-            )
+            ),
+            fetcherManager: fetcherManager
         )
 
         let clientHandlers: [any RequestHandler] =
@@ -145,6 +198,7 @@ public final class KafkaBroker: Sendable {
                 FindCoordinatorHandler.make(services),
                 InitProducerIDHandler.make(services, manager: ProducerIDManager(brokerID: brokerID, zk: zk)),
                 CreatePartitionsHandler.make(services), DescribeClusterHandler.make(services),
+                InterBrokerHandlers.offsetForLeaderEpoch(services),
             ] + ConfigsHandlers.make(services) + GroupHandlers.make(services)
         let advertisedTable = (clientHandlers.map { ($0.apiKey, $0.versions) } + [(ApiKey.apiVersions, 0...3)])
             .sorted { $0.0.rawValue < $1.0.rawValue }
@@ -218,6 +272,14 @@ public final class KafkaBroker: Sendable {
                 }
                 tasks.addTask { try await self.periodicTasks(logManager: logManager, replicaManager: replicaManager) }
                 tasks.addTask {
+                    // Kafka's isr-expiration task: every half replica.lag.time.max.ms.
+                    let maxLag = self.config.replicaLagTimeMaxMs
+                    while true {
+                        try await Task.sleep(for: .milliseconds(max(maxLag / 2, 10)))
+                        replicaManager.shrinkIsrs(maxLagMs: maxLag)
+                    }
+                }
+                tasks.addTask {
                     let checkInterval = Duration.milliseconds(self.config.offsetsRetentionCheckIntervalMs)
                     var lastExpiry = ContinuousClock.now
                     while true {
@@ -241,7 +303,21 @@ public final class KafkaBroker: Sendable {
         }
 
         logger.info("Shutting down")
+        if config.controlledShutdownEnable {
+            // Outside the cancelled task, so that its waits and retries happen.
+            await Task {
+                await self.controlledShutdown(
+                    brokerID: brokerID,
+                    zk: zk,
+                    controller: controller,
+                    listenerName: interBrokerListener,
+                    group: group,
+                    logger: logger
+                )
+            }.value
+        }
         await controller.resign()
+        fetcherManager.shutdown()
         for listener in bound { await listener.close() }
         channel.closeAll()
         try? logManager.checkpointHighWatermarks(
@@ -252,6 +328,65 @@ public final class KafkaBroker: Sendable {
         try? await group.shutdownGracefully()
         logger.info("Shut down cleanly")
     }
+
+    /// Kafka's controlled shutdown: asks the controller to move this broker's leaderships to other in-sync
+    /// replicas (and take it out of every ISR) before it stops, so that producers and consumers move on without
+    /// waiting for its session to expire. Retried `controlled.shutdown.max.retries` times while partitions remain.
+    private func controlledShutdown(
+        brokerID: BrokerID,
+        zk: KafkaZkClient,
+        controller: Controller,
+        listenerName: String,
+        group: MultiThreadedEventLoopGroup,
+        logger: Logger
+    ) async {
+        for attempt in 1...max(config.controlledShutdownMaxRetries, 1) {
+            do {
+                let brokers = try await zk.getAllBrokers()
+                let epoch = brokers.first { $0.id == brokerID }?.epoch ?? -1
+                guard let controllerID = try await zk.getControllerID() else {
+                    throw ControlledShutdownFailure.noController
+                }
+                let code: KafkaErrorCode
+                let remaining: Int
+                if controllerID == brokerID {
+                    let result = await controller.controlledShutdown(brokerID: brokerID, brokerEpoch: epoch)
+                    (code, remaining) = (result.errorCode, result.remaining.count)
+                } else {
+                    guard let target = brokers.first(where: { $0.id == controllerID }),
+                        let endpoint = target.endpoints.first(where: { $0.listenerName == listenerName })
+                            ?? target.endpoints.first
+                    else { throw ControlledShutdownFailure.noController }
+                    let connection = try await BrokerConnection.connect(
+                        host: endpoint.host.isEmpty ? "127.0.0.1" : endpoint.host,
+                        port: Int(endpoint.port),
+                        clientID: "broker-\(brokerID)-shutdown",
+                        group: group
+                    )
+                    defer { connection.close() }
+                    let response = try await connection.send(
+                        ControlledShutdownRequest(brokerID: brokerID, brokerEpoch: epoch),
+                        version: 3
+                    )
+                    (code, remaining) = (KafkaErrorCode(code: response.errorCode), response.remainingPartitions.count)
+                }
+                if code == .none && remaining == 0 {
+                    logger.info("Controlled shutdown succeeded")
+                    return
+                }
+                logger.warning(
+                    "Controlled shutdown incomplete",
+                    metadata: ["attempt": "\(attempt)", "error": "\(code)", "remainingPartitions": "\(remaining)"]
+                )
+            } catch {
+                logger.warning("Controlled shutdown attempt \(attempt) failed: \(error)")
+            }
+            try? await Task.sleep(for: .milliseconds(config.controlledShutdownRetryBackoffMs))
+        }
+        logger.warning("Controlled shutdown gave up; stopping anyway")
+    }
+
+    enum ControlledShutdownFailure: Error { case noController }
 
     /// Registers the broker. A registration still held by the previous process's session (after a crash) goes when
     /// that session expires: wait for it, up to one and a half session timeouts, instead of failing at once.

@@ -288,6 +288,32 @@ public final class KafkaZkClient: Sendable {
         }
     }
 
+    // MARK: ISR changes
+
+    /// Announces partitions whose ISR this leader changed (the controller spreads them with UpdateMetadata).
+    public func propagateIsrChanges(_ partitions: [TopicPartition]) async throws {
+        try await zookeeper.create(
+            IsrChangeNotification.prefix,
+            data: IsrChangeNotification.encode(partitions),
+            mode: .persistentSequential
+        )
+    }
+
+    /// Reads and deletes every ISR change notification (watching for the next ones), returning their partitions.
+    public func takeIsrChangeNotifications(watch: Bool) async throws -> Set<TopicPartition> {
+        var changed: Set<TopicPartition> = []
+        for child in try await zookeeper.children(ZkPaths.isrChangeNotification, watch: watch)
+        where child.hasPrefix("isr_change_") {
+            let path = "\(ZkPaths.isrChangeNotification)/\(child)"
+            do {
+                let (data, _) = try await zookeeper.getData(path)
+                changed.formUnion((try? IsrChangeNotification.decode(data, path: path)) ?? [])
+                try await zookeeper.delete(path)
+            } catch let error as ZooKeeperError where error.code == .noNode {}
+        }
+        return changed
+    }
+
     // MARK: Configs
 
     public func getEntityConfig(type: String, name: String) async throws -> [String: String] {

@@ -603,3 +603,63 @@ def test_deleting_a_topic_removes_its_committed_offsets(offsets_cluster):
         finally:
             zk.stop()
     assert committed(bootstrap, group, kept) == {p: 5 for p in range(PARTITIONS)}
+
+
+def test_coordinator_failover_serves_the_same_offsets():
+    """Three brokers, the offsets topic replicated three ways: groups commit through their coordinators, then
+    the broker coordinating the first group is killed with -9. The offsets partition gets a new leader from its
+    ISR, which loads it and serves exactly the offsets committed before (both offsets.storage modes)."""
+    from conftest import Broker, ZooKeeper
+    for mode in ["kafka", "zookeeper"]:
+        directory = tempfile.mkdtemp(prefix="swiftkafka-interop-")
+        zookeeper = ZooKeeper(f"{directory}/zk")
+        brokers = {}
+        try:
+            for broker_id in (1, 2, 3):
+                os.makedirs(f"{directory}/broker{broker_id}")
+                brokers[broker_id] = Broker(broker_id, zookeeper, f"{directory}/broker{broker_id}", {
+                    "offsets.storage": mode, "offsets.topic.num.partitions": "6",
+                    "offsets.topic.replication.factor": "3", "zookeeper.session.timeout.ms": "6000"})
+            bootstrap = ",".join(b.bootstrap for b in brokers.values())
+            topic = "failover"
+            admin = AdminClient({"bootstrap.servers": bootstrap})
+            admin.create_topics([NewTopic(topic, PARTITIONS, 3)])[topic].result(30)
+            expected = {}
+            for index in range(6):
+                group = f"failover-{mode}-{index}"
+                consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+                offsets = [ConfluentPartition(topic, p, 100 * index + p + 1) for p in range(PARTITIONS)]
+                wait_for(lambda: commit_or_none(consumer, offsets), 60, f"{group}'s commit")
+                consumer.close()
+                expected[group] = {p: 100 * index + p + 1 for p in range(PARTITIONS)}
+            first = next(iter(expected))
+            consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "metadata"})
+            offsets_topic = consumer.list_topics("__consumer_offsets", timeout=10).topics["__consumer_offsets"]
+            consumer.close()
+            coordinator = offsets_topic.partitions[offsets_partition(first, 6)].leader
+            assert sorted(offsets_topic.partitions[offsets_partition(first, 6)].isrs) == [1, 2, 3]
+            stop(brokers[coordinator].process, signal.SIGKILL)
+            survivors = ",".join(b.bootstrap for i, b in brokers.items() if i != coordinator)
+            killed = time.time()
+            for group, offsets in expected.items():
+                wait_for(lambda: committed(survivors, group, topic) == offsets, 60,
+                         f"{group}'s offsets from the new coordinator")
+            print(f"{mode}: coordinator {coordinator} killed; every group's offsets served again after "
+                  f"{time.time() - killed:.1f} s")
+            consumer = Consumer({"bootstrap.servers": survivors, "group.id": "metadata"})
+            offsets_topic = consumer.list_topics("__consumer_offsets", timeout=10).topics["__consumer_offsets"]
+            consumer.close()
+            assert offsets_topic.partitions[offsets_partition(first, 6)].leader not in (coordinator, -1)
+        finally:
+            for broker in brokers.values():
+                stop(broker.process)
+            stop(zookeeper.process)
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def commit_or_none(consumer, offsets):
+    try:
+        consumer.commit(offsets=offsets, asynchronous=False)
+        return True
+    except KafkaException:
+        return None

@@ -30,6 +30,14 @@ public struct BrokerConfig: Sendable {
     public var minInSyncReplicas = 1
     public var uncleanLeaderElectionEnable = false
     public var replicaLagTimeMaxMs: Int64 = 30_000
+    public var replicaFetchWaitMaxMs: Int32 = 500
+    public var replicaFetchMinBytes: Int32 = 1
+    public var replicaFetchMaxBytes: Int32 = 1_048_576
+    public var replicaFetchResponseMaxBytes: Int32 = 10_485_760
+    public var replicaFetchBackoffMs: Int64 = 1000
+    public var offsetsCommitTimeoutMs: Int64 = 5000
+    public var controlledShutdownMaxRetries: Int32 = 3
+    public var controlledShutdownRetryBackoffMs: Int64 = 5000
     public var offsetsTopicNumPartitions: Int32 = 50
     public var offsetsTopicReplicationFactor: Int16 = 3
     public var offsetsRetentionMinutes: Int64 = 10_080
@@ -123,10 +131,9 @@ public struct BrokerConfig: Sendable {
         "log.retention.ms", "log.retention.minutes", "log.retention.hours", "log.roll.ms", "log.roll.hours",
         "log.dir", "zookeeper.set.acl", "inter.broker.protocol.version", "log.message.format.version",
         "auto.leader.rebalance.enable", "leader.imbalance.check.interval.seconds", "metrics.port", "compression.type",
-        "replica.fetch.max.bytes", "replica.fetch.wait.max.ms", "replica.socket.timeout.ms",
-        "offsets.commit.timeout.ms",
+        "replica.socket.timeout.ms",
         "offsets.commit.required.acks", "offsets.topic.segment.bytes",
-        "controlled.shutdown.max.retries", "controlled.shutdown.retry.backoff.ms", "log.cleaner.threads",
+        "log.cleaner.threads",
         "log.cleaner.backoff.ms", "fetch.max.bytes", "connections.max.idle.ms", "request.timeout.ms",
     ]
 
@@ -227,6 +234,30 @@ public struct BrokerConfig: Sendable {
         },
         "unclean.leader.election.enable": { c, v throws(Error) in
             c.uncleanLeaderElectionEnable = try parseBool("unclean.leader.election.enable", v)
+        },
+        "replica.fetch.wait.max.ms": { c, v throws(Error) in
+            c.replicaFetchWaitMaxMs = try parseInt("replica.fetch.wait.max.ms", v, minimum: 0)
+        },
+        "replica.fetch.min.bytes": { c, v throws(Error) in
+            c.replicaFetchMinBytes = try parseInt("replica.fetch.min.bytes", v, minimum: 1)
+        },
+        "replica.fetch.max.bytes": { c, v throws(Error) in
+            c.replicaFetchMaxBytes = try parseInt("replica.fetch.max.bytes", v, minimum: 0)
+        },
+        "replica.fetch.response.max.bytes": { c, v throws(Error) in
+            c.replicaFetchResponseMaxBytes = try parseInt("replica.fetch.response.max.bytes", v, minimum: 0)
+        },
+        "replica.fetch.backoff.ms": { c, v throws(Error) in
+            c.replicaFetchBackoffMs = try parseLong("replica.fetch.backoff.ms", v, minimum: 0)
+        },
+        "offsets.commit.timeout.ms": { c, v throws(Error) in
+            c.offsetsCommitTimeoutMs = try parseLong("offsets.commit.timeout.ms", v, minimum: 1)
+        },
+        "controlled.shutdown.max.retries": { c, v throws(Error) in
+            c.controlledShutdownMaxRetries = try parseInt("controlled.shutdown.max.retries", v, minimum: 1)
+        },
+        "controlled.shutdown.retry.backoff.ms": { c, v throws(Error) in
+            c.controlledShutdownRetryBackoffMs = try parseLong("controlled.shutdown.retry.backoff.ms", v, minimum: 0)
         },
         "replica.lag.time.max.ms": { c, v throws(Error) in
             c.replicaLagTimeMaxMs = try parseLong("replica.lag.time.max.ms", v, minimum: 1)

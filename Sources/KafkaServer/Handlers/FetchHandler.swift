@@ -3,7 +3,7 @@ import KafkaProtocol
 import KafkaReplication
 import NIOCore
 
-/// Fetch (1), versions 4-12: reads up to the high watermark, waits up to max.wait.ms for min.bytes without
+/// Fetch (1), versions 4-12: reads up to the high watermark (followers, with a replica id, up to the log end), waits up to max.wait.ms for min.bytes without
 /// polling, honours max.bytes and each partition's max, and sends the records as regions of the segment files
 /// (sendfile: no copy through the broker). Fetch sessions (KIP-227) are not kept: session id 0 means clients send
 /// full fetches.
@@ -28,13 +28,15 @@ struct FetchHandler: RequestHandler {
                     .init(
                         topicPartition: TopicPartition(topic.topic, partition.partition),
                         offset: partition.fetchOffset,
-                        maxBytes: Int(max(partition.partitionMaxBytes, 0))
+                        maxBytes: Int(max(partition.partitionMaxBytes, 0)),
+                        currentLeaderEpoch: frame.apiVersion >= 9 ? partition.currentLeaderEpoch : -1
                     )
                 )
             }
         }
         let results = await services.replicaManager.fetch(
             requests,
+            replicaID: request.replicaID,
             maxWait: .milliseconds(Int64(max(request.maxWaitMs, 0))),
             minBytes: Int(max(request.minBytes, 0)),
             maxBytes: Int(request.maxBytes <= 0 ? Int32.max : request.maxBytes)

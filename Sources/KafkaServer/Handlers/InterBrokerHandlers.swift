@@ -1,8 +1,10 @@
 import KafkaCore
 import KafkaProtocol
 
-/// The controller's requests to brokers (LeaderAndIsr 4, StopReplica 5, UpdateMetadata 6). They are served but
-/// never advertised to clients. A request from an older controller epoch than one already seen is refused with
+/// The controller's requests to brokers (LeaderAndIsr 4, StopReplica 5, UpdateMetadata 6, ControlledShutdown 7),
+/// which are served but never advertised to clients, and OffsetForLeaderEpoch (23), which followers send to leaders
+/// before fetching.
+/// LeaderAndIsr starts and stops the replica fetchers. A request from an older controller epoch than one already seen is refused with
 /// STALE_CONTROLLER_EPOCH.
 enum InterBrokerHandlers {
     static func make(_ services: BrokerServices) -> [any RequestHandler] {
@@ -11,20 +13,51 @@ enum InterBrokerHandlers {
                 guard request.controllerEpoch >= services.metadataCache.controllerEpoch else {
                     return LeaderAndIsrResponse(errorCode: KafkaErrorCode.staleControllerEpoch.rawValue)
                 }
+                let leaders = Dictionary(
+                    request.liveLeaders.map {
+                        ($0.brokerID, LeaderEndpoint(id: $0.brokerID, host: $0.hostName, port: $0.port))
+                    },
+                    uniquingKeysWith: { first, _ in first }
+                )
                 var topics: [LeaderAndIsrResponse.LeaderAndIsrTopicError] = []
                 for topic in request.topicStates {
                     let config = await services.logConfig(for: topic.topicName)
                     let errors = topic.partitionStates.map { state in
-                        LeaderAndIsrResponse.LeaderAndIsrPartitionError(
+                        let topicPartition = TopicPartition(topic.topicName, state.partitionIndex)
+                        let (code, transition) = services.replicaManager.becomeLeaderOrFollower(
+                            topicPartition,
+                            leader: state.leader,
+                            leaderEpoch: state.leaderEpoch,
+                            isr: state.isr,
+                            replicas: state.replicas,
+                            zkVersion: state.partitionEpoch,
+                            config: config
+                        )
+                        switch transition {
+                        case .becameLeader:
+                            services.fetcherManager.remove([topicPartition])
+                        case .becameFollower(let leader, true):
+                            if let endpoint = leaders[leader] {
+                                services.fetcherManager.add(
+                                    topicPartition,
+                                    leader: endpoint,
+                                    leaderEpoch: state.leaderEpoch
+                                )
+                            } else {
+                                services.fetcherManager.remove([topicPartition])
+                                if leader >= 0 {
+                                    services.logger.warning(
+                                        "LeaderAndIsr names leader \(leader) without its endpoint",
+                                        metadata: ["partition": "\(topicPartition)"]
+                                    )
+                                }
+                            }
+                        default:
+                            break
+                        }
+                        return LeaderAndIsrResponse.LeaderAndIsrPartitionError(
                             partitionIndex: state.partitionIndex,
-                            errorCode: services.replicaManager.becomeLeaderOrFollower(
-                                TopicPartition(topic.topicName, state.partitionIndex),
-                                leader: state.leader,
-                                leaderEpoch: state.leaderEpoch,
-                                isr: state.isr,
-                                replicas: state.replicas,
-                                config: config
-                            ).rawValue
+                            errorCode: code.rawValue
                         )
                     }
                     if topic.topicName == OffsetsTopicManager.topic {
@@ -60,6 +93,7 @@ enum InterBrokerHandlers {
                 var errors: [StopReplicaResponse.StopReplicaPartitionError] = []
                 for topic in request.topicStates {
                     for state in topic.partitionStates {
+                        services.fetcherManager.remove([TopicPartition(topic.topicName, state.partitionIndex)])
                         let code = services.replicaManager.stopReplica(
                             TopicPartition(topic.topicName, state.partitionIndex),
                             delete: state.deletePartition
@@ -75,7 +109,45 @@ enum InterBrokerHandlers {
                 }
                 return StopReplicaResponse(errorCode: 0, partitionErrors: errors)
             },
+            TypedHandler(ControlledShutdownRequest.self, versions: 0...3) { request, _ in
+                let (code, remaining) = await services.controller.controlledShutdown(
+                    brokerID: request.brokerID,
+                    brokerEpoch: request.brokerEpoch
+                )
+                return ControlledShutdownResponse(
+                    errorCode: code.rawValue,
+                    remainingPartitions: remaining.map { .init(topicName: $0.topic, partitionIndex: $0.partition) }
+                )
+            },
         ]
+    }
+
+    /// OffsetForLeaderEpoch (23), advertised 0-3 as Kafka 2.8 does: followers ask it before fetching, and
+    /// consumers that know leader epochs (KIP-320) ask it to detect truncation.
+    static func offsetForLeaderEpoch(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(OffsetForLeaderEpochRequest.self, versions: 0...3) { request, _ in
+            OffsetForLeaderEpochResponse(
+                topics: request.topics.map { topic in
+                    .init(
+                        topic: topic.topic,
+                        partitions: topic.partitions.map { partition in
+                            let answer = services.replicaManager.endOffset(
+                                TopicPartition(topic.topic, partition.partition),
+                                currentLeaderEpoch: partition.currentLeaderEpoch,
+                                leaderEpoch: partition.leaderEpoch,
+                                fromFollower: request.replicaID >= 0
+                            )
+                            return .init(
+                                errorCode: answer.errorCode.rawValue,
+                                partition: partition.partition,
+                                leaderEpoch: answer.leaderEpoch,
+                                endOffset: answer.endOffset
+                            )
+                        }
+                    )
+                }
+            )
+        }
     }
 
     static let keys: Set<ApiKey> = [.leaderAndIsr, .updateMetadata, .stopReplica, .controlledShutdown]

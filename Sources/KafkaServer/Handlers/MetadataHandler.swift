@@ -47,7 +47,7 @@ enum MetadataHandler {
                                 errorCode: info.leader < 0 ? KafkaErrorCode.leaderNotAvailable.rawValue : 0,
                                 partitionIndex: index,
                                 leaderID: info.leader,
-                                leaderEpoch: -1,
+                                leaderEpoch: info.leaderEpoch,
                                 replicaNodes: info.replicas,
                                 isrNodes: info.isr,
                                 offlineReplicas: info.offlineReplicas

@@ -2,7 +2,9 @@ import KafkaCore
 import KafkaProtocol
 
 /// Produce (0), advertised 0-10 (librdkafka 2.0.2 compresses only when the broker advertises v0), served 3-10:
-/// RecordBatch v2 only; v0-2 are answered UNSUPPORTED_VERSION. Every partition's batches are validated and appended; acks=0 gets no response at all.
+/// RecordBatch v2 only; v0-2 are answered UNSUPPORTED_VERSION. Every partition's batches are validated and appended;
+/// acks=all then waits until the ISR holds them (REQUEST_TIMED_OUT after the request's timeout); acks=0 gets no
+/// response at all.
 enum ProduceHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(ProduceRequest.self, versions: 0...10) { request, context in
@@ -23,6 +25,8 @@ enum ProduceHandler {
                     )
             }
             var responses: [ProduceResponse.TopicProduceResponse] = []
+            // acks=all: every partition is appended first, then each waits for its high watermark.
+            var waiting: [(topic: Int, partition: Int, TopicPartition, Int64)] = []
             for topic in request.topicData {
                 var partitions: [ProduceResponse.PartitionProduceResponse] = []
                 for partition in topic.partitionData {
@@ -44,6 +48,9 @@ enum ProduceHandler {
                         records: records,
                         requiredAcks: acks
                     )
+                    if acks == -1 && result.errorCode == .none {
+                        waiting.append((responses.count, partitions.count, topicPartition, result.nextOffset))
+                    }
                     partitions.append(
                         .init(
                             index: partition.index,
@@ -56,6 +63,18 @@ enum ProduceHandler {
                     )
                 }
                 responses.append(.init(name: topic.name, partitionResponses: partitions))
+            }
+            let deadline = ContinuousClock.now + .milliseconds(Int64(max(request.timeoutMs, 0)))
+            for (topic, partition, topicPartition, nextOffset) in waiting {
+                let code = await services.replicaManager.waitForReplication(
+                    topicPartition,
+                    requiredOffset: nextOffset,
+                    deadline: deadline
+                )
+                if code != .none {
+                    responses[topic].partitionResponses[partition].errorCode = code.rawValue
+                    responses[topic].partitionResponses[partition].errorMessage = "\(code)"
+                }
             }
             return acks == 0 ? nil : ProduceResponse(responses: responses)
         }

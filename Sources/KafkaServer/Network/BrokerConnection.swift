@@ -29,17 +29,19 @@ public final class BrokerConnection: Sendable {
         clientID: String,
         group: MultiThreadedEventLoopGroup
     ) async throws -> BrokerConnection {
-        let channel = try await ClientBootstrap(group: group)
+        // The async wrapper is made only once the connection is up: one made in the channel initializer of a
+        // connection that then fails is dropped unfinished, which NIO treats as a fatal error.
+        let connected = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
-            .connect(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 100 << 20))
-                    )
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
+            .connect(host: host, port: port)
+            .get()
+        let channel = try await connected.eventLoop.submit {
+            try connected.pipeline.syncOperations.addHandler(
+                ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 100 << 20))
+            )
+            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: connected)
+        }.get()
         let (stream, continuation) = AsyncStream.makeStream(of: Job.self)
         let connection = BrokerConnection(jobs: continuation, clientID: clientID)
         Task { await connection.run(channel, jobs: stream) }

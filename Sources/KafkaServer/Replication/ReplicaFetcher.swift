@@ -1,0 +1,343 @@
+import KafkaCore
+import KafkaProtocol
+import KafkaReplication
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Where a follower fetches from: a leader broker's inter-broker endpoint (from LeaderAndIsr's live leaders).
+struct LeaderEndpoint: Sendable, Hashable {
+    var id: BrokerID
+    var host: String
+    var port: Int32
+}
+
+/// Kafka's `ReplicaFetcherThread`: one task per source broker, fetching every partition this broker follows there.
+///
+/// Lifecycle: created by `ReplicaFetcherManager` when the first partition led by `source` is added, stopped when
+/// the last one goes. A partition starts in truncation: OffsetForLeaderEpoch with its latest epoch tells how much
+/// of its log agrees with the leader (KIP-101/279), and the log is cut there. Then Fetch requests with this
+/// broker's replica id from the log end offset bring the leader's batches, appended unchanged, and the leader's
+/// high watermark. Partition errors pause that partition for `replica.fetch.backoff.ms`; a broken connection
+/// pauses the whole fetcher. The partition map is guarded by a lock held while a response is applied, so a
+/// partition removed by LeaderAndIsr gets no further appends.
+final class ReplicaFetcher: Sendable {
+    struct FetchState: Sendable {
+        var offset: Int64
+        var leaderEpoch: Int32
+        var truncating = true
+        var delayedUntil: ContinuousClock.Instant?
+    }
+
+    struct Settings: Sendable {
+        var maxWaitMs: Int32 = 500
+        var minBytes: Int32 = 1
+        var maxBytes: Int32 = 10 << 20
+        var partitionMaxBytes: Int32 = 1 << 20
+        var backoff: Duration = .seconds(1)
+    }
+
+    let source: LeaderEndpoint
+    let brokerID: BrokerID
+    let replicaManager: ReplicaManager
+    let settings: Settings
+    let group: MultiThreadedEventLoopGroup
+    let logger: Logger
+    private let partitions = Mutex<[TopicPartition: FetchState]>([:])
+    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let connection = Mutex<BrokerConnection?>(nil)
+
+    init(
+        source: LeaderEndpoint,
+        brokerID: BrokerID,
+        replicaManager: ReplicaManager,
+        settings: Settings,
+        group: MultiThreadedEventLoopGroup,
+        logger: Logger
+    ) {
+        self.source = source
+        self.brokerID = brokerID
+        self.replicaManager = replicaManager
+        self.settings = settings
+        self.group = group
+        var logger = logger
+        logger[metadataKey: "fetcherSource"] = "\(source.id)"
+        self.logger = logger
+    }
+
+    func add(_ topicPartition: TopicPartition, leaderEpoch: Int32) {
+        let offset = replicaManager.partition(topicPartition)?.log.logEndOffset ?? 0
+        partitions.withLock { $0[topicPartition] = FetchState(offset: offset, leaderEpoch: leaderEpoch) }
+    }
+
+    /// Removes partitions; returns whether none is left.
+    func remove(_ topicPartitions: some Sequence<TopicPartition>) -> Bool {
+        partitions.withLock { partitions in
+            for topicPartition in topicPartitions { partitions.removeValue(forKey: topicPartition) }
+            return partitions.isEmpty
+        }
+    }
+
+    var partitionCount: Int { partitions.withLock { $0.count } }
+
+    func start() {
+        task.withLock { $0 = Task { await self.run() } }
+    }
+
+    func stop() {
+        task.withLock { $0?.cancel() }
+        connection.withLock { $0?.close() }
+    }
+
+    // MARK: The loop
+
+    private func run() async {
+        var failures = 0
+        while !Task.isCancelled {
+            let now = ContinuousClock.now
+            let ready = partitions.withLock { partitions in
+                partitions.filter { $0.value.delayedUntil.map { $0 <= now } ?? true }
+            }
+            if ready.isEmpty {
+                try? await Task.sleep(for: .milliseconds(50))
+                continue
+            }
+            do {
+                let connection = try await openConnection()
+                let truncating = ready.filter(\.value.truncating)
+                if truncating.isEmpty {
+                    try await fetch(ready, over: connection)
+                } else {
+                    try await truncate(truncating, over: connection)
+                }
+                failures = 0
+            } catch {
+                guard !Task.isCancelled else { return }
+                if failures == 0 {
+                    logger.warning("Fetching from broker \(source.id) failed: \(error); retrying")
+                }
+                failures += 1
+                self.connection.withLock {
+                    $0?.close()
+                    $0 = nil
+                }
+                try? await Task.sleep(for: settings.backoff)
+            }
+        }
+    }
+
+    private func openConnection() async throws -> BrokerConnection {
+        if let open = connection.withLock({ $0 }), open.isOpen { return open }
+        let opened = try await BrokerConnection.connect(
+            host: source.host,
+            port: Int(source.port),
+            clientID: "broker-\(brokerID)-fetcher-\(source.id)",
+            group: group
+        )
+        connection.withLock { $0 = opened }
+        return opened
+    }
+
+    private func delay(
+        _ topicPartition: TopicPartition,
+        _ state: FetchState,
+        in partitions: inout [TopicPartition: FetchState]
+    ) {
+        guard var current = partitions[topicPartition], current.leaderEpoch == state.leaderEpoch else { return }
+        current.delayedUntil = ContinuousClock.now + settings.backoff
+        partitions[topicPartition] = current
+    }
+
+    // MARK: Truncation
+
+    private func truncate(_ ready: [TopicPartition: FetchState], over connection: BrokerConnection) async throws {
+        var asked: [TopicPartition: Int32] = [:]
+        for (topicPartition, state) in ready {
+            guard let partition = replicaManager.partition(topicPartition) else { continue }
+            if let epoch = partition.log.latestEpoch {
+                asked[topicPartition] = epoch
+            } else {
+                // No epochs to compare (an empty log): the high watermark is what is known to be committed.
+                finishTruncation(topicPartition, state, at: partition.highWatermark)
+            }
+        }
+        guard !asked.isEmpty else { return }
+        let request = OffsetForLeaderEpochRequest(
+            replicaID: brokerID,
+            topics: Dictionary(grouping: asked.keys, by: \.topic).map { topic, partitions in
+                .init(
+                    topic: topic,
+                    partitions: partitions.map {
+                        .init(
+                            partition: $0.partition,
+                            currentLeaderEpoch: ready[$0]!.leaderEpoch,
+                            leaderEpoch: asked[$0]!
+                        )
+                    }
+                )
+            }
+        )
+        let response = try await connection.send(request, version: 3)
+        for topic in response.topics {
+            for answer in topic.partitions {
+                let topicPartition = TopicPartition(topic.topic, answer.partition)
+                guard let state = ready[topicPartition], let partition = replicaManager.partition(topicPartition)
+                else { continue }
+                let error = KafkaErrorCode(code: answer.errorCode)
+                guard error == .none else {
+                    logger.info(
+                        "OffsetForLeaderEpoch refused: \(error)",
+                        metadata: ["partition": "\(topicPartition)"]
+                    )
+                    partitions.withLock { delay(topicPartition, state, in: &$0) }
+                    continue
+                }
+                let logEndOffset = partition.log.logEndOffset
+                if answer.endOffset < 0 {
+                    finishTruncation(topicPartition, state, at: partition.highWatermark)
+                    continue
+                }
+                // KIP-279: cut at the leader's end of the largest epoch both logs have.
+                let mine = partition.log.endOffset(forLeaderEpoch: answer.leaderEpoch)
+                if mine.epoch < 0 {
+                    finishTruncation(topicPartition, state, at: min(answer.endOffset, logEndOffset))
+                } else if mine.epoch != answer.leaderEpoch {
+                    // This log lacks the leader's epoch: cut to where its own earlier epoch ends and ask again.
+                    truncateStep(topicPartition, state, at: min(mine.endOffset, logEndOffset))
+                } else {
+                    finishTruncation(
+                        topicPartition,
+                        state,
+                        at: min(answer.endOffset, mine.endOffset, logEndOffset)
+                    )
+                }
+            }
+        }
+    }
+
+    private func truncateStep(_ topicPartition: TopicPartition, _ state: FetchState, at offset: Int64) {
+        partitions.withLock { partitions in
+            guard let current = partitions[topicPartition], current.leaderEpoch == state.leaderEpoch,
+                let partition = replicaManager.partition(topicPartition)
+            else { return }
+            do {
+                try partition.truncate(to: offset)
+            } catch {
+                logger.error("Cannot truncate: \(error)", metadata: ["partition": "\(topicPartition)"])
+                delay(topicPartition, state, in: &partitions)
+            }
+        }
+    }
+
+    private func finishTruncation(_ topicPartition: TopicPartition, _ state: FetchState, at offset: Int64) {
+        partitions.withLock { partitions in
+            guard var current = partitions[topicPartition], current.leaderEpoch == state.leaderEpoch,
+                let partition = replicaManager.partition(topicPartition)
+            else { return }
+            do {
+                let before = partition.log.logEndOffset
+                try partition.truncate(to: offset)
+                current.truncating = false
+                current.offset = partition.log.logEndOffset
+                current.delayedUntil = nil
+                partitions[topicPartition] = current
+                logger.info(
+                    "Follower ready to fetch",
+                    metadata: [
+                        "partition": "\(topicPartition)", "truncatedTo": "\(current.offset)",
+                        "removed": "\(before - current.offset)", "leaderEpoch": "\(state.leaderEpoch)",
+                    ]
+                )
+            } catch {
+                logger.error("Cannot truncate: \(error)", metadata: ["partition": "\(topicPartition)"])
+                delay(topicPartition, state, in: &partitions)
+            }
+        }
+    }
+
+    // MARK: Fetching
+
+    private func fetch(_ ready: [TopicPartition: FetchState], over connection: BrokerConnection) async throws {
+        let request = FetchRequest(
+            replicaID: brokerID,
+            maxWaitMs: settings.maxWaitMs,
+            minBytes: settings.minBytes,
+            maxBytes: settings.maxBytes,
+            isolationLevel: 0,
+            sessionID: 0,
+            sessionEpoch: -1,
+            topics: Dictionary(grouping: ready.keys, by: \.topic).map { topic, partitions in
+                .init(
+                    topic: topic,
+                    partitions: partitions.sorted().map { topicPartition in
+                        let state = ready[topicPartition]!
+                        return .init(
+                            partition: topicPartition.partition,
+                            currentLeaderEpoch: state.leaderEpoch,
+                            fetchOffset: state.offset,
+                            logStartOffset: replicaManager.partition(topicPartition)?.log.logStartOffset ?? -1,
+                            partitionMaxBytes: settings.partitionMaxBytes
+                        )
+                    }
+                )
+            }
+        )
+        let response = try await connection.send(request, version: 12)
+        for topic in response.responses {
+            for data in topic.partitions {
+                let topicPartition = TopicPartition(topic.topic, data.partitionIndex)
+                guard let sent = ready[topicPartition] else { continue }
+                apply(data, to: topicPartition, sent: sent)
+            }
+        }
+    }
+
+    private func apply(_ data: FetchResponse.PartitionData, to topicPartition: TopicPartition, sent: FetchState) {
+        partitions.withLock { partitions in
+            guard var current = partitions[topicPartition], current.leaderEpoch == sent.leaderEpoch,
+                current.offset == sent.offset, !current.truncating,
+                let partition = replicaManager.partition(topicPartition)
+            else { return }
+            let error = KafkaErrorCode(code: data.errorCode)
+            switch error {
+            case .none:
+                do {
+                    if let records = data.records, let whole = Self.wholeBatches(records), whole.readableBytes > 0 {
+                        _ = try partition.appendAsFollower(whole)
+                    }
+                    partition.updateFollowerHighWatermark(data.highWatermark)
+                    current.offset = partition.log.logEndOffset
+                    partitions[topicPartition] = current
+                } catch {
+                    logger.error("Follower append failed: \(error)", metadata: ["partition": "\(topicPartition)"])
+                    delay(topicPartition, sent, in: &partitions)
+                }
+            case .offsetOutOfRange:
+                do {
+                    if data.logStartOffset > partition.log.logEndOffset {
+                        try partition.truncateFully(startingAt: data.logStartOffset)
+                        current.offset = data.logStartOffset
+                    } else {
+                        current.truncating = true
+                    }
+                    partitions[topicPartition] = current
+                } catch {
+                    logger.error("Cannot reset the log: \(error)", metadata: ["partition": "\(topicPartition)"])
+                    delay(topicPartition, sent, in: &partitions)
+                }
+            default:
+                logger.debug("Fetch refused: \(error)", metadata: ["partition": "\(topicPartition)"])
+                delay(topicPartition, sent, in: &partitions)
+            }
+        }
+    }
+
+    /// The whole batches at the front of `records` (a response may end inside a batch).
+    static func wholeBatches(_ records: ByteBuffer) -> ByteBuffer? {
+        var remaining = records
+        var length = 0
+        while let batch = try? RecordBatch.nextBatch(from: &remaining) { length += batch.sizeInBytes }
+        return records.getSlice(at: records.readerIndex, length: length)
+    }
+}

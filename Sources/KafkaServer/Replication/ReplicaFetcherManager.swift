@@ -1,0 +1,77 @@
+import KafkaCore
+import KafkaReplication
+import Logging
+import NIOPosix
+import Synchronization
+
+/// The replica fetchers of this broker, one per source broker (Kafka's `ReplicaFetcherManager` with
+/// `num.replica.fetchers=1`). LeaderAndIsr and StopReplica add and remove partitions; a fetcher starts with its
+/// first partition and stops with its last. Any task may call.
+final class ReplicaFetcherManager: Sendable {
+    let brokerID: BrokerID
+    let replicaManager: ReplicaManager
+    let settings: ReplicaFetcher.Settings
+    let group: MultiThreadedEventLoopGroup
+    let logger: Logger
+    private let fetchers = Mutex<[LeaderEndpoint: ReplicaFetcher]>([:])
+
+    init(
+        brokerID: BrokerID,
+        replicaManager: ReplicaManager,
+        settings: ReplicaFetcher.Settings,
+        group: MultiThreadedEventLoopGroup,
+        logger: Logger
+    ) {
+        self.brokerID = brokerID
+        self.replicaManager = replicaManager
+        self.settings = settings
+        self.group = group
+        self.logger = logger
+    }
+
+    /// Starts fetching `topicPartition` from `leader` at `leaderEpoch`, truncating first.
+    func add(_ topicPartition: TopicPartition, leader: LeaderEndpoint, leaderEpoch: Int32) {
+        remove([topicPartition])
+        let started = fetchers.withLock { fetchers -> ReplicaFetcher? in
+            if let existing = fetchers[leader] {
+                existing.add(topicPartition, leaderEpoch: leaderEpoch)
+                return nil
+            }
+            let fetcher = ReplicaFetcher(
+                source: leader,
+                brokerID: brokerID,
+                replicaManager: replicaManager,
+                settings: settings,
+                group: group,
+                logger: logger
+            )
+            fetcher.add(topicPartition, leaderEpoch: leaderEpoch)
+            fetchers[leader] = fetcher
+            return fetcher
+        }
+        started?.start()
+    }
+
+    func remove(_ topicPartitions: [TopicPartition]) {
+        let idle = fetchers.withLock { fetchers -> [ReplicaFetcher] in
+            var idle: [ReplicaFetcher] = []
+            for (source, fetcher) in fetchers where fetcher.remove(topicPartitions) {
+                fetchers.removeValue(forKey: source)
+                idle.append(fetcher)
+            }
+            return idle
+        }
+        for fetcher in idle { fetcher.stop() }
+    }
+
+    /// How many partitions are being fetched (tests and metrics).
+    var partitionCount: Int { fetchers.withLock { $0.values.reduce(0) { $0 + $1.partitionCount } } }
+
+    func shutdown() {
+        let all = fetchers.withLock { fetchers in
+            defer { fetchers = [:] }
+            return Array(fetchers.values)
+        }
+        for fetcher in all { fetcher.stop() }
+    }
+}

@@ -1,0 +1,250 @@
+"""The fault-test bed of reliability.md Part B, as processes on loopback: cluster C3 (one ZooKeeper, brokers 1-3,
+zookeeper.session.timeout.ms=6000, replica.lag.time.max.ms=10000, unclean election off, offsets topic RF 3), topic
+`w` (6 partitions, RF 3, min.insync.replicas=2), workload W (an idempotent confluent-kafka producer with acks=all
+sending keyed messages `<key>:<seq>` at a steady rate while a fault is injected from another thread) and checker K
+(every acknowledged message read back at its acknowledged offset, no duplicates, per-key order, replica logs
+byte-identical, every partition fully in sync again)."""
+import json
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+from kazoo.client import KazooClient
+
+from conftest import Broker, ZooKeeper, stop
+
+TOPIC = "w"
+PARTITIONS = 6
+SESSION_TIMEOUT_S = 6
+REPLICA_LAG_S = 10
+BROKER_PROPERTIES = {
+    "zookeeper.session.timeout.ms": str(SESSION_TIMEOUT_S * 1000),
+    "replica.lag.time.max.ms": str(REPLICA_LAG_S * 1000),
+    "unclean.leader.election.enable": "false",
+    "offsets.topic.replication.factor": "3",
+    "offsets.topic.num.partitions": "6",
+    "log.segment.bytes": str(1 << 20),
+    "controlled.shutdown.retry.backoff.ms": "500",
+}
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.time() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.time() < deadline, f"timed out after {timeout} s waiting for {what}"
+        time.sleep(0.1)
+
+
+class Cluster:
+    """ZooKeeper and brokers 1-3 in one temporary directory; `close()` stops every process it started."""
+
+    def __init__(self, properties=None):
+        self.directory = tempfile.mkdtemp(prefix="swiftkafka-replication-")
+        self.zookeeper = ZooKeeper(f"{self.directory}/zk")
+        self.brokers = {}
+        values = dict(BROKER_PROPERTIES, **(properties or {}))
+        for broker_id in (1, 2, 3):
+            os.makedirs(f"{self.directory}/broker{broker_id}")
+            self.brokers[broker_id] = Broker(broker_id, self.zookeeper, f"{self.directory}/broker{broker_id}", values)
+        self.zk = KazooClient(hosts=self.zookeeper.connect, timeout=10)
+        self.zk.start()
+
+    @property
+    def bootstrap(self):
+        return ",".join(b.bootstrap for b in self.brokers.values())
+
+    def close(self):
+        self.zk.stop()
+        for broker in self.brokers.values():
+            if broker.process.poll() is None:
+                os.kill(broker.process.pid, signal.SIGCONT)
+            stop(broker.process)
+        stop(self.zookeeper.process)
+        if os.environ.get("SWIFTKAFKA_KEEP_TEST_DIRS") is None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def create_topic(self, topic=TOPIC, partitions=PARTITIONS, replication=3, config=None, assignment=None):
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        config = config or {"min.insync.replicas": "2"}
+        new = (NewTopic(topic, len(assignment), replica_assignment=assignment, config=config) if assignment
+               else NewTopic(topic, partitions, replication, config=config))
+        futures = admin.create_topics([new])
+        futures[topic].result(30)
+        wait_for(lambda: all(len(s["isr"]) == replication for s in self.states(topic).values())
+                 and len(self.states(topic)) == partitions, 30, "the new topic's partition states")
+
+    # ZooKeeper's view (what the controller decided).
+
+    def states(self, topic=TOPIC):
+        path = f"/brokers/topics/{topic}/partitions"
+        if not self.zk.exists(path):
+            return {}
+        result = {}
+        for child in self.zk.get_children(path):
+            if self.zk.exists(f"{path}/{child}/state"):
+                result[int(child)] = json.loads(self.zk.get(f"{path}/{child}/state")[0])
+        return result
+
+    def leader(self, partition=0, topic=TOPIC):
+        return self.states(topic)[partition]["leader"]
+
+    def controller(self):
+        data, _ = self.zk.get("/controller")
+        return json.loads(data)["brokerid"]
+
+    def controller_epoch(self):
+        return int(self.zk.get("/controller_epoch")[0])
+
+    def registered(self):
+        return {int(b) for b in self.zk.get_children("/brokers/ids")}
+
+    def fully_in_sync(self, topic=TOPIC):
+        states = self.states(topic)
+        return len(states) == PARTITIONS and all(sorted(s["isr"]) == [1, 2, 3] and s["leader"] > 0
+                                                 for s in states.values())
+
+    def wait_fully_in_sync(self, timeout=60):
+        """Seconds until every partition of `w` has all three replicas in its ISR (asserting it happens)."""
+        start = time.time()
+        wait_for(lambda: self.fully_in_sync(), timeout, "every partition fully in sync")
+        return time.time() - start
+
+    # The data on disk.
+
+    def replica_bytes(self, broker_id, partition, topic=TOPIC):
+        directory = f"{self.brokers[broker_id].directory}/logs/{topic}-{partition}"
+        data = b""
+        for name in sorted(n for n in os.listdir(directory) if n.endswith(".log")):
+            with open(f"{directory}/{name}", "rb") as f:
+                data += f.read()
+        return data
+
+
+class Workload:
+    """Workload W: `count` keyed messages (1000 keys) at about `rate` per second from an idempotent acks=all
+    producer, recording each acknowledgement (partition, offset) and each definite failure."""
+
+    def __init__(self, cluster, count=100_000, rate=8000, acks="all", idempotent=True):
+        self.count = count
+        self.rate = rate
+        self.acked = {}
+        self.failed = {}
+        self.ack_times = {p: [] for p in range(PARTITIONS)}
+        self.sent = 0
+        self.producer = Producer({
+            "bootstrap.servers": cluster.bootstrap, "acks": acks, "enable.idempotence": idempotent,
+            "max.in.flight.requests.per.connection": 5, "delivery.timeout.ms": 120000, "linger.ms": 5,
+            "retry.backoff.ms": 100, "topic.metadata.refresh.interval.ms": 1000,
+        })
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _delivered(self, error, message):
+        value = message.value().decode()
+        if error is None:
+            self.acked[value] = (message.partition(), message.offset())
+            self.ack_times[message.partition()].append(time.time())
+        else:
+            self.failed[value] = error
+
+    def _run(self):
+        start = time.time()
+        for index in range(self.count):
+            key = f"k{index % 1000}"
+            while True:
+                try:
+                    self.producer.produce(TOPIC, key=key, value=f"{key}:{index}", on_delivery=self._delivered)
+                    break
+                except BufferError:
+                    self.producer.poll(0.05)
+            self.sent = index + 1
+            if index % 200 == 0:
+                self.producer.poll(0)
+                ahead = start + index / self.rate - time.time()
+                if ahead > 0:
+                    time.sleep(ahead)
+        self.producer.flush(180)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def wait_sent(self, fraction):
+        wait_for(lambda: self.sent >= self.count * fraction, 120, f"{fraction:.0%} of the messages sent")
+
+    def finish(self):
+        self.thread.join(240)
+        assert not self.thread.is_alive(), "the producer never finished"
+        return self
+
+    def max_ack_gap(self, after=0.0):
+        gaps = []
+        for times in self.ack_times.values():
+            times = sorted(t for t in times if t >= after)
+            gaps += [b - a for a, b in zip(times, times[1:])]
+        return max(gaps, default=0.0)
+
+
+def read_all(cluster, topic=TOPIC):
+    """Every record of every partition, from the partition leaders: {(partition, offset): value}."""
+    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "checker", "enable.auto.commit": False,
+                         "auto.offset.reset": "earliest"})
+    records = {}
+    try:
+        ends = {}
+        for p in range(PARTITIONS):
+            ends[p] = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1]
+        consumer.assign([TopicPartition(topic, p, 0) for p in range(PARTITIONS)])
+        deadline = time.time() + 120
+        while sum(1 for (p, o) in records if o >= 0) < sum(ends.values()):
+            assert time.time() < deadline, "the checker could not read every partition to its end"
+            for message in consumer.consume(1000, 1.0):
+                if message.error() is None:
+                    records[(message.partition(), message.offset())] = message.value().decode()
+    finally:
+        consumer.close()
+    return records
+
+
+def check(cluster, workload):
+    """Checker K. Returns the figures (lost, duplicates, order violations, seconds to full ISR) after asserting
+    each pass figure of P0."""
+    in_sync_after = cluster.wait_fully_in_sync(60)
+    records = read_all(cluster)
+    by_value = {}
+    for position, value in records.items():
+        by_value.setdefault(value, []).append(position)
+    lost = [v for v, position in workload.acked.items() if records.get(position) != v]
+    duplicates = [v for v, positions in by_value.items() if len(positions) > 1]
+    order_violations = 0
+    last_seq = {}
+    for (partition, offset) in sorted(records):
+        key, seq = records[(partition, offset)].split(":")
+        if last_seq.get(key, -1) > int(seq):
+            order_violations += 1
+        last_seq[key] = int(seq)
+    failed_but_visible = [v for v, e in workload.failed.items() if v in by_value
+                          and e.code() in (2, 10, 19, 21, 29, 87)]
+    # Replicas byte-identical: once no one writes and every ISR is full, every log end offset agrees.
+    for p in range(PARTITIONS):
+        wait_for(lambda: len({len(cluster.replica_bytes(b, p)) for b in (1, 2, 3)}) == 1, 30,
+                 f"replicas of {TOPIC}-{p} to reach the same size")
+        copies = {b: cluster.replica_bytes(b, p) for b in (1, 2, 3)}
+        assert copies[1] == copies[2] == copies[3], f"replicas of {TOPIC}-{p} differ"
+    figures = {"acked": len(workload.acked), "failed": len(workload.failed), "lost": len(lost),
+               "duplicates": len(duplicates), "order_violations": order_violations,
+               "failed_but_visible": len(failed_but_visible), "full_isr_s": round(in_sync_after, 1)}
+    print(f"figures: {figures}")
+    assert lost == [], f"{len(lost)} acknowledged messages lost, e.g. {lost[:5]}"
+    assert duplicates == [], f"{len(duplicates)} duplicates, e.g. {duplicates[:5]}"
+    assert order_violations == 0
+    assert failed_but_visible == []
+    assert len(workload.acked) + len(workload.failed) == workload.count
+    return figures

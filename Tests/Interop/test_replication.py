@@ -1,0 +1,221 @@
+"""Replication fault tests (issue 6; reliability.md Part B): a three-broker cluster, topic `w` with 6 partitions,
+replication factor 3 and min.insync.replicas=2, an idempotent acks=all producer sending keyed messages while a
+fault happens, and a checker that reads everything back afterwards (see replication_harness.py)."""
+import os
+import signal
+import time
+
+import pytest
+from confluent_kafka import KafkaError, Producer
+
+from conftest import stop
+from replication_harness import SESSION_TIMEOUT_S, Cluster, Workload, check, wait_for
+
+COUNT = int(os.environ.get("SWIFTKAFKA_FAULT_MESSAGES", "100000"))
+
+
+@pytest.fixture
+def cluster():
+    c = Cluster()
+    try:
+        c.create_topic()
+        yield c
+    finally:
+        c.close()
+
+
+def test_replicas_agree_without_faults(cluster):
+    """The baseline: three replicas, every acknowledged message readable, replicas byte-identical."""
+    workload = Workload(cluster, count=COUNT // 5).start().finish()
+    check(cluster, workload)
+
+
+def leader_of_w0(cluster):
+    return wait_for(lambda: cluster.leader(0) if cluster.leader(0) > 0 else None, 30, "a leader of w-0")
+
+
+def test_1_leader_clean_bounce(cluster):
+    """SIGTERM the leader of w-0 and start it again, twice: controlled shutdown moves its leaderships first, so
+    acknowledgements pause for less than 3 s."""
+    workload = Workload(cluster, count=COUNT).start()
+    workload.wait_sent(0.2)
+    started = time.time()
+    for _ in range(2):
+        victim = cluster.brokers[leader_of_w0(cluster)]
+        with open(f"{victim.directory}/broker.log") as f:
+            before = f.read().count("Controlled shutdown succeeded")
+        stop(victim.process, signal.SIGTERM)
+        with open(f"{victim.directory}/broker.log") as f:
+            assert f.read().count("Controlled shutdown succeeded") == before + 1, "controlled shutdown left partitions"
+        # Nothing of `w` is led by the stopped broker.
+        assert all(s["leader"] != victim.id for s in cluster.states().values())
+        victim.start()
+        cluster.wait_fully_in_sync(60)
+    workload.finish()
+    gap = workload.max_ack_gap(after=started)
+    figures = check(cluster, workload)
+    print(f"clean bounce: max ack gap {gap:.2f} s, {figures}")
+    assert gap <= 3.0
+
+
+def test_2_leader_hard_bounce(cluster):
+    """kill -9 the leader of w-0 and restart it once its registration is gone, twice: a new leader within the
+    session timeout plus 5 s, the restarted broker back in every ISR within 30 s, nothing lost or duplicated."""
+    workload = Workload(cluster, count=COUNT).start()
+    workload.wait_sent(0.2)
+    for _ in range(2):
+        victim = cluster.brokers[leader_of_w0(cluster)]
+        killed = time.time()
+        stop(victim.process, signal.SIGKILL)
+        wait_for(lambda: cluster.leader(0) not in (victim.id, -1), SESSION_TIMEOUT_S + 5, "a new leader of w-0")
+        new_leader_s = time.time() - killed
+        wait_for(lambda: victim.id not in cluster.registered(), SESSION_TIMEOUT_S + 5, "the registration to go")
+        victim.start()
+        restarted = time.time()
+        cluster.wait_fully_in_sync(30)
+        print(f"hard bounce of broker {victim.id}: new leader after {new_leader_s:.1f} s, "
+              f"back in every ISR {time.time() - restarted:.1f} s after its restart")
+    workload.finish()
+    check(cluster, workload)
+
+
+def test_3_controller_hard_kill(cluster):
+    """kill -9 the controller: another broker takes /controller within the session timeout plus 5 s with the
+    epoch one higher, the dead broker's partitions get leaders, and it rejoins after its restart."""
+    workload = Workload(cluster, count=COUNT).start()
+    workload.wait_sent(0.2)
+    for _ in range(2):
+        victim = cluster.brokers[cluster.controller()]
+        epoch = cluster.controller_epoch()
+        killed = time.time()
+        stop(victim.process, signal.SIGKILL)
+
+        def new_controller():
+            try:
+                return cluster.controller() != victim.id
+            except Exception:
+                return False
+        wait_for(new_controller, SESSION_TIMEOUT_S + 5, "a new controller")
+        took = time.time() - killed
+        assert cluster.controller_epoch() == epoch + 1
+        wait_for(lambda: all(s["leader"] not in (victim.id, -1) for s in cluster.states().values()), 10,
+                 "every partition led by a live broker")
+        print(f"controller {victim.id} killed: broker {cluster.controller()} took over after {took:.1f} s")
+        time.sleep(3)
+        victim.start()
+        cluster.wait_fully_in_sync(30)
+    workload.finish()
+    check(cluster, workload)
+
+
+def test_5_minority_isr(cluster):
+    """kill -9 two of the three brokers for 15 s: with min.insync.replicas=2 nothing more is acknowledged with
+    acks=all (producers get NOT_ENOUGH_REPLICAS and retry), no leader outside its ISR; after the brokers return
+    everything acknowledged is there."""
+    workload = Workload(cluster, count=COUNT).start()
+    workload.wait_sent(0.2)
+    survivor = leader_of_w0(cluster)
+    victims = [cluster.brokers[b] for b in (1, 2, 3) if b != survivor]
+    for victim in victims:
+        stop(victim.process, signal.SIGKILL)
+    wait_for(lambda: not (cluster.registered() - {survivor}), SESSION_TIMEOUT_S + 5, "the two registrations to go")
+    wait_for(lambda: all(s["leader"] in (survivor, -1) for s in cluster.states().values()), 10,
+             "the survivor leading")
+    time.sleep(1)
+    acked_before = len(workload.acked)
+    time.sleep(5)
+    # With one in-sync replica, no acks=all write completes.
+    assert len(workload.acked) == acked_before, "acks=all writes were acknowledged by a lone replica"
+    for state in cluster.states().values():
+        assert state["leader"] == -1 or state["leader"] in state["isr"], state
+    probe = Producer({"bootstrap.servers": cluster.brokers[survivor].bootstrap, "acks": "all", "retries": 0})
+    errors = []
+    probe.produce("w", key=b"probe", value=b"probe", partition=0, on_delivery=lambda e, m: errors.append(e))
+    probe.flush(30)
+    assert errors and errors[0] is not None and errors[0].code() == KafkaError.NOT_ENOUGH_REPLICAS, errors
+    returned = time.time()
+    victims[0].start()
+    wait_for(lambda: len(workload.acked) > acked_before, 15, "acknowledgements after one broker returned")
+    print(f"minority ISR: acknowledgements resumed {time.time() - returned:.1f} s after the first broker returned")
+    victims[1].start()
+    workload.finish()
+    check(cluster, workload)
+
+
+def test_7_zombie_leader(cluster):
+    """SIGSTOP the leader of w-0 for twice the session timeout: its session expires, another replica leads;
+    after SIGCONT the old leader acknowledges nothing that is later missing, truncates what diverged, registers
+    again (a new broker epoch) and rejoins the ISR within 30 s."""
+    workload = Workload(cluster, count=COUNT).start()
+    workload.wait_sent(0.2)
+    victim = cluster.brokers[leader_of_w0(cluster)]
+    epoch_before = cluster.zk.exists(f"/brokers/ids/{victim.id}").czxid
+    os.kill(victim.process.pid, signal.SIGSTOP)
+    wait_for(lambda: cluster.leader(0) not in (victim.id, -1), SESSION_TIMEOUT_S + 5, "a new leader of w-0")
+    time.sleep(max(0, 2 * SESSION_TIMEOUT_S - (SESSION_TIMEOUT_S + 1)))
+    os.kill(victim.process.pid, signal.SIGCONT)
+    resumed = time.time()
+    wait_for(lambda: victim.id in cluster.registered(), 10, "the zombie to register again")
+    registered_s = time.time() - resumed
+    assert cluster.zk.exists(f"/brokers/ids/{victim.id}").czxid != epoch_before
+    cluster.wait_fully_in_sync(30)
+    print(f"zombie leader {victim.id}: registered again {registered_s:.1f} s and back in every ISR "
+          f"{time.time() - resumed:.1f} s after SIGCONT")
+    workload.finish()
+    check(cluster, workload)
+
+
+def test_9_slow_follower():
+    """SIGSTOP a follower (broker 3, which leads nothing of `w`) for three times replica.lag.time.max.ms while its
+    ZooKeeper session outlives the pause: the leaders drop it from their ISRs after the lag time (min.insync.replicas
+    is still met, so producing goes on), and take it back within 30 s of SIGCONT."""
+    lag_s = 5
+    cluster = Cluster({"replica.lag.time.max.ms": str(lag_s * 1000), "zookeeper.session.timeout.ms": "30000"})
+    try:
+        cluster.create_topic(assignment=[[1, 2, 3], [2, 1, 3]] * 3)
+        # Slow enough that producing goes on for the whole pause.
+        workload = Workload(cluster, count=COUNT, rate=COUNT / 30).start()
+        workload.wait_sent(0.2)
+        follower = cluster.brokers[3]
+        paused = time.time()
+        os.kill(follower.process.pid, signal.SIGSTOP)
+        wait_for(lambda: all(3 not in s["isr"] for s in cluster.states().values()), lag_s + 5, "the ISR shrink")
+        shrink_s = time.time() - paused
+        time.sleep(max(0, 3 * lag_s - (time.time() - paused)))
+        acked_during = len(workload.acked)
+        os.kill(follower.process.pid, signal.SIGCONT)
+        resumed = time.time()
+        cluster.wait_fully_in_sync(30)
+        expand_s = time.time() - resumed
+        workload.finish()
+        gap = workload.max_ack_gap(after=paused)
+        print(f"slow follower: ISR shrank {shrink_s:.1f} s after SIGSTOP, expanded {expand_s:.1f} s after SIGCONT, "
+              f"max ack gap {gap:.1f} s, {acked_during} acknowledged before SIGCONT")
+        # Until the shrink, acks=all waits for the paused follower: up to the lag time plus the check interval.
+        assert shrink_s <= lag_s + 5
+        assert gap <= lag_s * 1.5 + 2, "producing stopped while the follower was paused"
+        assert acked_during < workload.count, "the pause did not overlap the workload"
+        check(cluster, workload)
+    finally:
+        cluster.close()
+
+
+def test_17_session_expiry_and_fast_restart(cluster):
+    """kill -9 the leader of w-0 and start it again at once, while its old registration still exists: it waits
+    for that session to end instead of failing, serves within the session timeout plus 10 s, the controller sees
+    the new broker epoch, and nothing is lost or duplicated."""
+    workload = Workload(cluster, count=COUNT).start()
+    workload.wait_sent(0.2)
+    victim = cluster.brokers[leader_of_w0(cluster)]
+    epoch_before = cluster.zk.exists(f"/brokers/ids/{victim.id}").czxid
+    stop(victim.process, signal.SIGKILL)
+    killed = time.time()
+    victim.start()
+    serving_s = time.time() - killed
+    assert serving_s <= SESSION_TIMEOUT_S + 10
+    assert victim.process.poll() is None
+    assert cluster.zk.exists(f"/brokers/ids/{victim.id}").czxid != epoch_before
+    cluster.wait_fully_in_sync(30)
+    print(f"fast restart of broker {victim.id}: serving {serving_s:.1f} s after kill -9")
+    workload.finish()
+    check(cluster, workload)
