@@ -17,7 +17,7 @@ public import ZooKeeper
 /// its live ISR (with `unclean.leader.election.enable` false a partition without one goes offline, leader -1, until
 /// an ISR member returns) and it leaves every ISR; each change raises the leader epoch. Leaders' own ISR changes
 /// arrive through `/isr_change_notification` and are spread with UpdateMetadata. ControlledShutdown moves a
-/// stopping broker's leaderships away first. Requests to brokers go through one queue per broker, so a broker that
+/// stopping broker's leaderships away first. Preferred-leader elections and reassignments: `Controller+Admin.swift`. Requests to brokers go through one queue per broker, so a broker that
 /// does not answer never stalls the controller.
 public actor Controller {
     public let brokerID: BrokerID
@@ -25,15 +25,17 @@ public actor Controller {
     let channel: any BrokerChannel
     let logger: Logger
     let uncleanLeaderElectionDefault: Bool
-    private let queues = BrokerRequestQueues()
+    let queues = BrokerRequestQueues()
 
     public private(set) var isActive = false
-    private var epoch: ControllerEpoch = 0
-    private var epochZkVersion: Int32 = 0
-    private var liveBrokers: [BrokerID: BrokerRegistration] = [:]
-    private var shuttingDownBrokers: Set<BrokerID> = []
-    private var assignments: [String: TopicAssignment] = [:]
-    private var states: [TopicPartition: LeaderAndIsr] = [:]
+    var epoch: ControllerEpoch = 0
+    var epochZkVersion: Int32 = 0
+    var liveBrokers: [BrokerID: BrokerRegistration] = [:]
+    var shuttingDownBrokers: Set<BrokerID> = []
+    var assignments: [String: TopicAssignment] = [:]
+    var states: [TopicPartition: LeaderAndIsr] = [:]
+    /// Reassignments in progress: partition → target replicas.
+    var reassignments: [TopicPartition: [BrokerID]] = [:]
 
     public init(
         brokerID: BrokerID,
@@ -88,6 +90,7 @@ public actor Controller {
         shuttingDownBrokers = []
         assignments = [:]
         states = [:]
+        reassignments = [:]
         queues.retain(only: [])
     }
 
@@ -104,6 +107,8 @@ public actor Controller {
             case ZkPaths.brokerTopics: try await onTopicChange()
             case ZkPaths.deleteTopics: try await onTopicDeletion()
             case ZkPaths.isrChangeNotification: try await onIsrChange()
+            case ZkPaths.preferredReplicaElection: try await onPreferredReplicaElection()
+            case ZkPaths.reassignPartitions: try await onPartitionReassignment()
             case let path where path.hasPrefix(ZkPaths.brokerTopics + "/") && event.kind == .nodeDataChanged:
                 try await onPartitionModification(String(path.dropFirst(ZkPaths.brokerTopics.count + 1)))
             default: break
@@ -140,6 +145,8 @@ public actor Controller {
         _ = try await zk.takeIsrChangeNotifications(watch: true)
         _ = try await zk.getTopicDeletionRequests(watch: true)
         try await onTopicDeletion()
+        try await onPreferredReplicaElection()
+        try await onPartitionReassignment()
     }
 
     private func onBrokerChange() async throws {
@@ -187,6 +194,7 @@ public actor Controller {
         }
         guard !refreshed.isEmpty else { return }
         await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: refreshed)
+        try await maybeCompleteReassignments()
     }
 
     /// ControlledShutdown from `id`: its leaderships move to other ISR members and it leaves every ISR. Returns the
@@ -231,34 +239,45 @@ public actor Controller {
     ) async throws -> Set<TopicPartition> {
         var changed: Set<TopicPartition> = []
         for partition in states.keys.sorted() {
-            for _ in 0..<3 {
-                guard let state = states[partition],
-                    let replicas = assignments[partition.topic]?.partitions[partition.partition]
-                else { break }
-                guard
-                    let proposed = try await decide(partition, state, replicas, unavailable, keepLeaderWithoutCandidate)
-                else { break }
-                if let version = try await zk.updateLeaderAndIsr(partition, proposed, epochZkVersion: epochZkVersion) {
-                    var stored = proposed
-                    stored.zkVersion = version
-                    states[partition] = stored
-                    changed.insert(partition)
-                    if proposed.leader != state.leader {
-                        logger.info(
-                            proposed.leader < 0 ? "Partition offline: no live in-sync replica" : "Elected a leader",
-                            metadata: [
-                                "partition": "\(partition)", "leader": "\(proposed.leader)",
-                                "leaderEpoch": "\(proposed.leaderEpoch)", "isr": "\(proposed.isr)",
-                            ]
-                        )
-                    }
-                    break
-                }
-                // The leader changed the ISR since it was read: read it again and decide again.
-                if let fresh = try await zk.getPartitionState(partition) { states[partition] = fresh }
+            let wrote = try await update(partition) { state, replicas in
+                try await self.decide(partition, state, replicas, unavailable, keepLeaderWithoutCandidate)
             }
+            if wrote { changed.insert(partition) }
         }
         return changed
+    }
+
+    /// Writes the state `decide` proposes for `partition` (fenced on the controller epoch, conditional on the state's
+    /// version); when a leader changed the ISR meanwhile, reads the state again and decides again. Returns whether
+    /// a new state was written.
+    func update(
+        _ partition: TopicPartition,
+        decide: (LeaderAndIsr, [BrokerID]) async throws -> LeaderAndIsr?
+    ) async throws -> Bool {
+        for _ in 0..<3 {
+            guard let state = states[partition],
+                let replicas = assignments[partition.topic]?.partitions[partition.partition],
+                var proposed = try await decide(state, replicas)
+            else { return false }
+            proposed.controllerEpoch = epoch
+            proposed.zkVersion = state.zkVersion
+            if let version = try await zk.updateLeaderAndIsr(partition, proposed, epochZkVersion: epochZkVersion) {
+                proposed.zkVersion = version
+                states[partition] = proposed
+                if proposed.leader != state.leader {
+                    logger.info(
+                        proposed.leader < 0 ? "Partition offline: no live in-sync replica" : "Elected a leader",
+                        metadata: [
+                            "partition": "\(partition)", "leader": "\(proposed.leader)",
+                            "leaderEpoch": "\(proposed.leaderEpoch)", "isr": "\(proposed.isr)",
+                        ]
+                    )
+                }
+                return true
+            }
+            if let fresh = try await zk.getPartitionState(partition) { states[partition] = fresh }
+        }
+        return false
     }
 
     private func decide(
@@ -268,15 +287,12 @@ public actor Controller {
         _ unavailable: Set<BrokerID>,
         _ keepLeaderWithoutCandidate: Bool
     ) async throws -> LeaderAndIsr? {
-        func usable(_ id: BrokerID) -> Bool {
-            liveBrokers[id] != nil && !unavailable.contains(id) && !shuttingDownBrokers.contains(id)
-        }
+        func usable(_ id: BrokerID) -> Bool { isUsable(id) && !unavailable.contains(id) }
         let leaderGone = state.leader < 0 || !usable(state.leader)
         let isrLosers = state.isr.filter { unavailable.contains($0) || liveBrokers[$0] == nil }
         guard leaderGone || !isrLosers.isEmpty else { return nil }
         var proposed = state
         proposed.leaderEpoch += 1
-        proposed.controllerEpoch = epoch
         let liveIsr = state.isr.filter(usable)
         if !leaderGone {
             proposed.isr = state.isr.filter { !isrLosers.contains($0) }
@@ -303,6 +319,9 @@ public actor Controller {
         proposed.isr = state.isr.contains(state.leader) ? [state.leader] : Array(state.isr.prefix(1))
         return proposed
     }
+
+    /// Whether `id` may lead: registered and not shutting down.
+    func isUsable(_ id: BrokerID) -> Bool { liveBrokers[id] != nil && !shuttingDownBrokers.contains(id) }
 
     private func uncleanElectionEnabled(_ topic: String) async throws -> Bool {
         let overrides = try await zk.getEntityConfig(type: "topics", name: topic)
@@ -400,7 +419,7 @@ public actor Controller {
 
     // MARK: Requests to brokers
 
-    private func sendLeaderAndIsr(for partitions: [TopicPartition], to only: Set<BrokerID>? = nil) async {
+    func sendLeaderAndIsr(for partitions: [TopicPartition], to only: Set<BrokerID>? = nil) async {
         for broker in liveBrokers.values where only?.contains(broker.id) ?? true {
             let mine = partitions.filter {
                 assignments[$0.topic]?.partitions[$0.partition]?.contains(broker.id) == true
@@ -461,7 +480,7 @@ public actor Controller {
         }
     }
 
-    private func sendUpdateMetadata(
+    func sendUpdateMetadata(
         to brokers: [BrokerRegistration],
         partitions: [TopicPartition],
         deleting: Bool = false

@@ -271,6 +271,16 @@ public final class KafkaBroker: Sendable {
                     }
                 }
                 tasks.addTask { try await self.periodicTasks(logManager: logManager, replicaManager: replicaManager) }
+                if self.config.autoLeaderRebalanceEnable {
+                    tasks.addTask {
+                        while true {
+                            try await Task.sleep(for: .seconds(self.config.leaderImbalanceCheckIntervalSeconds))
+                            await controller.checkLeaderImbalance(
+                                thresholdPercent: self.config.leaderImbalancePerBrokerPercentage
+                            )
+                        }
+                    }
+                }
                 tasks.addTask {
                     // Kafka's isr-expiration task: every half replica.lag.time.max.ms.
                     let maxLag = self.config.replicaLagTimeMaxMs

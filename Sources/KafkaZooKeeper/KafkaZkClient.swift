@@ -288,6 +288,69 @@ public final class KafkaZkClient: Sendable {
         }
     }
 
+    // MARK: Admin requests
+
+    /// The partitions of `/admin/preferred_replica_election`, or nil when there is no request. Watches for the
+    /// next request either way.
+    public func getPreferredReplicaElection(watch: Bool) async throws -> [TopicPartition]? {
+        try await readAdminRequest(ZkPaths.preferredReplicaElection, watch: watch)?.map(\.0)
+    }
+
+    /// The reassignments of `/admin/reassign_partitions`, or nil when there is none (watching either way).
+    public func getPartitionReassignment(watch: Bool) async throws -> [TopicPartition: [BrokerID]]? {
+        guard let entries = try await readAdminRequest(ZkPaths.reassignPartitions, watch: watch) else { return nil }
+        return Dictionary(entries, uniquingKeysWith: { _, last in last })
+    }
+
+    /// Rewrites `/admin/reassign_partitions` with what is still to do, deleting it when nothing is (fenced).
+    public func setPartitionReassignment(_ remaining: [TopicPartition: [BrokerID]], epochZkVersion: Int32) async throws
+    {
+        let path = ZkPaths.reassignPartitions
+        guard try await zookeeper.exists(path) != nil else { return }
+        if remaining.isEmpty {
+            try await fencedMulti([.delete(path: path, version: nil)], epochZkVersion: epochZkVersion)
+        } else {
+            try await fencedMulti(
+                [.setData(path: path, data: AdminZNodes.encodeReassignment(remaining), version: nil)],
+                epochZkVersion: epochZkVersion
+            )
+        }
+    }
+
+    public func deletePreferredReplicaElection(epochZkVersion: Int32) async throws {
+        guard try await zookeeper.exists(ZkPaths.preferredReplicaElection) != nil else { return }
+        try await fencedMulti(
+            [.delete(path: ZkPaths.preferredReplicaElection, version: nil)],
+            epochZkVersion: epochZkVersion
+        )
+    }
+
+    private func readAdminRequest(_ path: String, watch: Bool) async throws -> [(TopicPartition, [BrokerID])]? {
+        do {
+            let (data, _) = try await zookeeper.getData(path, watch: watch)
+            do {
+                return try AdminZNodes.decode(data, path: path)
+            } catch {
+                logger.error("Ignoring a malformed admin request: \(error)")
+                return []
+            }
+        } catch let error as ZooKeeperError where error.code == .noNode {
+            // Watch for its creation (a race with a creation in between is caught by the exists call).
+            if watch, try await zookeeper.exists(path, watch: true) != nil {
+                return try await readAdminRequest(path, watch: watch)
+            }
+            return nil
+        }
+    }
+
+    /// Rewrites a topic's assignment as the controller (fenced on its epoch).
+    public func setTopicAssignment(_ assignment: TopicAssignment, epochZkVersion: Int32) async throws {
+        try await fencedMulti(
+            [.setData(path: assignment.path, data: assignment.encode(), version: nil)],
+            epochZkVersion: epochZkVersion
+        )
+    }
+
     // MARK: ISR changes
 
     /// Announces partitions whose ISR this leader changed (the controller spreads them with UpdateMetadata).

@@ -46,12 +46,14 @@ def wait_for(condition, timeout, what):
 class Cluster:
     """ZooKeeper and brokers 1-3 in one temporary directory; `close()` stops every process it started."""
 
-    def __init__(self, properties=None):
+    def __init__(self, properties=None, broker_ids=(1, 2, 3)):
         self.directory = tempfile.mkdtemp(prefix="swiftkafka-replication-")
         self.zookeeper = ZooKeeper(f"{self.directory}/zk")
         self.brokers = {}
         values = dict(BROKER_PROPERTIES, **(properties or {}))
-        for broker_id in (1, 2, 3):
+        if len(broker_ids) < 3:
+            values["offsets.topic.replication.factor"] = str(len(broker_ids))
+        for broker_id in broker_ids:
             os.makedirs(f"{self.directory}/broker{broker_id}")
             self.brokers[broker_id] = Broker(broker_id, self.zookeeper, f"{self.directory}/broker{broker_id}", values)
         self.zk = KazooClient(hosts=self.zookeeper.connect, timeout=10)
@@ -76,6 +78,8 @@ class Cluster:
         config = config or {"min.insync.replicas": "2"}
         new = (NewTopic(topic, len(assignment), replica_assignment=assignment, config=config) if assignment
                else NewTopic(topic, partitions, replication, config=config))
+        if assignment:
+            partitions, replication = len(assignment), len(assignment[0])
         futures = admin.create_topics([new])
         futures[topic].result(30)
         wait_for(lambda: all(len(s["isr"]) == replication for s in self.states(topic).values())

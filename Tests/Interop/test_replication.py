@@ -219,3 +219,78 @@ def test_17_session_expiry_and_fast_restart(cluster):
     print(f"fast restart of broker {victim.id}: serving {serving_s:.1f} s after kill -9")
     workload.finish()
     check(cluster, workload)
+
+
+def test_preferred_replica_election_and_reassignment():
+    """/admin/preferred_replica_election moves leadership back to the first replica; /admin/reassign_partitions
+    moves a partition from broker 1 to brokers 2 and 3: the new replicas catch up, the assignment and ISR become
+    [2, 3], broker 1 deletes its copy, every message stays readable, and the requests are deleted when done."""
+    import json
+    from confluent_kafka import Consumer, TopicPartition
+    cluster = Cluster({"auto.leader.rebalance.enable": "false"})
+    try:
+        cluster.create_topic("p", assignment=[[1, 2, 3]])
+        assert cluster.leader(0, "p") == 1
+        first = cluster.brokers[1]
+        stop(first.process, signal.SIGTERM)
+        assert cluster.leader(0, "p") == 2, "controlled shutdown moved the leadership"
+        first.start()
+        wait_for(lambda: sorted(cluster.states("p")[0]["isr"]) == [1, 2, 3], 30, "broker 1 back in the ISR")
+        assert cluster.leader(0, "p") == 2, "no automatic rebalance with auto.leader.rebalance.enable=false"
+        cluster.zk.create("/admin/preferred_replica_election",
+                          json.dumps({"version": 1, "partitions": [{"topic": "p", "partition": 0}]}).encode())
+        wait_for(lambda: cluster.leader(0, "p") == 1, 15, "the preferred replica leading")
+        wait_for(lambda: not cluster.zk.exists("/admin/preferred_replica_election"), 10, "the request deleted")
+
+        cluster.create_topic("r", assignment=[[1]], config={"min.insync.replicas": "1"})
+        producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all", "linger.ms": 5})
+        for i in range(20_000):
+            producer.produce("r", key=str(i).encode(), value=f"value-{i}".encode())
+            if i % 1000 == 0:
+                producer.poll(0)
+        assert producer.flush(60) == 0
+        cluster.zk.create("/admin/reassign_partitions", json.dumps(
+            {"version": 1, "partitions": [{"topic": "r", "partition": 0, "replicas": [2, 3]}]}).encode())
+        started = time.time()
+        wait_for(lambda: not cluster.zk.exists("/admin/reassign_partitions"), 60, "the reassignment to finish")
+        took = time.time() - started
+        assignment = json.loads(cluster.zk.get("/brokers/topics/r")[0])
+        assert assignment["partitions"]["0"] == [2, 3]
+        assert assignment["adding_replicas"] == {} and assignment["removing_replicas"] == {}
+        state = cluster.states("r")[0]
+        assert state["leader"] in (2, 3) and sorted(state["isr"]) == [2, 3], state
+        wait_for(lambda: not os.path.exists(f"{first.directory}/logs/r-0"), 15, "broker 1 to delete its replica")
+        wait_for(lambda: len(cluster.replica_bytes(2, 0, "r")) == len(cluster.replica_bytes(3, 0, "r")), 30,
+                 "the new replicas to agree")
+        assert cluster.replica_bytes(2, 0, "r") == cluster.replica_bytes(3, 0, "r")
+        consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "reassigned",
+                             "auto.offset.reset": "earliest"})
+        consumer.assign([TopicPartition("r", 0, 0)])
+        values = []
+        deadline = time.time() + 60
+        while len(values) < 20_000 and time.time() < deadline:
+            values += [m.value().decode() for m in consumer.consume(1000, 1.0) if m.error() is None]
+        consumer.close()
+        assert values == [f"value-{i}" for i in range(20_000)]
+        print(f"reassignment of r-0 from [1] to [2, 3] took {took:.1f} s")
+    finally:
+        cluster.close()
+
+
+def test_auto_leader_rebalance():
+    """With auto.leader.rebalance.enable (Kafka's default) leadership returns to the preferred replicas after a
+    broker restart, at the next leader.imbalance.check.interval.seconds."""
+    cluster = Cluster({"leader.imbalance.check.interval.seconds": "2"})
+    try:
+        cluster.create_topic()
+        preferred = {p: s["leader"] for p, s in cluster.states().items()}
+        victim = cluster.brokers[preferred[0]]
+        stop(victim.process, signal.SIGTERM)
+        assert all(s["leader"] != victim.id for s in cluster.states().values())
+        victim.start()
+        restarted = time.time()
+        wait_for(lambda: {p: s["leader"] for p, s in cluster.states().items()} == preferred, 30,
+                 "leaders back on their preferred replicas")
+        print(f"leaders back on their preferred replicas {time.time() - restarted:.1f} s after the restart")
+    finally:
+        cluster.close()

@@ -37,6 +37,9 @@ public struct BrokerConfig: Sendable {
     public var replicaFetchBackoffMs: Int64 = 1000
     public var offsetsCommitTimeoutMs: Int64 = 5000
     public var controlledShutdownMaxRetries: Int32 = 3
+    public var autoLeaderRebalanceEnable = true
+    public var leaderImbalanceCheckIntervalSeconds: Int64 = 300
+    public var leaderImbalancePerBrokerPercentage = 10
     public var controlledShutdownRetryBackoffMs: Int64 = 5000
     public var offsetsTopicNumPartitions: Int32 = 50
     public var offsetsTopicReplicationFactor: Int16 = 3
@@ -130,7 +133,7 @@ public struct BrokerConfig: Sendable {
         "transaction.state.log.num.partitions",
         "log.retention.ms", "log.retention.minutes", "log.retention.hours", "log.roll.ms", "log.roll.hours",
         "log.dir", "zookeeper.set.acl", "inter.broker.protocol.version", "log.message.format.version",
-        "auto.leader.rebalance.enable", "leader.imbalance.check.interval.seconds", "metrics.port", "compression.type",
+        "metrics.port", "compression.type",
         "replica.socket.timeout.ms",
         "offsets.commit.required.acks", "offsets.topic.segment.bytes",
         "log.cleaner.threads",
@@ -252,6 +255,21 @@ public struct BrokerConfig: Sendable {
         },
         "offsets.commit.timeout.ms": { c, v throws(Error) in
             c.offsetsCommitTimeoutMs = try parseLong("offsets.commit.timeout.ms", v, minimum: 1)
+        },
+        "auto.leader.rebalance.enable": { c, v throws(Error) in
+            c.autoLeaderRebalanceEnable = try parseBool("auto.leader.rebalance.enable", v)
+        },
+        "leader.imbalance.check.interval.seconds": { c, v throws(Error) in
+            c.leaderImbalanceCheckIntervalSeconds = try parseLong(
+                "leader.imbalance.check.interval.seconds",
+                v,
+                minimum: 1
+            )
+        },
+        "leader.imbalance.per.broker.percentage": { c, v throws(Error) in
+            c.leaderImbalancePerBrokerPercentage = Int(
+                try parseInt("leader.imbalance.per.broker.percentage", v, minimum: 0)
+            )
         },
         "controlled.shutdown.max.retries": { c, v throws(Error) in
             c.controlledShutdownMaxRetries = try parseInt("controlled.shutdown.max.retries", v, minimum: 1)

@@ -1,0 +1,181 @@
+import KafkaCore
+import KafkaProtocol
+import KafkaZooKeeper
+
+/// The controller's admin work: preferred-leader elections (requested through `/admin/preferred_replica_election`,
+/// or found by the periodic imbalance check of `auto.leader.rebalance.enable`) and partition reassignments
+/// through `/admin/reassign_partitions`, as Kafka 2.8's ZooKeeper controller does them.
+///
+/// A reassignment to target replicas RS of a partition with replicas OR: the assignment becomes RS + OR (with
+/// `adding_replicas`/`removing_replicas` in the topic znode) and a LeaderAndIsr with a new leader epoch starts the
+/// new replicas fetching; once every replica of RS is in the ISR, the leader moves into RS if it is not there, the
+/// ISR and the assignment become RS (another epoch), and the replicas that left get StopReplica with deletion.
+extension Controller {
+    // MARK: Preferred leaders
+
+    func onPreferredReplicaElection() async throws {
+        guard let requested = try await zk.getPreferredReplicaElection(watch: true) else { return }
+        let changed = try await electPreferredLeaders(Set(requested))
+        logger.info(
+            "Preferred replica election",
+            metadata: ["requested": "\(requested.count)", "moved": "\(changed.sorted())"]
+        )
+        try await zk.deletePreferredReplicaElection(epochZkVersion: epochZkVersion)
+        await announce(changed)
+    }
+
+    /// Kafka's auto leader rebalance: for each broker whose preferred partitions it does not lead exceed
+    /// `thresholdPercent`, leadership moves back to it where it is alive and in sync.
+    public func checkLeaderImbalance(thresholdPercent: Int) async {
+        guard isActive else { return }
+        var candidates: Set<TopicPartition> = []
+        for broker in liveBrokers.keys {
+            let preferred = states.keys.filter { assignments[$0.topic]?.partitions[$0.partition]?.first == broker }
+            let notLed = preferred.filter { states[$0]?.leader != broker }
+            if !preferred.isEmpty && notLed.count * 100 > thresholdPercent * preferred.count {
+                candidates.formUnion(notLed)
+            }
+        }
+        guard !candidates.isEmpty else { return }
+        do {
+            let changed = try await electPreferredLeaders(candidates)
+            if !changed.isEmpty {
+                logger.info(
+                    "Rebalanced leaders to their preferred replicas",
+                    metadata: ["moved": "\(changed.sorted())"]
+                )
+                await announce(changed)
+            }
+        } catch KafkaZkClient.Failure.controllerMoved {
+            resign()
+        } catch {
+            logger.error("Leader rebalance failed: \(error)")
+        }
+    }
+
+    private func electPreferredLeaders(_ partitions: Set<TopicPartition>) async throws -> Set<TopicPartition> {
+        var changed: Set<TopicPartition> = []
+        for partition in partitions.sorted() {
+            let wrote = try await update(partition) { state, replicas in
+                guard let preferred = replicas.first, state.leader != preferred, self.isUsable(preferred),
+                    state.isr.contains(preferred)
+                else { return nil }
+                var proposed = state
+                proposed.leader = preferred
+                proposed.leaderEpoch += 1
+                return proposed
+            }
+            if wrote { changed.insert(partition) }
+        }
+        return changed
+    }
+
+    private func announce(_ changed: Set<TopicPartition>) async {
+        guard !changed.isEmpty else { return }
+        await sendLeaderAndIsr(for: Array(changed))
+        await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: Array(changed))
+    }
+
+    // MARK: Reassignment
+
+    func onPartitionReassignment() async throws {
+        guard let requested = try await zk.getPartitionReassignment(watch: true) else { return }
+        var accepted = reassignments
+        for (partition, target) in requested.sorted(by: { $0.key < $1.key }) where reassignments[partition] == nil {
+            guard assignments[partition.topic]?.partitions[partition.partition] != nil, !target.isEmpty,
+                Set(target).count == target.count
+            else {
+                logger.warning(
+                    "Ignoring an invalid reassignment",
+                    metadata: ["partition": "\(partition)", "replicas": "\(target)"]
+                )
+                continue
+            }
+            accepted[partition] = target
+            try await startReassignment(partition, to: target)
+        }
+        reassignments = accepted
+        try await maybeCompleteReassignments()
+        if reassignments.isEmpty { try await zk.setPartitionReassignment([:], epochZkVersion: epochZkVersion) }
+    }
+
+    /// Adds the target replicas (RS + OR) and tells every replica, with a new leader epoch.
+    private func startReassignment(_ partition: TopicPartition, to target: [BrokerID]) async throws {
+        guard var assignment = assignments[partition.topic],
+            let current = assignment.partitions[partition.partition]
+        else { return }
+        let full = target + current.filter { !target.contains($0) }
+        logger.info(
+            "Reassigning",
+            metadata: ["partition": "\(partition)", "from": "\(current)", "to": "\(target)"]
+        )
+        guard full != current else { return }
+        assignment.partitions[partition.partition] = full
+        assignment.addingReplicas[partition.partition] = target.filter { !current.contains($0) }
+        assignment.removingReplicas[partition.partition] = current.filter { !target.contains($0) }
+        try await zk.setTopicAssignment(assignment, epochZkVersion: epochZkVersion)
+        assignments[partition.topic] = assignment
+        _ = try await update(partition) { state, _ in
+            var proposed = state
+            proposed.leaderEpoch += 1
+            return proposed
+        }
+        await announce([partition])
+    }
+
+    /// Finishes each reassignment whose target replicas are all in sync.
+    func maybeCompleteReassignments() async throws {
+        for (partition, target) in reassignments.sorted(by: { $0.key < $1.key }) {
+            guard let state = states[partition], target.allSatisfy(state.isr.contains),
+                var assignment = assignments[partition.topic],
+                let current = assignment.partitions[partition.partition]
+            else { continue }
+            let removed = current.filter { !target.contains($0) }
+            _ = try await update(partition) { state, _ in
+                var proposed = state
+                proposed.leaderEpoch += 1
+                proposed.isr = state.isr.filter(target.contains)
+                if !target.contains(state.leader) || !self.isUsable(state.leader) {
+                    proposed.leader = target.first { self.isUsable($0) && proposed.isr.contains($0) } ?? -1
+                }
+                return proposed
+            }
+            assignment.partitions[partition.partition] = target
+            assignment.addingReplicas[partition.partition] = nil
+            assignment.removingReplicas[partition.partition] = nil
+            try await zk.setTopicAssignment(assignment, epochZkVersion: epochZkVersion)
+            assignments[partition.topic] = assignment
+            await announce([partition])
+            stopReplicas(partition, on: removed)
+            reassignments[partition] = nil
+            logger.info("Reassignment complete", metadata: ["partition": "\(partition)", "replicas": "\(target)"])
+            try await zk.setPartitionReassignment(reassignments, epochZkVersion: epochZkVersion)
+        }
+    }
+
+    /// StopReplica with deletion to the brokers that no longer hold `partition`.
+    private func stopReplicas(_ partition: TopicPartition, on brokers: [BrokerID]) {
+        let request = StopReplicaRequest(
+            controllerID: brokerID,
+            controllerEpoch: epoch,
+            deletePartitions: true,
+            topicStates: [
+                .init(
+                    topicName: partition.topic,
+                    partitionStates: [
+                        .init(
+                            partitionIndex: partition.partition,
+                            leaderEpoch: states[partition]?.leaderEpoch ?? -1,
+                            deletePartition: true
+                        )
+                    ]
+                )
+            ]
+        )
+        for id in brokers {
+            guard let broker = liveBrokers[id] else { continue }
+            let channel = self.channel
+            queues.enqueue(to: broker) { _ = try? await channel.send(request, to: broker) }
+        }
+    }
+}
