@@ -188,7 +188,8 @@ public final class ReplicaManager: Sendable {
     }
 
     /// Waits until the partition's high watermark reaches `requiredOffset` (acks=all): NONE, or
-    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, NOT_LEADER_OR_FOLLOWER, or REQUEST_TIMED_OUT at `deadline`.
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, NOT_LEADER_OR_FOLLOWER (also when the task is cancelled: shutdown), or
+    /// REQUEST_TIMED_OUT at `deadline`.
     public func waitForReplication(
         _ topicPartition: TopicPartition,
         requiredOffset: Int64,
@@ -207,6 +208,11 @@ public final class ReplicaManager: Sendable {
             if ContinuousClock.now >= deadline {
                 waiters.cancel(wakeUp)
                 return .requestTimedOut
+            }
+            // The broker is shutting down: the producer will find the partition's next leader.
+            if Task.isCancelled {
+                waiters.cancel(wakeUp)
+                return .notLeaderOrFollower
             }
             await waiters.wait(wakeUp, until: deadline)
         }
@@ -300,7 +306,7 @@ public final class ReplicaManager: Sendable {
             let results = read(requests, replicaID: replicaID, maxBytes: maxBytes)
             let bytes = results.values.reduce(0) { $0 + ($1.records?.length ?? 0) }
             let hasError = results.values.contains { $0.errorCode != .none }
-            if bytes >= minBytes || hasError || ContinuousClock.now >= deadline {
+            if bytes >= minBytes || hasError || ContinuousClock.now >= deadline || Task.isCancelled {
                 waiters.cancel(wakeUp)
                 return results
             }

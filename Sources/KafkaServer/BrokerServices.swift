@@ -19,6 +19,7 @@ public struct BrokerServices: Sendable {
     public var groupCoordinator: GroupCoordinator
     public var offsetsTopic: OffsetsTopicManager
     var fetcherManager: ReplicaFetcherManager
+    var brokerEpoch: BrokerEpoch
 
     /// A topic's log config: the broker defaults with the topic's overrides from ZooKeeper.
     public func logConfig(for topic: String) async -> LogConfig {

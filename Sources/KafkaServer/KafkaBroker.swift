@@ -187,7 +187,8 @@ public final class KafkaBroker: Sendable {
                 topicStore: topicStore,
                 coordinator: groupCoordinator
             ),
-            fetcherManager: fetcherManager
+            fetcherManager: fetcherManager,
+            brokerEpoch: BrokerEpoch()
         )
 
         let clientHandlers: [any RequestHandler] =
@@ -234,7 +235,7 @@ public final class KafkaBroker: Sendable {
             },
             timestamp: clock.milliseconds
         )
-        try await register(registration, zk: zk)
+        try await register(registration, zk: zk, epoch: services.brokerEpoch)
         logger.info(
             "Started broker",
             metadata: [
@@ -243,9 +244,14 @@ public final class KafkaBroker: Sendable {
             ]
         )
 
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                for listener in bound { tasks.addTask { try await listener.run() } }
+        // Serving runs in its own task, so that cancelling `run()` (SIGTERM) does not cut it off: the cancellation
+        // only signals it, and it shuts down in Kafka's order, controlled shutdown while the listeners still answer.
+        let (shutdownSignal, requestShutdown) = AsyncStream.makeStream(of: Never.self)
+        let boundListeners = bound
+        let servingLogger = logger
+        let serving = Task {
+            await withThrowingTaskGroup(of: Void.self) { tasks in
+                for listener in boundListeners { tasks.addTask { try await listener.run() } }
                 let events = zookeeper.watchEvents()
                 let configChanges = ConfigChangeListener(services: services)
                 await configChanges.start()
@@ -266,7 +272,8 @@ public final class KafkaBroker: Sendable {
                             zookeeper: zookeeper,
                             zk: zk,
                             registration: registration,
-                            controller: controller
+                            controller: controller,
+                            brokerEpoch: services.brokerEpoch
                         )
                     }
                 }
@@ -303,29 +310,39 @@ public final class KafkaBroker: Sendable {
                         }
                     }
                 }
+                tasks.addTask {
+                    for await _ in shutdownSignal {}
+                    throw ShutdownRequested()
+                }
                 await controller.elect()
-                try await tasks.next()
+                do {
+                    try await tasks.next()
+                } catch is ShutdownRequested {
+                } catch {
+                    servingLogger.error("Broker stopped: \(error)")
+                }
+                servingLogger.info("Shutting down")
+                if self.config.controlledShutdownEnable {
+                    await self.controlledShutdown(
+                        brokerID: brokerID,
+                        zk: zk,
+                        controller: controller,
+                        listenerName: interBrokerListener,
+                        group: group,
+                        logger: servingLogger
+                    )
+                }
+                // Members waiting in a join or sync get NOT_COORDINATOR and find the next coordinator.
+                await groupCoordinator.unload { _ in true }
                 tasks.cancelAll()
             }
-        } catch is CancellationError {
-        } catch {
-            logger.error("Broker stopped: \(error)")
+        }
+        await withTaskCancellationHandler {
+            _ = await serving.result
+        } onCancel: {
+            requestShutdown.finish()
         }
 
-        logger.info("Shutting down")
-        if config.controlledShutdownEnable {
-            // Outside the cancelled task, so that its waits and retries happen.
-            await Task {
-                await self.controlledShutdown(
-                    brokerID: brokerID,
-                    zk: zk,
-                    controller: controller,
-                    listenerName: interBrokerListener,
-                    group: group,
-                    logger: logger
-                )
-            }.value
-        }
         await controller.resign()
         fetcherManager.shutdown()
         for listener in bound { await listener.close() }
@@ -398,14 +415,17 @@ public final class KafkaBroker: Sendable {
 
     enum ControlledShutdownFailure: Error { case noController }
 
+    /// SIGTERM (the cancellation of `run()`) reached the serving task.
+    struct ShutdownRequested: Error {}
+
     /// Registers the broker. A registration still held by the previous process's session (after a crash) goes when
     /// that session expires: wait for it, up to one and a half session timeouts, instead of failing at once.
-    private func register(_ registration: BrokerRegistration, zk: KafkaZkClient) async throws {
+    private func register(_ registration: BrokerRegistration, zk: KafkaZkClient, epoch: BrokerEpoch) async throws {
         let deadline = ContinuousClock.now + .milliseconds(config.zookeeperSessionTimeoutMs * 3 / 2)
         var warned = false
         while true {
             do {
-                try await zk.registerBroker(registration)
+                epoch.set(try await zk.registerBroker(registration))
                 return
             } catch KafkaZkClient.Failure.brokerIDInUse(let id) where ContinuousClock.now < deadline {
                 if !warned {
@@ -424,12 +444,13 @@ public final class KafkaBroker: Sendable {
         zookeeper: ZooKeeperClient,
         zk: KafkaZkClient,
         registration: BrokerRegistration,
-        controller: Controller
+        controller: Controller,
+        brokerEpoch: BrokerEpoch
     ) async {
         while !Task.isCancelled {
             do {
                 try await zookeeper.connect()
-                try await register(registration, zk: zk)
+                try await register(registration, zk: zk, epoch: brokerEpoch)
                 await controller.elect()
                 logger.info("Re-registered after the ZooKeeper session expired")
                 return

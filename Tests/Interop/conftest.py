@@ -38,46 +38,54 @@ def stop(process, sig=signal.SIGTERM, grace=30):
             process.wait()
 
 
-def serving(port):
+def serving(port, host="127.0.0.1"):
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+        with socket.create_connection((host, port), timeout=1) as s:
             s.sendall(b"srvr")
             return b"Mode:" in s.recv(4096)
     except OSError:
         return False
 
 
+def in_namespace(netns):
+    """The command prefix that runs a process inside network namespace `netns` (None: this one)."""
+    return ["ip", "netns", "exec", netns] if netns else []
+
+
 class ZooKeeper:
-    def __init__(self, directory):
+    def __init__(self, directory, host="127.0.0.1", netns=None):
         self.port = free_port()
+        self.host = host
         self.directory = directory
         os.makedirs(f"{directory}/data")
         with open(f"{directory}/zoo.cfg", "w") as f:
-            f.write(f"tickTime=500\ndataDir={directory}/data\nclientPort={self.port}\nclientPortAddress=127.0.0.1\n"
+            f.write(f"tickTime=500\ndataDir={directory}/data\nclientPort={self.port}\nclientPortAddress={host}\n"
                     "maxClientCnxns=0\nadmin.enableServer=false\n4lw.commands.whitelist=srvr,ruok\nforceSync=no\n")
         self.log = open(f"{directory}/zookeeper.log", "w")
         self.process = subprocess.Popen(
-            ["java", "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", CLASSPATH,
+            in_namespace(netns) + ["java", "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", CLASSPATH,
              "org.apache.zookeeper.server.quorum.QuorumPeerMain", f"{directory}/zoo.cfg"],
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         register(self.process.pid)
         deadline = time.time() + 30
-        while not serving(self.port):
+        while not serving(self.port, host):
             assert time.time() < deadline and self.process.poll() is None, "ZooKeeper did not start"
             time.sleep(0.1)
 
     @property
     def connect(self):
-        return f"127.0.0.1:{self.port}/kafka"
+        return f"{self.host}:{self.port}/kafka"
 
 
 class Broker:
-    def __init__(self, broker_id, zookeeper, directory, properties=None):
+    def __init__(self, broker_id, zookeeper, directory, properties=None, host="127.0.0.1", netns=None):
         self.id = broker_id
         self.port = free_port()
+        self.host = host
+        self.netns = netns
         self.directory = directory
         values = {
-            "broker.id": str(broker_id), "listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "broker.id": str(broker_id), "listeners": f"PLAINTEXT://{host}:{self.port}",
             "log.dirs": f"{directory}/logs", "zookeeper.connect": zookeeper.connect,
             "zookeeper.session.timeout.ms": "6000", "num.partitions": "3",
             # As Kafka's sample server.properties: one broker can host the offsets topic.
@@ -90,7 +98,7 @@ class Broker:
 
     def start(self):
         self.log = open(f"{self.directory}/broker.log", "a")
-        self.process = subprocess.Popen([BROKER, f"{self.directory}/server.properties"],
+        self.process = subprocess.Popen(in_namespace(self.netns) + [BROKER, f"{self.directory}/server.properties"],
                                         stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         register(self.process.pid)
         deadline = time.time() + 60
@@ -108,7 +116,7 @@ class Broker:
 
     @property
     def bootstrap(self):
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
 
 def single_broker(properties=None):

@@ -46,16 +46,23 @@ def wait_for(condition, timeout, what):
 class Cluster:
     """ZooKeeper and brokers 1-3 in one temporary directory; `close()` stops every process it started."""
 
-    def __init__(self, properties=None, broker_ids=(1, 2, 3)):
+    def __init__(self, properties=None, broker_ids=(1, 2, 3), network=None):
+        """`network`, for partition tests: {"zk": (netns, address), 1: (netns, address), ...}; every process runs
+        in its namespace at its address (the caller itself runs in another namespace of the same network)."""
+        network = network or {}
+        self.network = network
         self.directory = tempfile.mkdtemp(prefix="swiftkafka-replication-")
-        self.zookeeper = ZooKeeper(f"{self.directory}/zk")
+        zk_netns, zk_host = network.get("zk", (None, "127.0.0.1"))
+        self.zookeeper = ZooKeeper(f"{self.directory}/zk", host=zk_host, netns=zk_netns)
         self.brokers = {}
         values = dict(BROKER_PROPERTIES, **(properties or {}))
         if len(broker_ids) < 3:
             values["offsets.topic.replication.factor"] = str(len(broker_ids))
         for broker_id in broker_ids:
             os.makedirs(f"{self.directory}/broker{broker_id}")
-            self.brokers[broker_id] = Broker(broker_id, self.zookeeper, f"{self.directory}/broker{broker_id}", values)
+            netns, host = network.get(broker_id, network.get(str(broker_id), (None, "127.0.0.1")))
+            self.brokers[broker_id] = Broker(broker_id, self.zookeeper, f"{self.directory}/broker{broker_id}", values,
+                                             host=host, netns=netns)
         self.zk = KazooClient(hosts=self.zookeeper.connect, timeout=10)
         self.zk.start()
 

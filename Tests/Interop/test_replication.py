@@ -294,3 +294,24 @@ def test_auto_leader_rebalance():
         print(f"leaders back on their preferred replicas {time.time() - restarted:.1f} s after the restart")
     finally:
         cluster.close()
+
+
+def test_10_leader_cut_from_zookeeper():
+    """The leader of w-0 loses ZooKeeper (silent drops in its network namespace) but not its peers or clients; see
+    fault_leader_cut_from_zookeeper.py, which runs inside the client's namespace of a private network."""
+    import json
+    import subprocess
+    import sys
+    from network_namespaces import Network
+    network = Network(["zk", 1, 2, 3, "client"])
+    try:
+        here = os.path.dirname(os.path.abspath(__file__))
+        result = subprocess.run(
+            ["ip", "netns", "exec", network.members["client"][0], sys.executable,
+             os.path.join(here, "fault_leader_cut_from_zookeeper.py")],
+            env=dict(os.environ, SWIFTKAFKA_NETWORK=json.dumps(network.members)), cwd=here,
+            capture_output=True, text=True, timeout=600)
+        print("\n".join(line for line in result.stdout.splitlines() if not line.startswith("%")))
+        assert result.returncode == 0, result.stderr[-4000:]
+    finally:
+        network.close()

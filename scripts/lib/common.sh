@@ -11,6 +11,8 @@ SWIFTKAFKA_APT_PACKAGES=(
   libzstd-dev          # zstd
   kcat                 # a real Kafka client (librdkafka) for interop tests and for users
   python3-venv         # the interop suite's virtual environment
+  iproute2             # network namespaces for the partition fault test
+  nftables             # silent packet drops inside those namespaces
 )
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

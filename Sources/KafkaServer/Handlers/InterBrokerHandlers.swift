@@ -3,15 +3,18 @@ import KafkaProtocol
 
 /// The controller's requests to brokers (LeaderAndIsr 4, StopReplica 5, UpdateMetadata 6, ControlledShutdown 7),
 /// which are served but never advertised to clients, and OffsetForLeaderEpoch (23), which followers send to leaders
-/// before fetching.
-/// LeaderAndIsr starts and stops the replica fetchers. A request from an older controller epoch than one already seen is refused with
-/// STALE_CONTROLLER_EPOCH.
+/// before fetching (and consumers, to detect truncation). A request from an older controller epoch than one already
+/// seen gets STALE_CONTROLLER_EPOCH; one meant for an earlier registration of this broker (an older broker epoch)
+/// STALE_BROKER_EPOCH. LeaderAndIsr starts and stops the replica fetchers.
 enum InterBrokerHandlers {
     static func make(_ services: BrokerServices) -> [any RequestHandler] {
         [
             TypedHandler(LeaderAndIsrRequest.self, versions: 0...6) { request, _ in
                 guard request.controllerEpoch >= services.metadataCache.controllerEpoch else {
                     return LeaderAndIsrResponse(errorCode: KafkaErrorCode.staleControllerEpoch.rawValue)
+                }
+                guard !services.brokerEpoch.isStale(request.brokerEpoch) else {
+                    return LeaderAndIsrResponse(errorCode: KafkaErrorCode.staleBrokerEpoch.rawValue)
                 }
                 let leaders = Dictionary(
                     request.liveLeaders.map {
@@ -74,6 +77,9 @@ enum InterBrokerHandlers {
                 return LeaderAndIsrResponse(errorCode: 0, topics: topics)
             },
             TypedHandler(UpdateMetadataRequest.self, versions: 0...8) { request, _ in
+                guard !services.brokerEpoch.isStale(request.brokerEpoch) else {
+                    return UpdateMetadataResponse(errorCode: KafkaErrorCode.staleBrokerEpoch.rawValue)
+                }
                 let code = services.metadataCache.update(from: request)
                 if code == .none {
                     // Leader -2 marks a deleted partition: its committed offsets go too.
@@ -89,6 +95,9 @@ enum InterBrokerHandlers {
             TypedHandler(StopReplicaRequest.self, versions: 0...4) { request, _ in
                 guard request.controllerEpoch >= services.metadataCache.controllerEpoch else {
                     return StopReplicaResponse(errorCode: KafkaErrorCode.staleControllerEpoch.rawValue)
+                }
+                guard !services.brokerEpoch.isStale(request.brokerEpoch) else {
+                    return StopReplicaResponse(errorCode: KafkaErrorCode.staleBrokerEpoch.rawValue)
                 }
                 var errors: [StopReplicaResponse.StopReplicaPartitionError] = []
                 for topic in request.topicStates {
