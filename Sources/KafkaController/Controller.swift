@@ -9,16 +9,16 @@ public import ZooKeeper
 /// Lifecycle: every broker runs one; `elect()` makes it active when it wins `/controller` (raising the epoch) and
 /// passive otherwise. Being an actor it is Kafka's single serial event loop: ZooKeeper watch events are handed to
 /// `handle(_:)` one at a time and nothing else changes its state. When active it watches `/brokers/ids`,
-/// `/brokers/topics` and `/admin/delete_topics`; every ZooKeeper write it makes is fenced on the epoch znode's
-/// version, and a controller that lost its session or its `/controller` stops acting at once (`resign()`).
+/// `/brokers/topics`, `/admin/delete_topics`, `/isr_change_notification`, `/admin/preferred_replica_election` and
+/// `/admin/reassign_partitions`; every ZooKeeper write it makes is fenced on the epoch znode's version, and a
+/// controller that lost its session or its `/controller` stops acting at once (`resign()`).
 ///
 /// New topics get partition states (leader = first live replica, ISR = live replicas). When a broker's
-/// registration goes (or comes back with a new epoch: a fast restart), every partition it led gets a new leader from
-/// its live ISR (with `unclean.leader.election.enable` false a partition without one goes offline, leader -1, until
-/// an ISR member returns) and it leaves every ISR; each change raises the leader epoch. Leaders' own ISR changes
-/// arrive through `/isr_change_notification` and are spread with UpdateMetadata. ControlledShutdown moves a
-/// stopping broker's leaderships away first. Preferred-leader elections and reassignments: `Controller+Admin.swift`. Requests to brokers go through one queue per broker, so a broker that
-/// does not answer never stalls the controller.
+/// registration goes (or comes back with a new epoch: a fast restart), every partition it led gets a new leader
+/// from its live ISR and it leaves every ISR (`Controller+Elections.swift`, also ControlledShutdown). Leaders' own
+/// ISR changes arrive through `/isr_change_notification` and are spread with UpdateMetadata. Preferred-leader
+/// elections and reassignments: `Controller+Admin.swift`. Requests to brokers go through one queue per broker, so
+/// a broker that does not answer never stalls the controller.
 public actor Controller {
     public let brokerID: BrokerID
     let zk: KafkaZkClient
@@ -195,138 +195,6 @@ public actor Controller {
         guard !refreshed.isEmpty else { return }
         await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: refreshed)
         try await maybeCompleteReassignments()
-    }
-
-    /// ControlledShutdown from `id`: its leaderships move to other ISR members and it leaves every ISR. Returns the
-    /// partitions it still leads (no other in-sync replica), NOT_CONTROLLER when this broker is not the controller,
-    /// or STALE_BROKER_EPOCH for an old registration.
-    public func controlledShutdown(
-        brokerID id: BrokerID,
-        brokerEpoch: Int64
-    ) async -> (errorCode: KafkaErrorCode, remaining: [TopicPartition]) {
-        guard isActive else { return (.notController, []) }
-        guard let broker = liveBrokers[id] else { return (.brokerNotAvailable, []) }
-        if brokerEpoch >= 0, let current = broker.epoch, brokerEpoch < current { return (.staleBrokerEpoch, []) }
-        shuttingDownBrokers.insert(id)
-        logger.info("Controlled shutdown", metadata: ["broker": "\(id)"])
-        do {
-            let changed = try await electLeaders(unavailable: [id], keepLeaderWithoutCandidate: true)
-            await sendLeaderAndIsr(for: Array(changed))
-            await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: Array(changed))
-        } catch KafkaZkClient.Failure.controllerMoved {
-            resign()
-            return (.notController, [])
-        } catch {
-            logger.error("Controlled shutdown of broker \(id) failed: \(error)")
-            return (.unknownServerError, [])
-        }
-        // As Kafka: partitions with a single replica cannot move and do not count.
-        let remaining = states.filter { partition, state in
-            state.leader == id && (assignments[partition.topic]?.partitions[partition.partition]?.count ?? 0) > 1
-        }.map(\.key).sorted()
-        return (.none, remaining)
-    }
-
-    /// Kafka's partition and replica state machines for brokers that went (`unavailable`): a partition led by one
-    /// of them gets the first live ISR member in assignment order as leader (or, with unclean election enabled
-    /// for its topic, the first live replica; otherwise no leader, its ISR kept to the last member); every ISR
-    /// loses them. Offline partitions (leader -1) are retried. Each change raises the leader epoch and is written
-    /// fenced on the controller epoch and conditional on the partition state's version (re-read and redone when
-    /// a leader changed the ISR meanwhile). Returns the changed partitions.
-    private func electLeaders(
-        unavailable: Set<BrokerID>,
-        keepLeaderWithoutCandidate: Bool = false
-    ) async throws -> Set<TopicPartition> {
-        var changed: Set<TopicPartition> = []
-        for partition in states.keys.sorted() {
-            let wrote = try await update(partition) { state, replicas in
-                try await self.decide(partition, state, replicas, unavailable, keepLeaderWithoutCandidate)
-            }
-            if wrote { changed.insert(partition) }
-        }
-        return changed
-    }
-
-    /// Writes the state `decide` proposes for `partition` (fenced on the controller epoch, conditional on the state's
-    /// version); when a leader changed the ISR meanwhile, reads the state again and decides again. Returns whether
-    /// a new state was written.
-    func update(
-        _ partition: TopicPartition,
-        decide: (LeaderAndIsr, [BrokerID]) async throws -> LeaderAndIsr?
-    ) async throws -> Bool {
-        for _ in 0..<3 {
-            guard let state = states[partition],
-                let replicas = assignments[partition.topic]?.partitions[partition.partition],
-                var proposed = try await decide(state, replicas)
-            else { return false }
-            proposed.controllerEpoch = epoch
-            proposed.zkVersion = state.zkVersion
-            if let version = try await zk.updateLeaderAndIsr(partition, proposed, epochZkVersion: epochZkVersion) {
-                proposed.zkVersion = version
-                states[partition] = proposed
-                if proposed.leader != state.leader {
-                    logger.info(
-                        proposed.leader < 0 ? "Partition offline: no live in-sync replica" : "Elected a leader",
-                        metadata: [
-                            "partition": "\(partition)", "leader": "\(proposed.leader)",
-                            "leaderEpoch": "\(proposed.leaderEpoch)", "isr": "\(proposed.isr)",
-                        ]
-                    )
-                }
-                return true
-            }
-            if let fresh = try await zk.getPartitionState(partition) { states[partition] = fresh }
-        }
-        return false
-    }
-
-    private func decide(
-        _ partition: TopicPartition,
-        _ state: LeaderAndIsr,
-        _ replicas: [BrokerID],
-        _ unavailable: Set<BrokerID>,
-        _ keepLeaderWithoutCandidate: Bool
-    ) async throws -> LeaderAndIsr? {
-        func usable(_ id: BrokerID) -> Bool { isUsable(id) && !unavailable.contains(id) }
-        let leaderGone = state.leader < 0 || !usable(state.leader)
-        let isrLosers = state.isr.filter { unavailable.contains($0) || liveBrokers[$0] == nil }
-        guard leaderGone || !isrLosers.isEmpty else { return nil }
-        var proposed = state
-        proposed.leaderEpoch += 1
-        let liveIsr = state.isr.filter(usable)
-        if !leaderGone {
-            proposed.isr = state.isr.filter { !isrLosers.contains($0) }
-            return proposed
-        }
-        if let leader = replicas.first(where: liveIsr.contains) {
-            proposed.leader = leader
-            proposed.isr = liveIsr
-            return proposed
-        }
-        if keepLeaderWithoutCandidate { return nil }
-        if let leader = replicas.first(where: usable), try await uncleanElectionEnabled(partition.topic) {
-            logger.warning(
-                "Unclean leader election: a replica outside the ISR leads; committed messages may be lost",
-                metadata: ["partition": "\(partition)", "leader": "\(leader)"]
-            )
-            proposed.leader = leader
-            proposed.isr = [leader]
-            return proposed
-        }
-        guard state.leader >= 0 else { return nil }  // already offline
-        proposed.leader = LeaderAndIsr.noLeader
-        // The ISR keeps one member (the last leader when it was in sync), the replica that may lead again.
-        proposed.isr = state.isr.contains(state.leader) ? [state.leader] : Array(state.isr.prefix(1))
-        return proposed
-    }
-
-    /// Whether `id` may lead: registered and not shutting down.
-    func isUsable(_ id: BrokerID) -> Bool { liveBrokers[id] != nil && !shuttingDownBrokers.contains(id) }
-
-    private func uncleanElectionEnabled(_ topic: String) async throws -> Bool {
-        let overrides = try await zk.getEntityConfig(type: "topics", name: topic)
-        return overrides["unclean.leader.election.enable"].map { $0.lowercased() == "true" }
-            ?? uncleanLeaderElectionDefault
     }
 
     private func onTopicChange() async throws {
