@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ZooKeeper", targets: ["ZooKeeper"]),
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
         .executable(name: "swiftkafka-broker", targets: ["SwiftKafkaBroker"]),
+        .executable(name: "swiftkafka-zk", targets: ["SwiftKafkaZK"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
@@ -102,6 +103,17 @@ let package = Package(
                 "KafkaCore", "KafkaProtocol", "KafkaStorage", "KafkaZooKeeper", "ZooKeeper", "KafkaReplication",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SwiftKafkaZK",
+            dependencies: [
+                "KafkaZooKeeper",
+                "ZooKeeper",
+                "KafkaCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
