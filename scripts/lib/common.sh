@@ -13,6 +13,7 @@ SWIFTKAFKA_APT_PACKAGES=(
   python3-venv         # the interop suite's virtual environment
   iproute2             # network namespaces for the partition fault test
   nftables             # silent packet drops inside those namespaces
+  docker-compose       # validates docker/docker-compose.yml (no Docker engine needed for `config`)
 )
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

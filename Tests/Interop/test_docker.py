@@ -1,0 +1,119 @@
+"""docker/ (issue 8): the compose file validates with `docker-compose config`, and the topology it describes (a
+three-node ZooKeeper ensemble, three brokers configured only through KAFKA_ environment variables by the image's
+entrypoint) runs here as processes on loopback: the brokers register with both listeners, replicate three ways,
+and a client on the host listener produces and consumes."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+from confluent_kafka import Consumer, Producer
+from kazoo.client import KazooClient
+
+from conftest import BROKER, CLASSPATH, free_port, register, serving, stop
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
+COMPOSE = os.path.join(ROOT, "docker/docker-compose.yml")
+
+
+def test_compose_file_validates():
+    result = subprocess.run(["docker-compose", "-f", COMPOSE, "config"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    services = subprocess.run(["docker-compose", "-f", COMPOSE, "config", "--services"], capture_output=True,
+                              text=True, timeout=60).stdout.split()
+    assert sorted(services) == ["broker1", "broker2", "broker3", "zoo1", "zoo2", "zoo3"]
+    assert result.stdout.count("condition: service_healthy") == 9
+    assert result.stdout.count("KAFKA_ZOOKEEPER_CONNECT: zoo1:2181,zoo2:2181,zoo3:2181/kafka") == 3
+    for i in (1, 2, 3):
+        assert f"ZOO_MY_ID: '{i}'" in result.stdout or f'ZOO_MY_ID: "{i}"' in result.stdout
+
+
+def start_ensemble(directory):
+    """Three ZooKeeper servers in one ensemble, as the compose file's zoo1-zoo3."""
+    ports = [(free_port(), free_port(), free_port()) for _ in range(3)]
+    servers = "".join(f"server.{i + 1}=127.0.0.1:{q}:{e}\n" for i, (_, q, e) in enumerate(ports))
+    processes = []
+    for i, (client, _, _) in enumerate(ports):
+        data = f"{directory}/zoo{i + 1}"
+        os.makedirs(data)
+        with open(f"{data}/myid", "w") as f:
+            f.write(f"{i + 1}\n")
+        with open(f"{data}/zoo.cfg", "w") as f:
+            f.write(f"tickTime=500\ninitLimit=20\nsyncLimit=10\ndataDir={data}\nclientPort={client}\n"
+                    f"clientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=srvr,ruok\n"
+                    f"forceSync=no\n{servers}")
+        log = open(f"{data}/zookeeper.log", "w")
+        process = subprocess.Popen(["java", "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-cp", CLASSPATH,
+                                    "org.apache.zookeeper.server.quorum.QuorumPeerMain", f"{data}/zoo.cfg"],
+                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        register(process.pid)
+        processes.append(process)
+    deadline = time.time() + 60
+    while not all(serving(client) for client, _, _ in ports):
+        assert time.time() < deadline, "the ensemble did not form"
+        time.sleep(0.2)
+    return processes, ",".join(f"127.0.0.1:{client}" for client, _, _ in ports)
+
+
+def test_compose_topology_runs_as_processes_through_the_entrypoint():
+    directory = tempfile.mkdtemp(prefix="swiftkafka-docker-")
+    zookeepers, brokers = [], []
+    try:
+        zookeepers, connect = start_ensemble(directory)
+        ports = {}
+        for i in (1, 2, 3):
+            internal, host = free_port(), free_port()
+            ports[i] = (internal, host)
+            # Only the compose file's variables (and none the test machine may have) configure the broker.
+            env = {k: v for k, v in os.environ.items() if not k.startswith("KAFKA_")}
+            env.update(SWIFTKAFKA_BROKER=BROKER, SWIFTKAFKA_PROPERTIES=os.path.join(ROOT, "conf/server.properties"),
+                       KAFKA_BROKER_ID=str(i), KAFKA_ZOOKEEPER_CONNECT=f"{connect}/kafka",
+                       KAFKA_LISTENERS=f"PLAINTEXT://127.0.0.1:{internal},PLAINTEXT_HOST://127.0.0.1:{host}",
+                       KAFKA_ADVERTISED_LISTENERS=f"PLAINTEXT://127.0.0.1:{internal},PLAINTEXT_HOST://127.0.0.1:{host}",
+                       KAFKA_LISTENER_SECURITY_PROTOCOL_MAP="PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT",
+                       KAFKA_INTER_BROKER_LISTENER_NAME="PLAINTEXT", KAFKA_DEFAULT_REPLICATION_FACTOR="3",
+                       KAFKA_MIN_INSYNC_REPLICAS="2", KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR="3",
+                       KAFKA_NUM_PARTITIONS="6", KAFKA_LOG_DIRS=f"{directory}/broker{i}",
+                       KAFKA_ZOOKEEPER_SESSION_TIMEOUT_MS="6000")
+            log = open(f"{directory}/broker{i}.log", "w")
+            process = subprocess.Popen([os.path.join(ROOT, "docker/entrypoint.sh")], env=env, stdout=log,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            register(process.pid)
+            brokers.append(process)
+        zk = KazooClient(hosts=f"{connect}/kafka", timeout=10)
+        zk.start()
+        try:
+            deadline = time.time() + 60
+            while not (zk.exists("/brokers/ids") and sorted(zk.get_children("/brokers/ids")) == ["1", "2", "3"]):
+                assert time.time() < deadline and all(p.poll() is None for p in brokers), "brokers did not register"
+                time.sleep(0.2)
+            for i in (1, 2, 3):
+                registration = json.loads(zk.get(f"/brokers/ids/{i}")[0])
+                assert sorted(registration["endpoints"]) == sorted(
+                    [f"PLAINTEXT://127.0.0.1:{ports[i][0]}", f"PLAINTEXT_HOST://127.0.0.1:{ports[i][1]}"])
+            bootstrap = ",".join(f"127.0.0.1:{ports[i][1]}" for i in (1, 2, 3))
+            producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True})
+            for n in range(1000):
+                producer.produce("composed", key=str(n).encode(), value=f"v{n}".encode())
+            assert producer.flush(60) == 0
+            states = [json.loads(zk.get(f"/brokers/topics/composed/partitions/{p}/state")[0]) for p in range(6)]
+            assert all(sorted(s["isr"]) == [1, 2, 3] for s in states), states
+            consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "composed",
+                                 "auto.offset.reset": "earliest"})
+            consumer.subscribe(["composed"])
+            values = set()
+            deadline = time.time() + 60
+            while len(values) < 1000 and time.time() < deadline:
+                values |= {m.value().decode() for m in consumer.consume(500, 1.0) if m.error() is None}
+            consumer.close()
+            assert values == {f"v{n}" for n in range(1000)}
+        finally:
+            zk.stop()
+    finally:
+        for process in brokers:
+            stop(process)
+        for process in zookeepers:
+            stop(process)
+        shutil.rmtree(directory, ignore_errors=True)
