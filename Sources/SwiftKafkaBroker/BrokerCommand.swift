@@ -25,13 +25,28 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("logging"), help: "A logging configuration file (see conf/logging.properties).")
+    var loggingFile: String?
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("unknown log level \(logLevel)")
         }
+        var logging = LoggingConfiguration(rootLevel: level)
+        if let loggingFile {
+            do {
+                logging = try LoggingConfiguration.parse(
+                    try String(contentsOfFile: loggingFile, encoding: .utf8),
+                    defaultLevel: level
+                )
+            } catch {
+                throw ValidationError("\(loggingFile): \(error)")
+            }
+        }
+        let levels = logging
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
+            handler.logLevel = levels.level(for: label)
             return handler
         }
         let logger = Logger(label: "swiftkafka.broker")

@@ -82,15 +82,15 @@ def test_compose_topology_runs_as_processes_through_the_entrypoint():
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             register(process.pid)
             brokers.append(process)
-        zk = KazooClient(hosts=f"{connect}/kafka", timeout=10)
+        zk = KazooClient(hosts=connect, timeout=10)  # the brokers create the /kafka chroot
         zk.start()
         try:
             deadline = time.time() + 60
-            while not (zk.exists("/brokers/ids") and sorted(zk.get_children("/brokers/ids")) == ["1", "2", "3"]):
+            while not (zk.exists("/kafka/brokers/ids") and sorted(zk.get_children("/kafka/brokers/ids")) == ["1", "2", "3"]):
                 assert time.time() < deadline and all(p.poll() is None for p in brokers), "brokers did not register"
                 time.sleep(0.2)
             for i in (1, 2, 3):
-                registration = json.loads(zk.get(f"/brokers/ids/{i}")[0])
+                registration = json.loads(zk.get(f"/kafka/brokers/ids/{i}")[0])
                 assert sorted(registration["endpoints"]) == sorted(
                     [f"PLAINTEXT://127.0.0.1:{ports[i][0]}", f"PLAINTEXT_HOST://127.0.0.1:{ports[i][1]}"])
             bootstrap = ",".join(f"127.0.0.1:{ports[i][1]}" for i in (1, 2, 3))
@@ -98,7 +98,7 @@ def test_compose_topology_runs_as_processes_through_the_entrypoint():
             for n in range(1000):
                 producer.produce("composed", key=str(n).encode(), value=f"v{n}".encode())
             assert producer.flush(60) == 0
-            states = [json.loads(zk.get(f"/brokers/topics/composed/partitions/{p}/state")[0]) for p in range(6)]
+            states = [json.loads(zk.get(f"/kafka/brokers/topics/composed/partitions/{p}/state")[0]) for p in range(6)]
             assert all(sorted(s["isr"]) == [1, 2, 3] for s in states), states
             consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "composed",
                                  "auto.offset.reset": "earliest"})

@@ -1,0 +1,54 @@
+import Foundation
+import KafkaServer
+import Testing
+
+/// The files in `conf/` are what users copy: every broker file parses with no unknown key, the three-broker set
+/// describes three distinct brokers of one replicated cluster, and the ZooKeeper ensemble files agree on their
+/// members.
+@Suite("conf/ files")
+struct ConfFilesTests {
+    private let conf = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("conf")
+
+    private func read(_ name: String) throws -> String {
+        try String(contentsOf: conf.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    @Test func brokerFilesParseWithoutWarnings() throws {
+        for name in ["server.properties", "server-1.properties", "server-2.properties", "server-3.properties"] {
+            let (_, warnings) = try BrokerConfig.parse(properties: try read(name))
+            #expect(warnings.isEmpty, "\(name): \(warnings)")
+        }
+    }
+
+    @Test func threeBrokerSetIsOneReplicatedCluster() throws {
+        let configs = try (1...3).map { try BrokerConfig.parse(properties: try read("server-\($0).properties")).config }
+        #expect(configs.map(\.brokerID) == [1, 2, 3])
+        #expect(Set(configs.map(\.listeners)).count == 3)
+        #expect(Set(configs.map(\.logDirs)).count == 3)
+        #expect(Set(configs.map(\.zookeeperConnect)).count == 1)
+        for config in configs {
+            #expect(config.defaultReplicationFactor == 3)
+            #expect(config.minInSyncReplicas == 2)
+            #expect(config.offsetsTopicReplicationFactor == 3)
+        }
+    }
+
+    @Test func ensembleMembersAgree() throws {
+        var ports: Set<String> = []
+        var memberLists: Set<[String]> = []
+        for id in 1...3 {
+            let entries = JavaProperties.parse(try read("zookeeper-ensemble/zoo\(id).cfg"))
+            let values = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+            ports.insert(values["clientPort"] ?? "")
+            memberLists.insert(entries.filter { $0.key.hasPrefix("server.") }.map { "\($0.key)=\($0.value)" })
+            #expect(values["dataDir"]?.hasSuffix("-\(id)") == true)
+        }
+        #expect(ports == ["2181", "2182", "2183"])
+        #expect(memberLists.count == 1)
+        #expect(memberLists.first?.count == 3)
+        let standalone = JavaProperties.parse(try read("zookeeper.properties"))
+        #expect(standalone.contains { $0.key == "clientPort" && $0.value == "2181" })
+    }
+}
