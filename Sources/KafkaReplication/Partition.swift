@@ -76,7 +76,6 @@ public final class Partition: Sendable {
     public var current: State { state.withLock { $0 } }
     public var isLeader: Bool { state.withLock { $0.leader == localBrokerID } }
     public var highWatermark: Int64 { state.withLock { $0.highWatermark } }
-    public var leaderEpoch: LeaderEpoch { state.withLock { $0.leaderEpoch } }
 
     /// Applies a LeaderAndIsr decision. An older leader epoch is stale and changes nothing.
     @discardableResult

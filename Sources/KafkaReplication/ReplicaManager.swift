@@ -258,8 +258,7 @@ public final class ReplicaManager: Sendable {
     public func endOffset(
         _ topicPartition: TopicPartition,
         currentLeaderEpoch: Int32,
-        leaderEpoch: Int32,
-        fromFollower: Bool
+        leaderEpoch: Int32
     ) -> (errorCode: KafkaErrorCode, leaderEpoch: Int32, endOffset: Int64) {
         guard let partition = partition(topicPartition) else { return (.unknownTopicOrPartition, -1, -1) }
         let check = partition.checkLeaderEpoch(currentLeaderEpoch, requireLeader: true)

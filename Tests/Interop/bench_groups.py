@@ -3,10 +3,7 @@ commits per second of a consumer committing 100 partitions per OffsetCommit, and
 confluent-kafka members takes to form and to rebalance after one member leaves.
 Run through scripts/bench-groups, which builds the release broker and sets up the Python environment."""
 import argparse
-import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
 
@@ -14,7 +11,7 @@ from confluent_kafka import Consumer
 from confluent_kafka import TopicPartition as ConfluentPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from conftest import Broker, ZooKeeper, stop
+from conftest import single_broker
 
 
 def commits_per_second(bootstrap, seconds):
@@ -79,24 +76,13 @@ def main():
     parser.add_argument("--seconds", type=float, default=10)
     arguments = parser.parse_args()
     for mode in ["kafka", "zookeeper"]:
-        directory = tempfile.mkdtemp(prefix="swiftkafka-bench-groups-")
-        os.makedirs(f"{directory}/zk")
-        os.makedirs(f"{directory}/broker")
-        zookeeper = ZooKeeper(f"{directory}/zk")
-        broker = None
-        try:
-            broker = Broker(1, zookeeper, f"{directory}/broker", {"offsets.storage": mode})
+        # single_broker() starts ZooKeeper and a broker and stops both when the loop body ends.
+        for broker in single_broker({"offsets.storage": mode}):
             rate = commits_per_second(broker.bootstrap, arguments.seconds)
             formed, rebalanced = rebalance_times(broker.bootstrap)
             print(f"offsets.storage={mode}: {rate:.0f} commits/s of 100 partitions ({rate * 100:.0f} offsets/s); "
                   f"6-member group formed in {formed:.2f}s (group.initial.rebalance.delay.ms=3000), "
                   f"rebalanced after a leave in {rebalanced:.2f}s", flush=True)
-        finally:
-            if broker:
-                stop(broker.process)
-            stop(zookeeper.process)
-            shutil.rmtree(directory, ignore_errors=True)
-
 
 if __name__ == "__main__":
     sys.exit(main())

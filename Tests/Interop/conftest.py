@@ -38,6 +38,31 @@ def stop(process, sig=signal.SIGTERM, grace=30):
             process.wait()
 
 
+def wait_for(condition, timeout, what):
+    """Polls `condition` every 0.1 s until it returns something true (which it returns), failing after `timeout`."""
+    deadline = time.time() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.time() < deadline, f"timed out after {timeout} s waiting for {what}"
+        time.sleep(0.1)
+
+
+def commit_when_ready(consumer, offsets, timeout=60):
+    """Commits `offsets` synchronously, retrying while the group coordinator is not ready (NOT_COORDINATOR or
+    COORDINATOR_LOAD_IN_PROGRESS right after a broker starts or an offsets partition moves)."""
+    from confluent_kafka import KafkaException
+
+    def attempt():
+        try:
+            consumer.commit(offsets=offsets, asynchronous=False)
+            return True
+        except KafkaException:
+            return None
+    wait_for(attempt, timeout, "the group coordinator to accept a commit")
+
+
 def serving(port, host="127.0.0.1"):
     try:
         with socket.create_connection((host, port), timeout=1) as s:

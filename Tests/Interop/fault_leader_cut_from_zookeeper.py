@@ -8,7 +8,8 @@ import subprocess
 import sys
 import time
 
-from replication_harness import SESSION_TIMEOUT_S, Cluster, Workload, check, wait_for
+from conftest import wait_for
+from replication_harness import SESSION_TIMEOUT_S, Cluster, Workload, check
 
 COUNT = int(os.environ.get("SWIFTKAFKA_FAULT_MESSAGES", "100000"))
 

@@ -16,7 +16,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from kazoo.client import KazooClient
 
-from conftest import Broker, ZooKeeper, stop
+from conftest import Broker, ZooKeeper, stop, wait_for
 
 TOPIC = "w"
 PARTITIONS = 6
@@ -31,16 +31,6 @@ BROKER_PROPERTIES = {
     "log.segment.bytes": str(1 << 20),
     "controlled.shutdown.retry.backoff.ms": "500",
 }
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.time() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.time() < deadline, f"timed out after {timeout} s waiting for {what}"
-        time.sleep(0.1)
 
 
 class Cluster:

@@ -19,7 +19,7 @@ from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka import TopicPartition as ConfluentPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from conftest import register, stop
+from conftest import commit_when_ready, register, stop, wait_for
 
 COUNT = 100_000
 PARTITIONS = 6
@@ -118,13 +118,6 @@ class Member(threading.Thread):
                 consumer.commit()
             self.assignment = {tp.partition for tp in consumer.assignment()}
         consumer.close()
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.time() + timeout
-    while not condition():
-        assert time.time() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 class Reader:
@@ -500,14 +493,7 @@ def test_three_broker_cluster_restart_keeps_committed_offsets():
                 group = f"restart-{mode}-{index}"
                 consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
                 offsets = [ConfluentPartition(topic, p, 1000 * index + p + 1) for p in range(PARTITIONS)]
-                deadline = time.time() + 60
-                while True:
-                    try:
-                        consumer.commit(offsets=offsets, asynchronous=False)
-                        break
-                    except KafkaException:
-                        assert time.time() < deadline, "the coordinator never became available"
-                        time.sleep(0.5)
+                commit_when_ready(consumer, offsets)
                 consumer.close()
                 expected[group] = {p: 1000 * index + p + 1 for p in range(PARTITIONS)}
             for group in expected:
@@ -576,14 +562,7 @@ def test_deleting_a_topic_removes_its_committed_offsets(offsets_cluster):
     create_topic(bootstrap, kept)
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
     offsets = [ConfluentPartition(t, p, 5) for t in (doomed, kept) for p in range(PARTITIONS)]
-    deadline = time.time() + 60
-    while True:
-        try:
-            consumer.commit(offsets=offsets, asynchronous=False)
-            break
-        except KafkaException:
-            assert time.time() < deadline
-            time.sleep(0.5)
+    commit_when_ready(consumer, offsets)
     consumer.close()
     assert set(committed(bootstrap, group, doomed).values()) == {5}
     admin = AdminClient({"bootstrap.servers": bootstrap})
@@ -629,7 +608,7 @@ def test_coordinator_failover_serves_the_same_offsets():
                 group = f"failover-{mode}-{index}"
                 consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
                 offsets = [ConfluentPartition(topic, p, 100 * index + p + 1) for p in range(PARTITIONS)]
-                wait_for(lambda: commit_or_none(consumer, offsets), 60, f"{group}'s commit")
+                commit_when_ready(consumer, offsets)
                 consumer.close()
                 expected[group] = {p: 100 * index + p + 1 for p in range(PARTITIONS)}
             first = next(iter(expected))
@@ -655,11 +634,3 @@ def test_coordinator_failover_serves_the_same_offsets():
                 stop(broker.process)
             stop(zookeeper.process)
             shutil.rmtree(directory, ignore_errors=True)
-
-
-def commit_or_none(consumer, offsets):
-    try:
-        consumer.commit(offsets=offsets, asynchronous=False)
-        return True
-    except KafkaException:
-        return None

@@ -8,8 +8,8 @@ import time
 import pytest
 from confluent_kafka import KafkaError, Producer
 
-from conftest import stop
-from replication_harness import SESSION_TIMEOUT_S, Cluster, Workload, check, wait_for
+from conftest import stop, wait_for
+from replication_harness import SESSION_TIMEOUT_S, Cluster, Workload, check
 
 COUNT = int(os.environ.get("SWIFTKAFKA_FAULT_MESSAGES", "100000"))
 

@@ -11,8 +11,8 @@ import time
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from conftest import stop
-from replication_harness import SESSION_TIMEOUT_S, Cluster, wait_for
+from conftest import commit_when_ready, stop, wait_for
+from replication_harness import SESSION_TIMEOUT_S, Cluster
 
 TOOL = os.environ.get("SWIFTKAFKA_ZK_TOOL", os.path.join(os.path.dirname(__file__), "../../.build/debug/swiftkafka-zk"))
 
@@ -35,14 +35,7 @@ def cluster():
     try:
         c.create_topic()
         consumer = Consumer({"bootstrap.servers": c.bootstrap, "group.id": "zk-group", "enable.auto.commit": False})
-        deadline = time.time() + 60
-        while True:
-            try:
-                consumer.commit(offsets=[TopicPartition("w", p, 10 * p + 5) for p in range(6)], asynchronous=False)
-                break
-            except Exception:
-                assert time.time() < deadline
-                time.sleep(0.5)
+        commit_when_ready(consumer, [TopicPartition("w", p, 10 * p + 5) for p in range(6)])
         consumer.close()
         yield c
     finally:

@@ -143,8 +143,7 @@ enum InterBrokerHandlers {
                             let answer = services.replicaManager.endOffset(
                                 TopicPartition(topic.topic, partition.partition),
                                 currentLeaderEpoch: partition.currentLeaderEpoch,
-                                leaderEpoch: partition.leaderEpoch,
-                                fromFollower: request.replicaID >= 0
+                                leaderEpoch: partition.leaderEpoch
                             )
                             return .init(
                                 errorCode: answer.errorCode.rawValue,

@@ -79,8 +79,6 @@ final class ReplicaFetcher: Sendable {
         }
     }
 
-    var partitionCount: Int { partitions.withLock { $0.count } }
-
     func start() {
         task.withLock { $0 = Task { await self.run() } }
     }
@@ -159,7 +157,7 @@ final class ReplicaFetcher: Sendable {
                 asked[topicPartition] = epoch
             } else {
                 // No epochs to compare (an empty log): the high watermark is what is known to be committed.
-                finishTruncation(topicPartition, state, at: partition.highWatermark)
+                truncateLog(topicPartition, state, at: partition.highWatermark, finished: true)
             }
         }
         guard !asked.isEmpty else { return }
@@ -195,42 +193,31 @@ final class ReplicaFetcher: Sendable {
                 }
                 let logEndOffset = partition.log.logEndOffset
                 if answer.endOffset < 0 {
-                    finishTruncation(topicPartition, state, at: partition.highWatermark)
+                    truncateLog(topicPartition, state, at: partition.highWatermark, finished: true)
                     continue
                 }
                 // KIP-279: cut at the leader's end of the largest epoch both logs have.
                 let mine = partition.log.endOffset(forLeaderEpoch: answer.leaderEpoch)
                 if mine.epoch < 0 {
-                    finishTruncation(topicPartition, state, at: min(answer.endOffset, logEndOffset))
+                    truncateLog(topicPartition, state, at: min(answer.endOffset, logEndOffset), finished: true)
                 } else if mine.epoch != answer.leaderEpoch {
                     // This log lacks the leader's epoch: cut to where its own earlier epoch ends and ask again.
-                    truncateStep(topicPartition, state, at: min(mine.endOffset, logEndOffset))
+                    truncateLog(topicPartition, state, at: min(mine.endOffset, logEndOffset), finished: false)
                 } else {
-                    finishTruncation(
+                    truncateLog(
                         topicPartition,
                         state,
-                        at: min(answer.endOffset, mine.endOffset, logEndOffset)
+                        at: min(answer.endOffset, mine.endOffset, logEndOffset),
+                        finished: true
                     )
                 }
             }
         }
     }
 
-    private func truncateStep(_ topicPartition: TopicPartition, _ state: FetchState, at offset: Int64) {
-        partitions.withLock { partitions in
-            guard let current = partitions[topicPartition], current.leaderEpoch == state.leaderEpoch,
-                let partition = replicaManager.partition(topicPartition)
-            else { return }
-            do {
-                try partition.truncate(to: offset)
-            } catch {
-                logger.error("Cannot truncate: \(error)", metadata: ["partition": "\(topicPartition)"])
-                delay(topicPartition, state, in: &partitions)
-            }
-        }
-    }
-
-    private func finishTruncation(_ topicPartition: TopicPartition, _ state: FetchState, at offset: Int64) {
+    /// Cuts the log at `offset`. A `finished` truncation makes the partition fetch from the new log end; an
+    /// unfinished one (the log lacked the leader's epoch) asks OffsetForLeaderEpoch again with the epoch now last.
+    private func truncateLog(_ topicPartition: TopicPartition, _ state: FetchState, at offset: Int64, finished: Bool) {
         partitions.withLock { partitions in
             guard var current = partitions[topicPartition], current.leaderEpoch == state.leaderEpoch,
                 let partition = replicaManager.partition(topicPartition)
@@ -238,6 +225,7 @@ final class ReplicaFetcher: Sendable {
             do {
                 let before = partition.log.logEndOffset
                 try partition.truncate(to: offset)
+                guard finished else { return }
                 current.truncating = false
                 current.offset = partition.log.logEndOffset
                 current.delayedUntil = nil

@@ -64,9 +64,6 @@ final class ReplicaFetcherManager: Sendable {
         for fetcher in idle { fetcher.stop() }
     }
 
-    /// How many partitions are being fetched (tests and metrics).
-    var partitionCount: Int { fetchers.withLock { $0.values.reduce(0) { $0 + $1.partitionCount } } }
-
     func shutdown() {
         let all = fetchers.withLock { fetchers in
             defer { fetchers = [:] }
