@@ -55,6 +55,15 @@ public actor Controller {
 
     public var controllerEpoch: ControllerEpoch { epoch }
 
+    /// What the controller's gauges show (Kafka's KafkaController MBeans): whether this broker is the active
+    /// controller and, if so, the cluster's topics, partitions, and partitions without a live leader. Passive
+    /// controllers report zeros, as in Kafka.
+    public var metricsSnapshot: (active: Bool, topics: Int, partitions: Int, offlinePartitions: Int) {
+        guard isActive else { return (false, 0, 0, 0) }
+        let offline = states.values.filter { $0.leader < 0 || liveBrokers[$0.leader] == nil }.count
+        return (true, assignments.count, states.count, offline)
+    }
+
     /// Contends for `/controller` (watching it either way). On winning, loads the cluster from ZooKeeper and
     /// tells every broker what it leads and what the cluster looks like.
     public func elect() async {

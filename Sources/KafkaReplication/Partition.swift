@@ -57,6 +57,8 @@ public final class Partition: Sendable {
         public var leaderEpoch: LeaderEpoch
         public var isr: [BrokerID]
         public var zkVersion: Int32
+        /// Whether the ISR shrinks (replicas dropped for lagging) rather than expands.
+        public var shrinks = false
     }
 
     private let state: Mutex<State>
@@ -249,7 +251,8 @@ public final class Partition: Sendable {
                 leader: state.leader,
                 leaderEpoch: state.leaderEpoch,
                 isr: state.isr.filter { !outOfSync.contains($0) },
-                zkVersion: state.zkVersion
+                zkVersion: state.zkVersion,
+                shrinks: true
             )
         }
     }

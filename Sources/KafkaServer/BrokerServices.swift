@@ -18,6 +18,7 @@ public struct BrokerServices: Sendable {
     public var logger: Logger
     public var groupCoordinator: GroupCoordinator
     public var offsetsTopic: OffsetsTopicManager
+    public var metrics: BrokerMetrics
     var fetcherManager: ReplicaFetcherManager
     var brokerEpoch: BrokerEpoch
 

@@ -36,6 +36,8 @@ public final class KafkaBroker: Sendable {
 
     /// Runs the broker until the calling task is cancelled, then shuts it down cleanly.
     public func run() async throws {
+        // Kafka's `KafkaConfig values:` block, one line per key, so a grep finds what the broker really uses.
+        for (key, value) in config.effectiveValues { logger.info("KafkaConfig \(key) = \(value)") }
         let protocolMap = Dictionary(
             config.listenerSecurityProtocolMap.split(separator: ",").compactMap { entry -> (String, String)? in
                 let parts = entry.split(separator: ":")
@@ -97,6 +99,7 @@ public final class KafkaBroker: Sendable {
         let metadataCache = MetadataCache(clusterID: clusterID)
         let brokerLogger = logger
         let commitTimeoutMs = config.offsetsCommitTimeoutMs
+        let metrics = BrokerMetrics()
         let replicaManager = ReplicaManager(brokerID: brokerID, logManager: logManager, logger: logger) {
             proposal in
             // A leader's own ISR write: conditional on the znode version it was given, then announced.
@@ -115,6 +118,7 @@ public final class KafkaBroker: Sendable {
                         epochZkVersion: nil
                     )
                 else { return nil }
+                metrics.recordIsrChange(shrink: proposal.shrinks)
                 try? await zk.propagateIsrChanges([proposal.topicPartition])
                 return version
             } catch {
@@ -187,6 +191,7 @@ public final class KafkaBroker: Sendable {
                 topicStore: topicStore,
                 coordinator: groupCoordinator
             ),
+            metrics: metrics,
             fetcherManager: fetcherManager,
             brokerEpoch: BrokerEpoch()
         )
@@ -206,7 +211,8 @@ public final class KafkaBroker: Sendable {
         let dispatcher = RequestDispatcher(
             handlers: clientHandlers + InterBrokerHandlers.make(services)
                 + [ApiVersionsHandler.make { advertisedTable.map { (key: $0.0, versions: $0.1) } }],
-            logger: logger
+            logger: logger,
+            metrics: metrics
         )
 
         var bound: [KafkaListener] = []
@@ -235,12 +241,23 @@ public final class KafkaBroker: Sendable {
             },
             timestamp: clock.milliseconds
         )
+        var metricsServer: MetricsHTTPServer?
+        if config.metricsPort >= 0 {
+            metricsServer = try await MetricsHTTPServer.bind(
+                host: config.metricsHost,
+                port: Int(config.metricsPort),
+                group: group,
+                logger: logger
+            ) { await Self.scrape(metrics, replicaManager: replicaManager, controller: controller) }
+        }
         try await register(registration, zk: zk, epoch: services.brokerEpoch)
         logger.info(
             "Started broker",
             metadata: [
                 "clusterId": "\(clusterID)", "listeners": "\(registration.endpoints.map(\.description))",
                 "logDirs": "\(config.logDirs)",
+                "metrics":
+                    "\(metricsServer.map { "http://\(config.metricsHost.isEmpty ? "0.0.0.0" : config.metricsHost):\($0.port)/metrics" } ?? "off")",
             ]
         )
 
@@ -248,10 +265,12 @@ public final class KafkaBroker: Sendable {
         // only signals it, and it shuts down in Kafka's order, controlled shutdown while the listeners still answer.
         let (shutdownSignal, requestShutdown) = AsyncStream.makeStream(of: Never.self)
         let boundListeners = bound
+        let boundMetricsServer = metricsServer
         let servingLogger = logger
         let serving = Task {
             await withThrowingTaskGroup(of: Void.self) { tasks in
                 for listener in boundListeners { tasks.addTask { try await listener.run() } }
+                if let boundMetricsServer { tasks.addTask { try await boundMetricsServer.run() } }
                 let events = zookeeper.watchEvents()
                 let configChanges = ConfigChangeListener(services: services)
                 await configChanges.start()
@@ -346,6 +365,7 @@ public final class KafkaBroker: Sendable {
         await controller.resign()
         fetcherManager.shutdown()
         for listener in bound { await listener.close() }
+        await metricsServer?.close()
         channel.closeAll()
         try? logManager.checkpointHighWatermarks(
             Dictionary(uniqueKeysWithValues: replicaManager.allPartitions.map { ($0.topicPartition, $0.highWatermark) })
@@ -354,6 +374,28 @@ public final class KafkaBroker: Sendable {
         await zookeeper.close()
         try? await group.shutdownGracefully()
         logger.info("Shut down cleanly")
+    }
+
+    /// The `/metrics` text: gauges read from the partitions this broker holds and, on the controller, the cluster.
+    static func scrape(
+        _ metrics: BrokerMetrics,
+        replicaManager: ReplicaManager,
+        controller: Controller
+    ) async -> [UInt8] {
+        var gauges = BrokerMetrics.Gauges()
+        for partition in replicaManager.allPartitions {
+            let state = partition.current
+            gauges.partitionCount += 1
+            guard state.leader == replicaManager.brokerID else { continue }
+            gauges.leaderCount += 1
+            if state.isr.count < state.replicas.count { gauges.underReplicatedPartitions += 1 }
+        }
+        let cluster = await controller.metricsSnapshot
+        gauges.activeController = cluster.active
+        gauges.offlinePartitions = cluster.offlinePartitions
+        gauges.globalPartitions = cluster.partitions
+        gauges.globalTopics = cluster.topics
+        return metrics.emit(gauges)
     }
 
     /// SIGTERM (the cancellation of `run()`) reached the serving task.

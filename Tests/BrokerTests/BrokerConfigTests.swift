@@ -74,4 +74,35 @@ struct BrokerConfigTests {
         }
         #expect(throws: TopicConfig.Invalid.self) { _ = try TopicConfig.apply(["no.such.key": "1"], to: LogConfig()) }
     }
+
+    @Test func effectiveValuesListEveryKeyAndParseBackToTheSameConfig() throws {
+        let (config, _) = try BrokerConfig.parse(
+            properties: """
+                zookeeper.connect=zk:2181/kafka
+                broker.id=7
+                log.retention.hours=2
+                log.segment.bytes=1048576
+                min.insync.replicas=2
+                metrics.port=9404
+                offsets.storage=zookeeper
+                log.cleanup.policy=compact,delete
+                """
+        )
+        let effective = config.effectiveValues
+        let keys = effective.map(\.key)
+        #expect(keys == keys.sorted())
+        // Every key the broker acts on is printed, except the retention/roll aliases folded into their .ms keys.
+        let aliases: Set = ["log.retention.minutes", "log.retention.hours", "log.roll.hours"]
+        #expect(Set(BrokerConfig.setters.keys).subtracting(aliases).subtracting(keys).isEmpty)
+        let shown = Dictionary(uniqueKeysWithValues: effective.map { ($0.key, $0.value) })
+        #expect(shown["log.retention.ms"] == "7200000")
+        #expect(shown["broker.id"] == "7")
+        #expect(shown["metrics.port"] == "9404")
+        #expect(shown["log.cleanup.policy"] == "compact,delete")
+        // Fed back as properties, the printed values make the same configuration.
+        let text = effective.filter { $0.value != "null" }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
+        let (again, warnings) = try BrokerConfig.parse(properties: text)
+        #expect(warnings.isEmpty)
+        #expect(again.effectiveValues.map(\.value) == effective.map(\.value))
+    }
 }

@@ -27,6 +27,7 @@ struct ConfFilesTests {
         #expect(configs.map(\.brokerID) == [1, 2, 3])
         #expect(Set(configs.map(\.listeners)).count == 3)
         #expect(Set(configs.map(\.logDirs)).count == 3)
+        #expect(Set(configs.map(\.metricsPort)).count == 3)
         #expect(Set(configs.map(\.zookeeperConnect)).count == 1)
         for config in configs {
             #expect(config.defaultReplicationFactor == 3)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 from confluent_kafka import Consumer, Producer
 from kazoo.client import KazooClient
@@ -64,8 +65,8 @@ def test_compose_topology_runs_as_processes_through_the_entrypoint():
         zookeepers, connect = start_ensemble(directory)
         ports = {}
         for i in (1, 2, 3):
-            internal, host = free_port(), free_port()
-            ports[i] = (internal, host)
+            internal, host, metrics = free_port(), free_port(), free_port()
+            ports[i] = (internal, host, metrics)
             # Only the compose file's variables (and none the test machine may have) configure the broker.
             env = {k: v for k, v in os.environ.items() if not k.startswith("KAFKA_")}
             env.update(SWIFTKAFKA_BROKER=BROKER, SWIFTKAFKA_PROPERTIES=os.path.join(ROOT, "conf/server.properties"),
@@ -76,7 +77,8 @@ def test_compose_topology_runs_as_processes_through_the_entrypoint():
                        KAFKA_INTER_BROKER_LISTENER_NAME="PLAINTEXT", KAFKA_DEFAULT_REPLICATION_FACTOR="3",
                        KAFKA_MIN_INSYNC_REPLICAS="2", KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR="3",
                        KAFKA_NUM_PARTITIONS="6", KAFKA_LOG_DIRS=f"{directory}/broker{i}",
-                       KAFKA_ZOOKEEPER_SESSION_TIMEOUT_MS="6000")
+                       KAFKA_ZOOKEEPER_SESSION_TIMEOUT_MS="6000", KAFKA_METRICS_PORT=str(metrics),
+                       KAFKA_METRICS_HOST="127.0.0.1")
             log = open(f"{directory}/broker{i}.log", "w")
             process = subprocess.Popen([os.path.join(ROOT, "docker/entrypoint.sh")], env=env, stdout=log,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -109,6 +111,15 @@ def test_compose_topology_runs_as_processes_through_the_entrypoint():
                 values |= {m.value().decode() for m in consumer.consume(500, 1.0) if m.error() is None}
             consumer.close()
             assert values == {f"v{n}" for n in range(1000)}
+            # The compose file's metrics port (KAFKA_METRICS_PORT): one active controller among the three, and the
+            # 1000 messages counted once across the leaders.
+            scraped = [urllib.request.urlopen(f"http://127.0.0.1:{ports[i][2]}/metrics", timeout=10).read().decode()
+                       for i in (1, 2, 3)]
+            def summed(line_prefix):
+                return sum(float(line.rsplit(" ", 1)[1]) for text in scraped for line in text.splitlines()
+                           if line.startswith(line_prefix))
+            assert summed("kafka_controller_kafkacontroller_activecontrollercount ") == 1
+            assert summed('kafka_server_brokertopicmetrics_messagesin_total{topic="composed"} ') == 1000
         finally:
             zk.stop()
     finally:

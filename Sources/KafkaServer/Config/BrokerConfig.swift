@@ -53,6 +53,10 @@ public struct BrokerConfig: Sendable {
     public var offsetMetadataMaxBytes = 4096
     public var groupMaxSize = Int(Int32.max)
     public var controlledShutdownEnable = true
+    /// `metrics.port`: where `/metrics` (Prometheus text) is served; -1 (the default) serves none, 0 picks a port.
+    public var metricsPort: Int32 = -1
+    /// `metrics.host`: the address `/metrics` binds; empty means every interface.
+    public var metricsHost = ""
     /// The topic defaults (`log.*`), as a LogConfig.
     public var logConfig = LogConfig()
 
@@ -133,16 +137,16 @@ public struct BrokerConfig: Sendable {
         "transaction.state.log.num.partitions",
         "log.retention.ms", "log.retention.minutes", "log.retention.hours", "log.roll.ms", "log.roll.hours",
         "log.dir", "zookeeper.set.acl", "inter.broker.protocol.version", "log.message.format.version",
-        "metrics.port", "compression.type",
+        "compression.type",
         "replica.socket.timeout.ms",
         "offsets.commit.required.acks", "offsets.topic.segment.bytes",
         "log.cleaner.threads",
         "log.cleaner.backoff.ms", "fetch.max.bytes", "connections.max.idle.ms", "request.timeout.ms",
     ]
 
-    private typealias Setter = @Sendable (inout BrokerConfig, String) throws(Error) -> Void
+    typealias Setter = @Sendable (inout BrokerConfig, String) throws(Error) -> Void
 
-    private static let setters: [String: Setter] = [
+    static let setters: [String: Setter] = [
         "broker.id": { c, v throws(Error) in c.brokerID = try parseInt("broker.id", v) },
         "broker.id.generation.enable": { c, v throws(Error) in
             c.brokerIDGenerationEnable = try parseBool("broker.id.generation.enable", v)
@@ -308,6 +312,8 @@ public struct BrokerConfig: Sendable {
         "group.max.session.timeout.ms": { c, v throws(Error) in
             c.groupMaxSessionTimeoutMs = try parseInt("group.max.session.timeout.ms", v)
         },
+        "metrics.port": { c, v throws(Error) in c.metricsPort = try parseInt("metrics.port", v, minimum: -1) },
+        "metrics.host": { c, v in c.metricsHost = v },
         "controlled.shutdown.enable": { c, v throws(Error) in
             c.controlledShutdownEnable = try parseBool("controlled.shutdown.enable", v)
         },

@@ -38,21 +38,14 @@ enum ConfigsHandlers {
                         result.errorMessage = "Topic \(resource.resourceName) does not exist."
                     case brokerResource
                     where resource.resourceName == "" || resource.resourceName == "\(services.brokerID)":
-                        let config = services.config
-                        let values: [(String, String)] = [
-                            ("broker.id", "\(services.brokerID)"), ("log.dirs", config.logDirs.joined(separator: ",")),
-                            ("num.partitions", "\(config.numPartitions)"),
-                            ("default.replication.factor", "\(config.defaultReplicationFactor)"),
-                            ("auto.create.topics.enable", "\(config.autoCreateTopicsEnable)"),
-                            ("message.max.bytes", "\(config.messageMaxBytes)"),
-                            ("min.insync.replicas", "\(config.minInSyncReplicas)"),
-                            ("offsets.storage", config.offsetsStorage),
-                            ("zookeeper.connect", config.zookeeperConnect),
-                        ]
-                        result.configs = values.filter { resource.configurationKeys?.contains($0.0) ?? true }.map {
+                        var values = services.config.effectiveValues
+                        if let index = values.firstIndex(where: { $0.key == "broker.id" }) {
+                            values[index].value = "\(services.brokerID)"  // as settled at startup
+                        }
+                        result.configs = values.filter { resource.configurationKeys?.contains($0.key) ?? true }.map {
                             .init(
-                                name: $0.0,
-                                value: $0.1,
+                                name: $0.key,
+                                value: $0.value,
                                 readOnly: true,
                                 configSource: TopicConfig.Source.staticBrokerConfig.rawValue
                             )

@@ -41,6 +41,13 @@ struct FetchHandler: RequestHandler {
             minBytes: Int(max(request.minBytes, 0)),
             maxBytes: Int(request.maxBytes <= 0 ? Int32.max : request.maxBytes)
         )
+        for (topicPartition, result) in results {
+            services.metrics.recordFetched(
+                topic: topicPartition.topic,
+                bytes: result.records?.length ?? 0,
+                follower: request.replicaID >= 0
+            )
+        }
         let topics = request.topics.map { topic in
             (
                 name: topic.topic,

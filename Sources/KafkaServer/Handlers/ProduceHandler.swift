@@ -48,6 +48,13 @@ enum ProduceHandler {
                         records: records,
                         requiredAcks: acks
                     )
+                    if result.errorCode == .none {
+                        services.metrics.recordProduced(
+                            topic: topic.name,
+                            messages: result.nextOffset - result.baseOffset,
+                            bytes: records.readableBytes
+                        )
+                    }
                     if acks == -1 && result.errorCode == .none {
                         waiting.append((responses.count, partitions.count, topicPartition, result.nextOffset))
                     }

@@ -8,16 +8,19 @@ public import NIOCore
 ///
 /// Kafka's rules at the door: an unknown API key closes the connection; a version outside the handler's range is
 /// answered with UNSUPPORTED_VERSION (for ApiVersions in the v0 format, KIP-511) or, where the response cannot be
-/// shaped, closes the connection; a body that does not decode closes the connection.
+/// shaped, closes the connection; a body that does not decode closes the connection. Each served request is
+/// counted and timed in `BrokerMetrics` (RequestsPerSec and TotalTimeMs by API name).
 public final class RequestDispatcher: Sendable {
     let handlers: [ApiKey: any RequestHandler]
     let logger: Logger
+    let metrics: BrokerMetrics?
 
-    public init(handlers: [any RequestHandler], logger: Logger) {
+    public init(handlers: [any RequestHandler], logger: Logger, metrics: BrokerMetrics? = nil) {
         var table: [ApiKey: any RequestHandler] = [:]
         for handler in handlers { table[handler.apiKey] = handler }
         self.handlers = table
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// The advertised API ranges, for ApiVersions.
@@ -51,6 +54,17 @@ public final class RequestDispatcher: Sendable {
                     "unsupported version \(request.apiVersion) of \(request.apiKey.name) (serving \(handler.versions))"
             )
         }
-        return await handler.handle(request, context: context)
+        guard let metrics else { return await handler.handle(request, context: context) }
+        let start = ContinuousClock.now
+        let outcome = await handler.handle(request, context: context)
+        let elapsed = ContinuousClock.now - start
+        metrics.recordRequest(request.apiKey.name, version: request.apiVersion, duration: elapsed)
+        if request.apiKey == .fetch,
+            let replicaID = request.body.getInteger(at: request.body.readerIndex, as: Int32.self)
+        {
+            // Fetch v4-12 opens with the replica id: Kafka times consumer and follower fetches apart too.
+            metrics.recordTime(replicaID >= 0 ? "FetchFollower" : "FetchConsumer", duration: elapsed)
+        }
+        return outcome
     }
 }

@@ -1,0 +1,198 @@
+import CoreMetrics
+import Prometheus
+import Synchronization
+
+/// The broker's metrics in Prometheus' text format, named as Prometheus' JMX exporter names Kafka's MBeans with its
+/// `kafka-2_0_0.yml` rules (lowercased), so dashboards and alerts built for Kafka work unchanged:
+///
+/// - `kafka_server_brokertopicmetrics_{messagesin,bytesin,bytesout,replicationbytesout}_total{topic}` (BrokerTopicMetrics
+///   `…PerSec` counts; the all-topics series carries `topic=""`, which Prometheus stores as no label at all);
+/// - `kafka_network_requestmetrics_requests_total{request,version}`, and `kafka_network_requestmetrics_totaltimems`
+///   `{request,quantile}` with `…_totaltimems_count{request}` (Kafka's API names; Fetch also as FetchConsumer or
+///   FetchFollower);
+/// - `kafka_server_replicamanager_{isrshrinks,isrexpands}_total`, and the gauges `…_underreplicatedpartitions`,
+///   `…_leadercount`, `…_partitioncount`; `kafka_controller_kafkacontroller_activecontrollercount`,
+///   `…_offlinepartitionscount`, `…_globalpartitioncount`, `…_globaltopiccount`.
+///
+/// Everything goes through swift-metrics with this broker's own `PrometheusMetricsFactory` (no process-wide
+/// bootstrap, so several brokers can share a test process). Lifecycle: one per broker, made at startup; counters
+/// are incremented by request handlers on any task (atomic; the per-topic and per-request tables take their lock
+/// only to find or create an entry); gauges are set from the broker's state by `emit(_:)` at each scrape.
+public final class BrokerMetrics: Sendable {
+    /// What the gauges show, read from the replica manager and the controller at scrape time.
+    public struct Gauges: Sendable {
+        public var underReplicatedPartitions = 0
+        public var leaderCount = 0
+        public var partitionCount = 0
+        public var activeController = false
+        public var offlinePartitions = 0
+        public var globalPartitions = 0
+        public var globalTopics = 0
+
+        public init() {}
+    }
+
+    struct TopicCounters: Sendable {
+        var messagesIn: CoreMetrics.Counter
+        var bytesIn: CoreMetrics.Counter
+        var bytesOut: CoreMetrics.Counter
+        var replicationBytesOut: CoreMetrics.Counter
+    }
+
+    struct RequestMetrics: Sendable {
+        var count: CoreMetrics.Counter
+        var latency: LatencyHistogram
+        var quantiles: [(quantile: Double, gauge: CoreMetrics.Gauge)]
+    }
+
+    /// Kafka's percentile attributes and the quantile label the exporter gives them ("0.$n").
+    static let quantiles: [(Double, String)] = [
+        (0.50, "0.50"), (0.75, "0.75"), (0.95, "0.95"), (0.98, "0.98"), (0.99, "0.99"), (0.999, "0.999"),
+    ]
+
+    let registry = PrometheusCollectorRegistry()
+    let factory: PrometheusMetricsFactory
+    private let allTopics: TopicCounters
+    private let topics = Mutex<[String: TopicCounters]>([:])
+    private let requestCounts = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let requests = Mutex<[String: RequestMetrics]>([:])
+    private let isrShrinks: CoreMetrics.Counter
+    private let isrExpands: CoreMetrics.Counter
+    private let underReplicatedPartitions: CoreMetrics.Gauge
+    private let leaderCount: CoreMetrics.Gauge
+    private let partitionCount: CoreMetrics.Gauge
+    private let offlinePartitions: CoreMetrics.Gauge
+    private let globalPartitions: CoreMetrics.Gauge
+    private let globalTopics: CoreMetrics.Gauge
+    private let activeControllerCount: CoreMetrics.Gauge
+
+    public init() {
+        factory = PrometheusMetricsFactory(registry: registry)
+        let factory = factory
+        allTopics = Self.topicCounters("", factory: factory)
+        isrShrinks = CoreMetrics.Counter(label: "kafka_server_replicamanager_isrshrinks_total", factory: factory)
+        isrExpands = CoreMetrics.Counter(label: "kafka_server_replicamanager_isrexpands_total", factory: factory)
+        func gauge(_ name: String) -> CoreMetrics.Gauge { CoreMetrics.Gauge(label: name, factory: factory) }
+        underReplicatedPartitions = gauge("kafka_server_replicamanager_underreplicatedpartitions")
+        leaderCount = gauge("kafka_server_replicamanager_leadercount")
+        partitionCount = gauge("kafka_server_replicamanager_partitioncount")
+        offlinePartitions = gauge("kafka_controller_kafkacontroller_offlinepartitionscount")
+        globalPartitions = gauge("kafka_controller_kafkacontroller_globalpartitioncount")
+        globalTopics = gauge("kafka_controller_kafkacontroller_globaltopiccount")
+        activeControllerCount = gauge("kafka_controller_kafkacontroller_activecontrollercount")
+    }
+
+    private static func topicCounters(_ topic: String, factory: PrometheusMetricsFactory) -> TopicCounters {
+        func counter(_ name: String) -> CoreMetrics.Counter {
+            CoreMetrics.Counter(
+                label: "kafka_server_brokertopicmetrics_\(name)_total",
+                dimensions: [("topic", topic)],
+                factory: factory
+            )
+        }
+        return TopicCounters(
+            messagesIn: counter("messagesin"),
+            bytesIn: counter("bytesin"),
+            bytesOut: counter("bytesout"),
+            replicationBytesOut: counter("replicationbytesout")
+        )
+    }
+
+    private func counters(for topic: String) -> TopicCounters {
+        if let existing = topics.withLock({ $0[topic] }) { return existing }
+        let made = Self.topicCounters(topic, factory: factory)
+        return topics.withLock { table in
+            if let existing = table[topic] { return existing }
+            table[topic] = made
+            return made
+        }
+    }
+
+    /// A produce request appended `messages` records in `bytes` bytes of batches to `topic`.
+    public func recordProduced(topic: String, messages: Int64, bytes: Int) {
+        let counters = counters(for: topic)
+        for counters in [allTopics, counters] {
+            counters.messagesIn.increment(by: messages)
+            counters.bytesIn.increment(by: Int64(bytes))
+        }
+    }
+
+    /// A fetch sent `bytes` bytes of `topic`'s records, to a consumer or (`follower`) to a follower.
+    public func recordFetched(topic: String, bytes: Int, follower: Bool) {
+        guard bytes > 0 else { return }
+        let counters = counters(for: topic)
+        for counters in [allTopics, counters] {
+            (follower ? counters.replicationBytesOut : counters.bytesOut).increment(by: Int64(bytes))
+        }
+    }
+
+    /// One request of `name` (Kafka's API name) at `version` took `duration` from decoding to its response.
+    public func recordRequest(_ name: String, version: Int16, duration: Duration) {
+        let key = "\(name)/\(version)"
+        let count =
+            requestCounts.withLock { $0[key] }
+            ?? requestCounts.withLock { table in
+                if let existing = table[key] { return existing }
+                let made = CoreMetrics.Counter(
+                    label: "kafka_network_requestmetrics_requests_total",
+                    dimensions: [("request", name), ("version", "\(version)")],
+                    factory: factory
+                )
+                table[key] = made
+                return made
+            }
+        count.increment()
+        recordTime(name, duration: duration)
+    }
+
+    /// The total time of a request counted under a second name (FetchConsumer, FetchFollower).
+    public func recordTime(_ name: String, duration: Duration) {
+        let metrics =
+            requests.withLock { $0[name] }
+            ?? requests.withLock { table in
+                if let existing = table[name] { return existing }
+                let made = RequestMetrics(
+                    count: CoreMetrics.Counter(
+                        label: "kafka_network_requestmetrics_totaltimems_count",
+                        dimensions: [("request", name)],
+                        factory: factory
+                    ),
+                    latency: LatencyHistogram(),
+                    quantiles: Self.quantiles.map { quantile, label in
+                        (
+                            quantile,
+                            CoreMetrics.Gauge(
+                                label: "kafka_network_requestmetrics_totaltimems",
+                                dimensions: [("request", name), ("quantile", label)],
+                                factory: factory
+                            )
+                        )
+                    }
+                )
+                table[name] = made
+                return made
+            }
+        metrics.latency.record(duration)
+        metrics.count.increment()
+    }
+
+    /// A leader's ISR change was written: it shrank or grew.
+    public func recordIsrChange(shrink: Bool) {
+        (shrink ? isrShrinks : isrExpands).increment()
+    }
+
+    /// The exposition text: the gauges set from `state`, the request percentiles computed, then every metric.
+    public func emit(_ state: Gauges) -> [UInt8] {
+        underReplicatedPartitions.record(state.underReplicatedPartitions)
+        leaderCount.record(state.leaderCount)
+        partitionCount.record(state.partitionCount)
+        offlinePartitions.record(state.offlinePartitions)
+        globalPartitions.record(state.globalPartitions)
+        globalTopics.record(state.globalTopics)
+        activeControllerCount.record(state.activeController ? 1 : 0)
+        for metrics in requests.withLock({ Array($0.values) }) {
+            for (quantile, gauge) in metrics.quantiles { gauge.record(metrics.latency.percentile(quantile)) }
+        }
+        return registry.emitToBuffer()
+    }
+}

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct AdminCommand: AsyncParsableCommand {
+    func run() async throws {}
+}

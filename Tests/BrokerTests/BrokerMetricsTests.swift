@@ -1,0 +1,55 @@
+import Testing
+
+@testable import KafkaServer
+
+@Suite("Broker metrics")
+struct BrokerMetricsTests {
+    @Test func percentilesAreWithinOneBucketOfTheTruth() {
+        let histogram = LatencyHistogram()
+        #expect(histogram.percentile(0.99) == 0)
+        for milliseconds in 1...1000 { histogram.record(.milliseconds(milliseconds)) }
+        #expect(histogram.count == 1000)
+        for (quantile, truth) in [(0.50, 500.0), (0.95, 950.0), (0.99, 990.0), (0.999, 999.0)] {
+            let reported = histogram.percentile(quantile)
+            // A bucket spans a factor of 2^(1/4) (19%): the reported bound is at or above the truth, and within it.
+            #expect(reported >= truth && reported <= truth * 1.19, "p\(quantile): \(reported)")
+        }
+        #expect(LatencyHistogram.bucket(forMicroseconds: 0) == 0)
+        #expect(LatencyHistogram.bucket(forMicroseconds: UInt64.max) == LatencyHistogram.bucketCount - 1)
+    }
+
+    @Test func exposesJmxExporterNames() {
+        let metrics = BrokerMetrics()
+        metrics.recordProduced(topic: "orders", messages: 3, bytes: 250)
+        metrics.recordProduced(topic: "audit", messages: 2, bytes: 100)
+        metrics.recordFetched(topic: "orders", bytes: 250, follower: false)
+        metrics.recordFetched(topic: "orders", bytes: 250, follower: true)
+        metrics.recordRequest("Produce", version: 9, duration: .milliseconds(3))
+        metrics.recordIsrChange(shrink: true)
+        var gauges = BrokerMetrics.Gauges()
+        gauges.underReplicatedPartitions = 4
+        gauges.activeController = true
+        let lines = Set(String(decoding: metrics.emit(gauges), as: UTF8.self).split(separator: "\n").map(String.init))
+        for expected in [
+            #"kafka_server_brokertopicmetrics_messagesin_total{topic="orders"} 3"#,
+            #"kafka_server_brokertopicmetrics_messagesin_total{topic=""} 5"#,
+            #"kafka_server_brokertopicmetrics_bytesin_total{topic=""} 350"#,
+            #"kafka_server_brokertopicmetrics_bytesout_total{topic="orders"} 250"#,
+            #"kafka_server_brokertopicmetrics_replicationbytesout_total{topic="orders"} 250"#,
+            #"kafka_network_requestmetrics_requests_total{request="Produce",version="9"} 1"#,
+            #"kafka_network_requestmetrics_totaltimems_count{request="Produce"} 1"#,
+            "kafka_server_replicamanager_isrshrinks_total 1",
+            "kafka_server_replicamanager_isrexpands_total 0",
+            "kafka_server_replicamanager_underreplicatedpartitions 4.0",
+            "kafka_controller_kafkacontroller_activecontrollercount 1.0",
+            "# TYPE kafka_network_requestmetrics_totaltimems gauge",
+        ] {
+            #expect(lines.contains(expected), "missing \(expected)")
+        }
+        let p99 = lines.first {
+            $0.hasPrefix(#"kafka_network_requestmetrics_totaltimems{request="Produce",quantile="0.99"} "#)
+        }
+        let milliseconds = p99.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+        #expect(milliseconds.map { $0 >= 3 && $0 <= 3 * 1.19 } == true, "p99 line: \(p99 ?? "none")")
+    }
+}

@@ -1,0 +1,177 @@
+"""The Prometheus endpoint (issue 8) on a live three-broker cluster: JMX-exporter names, counters that move by
+exactly what the clients did (messages in, bytes in and out per topic, requests per API), latency quantiles,
+replication bytes, the controller and replica-manager gauges, under-replicated partitions after a broker is killed
+and ISR expansions when it returns; /health and unknown paths."""
+import re
+import signal
+import urllib.error
+import urllib.request
+
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from conftest import stop, wait_for
+from replication_harness import Cluster
+
+LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def metrics_url(broker):
+    with open(f"{broker.directory}/broker.log") as f:
+        found = re.findall(r"http://127\.0\.0\.1:(\d+)/metrics", f.read())
+    assert found, "the broker logged no metrics address"
+    return f"http://127.0.0.1:{found[-1]}"
+
+
+def scrape(broker):
+    """{(name, frozenset(labels)): value} from one broker's /metrics."""
+    with urllib.request.urlopen(metrics_url(broker) + "/metrics", timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        text = response.read().decode()
+    samples = {}
+    types = {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            types[name] = kind
+            continue
+        if not line or line.startswith("#"):
+            continue
+        match = LINE.match(line)
+        assert match, f"not exposition format: {line!r}"
+        name, labels, value = match.groups()
+        samples[(name, frozenset(LABEL.findall(labels or "")))] = float(value)
+    return samples, types
+
+
+def value(samples, name, **labels):
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def including(samples, name, **labels):
+    """The sum over every series of `name` whose labels include `labels` (e.g. all versions of one request)."""
+    wanted = set(labels.items())
+    return sum(v for (n, ls), v in samples.items() if n == name and wanted <= ls)
+
+
+def total(cluster, name, **labels):
+    return sum(value(scrape(b)[0], name, **labels) for b in cluster.brokers.values() if b.process.poll() is None)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    c = Cluster({"metrics.port": "0", "metrics.host": "127.0.0.1"})
+    try:
+        c.create_topic()
+        yield c
+    finally:
+        c.close()
+
+
+def test_gauges_of_a_healthy_cluster(cluster):
+    controller = cluster.controller()
+    for broker_id, broker in cluster.brokers.items():
+        samples, types = scrape(broker)
+        assert types["kafka_controller_kafkacontroller_activecontrollercount"] == "gauge"
+        assert value(samples, "kafka_controller_kafkacontroller_activecontrollercount") == (
+            1 if broker_id == controller else 0)
+        assert value(samples, "kafka_server_replicamanager_underreplicatedpartitions") == 0
+        assert value(samples, "kafka_controller_kafkacontroller_offlinepartitionscount") == 0
+        # Every broker holds a replica of each of w's 6 partitions (RF 3 on 3 brokers).
+        assert value(samples, "kafka_server_replicamanager_partitioncount") >= 6
+    leaders = {}
+    for state in cluster.states().values():
+        leaders[state["leader"]] = leaders.get(state["leader"], 0) + 1
+    for broker_id, broker in cluster.brokers.items():
+        samples, _ = scrape(broker)
+        # The offsets topic may add leaderships; w's alone are a lower bound.
+        assert value(samples, "kafka_server_replicamanager_leadercount") >= leaders.get(broker_id, 0)
+    samples, _ = scrape(cluster.brokers[controller])
+    assert value(samples, "kafka_controller_kafkacontroller_globaltopiccount") == len(cluster.zk.get_children(
+        "/brokers/topics"))
+    partitions = sum(len(cluster.zk.get_children(f"/brokers/topics/{t}/partitions"))
+                     for t in cluster.zk.get_children("/brokers/topics"))
+    assert value(samples, "kafka_controller_kafkacontroller_globalpartitioncount") == partitions
+
+
+def test_counters_move_by_what_was_produced_and_consumed(cluster):
+    def snapshot():
+        return {(name, topic): total(cluster, f"kafka_server_brokertopicmetrics_{name}_total", topic=topic)
+                for name in ("messagesin", "bytesin", "bytesout", "replicationbytesout") for topic in ("w", "")
+                } | {"produce": sum(including(scrape(b)[0], "kafka_network_requestmetrics_requests_total",
+                                               request="Produce") for b in cluster.brokers.values())}
+    before = snapshot()
+    producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all", "linger.ms": 5,
+                         "compression.type": "none"})
+    for i in range(1000):
+        producer.produce("w", key=str(i % 10), value=b"x" * 100)
+    assert producer.flush(30) == 0
+    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "metrics", "enable.auto.commit": False,
+                         "auto.offset.reset": "earliest"})
+    consumer.assign([TopicPartition("w", p, 0) for p in range(6)])
+    seen = 0
+    for _ in range(60):
+        seen += sum(1 for m in consumer.consume(1000, 1) if not m.error())
+        if seen >= 1000:
+            break
+    consumer.close()
+    assert seen == 1000
+    after = snapshot()
+    delta = {key: after[key] - before[key] for key in before}
+    assert delta[("messagesin", "w")] == 1000
+    assert delta[("messagesin", "")] >= 1000
+    # Each message is 100 value bytes plus a key and record overhead, in v2 batches.
+    assert delta[("bytesin", "w")] > 100_000
+    assert delta[("bytesin", "")] >= delta[("bytesin", "w")]
+    # The consumer read every batch at least once; the followers copied every batch to two replicas.
+    assert delta[("bytesout", "w")] >= delta[("bytesin", "w")]
+    wait_for(lambda: total(cluster, "kafka_server_brokertopicmetrics_replicationbytesout_total", topic="w")
+             - before[("replicationbytesout", "w")] >= 2 * delta[("bytesin", "w")], 30, "followers' fetches counted")
+    assert delta["produce"] >= 1
+
+
+def test_request_rates_and_latency_quantiles(cluster):
+    samples, types = scrape(cluster.brokers[1])
+    assert types["kafka_network_requestmetrics_totaltimems"] == "gauge"
+    assert types["kafka_network_requestmetrics_requests_total"] == "counter"
+    for request in ("Produce", "Fetch", "Metadata", "FetchFollower", "FetchConsumer"):
+        count = value(samples, "kafka_network_requestmetrics_totaltimems_count", request=request)
+        assert count > 0, request
+        quantiles = [value(samples, "kafka_network_requestmetrics_totaltimems", request=request, quantile=q)
+                     for q in ("0.50", "0.75", "0.95", "0.98", "0.99", "0.999")]
+        assert quantiles == sorted(quantiles) and quantiles[-1] > 0, (request, quantiles)
+    # Follower fetches long-poll (replica.fetch.wait.max.ms 500): their median is far above a Metadata request's.
+    assert value(samples, "kafka_network_requestmetrics_totaltimems", request="FetchFollower", quantile="0.50") > \
+        value(samples, "kafka_network_requestmetrics_totaltimems", request="Metadata", quantile="0.50")
+    # RequestsPerSec is counted per version, TotalTimeMs per API: the two agree, give or take the followers' fetches
+    # completing while the scrape is written (the two counters are incremented one after the other).
+    per_version = including(samples, "kafka_network_requestmetrics_requests_total", request="Fetch")
+    assert abs(per_version - value(samples, "kafka_network_requestmetrics_totaltimems_count", request="Fetch")) <= 2
+    assert per_version > 0
+
+
+def test_under_replicated_after_a_kill_and_isr_expansion_on_return(cluster):
+    victim = next(b for b in cluster.brokers if b != cluster.controller())
+    expands_before = total(cluster, "kafka_server_replicamanager_isrexpands_total")
+    stop(cluster.brokers[victim].process, signal.SIGKILL)
+    survivors = [b for i, b in cluster.brokers.items() if i != victim]
+    # The controller takes the dead broker out of every ISR once its session expires; every partition it held a
+    # replica of (all of w's, RF 3) is then under-replicated at its new leader.
+    wait_for(lambda: sum(value(scrape(b)[0], "kafka_server_replicamanager_underreplicatedpartitions")
+                         for b in survivors) >= 6, 30, "under-replicated partitions reported")
+    assert sum(value(scrape(b)[0], "kafka_controller_kafkacontroller_offlinepartitionscount") for b in survivors) == 0
+    cluster.brokers[victim].start()
+    cluster.wait_fully_in_sync()
+    wait_for(lambda: total(cluster, "kafka_server_replicamanager_underreplicatedpartitions") == 0, 30,
+             "no under-replicated partitions after the return")
+    assert total(cluster, "kafka_server_replicamanager_isrexpands_total") - expands_before >= 6
+
+
+def test_health_and_unknown_paths(cluster):
+    base = metrics_url(cluster.brokers[1])
+    with urllib.request.urlopen(base + "/health", timeout=10) as response:
+        assert response.read() == b"ok\n"
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(base + "/nothing", timeout=10)
+    assert error.value.code == 404
