@@ -1,6 +1,55 @@
 import ArgumentParser
+import Foundation
 
+/// `swiftkafka-admin`: Kafka's admin tools over the wire protocol, with their flags and output layouts, so scripts
+/// written for `kafka-topics --bootstrap-server`, `kafka-configs` and `kafka-consumer-groups` keep working:
+/// `swiftkafka-admin topics …`, `swiftkafka-admin configs …`, `swiftkafka-admin consumer-groups …`.
 @main
 struct AdminCommand: AsyncParsableCommand {
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "swiftkafka-admin",
+        abstract: "Manages topics, topic configs and consumer groups of a SwiftKafka (or Kafka) cluster.",
+        subcommands: [TopicsCommand.self, ConfigsCommand.self, ConsumerGroupsCommand.self]
+    )
+}
+
+/// The options every subcommand takes.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: "The brokers to bootstrap from, host:port[,host:port...].")
+    var bootstrapServer: String
+
+    @Option(help: "Seconds to wait for each answer.")
+    var timeout: Int = 30
+
+    /// Runs `body` with a connected client; a failure prints `prefix` and its line to standard error, exit 1.
+    func withClient(failurePrefix prefix: String, _ body: (AdminClient) async throws -> Void) async throws {
+        let client: AdminClient
+        do {
+            client = try AdminClient(bootstrapServers: bootstrapServer, timeout: .seconds(timeout))
+        } catch {
+            FileHandle.standardError.write(Data("\(prefix)\(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        do {
+            try await body(client)
+            await client.close()
+        } catch let exit as ExitCode {
+            await client.close()
+            throw exit
+        } catch {
+            await client.close()
+            FileHandle.standardError.write(Data("\(prefix)\(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `key=value` pairs from repeated `--config k=v` or one `--add-config k=v,k2=v2`.
+func parseAssignments(_ items: [String], option: String) throws -> [(String, String)] {
+    try items.map { item in
+        guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+            throw ValidationError("\(option) \(item) is not key=value")
+        }
+        return (String(item[..<equals]), String(item[item.index(after: equals)...]))
+    }
 }

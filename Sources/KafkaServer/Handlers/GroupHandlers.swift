@@ -36,7 +36,7 @@ enum GroupHandlers {
                 memberID: request.memberID,
                 groupInstanceID: request.groupInstanceID,
                 clientID: context.header.clientID ?? "",
-                clientHost: context.clientAddress,
+                clientHost: context.clientHost,
                 sessionTimeoutMs: request.sessionTimeoutMs,
                 rebalanceTimeoutMs: context.apiVersion >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
                 protocolType: request.protocolType,

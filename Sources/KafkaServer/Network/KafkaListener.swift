@@ -77,10 +77,16 @@ public final class KafkaListener: Sendable {
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, [ResponsePart]>) async {
         let client = connection.channel.remoteAddress?.description ?? "unknown"
+        let clientHost = "/" + (connection.channel.remoteAddress?.ipAddress ?? "")
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await frame in inbound {
-                    switch await dispatcher.dispatch(frame, listenerName: name, clientAddress: client) {
+                    switch await dispatcher.dispatch(
+                        frame,
+                        listenerName: name,
+                        clientAddress: client,
+                        clientHost: clientHost
+                    ) {
                     case .response(let buffer):
                         try await outbound.write([.bytes(buffer)])
                     case .parts(let parts):

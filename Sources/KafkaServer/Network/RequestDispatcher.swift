@@ -28,7 +28,12 @@ public final class RequestDispatcher: Sendable {
         handlers.values.map { ($0.apiKey, $0.versions) }.sorted { $0.0.rawValue < $1.0.rawValue }
     }
 
-    public func dispatch(_ frame: ByteBuffer, listenerName: String, clientAddress: String) async -> RequestOutcome {
+    public func dispatch(
+        _ frame: ByteBuffer,
+        listenerName: String,
+        clientAddress: String,
+        clientHost: String = ""
+    ) async -> RequestOutcome {
         let request: RequestFrame
         do {
             request = try RequestFrame(frame: frame)
@@ -38,7 +43,12 @@ public final class RequestDispatcher: Sendable {
         guard let handler = handlers[request.apiKey] else {
             return .closeConnection(reason: "API \(request.apiKey.name) is not served")
         }
-        let context = RequestContext(listenerName: listenerName, clientAddress: clientAddress, header: request.header)
+        let context = RequestContext(
+            listenerName: listenerName,
+            clientAddress: clientAddress,
+            clientHost: clientHost,
+            header: request.header
+        )
         guard handler.versions.contains(request.apiVersion), request.apiVersion >= handler.minimumServedVersion else {
             if request.apiKey == .apiVersions {
                 var buffer = ByteBuffer()

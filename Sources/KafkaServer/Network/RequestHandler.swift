@@ -15,6 +15,8 @@ public enum RequestOutcome: Sendable {
 public struct RequestContext: Sendable {
     public var listenerName: String
     public var clientAddress: String
+    /// The client's IP address as Kafka reports it in group descriptions (`InetAddress.toString()`: "/127.0.0.1").
+    public var clientHost: String
     public var header: RequestHeader
     public var apiVersion: Int16 { header.requestApiVersion }
 }

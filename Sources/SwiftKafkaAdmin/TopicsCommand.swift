@@ -1,0 +1,202 @@
+import ArgumentParser
+import KafkaCore
+import KafkaProtocol
+
+/// `swiftkafka-admin topics`: `kafka-topics --bootstrap-server` — `--create`, `--list`, `--describe` (with
+/// `--under-replicated-partitions`, `--unavailable-partitions`, `--topics-with-overrides`), `--alter --partitions`,
+/// `--delete`. Output as Kafka 2.8 prints it: `Created topic t.`; names one per line; and per topic
+/// `Topic: t<TAB>PartitionCount: n<TAB>ReplicationFactor: r<TAB>Configs: k=v,...` followed by
+/// `<TAB>Topic: t<TAB>Partition: p<TAB>Leader: l<TAB>Replicas: a,b<TAB>Isr: a,b` lines. Errors:
+/// `Error while executing topic command : …`, exit 1. `--topic` is a regular expression except with `--create`.
+struct TopicsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "topics",
+        abstract: "Create, list, describe, alter and delete topics (kafka-topics)."
+    )
+
+    enum Action: String, EnumerableFlag {
+        case create, list, describe, alter, delete
+    }
+
+    @OptionGroup var cluster: ClusterOptions
+    @Flag(help: "What to do.") var action: Action
+    @Option(help: "The topic (a regular expression, except with --create).") var topic: String?
+    @Option(help: "Partitions of a new topic, or the new total with --alter.") var partitions: Int32?
+    @Option(help: "Replicas of each partition of a new topic.") var replicationFactor: Int16?
+    @Option(help: "Partition:replicas for --create, e.g. 1:2,2:3 (replaces --partitions and --replication-factor).")
+    var replicaAssignment: String?
+    @Option(help: "A topic config override for --create, key=value (repeatable).") var config: [String] = []
+    @Flag(help: "With --create: no error if the topic exists.") var ifNotExists = false
+    @Flag(help: "With --alter or --delete: no error if the topic does not exist.") var ifExists = false
+    @Flag(help: "With --list or --describe: leave out internal topics.") var excludeInternal = false
+    @Flag(help: "With --describe: only partitions whose ISR is smaller than their replicas.")
+    var underReplicatedPartitions = false
+    @Flag(help: "With --describe: only partitions whose leader is not available.") var unavailablePartitions = false
+    @Flag(help: "With --describe: only topics with config overrides.") var topicsWithOverrides = false
+
+    func run() async throws {
+        try await cluster.withClient(failurePrefix: "Error while executing topic command : ") { client in
+            switch action {
+            case .create: try await create(client)
+            case .list: try await list(client)
+            case .describe: try await describe(client)
+            case .alter: try await alter(client)
+            case .delete: try await delete(client)
+            }
+        }
+    }
+
+    private func requireTopic() throws -> String {
+        guard let topic else { throw ValidationError("--\(action.rawValue) needs --topic") }
+        return topic
+    }
+
+    /// The topics `--topic` names (a whole-name regular expression; every topic when absent).
+    private func matching(_ metadata: MetadataResponse) throws -> [MetadataResponse.MetadataResponseTopic] {
+        let pattern = try topic.map { try Regex($0) }
+        return
+            metadata.topics
+            .filter { $0.errorCode == 0 && !(excludeInternal && $0.isInternal) }
+            .filter { topic in
+                guard let pattern, let name = topic.name else { return true }
+                return name == self.topic || (try? pattern.wholeMatch(in: name)) != nil
+            }
+            .sorted { ($0.name ?? "") < ($1.name ?? "") }
+    }
+
+    private func create(_ client: AdminClient) async throws {
+        let name = try requireTopic()
+        var topic = CreateTopicsRequest.CreatableTopic(
+            name: name,
+            numPartitions: partitions ?? -1,
+            replicationFactor: replicationFactor ?? -1
+        )
+        if let replicaAssignment {
+            topic.numPartitions = -1
+            topic.replicationFactor = -1
+            topic.assignments = try replicaAssignment.split(separator: ",").enumerated().map { index, replicas in
+                let ids = replicas.split(separator: ":").compactMap { Int32($0) }
+                guard !ids.isEmpty else { throw ValidationError("--replica-assignment: '\(replicas)' names no broker") }
+                return .init(partitionIndex: Int32(index), brokerIDs: ids)
+            }
+        }
+        topic.configs = try parseAssignments(config, option: "--config").map { .init(name: $0.0, value: $0.1) }
+        let response = try await client.send(CreateTopicsRequest(topics: [topic], timeoutMs: 30_000), version: 5)
+        guard let result = response.topics.first else { throw Failure("no answer for topic \(name)") }
+        if result.errorCode == KafkaErrorCode.topicAlreadyExists.rawValue && ifNotExists { return }
+        guard result.errorCode == 0 else { throw Failure(errorText(result.errorCode, result.errorMessage)) }
+        print("Created topic \(name).")
+    }
+
+    private func list(_ client: AdminClient) async throws {
+        for topic in try matching(try await client.metadata()) { print(topic.name ?? "") }
+    }
+
+    private func describe(_ client: AdminClient) async throws {
+        let metadata = try await client.metadata()
+        let topics = try matching(metadata)
+        if topic != nil && topics.isEmpty && !ifExists {
+            throw Failure("Topic '\(topic ?? "")' does not exist as expected")
+        }
+        let live = Set(metadata.brokers.map(\.nodeID))
+        let reportsPartitionsOnly = underReplicatedPartitions || unavailablePartitions
+        let configs = try await topicConfigs(client, topics.compactMap(\.name))
+        for topic in topics {
+            let name = topic.name ?? ""
+            let partitions = topic.partitions.sorted { $0.partitionIndex < $1.partitionIndex }
+            let overrides = configs[name] ?? []
+            if topicsWithOverrides {
+                // Kafka: topics with at least one dynamic topic config, header line only.
+                guard overrides.contains(where: { $0.source == 1 }) else { continue }
+            }
+            if !reportsPartitionsOnly {
+                let factor = partitions.first?.replicaNodes.count ?? 0
+                let configText = overrides.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
+                print(
+                    "Topic: \(name)\tPartitionCount: \(partitions.count)\tReplicationFactor: \(factor)\tConfigs: \(configText)"
+                )
+            }
+            if topicsWithOverrides { continue }
+            for partition in partitions {
+                let leaderAvailable = partition.leaderID >= 0 && live.contains(partition.leaderID)
+                if underReplicatedPartitions && partition.isrNodes.count >= partition.replicaNodes.count { continue }
+                if unavailablePartitions && leaderAvailable { continue }
+                var line =
+                    "\tTopic: \(name)\tPartition: \(partition.partitionIndex)"
+                    + "\tLeader: \(partition.leaderID >= 0 ? "\(partition.leaderID)" : "none")"
+                    + "\tReplicas: \(partition.replicaNodes.map(String.init).joined(separator: ","))"
+                    + "\tIsr: \(partition.isrNodes.map(String.init).joined(separator: ","))"
+                if !partition.offlineReplicas.isEmpty {
+                    line += "\tOffline: \(partition.offlineReplicas.map(String.init).joined(separator: ","))"
+                }
+                print(line)
+            }
+        }
+    }
+
+    /// Each topic's configs that are not Kafka's defaults (what kafka-topics --describe shows), in key order.
+    private func topicConfigs(
+        _ client: AdminClient,
+        _ names: [String]
+    ) async throws -> [String: [(name: String, value: String, source: Int8)]] {
+        guard !names.isEmpty else { return [:] }
+        let request = DescribeConfigsRequest(
+            resources: names.map { .init(resourceType: ConfigResource.topic, resourceName: $0, configurationKeys: nil) }
+        )
+        let response = try await client.send(request, version: 4)
+        var result: [String: [(name: String, value: String, source: Int8)]] = [:]
+        for resource in response.results where resource.errorCode == 0 {
+            result[resource.resourceName] =
+                resource.configs
+                .filter { !$0.isDefault && $0.configSource != ConfigResource.defaultConfigSource }
+                .map { ($0.name, $0.value ?? "null", $0.configSource) }
+                .sorted { $0.name < $1.name }
+        }
+        return result
+    }
+
+    private func alter(_ client: AdminClient) async throws {
+        _ = try requireTopic()
+        guard let partitions else { throw ValidationError("--alter needs --partitions (configs: use configs --alter)") }
+        let topics = try matching(try await client.metadata())
+        if topics.isEmpty {
+            if ifExists { return }
+            throw Failure("Topic '\(topic ?? "")' does not exist as expected")
+        }
+        let request = CreatePartitionsRequest(
+            topics: topics.map { .init(name: $0.name ?? "", count: partitions, assignments: nil) },
+            timeoutMs: 30_000
+        )
+        let response = try await client.send(request, version: 2)
+        for result in response.results where result.errorCode != 0 {
+            throw Failure(errorText(result.errorCode, result.errorMessage))
+        }
+    }
+
+    private func delete(_ client: AdminClient) async throws {
+        _ = try requireTopic()
+        let topics = try matching(try await client.metadata())
+        if topics.isEmpty {
+            if ifExists { return }
+            throw Failure("Topic '\(topic ?? "")' does not exist as expected")
+        }
+        let response = try await client.send(
+            DeleteTopicsRequest(topicNames: topics.compactMap(\.name), timeoutMs: 30_000),
+            version: 4
+        )
+        for result in response.responses where result.errorCode != 0 {
+            throw Failure(errorText(result.errorCode, result.errorMessage))
+        }
+    }
+}
+
+/// DescribeConfigs / IncrementalAlterConfigs resource types and config sources (Kafka's numbering).
+enum ConfigResource {
+    static let topic: Int8 = 2
+    static let broker: Int8 = 4
+    static let defaultConfigSource: Int8 = 5
+    static let sourceNames: [Int8: String] = [
+        1: "DYNAMIC_TOPIC_CONFIG", 2: "DYNAMIC_BROKER_CONFIG", 3: "DYNAMIC_DEFAULT_BROKER_CONFIG",
+        4: "STATIC_BROKER_CONFIG", 5: "DEFAULT_CONFIG", 6: "DYNAMIC_BROKER_LOGGER_CONFIG",
+    ]
+}

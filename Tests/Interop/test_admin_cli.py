@@ -1,0 +1,211 @@
+"""swiftkafka-admin (issue 8) against a live three-broker cluster: every action's output is compared with what
+confluent-kafka's clients see (topics, partitions, leaders, replicas, ISRs, configs, groups, committed offsets,
+log end offsets, lag, members); Kafka's output layouts and error lines; under-replicated partitions after a broker
+is killed."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource
+
+from conftest import stop, wait_for
+from replication_harness import Cluster
+
+TOOL = os.environ.get("SWIFTKAFKA_ADMIN_TOOL",
+                      os.path.join(os.path.dirname(__file__), "../../.build/debug/swiftkafka-admin"))
+PARTITION_LINE = re.compile(r"^\tTopic: (\S+)\tPartition: (\d+)\tLeader: (\S+)\tReplicas: ([\d,]*)\tIsr: ([\d,]*)"
+                            r"(?:\tOffline: ([\d,]+))?$")
+
+
+def admin(cluster, *args, check=True):
+    result = subprocess.run([TOOL, *args, "--bootstrap-server", cluster.bootstrap], capture_output=True, text=True,
+                            timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def client_topics(cluster):
+    return AdminClient({"bootstrap.servers": cluster.bootstrap}).list_topics(timeout=30).topics
+
+
+def client_configs(cluster, topic):
+    admin_client = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
+    entries = admin_client.describe_configs([resource])[resource].result(30)
+    return {name: entry.value for name, entry in entries.items()}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    c = Cluster()
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def test_create_list_describe_alter_match_the_clients(cluster):
+    created = admin(cluster, "topics", "--create", "--topic", "orders", "--partitions", "4",
+                    "--replication-factor", "3", "--config", "retention.ms=3600000", "--config",
+                    "cleanup.policy=compact")
+    assert created.stdout == "Created topic orders.\n"
+    wait_for(lambda: "orders" in client_topics(cluster), 30, "orders in the metadata")
+    topic = client_topics(cluster)["orders"]
+    assert len(topic.partitions) == 4 and all(len(p.replicas) == 3 for p in topic.partitions.values())
+    configs = client_configs(cluster, "orders")
+    assert configs["retention.ms"] == "3600000" and configs["cleanup.policy"] == "compact"
+
+    again = admin(cluster, "topics", "--create", "--topic", "orders", "--partitions", "1", check=False)
+    assert again.returncode == 1
+    assert again.stderr.startswith("Error while executing topic command : ") and "already exists" in again.stderr
+    assert admin(cluster, "topics", "--create", "--topic", "orders", "--if-not-exists").stdout == ""
+    admin(cluster, "topics", "--create", "--topic", "plain", "--partitions", "2", "--replication-factor", "2")
+    wait_for(lambda: "plain" in client_topics(cluster), 30, "plain in the metadata")
+
+    listed = admin(cluster, "topics", "--list").stdout.split()
+    assert listed == sorted(client_topics(cluster))
+    assert "plain" in listed and "orders" in listed
+
+    # Wait until the ISRs are complete, so that the text and the client's metadata describe one state.
+    wait_for(lambda: all(len(p.isrs) == len(p.replicas) for t in ("orders", "plain")
+                         for p in client_topics(cluster)[t].partitions.values()), 30, "full ISRs")
+    text = admin(cluster, "topics", "--describe", "--topic", "orders").stdout.splitlines()
+    assert text[0] == ("Topic: orders\tPartitionCount: 4\tReplicationFactor: 3\t"
+                       "Configs: cleanup.policy=compact,retention.ms=3600000")
+    metadata = client_topics(cluster)["orders"].partitions
+    assert len(text) == 5
+    for line in text[1:]:
+        topic_name, partition, leader, replicas, isr, offline = PARTITION_LINE.match(line).groups()
+        expected = metadata[int(partition)]
+        assert topic_name == "orders" and offline is None
+        assert int(leader) == expected.leader
+        assert [int(r) for r in replicas.split(",")] == list(expected.replicas)
+        assert sorted(int(r) for r in isr.split(",")) == sorted(expected.isrs)
+
+    # A regular expression selects topics, as kafka-topics' --topic does; --topics-with-overrides only headers.
+    both = admin(cluster, "topics", "--describe", "--topic", "orders|plain").stdout
+    assert both.count("PartitionCount") == 2
+    overrides = admin(cluster, "topics", "--describe", "--topics-with-overrides").stdout.splitlines()
+    assert [line.split("\t")[0] for line in overrides] == ["Topic: orders"]
+
+    assert admin(cluster, "topics", "--alter", "--topic", "orders", "--partitions", "6").stdout == ""
+    wait_for(lambda: len(client_topics(cluster)["orders"].partitions) == 6, 30, "six partitions")
+    missing = admin(cluster, "topics", "--describe", "--topic", "nothing-here", check=False)
+    assert missing.returncode == 1 and "Topic 'nothing-here' does not exist as expected" in missing.stderr
+
+
+def test_configs_alter_and_describe_match_the_clients(cluster):
+    changed = admin(cluster, "configs", "--alter", "--entity-type", "topics", "--entity-name", "orders",
+                    "--add-config", "retention.ms=7200000,max.message.bytes=2000000",
+                    "--delete-config", "cleanup.policy")
+    assert changed.stdout == "Completed updating config for topic orders.\n"
+    wait_for(lambda: client_configs(cluster, "orders")["retention.ms"] == "7200000", 30, "the new retention")
+    configs = client_configs(cluster, "orders")
+    assert configs["max.message.bytes"] == "2000000"
+    assert configs["cleanup.policy"] == "delete"  # back to the default
+    described = admin(cluster, "configs", "--describe", "--entity-type", "topics", "--entity-name", "orders").stdout
+    assert described.splitlines() == [
+        "Dynamic configs for topic orders are:",
+        "  max.message.bytes=2000000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:max.message.bytes=2000000}",
+        "  retention.ms=7200000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=7200000}",
+    ]
+    everything = admin(cluster, "configs", "--describe", "--entity-type", "topics", "--entity-name", "orders",
+                       "--all").stdout.splitlines()
+    shown = dict(re.match(r"  ([^=]+)=(\S*) ", line).groups() for line in everything[1:])
+    assert shown == configs
+    broker = admin(cluster, "configs", "--describe", "--entity-type", "brokers", "--entity-name", "2",
+                   "--all").stdout
+    assert "  broker.id=2 sensitive=false" in broker and "  min.insync.replicas=1 " in broker
+    refused = admin(cluster, "configs", "--alter", "--entity-type", "brokers", "--entity-name", "2",
+                    "--add-config", "num.partitions=3", check=False)
+    assert refused.returncode == 1 and "static" in refused.stderr
+
+
+def test_consumer_groups_list_and_describe_match_the_clients(cluster):
+    producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
+    for i in range(300):
+        producer.produce("orders", key=str(i), value=b"v")
+    assert producer.flush(30) == 0
+    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "billing",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe(["orders"])
+    seen = 0
+    deadline = time.time() + 60
+    while seen < 200 and time.time() < deadline:
+        seen += sum(1 for m in consumer.consume(50, 1) if m.error() is None)
+    consumer.commit(asynchronous=False)
+    try:
+        listed = admin(cluster, "consumer-groups", "--list").stdout.split()
+        admin_client = AdminClient({"bootstrap.servers": cluster.bootstrap})
+        client_groups = admin_client.list_consumer_groups().result(30)
+        assert client_groups.errors == []
+        assert listed == sorted(g.group_id for g in client_groups.valid)
+        # The members as the admin client describes them.
+        description = admin_client.describe_consumer_groups(["billing"])["billing"].result(30)
+        owners = {(tp.topic, tp.partition): (m.member_id, m.host, m.client_id)
+                  for m in description.members for tp in m.assignment.topic_partitions}
+        assert "billing" in listed
+
+        text = admin(cluster, "consumer-groups", "--describe", "--group", "billing").stdout
+        lines = text.splitlines()
+        assert lines[0] == "" and lines[-1] == ""
+        header = lines[1].split()
+        assert header == ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID",
+                          "HOST", "CLIENT-ID"]
+        rows = [line.split() for line in lines[2:-1]]
+        assert [int(r[2]) for r in rows] == list(range(6))  # every partition of orders, in order
+        committed = {tp.partition: tp.offset for tp in
+                     consumer.committed([TopicPartition("orders", p) for p in range(6)], timeout=30)}
+        for group, topic, partition, current, end, lag, member, host, client_id in rows:
+            partition = int(partition)
+            low, high = consumer.get_watermark_offsets(TopicPartition("orders", partition), timeout=30)
+            assert (group, topic) == ("billing", "orders")
+            assert int(end) == high
+            if committed[partition] >= 0:
+                assert int(current) == committed[partition] and int(lag) == high - committed[partition]
+            else:
+                assert current == "-" and lag == "-"
+            assert member == consumer.memberid() and host == "/127.0.0.1" and client_id == "rdkafka"
+            assert owners[("orders", partition)] == (member, host, client_id)
+        assert sum(int(r[3]) for r in rows if r[3] != "-") == seen
+    finally:
+        consumer.close()
+    empty = admin(cluster, "consumer-groups", "--describe", "--group", "billing").stdout
+    assert "Consumer group 'billing' has no active members." in empty
+    rows = [line.split() for line in empty.splitlines() if line.startswith("billing")]
+    assert rows and all(r[6:] == ["-", "-", "-"] for r in rows)
+    unknown = admin(cluster, "consumer-groups", "--describe", "--group", "nobody", check=False)
+    assert unknown.returncode == 1 and unknown.stderr == "Error: Consumer group 'nobody' does not exist.\n"
+
+
+def test_under_replicated_and_delete(cluster):
+    victim = 3
+    stop(cluster.brokers[victim].process, signal.SIGKILL)
+    try:
+        def under_replicated():
+            return [PARTITION_LINE.match(line).groups() for line in
+                    admin(cluster, "topics", "--describe", "--under-replicated-partitions").stdout.splitlines()]
+        # Every partition with a replica on broker 3 once its session expired: orders has all 6.
+        wait_for(lambda: sum(1 for g in under_replicated() if g[0] == "orders") == 6, 30,
+                 "orders' partitions under-replicated")
+        metadata = client_topics(cluster)
+        expected = sorted((name, p) for name, t in metadata.items() for p, m in t.partitions.items()
+                          if len(m.isrs) < len(m.replicas))
+        assert sorted((g[0], int(g[1])) for g in under_replicated()) == expected
+        assert all(str(victim) not in g[4].split(",") for g in under_replicated())
+    finally:
+        cluster.brokers[victim].start()
+    wait_for(lambda: admin(cluster, "topics", "--describe", "--under-replicated-partitions").stdout == "", 60,
+             "no under-replicated partitions once broker 3 is back")
+
+    assert admin(cluster, "topics", "--delete", "--topic", "plain").stdout == ""
+    wait_for(lambda: "plain" not in client_topics(cluster), 30, "plain deleted")
+    assert "plain" not in admin(cluster, "topics", "--list").stdout.split()
+    gone = admin(cluster, "topics", "--delete", "--topic", "plain", check=False)
+    assert gone.returncode == 1
+    assert admin(cluster, "topics", "--delete", "--topic", "plain", "--if-exists").returncode == 0
