@@ -45,6 +45,11 @@ public final class BrokerMetrics: Sendable {
         var quantiles: [(quantile: Double, gauge: CoreMetrics.Gauge)]
     }
 
+    struct RequestVersion: Hashable {
+        var name: String
+        var version: Int16
+    }
+
     /// Kafka's percentile attributes and the quantile label the exporter gives them ("0.$n").
     static let quantiles: [(Double, String)] = [
         (0.50, "0.50"), (0.75, "0.75"), (0.95, "0.95"), (0.98, "0.98"), (0.99, "0.99"), (0.999, "0.999"),
@@ -54,7 +59,7 @@ public final class BrokerMetrics: Sendable {
     let factory: PrometheusMetricsFactory
     private let allTopics: TopicCounters
     private let topics = Mutex<[String: TopicCounters]>([:])
-    private let requestCounts = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let requestCounts = Mutex<[RequestVersion: CoreMetrics.Counter]>([:])
     private let requests = Mutex<[String: RequestMetrics]>([:])
     private let isrShrinks: CoreMetrics.Counter
     private let isrExpands: CoreMetrics.Counter
@@ -128,7 +133,7 @@ public final class BrokerMetrics: Sendable {
 
     /// One request of `name` (Kafka's API name) at `version` took `duration` from decoding to its response.
     public func recordRequest(_ name: String, version: Int16, duration: Duration) {
-        let key = "\(name)/\(version)"
+        let key = RequestVersion(name: name, version: version)
         let count =
             requestCounts.withLock { $0[key] }
             ?? requestCounts.withLock { table in

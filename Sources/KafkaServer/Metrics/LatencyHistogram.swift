@@ -53,8 +53,13 @@ final class LatencyHistogram: Sendable {
         var seen: UInt64 = 0
         for (index, count) in counts.enumerated() {
             seen += count
-            if seen >= max(rank, 1) { return Self.upperBounds[index] / 1000 }
+            if seen >= max(rank, 1) { return Self.milliseconds(Self.upperBounds[index]) }
         }
-        return Self.upperBounds[Self.bucketCount - 1] / 1000
+        return Self.milliseconds(Self.upperBounds[Self.bucketCount - 1])
+    }
+
+    /// Microseconds as milliseconds to the microsecond (4.871, not 4.870992343051145).
+    private static func milliseconds(_ microseconds: Double) -> Double {
+        microseconds.rounded() / 1000
     }
 }
