@@ -118,6 +118,7 @@ extension Controller {
             )
             proposed.leader = leader
             proposed.isr = [leader]
+            uncleanLeaderElections += 1
             return proposed
         }
         guard state.leader >= 0 else { return nil }  // already offline

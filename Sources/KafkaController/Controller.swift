@@ -34,6 +34,9 @@ public actor Controller {
     var shuttingDownBrokers: Set<BrokerID> = []
     var assignments: [String: TopicAssignment] = [:]
     var states: [TopicPartition: LeaderAndIsr] = [:]
+    /// Unclean leader elections decided by this broker while controller, since it started (Kafka's
+    /// ControllerStats UncleanLeaderElectionsPerSec count).
+    var uncleanLeaderElections = 0
     /// Reassignments in progress: partition → target replicas.
     var reassignments: [TopicPartition: [BrokerID]] = [:]
 
@@ -56,12 +59,14 @@ public actor Controller {
     public var controllerEpoch: ControllerEpoch { epoch }
 
     /// What the controller's gauges show (Kafka's KafkaController MBeans): whether this broker is the active
-    /// controller and, if so, the cluster's topics, partitions, and partitions without a live leader. Passive
-    /// controllers report zeros, as in Kafka.
-    public var metricsSnapshot: (active: Bool, topics: Int, partitions: Int, offlinePartitions: Int) {
-        guard isActive else { return (false, 0, 0, 0) }
+    /// controller and, if so, the cluster's topics, partitions, and partitions without a live leader (passive
+    /// controllers report zeros, as in Kafka); and the unclean elections it ever decided.
+    public var metricsSnapshot:
+        (active: Bool, topics: Int, partitions: Int, offlinePartitions: Int, uncleanLeaderElections: Int)
+    {
+        guard isActive else { return (false, 0, 0, 0, uncleanLeaderElections) }
         let offline = states.values.filter { $0.leader < 0 || liveBrokers[$0.leader] == nil }.count
-        return (true, assignments.count, states.count, offline)
+        return (true, assignments.count, states.count, offline, uncleanLeaderElections)
     }
 
     /// Contends for `/controller` (watching it either way). On winning, loads the cluster from ZooKeeper and

@@ -395,6 +395,7 @@ public final class KafkaBroker: Sendable {
         gauges.offlinePartitions = cluster.offlinePartitions
         gauges.globalPartitions = cluster.partitions
         gauges.globalTopics = cluster.topics
+        gauges.uncleanLeaderElections = cluster.uncleanLeaderElections
         return metrics.emit(gauges)
     }
 

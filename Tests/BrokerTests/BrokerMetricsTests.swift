@@ -52,4 +52,19 @@ struct BrokerMetricsTests {
         let milliseconds = p99.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
         #expect(milliseconds.map { $0 >= 3 && $0 <= 3 * 1.19 } == true, "p99 line: \(p99 ?? "none")")
     }
+
+    @Test func uncleanElectionsAreCountedOnceEach() {
+        let metrics = BrokerMetrics()
+        func counted(_ total: Int) -> String? {
+            var gauges = BrokerMetrics.Gauges()
+            gauges.uncleanLeaderElections = total
+            return String(decoding: metrics.emit(gauges), as: UTF8.self).split(separator: "\n")
+                .first { $0.hasPrefix("kafka_controller_controllerstats_uncleanleaderelections_total ") }
+                .map(String.init)
+        }
+        #expect(counted(0) == "kafka_controller_controllerstats_uncleanleaderelections_total 0")
+        #expect(counted(2) == "kafka_controller_controllerstats_uncleanleaderelections_total 2")
+        #expect(counted(2) == "kafka_controller_controllerstats_uncleanleaderelections_total 2")
+        #expect(counted(3) == "kafka_controller_controllerstats_uncleanleaderelections_total 3")
+    }
 }

@@ -33,11 +33,14 @@ def client_topics(cluster):
     return AdminClient({"bootstrap.servers": cluster.bootstrap}).list_topics(timeout=30).topics
 
 
-def client_configs(cluster, topic):
+def client_config_entries(cluster, topic):
     admin_client = AdminClient({"bootstrap.servers": cluster.bootstrap})
     resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
-    entries = admin_client.describe_configs([resource])[resource].result(30)
-    return {name: entry.value for name, entry in entries.items()}
+    return admin_client.describe_configs([resource])[resource].result(30)
+
+
+def client_configs(cluster, topic):
+    return {name: entry.value for name, entry in client_config_entries(cluster, topic).items()}
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +78,12 @@ def test_create_list_describe_alter_match_the_clients(cluster):
     wait_for(lambda: all(len(p.isrs) == len(p.replicas) for t in ("orders", "plain")
                          for p in client_topics(cluster)[t].partitions.values()), 30, "full ISRs")
     text = admin(cluster, "topics", "--describe", "--topic", "orders").stdout.splitlines()
-    assert text[0] == ("Topic: orders\tPartitionCount: 4\tReplicationFactor: 3\t"
-                       "Configs: cleanup.policy=compact,retention.ms=3600000")
+    # Configs: what is not Kafka's default, as kafka-topics shows it: the two overrides and the harness brokers'
+    # log.segment.bytes (a static broker config).
+    not_default = sorted(f"{name}={entry.value}" for name, entry in client_config_entries(cluster, "orders").items()
+                         if not entry.is_default)
+    assert not_default == ["cleanup.policy=compact", "retention.ms=3600000", "segment.bytes=1048576"]
+    assert text[0] == ("Topic: orders\tPartitionCount: 4\tReplicationFactor: 3\tConfigs: " + ",".join(not_default))
     metadata = client_topics(cluster)["orders"].partitions
     assert len(text) == 5
     for line in text[1:]:
@@ -120,7 +127,12 @@ def test_configs_alter_and_describe_match_the_clients(cluster):
     assert shown == configs
     broker = admin(cluster, "configs", "--describe", "--entity-type", "brokers", "--entity-name", "2",
                    "--all").stdout
-    assert "  broker.id=2 sensitive=false" in broker and "  min.insync.replicas=1 " in broker
+    # Set in the harness's server.properties: static; left alone: Kafka's default.
+    assert "  broker.id=2 sensitive=false synonyms={STATIC_BROKER_CONFIG:broker.id=2}" in broker
+    assert "  log.segment.bytes=1048576 sensitive=false synonyms={STATIC_BROKER_CONFIG:" in broker
+    assert "  min.insync.replicas=1 sensitive=false synonyms={DEFAULT_CONFIG:min.insync.replicas=1}" in broker
+    assert admin(cluster, "configs", "--describe", "--entity-type", "brokers", "--entity-name", "2").stdout == \
+        "Dynamic configs for broker 2 are:\n"
     refused = admin(cluster, "configs", "--alter", "--entity-type", "brokers", "--entity-name", "2",
                     "--add-config", "num.partitions=3", check=False)
     assert refused.returncode == 1 and "static" in refused.stderr

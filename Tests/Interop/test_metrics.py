@@ -175,3 +175,34 @@ def test_health_and_unknown_paths(cluster):
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(base + "/nothing", timeout=10)
     assert error.value.code == 404
+
+
+def test_offline_partition_and_unclean_election_counted(cluster):
+    """A partition whose whole ISR died is offline (OfflinePartitionsCount 1 on the controller); with
+    unclean.leader.election.enable on the topic, a returning replica outside the ISR leads it, and the controller
+    counts the unclean election."""
+    controller = cluster.controller()
+    first, second = [b for b in sorted(cluster.brokers) if b != controller]
+    cluster.create_topic("u", assignment=[[first, second]],
+                         config={"unclean.leader.election.enable": "true", "min.insync.replicas": "1"})
+    producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
+    for i in range(100):
+        producer.produce("u", value=str(i).encode())
+    assert producer.flush(30) == 0
+    unclean_before = value(scrape(cluster.brokers[controller])[0],
+                           "kafka_controller_controllerstats_uncleanleaderelections_total")
+    # The follower dies first and leaves the ISR; then the leader dies: nobody in the ISR is alive.
+    stop(cluster.brokers[second].process, signal.SIGKILL)
+    wait_for(lambda: cluster.states("u")[0]["isr"] == [first], 30, "the follower out of the ISR")
+    stop(cluster.brokers[first].process, signal.SIGKILL)
+    wait_for(lambda: cluster.states("u")[0]["leader"] == -1, 30, "u-0 offline")
+    wait_for(lambda: value(scrape(cluster.brokers[controller])[0],
+                           "kafka_controller_kafkacontroller_offlinepartitionscount") == 1, 10, "offline counted")
+    # The follower returns: it is not in the ISR, but the topic allows it to lead.
+    cluster.brokers[second].start()
+    wait_for(lambda: cluster.states("u")[0]["leader"] == second, 30, "an unclean leader")
+    samples = scrape(cluster.brokers[controller])[0]
+    assert value(samples, "kafka_controller_controllerstats_uncleanleaderelections_total") == unclean_before + 1
+    assert value(samples, "kafka_controller_kafkacontroller_offlinepartitionscount") == 0
+    cluster.brokers[first].start()
+    cluster.wait_fully_in_sync()

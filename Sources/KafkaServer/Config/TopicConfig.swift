@@ -80,7 +80,19 @@ extension TopicConfig {
         defaults: LogConfig
     ) -> [(name: String, value: String, source: Source)] {
         let config = (try? apply(overrides, to: defaults)) ?? defaults
-        let values: [(String, String)] = [
+        // Kafka's sources: a topic override; else a broker setting that differs from Kafka's default (a
+        // `log.*` key in server.properties, STATIC_BROKER_CONFIG); else the default.
+        let kafkaDefaults = Dictionary(uniqueKeysWithValues: values(LogConfig(), overrides: [:]))
+        return values(config, overrides: overrides).map { name, value in
+            let source: Source =
+                overrides[name] != nil
+                ? .dynamicTopicConfig : (kafkaDefaults[name] == value ? .defaultConfig : .staticBrokerConfig)
+            return (name, value, source)
+        }
+    }
+
+    private static func values(_ config: LogConfig, overrides: [String: String]) -> [(String, String)] {
+        [
             ("cleanup.policy", config.cleanupPolicy.rawValue),
             ("compression.type", overrides["compression.type"] ?? "producer"),
             ("delete.retention.ms", "\(config.deleteRetentionMs)"),
@@ -100,6 +112,5 @@ extension TopicConfig {
             ("segment.ms", "\(config.segmentMs)"),
             ("unclean.leader.election.enable", "\(config.uncleanLeaderElectionEnable)"),
         ]
-        return values.map { ($0.0, $0.1, overrides[$0.0] != nil ? .dynamicTopicConfig : .defaultConfig) }
     }
 }

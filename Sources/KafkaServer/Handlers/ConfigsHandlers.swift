@@ -42,12 +42,20 @@ enum ConfigsHandlers {
                         if let index = values.firstIndex(where: { $0.key == "broker.id" }) {
                             values[index].value = "\(services.brokerID)"  // as settled at startup
                         }
+                        // A value equal to Kafka's default is DEFAULT_CONFIG, anything else came from server.properties.
+                        let defaults = Dictionary(
+                            BrokerConfig().effectiveValues.map { ($0.key, $0.value) },
+                            uniquingKeysWith: { first, _ in first }
+                        )
                         result.configs = values.filter { resource.configurationKeys?.contains($0.key) ?? true }.map {
-                            .init(
+                            let isDefault = defaults[$0.key] == $0.value
+                            return .init(
                                 name: $0.key,
                                 value: $0.value,
                                 readOnly: true,
-                                configSource: TopicConfig.Source.staticBrokerConfig.rawValue
+                                isDefault: isDefault,
+                                configSource: (isDefault
+                                    ? TopicConfig.Source.defaultConfig : TopicConfig.Source.staticBrokerConfig).rawValue
                             )
                         }
                     default:

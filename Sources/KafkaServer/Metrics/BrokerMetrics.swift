@@ -12,7 +12,8 @@ import Synchronization
 ///   FetchFollower);
 /// - `kafka_server_replicamanager_{isrshrinks,isrexpands}_total`, and the gauges `…_underreplicatedpartitions`,
 ///   `…_leadercount`, `…_partitioncount`; `kafka_controller_kafkacontroller_activecontrollercount`,
-///   `…_offlinepartitionscount`, `…_globalpartitioncount`, `…_globaltopiccount`.
+///   `…_offlinepartitionscount`, `…_globalpartitioncount`, `…_globaltopiccount`, and
+///   `kafka_controller_controllerstats_uncleanleaderelections_total`.
 ///
 /// Everything goes through swift-metrics with this broker's own `PrometheusMetricsFactory` (no process-wide
 /// bootstrap, so several brokers can share a test process). Lifecycle: one per broker, made at startup; counters
@@ -28,6 +29,8 @@ public final class BrokerMetrics: Sendable {
         public var offlinePartitions = 0
         public var globalPartitions = 0
         public var globalTopics = 0
+        /// The controller's unclean elections since this broker started (a count that only grows).
+        public var uncleanLeaderElections = 0
 
         public init() {}
     }
@@ -69,6 +72,9 @@ public final class BrokerMetrics: Sendable {
     private let offlinePartitions: CoreMetrics.Gauge
     private let globalPartitions: CoreMetrics.Gauge
     private let globalTopics: CoreMetrics.Gauge
+    private let uncleanLeaderElections: CoreMetrics.Counter
+    /// The unclean election count already added to the counter (scrapes add what is new).
+    private let uncleanLeaderElectionsCounted = Mutex(0)
     private let activeControllerCount: CoreMetrics.Gauge
 
     public init() {
@@ -84,6 +90,10 @@ public final class BrokerMetrics: Sendable {
         offlinePartitions = gauge("kafka_controller_kafkacontroller_offlinepartitionscount")
         globalPartitions = gauge("kafka_controller_kafkacontroller_globalpartitioncount")
         globalTopics = gauge("kafka_controller_kafkacontroller_globaltopiccount")
+        uncleanLeaderElections = CoreMetrics.Counter(
+            label: "kafka_controller_controllerstats_uncleanleaderelections_total",
+            factory: factory
+        )
         activeControllerCount = gauge("kafka_controller_kafkacontroller_activecontrollercount")
     }
 
@@ -194,6 +204,11 @@ public final class BrokerMetrics: Sendable {
         offlinePartitions.record(state.offlinePartitions)
         globalPartitions.record(state.globalPartitions)
         globalTopics.record(state.globalTopics)
+        let newUnclean = uncleanLeaderElectionsCounted.withLock { counted in
+            defer { counted = max(counted, state.uncleanLeaderElections) }
+            return max(state.uncleanLeaderElections - counted, 0)
+        }
+        if newUnclean > 0 { uncleanLeaderElections.increment(by: Int64(newUnclean)) }
         activeControllerCount.record(state.activeController ? 1 : 0)
         for metrics in requests.withLock({ Array($0.values) }) {
             for (quantile, gauge) in metrics.quantiles { gauge.record(metrics.latency.percentile(quantile)) }
