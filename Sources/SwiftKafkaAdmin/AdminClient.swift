@@ -44,11 +44,27 @@ actor AdminClient {
         version: Int16,
         to brokerID: Int32? = nil
     ) async throws -> Request.Response {
-        var targets = bootstrap
-        if let brokerID {
-            guard let broker = brokers[brokerID] else { throw Failure("broker \(brokerID) is not in the metadata") }
-            targets = [broker]
-        }
+        guard let brokerID else { return try await send(request, version: version, trying: bootstrap) }
+        guard let broker = brokers[brokerID] else { throw Failure("broker \(brokerID) is not in the metadata") }
+        return try await send(request, version: version, trying: [broker])
+    }
+
+    /// Sends `request` to the broker at `host:port` (a coordinator from FindCoordinator).
+    func send<Request: KafkaRequest>(
+        _ request: Request,
+        version: Int16,
+        host: String,
+        port: Int
+    ) async throws -> Request.Response {
+        try await send(request, version: version, trying: [(host, port)])
+    }
+
+    /// The first answer from `targets`, tried in order; a failed connection is dropped (reconnected next time).
+    private func send<Request: KafkaRequest>(
+        _ request: Request,
+        version: Int16,
+        trying targets: [(host: String, port: Int)]
+    ) async throws -> Request.Response {
         var lastError: (any Error)?
         for target in targets {
             do {
@@ -61,17 +77,6 @@ actor AdminClient {
         }
         let names = targets.map { "\($0.host):\($0.port)" }.joined(separator: ",")
         throw Failure("cannot reach \(names): \(lastError.map { "\($0)" } ?? "no answer")")
-    }
-
-    /// Sends `request` to the broker at `host:port` (a coordinator from FindCoordinator).
-    func send<Request: KafkaRequest>(
-        _ request: Request,
-        version: Int16,
-        host: String,
-        port: Int
-    ) async throws -> Request.Response {
-        let connection = try await connection(host: host, port: port)
-        return try await withTimeout { try await connection.send(request, version: version) }
     }
 
     private func withTimeout<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {

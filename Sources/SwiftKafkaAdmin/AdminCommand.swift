@@ -30,15 +30,14 @@ struct ClusterOptions: ParsableArguments {
             FileHandle.standardError.write(Data("\(prefix)\(error)\n".utf8))
             throw ExitCode(1)
         }
-        do {
-            try await body(client)
-            await client.close()
-        } catch let exit as ExitCode {
-            await client.close()
-            throw exit
-        } catch {
-            await client.close()
-            FileHandle.standardError.write(Data("\(prefix)\(error)\n".utf8))
+        var failure: (any Error)?
+        do { try await body(client) } catch { failure = error }
+        await client.close()
+        switch failure {
+        case nil: return
+        case let usage as ValidationError: throw usage  // ArgumentParser prints it with the usage
+        case let failure?:
+            FileHandle.standardError.write(Data("\(prefix)\(failure)\n".utf8))
             throw ExitCode(1)
         }
     }

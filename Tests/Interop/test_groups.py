@@ -42,6 +42,20 @@ def produce(bootstrap, topic, count):
     assert producer.flush(60) == 0
 
 
+def commit_groups(bootstrap, topic, prefix, count, step):
+    """Groups `<prefix>-0` … each commit a distinct offset per partition (step * index + partition + 1);
+    returns {group: {partition: offset}}."""
+    expected = {}
+    for index in range(count):
+        group = f"{prefix}-{index}"
+        offsets = {p: step * index + p + 1 for p in range(PARTITIONS)}
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+        commit_when_ready(consumer, [ConfluentPartition(topic, p, o) for p, o in offsets.items()])
+        consumer.close()
+        expected[group] = offsets
+    return expected
+
+
 def end_offsets(bootstrap, topic, partitions=PARTITIONS):
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "end-offsets"})
     ends = {p: consumer.get_watermark_offsets(ConfluentPartition(topic, p), timeout=10)[1] for p in range(partitions)}
@@ -488,14 +502,7 @@ def test_three_broker_cluster_restart_keeps_committed_offsets():
             bootstrap = ",".join(b.bootstrap for b in brokers)
             topic = "restart"
             create_topic(bootstrap, topic)
-            expected = {}
-            for index in range(10):
-                group = f"restart-{mode}-{index}"
-                consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-                offsets = [ConfluentPartition(topic, p, 1000 * index + p + 1) for p in range(PARTITIONS)]
-                commit_when_ready(consumer, offsets)
-                consumer.close()
-                expected[group] = {p: 1000 * index + p + 1 for p in range(PARTITIONS)}
+            expected = commit_groups(bootstrap, topic, f"restart-{mode}", 10, step=1000)
             for group in expected:
                 assert committed(bootstrap, group, topic) == expected[group]
             # The coordinators really are spread: the leaders of the groups' offsets partitions (Kafka's rule).
@@ -603,14 +610,7 @@ def test_coordinator_failover_serves_the_same_offsets():
             topic = "failover"
             admin = AdminClient({"bootstrap.servers": bootstrap})
             admin.create_topics([NewTopic(topic, PARTITIONS, 3)])[topic].result(30)
-            expected = {}
-            for index in range(6):
-                group = f"failover-{mode}-{index}"
-                consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-                offsets = [ConfluentPartition(topic, p, 100 * index + p + 1) for p in range(PARTITIONS)]
-                commit_when_ready(consumer, offsets)
-                consumer.close()
-                expected[group] = {p: 100 * index + p + 1 for p in range(PARTITIONS)}
+            expected = commit_groups(bootstrap, topic, f"failover-{mode}", 6, step=100)
             first = next(iter(expected))
             consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "metadata"})
             offsets_topic = consumer.list_topics("__consumer_offsets", timeout=10).topics["__consumer_offsets"]

@@ -17,8 +17,8 @@ import Synchronization
 ///
 /// Everything goes through swift-metrics with this broker's own `PrometheusMetricsFactory` (no process-wide
 /// bootstrap, so several brokers can share a test process). Lifecycle: one per broker, made at startup; counters
-/// are incremented by request handlers on any task (atomic; the per-topic and per-request tables take their lock
-/// only to find or create an entry); gauges are set from the broker's state by `emit(_:)` at each scrape.
+/// are incremented by request handlers on any task (atomic; a per-topic or per-request table's lock is taken once
+/// to find the entry); gauges are set from the broker's state by `emit(_:)` at each scrape.
 public final class BrokerMetrics: Sendable {
     /// What the gauges show, read from the replica manager and the controller at scrape time.
     public struct Gauges: Sendable {
@@ -61,9 +61,9 @@ public final class BrokerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
     private let allTopics: TopicCounters
-    private let topics = Mutex<[String: TopicCounters]>([:])
-    private let requestCounts = Mutex<[RequestVersion: CoreMetrics.Counter]>([:])
-    private let requests = Mutex<[String: RequestMetrics]>([:])
+    private let topics = MetricTable<String, TopicCounters>()
+    private let requestCounts = MetricTable<RequestVersion, CoreMetrics.Counter>()
+    private let requests = MetricTable<String, RequestMetrics>()
     private let isrShrinks: CoreMetrics.Counter
     private let isrExpands: CoreMetrics.Counter
     private let underReplicatedPartitions: CoreMetrics.Gauge
@@ -113,80 +113,62 @@ public final class BrokerMetrics: Sendable {
         )
     }
 
-    private func counters(for topic: String) -> TopicCounters {
-        if let existing = topics.withLock({ $0[topic] }) { return existing }
-        let made = Self.topicCounters(topic, factory: factory)
-        return topics.withLock { table in
-            if let existing = table[topic] { return existing }
-            table[topic] = made
-            return made
-        }
-    }
-
     /// A produce request appended `messages` records in `bytes` bytes of batches to `topic`.
     public func recordProduced(topic: String, messages: Int64, bytes: Int) {
-        let counters = counters(for: topic)
-        for counters in [allTopics, counters] {
-            counters.messagesIn.increment(by: messages)
-            counters.bytesIn.increment(by: Int64(bytes))
-        }
+        let counters = topics.entry(topic) { Self.topicCounters(topic, factory: factory) }
+        counters.messagesIn.increment(by: messages)
+        allTopics.messagesIn.increment(by: messages)
+        counters.bytesIn.increment(by: Int64(bytes))
+        allTopics.bytesIn.increment(by: Int64(bytes))
     }
 
     /// A fetch sent `bytes` bytes of `topic`'s records, to a consumer or (`follower`) to a follower.
     public func recordFetched(topic: String, bytes: Int, follower: Bool) {
         guard bytes > 0 else { return }
-        let counters = counters(for: topic)
-        for counters in [allTopics, counters] {
-            (follower ? counters.replicationBytesOut : counters.bytesOut).increment(by: Int64(bytes))
+        let counters = topics.entry(topic) { Self.topicCounters(topic, factory: factory) }
+        if follower {
+            counters.replicationBytesOut.increment(by: Int64(bytes))
+            allTopics.replicationBytesOut.increment(by: Int64(bytes))
+        } else {
+            counters.bytesOut.increment(by: Int64(bytes))
+            allTopics.bytesOut.increment(by: Int64(bytes))
         }
     }
 
     /// One request of `name` (Kafka's API name) at `version` took `duration` from decoding to its response.
     public func recordRequest(_ name: String, version: Int16, duration: Duration) {
-        let key = RequestVersion(name: name, version: version)
-        let count =
-            requestCounts.withLock { $0[key] }
-            ?? requestCounts.withLock { table in
-                if let existing = table[key] { return existing }
-                let made = CoreMetrics.Counter(
-                    label: "kafka_network_requestmetrics_requests_total",
-                    dimensions: [("request", name), ("version", "\(version)")],
-                    factory: factory
-                )
-                table[key] = made
-                return made
-            }
-        count.increment()
+        requestCounts.entry(RequestVersion(name: name, version: version)) {
+            CoreMetrics.Counter(
+                label: "kafka_network_requestmetrics_requests_total",
+                dimensions: [("request", name), ("version", "\(version)")],
+                factory: factory
+            )
+        }.increment()
         recordTime(name, duration: duration)
     }
 
     /// The total time of a request counted under a second name (FetchConsumer, FetchFollower).
     public func recordTime(_ name: String, duration: Duration) {
-        let metrics =
-            requests.withLock { $0[name] }
-            ?? requests.withLock { table in
-                if let existing = table[name] { return existing }
-                let made = RequestMetrics(
-                    count: CoreMetrics.Counter(
-                        label: "kafka_network_requestmetrics_totaltimems_count",
-                        dimensions: [("request", name)],
-                        factory: factory
-                    ),
-                    latency: LatencyHistogram(),
-                    quantiles: Self.quantiles.map { quantile, label in
-                        (
-                            quantile,
-                            CoreMetrics.Gauge(
-                                label: "kafka_network_requestmetrics_totaltimems",
-                                dimensions: [("request", name), ("quantile", label)],
-                                factory: factory
-                            )
+        let metrics = requests.entry(name) {
+            RequestMetrics(
+                count: CoreMetrics.Counter(
+                    label: "kafka_network_requestmetrics_totaltimems_count",
+                    dimensions: [("request", name)],
+                    factory: factory
+                ),
+                latency: LatencyHistogram(),
+                quantiles: Self.quantiles.map { quantile, label in
+                    (
+                        quantile,
+                        CoreMetrics.Gauge(
+                            label: "kafka_network_requestmetrics_totaltimems",
+                            dimensions: [("request", name), ("quantile", label)],
+                            factory: factory
                         )
-                    }
-                )
-                table[name] = made
-                return made
-            }
+                    )
+                }
+            )
+        }
         metrics.latency.record(duration)
         metrics.count.increment()
     }
@@ -210,9 +192,26 @@ public final class BrokerMetrics: Sendable {
         }
         if newUnclean > 0 { uncleanLeaderElections.increment(by: Int64(newUnclean)) }
         activeControllerCount.record(state.activeController ? 1 : 0)
-        for metrics in requests.withLock({ Array($0.values) }) {
+        for metrics in requests.values {
             for (quantile, gauge) in metrics.quantiles { gauge.record(metrics.latency.percentile(quantile)) }
         }
         return registry.emitToBuffer()
     }
+}
+
+/// Metrics made on first use, by key (a topic, a request name): one lock, taken once per lookup; the metric itself
+/// is made under it, so each key gets exactly one.
+private final class MetricTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let table = Mutex<[Key: Value]>([:])
+
+    func entry(_ key: Key, make: () -> Value) -> Value {
+        table.withLock { table in
+            if let existing = table[key] { return existing }
+            let made = make()
+            table[key] = made
+            return made
+        }
+    }
+
+    var values: [Value] { table.withLock { Array($0.values) } }
 }

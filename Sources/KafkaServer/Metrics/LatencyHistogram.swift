@@ -14,19 +14,18 @@ final class LatencyHistogram: Sendable {
     static let bucketsPerOctave = 4
     static let bucketCount = 40 * bucketsPerOctave  // up to 2^40 µs, about 12 days
     private let buckets: [ManagedAtomic<UInt64>]
-    private let total = ManagedAtomic<UInt64>(0)
 
     init() {
         buckets = (0..<Self.bucketCount).map { _ in ManagedAtomic<UInt64>(0) }
     }
 
-    var count: UInt64 { total.load(ordering: .relaxed) }
+    /// The requests recorded (the buckets' sum).
+    var count: UInt64 { buckets.reduce(0) { $0 + $1.load(ordering: .relaxed) } }
 
     func record(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
         let microseconds = max(seconds * 1_000_000 + attoseconds / 1_000_000_000_000, 0)
         buckets[Self.bucket(forMicroseconds: UInt64(microseconds))].wrappingIncrement(ordering: .relaxed)
-        total.wrappingIncrement(ordering: .relaxed)
     }
 
     /// Each bucket's upper bound in microseconds: 2^((i+1)/4).

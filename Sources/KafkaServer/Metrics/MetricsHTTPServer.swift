@@ -54,13 +54,7 @@ public final class MetricsHTTPServer: Sendable {
 
     /// Accepts and serves connections until the task is cancelled.
     public func run() async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            try await channel.executeThenClose { connections in
-                for try await connection in connections {
-                    group.addTask { await self.serve(connection) }
-                }
-            }
-        }
+        try await channel.serveEach { await self.serve($0) }
     }
 
     public func close() async {

@@ -13,9 +13,9 @@ public import NIOCore
 public final class RequestDispatcher: Sendable {
     let handlers: [ApiKey: any RequestHandler]
     let logger: Logger
-    let metrics: BrokerMetrics?
+    let metrics: BrokerMetrics
 
-    public init(handlers: [any RequestHandler], logger: Logger, metrics: BrokerMetrics? = nil) {
+    public init(handlers: [any RequestHandler], logger: Logger, metrics: BrokerMetrics) {
         var table: [ApiKey: any RequestHandler] = [:]
         for handler in handlers { table[handler.apiKey] = handler }
         self.handlers = table
@@ -64,7 +64,6 @@ public final class RequestDispatcher: Sendable {
                     "unsupported version \(request.apiVersion) of \(request.apiKey.name) (serving \(handler.versions))"
             )
         }
-        guard let metrics else { return await handler.handle(request, context: context) }
         let start = ContinuousClock.now
         let outcome = await handler.handle(request, context: context)
         let elapsed = ContinuousClock.now - start
