@@ -240,5 +240,10 @@ let package = Package(
             dependencies: ["ZooKeeper", "ClusterTestSupport"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "SwiftKafkaAdminTests",
+            dependencies: ["SwiftKafkaAdmin", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
     ]
 )

@@ -4,25 +4,30 @@ import KafkaProtocol
 import NIOCore
 
 /// `swiftkafka-admin consumer-groups`: `kafka-consumer-groups --bootstrap-server` — `--list` (every broker's
-/// groups, one per line) and `--describe --group g` (or `--all-groups`): per partition the committed offset, the
+/// groups, one per line); `--describe --group g` (or `--all-groups`): per partition the committed offset, the
 /// log end offset, the lag and the member that owns it, in Kafka 2.8's table
 /// (`GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID`, columns at least 15 wide,
 /// `-` where there is nothing). A group without members says `Consumer group 'g' has no active members.` first; an
-/// unknown group prints `Error: Consumer group 'g' does not exist.`
+/// unknown group prints `Error: Consumer group 'g' does not exist.` `--reset-offsets`, `--delete` and
+/// `--delete-offsets` are in their own files.
 struct ConsumerGroupsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consumer-groups",
-        abstract: "List consumer groups and describe their offsets and lag (kafka-consumer-groups)."
+        abstract: "List, describe and delete consumer groups, reset and delete their offsets (kafka-consumer-groups)."
     )
 
     enum Action: String, EnumerableFlag {
-        case list, describe
+        case list, describe, delete, resetOffsets, deleteOffsets
     }
 
     @OptionGroup var cluster: ClusterOptions
     @Flag(help: "What to do.") var action: Action
-    @Option(help: "The group to describe (repeatable).") var group: [String] = []
-    @Flag(help: "With --describe: every group.") var allGroups = false
+    @Option(help: "The group to act on (repeatable).") var group: [String] = []
+    @Flag(help: "Every group (--describe, --delete, --reset-offsets).") var allGroups = false
+    @Option(help: "With --reset-offsets or --delete-offsets: a topic, or topic:0,1,2 for some partitions (repeatable).")
+    var topic: [String] = []
+    @Flag(help: "With --reset-offsets: every topic the group has committed offsets for.") var allTopics = false
+    @OptionGroup var reset: OffsetResetOptions
 
     /// One line of the table.
     struct Row {
@@ -46,11 +51,44 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
             case .list:
                 for name in try await listGroups(client) { print(name) }
             case .describe:
-                let names = allGroups ? try await listGroups(client) : group
-                guard !names.isEmpty else { throw ValidationError("--describe needs --group or --all-groups") }
-                for name in names { try await describeGroup(name, client) }
+                for name in try await selectedGroups(client) { try await describeGroup(name, client) }
+            case .delete:
+                try await deleteGroups(try await selectedGroups(client), client)
+            case .resetOffsets:
+                try await resetOffsets(try await selectedGroups(client), client)
+            case .deleteOffsets:
+                guard group.count == 1, !topic.isEmpty else {
+                    throw ValidationError("--delete-offsets takes one --group and at least one --topic")
+                }
+                try await deleteOffsets(group[0], client)
             }
         }
+    }
+
+    /// `--group`s, or every group with `--all-groups`.
+    private func selectedGroups(_ client: AdminClient) async throws -> [String] {
+        let names = allGroups ? try await listGroups(client) : group
+        guard allGroups || !names.isEmpty else {
+            throw ValidationError("--describe, --delete and --reset-offsets need --group or --all-groups")
+        }
+        return names
+    }
+
+    /// The partitions `--topic` names: `t` is all of t's partitions, `t:0,1` those two.
+    func namedPartitions(_ client: AdminClient) async throws -> [TopicPartition] {
+        var partitions: [TopicPartition] = []
+        var wholeTopics: [String] = []
+        for item in topic {
+            guard let colon = item.firstIndex(of: ":") else {
+                wholeTopics.append(item)
+                continue
+            }
+            for number in item[item.index(after: colon)...].split(separator: ",") {
+                guard let partition = Int32(number) else { throw ValidationError("--topic \(item): bad partition") }
+                partitions.append(TopicPartition(String(item[..<colon]), partition))
+            }
+        }
+        return partitions + (try await client.partitions(ofTopics: wholeTopics))
     }
 
     /// Every broker coordinates its own groups: ListGroups goes to all of them.
@@ -66,27 +104,9 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
     }
 
     private func describeGroup(_ name: String, _ client: AdminClient) async throws {
-        let found = try await client.send(FindCoordinatorRequest(key: name, keyType: 0), version: 3)
-        guard found.errorCode == 0 else { throw Failure(errorText(found.errorCode, found.errorMessage)) }
-        let coordinator = (host: found.host, port: Int(found.port))
-        let described = try await client.send(
-            DescribeGroupsRequest(groups: [name]),
-            version: 5,
-            host: coordinator.host,
-            port: coordinator.port
-        )
-        guard let group = described.groups.first else { throw Failure("no answer for group \(name)") }
-        guard group.errorCode == 0 else { throw Failure(errorText(group.errorCode, nil)) }
-        var offsetRequest = OffsetFetchRequest()
-        offsetRequest.groupID = name
-        offsetRequest.topics = nil  // every partition the group committed
-        let offsets = try await client.send(offsetRequest, version: 7, host: coordinator.host, port: coordinator.port)
-        guard offsets.errorCode == 0 else { throw Failure(errorText(offsets.errorCode, nil)) }
-        let committed = offsets.topics.flatMap { topic in
-            topic.partitions.filter { $0.errorCode == 0 && $0.committedOffset >= 0 }.map {
-                (TopicPartition(topic.name, $0.partitionIndex), $0.committedOffset)
-            }
-        }
+        let coordinator = try await GroupCoordinatorClient(group: name, client: client)
+        let group = try await coordinator.describe()
+        let committed = try await coordinator.committedOffsets()
         if group.groupState == "Dead" && committed.isEmpty {
             throw Failure("Consumer group '\(name)' does not exist.")
         }
@@ -107,7 +127,7 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
             rows[topicPartition, default: Row(topic: topicPartition.topic, partition: topicPartition.partition)]
                 .currentOffset = offset
         }
-        let ends = try await logEndOffsets(Array(rows.keys), client)
+        let ends = try await client.offsets(of: Array(rows.keys), at: AdminClient.latest)
         for key in rows.keys { rows[key]?.logEndOffset = ends[key] }
         let sorted = rows.values.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
 
@@ -151,45 +171,11 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         guard let decoded = try? ConsumerProtocolAssignment(from: &buffer, version: readable) else { return [] }
         return decoded.assignedPartitions.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) } }
     }
-
-    /// Each partition's log end offset (ListOffsets, latest) from its leader.
-    private func logEndOffsets(
-        _ partitions: [TopicPartition],
-        _ client: AdminClient
-    ) async throws -> [TopicPartition: Int64] {
-        guard !partitions.isEmpty else { return [:] }
-        let metadata = try await client.metadata(topics: Array(Set(partitions.map(\.topic))))
-        var byLeader: [Int32: [TopicPartition]] = [:]
-        for topic in metadata.topics {
-            for partition in topic.partitions where partition.leaderID >= 0 {
-                let key = TopicPartition(topic.name ?? "", partition.partitionIndex)
-                if partitions.contains(key) { byLeader[partition.leaderID, default: []].append(key) }
-            }
-        }
-        var ends: [TopicPartition: Int64] = [:]
-        for (leader, owned) in byLeader {
-            var request = ListOffsetsRequest()
-            request.replicaID = -1
-            request.topics = Dictionary(grouping: owned, by: \.topic).map { topic, partitions in
-                .init(
-                    name: topic,
-                    partitions: partitions.map { .init(partitionIndex: $0.partition, timestamp: -1) }
-                )
-            }
-            let response = try await client.send(request, version: 5, to: leader)
-            for topic in response.topics {
-                for partition in topic.partitions where partition.errorCode == 0 {
-                    ends[TopicPartition(topic.name, partition.partitionIndex)] = partition.offset
-                }
-            }
-        }
-        return ends
-    }
 }
 
 extension String {
     /// Left-aligned in `width` columns (Java's `%-Ns`).
-    fileprivate func padding(to width: Int) -> String {
+    func padding(to width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

@@ -138,19 +138,26 @@ def test_configs_alter_and_describe_match_the_clients(cluster):
     assert refused.returncode == 1 and "static" in refused.stderr
 
 
+def subscribed_consumer(cluster, group, topic, at_least):
+    """A consumer of `group` subscribed to `topic` that has read at least `at_least` messages (batches of 50) and
+    committed; returns it, still a member, and the number read."""
+    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": group,
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    seen = 0
+    deadline = time.time() + 60
+    while seen < at_least and time.time() < deadline:
+        seen += sum(1 for m in consumer.consume(50, 1) if m.error() is None)
+    consumer.commit(asynchronous=False)
+    return consumer, seen
+
+
 def test_consumer_groups_list_and_describe_match_the_clients(cluster):
     producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
     for i in range(300):
         producer.produce("orders", key=str(i), value=b"v")
     assert producer.flush(30) == 0
-    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "billing",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    consumer.subscribe(["orders"])
-    seen = 0
-    deadline = time.time() + 60
-    while seen < 200 and time.time() < deadline:
-        seen += sum(1 for m in consumer.consume(50, 1) if m.error() is None)
-    consumer.commit(asynchronous=False)
+    consumer, seen = subscribed_consumer(cluster, "billing", "orders", at_least=200)
     try:
         listed = admin(cluster, "consumer-groups", "--list").stdout.split()
         admin_client = AdminClient({"bootstrap.servers": cluster.bootstrap})
@@ -193,6 +200,109 @@ def test_consumer_groups_list_and_describe_match_the_clients(cluster):
     assert rows and all(r[6:] == ["-", "-", "-"] for r in rows)
     unknown = admin(cluster, "consumer-groups", "--describe", "--group", "nobody", check=False)
     assert unknown.returncode == 1 and unknown.stderr == "Error: Consumer group 'nobody' does not exist.\n"
+
+
+def committed(cluster, group, topic, partitions):
+    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": group})
+    try:
+        return {tp.partition: tp.offset for tp in
+                consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=30)}
+    finally:
+        consumer.close()
+
+
+def reset_rows(result):
+    lines = result.stdout.splitlines()
+    assert lines[0] == "" and lines[1].split() == ["GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"]
+    return {int(r[2]): int(r[3]) for r in (line.split() for line in lines[2:])}
+
+
+def test_consumer_groups_reset_offsets_and_delete(cluster):
+    cluster.create_topic("ledger", partitions=3, replication=2)
+    # 30 messages per partition, a second apart in CreateTime, starting an hour ago.
+    base = int(time.time() * 1000) - 3_600_000
+    producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
+    for p in range(3):
+        for i in range(30):
+            producer.produce("ledger", value=b"v", partition=p, timestamp=base + i * 1000)
+    assert producer.flush(30) == 0
+    consumer, seen = subscribed_consumer(cluster, "audit", "ledger", at_least=90)
+    assert seen == 90
+    try:
+        # A group with members can be neither reset nor deleted.
+        busy = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--topic", "ledger",
+                     "--to-earliest", "--execute", check=False)
+        assert busy.returncode == 1
+        assert busy.stderr == ("Error: Assignments can only be reset if the group 'audit' is inactive, but the "
+                               "current state is Stable.\n")
+        kept = admin(cluster, "consumer-groups", "--delete", "--group", "audit", check=False)
+        assert kept.returncode == 1
+        assert kept.stderr == ("Error: Deletion of some consumer groups failed:\n* Group 'audit' could not be "
+                               "deleted due to: org.apache.kafka.common.errors.GroupNotEmptyException: The group "
+                               "is not empty.\n")
+    finally:
+        consumer.close()
+    assert committed(cluster, "audit", "ledger", 3) == {0: 30, 1: 30, 2: 30}
+
+    # Dry run (the default): the plan is printed, nothing committed.
+    dry = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--topic", "ledger",
+                "--to-earliest")
+    assert reset_rows(dry) == {0: 0, 1: 0, 2: 0}
+    assert "--execute option is missing" in dry.stderr
+    assert all(line.startswith("audit" + " " * 26 + "ledger") for line in dry.stdout.splitlines()[2:])
+    assert committed(cluster, "audit", "ledger", 3) == {0: 30, 1: 30, 2: 30}
+
+    # Some partitions to an offset, then every committed partition shifted back.
+    executed = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--topic", "ledger:0,1",
+                     "--to-offset", "10", "--execute")
+    assert reset_rows(executed) == {0: 10, 1: 10}
+    assert committed(cluster, "audit", "ledger", 3) == {0: 10, 1: 10, 2: 30}
+    shifted = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--all-topics",
+                    "--shift-by", "-5", "--execute")
+    assert reset_rows(shifted) == {0: 5, 1: 5, 2: 25}
+    assert committed(cluster, "audit", "ledger", 3) == {0: 5, 1: 5, 2: 25}
+
+    # Past the log end: kept at the log end, with Kafka's warning.
+    clamped = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--topic", "ledger:2",
+                    "--to-offset", "1000", "--execute")
+    assert reset_rows(clamped) == {2: 30}
+    assert "New offset (1000) is higher than latest offset for topic partition ledger-2. Value will be set to 30" \
+        in clamped.stderr
+
+    # By time: the first message at or after 10 s past the base; a moment newer than every message is the log end.
+    moment = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((base + 10_000) // 1000)) + ".%03dZ" % ((base + 10_000) % 1000)
+    by_time = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--topic", "ledger",
+                    "--to-datetime", moment, "--execute")
+    assert reset_rows(by_time) == {0: 10, 1: 10, 2: 10}
+    recent = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--topic", "ledger",
+                   "--by-duration", "PT30M", "--dry-run")
+    assert reset_rows(recent) == {0: 30, 1: 30, 2: 30}
+    older = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--topic", "ledger",
+                  "--by-duration", "P1DT0H", "--dry-run")
+    assert reset_rows(older) == {0: 0, 1: 0, 2: 0}
+    assert committed(cluster, "audit", "ledger", 3) == {0: 10, 1: 10, 2: 10}
+    two_scenarios = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--topic", "ledger",
+                          "--to-earliest", "--to-latest", check=False)
+    assert two_scenarios.returncode != 0 and "exactly one of" in two_scenarios.stderr
+
+    # The lag follows the reset.
+    admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--topic", "ledger:1",
+          "--to-latest", "--execute")
+    lags = {int(r[2]): r[5] for r in (line.split() for line in admin(
+        cluster, "consumer-groups", "--describe", "--group", "audit").stdout.splitlines() if line.startswith("audit"))}
+    assert lags == {0: "20", 1: "0", 2: "20"}
+
+    # Offsets of one partition, then the whole group.
+    dropped = admin(cluster, "consumer-groups", "--delete-offsets", "--group", "audit", "--topic", "ledger:2")
+    assert dropped.stdout.splitlines()[0] == "Request succeed for deleting offsets with topic ledger:2 group audit"
+    assert dropped.stdout.splitlines()[-1].split() == ["ledger", "2", "Successful"]
+    assert committed(cluster, "audit", "ledger", 3)[2] < 0
+    deleted = admin(cluster, "consumer-groups", "--delete", "--group", "audit")
+    assert deleted.stdout == "Deletion of requested consumer groups ('audit') was successful.\n"
+    assert "audit" not in admin(cluster, "consumer-groups", "--list").stdout.split()
+    assert all(offset < 0 for offset in committed(cluster, "audit", "ledger", 3).values())
+    again = admin(cluster, "consumer-groups", "--delete", "--group", "audit", check=False)
+    assert again.returncode == 1 and "GroupIdNotFoundException: The group id does not exist." in again.stderr
 
 
 def test_under_replicated_and_delete(cluster):
