@@ -137,6 +137,7 @@ public final class KafkaBroker: Sendable {
                 backoff: .milliseconds(config.replicaFetchBackoffMs)
             ),
             group: group,
+            metrics: metrics,
             logger: logger
         )
         let controller = Controller(
@@ -248,7 +249,14 @@ public final class KafkaBroker: Sendable {
                 port: Int(config.metricsPort),
                 group: group,
                 logger: logger
-            ) { await Self.scrape(metrics, replicaManager: replicaManager, controller: controller) }
+            ) {
+                await Self.scrape(
+                    metrics,
+                    replicaManager: replicaManager,
+                    fetcherManager: fetcherManager,
+                    controller: controller
+                )
+            }
         }
         try await register(registration, zk: zk, epoch: services.brokerEpoch)
         logger.info(
@@ -380,16 +388,31 @@ public final class KafkaBroker: Sendable {
     static func scrape(
         _ metrics: BrokerMetrics,
         replicaManager: ReplicaManager,
+        fetcherManager: ReplicaFetcherManager,
         controller: Controller
     ) async -> [UInt8] {
         var gauges = BrokerMetrics.Gauges()
         for partition in replicaManager.allPartitions {
             let state = partition.current
+            let log = partition.log
             gauges.partitionCount += 1
+            gauges.logs.append(
+                .init(
+                    topicPartition: partition.topicPartition,
+                    size: log.sizeInBytes,
+                    logStartOffset: log.logStartOffset,
+                    logEndOffset: log.logEndOffset,
+                    segments: log.segmentCount
+                )
+            )
             guard state.leader == replicaManager.brokerID else { continue }
             gauges.leaderCount += 1
             if state.isr.count < state.replicas.count { gauges.underReplicatedPartitions += 1 }
+            let minInsync = log.config.minInSyncReplicas
+            if state.isr.count < minInsync { gauges.underMinIsrPartitions += 1 }
+            if state.isr.count == minInsync { gauges.atMinIsrPartitions += 1 }
         }
+        gauges.replicaMaxLag = fetcherManager.maxLag
         let cluster = await controller.metricsSnapshot
         gauges.activeController = cluster.active
         gauges.offlinePartitions = cluster.offlinePartitions

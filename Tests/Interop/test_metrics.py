@@ -1,7 +1,8 @@
 """The Prometheus endpoint (issue 8) on a live three-broker cluster: JMX-exporter names, counters that move by
 exactly what the clients did (messages in, bytes in and out per topic, requests per API), latency quantiles,
-replication bytes, the controller and replica-manager gauges, under-replicated partitions after a broker is killed
-and ISR expansions when it returns; /health and unknown paths."""
+replication bytes both ways, the controller and replica-manager gauges, per-partition log gauges against the
+clients' watermarks, under-replicated and at-minimum-ISR partitions after a broker is killed and ISR expansions when
+it returns; /health and unknown paths."""
 import re
 import signal
 import urllib.error
@@ -9,6 +10,7 @@ import urllib.request
 
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from conftest import stop, wait_for
 from replication_harness import Cluster
@@ -98,7 +100,8 @@ def test_gauges_of_a_healthy_cluster(cluster):
 def test_counters_move_by_what_was_produced_and_consumed(cluster):
     def snapshot():
         return {(name, topic): total(cluster, f"kafka_server_brokertopicmetrics_{name}_total", topic=topic)
-                for name in ("messagesin", "bytesin", "bytesout", "replicationbytesout") for topic in ("w", "")
+                for name in ("messagesin", "bytesin", "bytesout", "replicationbytesin", "replicationbytesout")
+                for topic in ("w", "")
                 } | {"produce": sum(including(scrape(b)[0], "kafka_network_requestmetrics_requests_total",
                                                request="Produce") for b in cluster.brokers.values())}
     before = snapshot()
@@ -128,7 +131,51 @@ def test_counters_move_by_what_was_produced_and_consumed(cluster):
     assert delta[("bytesout", "w")] >= delta[("bytesin", "w")]
     wait_for(lambda: total(cluster, "kafka_server_brokertopicmetrics_replicationbytesout_total", topic="w")
              - before[("replicationbytesout", "w")] >= 2 * delta[("bytesin", "w")], 30, "followers' fetches counted")
+    # What the leaders sent, the followers appended: both sides count the same batches.
+    wait_for(lambda: total(cluster, "kafka_server_brokertopicmetrics_replicationbytesin_total", topic="w")
+             - before[("replicationbytesin", "w")] >= 2 * delta[("bytesin", "w")], 30, "followers' appends counted")
     assert delta["produce"] >= 1
+
+
+def test_log_gauges_follow_the_logs(cluster):
+    """Every replica's kafka_log_log_* gauges agree with the clients' watermarks once the cluster is in sync; a
+    deleted topic's gauges go away; in sync, no follower lags."""
+    producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
+    for i in range(120):
+        producer.produce("w", key=str(i), value=b"y" * 50)
+    assert producer.flush(30) == 0
+    cluster.wait_fully_in_sync()
+    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "gauges"})
+    watermarks = {p: consumer.get_watermark_offsets(TopicPartition("w", p), timeout=30) for p in range(6)}
+    consumer.close()
+
+    def logs_agree():
+        for broker in cluster.brokers.values():
+            samples, _ = scrape(broker)
+            for p, (low, high) in watermarks.items():
+                labels = {"topic": "w", "partition": str(p)}
+                if (value(samples, "kafka_log_log_logendoffset", **labels),
+                        value(samples, "kafka_log_log_logstartoffset", **labels)) != (high, low):
+                    return False
+                if value(samples, "kafka_log_log_numlogsegments", **labels) < 1:
+                    return False
+                if (value(samples, "kafka_log_log_size", **labels) > 0) != (high > low):
+                    return False
+        return True
+    # The followers' log end offsets reach the leader's with their next fetch.
+    wait_for(logs_agree, 30, "every replica's log gauges equal to the watermarks")
+    assert sum(high for _, high in watermarks.values()) >= 120
+    wait_for(lambda: total(cluster, "kafka_server_replicafetchermanager_maxlag", clientid="Replica") == 0, 30,
+             "no follower lagging")
+
+    cluster.create_topic("short", partitions=2, replication=3)
+    wait_for(lambda: all(value(scrape(b)[0], "kafka_log_log_numlogsegments", topic="short", partition="1") == 1
+                         for b in cluster.brokers.values()), 30, "short's gauges on every broker")
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    admin.delete_topics(["short"])["short"].result(30)
+    wait_for(lambda: not any(n.startswith("kafka_log_log_") and ("topic", "short") in labels
+                             for b in cluster.brokers.values() for n, labels in scrape(b)[0]), 30,
+             "short's gauges gone with its logs")
 
 
 def test_request_rates_and_latency_quantiles(cluster):
@@ -163,6 +210,10 @@ def test_under_replicated_after_a_kill_and_isr_expansion_on_return(cluster):
     wait_for(lambda: sum(value(scrape(b)[0], "kafka_server_replicamanager_underreplicatedpartitions")
                          for b in survivors) >= 6, 30, "under-replicated partitions reported")
     assert sum(value(scrape(b)[0], "kafka_controller_kafkacontroller_offlinepartitionscount") for b in survivors) == 0
+    # w has min.insync.replicas 2: with two replicas left, each of its partitions is at its minimum ISR, none under.
+    at_min = sum(value(scrape(b)[0], "kafka_server_replicamanager_atminisrpartitioncount") for b in survivors)
+    assert at_min >= 6
+    assert sum(value(scrape(b)[0], "kafka_server_replicamanager_underminisrpartitioncount") for b in survivors) == 0
     cluster.brokers[victim].start()
     cluster.wait_fully_in_sync()
     wait_for(lambda: total(cluster, "kafka_server_replicamanager_underreplicatedpartitions") == 0, 30,

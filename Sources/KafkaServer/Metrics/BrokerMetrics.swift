@@ -1,17 +1,22 @@
 import CoreMetrics
+import KafkaCore
 import Prometheus
 import Synchronization
 
 /// The broker's metrics in Prometheus' text format, named as Prometheus' JMX exporter names Kafka's MBeans with its
 /// `kafka-2_0_0.yml` rules (lowercased), so dashboards and alerts built for Kafka work unchanged:
 ///
-/// - `kafka_server_brokertopicmetrics_{messagesin,bytesin,bytesout,replicationbytesout}_total{topic}` (BrokerTopicMetrics
-///   `…PerSec` counts; the all-topics series carries `topic=""`, which Prometheus stores as no label at all);
+/// - `kafka_server_brokertopicmetrics_{messagesin,bytesin,bytesout,replicationbytesin,replicationbytesout}_total{topic}`
+///   (BrokerTopicMetrics `…PerSec` counts; the all-topics series carries `topic=""`, which Prometheus stores as no
+///   label at all);
 /// - `kafka_network_requestmetrics_requests_total{request,version}`, and `kafka_network_requestmetrics_totaltimems`
 ///   `{request,quantile}` with `…_totaltimems_count{request}` (Kafka's API names; Fetch also as FetchConsumer or
 ///   FetchFollower);
 /// - `kafka_server_replicamanager_{isrshrinks,isrexpands}_total`, and the gauges `…_underreplicatedpartitions`,
-///   `…_leadercount`, `…_partitioncount`; `kafka_controller_kafkacontroller_activecontrollercount`,
+///   `…_underminisrpartitioncount`, `…_atminisrpartitioncount`, `…_leadercount`, `…_partitioncount`;
+///   `kafka_server_replicafetchermanager_maxlag{clientid="Replica"}`; per partition held
+///   `kafka_log_log_{size,logstartoffset,logendoffset,numlogsegments}{topic,partition}` (gone with the partition);
+///   `kafka_controller_kafkacontroller_activecontrollercount`,
 ///   `…_offlinepartitionscount`, `…_globalpartitioncount`, `…_globaltopiccount`, and
 ///   `kafka_controller_controllerstats_uncleanleaderelections_total`.
 ///
@@ -31,14 +36,41 @@ public final class BrokerMetrics: Sendable {
         public var globalTopics = 0
         /// The controller's unclean elections since this broker started (a count that only grows).
         public var uncleanLeaderElections = 0
+        /// Leader partitions whose ISR is smaller than, or exactly, `min.insync.replicas`.
+        public var underMinIsrPartitions = 0
+        public var atMinIsrPartitions = 0
+        /// The followers' largest lag behind their leaders' high watermarks, in messages.
+        public var replicaMaxLag: Int64 = 0
+        /// Every partition log this broker holds.
+        var logs: [LogState] = []
 
         public init() {}
+    }
+
+    /// One partition log's figures (Kafka's `kafka.log:type=Log` gauges).
+    struct LogState: Sendable {
+        var topicPartition: TopicPartition
+        var size: Int64
+        var logStartOffset: Int64
+        var logEndOffset: Int64
+        var segments: Int
+    }
+
+    /// The gauges of one partition log, destroyed (unregistered) when the broker no longer holds it.
+    struct LogGauges {
+        var size: CoreMetrics.Gauge
+        var logStartOffset: CoreMetrics.Gauge
+        var logEndOffset: CoreMetrics.Gauge
+        var segments: CoreMetrics.Gauge
+
+        var all: [CoreMetrics.Gauge] { [size, logStartOffset, logEndOffset, segments] }
     }
 
     struct TopicCounters: Sendable {
         var messagesIn: CoreMetrics.Counter
         var bytesIn: CoreMetrics.Counter
         var bytesOut: CoreMetrics.Counter
+        var replicationBytesIn: CoreMetrics.Counter
         var replicationBytesOut: CoreMetrics.Counter
     }
 
@@ -76,6 +108,11 @@ public final class BrokerMetrics: Sendable {
     /// The unclean election count already added to the counter (scrapes add what is new).
     private let uncleanLeaderElectionsCounted = Mutex(0)
     private let activeControllerCount: CoreMetrics.Gauge
+    private let underMinIsrPartitions: CoreMetrics.Gauge
+    private let atMinIsrPartitions: CoreMetrics.Gauge
+    private let replicaMaxLag: CoreMetrics.Gauge
+    /// Touched only by `emit(_:)`, under this lock (scrapes may overlap).
+    private let logGauges = Mutex<[TopicPartition: LogGauges]>([:])
 
     public init() {
         factory = PrometheusMetricsFactory(registry: registry)
@@ -95,6 +132,13 @@ public final class BrokerMetrics: Sendable {
             factory: factory
         )
         activeControllerCount = gauge("kafka_controller_kafkacontroller_activecontrollercount")
+        underMinIsrPartitions = gauge("kafka_server_replicamanager_underminisrpartitioncount")
+        atMinIsrPartitions = gauge("kafka_server_replicamanager_atminisrpartitioncount")
+        replicaMaxLag = CoreMetrics.Gauge(
+            label: "kafka_server_replicafetchermanager_maxlag",
+            dimensions: [("clientid", "Replica")],
+            factory: factory
+        )
     }
 
     private static func topicCounters(_ topic: String, factory: PrometheusMetricsFactory) -> TopicCounters {
@@ -109,7 +153,24 @@ public final class BrokerMetrics: Sendable {
             messagesIn: counter("messagesin"),
             bytesIn: counter("bytesin"),
             bytesOut: counter("bytesout"),
+            replicationBytesIn: counter("replicationbytesin"),
             replicationBytesOut: counter("replicationbytesout")
+        )
+    }
+
+    private func logGauges(_ topicPartition: TopicPartition) -> LogGauges {
+        func gauge(_ name: String) -> CoreMetrics.Gauge {
+            CoreMetrics.Gauge(
+                label: "kafka_log_log_\(name)",
+                dimensions: [("topic", topicPartition.topic), ("partition", "\(topicPartition.partition)")],
+                factory: factory
+            )
+        }
+        return LogGauges(
+            size: gauge("size"),
+            logStartOffset: gauge("logstartoffset"),
+            logEndOffset: gauge("logendoffset"),
+            segments: gauge("numlogsegments")
         )
     }
 
@@ -133,6 +194,13 @@ public final class BrokerMetrics: Sendable {
             counters.bytesOut.increment(by: Int64(bytes))
             allTopics.bytesOut.increment(by: Int64(bytes))
         }
+    }
+
+    /// A follower appended `bytes` bytes of `topic`'s batches fetched from the leader.
+    public func recordReplicated(topic: String, bytes: Int) {
+        let counters = topics.entry(topic) { Self.topicCounters(topic, factory: factory) }
+        counters.replicationBytesIn.increment(by: Int64(bytes))
+        allTopics.replicationBytesIn.increment(by: Int64(bytes))
     }
 
     /// One request of `name` (Kafka's API name) at `version` took `duration` from decoding to its response.
@@ -192,6 +260,25 @@ public final class BrokerMetrics: Sendable {
         }
         if newUnclean > 0 { uncleanLeaderElections.increment(by: Int64(newUnclean)) }
         activeControllerCount.record(state.activeController ? 1 : 0)
+        underMinIsrPartitions.record(state.underMinIsrPartitions)
+        atMinIsrPartitions.record(state.atMinIsrPartitions)
+        replicaMaxLag.record(state.replicaMaxLag)
+        logGauges.withLock { table in
+            var held: Set<TopicPartition> = []
+            for log in state.logs {
+                held.insert(log.topicPartition)
+                let gauges = table[log.topicPartition] ?? logGauges(log.topicPartition)
+                table[log.topicPartition] = gauges
+                gauges.size.record(log.size)
+                gauges.logStartOffset.record(log.logStartOffset)
+                gauges.logEndOffset.record(log.logEndOffset)
+                gauges.segments.record(log.segments)
+            }
+            for (topicPartition, gauges) in table where !held.contains(topicPartition) {
+                for gauge in gauges.all { gauge.destroy() }
+                table[topicPartition] = nil
+            }
+        }
         for metrics in requests.values {
             for (quantile, gauge) in metrics.quantiles { gauge.record(metrics.latency.percentile(quantile)) }
         }

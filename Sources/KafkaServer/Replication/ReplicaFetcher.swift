@@ -28,6 +28,8 @@ final class ReplicaFetcher: Sendable {
         var leaderEpoch: Int32
         var truncating = true
         var delayedUntil: ContinuousClock.Instant?
+        /// The leader's high watermark less `offset` after the last fetch (Kafka's FetcherLagMetrics).
+        var lag: Int64 = 0
     }
 
     struct Settings: Sendable {
@@ -43,6 +45,7 @@ final class ReplicaFetcher: Sendable {
     let replicaManager: ReplicaManager
     let settings: Settings
     let group: MultiThreadedEventLoopGroup
+    let metrics: BrokerMetrics
     let logger: Logger
     private let partitions = Mutex<[TopicPartition: FetchState]>([:])
     private let task = Mutex<Task<Void, Never>?>(nil)
@@ -54,6 +57,7 @@ final class ReplicaFetcher: Sendable {
         replicaManager: ReplicaManager,
         settings: Settings,
         group: MultiThreadedEventLoopGroup,
+        metrics: BrokerMetrics,
         logger: Logger
     ) {
         self.source = source
@@ -61,6 +65,7 @@ final class ReplicaFetcher: Sendable {
         self.replicaManager = replicaManager
         self.settings = settings
         self.group = group
+        self.metrics = metrics
         var logger = logger
         logger[metadataKey: "fetcherSource"] = "\(source.id)"
         self.logger = logger
@@ -69,6 +74,11 @@ final class ReplicaFetcher: Sendable {
     func add(_ topicPartition: TopicPartition, leaderEpoch: Int32) {
         let offset = replicaManager.partition(topicPartition)?.log.logEndOffset ?? 0
         partitions.withLock { $0[topicPartition] = FetchState(offset: offset, leaderEpoch: leaderEpoch) }
+    }
+
+    /// The largest lag of the partitions this fetcher follows.
+    var maxLag: Int64 {
+        partitions.withLock { $0.values.map(\.lag).max() ?? 0 }
     }
 
     /// Removes partitions; returns whether none is left.
@@ -293,9 +303,11 @@ final class ReplicaFetcher: Sendable {
                 do {
                     if let records = data.records, let whole = Self.wholeBatches(records), whole.readableBytes > 0 {
                         _ = try partition.appendAsFollower(whole)
+                        metrics.recordReplicated(topic: topicPartition.topic, bytes: whole.readableBytes)
                     }
                     partition.updateFollowerHighWatermark(data.highWatermark)
                     current.offset = partition.log.logEndOffset
+                    current.lag = max(data.highWatermark - current.offset, 0)
                     partitions[topicPartition] = current
                 } catch {
                     logger.error("Follower append failed: \(error)", metadata: ["partition": "\(topicPartition)"])

@@ -12,6 +12,7 @@ final class ReplicaFetcherManager: Sendable {
     let replicaManager: ReplicaManager
     let settings: ReplicaFetcher.Settings
     let group: MultiThreadedEventLoopGroup
+    let metrics: BrokerMetrics
     let logger: Logger
     private let fetchers = Mutex<[LeaderEndpoint: ReplicaFetcher]>([:])
 
@@ -20,12 +21,14 @@ final class ReplicaFetcherManager: Sendable {
         replicaManager: ReplicaManager,
         settings: ReplicaFetcher.Settings,
         group: MultiThreadedEventLoopGroup,
+        metrics: BrokerMetrics,
         logger: Logger
     ) {
         self.brokerID = brokerID
         self.replicaManager = replicaManager
         self.settings = settings
         self.group = group
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -43,6 +46,7 @@ final class ReplicaFetcherManager: Sendable {
                 replicaManager: replicaManager,
                 settings: settings,
                 group: group,
+                metrics: metrics,
                 logger: logger
             )
             fetcher.add(topicPartition, leaderEpoch: leaderEpoch)
@@ -62,6 +66,13 @@ final class ReplicaFetcherManager: Sendable {
             return idle
         }
         for fetcher in idle { fetcher.stop() }
+    }
+
+    /// Kafka's ReplicaFetcherManager MaxLag: the most messages any followed partition is behind its leader's high
+    /// watermark, as of the last fetch.
+    var maxLag: Int64 {
+        let all = fetchers.withLock { Array($0.values) }
+        return all.map(\.maxLag).max() ?? 0
     }
 
     func shutdown() {
