@@ -18,6 +18,25 @@ struct BrokerMetricsTests {
         #expect(LatencyHistogram.bucket(forMicroseconds: UInt64.max) == LatencyHistogram.bucketCount - 1)
     }
 
+    @Test func percentilesForgetRequestsTwoWindowsOld() {
+        let start = ContinuousClock.now
+        let histogram = LatencyHistogram(window: .seconds(60), now: start)
+        for _ in 0..<100 { histogram.record(.milliseconds(50)) }
+        histogram.rotate(now: start + .seconds(30))  // not yet a window old: nothing turns
+        #expect(histogram.count == 100)
+        histogram.rotate(now: start + .seconds(61))  // the 50 ms requests are now the previous window
+        for _ in 0..<100 { histogram.record(.milliseconds(1)) }
+        #expect(histogram.count == 200)
+        let median = histogram.percentile(0.5)
+        let p99 = histogram.percentile(0.99)
+        #expect(median >= 1 && median <= 1.19 && p99 >= 50 && p99 <= 50 * 1.19, "\(median) \(p99)")
+        histogram.rotate(now: start + .seconds(122))  // the 50 ms window is dropped
+        #expect(histogram.count == 100)
+        #expect(histogram.percentile(0.99) <= 1.19)
+        histogram.rotate(now: start + .seconds(183))
+        #expect(histogram.count == 0 && histogram.percentile(0.99) == 0)
+    }
+
     @Test func exposesJmxExporterNames() {
         let metrics = BrokerMetrics()
         metrics.recordProduced(topic: "orders", messages: 3, bytes: 250)

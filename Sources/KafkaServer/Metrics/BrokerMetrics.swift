@@ -280,6 +280,7 @@ public final class BrokerMetrics: Sendable {
             }
         }
         for metrics in requests.values {
+            metrics.latency.rotate()
             for (quantile, gauge) in metrics.quantiles { gauge.record(metrics.latency.percentile(quantile)) }
         }
         return registry.emitToBuffer()
