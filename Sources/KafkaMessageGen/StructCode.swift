@@ -50,7 +50,15 @@ struct StructCode {
         return Self.all([field.presentCondition, "!(\(field.taggedCondition))"])
     }
 
-    func declaration(extraMembers: [String], conformances: String, nested: [StructCode], doc: [String]) -> [String] {
+    /// `errorBearing`: the structs (by type name) with an ErrorCode field here or below, which get
+    /// `forEachErrorCode`; empty for requests and data messages.
+    func declaration(
+        extraMembers: [String],
+        conformances: String,
+        nested: [StructCode],
+        doc: [String],
+        errorBearing: Set<String> = []
+    ) -> [String] {
         var lines = doc
         lines.append("public struct \(name): \(conformances) {")
         var body: [String] = []
@@ -61,18 +69,59 @@ struct StructCode {
         }
         if !fields.isEmpty { body.append("") }
         body += memberwiseInit() + [""] + decoder() + [""] + encoder()
+        if errorBearing.contains(name) { body += [""] + errorCodeVisitor(errorBearing) }
         for structure in nested {
             body.append("")
             body += structure.declaration(
                 extraMembers: [],
                 conformances: "Sendable, Equatable",
                 nested: [],
-                doc: []
+                doc: [],
+                errorBearing: errorBearing
             )
         }
         lines += body.map { $0.isEmpty ? "" : "    " + $0 }
         lines.append("}")
         return lines
+    }
+
+    /// The struct whose name `type` refers to, when it is one (directly or as an array's element).
+    private static func structName(_ type: FieldType) -> String? {
+        switch type {
+        case .structure(let name): Naming.typeName(name)
+        case .array(let element): structName(element)
+        case .primitive: nil
+        }
+    }
+
+    /// Whether this struct has an ErrorCode field, or a field of a struct in `bearing`.
+    func bearsErrors(_ bearing: Set<String>) -> Bool {
+        fields.contains { field in
+            field.field.name == "ErrorCode" || Self.structName(field.field.type).map(bearing.contains) == true
+        }
+    }
+
+    /// `forEachErrorCode(_:)`: every ErrorCode field's value, here and in the nested structs that have any, in
+    /// field order (what Kafka's `errorCounts()` counts; absent-at-this-version fields report their default, 0).
+    private func errorCodeVisitor(_ bearing: Set<String>) -> [String] {
+        var body: [String] = []
+        for field in fields {
+            let value = "self.\(field: field)"
+            if field.field.name == "ErrorCode" {
+                body.append("body(\(value))")
+            } else if let nested = Self.structName(field.field.type), bearing.contains(nested) {
+                let optional = field.declaredType.hasSuffix("?")
+                if case .array = field.field.type {
+                    body.append("for element in \(value)\(optional ? " ?? []" : "") { element.forEachErrorCode(body) }")
+                } else {
+                    body.append("\(value)\(optional ? "?" : "").forEachErrorCode(body)")
+                }
+            }
+        }
+        return [
+            "/// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).",
+            "public func forEachErrorCode(_ body: (Int16) -> Void) {",
+        ] + body.map { "    " + $0 } + ["}"]
     }
 
     private func memberwiseInit() -> [String] {

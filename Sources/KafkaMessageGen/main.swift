@@ -49,7 +49,12 @@ var sampleTypes: [String] = []
 var apiCases: [(name: String, key: Int, valid: Versions, flexible: Versions)] = []
 
 @MainActor
-func generate(_ schema: MessageSchema, conformance: String, extensionLines: [String]) throws {
+func generate(
+    _ schema: MessageSchema,
+    conformance: String,
+    extensionLines: [String],
+    visitsErrorCodes: Bool = false
+) throws {
     let typeName = Naming.typeName(schema.name)
     let valid = schema.validVersions
     let nested = schema.structs.map {
@@ -70,7 +75,20 @@ func generate(_ schema: MessageSchema, conformance: String, extensionLines: [Str
         "public static let firstFlexibleVersion: Int16? = \(flexibleText)",
         "",
     ]
-    var lines = top.declaration(extraMembers: extra, conformances: conformance, nested: nested, doc: doc)
+    // Responses: the structs with error codes somewhere below them, to a fixed point (nesting is shallow).
+    var errorBearing: Set<String> = []
+    while visitsErrorCodes {
+        let found = Set(([top] + nested).filter { $0.bearsErrors(errorBearing) }.map(\.name))
+        if found == errorBearing { break }
+        errorBearing = found
+    }
+    var lines = top.declaration(
+        extraMembers: extra,
+        conformances: conformance,
+        nested: nested,
+        doc: doc,
+        errorBearing: errorBearing
+    )
     lines += extensionLines
     let usesCore = lines.contains { $0.contains("KafkaUUID") }
     lines = [stamp, ""] + (usesCore ? ["public import KafkaCore"] : []) + ["public import NIOCore", ""] + lines
@@ -113,7 +131,8 @@ for api in apis {
         extensionLines: [
             "", "extension \(Naming.typeName(response.name)) {",
             "    public static var apiKey: ApiKey { .\(caseName) }", "}",
-        ]
+        ],
+        visitsErrorCodes: true
     )
 }
 for name in dataMessages {

@@ -45,6 +45,10 @@ struct BrokerMetricsTests {
         metrics.recordFetched(topic: "orders", bytes: 250, follower: true)
         metrics.recordRequest("Produce", version: 9, duration: .milliseconds(3))
         metrics.recordIsrChange(shrink: true)
+        var errors = BrokerMetrics.ErrorCounts()
+        for code: Int16 in [0, 0, 19, 0, 19, 3] { errors.add(code) }
+        metrics.recordErrors("Produce", errors)
+        metrics.recordErrors("Produce", errors)
         var gauges = BrokerMetrics.Gauges()
         gauges.underReplicatedPartitions = 4
         gauges.activeController = true
@@ -57,6 +61,9 @@ struct BrokerMetricsTests {
             #"kafka_server_brokertopicmetrics_replicationbytesout_total{topic="orders"} 250"#,
             #"kafka_network_requestmetrics_requests_total{request="Produce",version="9"} 1"#,
             #"kafka_network_requestmetrics_totaltimems_count{request="Produce"} 1"#,
+            #"kafka_network_requestmetrics_errors_total{request="Produce",error="NONE"} 6"#,
+            #"kafka_network_requestmetrics_errors_total{request="Produce",error="NOT_ENOUGH_REPLICAS"} 4"#,
+            #"kafka_network_requestmetrics_errors_total{request="Produce",error="UNKNOWN_TOPIC_OR_PARTITION"} 2"#,
             "kafka_server_replicamanager_isrshrinks_total 1",
             "kafka_server_replicamanager_isrexpands_total 0",
             "kafka_server_replicamanager_underreplicatedpartitions 4.0",

@@ -9,8 +9,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import stop, wait_for
 from replication_harness import Cluster
@@ -103,7 +103,9 @@ def test_counters_move_by_what_was_produced_and_consumed(cluster):
                 for name in ("messagesin", "bytesin", "bytesout", "replicationbytesin", "replicationbytesout")
                 for topic in ("w", "")
                 } | {"produce": sum(including(scrape(b)[0], "kafka_network_requestmetrics_requests_total",
-                                               request="Produce") for b in cluster.brokers.values())}
+                                               request="Produce") for b in cluster.brokers.values()),
+                     "produce ok": total(cluster, "kafka_network_requestmetrics_errors_total", request="Produce",
+                                         error="NONE")}
     before = snapshot()
     producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all", "linger.ms": 5,
                          "compression.type": "none"})
@@ -135,6 +137,8 @@ def test_counters_move_by_what_was_produced_and_consumed(cluster):
     wait_for(lambda: total(cluster, "kafka_server_brokertopicmetrics_replicationbytesin_total", topic="w")
              - before[("replicationbytesin", "w")] >= 2 * delta[("bytesin", "w")], 30, "followers' appends counted")
     assert delta["produce"] >= 1
+    # ErrorsPerSec counts each partition's code: every produce request answered NONE for at least one partition.
+    assert delta["produce ok"] >= delta["produce"]
 
 
 def test_log_gauges_follow_the_logs(cluster):
@@ -219,6 +223,22 @@ def test_under_replicated_after_a_kill_and_isr_expansion_on_return(cluster):
     wait_for(lambda: total(cluster, "kafka_server_replicamanager_underreplicatedpartitions") == 0, 30,
              "no under-replicated partitions after the return")
     assert total(cluster, "kafka_server_replicamanager_isrexpands_total") - expands_before >= 6
+
+
+def test_errors_counted_by_request_and_error_name(cluster):
+    """Creating a topic that exists is answered TOPIC_ALREADY_EXISTS, and counted under that name."""
+    def already_exists_errors():
+        return total(cluster, "kafka_network_requestmetrics_errors_total", request="CreateTopics",
+                     error="TOPIC_ALREADY_EXISTS")
+    before = already_exists_errors()
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    with pytest.raises(KafkaException) as refused:
+        admin.create_topics([NewTopic("w", 6, 3)])["w"].result(30)
+    assert refused.value.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS
+    assert already_exists_errors() == before + 1
+    samples, types = scrape(cluster.brokers[1])
+    assert types["kafka_network_requestmetrics_errors_total"] == "counter"
+    assert value(samples, "kafka_network_requestmetrics_errors_total", request="Fetch", error="NONE") > 0
 
 
 def test_health_and_unknown_paths(cluster):

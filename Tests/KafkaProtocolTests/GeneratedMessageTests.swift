@@ -20,6 +20,37 @@ struct GeneratedMessageTests {
         #expect(checked > 1_000)
     }
 
+    @Test func responsesVisitEveryErrorCodeNestedOnesIncluded() {
+        var metadata = MetadataResponse()
+        metadata.topics = [
+            .init(errorCode: 3, name: "a", partitions: [.init(errorCode: 0), .init(errorCode: 6)]),
+            .init(errorCode: 0, name: "b", partitions: [.init(errorCode: 9)]),
+        ]
+        var codes: [Int16] = []
+        metadata.forEachErrorCode { codes.append($0) }
+        #expect(codes == [3, 0, 6, 0, 9])
+
+        let produce = ProduceResponse(responses: [
+            .init(name: "t", partitionResponses: [.init(index: 0, errorCode: 0), .init(index: 1, errorCode: 19)])
+        ])
+        codes = []
+        produce.forEachErrorCode { codes.append($0) }
+        #expect(codes == [0, 19])
+
+        // A response's own code comes before its nested ones.
+        var groups = DescribeGroupsResponse()
+        groups.groups = [.init(errorCode: 16, groupID: "g")]
+        codes = []
+        groups.forEachErrorCode { codes.append($0) }
+        #expect(codes == [16])
+        var fetch = FetchResponse()
+        fetch.errorCode = 7
+        fetch.responses = [.init(topic: "t", partitions: [.init(partitionIndex: 0, errorCode: 1)])]
+        codes = []
+        fetch.forEachErrorCode { codes.append($0) }
+        #expect(codes == [7, 1])
+    }
+
     private func roundTrip<M: SampleableMessage>(_: M.Type, version: Int16, seed: UInt64) throws {
         let (message, encoded) = M.encodedSample(version: version, seed: seed)
         let decoded = try M.decodeAll(encoded, version: version)

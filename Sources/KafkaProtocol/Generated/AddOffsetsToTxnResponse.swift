@@ -42,6 +42,11 @@ public struct AddOffsetsToTxnResponse: KafkaResponse {
             buffer.writeUnsignedVarint(0)
         }
     }
+
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+    }
 }
 
 extension AddOffsetsToTxnResponse {

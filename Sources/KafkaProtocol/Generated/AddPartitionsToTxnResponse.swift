@@ -79,6 +79,11 @@ public struct AddPartitionsToTxnResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+    }
+
     public struct AddPartitionsToTxnTopicResult: Sendable, Equatable {
         /// The topic name.
         public var name: String = ""

@@ -131,6 +131,11 @@ public struct ApiVersionsResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+    }
+
     public struct ApiVersion: Sendable, Equatable {
         /// The API index.
         public var apiKey: Int16 = 0

@@ -48,6 +48,11 @@ public struct ControlledShutdownResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+    }
+
     public struct RemainingPartition: Sendable, Equatable {
         /// The name of the topic.
         public var topicName: String = ""

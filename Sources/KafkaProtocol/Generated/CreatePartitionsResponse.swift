@@ -48,6 +48,11 @@ public struct CreatePartitionsResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.results { element.forEachErrorCode(body) }
+    }
+
     public struct CreatePartitionsTopicResult: Sendable, Equatable {
         /// The topic name.
         public var name: String = ""
@@ -91,6 +96,11 @@ public struct CreatePartitionsResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

@@ -53,6 +53,11 @@ public struct CreateTopicsResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.topics { element.forEachErrorCode(body) }
+    }
+
     public struct CreatableTopicResult: Sendable, Equatable {
         /// The topic name.
         public var name: String = ""
@@ -170,6 +175,11 @@ public struct CreateTopicsResponse: KafkaResponse {
                     }
                 }
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 

@@ -48,6 +48,11 @@ public struct DeleteGroupsResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.results { element.forEachErrorCode(body) }
+    }
+
     public struct DeletableGroupResult: Sendable, Equatable {
         /// The group id
         public var groupID: String = ""
@@ -81,6 +86,11 @@ public struct DeleteGroupsResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

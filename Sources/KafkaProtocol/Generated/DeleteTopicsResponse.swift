@@ -53,6 +53,11 @@ public struct DeleteTopicsResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.responses { element.forEachErrorCode(body) }
+    }
+
     public struct DeletableTopicResult: Sendable, Equatable {
         /// The topic name
         public var name: String? = ""
@@ -110,6 +115,11 @@ public struct DeleteTopicsResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

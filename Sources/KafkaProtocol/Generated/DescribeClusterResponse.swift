@@ -82,6 +82,11 @@ public struct DescribeClusterResponse: KafkaResponse {
         buffer.writeUnsignedVarint(0)
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+    }
+
     public struct DescribeClusterBroker: Sendable, Equatable {
         /// The broker ID.
         public var brokerID: Int32 = 0

@@ -48,6 +48,11 @@ public struct DescribeConfigsResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.results { element.forEachErrorCode(body) }
+    }
+
     public struct DescribeConfigsResult: Sendable, Equatable {
         /// The error code, or 0 if we were able to successfully describe the configurations.
         public var errorCode: Int16 = 0
@@ -108,6 +113,11 @@ public struct DescribeConfigsResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 

@@ -51,6 +51,11 @@ public struct DescribeGroupsResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.groups { element.forEachErrorCode(body) }
+    }
+
     public struct DescribedGroup: Sendable, Equatable {
         /// The describe error, or 0 if there was no error.
         public var errorCode: Int16 = 0
@@ -123,6 +128,11 @@ public struct DescribeGroupsResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 

@@ -58,6 +58,12 @@ public struct ElectLeadersResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+        for element in self.replicaElectionResults { element.forEachErrorCode(body) }
+    }
+
     public struct ReplicaElectionResult: Sendable, Equatable {
         /// The topic name
         public var topic: String = ""
@@ -96,6 +102,11 @@ public struct ElectLeadersResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            for element in self.partitionResult { element.forEachErrorCode(body) }
         }
     }
 
@@ -142,6 +153,11 @@ public struct ElectLeadersResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

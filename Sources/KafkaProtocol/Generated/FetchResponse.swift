@@ -97,6 +97,12 @@ public struct FetchResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+        for element in self.responses { element.forEachErrorCode(body) }
+    }
+
     public struct FetchableTopicResponse: Sendable, Equatable {
         /// The topic name.
         public var topic: String = ""
@@ -148,6 +154,11 @@ public struct FetchResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            for element in self.partitions { element.forEachErrorCode(body) }
         }
     }
 
@@ -290,6 +301,11 @@ public struct FetchResponse: KafkaResponse {
                     }
                 }
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 

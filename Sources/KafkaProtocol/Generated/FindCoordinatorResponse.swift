@@ -109,6 +109,12 @@ public struct FindCoordinatorResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+        for element in self.coordinators { element.forEachErrorCode(body) }
+    }
+
     public struct Coordinator: Sendable, Equatable {
         /// The coordinator key.
         public var key: String = ""
@@ -194,6 +200,11 @@ public struct FindCoordinatorResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

@@ -48,6 +48,11 @@ public struct IncrementalAlterConfigsResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.responses { element.forEachErrorCode(body) }
+    }
+
     public struct AlterConfigsResourceResponse: Sendable, Equatable {
         /// The resource error code.
         public var errorCode: Int16 = 0
@@ -97,6 +102,11 @@ public struct IncrementalAlterConfigsResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

@@ -54,6 +54,11 @@ public struct InitProducerIDResponse: KafkaResponse {
             buffer.writeUnsignedVarint(0)
         }
     }
+
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+    }
 }
 
 extension InitProducerIDResponse {

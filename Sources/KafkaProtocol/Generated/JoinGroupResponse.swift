@@ -109,6 +109,11 @@ public struct JoinGroupResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+    }
+
     public struct JoinGroupResponseMember: Sendable, Equatable {
         /// The group member ID.
         public var memberID: String = ""

@@ -68,6 +68,13 @@ public struct LeaderAndIsrResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+        for element in self.partitionErrors { element.forEachErrorCode(body) }
+        for element in self.topics { element.forEachErrorCode(body) }
+    }
+
     public struct LeaderAndIsrPartitionError: Sendable, Equatable {
         /// The topic name.
         public var topicName: String = ""
@@ -111,6 +118,11 @@ public struct LeaderAndIsrResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 
@@ -160,6 +172,11 @@ public struct LeaderAndIsrResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            for element in self.partitionErrors { element.forEachErrorCode(body) }
         }
     }
 }

@@ -62,6 +62,12 @@ public struct LeaveGroupResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+        for element in self.members { element.forEachErrorCode(body) }
+    }
+
     public struct MemberResponse: Sendable, Equatable {
         /// The member ID to remove from the group.
         public var memberID: String = ""
@@ -117,6 +123,11 @@ public struct LeaveGroupResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

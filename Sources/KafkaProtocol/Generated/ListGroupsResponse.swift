@@ -57,6 +57,11 @@ public struct ListGroupsResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+    }
+
     public struct ListedGroup: Sendable, Equatable {
         /// The group ID.
         public var groupID: String = ""

@@ -101,6 +101,11 @@ public struct MetadataResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.topics { element.forEachErrorCode(body) }
+    }
+
     public struct MetadataResponseBroker: Sendable, Equatable {
         /// The broker ID.
         public var nodeID: Int32 = 0
@@ -231,6 +236,12 @@ public struct MetadataResponse: KafkaResponse {
                 buffer.writeUnsignedVarint(0)
             }
         }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
+            for element in self.partitions { element.forEachErrorCode(body) }
+        }
     }
 
     public struct MetadataResponsePartition: Sendable, Equatable {
@@ -319,6 +330,11 @@ public struct MetadataResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

@@ -52,6 +52,11 @@ public struct OffsetCommitResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.topics { element.forEachErrorCode(body) }
+    }
+
     public struct OffsetCommitResponseTopic: Sendable, Equatable {
         /// The topic name.
         public var name: String = ""
@@ -91,6 +96,11 @@ public struct OffsetCommitResponse: KafkaResponse {
                 buffer.writeUnsignedVarint(0)
             }
         }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            for element in self.partitions { element.forEachErrorCode(body) }
+        }
     }
 
     public struct OffsetCommitResponsePartition: Sendable, Equatable {
@@ -126,6 +136,11 @@ public struct OffsetCommitResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

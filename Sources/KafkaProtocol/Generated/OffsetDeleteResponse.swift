@@ -46,6 +46,12 @@ public struct OffsetDeleteResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+        for element in self.topics { element.forEachErrorCode(body) }
+    }
+
     public struct OffsetDeleteResponseTopic: Sendable, Equatable {
         /// The topic name.
         public var name: String = ""
@@ -77,6 +83,11 @@ public struct OffsetDeleteResponse: KafkaResponse {
                 element.write(to: &buffer, version: version)
             }
         }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            for element in self.partitions { element.forEachErrorCode(body) }
+        }
     }
 
     public struct OffsetDeleteResponsePartition: Sendable, Equatable {
@@ -104,6 +115,11 @@ public struct OffsetDeleteResponse: KafkaResponse {
         public func write(to buffer: inout ByteBuffer, version: Int16) {
             buffer.writeKafkaInteger(self.partitionIndex)
             buffer.writeKafkaInteger(self.errorCode)
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

@@ -81,6 +81,13 @@ public struct OffsetFetchResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.topics { element.forEachErrorCode(body) }
+        body(self.errorCode)
+        for element in self.groups { element.forEachErrorCode(body) }
+    }
+
     public struct OffsetFetchResponseTopic: Sendable, Equatable {
         /// The topic name.
         public var name: String = ""
@@ -127,6 +134,11 @@ public struct OffsetFetchResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            for element in self.partitions { element.forEachErrorCode(body) }
         }
     }
 
@@ -206,6 +218,11 @@ public struct OffsetFetchResponse: KafkaResponse {
                 buffer.writeUnsignedVarint(0)
             }
         }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
+        }
     }
 
     public struct OffsetFetchResponseGroup: Sendable, Equatable {
@@ -265,6 +282,12 @@ public struct OffsetFetchResponse: KafkaResponse {
                 buffer.writeUnsignedVarint(0)
             }
         }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            for element in self.topics { element.forEachErrorCode(body) }
+            body(self.errorCode)
+        }
     }
 
     public struct OffsetFetchResponseTopics: Sendable, Equatable {
@@ -313,6 +336,11 @@ public struct OffsetFetchResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            for element in self.partitions { element.forEachErrorCode(body) }
         }
     }
 
@@ -391,6 +419,11 @@ public struct OffsetFetchResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

@@ -76,6 +76,11 @@ public struct ProduceResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.responses { element.forEachErrorCode(body) }
+    }
+
     public struct TopicProduceResponse: Sendable, Equatable {
         /// The topic name
         public var name: String = ""
@@ -114,6 +119,11 @@ public struct ProduceResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            for element in self.partitionResponses { element.forEachErrorCode(body) }
         }
     }
 
@@ -223,6 +233,11 @@ public struct ProduceResponse: KafkaResponse {
                     }
                 }
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 

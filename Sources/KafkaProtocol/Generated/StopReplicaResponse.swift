@@ -48,6 +48,12 @@ public struct StopReplicaResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        body(self.errorCode)
+        for element in self.partitionErrors { element.forEachErrorCode(body) }
+    }
+
     public struct StopReplicaPartitionError: Sendable, Equatable {
         /// The topic name.
         public var topicName: String = ""
@@ -87,6 +93,11 @@ public struct StopReplicaResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

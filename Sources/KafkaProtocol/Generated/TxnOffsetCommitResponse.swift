@@ -48,6 +48,11 @@ public struct TxnOffsetCommitResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.topics { element.forEachErrorCode(body) }
+    }
+
     public struct TxnOffsetCommitResponseTopic: Sendable, Equatable {
         /// The topic name.
         public var name: String = ""
@@ -87,6 +92,11 @@ public struct TxnOffsetCommitResponse: KafkaResponse {
                 buffer.writeUnsignedVarint(0)
             }
         }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            for element in self.partitions { element.forEachErrorCode(body) }
+        }
     }
 
     public struct TxnOffsetCommitResponsePartition: Sendable, Equatable {
@@ -122,6 +132,11 @@ public struct TxnOffsetCommitResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

@@ -42,6 +42,11 @@ public struct WriteTxnMarkersResponse: KafkaResponse {
         }
     }
 
+    /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+    public func forEachErrorCode(_ body: (Int16) -> Void) {
+        for element in self.markers { element.forEachErrorCode(body) }
+    }
+
     public struct WritableTxnMarkerResult: Sendable, Equatable {
         /// The current producer ID in use by the transactional ID.
         public var producerID: Int64 = 0
@@ -80,6 +85,11 @@ public struct WriteTxnMarkersResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            for element in self.topics { element.forEachErrorCode(body) }
         }
     }
 
@@ -122,6 +132,11 @@ public struct WriteTxnMarkersResponse: KafkaResponse {
                 buffer.writeUnsignedVarint(0)
             }
         }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            for element in self.partitions { element.forEachErrorCode(body) }
+        }
     }
 
     public struct WritableTxnMarkerPartitionResult: Sendable, Equatable {
@@ -157,6 +172,11 @@ public struct WriteTxnMarkersResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (Int16) -> Void) {
+            body(self.errorCode)
         }
     }
 }

@@ -25,6 +25,12 @@ public protocol KafkaRequest: KafkaMessage {
 /// A response body.
 public protocol KafkaResponse: KafkaMessage {
     static var apiKey: ApiKey { get }
+    /// Calls `body` with every error code in the response (generated for responses that have any).
+    func forEachErrorCode(_ body: (Int16) -> Void)
+}
+
+extension KafkaResponse {
+    public func forEachErrorCode(_ body: (Int16) -> Void) {}
 }
 
 extension KafkaMessage {

@@ -41,13 +41,17 @@ struct FetchHandler: RequestHandler {
             minBytes: Int(max(request.minBytes, 0)),
             maxBytes: Int(request.maxBytes <= 0 ? Int32.max : request.maxBytes)
         )
+        var errors = BrokerMetrics.ErrorCounts()
+        errors.add(0)  // the response's own error code
         for (topicPartition, result) in results {
             services.metrics.recordFetched(
                 topic: topicPartition.topic,
                 bytes: result.records?.length ?? 0,
                 follower: request.replicaID >= 0
             )
+            errors.add(result.errorCode.rawValue)
         }
+        services.metrics.recordErrors("Fetch", errors)
         let topics = request.topics.map { topic in
             (
                 name: topic.topic,

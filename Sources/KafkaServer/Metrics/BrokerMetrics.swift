@@ -12,6 +12,8 @@ import Synchronization
 /// - `kafka_network_requestmetrics_requests_total{request,version}`, and `kafka_network_requestmetrics_totaltimems`
 ///   `{request,quantile}` with `…_totaltimems_count{request}` (Kafka's API names; Fetch also as FetchConsumer or
 ///   FetchFollower);
+/// - `kafka_network_requestmetrics_errors_total{request,error}` (ErrorsPerSec: every error code in every response,
+///   `NONE` included, by Kafka's error name);
 /// - `kafka_server_replicamanager_{isrshrinks,isrexpands}_total`, and the gauges `…_underreplicatedpartitions`,
 ///   `…_underminisrpartitioncount`, `…_atminisrpartitioncount`, `…_leadercount`, `…_partitioncount`;
 ///   `kafka_server_replicafetchermanager_maxlag{clientid="Replica"}`; per partition held
@@ -85,6 +87,23 @@ public final class BrokerMetrics: Sendable {
         var version: Int16
     }
 
+    struct RequestError: Hashable {
+        var name: String
+        var code: Int16
+    }
+
+    /// The error codes of one response, counted without allocating in the usual case (all `NONE`).
+    public struct ErrorCounts: Sendable {
+        var none = 0
+        var others: [Int16: Int] = [:]
+
+        public init() {}
+
+        public mutating func add(_ code: Int16) {
+            if code == 0 { none += 1 } else { others[code, default: 0] += 1 }
+        }
+    }
+
     /// Kafka's percentile attributes and the quantile label the exporter gives them ("0.$n").
     static let quantiles: [(Double, String)] = [
         (0.50, "0.50"), (0.75, "0.75"), (0.95, "0.95"), (0.98, "0.98"), (0.99, "0.99"), (0.999, "0.999"),
@@ -96,6 +115,7 @@ public final class BrokerMetrics: Sendable {
     private let topics = MetricTable<String, TopicCounters>()
     private let requestCounts = MetricTable<RequestVersion, CoreMetrics.Counter>()
     private let requests = MetricTable<String, RequestMetrics>()
+    private let errors = MetricTable<RequestError, CoreMetrics.Counter>()
     private let isrShrinks: CoreMetrics.Counter
     private let isrExpands: CoreMetrics.Counter
     private let underReplicatedPartitions: CoreMetrics.Gauge
@@ -213,6 +233,22 @@ public final class BrokerMetrics: Sendable {
             )
         }.increment()
         recordTime(name, duration: duration)
+    }
+
+    /// The error codes of one response to a `name` request.
+    public func recordErrors(_ name: String, _ counts: ErrorCounts) {
+        if counts.none > 0 { errorCounter(name, 0).increment(by: Int64(counts.none)) }
+        for (code, count) in counts.others { errorCounter(name, code).increment(by: Int64(count)) }
+    }
+
+    private func errorCounter(_ name: String, _ code: Int16) -> CoreMetrics.Counter {
+        errors.entry(RequestError(name: name, code: code)) {
+            CoreMetrics.Counter(
+                label: "kafka_network_requestmetrics_errors_total",
+                dimensions: [("request", name), ("error", KafkaErrorCode(rawValue: code)?.name ?? "UNKNOWN_\(code)")],
+                factory: factory
+            )
+        }
     }
 
     /// The total time of a request counted under a second name (FetchConsumer, FetchFollower).

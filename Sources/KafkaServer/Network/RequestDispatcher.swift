@@ -47,7 +47,8 @@ public final class RequestDispatcher: Sendable {
             listenerName: listenerName,
             clientAddress: clientAddress,
             clientHost: clientHost,
-            header: request.header
+            header: request.header,
+            metrics: metrics
         )
         guard handler.versions.contains(request.apiVersion), request.apiVersion >= handler.minimumServedVersion else {
             if request.apiKey == .apiVersions {

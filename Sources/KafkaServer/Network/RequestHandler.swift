@@ -18,6 +18,8 @@ public struct RequestContext: Sendable {
     /// The client's IP address as Kafka reports it in group descriptions (`InetAddress.toString()`: "/127.0.0.1").
     public var clientHost: String
     public var header: RequestHeader
+    /// Where handlers count the error codes of their responses (Kafka's ErrorsPerSec).
+    public var metrics: BrokerMetrics
     public var apiVersion: Int16 { header.requestApiVersion }
 }
 
@@ -63,6 +65,9 @@ public struct TypedHandler<Request: KafkaRequest>: RequestHandler {
             return .closeConnection(reason: "cannot decode \(Request.apiKey.name) v\(request.apiVersion): \(error)")
         }
         guard let response = await body(decoded, context) else { return .noResponse }
+        var errors = BrokerMetrics.ErrorCounts()
+        response.forEachErrorCode { errors.add($0) }
+        context.metrics.recordErrors(Request.apiKey.name, errors)
         var buffer = ByteBuffer()
         ResponseFrame.write(response, version: request.apiVersion, correlationID: request.correlationID, to: &buffer)
         return .response(buffer)
