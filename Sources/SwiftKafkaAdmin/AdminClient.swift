@@ -95,12 +95,13 @@ actor AdminClient {
         }
     }
 
-    /// Metadata v9 for `topics` (nil: every topic), never creating topics; remembers the brokers.
+    /// Metadata v10 (with topic ids) for `topics` (nil: every topic), never creating topics; remembers the
+    /// brokers.
     func metadata(topics: [String]? = nil) async throws -> MetadataResponse {
         var request = MetadataRequest()
         request.topics = topics.map { $0.map { MetadataRequest.MetadataRequestTopic(name: $0) } }
         request.allowAutoTopicCreation = false
-        let response = try await send(request, version: 9)
+        let response = try await send(request, version: 10)
         for broker in response.brokers { brokers[broker.nodeID] = (broker.host, Int(broker.port)) }
         return response
     }

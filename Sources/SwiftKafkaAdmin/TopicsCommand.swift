@@ -5,7 +5,7 @@ import KafkaProtocol
 /// `swiftkafka-admin topics`: `kafka-topics --bootstrap-server` — `--create`, `--list`, `--describe` (with
 /// `--under-replicated-partitions`, `--unavailable-partitions`, `--topics-with-overrides`), `--alter --partitions`,
 /// `--delete`. Output as Kafka 2.8 prints it: `Created topic t.`; names one per line; and per topic
-/// `Topic: t<TAB>PartitionCount: n<TAB>ReplicationFactor: r<TAB>Configs: k=v,...` followed by
+/// `Topic: t<TAB>TopicId: id<TAB>PartitionCount: n<TAB>ReplicationFactor: r<TAB>Configs: k=v,...` followed by
 /// `<TAB>Topic: t<TAB>Partition: p<TAB>Leader: l<TAB>Replicas: a,b<TAB>Isr: a,b` lines. Errors:
 /// `Error while executing topic command : …`, exit 1. `--topic` is a regular expression except with `--create`.
 struct TopicsCommand: AsyncParsableCommand {
@@ -112,8 +112,11 @@ struct TopicsCommand: AsyncParsableCommand {
             if !reportsPartitionsOnly {
                 let factor = partitions.first?.replicaNodes.count ?? 0
                 let configText = overrides.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
+                // Kafka 2.8 prints the topic id (KIP-516) when the cluster has one.
+                let id = topic.topicID == .zero ? "" : "\tTopicId: \(topic.topicID)"
                 print(
-                    "Topic: \(name)\tPartitionCount: \(partitions.count)\tReplicationFactor: \(factor)\tConfigs: \(configText)"
+                    "Topic: \(name)\(id)\tPartitionCount: \(partitions.count)\tReplicationFactor: \(factor)"
+                        + "\tConfigs: \(configText)"
                 )
             }
             if topicsWithOverrides { continue }

@@ -112,8 +112,12 @@ struct TopicCommand: AsyncParsableCommand {
             ]
         }
         let config = snapshot.topicConfigs[name] ?? [:]
-        options.emit(["topic": name, "config": config, "partitions": rows]) {
-            "Topic: \(name)\tPartitionCount: \(rows.count)\tReplicationFactor: "
+        let id = assignment.topicID.map { "\tTopicId: \($0)" } ?? ""
+        let json: [String: Any] = [
+            "topic": name, "topicId": assignment.topicID?.description ?? NSNull(), "config": config, "partitions": rows,
+        ]
+        options.emit(json) {
+            "Topic: \(name)\(id)\tPartitionCount: \(rows.count)\tReplicationFactor: "
                 + "\(assignment.partitions.values.map(\.count).max() ?? 0)\tConfigs: "
                 + config.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "\n"
                 + rows.map { row in

@@ -2,6 +2,7 @@
 confluent-kafka's clients see (topics, partitions, leaders, replicas, ISRs, configs, groups, committed offsets,
 log end offsets, lag, members); Kafka's output layouts and error lines; under-replicated partitions after a broker
 is killed."""
+import json
 import os
 import re
 import signal
@@ -83,7 +84,10 @@ def test_create_list_describe_alter_match_the_clients(cluster):
     not_default = sorted(f"{name}={entry.value}" for name, entry in client_config_entries(cluster, "orders").items()
                          if not entry.is_default)
     assert not_default == ["cleanup.policy=compact", "retention.ms=3600000", "segment.bytes=1048576"]
-    assert text[0] == ("Topic: orders\tPartitionCount: 4\tReplicationFactor: 3\tConfigs: " + ",".join(not_default))
+    # The topic id (Kafka 2.8 prints it) is the one the controller wrote into the topic's znode.
+    topic_id = json.loads(cluster.zk.get("/brokers/topics/orders")[0])["topic_id"]
+    assert text[0] == (f"Topic: orders\tTopicId: {topic_id}\tPartitionCount: 4\tReplicationFactor: 3\tConfigs: "
+                       + ",".join(not_default))
     metadata = client_topics(cluster)["orders"].partitions
     assert len(text) == 5
     for line in text[1:]:

@@ -72,7 +72,10 @@ def test_kafka_views_agree_with_the_tree_and_the_clients(cluster):
     for row in described["partitions"]:
         state = states[row["partition"]]
         assert (row["leader"], row["isr"], row["leaderEpoch"]) == (state["leader"], state["isr"], state["leader_epoch"])
+    topic_id = json.loads(cluster.zk.get("/brokers/topics/w")[0])["topic_id"]
+    assert described["topicId"] == topic_id
     text = tool(cluster, "topic", "w").stdout
+    assert text.startswith(f"Topic: w\tTopicId: {topic_id}\tPartitionCount: 6\tReplicationFactor: 3\tConfigs: ")
     assert "Topic: w\tPartition: 0\tLeader: " in text and "UNDER-REPLICATED" not in text
     consumers = tool_json(cluster, "consumers")
     assert {(c["group"], c["topic"], c["partition"], c["offset"]) for c in consumers} == \
