@@ -11,6 +11,29 @@ struct AdminCommand: AsyncParsableCommand {
         abstract: "Manages topics, topic configs and consumer groups of a SwiftKafka (or Kafka) cluster.",
         subcommands: [TopicsCommand.self, ConfigsCommand.self, ConsumerGroupsCommand.self]
     )
+
+    /// ArgumentParser's entry point, after one rewrite: kafka-consumer-groups' `--state` takes an optional value,
+    /// so a bare `--state` (last, or before another option) is given an empty one.
+    static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        var index = 0
+        while index < arguments.count {
+            if arguments[index] == "--state" && (index + 1 == arguments.count || arguments[index + 1].hasPrefix("--")) {
+                arguments.insert("", at: index + 1)
+            }
+            index += 1
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// The options every subcommand takes.

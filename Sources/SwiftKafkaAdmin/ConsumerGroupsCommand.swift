@@ -1,15 +1,11 @@
 import ArgumentParser
+import Foundation
 import KafkaCore
 import KafkaProtocol
-import NIOCore
 
 /// `swiftkafka-admin consumer-groups`: `kafka-consumer-groups --bootstrap-server` — `--list` (every broker's
-/// groups, one per line); `--describe --group g` (or `--all-groups`): per partition the committed offset, the
-/// log end offset, the lag and the member that owns it, in Kafka 2.8's table
-/// (`GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID`, columns at least 15 wide,
-/// `-` where there is nothing). A group without members says `Consumer group 'g' has no active members.` first; an
-/// unknown group prints `Error: Consumer group 'g' does not exist.` `--reset-offsets`, `--delete` and
-/// `--delete-offsets` are in their own files.
+/// groups, one per line, or with `--state [states]` Kafka's `GROUP STATE` table) and the options of every action.
+/// `--describe`, `--reset-offsets`, `--delete` and `--delete-offsets` are in their own files.
 struct ConsumerGroupsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consumer-groups",
@@ -27,31 +23,41 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
     @Option(help: "With --reset-offsets or --delete-offsets: a topic, or topic:0,1,2 for some partitions (repeatable).")
     var topic: [String] = []
     @Flag(help: "With --reset-offsets: every topic the group has committed offsets for.") var allTopics = false
+    @Flag(help: "With --describe: the members (consumer id, host, client id, partition count).") var members = false
+    @Flag(help: "With --describe: the partitions' offsets and lag (the default).") var offsets = false
+    @Flag(help: "With --describe --members: each member's partitions too.") var verbose = false
+    @Option(
+        help: ArgumentHelp(
+            "With --describe: the group's coordinator, assignor, state and size; with --list: each group's state, "
+                + "only those in the given states (e.g. stable,empty) when some are given.",
+            valueName: "states"
+        )
+    )
+    var state: String?
     @OptionGroup var reset: OffsetResetOptions
-
-    /// One line of the table.
-    struct Row {
-        var topic: String
-        var partition: Int32
-        var currentOffset: Int64?
-        var logEndOffset: Int64?
-        var consumerID = "-"
-        var host = "-"
-        var clientID = "-"
-
-        var lag: Int64? {
-            guard let currentOffset, let logEndOffset else { return nil }
-            return max(logEndOffset - currentOffset, 0)
-        }
-    }
 
     func run() async throws {
         try await cluster.withClient(failurePrefix: "Error: ") { client in
             switch action {
             case .list:
-                for name in try await listGroups(client) { print(name) }
+                if let state {
+                    try await listGroupStates(state, client)
+                } else {
+                    for name in try await listGroups(client) { print(name) }
+                }
             case .describe:
-                for name in try await selectedGroups(client) { try await describeGroup(name, client) }
+                guard [members, offsets, state != nil].filter({ $0 }).count <= 1 else {
+                    throw ValidationError("--describe takes at most one of --members, --offsets, --state")
+                }
+                for name in try await selectedGroups(client) {
+                    if members {
+                        try await describeMembers(name, client)
+                    } else if state != nil {
+                        try await describeState(name, client)
+                    } else {
+                        try await describeOffsets(name, client)
+                    }
+                }
             case .delete:
                 try await deleteGroups(try await selectedGroups(client), client)
             case .resetOffsets:
@@ -93,83 +99,41 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
 
     /// Every broker coordinates its own groups: ListGroups goes to all of them.
     private func listGroups(_ client: AdminClient) async throws -> [String] {
-        let metadata = try await client.metadata(topics: [])
-        var names: Set<String> = []
-        for broker in metadata.brokers {
-            let response = try await client.send(ListGroupsRequest(), version: 4, to: broker.nodeID)
-            guard response.errorCode == 0 else { throw Failure(errorText(response.errorCode, nil)) }
-            names.formUnion(response.groups.map(\.groupID))
-        }
-        return names.sorted()
+        try await listGroups(states: [], client).map(\.groupID)
     }
 
-    private func describeGroup(_ name: String, _ client: AdminClient) async throws {
-        let coordinator = try await GroupCoordinatorClient(group: name, client: client)
-        let group = try await coordinator.describe()
-        let committed = try await coordinator.committedOffsets()
-        if group.groupState == "Dead" && committed.isEmpty {
-            throw Failure("Consumer group '\(name)' does not exist.")
+    /// Every broker's groups in `states` (all when empty), by name.
+    private func listGroups(
+        states: [String],
+        _ client: AdminClient
+    ) async throws -> [ListGroupsResponse.ListedGroup] {
+        let metadata = try await client.metadata(topics: [])
+        var groups: [String: ListGroupsResponse.ListedGroup] = [:]
+        for broker in metadata.brokers {
+            let response = try await client.send(ListGroupsRequest(statesFilter: states), version: 4, to: broker.nodeID)
+            guard response.errorCode == 0 else { throw Failure(errorText(response.errorCode, nil)) }
+            for group in response.groups { groups[group.groupID] = group }
         }
+        return groups.values.sorted { $0.groupID < $1.groupID }
+    }
 
-        var rows: [TopicPartition: Row] = [:]
-        for member in group.members {
-            for topicPartition in assignment(of: member) {
-                rows[topicPartition] = Row(
-                    topic: topicPartition.topic,
-                    partition: topicPartition.partition,
-                    consumerID: member.memberID,
-                    host: member.clientHost,
-                    clientID: member.clientID
+    /// `--list --state [states]`: Kafka's `GROUP STATE` table. The states are matched without regard to case and
+    /// must be ones Kafka knows.
+    private func listGroupStates(_ text: String, _ client: AdminClient) async throws {
+        let known = ["PreparingRebalance", "CompletingRebalance", "Stable", "Dead", "Empty"]
+        let states = try text.split(separator: ",").map { item in
+            let name = item.trimmingCharacters(in: .whitespaces)
+            guard let state = known.first(where: { $0.lowercased() == name.lowercased() }) else {
+                throw ValidationError(
+                    "Invalid state list '\(text)'. Valid states are: \(known.joined(separator: ", "))"
                 )
             }
+            return state
         }
-        for (topicPartition, offset) in committed {
-            rows[topicPartition, default: Row(topic: topicPartition.topic, partition: topicPartition.partition)]
-                .currentOffset = offset
-        }
-        let ends = try await client.offsets(of: Array(rows.keys), at: AdminClient.latest)
-        for key in rows.keys { rows[key]?.logEndOffset = ends[key] }
-        let sorted = rows.values.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
-
-        if group.members.isEmpty {
-            print("\nConsumer group '\(name)' has no active members.")
-        } else if group.groupState == "PreparingRebalance" || group.groupState == "CompletingRebalance" {
-            print("\nConsumer group '\(name)' is rebalancing.")
-        }
-        let groupWidth = max(15, name.count)
-        let topicWidth = max(15, sorted.map(\.topic.count).max() ?? 0)
-        let consumerWidth = max(15, sorted.map(\.consumerID.count).max() ?? 0)
-        let hostWidth = max(15, sorted.map(\.host.count).max() ?? 0)
-        func line(_ columns: [String]) -> String {
-            let widths = [groupWidth, topicWidth, 10, 15, 15, 15, consumerWidth, hostWidth]
-            return zip(columns, widths).map { $0.padding(to: $1) }.joined(separator: " ") + " " + columns[8]
-        }
-        print("")
-        print(
-            line([
-                "GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST",
-                "CLIENT-ID",
-            ])
-        )
-        for row in sorted {
-            print(
-                line([
-                    name, row.topic, "\(row.partition)", row.currentOffset.map(String.init) ?? "-",
-                    row.logEndOffset.map(String.init) ?? "-", row.lag.map(String.init) ?? "-", row.consumerID,
-                    row.host, row.clientID,
-                ])
-            )
-        }
-        print("")
-    }
-
-    /// A member's partitions from its ConsumerProtocol assignment (version, then the body at that version).
-    private func assignment(of member: DescribeGroupsResponse.DescribedGroupMember) -> [TopicPartition] {
-        var buffer = ByteBuffer(bytes: member.memberAssignment)
-        guard let version = buffer.readInteger(as: Int16.self) else { return [] }
-        let readable = min(version, ConsumerProtocolAssignment.validVersions.upperBound)
-        guard let decoded = try? ConsumerProtocolAssignment(from: &buffer, version: readable) else { return [] }
-        return decoded.assignedPartitions.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) } }
+        let groups = try await listGroups(states: states, client)
+        let width = max(15, groups.map(\.groupID.count).max() ?? 0)
+        print("GROUP".padding(to: width) + " STATE")
+        for group in groups { print(group.groupID.padding(to: width) + " " + group.groupState) }
     }
 }
 

@@ -9,6 +9,7 @@ import KafkaProtocol
 struct GroupCoordinatorClient {
     let client: AdminClient
     let group: String
+    let nodeID: Int32
     let host: String
     let port: Int
 
@@ -17,6 +18,7 @@ struct GroupCoordinatorClient {
         guard found.errorCode == 0 else { throw Failure(errorText(found.errorCode, found.errorMessage)) }
         self.client = client
         self.group = group
+        nodeID = found.nodeID
         host = found.host
         port = Int(found.port)
     }

@@ -196,12 +196,42 @@ def test_consumer_groups_list_and_describe_match_the_clients(cluster):
             assert member == consumer.memberid() and host == "/127.0.0.1" and client_id == "rdkafka"
             assert owners[("orders", partition)] == (member, host, client_id)
         assert sum(int(r[3]) for r in rows if r[3] != "-") == seen
+
+        # --members [--verbose] and --state, against the admin client's description.
+        members = admin(cluster, "consumer-groups", "--describe", "--group", "billing", "--members",
+                        "--verbose").stdout.splitlines()
+        assert members[0] == ""
+        assert members[1].split() == ["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS", "ASSIGNMENT"]
+        (member_line,) = members[2:]
+        assert member_line.split() == ["billing", consumer.memberid(), "/127.0.0.1", "rdkafka", "6",
+                                       "orders(0,1,2,3,4,5)"]
+        plain = admin(cluster, "consumer-groups", "--describe", "--group", "billing", "--members").stdout
+        assert plain.splitlines()[2].split() == member_line.split()[:5]
+        state = admin(cluster, "consumer-groups", "--describe", "--group", "billing", "--state").stdout.splitlines()
+        assert state[1].split() == ["GROUP", "COORDINATOR", "(ID)", "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS"]
+        node = description.coordinator
+        assert state[2].split() == ["billing", f"{node.host}:{node.port}", f"({node.id})",
+                                    description.partition_assignor, "Stable", "1"]
+        assert str(description.state).endswith("STABLE")
+        states = admin(cluster, "consumer-groups", "--list", "--state").stdout.splitlines()
+        assert states[0].split() == ["GROUP", "STATE"] and ["billing", "Stable"] in [s.split() for s in states]
+        stable = admin(cluster, "consumer-groups", "--list", "--state", "stable").stdout.splitlines()
+        assert [s.split() for s in stable[1:]] == [["billing", "Stable"]]
+        assert admin(cluster, "consumer-groups", "--list", "--state", "Empty,dead").stdout.split()[2:].count(
+            "billing") == 0
+        bad = admin(cluster, "consumer-groups", "--list", "--state", "sleepy", check=False)
+        assert bad.returncode == 64 and "Invalid state list 'sleepy'" in bad.stderr
     finally:
         consumer.close()
-    empty = admin(cluster, "consumer-groups", "--describe", "--group", "billing").stdout
-    assert "Consumer group 'billing' has no active members." in empty
-    rows = [line.split() for line in empty.splitlines() if line.startswith("billing")]
+    empty = admin(cluster, "consumer-groups", "--describe", "--group", "billing")
+    # As Kafka: the notice on standard error, the table on standard output.
+    assert empty.stderr == "\nConsumer group 'billing' has no active members.\n"
+    rows = [line.split() for line in empty.stdout.splitlines() if line.startswith("billing")]
     assert rows and all(r[6:] == ["-", "-", "-"] for r in rows)
+    no_members = admin(cluster, "consumer-groups", "--describe", "--group", "billing", "--members")
+    assert no_members.stdout == "" and "has no active members" in no_members.stderr
+    empty_state = admin(cluster, "consumer-groups", "--describe", "--group", "billing", "--state").stdout
+    assert empty_state.splitlines()[2].split()[-2:] == ["Empty", "0"]
     unknown = admin(cluster, "consumer-groups", "--describe", "--group", "nobody", check=False)
     assert unknown.returncode == 1 and unknown.stderr == "Error: Consumer group 'nobody' does not exist.\n"
 
