@@ -100,6 +100,7 @@ public final class KafkaBroker: Sendable {
         let brokerLogger = logger
         let commitTimeoutMs = config.offsetsCommitTimeoutMs
         let metrics = BrokerMetrics()
+        zookeeper.observeRequestLatency { metrics.recordZooKeeperRequest($0) }
         let replicaManager = ReplicaManager(brokerID: brokerID, logManager: logManager, logger: logger) {
             proposal in
             // A leader's own ISR write: conditional on the znode version it was given, then announced.
@@ -293,7 +294,12 @@ public final class KafkaBroker: Sendable {
                 }
                 let sessions = zookeeper.sessionStates()
                 tasks.addTask {
-                    for await state in sessions where state == .expired {
+                    // The stream opens with the current state: the first connection counts as a SyncConnected.
+                    var previous = SessionState.connecting
+                    for await state in sessions {
+                        services.metrics.recordZooKeeperSession(from: previous, to: state)
+                        previous = state
+                        guard state == .expired else { continue }
                         await controller.resign()
                         await self.reestablish(
                             zookeeper: zookeeper,

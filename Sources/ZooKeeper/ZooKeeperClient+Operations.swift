@@ -5,7 +5,7 @@ extension ZooKeeperClient {
     /// Throws `nodeExists` when it exists and `noNode` when its parent does not.
     @discardableResult
     public func create(_ path: String, data: [UInt8] = [], mode: CreateMode = .persistent) async throws -> String {
-        let reply = try await session().submit(path: path) { handle, request in
+        let reply = try await submit(path: path) { handle, request in
             withCData(data) { value, length in
                 zoo_acreate(
                     handle,
@@ -27,7 +27,7 @@ extension ZooKeeperClient {
     /// Data is nil for a node created with null data. With `watch`, the next change or deletion of the node
     /// arrives on `watchEvents()`.
     public func getData(_ path: String, watch: Bool = false) async throws -> (data: [UInt8]?, stat: ZooKeeperStat) {
-        let reply = try await session().submit(path: path) { handle, request in
+        let reply = try await submit(path: path) { handle, request in
             zoo_aget(handle, path, watch ? 1 : 0, dataCompletion, request)
         }
         guard case .data(let data, let stat) = reply else { preconditionFailure("getData replied \(reply)") }
@@ -37,7 +37,7 @@ extension ZooKeeperClient {
     /// Replaces a znode's data, if its version is `version` (nil: any), and returns the new stat.
     @discardableResult
     public func setData(_ path: String, data: [UInt8], version: Int32? = nil) async throws -> ZooKeeperStat {
-        let reply = try await session().submit(path: path) { handle, request in
+        let reply = try await submit(path: path) { handle, request in
             withCData(data) { value, length in
                 zoo_aset(handle, path, value, length, version ?? -1, statCompletion, request)
             }
@@ -48,7 +48,7 @@ extension ZooKeeperClient {
 
     /// Deletes a znode, if its version is `version` (nil: any). Throws `notEmpty` when it has children.
     public func delete(_ path: String, version: Int32? = nil) async throws {
-        _ = try await session().submit(path: path) { handle, request in
+        _ = try await submit(path: path) { handle, request in
             zoo_adelete(handle, path, version ?? -1, voidCompletion, request)
         }
     }
@@ -57,7 +57,7 @@ extension ZooKeeperClient {
     /// arrives on `watchEvents()` (the watch is set whether the node exists or not).
     public func exists(_ path: String, watch: Bool = false) async throws -> ZooKeeperStat? {
         do {
-            let reply = try await session().submit(path: path) { handle, request in
+            let reply = try await submit(path: path) { handle, request in
                 zoo_aexists(handle, path, watch ? 1 : 0, statCompletion, request)
             }
             guard case .stat(let stat) = reply else { preconditionFailure("exists replied \(reply)") }
@@ -70,7 +70,7 @@ extension ZooKeeperClient {
     /// The names (not paths) of a znode's children, in the server's order. With `watch`, the next change to the
     /// set of children, or the node's deletion, arrives on `watchEvents()`.
     public func children(_ path: String, watch: Bool = false) async throws -> [String] {
-        let reply = try await session().submit(path: path) { handle, request in
+        let reply = try await submit(path: path) { handle, request in
             zoo_aget_children2(handle, path, watch ? 1 : 0, childrenCompletion, request)
         }
         guard case .children(let names) = reply else { preconditionFailure("children replied \(reply)") }
@@ -83,7 +83,7 @@ extension ZooKeeperClient {
     public func multi(_ operations: [ZooKeeperOperation]) async throws -> [ZooKeeperOperationResult] {
         guard !operations.isEmpty else { return [] }
         let storage = MultiStorage(operations)
-        let reply = try await session().submit(path: nil, multiStorage: storage) { handle, request in
+        let reply = try await submit(path: nil, multiStorage: storage) { handle, request in
             zoo_amulti(handle, Int32(operations.count), storage.ops, storage.results, multiCompletion, request)
         }
         guard case .multi(let results) = reply else { preconditionFailure("multi replied \(reply)") }

@@ -26,6 +26,8 @@ public final class ZooKeeperClient: Sendable {
     }
 
     private let lifecycle = Mutex(Lifecycle.idle)
+    /// Told how long each request took, from submission to its reply or failure.
+    private let requestObserver = Mutex<(@Sendable (Duration) -> Void)?>(nil)
 
     public init(configuration: ZooKeeperConfiguration, logger: Logger = Logger(label: "zookeeper")) {
         self.configuration = configuration
@@ -108,6 +110,25 @@ public final class ZooKeeperClient: Sendable {
     /// expiry and `connect()`, it goes on with the new session's states. It ends after `.closed`.
     public func sessionStates() -> AsyncStream<SessionState> {
         states.subscribe(startingWith: state)
+    }
+
+    /// Calls `observer` with the time each request takes from now on (ZooKeeperRequestLatencyMs), on the task
+    /// that made the request.
+    public func observeRequestLatency(_ observer: @escaping @Sendable (Duration) -> Void) {
+        requestObserver.withLock { $0 = observer }
+    }
+
+    /// Submits one C call to the current session, timed for the latency observer.
+    func submit(
+        path: String?,
+        multiStorage: MultiStorage? = nil,
+        _ call: (OpaquePointer, UnsafeRawPointer) -> Int32
+    ) async throws -> Reply {
+        let started = ContinuousClock.now
+        defer {
+            if let observer = requestObserver.withLock({ $0 }) { observer(ContinuousClock.now - started) }
+        }
+        return try await session().submit(path: path, multiStorage: multiStorage, call)
     }
 
     /// Every watch that fires from now on, for this client's sessions. It ends when the client is closed.

@@ -1,4 +1,5 @@
 import Testing
+import ZooKeeper
 
 @testable import KafkaServer
 
@@ -124,6 +125,35 @@ struct BrokerMetricsTests {
         #expect(!one.contains { $0.contains(#"topic="audit""#) && $0.hasPrefix("kafka_log_log_") })
         #expect(one.contains(#"kafka_log_log_logendoffset{topic="orders",partition="0"} 300.0"#))
         #expect(one.contains(#"kafka_server_brokertopicmetrics_replicationbytesin_total{topic="orders"} 240"#))
+    }
+
+    @Test func zooKeeperSessionEventsAndLatency() {
+        let metrics = BrokerMetrics()
+        let transitions: [SessionState] = [
+            .connected(sessionID: 1), .connecting, .connected(sessionID: 1), .connecting, .expired, .connecting,
+            .connected(sessionID: 2), .authenticationFailed,
+        ]
+        var previous = SessionState.connecting
+        for state in transitions {
+            metrics.recordZooKeeperSession(from: previous, to: state)
+            previous = state
+        }
+        metrics.recordZooKeeperRequest(.milliseconds(2))
+        let lines = Set(String(decoding: metrics.emit(.init()), as: UTF8.self).split(separator: "\n").map(String.init))
+        for expected in [
+            "kafka_server_sessionexpirelistener_zookeepersyncconnects_total 3",
+            "kafka_server_sessionexpirelistener_zookeeperdisconnects_total 2",
+            "kafka_server_sessionexpirelistener_zookeeperexpires_total 1",
+            "kafka_server_sessionexpirelistener_zookeeperauthfailures_total 1",
+            "kafka_server_zookeeperclientmetrics_zookeeperrequestlatencyms_count 1",
+        ] {
+            #expect(lines.contains(expected), "missing \(expected)")
+        }
+        #expect(
+            lines.contains {
+                $0.hasPrefix(#"kafka_server_zookeeperclientmetrics_zookeeperrequestlatencyms{quantile="0.99"} 2."#)
+            }
+        )
     }
 
     @Test func uncleanElectionsAreCountedOnceEach() {

@@ -3,8 +3,10 @@ exactly what the clients did (messages in, bytes in and out per topic, requests 
 replication bytes both ways, the controller and replica-manager gauges, per-partition log gauges against the
 clients' watermarks, under-replicated and at-minimum-ISR partitions after a broker is killed and ISR expansions when
 it returns; /health and unknown paths."""
+import os
 import re
 import signal
+import time
 import urllib.error
 import urllib.request
 
@@ -279,3 +281,40 @@ def test_offline_partition_and_unclean_election_counted(cluster):
     assert value(samples, "kafka_controller_kafkacontroller_offlinepartitionscount") == 0
     cluster.brokers[first].start()
     cluster.wait_fully_in_sync()
+
+
+def test_zookeeper_latency_and_session_events(cluster):
+    """Every broker times its ZooKeeper requests; a broker paused past its session timeout counts the disconnect,
+    the expiry and the new session's connection (SessionExpireListener)."""
+    for broker in cluster.brokers.values():
+        samples, _ = scrape(broker)
+        assert value(samples, "kafka_server_zookeeperclientmetrics_zookeeperrequestlatencyms_count") > 0
+        quantiles = [value(samples, "kafka_server_zookeeperclientmetrics_zookeeperrequestlatencyms", quantile=q)
+                     for q in ("0.50", "0.99", "0.999")]
+        assert quantiles == sorted(quantiles) and quantiles[-1] > 0
+    victim = cluster.brokers[next(b for b in sorted(cluster.brokers) if b != cluster.controller())]
+
+    def session_counts():
+        samples, _ = scrape(victim)
+        return {name: value(samples, f"kafka_server_sessionexpirelistener_zookeeper{name}_total")
+                for name in ("syncconnects", "disconnects", "expires", "authfailures")}
+    before = session_counts()
+    assert before["syncconnects"] >= 1
+    epoch = cluster.zk.exists(f"/brokers/ids/{victim.id}").czxid
+    # The harness' session timeout is 6 s: paused for 13 s, the broker's session has expired when it resumes.
+    os.kill(victim.process.pid, signal.SIGSTOP)
+    try:
+        wait_for(lambda: victim.id not in cluster.registered(), 20, "the paused broker's session to expire")
+        time.sleep(2)
+    finally:
+        os.kill(victim.process.pid, signal.SIGCONT)
+    wait_for(lambda: victim.id in cluster.registered()
+             and cluster.zk.exists(f"/brokers/ids/{victim.id}").czxid != epoch, 30, "the broker registered again")
+    # The counts follow the session's state stream, which the broker reads on its own task: wait for them.
+    wait_for(lambda: session_counts()["syncconnects"] == before["syncconnects"] + 1, 10, "the new session counted")
+    after = session_counts()
+    assert after["expires"] == before["expires"] + 1
+    assert after["disconnects"] >= before["disconnects"] + 1
+    assert after["authfailures"] == before["authfailures"]
+    cluster.wait_fully_in_sync()
+

@@ -2,6 +2,7 @@ import CoreMetrics
 import KafkaCore
 import Prometheus
 import Synchronization
+public import ZooKeeper
 
 /// The broker's metrics in Prometheus' text format, named as Prometheus' JMX exporter names Kafka's MBeans with its
 /// `kafka-2_0_0.yml` rules (lowercased), so dashboards and alerts built for Kafka work unchanged:
@@ -14,6 +15,9 @@ import Synchronization
 ///   FetchFollower);
 /// - `kafka_network_requestmetrics_errors_total{request,error}` (ErrorsPerSec: every error code in every response,
 ///   `NONE` included, by Kafka's error name);
+/// - `kafka_server_zookeeperclientmetrics_zookeeperrequestlatencyms{quantile}` with `…_count`, and
+///   `kafka_server_sessionexpirelistener_{zookeeperexpires,zookeeperdisconnects,zookeepersyncconnects,`
+///   `zookeeperauthfailures}_total`;
 /// - `kafka_server_replicamanager_{isrshrinks,isrexpands}_total`, and the gauges `…_underreplicatedpartitions`,
 ///   `…_underminisrpartitioncount`, `…_atminisrpartitioncount`, `…_leadercount`, `…_partitioncount`;
 ///   `kafka_server_replicafetchermanager_maxlag{clientid="Replica"}`; per partition held
@@ -76,12 +80,6 @@ public final class BrokerMetrics: Sendable {
         var replicationBytesOut: CoreMetrics.Counter
     }
 
-    struct RequestMetrics: Sendable {
-        var count: CoreMetrics.Counter
-        var latency: LatencyHistogram
-        var quantiles: [(quantile: Double, gauge: CoreMetrics.Gauge)]
-    }
-
     struct RequestVersion: Hashable {
         var name: String
         var version: Int16
@@ -104,17 +102,12 @@ public final class BrokerMetrics: Sendable {
         }
     }
 
-    /// Kafka's percentile attributes and the quantile label the exporter gives them ("0.$n").
-    static let quantiles: [(Double, String)] = [
-        (0.50, "0.50"), (0.75, "0.75"), (0.95, "0.95"), (0.98, "0.98"), (0.99, "0.99"), (0.999, "0.999"),
-    ]
-
     let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
     private let allTopics: TopicCounters
     private let topics = MetricTable<String, TopicCounters>()
     private let requestCounts = MetricTable<RequestVersion, CoreMetrics.Counter>()
-    private let requests = MetricTable<String, RequestMetrics>()
+    private let requests = MetricTable<String, LatencyMetric>()
     private let errors = MetricTable<RequestError, CoreMetrics.Counter>()
     private let isrShrinks: CoreMetrics.Counter
     private let isrExpands: CoreMetrics.Counter
@@ -131,6 +124,11 @@ public final class BrokerMetrics: Sendable {
     private let underMinIsrPartitions: CoreMetrics.Gauge
     private let atMinIsrPartitions: CoreMetrics.Gauge
     private let replicaMaxLag: CoreMetrics.Gauge
+    private let zooKeeperLatency: LatencyMetric
+    private let zooKeeperExpires: CoreMetrics.Counter
+    private let zooKeeperDisconnects: CoreMetrics.Counter
+    private let zooKeeperSyncConnects: CoreMetrics.Counter
+    private let zooKeeperAuthFailures: CoreMetrics.Counter
     /// Touched only by `emit(_:)`, under this lock (scrapes may overlap).
     private let logGauges = Mutex<[TopicPartition: LogGauges]>([:])
 
@@ -154,6 +152,17 @@ public final class BrokerMetrics: Sendable {
         activeControllerCount = gauge("kafka_controller_kafkacontroller_activecontrollercount")
         underMinIsrPartitions = gauge("kafka_server_replicamanager_underminisrpartitioncount")
         atMinIsrPartitions = gauge("kafka_server_replicamanager_atminisrpartitioncount")
+        zooKeeperLatency = LatencyMetric(
+            "kafka_server_zookeeperclientmetrics_zookeeperrequestlatencyms",
+            factory: factory
+        )
+        func sessionCounter(_ name: String) -> CoreMetrics.Counter {
+            CoreMetrics.Counter(label: "kafka_server_sessionexpirelistener_\(name)_total", factory: factory)
+        }
+        zooKeeperExpires = sessionCounter("zookeeperexpires")
+        zooKeeperDisconnects = sessionCounter("zookeeperdisconnects")
+        zooKeeperSyncConnects = sessionCounter("zookeepersyncconnects")
+        zooKeeperAuthFailures = sessionCounter("zookeeperauthfailures")
         replicaMaxLag = CoreMetrics.Gauge(
             label: "kafka_server_replicafetchermanager_maxlag",
             dimensions: [("clientid", "Replica")],
@@ -253,28 +262,26 @@ public final class BrokerMetrics: Sendable {
 
     /// The total time of a request counted under a second name (FetchConsumer, FetchFollower).
     public func recordTime(_ name: String, duration: Duration) {
-        let metrics = requests.entry(name) {
-            RequestMetrics(
-                count: CoreMetrics.Counter(
-                    label: "kafka_network_requestmetrics_totaltimems_count",
-                    dimensions: [("request", name)],
-                    factory: factory
-                ),
-                latency: LatencyHistogram(),
-                quantiles: Self.quantiles.map { quantile, label in
-                    (
-                        quantile,
-                        CoreMetrics.Gauge(
-                            label: "kafka_network_requestmetrics_totaltimems",
-                            dimensions: [("request", name), ("quantile", label)],
-                            factory: factory
-                        )
-                    )
-                }
-            )
+        requests.entry(name) {
+            LatencyMetric("kafka_network_requestmetrics_totaltimems", dimensions: [("request", name)], factory: factory)
+        }.record(duration)
+    }
+
+    /// One ZooKeeper request took `duration` (ZooKeeperClientMetrics ZooKeeperRequestLatencyMs).
+    public func recordZooKeeperRequest(_ duration: Duration) {
+        zooKeeperLatency.record(duration)
+    }
+
+    /// The ZooKeeper session went from `previous` to `current` (SessionExpireListener's counts of the events
+    /// Kafka's ZooKeeper client sees: SyncConnected, Disconnected, Expired, AuthFailed).
+    public func recordZooKeeperSession(from previous: SessionState, to current: SessionState) {
+        switch current {
+        case .connected where !previous.isConnected: zooKeeperSyncConnects.increment()
+        case .connecting where previous.isConnected: zooKeeperDisconnects.increment()
+        case .expired where previous != .expired: zooKeeperExpires.increment()
+        case .authenticationFailed where previous != .authenticationFailed: zooKeeperAuthFailures.increment()
+        default: break
         }
-        metrics.latency.record(duration)
-        metrics.count.increment()
     }
 
     /// A leader's ISR change was written: it shrank or grew.
@@ -315,10 +322,8 @@ public final class BrokerMetrics: Sendable {
                 table[topicPartition] = nil
             }
         }
-        for metrics in requests.values {
-            metrics.latency.rotate()
-            for (quantile, gauge) in metrics.quantiles { gauge.record(metrics.latency.percentile(quantile)) }
-        }
+        for metric in requests.values { metric.publish() }
+        zooKeeperLatency.publish()
         return registry.emitToBuffer()
     }
 }
