@@ -3,8 +3,8 @@ import KafkaCore
 import KafkaProtocol
 
 /// `swiftkafka-admin topics`: `kafka-topics --bootstrap-server` — `--create`, `--list`, `--describe` (with
-/// `--under-replicated-partitions`, `--unavailable-partitions`, `--topics-with-overrides`), `--alter --partitions`,
-/// `--delete`. Output as Kafka 2.8 prints it: `Created topic t.`; names one per line; and per topic
+/// `--under-replicated-partitions`, `--unavailable-partitions`, `--under-min-isr-partitions`,
+/// `--at-min-isr-partitions`, `--topics-with-overrides`), `--alter --partitions`, `--delete`. Output as Kafka 2.8 prints it: `Created topic t.`; names one per line; and per topic
 /// `Topic: t<TAB>TopicId: id<TAB>PartitionCount: n<TAB>ReplicationFactor: r<TAB>Configs: k=v,...` followed by
 /// `<TAB>Topic: t<TAB>Partition: p<TAB>Leader: l<TAB>Replicas: a,b<TAB>Isr: a,b` lines. Errors:
 /// `Error while executing topic command : …`, exit 1. `--topic` is a regular expression except with `--create`.
@@ -32,6 +32,10 @@ struct TopicsCommand: AsyncParsableCommand {
     @Flag(help: "With --describe: only partitions whose ISR is smaller than their replicas.")
     var underReplicatedPartitions = false
     @Flag(help: "With --describe: only partitions whose leader is not available.") var unavailablePartitions = false
+    @Flag(help: "With --describe: only partitions whose ISR is smaller than min.insync.replicas (or leaderless).")
+    var underMinIsrPartitions = false
+    @Flag(help: "With --describe: only partitions whose ISR is exactly min.insync.replicas.")
+    var atMinIsrPartitions = false
     @Flag(help: "With --describe: only topics with config overrides.") var topicsWithOverrides = false
 
     func run() async throws {
@@ -99,12 +103,15 @@ struct TopicsCommand: AsyncParsableCommand {
             throw Failure("Topic '\(topic ?? "")' does not exist as expected")
         }
         let live = Set(metadata.brokers.map(\.nodeID))
-        let reportsPartitionsOnly = underReplicatedPartitions || unavailablePartitions
+        let reportsPartitionsOnly =
+            underReplicatedPartitions || unavailablePartitions || underMinIsrPartitions || atMinIsrPartitions
         let configs = try await topicConfigs(client, topics.compactMap(\.name))
         for topic in topics {
             let name = topic.name ?? ""
             let partitions = topic.partitions.sorted { $0.partitionIndex < $1.partitionIndex }
-            let overrides = configs[name] ?? []
+            let all = configs[name] ?? []
+            let overrides = all.filter { !$0.isDefault }
+            let minIsr = all.first { $0.name == "min.insync.replicas" }.flatMap { Int($0.value) }
             if topicsWithOverrides {
                 // Kafka: topics with at least one dynamic topic config, header line only.
                 guard overrides.contains(where: { $0.source == 1 }) else { continue }
@@ -124,6 +131,10 @@ struct TopicsCommand: AsyncParsableCommand {
                 let leaderAvailable = partition.leaderID >= 0 && live.contains(partition.leaderID)
                 if underReplicatedPartitions && partition.isrNodes.count >= partition.replicaNodes.count { continue }
                 if unavailablePartitions && leaderAvailable { continue }
+                // Kafka: leaderless counts as under the minimum; without a known minimum, neither applies.
+                let isr = partition.isrNodes.count
+                if underMinIsrPartitions && partition.leaderID >= 0 && !(minIsr.map { isr < $0 } ?? false) { continue }
+                if atMinIsrPartitions && minIsr != isr { continue }
                 var line =
                     "\tTopic: \(name)\tPartition: \(partition.partitionIndex)"
                     + "\tLeader: \(partition.leaderID >= 0 ? "\(partition.leaderID)" : "none")"
@@ -137,22 +148,25 @@ struct TopicsCommand: AsyncParsableCommand {
         }
     }
 
-    /// Each topic's configs that are not Kafka's defaults (what kafka-topics --describe shows), in key order.
+    /// Each topic's configs in key order, marked as Kafka's defaults or not (kafka-topics --describe shows the
+    /// others).
     private func topicConfigs(
         _ client: AdminClient,
         _ names: [String]
-    ) async throws -> [String: [(name: String, value: String, source: Int8)]] {
+    ) async throws -> [String: [(name: String, value: String, source: Int8, isDefault: Bool)]] {
         guard !names.isEmpty else { return [:] }
         let request = DescribeConfigsRequest(
             resources: names.map { .init(resourceType: ConfigResource.topic, resourceName: $0, configurationKeys: nil) }
         )
         let response = try await client.send(request, version: 4)
-        var result: [String: [(name: String, value: String, source: Int8)]] = [:]
+        var result: [String: [(name: String, value: String, source: Int8, isDefault: Bool)]] = [:]
         for resource in response.results where resource.errorCode == 0 {
             result[resource.resourceName] =
                 resource.configs
-                .filter { !$0.isDefault && $0.configSource != ConfigResource.defaultConfigSource }
-                .map { ($0.name, $0.value ?? "null", $0.configSource) }
+                .map {
+                    let isDefault = $0.isDefault || $0.configSource == ConfigResource.defaultConfigSource
+                    return ($0.name, $0.value ?? "null", $0.configSource, isDefault)
+                }
                 .sorted { $0.name < $1.name }
         }
         return result

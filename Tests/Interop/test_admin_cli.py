@@ -354,6 +354,20 @@ def test_under_replicated_and_delete(cluster):
                           if len(m.isrs) < len(m.replicas))
         assert sorted((g[0], int(g[1])) for g in under_replicated()) == expected
         assert all(str(victim) not in g[4].split(",") for g in under_replicated())
+
+        # Against each topic's min.insync.replicas as the client describes it (ledger: 2 with two replicas).
+        def reported(flag):
+            return sorted((g[0], int(g[1])) for g in (PARTITION_LINE.match(line).groups() for line in admin(
+                cluster, "topics", "--describe", flag).stdout.splitlines()))
+        metadata = client_topics(cluster)
+        min_isr = {name: int(client_configs(cluster, name)["min.insync.replicas"]) for name in metadata}
+        under_min = sorted((name, p) for name, t in metadata.items() for p, m in t.partitions.items()
+                           if m.leader < 0 or len(m.isrs) < min_isr[name])
+        at_min = sorted((name, p) for name, t in metadata.items() for p, m in t.partitions.items()
+                        if len(m.isrs) == min_isr[name])
+        assert any(name == "ledger" for name, _ in under_min) and any(name == "ledger" for name, _ in at_min)
+        assert reported("--under-min-isr-partitions") == under_min
+        assert reported("--at-min-isr-partitions") == at_min
     finally:
         cluster.brokers[victim].start()
     wait_for(lambda: admin(cluster, "topics", "--describe", "--under-replicated-partitions").stdout == "", 60,
