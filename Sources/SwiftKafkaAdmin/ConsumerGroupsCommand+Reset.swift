@@ -5,19 +5,22 @@ import KafkaCore
 /// `consumer-groups --reset-offsets`, as Kafka 2.8: only a group without members (Empty, or unknown = Dead) may be
 /// reset; the partitions are `--topic t` (all of t's), `--topic t:0,1` or `--all-topics` (those the group committed);
 /// `--to-offset` and `--shift-by` are kept within [log start, log end] with a `WARN` line on standard error;
-/// `--to-datetime`/`--by-duration` fall back to the log end offset where no message is that new. Prints
-/// `GROUP TOPIC PARTITION NEW-OFFSET` (30, 30, 10 and 15 columns) and commits only with `--execute` (the commit
-/// Kafka's admin client makes: OffsetCommit outside any generation).
+/// `--to-datetime`/`--by-duration` fall back to the log end offset where no message is that new; `--from-file` takes
+/// the partitions and offsets of a CSV plan (kept within the logs too). Prints `GROUP TOPIC PARTITION NEW-OFFSET`
+/// (30, 30, 10 and 15 columns), or with `--export` the CSV `--from-file` reads, and commits only with `--execute`
+/// (the commit Kafka's admin client makes: OffsetCommit outside any generation).
 extension ConsumerGroupsCommand {
     func resetOffsets(_ names: [String], _ client: AdminClient) async throws {
-        let scenario = try reset.scenario()
+        let scenario = try reset.scenario(groups: group)
         if !reset.dryRun && !reset.execute {
             warn(
                 "WARN: No action will be performed as the --execute option is missing. Add --dry-run to say so, "
                     + "or --execute to commit the new offsets."
             )
         }
-        guard allTopics != !topic.isEmpty else {
+        if case .plan = scenario {
+            guard !allTopics && topic.isEmpty else { throw ValidationError("--from-file takes no scope") }
+        } else if allTopics == !topic.isEmpty {
             throw ValidationError("--reset-offsets takes one of the scopes --all-topics and --topic")
         }
         var plans: [(group: String, offsets: [TopicPartition: Int64])] = []
@@ -30,10 +33,26 @@ extension ConsumerGroupsCommand {
                 )
             }
             let committed = try await coordinator.committedOffsets()
-            let partitions = try await scope(committed: committed, client)
-            let offsets = try await newOffsets(partitions, committed: committed, scenario, client)
+            let offsets: [TopicPartition: Int64]
+            if case .plan(let plan) = scenario {
+                guard let planned = plan[name] else { throw Failure("No reset plan for group \(name) found") }
+                offsets = try await withinLogs(planned, client)
+            } else {
+                let partitions = try await scope(committed: committed, client)
+                offsets = try await newOffsets(partitions, committed: committed, scenario, client)
+            }
             if reset.execute { try await coordinator.commit(offsets) }
             plans.append((name, offsets))
+        }
+        if reset.export {
+            // Kafka's CSV: no header, the group column only when several groups were asked for.
+            for plan in plans {
+                for partition in plan.offsets.keys.sorted() {
+                    let row = [partition.topic, "\(partition.partition)", "\(plan.offsets[partition]!)"]
+                    print(((group.count == 1 ? [] : [plan.group]) + row).joined(separator: ","))
+                }
+            }
+            return
         }
         print("\n" + resetLine(["GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"]))
         for plan in plans {
@@ -85,6 +104,8 @@ extension ConsumerGroupsCommand {
             return Dictionary(uniqueKeysWithValues: partitions.map { ($0, committed[$0] ?? ends[$0] ?? -1) })
         case .offset(let offset):
             return try await withinLogs(Dictionary(uniqueKeysWithValues: partitions.map { ($0, offset) }), client)
+        case .plan:
+            preconditionFailure("a --from-file plan names its own partitions")
         case .shift(let shift):
             let requested = try partitions.map { partition in
                 guard let current = committed[partition] else {

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
+import KafkaCore
 
 /// `kafka-consumer-groups --reset-offsets`' scenario and execution flags, and the one `Scenario` they name:
 /// exactly one of `--to-earliest`, `--to-latest`, `--to-current`, `--to-offset n`, `--shift-by n`,
-/// `--to-datetime YYYY-MM-DDTHH:mm:SS.sss[zone]` (local time without a zone, as Kafka), `--by-duration PnDTnHnMnS`;
-/// `--dry-run` (the default) or `--execute`.
+/// `--to-datetime YYYY-MM-DDTHH:mm:SS.sss[zone]` (local time without a zone, as Kafka), `--by-duration PnDTnHnMnS`,
+/// `--from-file plan.csv`; `--dry-run` (the default) or `--execute`; `--export` for CSV output.
 struct OffsetResetOptions: ParsableArguments {
     @Flag(help: "With --reset-offsets: to each partition's log start offset.") var toEarliest = false
     @Flag(help: "With --reset-offsets: to each partition's log end offset.") var toLatest = false
@@ -18,6 +19,11 @@ struct OffsetResetOptions: ParsableArguments {
     @Option(help: "With --reset-offsets: to the first offset at or after YYYY-MM-DDTHH:mm:SS.sss[zone].")
     var toDatetime: String?
     @Option(help: "With --reset-offsets: to the first offset at or after now minus PnDTnHnMnS.") var byDuration: String?
+    @Option(
+        help: "With --reset-offsets: to the offsets in a CSV file (topic,partition,offset or with the group first)."
+    )
+    var fromFile: String?
+    @Flag(help: "With --reset-offsets: print the new offsets as CSV (what --from-file reads).") var export = false
     @Flag(help: "With --reset-offsets: only show the new offsets (the default).") var dryRun = false
     @Flag(help: "With --reset-offsets: commit the new offsets.") var execute = false
 
@@ -28,9 +34,12 @@ struct OffsetResetOptions: ParsableArguments {
         case shift(Int64)
         /// Milliseconds since the epoch.
         case timestamp(Int64)
+        /// Offsets by group, read from `--from-file`.
+        case plan([String: [TopicPartition: Int64]])
     }
 
-    func scenario(now: Date = Date()) throws -> Scenario {
+    /// `groups`: the `--group`s given (a CSV without a group column is for the only one).
+    func scenario(now: Date = Date(), groups: [String] = []) throws -> Scenario {
         var chosen: [Scenario] = []
         if toEarliest { chosen.append(.earliest) }
         if toLatest { chosen.append(.latest) }
@@ -38,6 +47,7 @@ struct OffsetResetOptions: ParsableArguments {
         if let toOffset { chosen.append(.offset(toOffset)) }
         if let shiftBy { chosen.append(.shift(shiftBy)) }
         if let toDatetime { chosen.append(.timestamp(try Self.milliseconds(ofDateTime: toDatetime))) }
+        if let fromFile { chosen.append(.plan(try Self.plan(fromFile: fromFile, groups: groups))) }
         if let byDuration {
             let back = try Self.seconds(ofDuration: byDuration)
             chosen.append(.timestamp(Int64(((now.timeIntervalSince1970 - back) * 1000).rounded())))
@@ -45,13 +55,44 @@ struct OffsetResetOptions: ParsableArguments {
         guard chosen.count == 1 else {
             throw ValidationError(
                 "--reset-offsets takes exactly one of --to-earliest, --to-latest, --to-current, --to-offset, "
-                    + "--shift-by, --to-datetime, --by-duration"
+                    + "--shift-by, --to-datetime, --by-duration, --from-file"
             )
         }
         guard !(dryRun && execute) else {
             throw ValidationError("--reset-offsets takes one of --execute and --dry-run")
         }
         return chosen[0]
+    }
+
+    /// The CSV Kafka's `--export` writes: `topic,partition,offset` lines for a single `--group`, or
+    /// `group,topic,partition,offset` lines.
+    static func plan(fromFile path: String, groups: [String]) throws -> [String: [TopicPartition: Int64]] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("--from-file \(path): cannot read it")
+        }
+        var plan: [String: [TopicPartition: Int64]] = [:]
+        for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let invalid = ValidationError(
+                "--from-file \(path): line \(number + 1) is not [group,]topic,partition,offset"
+            )
+            guard fields.count == 3 || fields.count == 4 else { throw invalid }
+            let group: String
+            if fields.count == 3 {
+                guard groups.count == 1 else {
+                    throw ValidationError("--from-file \(path): lines without a group need exactly one --group")
+                }
+                group = groups[0]
+            } else {
+                group = fields[0]
+            }
+            let tail = fields.suffix(3)
+            guard let partition = Int32(tail[tail.startIndex + 1]), let offset = Int64(tail[tail.startIndex + 2]) else {
+                throw invalid
+            }
+            plan[group, default: [:]][TopicPartition(tail[tail.startIndex], partition)] = offset
+        }
+        return plan
     }
 
     /// `2026-11-25T10:00:00.000`, with an optional `Z` or `±HH:mm` zone (local time without one); seconds'

@@ -326,6 +326,21 @@ def test_consumer_groups_reset_offsets_and_delete(cluster):
         cluster, "consumer-groups", "--describe", "--group", "audit").stdout.splitlines() if line.startswith("audit"))}
     assert lags == {0: "20", 1: "0", 2: "20"}
 
+    # Export the committed offsets as CSV, move them, and restore them from the file.
+    exported = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--all-topics",
+                     "--to-current", "--export", "--dry-run").stdout
+    assert exported.splitlines() == ["ledger,0,10", "ledger,1,30", "ledger,2,10"]
+    plan = os.path.join(cluster.directory, "audit.csv")
+    with open(plan, "w") as f:
+        f.write(exported)
+    admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--all-topics", "--to-earliest",
+          "--execute")
+    assert committed(cluster, "audit", "ledger", 3) == {0: 0, 1: 0, 2: 0}
+    restored = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--from-file", plan,
+                     "--execute")
+    assert reset_rows(restored) == {0: 10, 1: 30, 2: 10}
+    assert committed(cluster, "audit", "ledger", 3) == {0: 10, 1: 30, 2: 10}
+
     # Offsets of one partition, then the whole group.
     dropped = admin(cluster, "consumer-groups", "--delete-offsets", "--group", "audit", "--topic", "ledger:2")
     assert dropped.stdout.splitlines()[0] == "Request succeed for deleting offsets with topic ledger:2 group audit"

@@ -29,6 +29,32 @@ import Testing
         #expect(throws: ValidationError.self) { try OffsetResetOptions.milliseconds(ofDateTime: "yesterday") }
     }
 
+    @Test func plansFromExportedCSV() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let single = directory.appendingPathComponent("single.csv").path
+        try "orders,0,5\norders,1,7\n".write(toFile: single, atomically: true, encoding: .utf8)
+        #expect(
+            try OffsetResetOptions.plan(fromFile: single, groups: ["g"])
+                == ["g": [.init("orders", 0): 5, .init("orders", 1): 7]]
+        )
+        // Without a group column the file is for the one --group; with it, for whichever groups it names.
+        #expect(throws: ValidationError.self) { try OffsetResetOptions.plan(fromFile: single, groups: ["a", "b"]) }
+        let several = directory.appendingPathComponent("several.csv").path
+        try "a,orders,0,1\nb,audit,2,3\n".write(toFile: several, atomically: true, encoding: .utf8)
+        #expect(
+            try OffsetResetOptions.plan(fromFile: several, groups: [])
+                == ["a": [.init("orders", 0): 1], "b": [.init("audit", 2): 3]]
+        )
+        let broken = directory.appendingPathComponent("broken.csv").path
+        try "orders,zero,5\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        #expect(throws: ValidationError.self) { try OffsetResetOptions.plan(fromFile: broken, groups: ["g"]) }
+        #expect(throws: ValidationError.self) {
+            try OffsetResetOptions.plan(fromFile: directory.path + "/none", groups: ["g"])
+        }
+    }
+
     @Test func exactlyOneScenario() throws {
         let now = Date(timeIntervalSince1970: 1_000)
         #expect(try OffsetResetOptions.parse(["--to-earliest"]).scenario(now: now) == .earliest)
