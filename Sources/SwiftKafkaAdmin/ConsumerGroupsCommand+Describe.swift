@@ -30,8 +30,7 @@ extension ConsumerGroupsCommand {
         }
     }
 
-    /// The group as its coordinator describes it, after Kafka's announcements; nil for a group that has nothing to
-    /// show (`members`: the view lists members, which an empty group has none of).
+    /// The group and its coordinator, after Kafka's notices on standard error (no active members, rebalancing).
     private func described(
         _ name: String,
         _ client: AdminClient
