@@ -307,9 +307,22 @@ public final class Partition: Sendable {
     // MARK: Follower
 
     /// Appends the leader's batches unchanged (their offsets and epochs kept) and remembers their producers, so
-    /// that this replica, once leader, still recognises a producer's retries.
+    /// that this replica, once leader, still recognises a producer's retries. Every batch is checked first, as
+    /// Kafka's follower does (whole, magic 2, CRC-32C, a sane record count): one that fails refuses the whole
+    /// fetch with `corruptRecords`, nothing appended, and the fetcher fetches the same offset again.
     public func appendAsFollower(_ records: ByteBuffer) throws(StorageError) -> LogAppendInfo {
-        try producerStates.withLock { (producers: inout ProducerStateManager) throws(StorageError) -> LogAppendInfo in
+        var remaining = records
+        do {
+            while let batch = try RecordBatch.nextBatch(from: &remaining) {
+                try batch.validateHeader(maxSize: .max, fromClient: false)
+            }
+        } catch {
+            throw .corruptRecords(
+                "a batch from the leader at byte \(remaining.readerIndex - records.readerIndex): \(error)"
+            )
+        }
+        return try producerStates.withLock {
+            (producers: inout ProducerStateManager) throws(StorageError) -> LogAppendInfo in
             let info = try log.append(records, origin: .replication, leaderEpoch: -1)
             Self.recordProducers(in: records, into: &producers)
             return info

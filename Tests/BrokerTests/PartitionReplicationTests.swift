@@ -158,6 +158,31 @@ struct PartitionReplicationTests {
         }
     }
 
+    @Test func followersRefuseBatchesWhoseChecksumFails() throws {
+        try withDirectory { directory in
+            let replica = try partition(directory, broker: 2, minInSyncReplicas: 1)
+            try replica.apply(leader: 1, leaderEpoch: 0, isr: [1, 2], replicas: [1, 2])
+            // A good batch followed by one with a flipped bit in its last record: neither is appended.
+            var fetched = batch(baseOffset: 0, leaderEpoch: 0)
+            var damaged = batch(baseOffset: 3, leaderEpoch: 0)
+            let last = damaged.writerIndex - 1
+            damaged.setInteger(damaged.getInteger(at: last, as: UInt8.self)! ^ 0x01, at: last)
+            fetched.writeImmutableBuffer(damaged)
+            #expect {
+                _ = try replica.appendAsFollower(fetched)
+            } throws: { error in
+                guard case .corruptRecords(let reason) = error as? StorageError else { return false }
+                return reason.contains("CRC") || reason.contains("crc")
+            }
+            #expect(replica.log.logEndOffset == 0)
+            // The same fetch, undamaged, goes in whole.
+            var whole = batch(baseOffset: 0, leaderEpoch: 0)
+            whole.writeImmutableBuffer(batch(baseOffset: 3, leaderEpoch: 0))
+            _ = try replica.appendAsFollower(whole)
+            #expect(replica.log.logEndOffset == 6)
+        }
+    }
+
     @Test func replicatedProducersAreRecognisedAfterFailoverUnlessTruncated() throws {
         try withDirectory { directory in
             let replica = try partition(directory, broker: 2, minInSyncReplicas: 1)
