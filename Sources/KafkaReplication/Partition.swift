@@ -36,6 +36,8 @@ public final class Partition: Sendable {
     /// What the leader knows of one follower (Kafka's `Replica`).
     struct FollowerState: Sendable, Equatable {
         var logEndOffset: Int64 = -1
+        /// From the follower's fetches (-1 until one says).
+        var logStartOffset: Int64 = -1
         var lastCaughtUpTimeMs: Int64 = 0
         var lastFetchLeaderLogEndOffset: Int64 = -1
         var lastFetchTimeMs: Int64 = 0
@@ -204,11 +206,13 @@ public final class Partition: Sendable {
     public func updateFollowerFetchState(
         replica: BrokerID,
         fetchOffset: Int64,
+        followerLogStartOffset: Int64 = -1,
         leaderLogEndOffset: Int64,
         nowMs: Int64
     ) -> (highWatermarkMoved: Bool, expansion: IsrProposal?) {
         let expansion = state.withLock { state -> IsrProposal? in
             guard state.leader == localBrokerID, var follower = state.followers[replica] else { return nil }
+            if followerLogStartOffset >= 0 { follower.logStartOffset = followerLogStartOffset }
             if fetchOffset >= leaderLogEndOffset {
                 follower.lastCaughtUpTimeMs = max(follower.lastCaughtUpTimeMs, nowMs)
             } else if fetchOffset >= follower.lastFetchLeaderLogEndOffset {
@@ -301,6 +305,34 @@ public final class Partition: Sendable {
             if requireLeader && state.leader != localBrokerID { return .notLeaderOrFollower }
             if currentLeaderEpoch < 0 || currentLeaderEpoch == state.leaderEpoch { return KafkaErrorCode.none }
             return currentLeaderEpoch < state.leaderEpoch ? .fencedLeaderEpoch : .unknownLeaderEpoch
+        }
+    }
+
+    // MARK: DeleteRecords
+
+    /// Kafka's low watermark: the smallest log start offset among this leader and its in-sync followers (those
+    /// that hold the partition's committed data); -1 on a follower.
+    public var lowWatermark: Int64 {
+        state.withLock { state in
+            guard state.leader == localBrokerID else { return -1 }
+            return state.isr.reduce(log.logStartOffset) { lowest, replica in
+                replica == localBrokerID ? lowest : min(lowest, state.followers[replica]?.logStartOffset ?? -1)
+            }
+        }
+    }
+
+    /// DeleteRecords on the leader: moves the log start offset to `offset` (-1: the high watermark). Returns NONE
+    /// and the offset the low watermark must reach, or OFFSET_OUT_OF_RANGE past the high watermark,
+    /// NOT_LEADER_OR_FOLLOWER on a follower, KAFKA_STORAGE_ERROR.
+    public func deleteRecords(before offset: Int64) -> (KafkaErrorCode, required: Int64) {
+        let (isLeader, highWatermark) = state.withLock { ($0.leader == localBrokerID, $0.highWatermark) }
+        guard isLeader else { return (.notLeaderOrFollower, -1) }
+        let target = offset == -1 ? highWatermark : offset
+        guard target >= 0, target <= highWatermark else { return (.offsetOutOfRange, -1) }
+        do {
+            return (.none, max(try log.incrementLogStartOffset(to: target, highWatermark: highWatermark), target))
+        } catch {
+            return (error.errorCode, -1)
         }
     }
 

@@ -218,6 +218,41 @@ public final class ReplicaManager: Sendable {
         }
     }
 
+    /// DeleteRecords (KIP-107) for one partition this broker leads: moves its log start offset to `offset` (-1:
+    /// the high watermark), then waits until the in-sync followers have moved theirs too (their fetches say so).
+    /// Returns the error code and the low watermark: NONE, OFFSET_OUT_OF_RANGE past the high watermark,
+    /// NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, or REQUEST_TIMED_OUT at `deadline`.
+    public func deleteRecords(
+        _ topicPartition: TopicPartition,
+        before offset: Int64,
+        deadline: ContinuousClock.Instant
+    ) async -> (KafkaErrorCode, lowWatermark: Int64) {
+        guard let partition = partition(topicPartition) else { return (.unknownTopicOrPartition, -1) }
+        let (error, required) = partition.deleteRecords(before: offset)
+        guard error == .none else { return (error, -1) }
+        logger.info(
+            "Deleted records before offset \(required)",
+            metadata: ["partition": "\(topicPartition)"]
+        )
+        while true {
+            let wakeUp = waiters.register([topicPartition])
+            guard let current = self.partition(topicPartition), current.isLeader else {
+                waiters.cancel(wakeUp)
+                return (.notLeaderOrFollower, -1)
+            }
+            let lowWatermark = current.lowWatermark
+            if lowWatermark >= required {
+                waiters.cancel(wakeUp)
+                return (.none, lowWatermark)
+            }
+            if ContinuousClock.now >= deadline || Task.isCancelled {
+                waiters.cancel(wakeUp)
+                return (.requestTimedOut, lowWatermark)
+            }
+            await waiters.wait(wakeUp, until: deadline)
+        }
+    }
+
     // MARK: ISR
 
     /// Proposes and writes ISR shrinks for followers that stopped keeping up (Kafka runs this every half
@@ -281,12 +316,21 @@ public final class ReplicaManager: Sendable {
         public var offset: Int64
         public var maxBytes: Int
         public var currentLeaderEpoch: Int32
+        /// A follower's log start offset (-1 from consumers).
+        public var logStartOffset: Int64
 
-        public init(topicPartition: TopicPartition, offset: Int64, maxBytes: Int, currentLeaderEpoch: Int32 = -1) {
+        public init(
+            topicPartition: TopicPartition,
+            offset: Int64,
+            maxBytes: Int,
+            currentLeaderEpoch: Int32 = -1,
+            logStartOffset: Int64 = -1
+        ) {
             self.topicPartition = topicPartition
             self.offset = offset
             self.maxBytes = maxBytes
             self.currentLeaderEpoch = currentLeaderEpoch
+            self.logStartOffset = logStartOffset
         }
     }
 
@@ -347,13 +391,18 @@ public final class ReplicaManager: Sendable {
                 result.errorCode = error.errorCode
             }
             if fromFollower && result.errorCode == .none {
+                let lowWatermark = partition.lowWatermark
                 let update = partition.updateFollowerFetchState(
                     replica: replicaID,
                     fetchOffset: request.offset,
+                    followerLogStartOffset: request.logStartOffset,
                     leaderLogEndOffset: logEndOffset,
                     nowMs: nowMs
                 )
-                if update.highWatermarkMoved { waiters.notify(request.topicPartition) }
+                // Acks=all produces wait for the high watermark, DeleteRecords for the low one.
+                if update.highWatermarkMoved || partition.lowWatermark != lowWatermark {
+                    waiters.notify(request.topicPartition)
+                }
                 if let expansion = update.expansion { write(expansion, on: partition, reason: "expansion") }
             }
             result.highWatermark = partition.highWatermark

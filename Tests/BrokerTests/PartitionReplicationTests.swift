@@ -158,6 +158,54 @@ struct PartitionReplicationTests {
         }
     }
 
+    @Test func deleteRecordsMovesTheLogStartAndTheLowWatermarkFollowsTheIsr() throws {
+        try withDirectory { directory in
+            let leader = try partition(directory, broker: 1)
+            try leader.apply(leader: 1, leaderEpoch: 0, isr: [1, 2, 3], replicas: [1, 2, 3])
+            for _ in 0..<3 { _ = try leader.appendAsLeader(batch(), origin: .client, requiredAcks: -1) }
+            for replica: BrokerID in [2, 3] {
+                _ = leader.updateFollowerFetchState(
+                    replica: replica,
+                    fetchOffset: 6,
+                    followerLogStartOffset: 0,
+                    leaderLogEndOffset: 9,
+                    nowMs: 10
+                )
+            }
+            #expect(leader.highWatermark == 6)
+            // Past the high watermark: refused; -1: the high watermark.
+            #expect(leader.deleteRecords(before: 7).0 == .offsetOutOfRange)
+            #expect(leader.log.logStartOffset == 0)
+            let (error, required) = leader.deleteRecords(before: -1)
+            #expect(error == KafkaErrorCode.none && required == 6)
+            #expect(leader.log.logStartOffset == 6)
+            // The low watermark waits for the in-sync followers' own log starts.
+            #expect(leader.lowWatermark == 0)
+            _ = leader.updateFollowerFetchState(
+                replica: 2,
+                fetchOffset: 9,
+                followerLogStartOffset: 6,
+                leaderLogEndOffset: 9,
+                nowMs: 11
+            )
+            #expect(leader.lowWatermark == 0)
+            _ = leader.updateFollowerFetchState(
+                replica: 3,
+                fetchOffset: 9,
+                followerLogStartOffset: 6,
+                leaderLogEndOffset: 9,
+                nowMs: 11
+            )
+            #expect(leader.lowWatermark == 6)
+            // An earlier offset changes nothing; a follower cannot delete.
+            #expect(leader.deleteRecords(before: 2) == (.none, 6))
+            let follower = try partition(directory + "/follower", broker: 2)
+            try follower.apply(leader: 1, leaderEpoch: 0, isr: [1, 2], replicas: [1, 2])
+            #expect(follower.deleteRecords(before: 0).0 == .notLeaderOrFollower)
+            #expect(follower.lowWatermark == -1)
+        }
+    }
+
     @Test func followersRefuseBatchesWhoseChecksumFails() throws {
         try withDirectory { directory in
             let replica = try partition(directory, broker: 2, minInSyncReplicas: 1)

@@ -10,7 +10,7 @@ import subprocess
 import time
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource
 
 from conftest import stop, wait_for
@@ -352,6 +352,61 @@ def test_consumer_groups_reset_offsets_and_delete(cluster):
     assert all(offset < 0 for offset in committed(cluster, "audit", "ledger", 3).values())
     again = admin(cluster, "consumer-groups", "--delete", "--group", "audit", check=False)
     assert again.returncode == 1 and "GroupIdNotFoundException: The group id does not exist." in again.stderr
+
+
+def test_delete_records_moves_every_replicas_log_start(cluster):
+    """DeleteRecords through confluent-kafka's admin client and through swiftkafka-admin delete-records: the low
+    watermark moves, consumers start there, and the followers moved theirs before the answer (a new leader after
+    the old one is killed starts at the same offset)."""
+    cluster.create_topic("trim", partitions=2, replication=3)
+    producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
+    for p in range(2):
+        for i in range(50):
+            producer.produce("trim", value=str(i).encode(), partition=p)
+    assert producer.flush(30) == 0
+    admin_client = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    deleted = admin_client.delete_records([TopicPartition("trim", 0, 20)])
+    assert [f.result(30).low_watermark for f in deleted.values()] == [20]
+    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "trim-reader",
+                         "enable.auto.commit": False})
+    try:
+        assert consumer.get_watermark_offsets(TopicPartition("trim", 0), timeout=30) == (20, 50)
+        consumer.assign([TopicPartition("trim", 0, OFFSET_BEGINNING)])
+        offsets = []
+        deadline = time.time() + 30
+        while len(offsets) < 30 and time.time() < deadline:
+            offsets += [m.offset() for m in consumer.consume(50, 1) if m.error() is None]
+        assert offsets == list(range(20, 50))
+    finally:
+        consumer.close()
+
+    plan = os.path.join(cluster.directory, "delete.json")
+    with open(plan, "w") as f:
+        json.dump({"partitions": [{"topic": "trim", "partition": 1, "offset": -1}], "version": 1}, f)
+    done = admin(cluster, "delete-records", "--offset-json-file", plan).stdout
+    assert done == ("Executing records delete operation\nRecords delete operation completed:\n"
+                    "partition: trim-1\tlow_watermark: 50\n")
+    with open(plan, "w") as f:
+        json.dump({"partitions": [{"topic": "trim", "partition": 0, "offset": 51}], "version": 1}, f)
+    beyond = admin(cluster, "delete-records", "--offset-json-file", plan, check=False)
+    assert beyond.returncode == 1 and "partition: trim-0\terror: OFFSET_OUT_OF_RANGE" in beyond.stdout
+
+    # The followers hold the same log start: kill trim-0's leader, the next one answers 20 too.
+    leader = client_topics(cluster)["trim"].partitions[0].leader
+    stop(cluster.brokers[leader].process, signal.SIGKILL)
+    try:
+        wait_for(lambda: client_topics(cluster)["trim"].partitions[0].leader not in (leader, -1), 30,
+                 "a new leader of trim-0")
+        reader = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "trim-reader"})
+        try:
+            wait_for(lambda: reader.get_watermark_offsets(TopicPartition("trim", 0), timeout=10) == (20, 50), 30,
+                     "the new leader's watermarks")
+        finally:
+            reader.close()
+    finally:
+        cluster.brokers[leader].start()
+    wait_for(lambda: all(len(p.isrs) == 3 for t in ("trim",) for p in client_topics(cluster)[t].partitions.values()),
+             60, "trim back in sync")
 
 
 def test_under_replicated_and_delete(cluster):

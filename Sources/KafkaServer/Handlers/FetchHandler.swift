@@ -29,7 +29,8 @@ struct FetchHandler: RequestHandler {
                         topicPartition: TopicPartition(topic.topic, partition.partition),
                         offset: partition.fetchOffset,
                         maxBytes: Int(max(partition.partitionMaxBytes, 0)),
-                        currentLeaderEpoch: frame.apiVersion >= 9 ? partition.currentLeaderEpoch : -1
+                        currentLeaderEpoch: frame.apiVersion >= 9 ? partition.currentLeaderEpoch : -1,
+                        logStartOffset: partition.logStartOffset
                     )
                 )
             }

@@ -306,6 +306,14 @@ final class ReplicaFetcher: Sendable {
                         metrics.recordReplicated(topic: topicPartition.topic, bytes: whole.readableBytes)
                     }
                     partition.updateFollowerHighWatermark(data.highWatermark)
+                    // DeleteRecords on the leader: this replica's log starts where the leader's does (Kafka's
+                    // follower moves it up to, never past, its own high watermark).
+                    if data.logStartOffset > partition.log.logStartOffset {
+                        try partition.log.incrementLogStartOffset(
+                            to: min(data.logStartOffset, partition.highWatermark),
+                            highWatermark: partition.highWatermark
+                        )
+                    }
                     current.offset = partition.log.logEndOffset
                     current.lag = max(data.highWatermark - current.offset, 0)
                     partitions[topicPartition] = current

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import KafkaCore
+import KafkaProtocol
+
+/// `swiftkafka-admin delete-records`: `kafka-delete-records --bootstrap-server B --offset-json-file F`, with F as
+/// Kafka's `{"partitions":[{"topic":"t","partition":0,"offset":5}],"version":1}` (offset -1: the high
+/// watermark). Each partition's leader gets a DeleteRecords request; output as Kafka 2.8 prints it:
+/// `Executing records delete operation`, `Records delete operation completed:`, then per partition
+/// `partition: t-0<TAB>low_watermark: 5` or `partition: t-0<TAB>error: …` (then exit 1).
+struct DeleteRecordsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete-records",
+        abstract: "Delete the records of partitions before given offsets (kafka-delete-records)."
+    )
+
+    @OptionGroup var cluster: ClusterOptions
+    @Option(
+        help: "The JSON file of partitions and offsets: {\"partitions\":[{\"topic\":…,\"partition\":…,\"offset\":…}]}."
+    )
+    var offsetJsonFile: String
+
+    func run() async throws {
+        let offsets = try Self.offsets(fromFile: offsetJsonFile)
+        try await cluster.withClient(failurePrefix: "Error: ") { client in
+            print("Executing records delete operation")
+            let results = try await deleteRecords(offsets, client)
+            print("Records delete operation completed:")
+            var failed = false
+            for (partition, _) in offsets {
+                switch results[partition] {
+                case .some((0, let lowWatermark)): print("partition: \(partition)\tlow_watermark: \(lowWatermark)")
+                case .some((let code, _)):
+                    failed = true
+                    print("partition: \(partition)\terror: \(errorText(code, nil))")
+                case .none:
+                    failed = true
+                    print("partition: \(partition)\terror: no leader for the partition")
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+
+    /// The leaders' answers by partition: (error code, low watermark).
+    private func deleteRecords(
+        _ offsets: [(TopicPartition, Int64)],
+        _ client: AdminClient
+    ) async throws -> [TopicPartition: (Int16, Int64)] {
+        let metadata = try await client.metadata(topics: Array(Set(offsets.map(\.0.topic))))
+        var leaders: [TopicPartition: Int32] = [:]
+        for topic in metadata.topics {
+            for partition in topic.partitions where partition.leaderID >= 0 {
+                leaders[TopicPartition(topic.name ?? "", partition.partitionIndex)] = partition.leaderID
+            }
+        }
+        var results: [TopicPartition: (Int16, Int64)] = [:]
+        for (leader, owned) in Dictionary(grouping: offsets.filter { leaders[$0.0] != nil }, by: { leaders[$0.0]! }) {
+            let request = DeleteRecordsRequest(
+                topics: Dictionary(grouping: owned, by: \.0.topic).map { topic, partitions in
+                    .init(
+                        name: topic,
+                        partitions: partitions.map { .init(partitionIndex: $0.0.partition, offset: $0.1) }
+                    )
+                },
+                timeoutMs: Int32(cluster.timeout * 1000)
+            )
+            let response = try await client.send(request, version: 2, to: leader)
+            for topic in response.topics {
+                for partition in topic.partitions {
+                    results[TopicPartition(topic.name, partition.partitionIndex)] =
+                        (partition.errorCode, partition.lowWatermark)
+                }
+            }
+        }
+        return results
+    }
+
+    /// The partitions and offsets of Kafka's offset JSON file, in file order; duplicates are refused as Kafka does.
+    static func offsets(fromFile path: String) throws -> [(TopicPartition, Int64)] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("--offset-json-file \(path): cannot read it")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let entries = object["partitions"] as? [[String: Any]]
+        else { throw ValidationError("--offset-json-file \(path): no \"partitions\" list") }
+        let offsets = try entries.map { entry -> (TopicPartition, Int64) in
+            guard let topic = entry["topic"] as? String, let partition = (entry["partition"] as? NSNumber)?.int32Value,
+                let offset = (entry["offset"] as? NSNumber)?.int64Value
+            else { throw ValidationError("--offset-json-file \(path): each partition needs topic, partition, offset") }
+            return (TopicPartition(topic, partition), offset)
+        }
+        let counted = Dictionary(grouping: offsets.map(\.0), by: { $0 }).filter { $0.value.count > 1 }.keys
+        guard counted.isEmpty else {
+            throw ValidationError(
+                "Offset json file contains duplicate topic partitions: \(counted.sorted().map(\.description).joined(separator: ","))"
+            )
+        }
+        return offsets
+    }
+}
