@@ -402,19 +402,24 @@ public final class KafkaBroker: Sendable {
             let state = partition.current
             let log = partition.log
             gauges.partitionCount += 1
-            gauges.logs.append(
+            let minInsync = log.config.minInSyncReplicas
+            let leads = state.leader == replicaManager.brokerID
+            gauges.partitions.append(
                 .init(
                     topicPartition: partition.topicPartition,
                     size: log.sizeInBytes,
                     logStartOffset: log.logStartOffset,
                     logEndOffset: log.logEndOffset,
-                    segments: log.segmentCount
+                    segments: log.segmentCount,
+                    isLeader: leads,
+                    inSyncReplicas: state.isr.count,
+                    replicas: state.replicas.count,
+                    minInSyncReplicas: minInsync
                 )
             )
-            guard state.leader == replicaManager.brokerID else { continue }
+            guard leads else { continue }
             gauges.leaderCount += 1
             if state.isr.count < state.replicas.count { gauges.underReplicatedPartitions += 1 }
-            let minInsync = log.config.minInSyncReplicas
             if state.isr.count < minInsync { gauges.underMinIsrPartitions += 1 }
             if state.isr.count == minInsync { gauges.atMinIsrPartitions += 1 }
         }

@@ -80,37 +80,48 @@ struct BrokerMetricsTests {
         #expect(milliseconds.map { $0 >= 3 && $0 <= 3 * 1.19 } == true, "p99 line: \(p99 ?? "none")")
     }
 
-    @Test func logGaugesFollowTheLogsHeld() {
+    @Test func partitionGaugesFollowThePartitionsHeld() {
         let metrics = BrokerMetrics()
-        func lines(_ logs: [BrokerMetrics.LogState]) -> [String] {
+        func lines(_ partitions: [PartitionGauges.State]) -> [String] {
             var gauges = BrokerMetrics.Gauges()
-            gauges.logs = logs
+            gauges.partitions = partitions
             gauges.underMinIsrPartitions = 1
             gauges.replicaMaxLag = 42
             metrics.recordReplicated(topic: "orders", bytes: 120)
             return String(decoding: metrics.emit(gauges), as: UTF8.self).split(separator: "\n").map(String.init)
         }
-        let orders0 = BrokerMetrics.LogState(
+        // orders-0 led here with 2 of 3 replicas in sync and min.insync.replicas 2; audit-1 followed here.
+        var orders0 = PartitionGauges.State(
             topicPartition: .init("orders", 0),
             size: 4096,
             logStartOffset: 10,
             logEndOffset: 250,
             segments: 2
         )
-        let audit1 = BrokerMetrics.LogState(
+        (orders0.isLeader, orders0.inSyncReplicas, orders0.replicas, orders0.minInSyncReplicas) = (true, 2, 3, 2)
+        var audit1 = PartitionGauges.State(
             topicPartition: .init("audit", 1),
             size: 0,
             logStartOffset: 0,
             logEndOffset: 0,
             segments: 1
         )
+        (audit1.inSyncReplicas, audit1.replicas) = (1, 3)
         let both = Set(lines([orders0, audit1]))
         for expected in [
             #"kafka_log_log_size{topic="orders",partition="0"} 4096.0"#,
             #"kafka_log_log_logstartoffset{topic="orders",partition="0"} 10.0"#,
             #"kafka_log_log_logendoffset{topic="orders",partition="0"} 250.0"#,
             #"kafka_log_log_numlogsegments{topic="orders",partition="0"} 2.0"#,
+            #"kafka_cluster_partition_underreplicated{topic="orders",partition="0"} 1.0"#,
+            #"kafka_cluster_partition_insyncreplicascount{topic="orders",partition="0"} 2.0"#,
+            #"kafka_cluster_partition_replicascount{topic="orders",partition="0"} 3.0"#,
+            #"kafka_cluster_partition_underminisr{topic="orders",partition="0"} 0.0"#,
+            #"kafka_cluster_partition_atminisr{topic="orders",partition="0"} 1.0"#,
             #"kafka_log_log_numlogsegments{topic="audit",partition="1"} 1.0"#,
+            // Not the leader: Kafka's partition gauges read 0.
+            #"kafka_cluster_partition_underreplicated{topic="audit",partition="1"} 0.0"#,
+            #"kafka_cluster_partition_replicascount{topic="audit",partition="1"} 0.0"#,
             #"kafka_server_brokertopicmetrics_replicationbytesin_total{topic="orders"} 120"#,
             "kafka_server_replicamanager_underminisrpartitioncount 1.0",
             "kafka_server_replicamanager_atminisrpartitioncount 0.0",
@@ -119,10 +130,9 @@ struct BrokerMetricsTests {
             #expect(both.contains(expected), "missing \(expected)")
         }
         // audit-1 moved away: its gauges go; orders-0's stay, with the new figures.
-        var grown = orders0
-        grown.logEndOffset = 300
-        let one = lines([grown])
-        #expect(!one.contains { $0.contains(#"topic="audit""#) && $0.hasPrefix("kafka_log_log_") })
+        orders0.logEndOffset = 300
+        let one = lines([orders0])
+        #expect(!one.contains { $0.contains(#"topic="audit""#) && !$0.hasPrefix("kafka_server_") })
         #expect(one.contains(#"kafka_log_log_logendoffset{topic="orders",partition="0"} 300.0"#))
         #expect(one.contains(#"kafka_server_brokertopicmetrics_replicationbytesin_total{topic="orders"} 240"#))
     }

@@ -168,6 +168,20 @@ def test_log_gauges_follow_the_logs(cluster):
                 if (value(samples, "kafka_log_log_size", **labels) > 0) != (high > low):
                     return False
         return True
+
+    # Kafka's per-partition gauges: on the leader, 3 replicas all in sync (min.insync.replicas 2); 0 elsewhere.
+    def partitions_agree():
+        states = cluster.states()
+        for broker_id, broker in cluster.brokers.items():
+            samples, _ = scrape(broker)
+            for p, state in states.items():
+                labels = {"topic": "w", "partition": str(p)}
+                shown = [value(samples, f"kafka_cluster_partition_{name}", **labels) for name in (
+                    "underreplicated", "insyncreplicascount", "replicascount", "underminisr", "atminisr")]
+                if shown != ([0, 3, 3, 0, 0] if state["leader"] == broker_id else [0, 0, 0, 0, 0]):
+                    return False
+        return True
+    wait_for(partitions_agree, 30, "the partition gauges of w on its leaders and followers")
     # The followers' log end offsets reach the leader's with their next fetch.
     wait_for(logs_agree, 30, "every replica's log gauges equal to the watermarks")
     assert sum(high for _, high in watermarks.values()) >= 120
@@ -179,7 +193,8 @@ def test_log_gauges_follow_the_logs(cluster):
                          for b in cluster.brokers.values()), 30, "short's gauges on every broker")
     admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
     admin.delete_topics(["short"])["short"].result(30)
-    wait_for(lambda: not any(n.startswith("kafka_log_log_") and ("topic", "short") in labels
+    per_partition = ("kafka_log_log_", "kafka_cluster_partition_")
+    wait_for(lambda: not any(n.startswith(per_partition) and ("topic", "short") in labels
                              for b in cluster.brokers.values() for n, labels in scrape(b)[0]), 30,
              "short's gauges gone with its logs")
 

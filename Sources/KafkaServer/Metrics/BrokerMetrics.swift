@@ -20,8 +20,8 @@ public import ZooKeeper
 ///   `zookeeperauthfailures}_total`;
 /// - `kafka_server_replicamanager_{isrshrinks,isrexpands}_total`, and the gauges `…_underreplicatedpartitions`,
 ///   `…_underminisrpartitioncount`, `…_atminisrpartitioncount`, `…_leadercount`, `…_partitioncount`;
-///   `kafka_server_replicafetchermanager_maxlag{clientid="Replica"}`; per partition held
-///   `kafka_log_log_{size,logstartoffset,logendoffset,numlogsegments}{topic,partition}` (gone with the partition);
+///   `kafka_server_replicafetchermanager_maxlag{clientid="Replica"}`; per partition held the `kafka_log_log_*` and
+///   `kafka_cluster_partition_*` gauges of `PartitionGauges`;
 ///   `kafka_controller_kafkacontroller_activecontrollercount`,
 ///   `…_offlinepartitionscount`, `…_globalpartitioncount`, `…_globaltopiccount`, and
 ///   `kafka_controller_controllerstats_uncleanleaderelections_total`.
@@ -47,29 +47,10 @@ public final class BrokerMetrics: Sendable {
         public var atMinIsrPartitions = 0
         /// The followers' largest lag behind their leaders' high watermarks, in messages.
         public var replicaMaxLag: Int64 = 0
-        /// Every partition log this broker holds.
-        var logs: [LogState] = []
+        /// Every partition this broker holds.
+        var partitions: [PartitionGauges.State] = []
 
         public init() {}
-    }
-
-    /// One partition log's figures (Kafka's `kafka.log:type=Log` gauges).
-    struct LogState: Sendable {
-        var topicPartition: TopicPartition
-        var size: Int64
-        var logStartOffset: Int64
-        var logEndOffset: Int64
-        var segments: Int
-    }
-
-    /// The gauges of one partition log, destroyed (unregistered) when the broker no longer holds it.
-    struct LogGauges {
-        var size: CoreMetrics.Gauge
-        var logStartOffset: CoreMetrics.Gauge
-        var logEndOffset: CoreMetrics.Gauge
-        var segments: CoreMetrics.Gauge
-
-        var all: [CoreMetrics.Gauge] { [size, logStartOffset, logEndOffset, segments] }
     }
 
     struct TopicCounters: Sendable {
@@ -129,8 +110,7 @@ public final class BrokerMetrics: Sendable {
     private let zooKeeperDisconnects: CoreMetrics.Counter
     private let zooKeeperSyncConnects: CoreMetrics.Counter
     private let zooKeeperAuthFailures: CoreMetrics.Counter
-    /// Touched only by `emit(_:)`, under this lock (scrapes may overlap).
-    private let logGauges = Mutex<[TopicPartition: LogGauges]>([:])
+    private let partitionGauges: PartitionGauges
 
     public init() {
         factory = PrometheusMetricsFactory(registry: registry)
@@ -152,6 +132,7 @@ public final class BrokerMetrics: Sendable {
         activeControllerCount = gauge("kafka_controller_kafkacontroller_activecontrollercount")
         underMinIsrPartitions = gauge("kafka_server_replicamanager_underminisrpartitioncount")
         atMinIsrPartitions = gauge("kafka_server_replicamanager_atminisrpartitioncount")
+        partitionGauges = PartitionGauges(factory: factory)
         zooKeeperLatency = LatencyMetric(
             "kafka_server_zookeeperclientmetrics_zookeeperrequestlatencyms",
             factory: factory
@@ -184,22 +165,6 @@ public final class BrokerMetrics: Sendable {
             bytesOut: counter("bytesout"),
             replicationBytesIn: counter("replicationbytesin"),
             replicationBytesOut: counter("replicationbytesout")
-        )
-    }
-
-    private func logGauges(_ topicPartition: TopicPartition) -> LogGauges {
-        func gauge(_ name: String) -> CoreMetrics.Gauge {
-            CoreMetrics.Gauge(
-                label: "kafka_log_log_\(name)",
-                dimensions: [("topic", topicPartition.topic), ("partition", "\(topicPartition.partition)")],
-                factory: factory
-            )
-        }
-        return LogGauges(
-            size: gauge("size"),
-            logStartOffset: gauge("logstartoffset"),
-            logEndOffset: gauge("logendoffset"),
-            segments: gauge("numlogsegments")
         )
     }
 
@@ -306,22 +271,7 @@ public final class BrokerMetrics: Sendable {
         underMinIsrPartitions.record(state.underMinIsrPartitions)
         atMinIsrPartitions.record(state.atMinIsrPartitions)
         replicaMaxLag.record(state.replicaMaxLag)
-        logGauges.withLock { table in
-            var held: Set<TopicPartition> = []
-            for log in state.logs {
-                held.insert(log.topicPartition)
-                let gauges = table[log.topicPartition] ?? logGauges(log.topicPartition)
-                table[log.topicPartition] = gauges
-                gauges.size.record(log.size)
-                gauges.logStartOffset.record(log.logStartOffset)
-                gauges.logEndOffset.record(log.logEndOffset)
-                gauges.segments.record(log.segments)
-            }
-            for (topicPartition, gauges) in table where !held.contains(topicPartition) {
-                for gauge in gauges.all { gauge.destroy() }
-                table[topicPartition] = nil
-            }
-        }
+        partitionGauges.publish(state.partitions)
         for metric in requests.values { metric.publish() }
         zooKeeperLatency.publish()
         return registry.emitToBuffer()
