@@ -80,7 +80,7 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         return names
     }
 
-    /// The partitions `--topic` names: `t` is all of t's partitions, `t:0,1` those two.
+    /// The partitions `--topic` names, each once and in order: `t` is all of t's partitions, `t:0,1` those two.
     func namedPartitions(_ client: AdminClient) async throws -> [TopicPartition] {
         var partitions: [TopicPartition] = []
         var wholeTopics: [String] = []
@@ -94,7 +94,8 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
                 partitions.append(TopicPartition(String(item[..<colon]), partition))
             }
         }
-        return partitions + (try await client.partitions(ofTopics: wholeTopics))
+        // A partition named twice (`--topic t --topic t:0`) counts once.
+        return Array(Set(partitions + (try await client.partitions(ofTopics: wholeTopics)))).sorted()
     }
 
     /// Every broker coordinates its own groups: ListGroups goes to all of them.

@@ -66,8 +66,8 @@ struct GroupCoordinatorClient {
         let response = try await send(request, version: 8)
         for topic in response.topics {
             for partition in topic.partitions where partition.errorCode != 0 {
-                let where_ = TopicPartition(topic.name, partition.partitionIndex)
-                throw Failure("committing the offset of \(where_): \(errorText(partition.errorCode, nil))")
+                let failed = TopicPartition(topic.name, partition.partitionIndex)
+                throw Failure("committing the offset of \(failed): \(errorText(partition.errorCode, nil))")
             }
         }
     }
