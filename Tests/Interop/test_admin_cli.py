@@ -285,6 +285,9 @@ def test_consumer_groups_reset_offsets_and_delete(cluster):
     assert "--execute option is missing" in dry.stderr
     assert all(line.startswith("audit" + " " * 26 + "ledger") for line in dry.stdout.splitlines()[2:])
     assert committed(cluster, "audit", "ledger", 3) == {0: 30, 1: 30, 2: 30}
+    twice = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--topic", "ledger",
+                  "--topic", "ledger:0", "--to-earliest", "--dry-run")
+    assert reset_rows(twice) == {0: 0, 1: 0, 2: 0} and len(twice.stdout.splitlines()) == 5
 
     # Some partitions to an offset, then every committed partition shifted back.
     executed = admin(cluster, "consumer-groups", "--reset-offsets", "--group", "audit", "--topic", "ledger:0,1",
