@@ -70,7 +70,7 @@ extension Controller {
         return changed
     }
 
-    private func announce(_ changed: Set<TopicPartition>) async {
+    func announce(_ changed: Set<TopicPartition>) async {
         guard !changed.isEmpty else { return }
         await sendLeaderAndIsr(for: Array(changed))
         await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: Array(changed))

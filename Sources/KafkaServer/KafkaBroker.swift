@@ -203,6 +203,7 @@ public final class KafkaBroker: Sendable {
                 MetadataHandler.make(services), ProduceHandler.make(services), FetchHandler.make(services),
                 ListOffsetsHandler.make(services), CreateTopicsHandler.make(services),
                 DeleteTopicsHandler.make(services), DeleteRecordsHandler.make(services),
+                ElectLeadersHandler.make(services),
                 FindCoordinatorHandler.make(services),
                 InitProducerIDHandler.make(services, manager: ProducerIDManager(brokerID: brokerID, zk: zk)),
                 CreatePartitionsHandler.make(services), DescribeClusterHandler.make(services),

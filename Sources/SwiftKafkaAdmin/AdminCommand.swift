@@ -2,14 +2,18 @@ import ArgumentParser
 import Foundation
 
 /// `swiftkafka-admin`: Kafka's admin tools over the wire protocol, with their flags and output layouts, so scripts
-/// written for `kafka-topics --bootstrap-server`, `kafka-configs`, `kafka-consumer-groups` and `kafka-delete-records`
-/// keep working: `swiftkafka-admin topics …`, `configs …`, `consumer-groups …`, `delete-records …`.
+/// written for `kafka-topics --bootstrap-server`, `kafka-configs`, `kafka-consumer-groups`, `kafka-delete-records` and
+/// `kafka-leader-election` keep working: `swiftkafka-admin topics …`, `configs …`, `consumer-groups …`,
+/// `delete-records …`, `leader-election …`.
 @main
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftkafka-admin",
         abstract: "Manages topics, topic configs and consumer groups of a SwiftKafka (or Kafka) cluster.",
-        subcommands: [TopicsCommand.self, ConfigsCommand.self, ConsumerGroupsCommand.self, DeleteRecordsCommand.self]
+        subcommands: [
+            TopicsCommand.self, ConfigsCommand.self, ConsumerGroupsCommand.self, DeleteRecordsCommand.self,
+            LeaderElectionCommand.self,
+        ]
     )
 
     /// ArgumentParser's entry point, after one rewrite: kafka-consumer-groups' `--state` takes an optional value,

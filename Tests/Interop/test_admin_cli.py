@@ -10,7 +10,7 @@ import subprocess
 import time
 
 import pytest
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource
 
 from conftest import stop, wait_for
@@ -401,15 +401,76 @@ def test_delete_records_moves_every_replicas_log_start(cluster):
         wait_for(lambda: client_topics(cluster)["trim"].partitions[0].leader not in (leader, -1), 30,
                  "a new leader of trim-0")
         reader = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "trim-reader"})
+
+        def watermarks():
+            try:
+                return reader.get_watermark_offsets(TopicPartition("trim", 0), timeout=10)
+            except KafkaException:  # the client still asks the old leader until its metadata refreshes
+                return None
         try:
-            wait_for(lambda: reader.get_watermark_offsets(TopicPartition("trim", 0), timeout=10) == (20, 50), 30,
-                     "the new leader's watermarks")
+            wait_for(lambda: watermarks() == (20, 50), 30, "the new leader's watermarks")
         finally:
             reader.close()
     finally:
         cluster.brokers[leader].start()
     wait_for(lambda: all(len(p.isrs) == 3 for t in ("trim",) for p in client_topics(cluster)[t].partitions.values()),
              60, "trim back in sync")
+
+
+def test_leader_election_preferred_and_unclean(cluster):
+    """swiftkafka-admin leader-election (ElectLeaders at the controller): a preferred election moves leadership back
+    to the first assigned replica once it is in sync again, says so when nothing needs electing, fails with the
+    preferred replica down; an unclean election revives a partition whose in-sync replicas are all gone."""
+    def leader(topic, partition):
+        return client_topics(cluster)[topic].partitions[partition].leader
+
+    def restart(broker_id):
+        cluster.brokers[broker_id].start()
+        wait_for(lambda: all(broker_id in p.isrs for t in client_topics(cluster).values()
+                             for p in t.partitions.values() if broker_id in p.replicas), 60,
+                 f"broker {broker_id} back in every ISR")
+
+    cluster.create_topic("lead", assignment=[[1, 2, 3], [2, 3, 1]], config={"min.insync.replicas": "1"})
+    stop(cluster.brokers[1].process, signal.SIGKILL)
+    wait_for(lambda: leader("lead", 0) not in (1, -1), 30, "lead-0 led by another replica")
+    restart(1)
+    assert leader("lead", 0) != 1
+    elected = admin(cluster, "leader-election", "--election-type", "PREFERRED", "--topic", "lead", "--partition", "0")
+    assert elected.stdout == "Successfully completed leader election (PREFERRED) for partitions lead-0\n"
+    wait_for(lambda: leader("lead", 0) == 1, 30, "lead-0 back on broker 1")
+    again = admin(cluster, "leader-election", "--election-type", "preferred", "--topic", "lead", "--partition", "0")
+    assert again.stdout == "Valid replica already elected for partitions lead-0\n"
+    # Every partition: afterwards each one is led by its first replica wherever that one is in sync.
+    admin(cluster, "leader-election", "--election-type", "PREFERRED", "--all-topic-partitions")
+    wait_for(lambda: all(p.leader == p.replicas[0] for t in client_topics(cluster).values()
+                         for p in t.partitions.values() if p.replicas[0] in p.isrs), 30, "preferred leaders everywhere")
+
+    # The preferred replica of lead-1 (broker 2) down: the election fails for it.
+    stop(cluster.brokers[2].process, signal.SIGKILL)
+    try:
+        wait_for(lambda: leader("lead", 1) not in (2, -1), 30, "lead-1 led by another replica")
+        refused = admin(cluster, "leader-election", "--election-type", "PREFERRED", "--topic", "lead",
+                        "--partition", "1", check=False)
+        assert refused.returncode == 1
+        assert refused.stdout.startswith("Error completing leader election (PREFERRED) for partition: lead-1: "
+                                         "PREFERRED_LEADER_NOT_AVAILABLE")
+    finally:
+        restart(2)
+
+    # Unclean: u2's replicas 2 and 3; 3 dies, then 2, then 3 returns outside the ISR: offline until elected.
+    cluster.create_topic("u2", assignment=[[2, 3]], config={"min.insync.replicas": "1"})
+    stop(cluster.brokers[3].process, signal.SIGKILL)
+    wait_for(lambda: cluster.states("u2")[0]["isr"] == [2], 30, "broker 3 out of u2-0's ISR")
+    stop(cluster.brokers[2].process, signal.SIGKILL)
+    wait_for(lambda: cluster.states("u2")[0]["leader"] == -1, 30, "u2-0 offline")
+    cluster.brokers[3].start()
+    wait_for(lambda: 3 in cluster.registered(), 30, "broker 3 registered")
+    assert cluster.states("u2")[0]["leader"] == -1  # unclean election is off for u2
+    unclean = admin(cluster, "leader-election", "--election-type", "UNCLEAN", "--topic", "u2", "--partition", "0")
+    assert unclean.stdout == "Successfully completed leader election (UNCLEAN) for partitions u2-0\n"
+    wait_for(lambda: cluster.states("u2")[0]["leader"] == 3, 30, "u2-0 led by broker 3")
+    assert cluster.states("u2")[0]["isr"] == [3]
+    restart(2)
 
 
 def test_under_replicated_and_delete(cluster):

@@ -1,0 +1,40 @@
+import KafkaController
+import KafkaCore
+import KafkaProtocol
+
+/// ElectLeaders (43), versions 0-2: preferred (0) or unclean (1) leader elections, run by the active controller
+/// (any other broker answers NOT_CONTROLLER for every partition, as Kafka's ZooKeeper-era brokers do). Null
+/// partitions: every partition, answering only those elected or failed.
+enum ElectLeadersHandler {
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(ElectLeadersRequest.self, versions: 0...2) { request, context in
+            let requested = request.topicPartitions.map { topics in
+                topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) } }
+            }
+            let results: [TopicPartition: KafkaErrorCode]
+            if let type = Controller.ElectionType(rawValue: context.apiVersion == 0 ? 0 : request.electionType) {
+                results =
+                    await services.controller.electLeaders(type, partitions: requested)
+                    ?? Dictionary((requested ?? []).map { ($0, .notController) }) { first, _ in first }
+            } else {
+                results = Dictionary((requested ?? []).map { ($0, .invalidRequest) }) { first, _ in first }
+            }
+            return ElectLeadersResponse(
+                errorCode: 0,
+                replicaElectionResults: Set(results.keys.map(\.topic)).sorted().map { topic in
+                    .init(
+                        topic: topic,
+                        partitionResult: results.keys.filter { $0.topic == topic }.sorted().map { partition in
+                            let code = results[partition] ?? .unknownServerError
+                            return .init(
+                                partitionID: partition.partition,
+                                errorCode: code.rawValue,
+                                errorMessage: code == .none ? nil : "\(code.name)"
+                            )
+                        }
+                    )
+                }
+            )
+        }
+    }
+}
