@@ -57,13 +57,7 @@ extension Controller {
         var changed: Set<TopicPartition> = []
         for partition in partitions.sorted() {
             let wrote = try await update(partition) { state, replicas in
-                guard let preferred = replicas.first, state.leader != preferred, self.isUsable(preferred),
-                    state.isr.contains(preferred)
-                else { return nil }
-                var proposed = state
-                proposed.leader = preferred
-                proposed.leaderEpoch += 1
-                return proposed
+                self.decideElection(.preferred, state, replicas).proposed
             }
             if wrote { changed.insert(partition) }
         }

@@ -56,8 +56,9 @@ extension Controller {
         return requested == nil ? results.filter { $0.value != .electionNotNeeded } : results
     }
 
-    /// The outcome of one election, the state to write if any, and whether its leader comes from outside the ISR.
-    private func decideElection(
+    /// The outcome of one election, the state to write if any, and whether its leader comes from outside the ISR
+    /// (also the preferred-replica elections of `/admin/preferred_replica_election` and the leader rebalance).
+    func decideElection(
         _ type: ElectionType,
         _ state: LeaderAndIsr,
         _ replicas: [BrokerID]

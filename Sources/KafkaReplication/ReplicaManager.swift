@@ -195,27 +195,12 @@ public final class ReplicaManager: Sendable {
         requiredOffset: Int64,
         deadline: ContinuousClock.Instant
     ) async -> KafkaErrorCode {
-        while true {
-            let wakeUp = waiters.register([topicPartition])
-            guard let partition = partition(topicPartition) else {
-                waiters.cancel(wakeUp)
-                return .notLeaderOrFollower
-            }
-            if let done = partition.checkEnoughReplicasReach(requiredOffset) {
-                waiters.cancel(wakeUp)
-                return done
-            }
-            if ContinuousClock.now >= deadline {
-                waiters.cancel(wakeUp)
-                return .requestTimedOut
-            }
-            // The broker is shutting down: the producer will find the partition's next leader.
-            if Task.isCancelled {
-                waiters.cancel(wakeUp)
-                return .notLeaderOrFollower
-            }
-            await waiters.wait(wakeUp, until: deadline)
+        let answer = await waitUntil(topicPartition, deadline: deadline) { partition -> KafkaErrorCode? in
+            guard let partition else { return .notLeaderOrFollower }
+            return partition.checkEnoughReplicasReach(requiredOffset)
         }
+        // Cancelled before the deadline: the broker is shutting down, the producer will find the next leader.
+        return answer ?? (ContinuousClock.now >= deadline ? .requestTimedOut : .notLeaderOrFollower)
     }
 
     /// DeleteRecords (KIP-107) for one partition this broker leads: moves its log start offset to `offset` (-1:
@@ -234,20 +219,33 @@ public final class ReplicaManager: Sendable {
             "Deleted records before offset \(required)",
             metadata: ["partition": "\(topicPartition)"]
         )
+        var lowWatermark: Int64 = -1
+        let answer = await waitUntil(topicPartition, deadline: deadline) { partition -> KafkaErrorCode? in
+            guard let partition, partition.isLeader else { return .notLeaderOrFollower }
+            lowWatermark = partition.lowWatermark
+            return lowWatermark >= required ? KafkaErrorCode.none : nil
+        }
+        guard let answer else { return (.requestTimedOut, lowWatermark) }
+        return (answer, answer == .none ? lowWatermark : -1)
+    }
+
+    /// Asks `check` about the partition (nil when this broker no longer holds it) each time the partition is
+    /// notified (an append, a follower's fetch), until it answers; nil at `deadline` or when the task is
+    /// cancelled. The wake-up is registered before each check, so a notification in between is never lost.
+    private func waitUntil<Answer>(
+        _ topicPartition: TopicPartition,
+        deadline: ContinuousClock.Instant,
+        _ check: (Partition?) -> Answer?
+    ) async -> Answer? {
         while true {
             let wakeUp = waiters.register([topicPartition])
-            guard let current = self.partition(topicPartition), current.isLeader else {
+            if let answer = check(partition(topicPartition)) {
                 waiters.cancel(wakeUp)
-                return (.notLeaderOrFollower, -1)
-            }
-            let lowWatermark = current.lowWatermark
-            if lowWatermark >= required {
-                waiters.cancel(wakeUp)
-                return (.none, lowWatermark)
+                return answer
             }
             if ContinuousClock.now >= deadline || Task.isCancelled {
                 waiters.cancel(wakeUp)
-                return (.requestTimedOut, lowWatermark)
+                return nil
             }
             await waiters.wait(wakeUp, until: deadline)
         }

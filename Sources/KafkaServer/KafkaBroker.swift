@@ -399,30 +399,20 @@ public final class KafkaBroker: Sendable {
         controller: Controller
     ) async -> [UInt8] {
         var gauges = BrokerMetrics.Gauges()
-        for partition in replicaManager.allPartitions {
+        gauges.partitions = replicaManager.allPartitions.map { partition in
             let state = partition.current
             let log = partition.log
-            gauges.partitionCount += 1
-            let minInsync = log.config.minInSyncReplicas
-            let leads = state.leader == replicaManager.brokerID
-            gauges.partitions.append(
-                .init(
-                    topicPartition: partition.topicPartition,
-                    size: log.sizeInBytes,
-                    logStartOffset: log.logStartOffset,
-                    logEndOffset: log.logEndOffset,
-                    segments: log.segmentCount,
-                    isLeader: leads,
-                    inSyncReplicas: state.isr.count,
-                    replicas: state.replicas.count,
-                    minInSyncReplicas: minInsync
-                )
+            return .init(
+                topicPartition: partition.topicPartition,
+                size: log.sizeInBytes,
+                logStartOffset: log.logStartOffset,
+                logEndOffset: log.logEndOffset,
+                segments: log.segmentCount,
+                isLeader: state.leader == replicaManager.brokerID,
+                inSyncReplicas: state.isr.count,
+                replicas: state.replicas.count,
+                minInSyncReplicas: log.config.minInSyncReplicas
             )
-            guard leads else { continue }
-            gauges.leaderCount += 1
-            if state.isr.count < state.replicas.count { gauges.underReplicatedPartitions += 1 }
-            if state.isr.count < minInsync { gauges.underMinIsrPartitions += 1 }
-            if state.isr.count == minInsync { gauges.atMinIsrPartitions += 1 }
         }
         gauges.replicaMaxLag = fetcherManager.maxLag
         let cluster = await controller.metricsSnapshot

@@ -1,8 +1,8 @@
 import KafkaCore
 import KafkaProtocol
 
-/// The partition-level lookups the group actions share: a topic's partitions from Metadata, and ListOffsets
-/// answers (latest, earliest, or by timestamp) from each partition's leader.
+/// The partition-level lookups the commands share: a topic's partitions and partitions' leaders from Metadata, and
+/// ListOffsets answers (latest, earliest, or by timestamp) from each partition's leader.
 extension AdminClient {
     /// ListOffsets' special timestamps.
     static let latest: Int64 = -1
@@ -21,10 +21,8 @@ extension AdminClient {
         .sorted()
     }
 
-    /// Each partition's offset for `timestamp` (`latest`, `earliest`, or milliseconds since the epoch: the first
-    /// offset whose timestamp is at least that, -1 if none), from its leader; partitions without a leader or
-    /// answering an error are missing from the result.
-    func offsets(of partitions: [TopicPartition], at timestamp: Int64) async throws -> [TopicPartition: Int64] {
+    /// `partitions` by their leaders' broker ids, from Metadata; partitions without a leader are left out.
+    func leaders(of partitions: [TopicPartition]) async throws -> [Int32: [TopicPartition]] {
         guard !partitions.isEmpty else { return [:] }
         let wanted = Set(partitions)
         let metadata = try await metadata(topics: Array(Set(partitions.map(\.topic))))
@@ -35,8 +33,15 @@ extension AdminClient {
                 if wanted.contains(key) { byLeader[partition.leaderID, default: []].append(key) }
             }
         }
+        return byLeader
+    }
+
+    /// Each partition's offset for `timestamp` (`latest`, `earliest`, or milliseconds since the epoch: the first
+    /// offset whose timestamp is at least that, -1 if none), from its leader; partitions without a leader or
+    /// answering an error are missing from the result.
+    func offsets(of partitions: [TopicPartition], at timestamp: Int64) async throws -> [TopicPartition: Int64] {
         var offsets: [TopicPartition: Int64] = [:]
-        for (leader, owned) in byLeader {
+        for (leader, owned) in try await leaders(of: partitions) {
             var request = ListOffsetsRequest()
             request.replicaID = -1
             request.topics = Dictionary(grouping: owned, by: \.topic).map { topic, partitions in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaCore
 
 /// `swiftkafka-admin`: Kafka's admin tools over the wire protocol, with their flags and output layouts, so scripts
 /// written for `kafka-topics --bootstrap-server`, `kafka-configs`, `kafka-consumer-groups`, `kafka-delete-records` and
@@ -77,5 +78,21 @@ func parseAssignments(_ items: [String], option: String) throws -> [(String, Str
             throw ValidationError("\(option) \(item) is not key=value")
         }
         return (String(item[..<equals]), String(item[item.index(after: equals)...]))
+    }
+}
+
+/// The `partitions` list of Kafka's admin JSON files (`{"partitions":[{"topic":"t","partition":0,…}]}`), each
+/// entry's topic partition with the entry itself for its other fields, in file order.
+func partitionEntries(fromFile path: String, option: String) throws -> [(TopicPartition, [String: Any])] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("\(option) \(path): cannot read it")
+    }
+    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let entries = object["partitions"] as? [[String: Any]]
+    else { throw ValidationError("\(option) \(path): no \"partitions\" list") }
+    return try entries.map { entry in
+        guard let topic = entry["topic"] as? String, let partition = (entry["partition"] as? NSNumber)?.int32Value
+        else { throw ValidationError("\(option) \(path): each partition needs a topic and a partition") }
+        return (TopicPartition(topic, partition), entry)
     }
 }

@@ -47,20 +47,14 @@ struct DeleteRecordsCommand: AsyncParsableCommand {
         _ offsets: [(TopicPartition, Int64)],
         _ client: AdminClient
     ) async throws -> [TopicPartition: (Int16, Int64)] {
-        let metadata = try await client.metadata(topics: Array(Set(offsets.map(\.0.topic))))
-        var leaders: [TopicPartition: Int32] = [:]
-        for topic in metadata.topics {
-            for partition in topic.partitions where partition.leaderID >= 0 {
-                leaders[TopicPartition(topic.name ?? "", partition.partitionIndex)] = partition.leaderID
-            }
-        }
+        let wanted = Dictionary(offsets) { first, _ in first }
         var results: [TopicPartition: (Int16, Int64)] = [:]
-        for (leader, owned) in Dictionary(grouping: offsets.filter { leaders[$0.0] != nil }, by: { leaders[$0.0]! }) {
+        for (leader, owned) in try await client.leaders(of: offsets.map(\.0)) {
             let request = DeleteRecordsRequest(
-                topics: Dictionary(grouping: owned, by: \.0.topic).map { topic, partitions in
+                topics: Dictionary(grouping: owned, by: \.topic).map { topic, partitions in
                     .init(
                         name: topic,
-                        partitions: partitions.map { .init(partitionIndex: $0.0.partition, offset: $0.1) }
+                        partitions: partitions.map { .init(partitionIndex: $0.partition, offset: wanted[$0]!) }
                     )
                 },
                 timeoutMs: Int32(cluster.timeout * 1000)
@@ -78,17 +72,11 @@ struct DeleteRecordsCommand: AsyncParsableCommand {
 
     /// The partitions and offsets of Kafka's offset JSON file, in file order; duplicates are refused as Kafka does.
     static func offsets(fromFile path: String) throws -> [(TopicPartition, Int64)] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("--offset-json-file \(path): cannot read it")
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let entries = object["partitions"] as? [[String: Any]]
-        else { throw ValidationError("--offset-json-file \(path): no \"partitions\" list") }
-        let offsets = try entries.map { entry -> (TopicPartition, Int64) in
-            guard let topic = entry["topic"] as? String, let partition = (entry["partition"] as? NSNumber)?.int32Value,
-                let offset = (entry["offset"] as? NSNumber)?.int64Value
-            else { throw ValidationError("--offset-json-file \(path): each partition needs topic, partition, offset") }
-            return (TopicPartition(topic, partition), offset)
+        let offsets = try partitionEntries(fromFile: path, option: "--offset-json-file").map { partition, entry in
+            guard let offset = (entry["offset"] as? NSNumber)?.int64Value else {
+                throw ValidationError("--offset-json-file \(path): \(partition) has no offset")
+            }
+            return (partition, offset)
         }
         let counted = Dictionary(grouping: offsets.map(\.0), by: { $0 }).filter { $0.value.count > 1 }.keys
         guard counted.isEmpty else {

@@ -85,16 +85,6 @@ struct LeaderElectionCommand: AsyncParsableCommand {
         if allTopicPartitions { return nil }
         if let topic, let partition { return [TopicPartition(topic, partition)] }
         guard let pathToJsonFile else { throw ValidationError("--topic needs --partition") }
-        guard let data = FileManager.default.contents(atPath: pathToJsonFile),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let entries = object["partitions"] as? [[String: Any]]
-        else { throw ValidationError("--path-to-json-file \(pathToJsonFile): no \"partitions\" list") }
-        return try entries.map { entry in
-            guard let topic = entry["topic"] as? String, let partition = (entry["partition"] as? NSNumber)?.int32Value
-            else {
-                throw ValidationError("--path-to-json-file \(pathToJsonFile): each partition needs topic, partition")
-            }
-            return TopicPartition(topic, partition)
-        }
+        return try partitionEntries(fromFile: pathToJsonFile, option: "--path-to-json-file").map(\.0)
     }
 }

@@ -51,7 +51,6 @@ struct BrokerMetricsTests {
         metrics.recordErrors("Produce", errors)
         metrics.recordErrors("Produce", errors)
         var gauges = BrokerMetrics.Gauges()
-        gauges.underReplicatedPartitions = 4
         gauges.activeController = true
         let lines = Set(String(decoding: metrics.emit(gauges), as: UTF8.self).split(separator: "\n").map(String.init))
         for expected in [
@@ -67,7 +66,7 @@ struct BrokerMetricsTests {
             #"kafka_network_requestmetrics_errors_total{request="Produce",error="UNKNOWN_TOPIC_OR_PARTITION"} 2"#,
             "kafka_server_replicamanager_isrshrinks_total 1",
             "kafka_server_replicamanager_isrexpands_total 0",
-            "kafka_server_replicamanager_underreplicatedpartitions 4.0",
+            "kafka_server_replicamanager_underreplicatedpartitions 0.0",
             "kafka_controller_kafkacontroller_activecontrollercount 1.0",
             "# TYPE kafka_network_requestmetrics_totaltimems gauge",
         ] {
@@ -85,7 +84,6 @@ struct BrokerMetricsTests {
         func lines(_ partitions: [PartitionGauges.State]) -> [String] {
             var gauges = BrokerMetrics.Gauges()
             gauges.partitions = partitions
-            gauges.underMinIsrPartitions = 1
             gauges.replicaMaxLag = 42
             metrics.recordReplicated(topic: "orders", bytes: 120)
             return String(decoding: metrics.emit(gauges), as: UTF8.self).split(separator: "\n").map(String.init)
@@ -123,8 +121,12 @@ struct BrokerMetricsTests {
             #"kafka_cluster_partition_underreplicated{topic="audit",partition="1"} 0.0"#,
             #"kafka_cluster_partition_replicascount{topic="audit",partition="1"} 0.0"#,
             #"kafka_server_brokertopicmetrics_replicationbytesin_total{topic="orders"} 120"#,
-            "kafka_server_replicamanager_underminisrpartitioncount 1.0",
-            "kafka_server_replicamanager_atminisrpartitioncount 0.0",
+            // The ReplicaManager counts add up the partitions: only orders-0 is led here.
+            "kafka_server_replicamanager_partitioncount 2.0",
+            "kafka_server_replicamanager_leadercount 1.0",
+            "kafka_server_replicamanager_underreplicatedpartitions 1.0",
+            "kafka_server_replicamanager_underminisrpartitioncount 0.0",
+            "kafka_server_replicamanager_atminisrpartitioncount 1.0",
             #"kafka_server_replicafetchermanager_maxlag{clientid="Replica"} 42.0"#,
         ] {
             #expect(both.contains(expected), "missing \(expected)")

@@ -31,20 +31,15 @@ public import ZooKeeper
 /// are incremented by request handlers on any task (atomic; a per-topic or per-request table's lock is taken once
 /// to find the entry); gauges are set from the broker's state by `emit(_:)` at each scrape.
 public final class BrokerMetrics: Sendable {
-    /// What the gauges show, read from the replica manager and the controller at scrape time.
+    /// What the gauges show, read from the replica manager and the controller at scrape time. The ReplicaManager
+    /// counts (partitions, leaders, under-replicated, under and at minimum ISR) are those of `partitions`.
     public struct Gauges: Sendable {
-        public var underReplicatedPartitions = 0
-        public var leaderCount = 0
-        public var partitionCount = 0
         public var activeController = false
         public var offlinePartitions = 0
         public var globalPartitions = 0
         public var globalTopics = 0
         /// The controller's unclean elections since this broker started (a count that only grows).
         public var uncleanLeaderElections = 0
-        /// Leader partitions whose ISR is smaller than, or exactly, `min.insync.replicas`.
-        public var underMinIsrPartitions = 0
-        public var atMinIsrPartitions = 0
         /// The followers' largest lag behind their leaders' high watermarks, in messages.
         public var replicaMaxLag: Int64 = 0
         /// Every partition this broker holds.
@@ -256,9 +251,10 @@ public final class BrokerMetrics: Sendable {
 
     /// The exposition text: the gauges set from `state`, the request percentiles computed, then every metric.
     public func emit(_ state: Gauges) -> [UInt8] {
-        underReplicatedPartitions.record(state.underReplicatedPartitions)
-        leaderCount.record(state.leaderCount)
-        partitionCount.record(state.partitionCount)
+        let partitions = state.partitions
+        underReplicatedPartitions.record(partitions.count(where: \.isUnderReplicated))
+        leaderCount.record(partitions.count(where: \.isLeader))
+        partitionCount.record(partitions.count)
         offlinePartitions.record(state.offlinePartitions)
         globalPartitions.record(state.globalPartitions)
         globalTopics.record(state.globalTopics)
@@ -268,8 +264,8 @@ public final class BrokerMetrics: Sendable {
         }
         if newUnclean > 0 { uncleanLeaderElections.increment(by: Int64(newUnclean)) }
         activeControllerCount.record(state.activeController ? 1 : 0)
-        underMinIsrPartitions.record(state.underMinIsrPartitions)
-        atMinIsrPartitions.record(state.atMinIsrPartitions)
+        underMinIsrPartitions.record(partitions.count(where: \.isUnderMinIsr))
+        atMinIsrPartitions.record(partitions.count(where: \.isAtMinIsr))
         replicaMaxLag.record(state.replicaMaxLag)
         partitionGauges.publish(state.partitions)
         for metric in requests.values { metric.publish() }

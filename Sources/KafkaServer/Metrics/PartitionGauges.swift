@@ -24,13 +24,17 @@ final class PartitionGauges: Sendable {
         var replicas = 0
         var minInSyncReplicas = 1
 
+        /// Kafka's conditions, true only on the leader (the ReplicaManager counts add them up).
+        var isUnderReplicated: Bool { isLeader && inSyncReplicas < replicas }
+        var isUnderMinIsr: Bool { isLeader && inSyncReplicas < minInSyncReplicas }
+        var isAtMinIsr: Bool { isLeader && inSyncReplicas == minInSyncReplicas }
+
         /// In the order of `names`.
         var values: [Int64] {
-            let leading = { (value: Bool) -> Int64 in isLeader && value ? 1 : 0 }
-            return [
-                size, logStartOffset, logEndOffset, Int64(segments), leading(inSyncReplicas < replicas),
-                isLeader ? Int64(inSyncReplicas) : 0, isLeader ? Int64(replicas) : 0,
-                leading(inSyncReplicas < minInSyncReplicas), leading(inSyncReplicas == minInSyncReplicas),
+            [
+                size, logStartOffset, logEndOffset, Int64(segments), isUnderReplicated ? 1 : 0,
+                isLeader ? Int64(inSyncReplicas) : 0, isLeader ? Int64(replicas) : 0, isUnderMinIsr ? 1 : 0,
+                isAtMinIsr ? 1 : 0,
             ]
         }
     }
