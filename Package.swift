@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "ZooKeeper", targets: ["ZooKeeper"]),
         .library(name: "KafkaProtocol", targets: ["KafkaProtocol"]),
+        .library(name: "KafkaClient", targets: ["KafkaClient"]),
         .executable(name: "swiftkafka-broker", targets: ["SwiftKafkaBroker"]),
         .executable(name: "swiftkafka-zk", targets: ["SwiftKafkaZK"]),
         .executable(name: "swiftkafka-admin", targets: ["SwiftKafkaAdmin"]),
@@ -49,6 +50,15 @@ let package = Package(
                 "CCRC32C",
                 "CCodecs",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KafkaClient",
+            dependencies: [
+                "KafkaCore", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -103,7 +113,7 @@ let package = Package(
         .target(
             name: "KafkaServer",
             dependencies: [
-                "KafkaController", "KafkaCoordinator",
+                "KafkaController", "KafkaCoordinator", "KafkaClient",
                 "KafkaCore", "KafkaProtocol", "KafkaStorage", "KafkaZooKeeper", "ZooKeeper", "KafkaReplication",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -129,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "SwiftKafkaAdmin",
             dependencies: [
-                "KafkaServer",
+                "KafkaClient",
                 "KafkaProtocol",
                 "KafkaCore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -219,7 +229,8 @@ let package = Package(
         .testTarget(
             name: "BrokerTests",
             dependencies: [
-                "KafkaServer", "KafkaProtocol", "KafkaCore", "ClusterTestSupport", "KafkaReplication", "KafkaStorage",
+                "KafkaServer", "KafkaClient", "KafkaProtocol", "KafkaCore", "ClusterTestSupport", "KafkaReplication",
+                "KafkaStorage",
                 "ZooKeeper",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -232,6 +243,13 @@ let package = Package(
             dependencies: [
                 "KafkaCoordinator", "KafkaCore", "KafkaProtocol", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KafkaClientTests",
+            dependencies: [
+                "KafkaClient", "KafkaProtocol", "ClusterTestSupport", .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaController
 import KafkaCore
 import KafkaProtocol
@@ -30,13 +31,12 @@ extension KafkaBroker {
                     let result = await controller.controlledShutdown(brokerID: brokerID, brokerEpoch: epoch)
                     (code, remaining) = (result.errorCode, result.remaining.count)
                 } else {
-                    guard let target = brokers.first(where: { $0.id == controllerID }),
-                        let endpoint = target.endpoints.first(where: { $0.listenerName == listenerName })
-                            ?? target.endpoints.first
+                    guard
+                        let address = brokers.first(where: { $0.id == controllerID })?
+                            .address(listenerName: listenerName)
                     else { throw ControlledShutdownFailure.noController }
-                    let connection = try await BrokerConnection.connect(
-                        host: endpoint.host.isEmpty ? "127.0.0.1" : endpoint.host,
-                        port: Int(endpoint.port),
+                    let connection = try await KafkaConnection.connect(
+                        to: address,
                         clientID: "broker-\(brokerID)-shutdown",
                         group: group
                     )

@@ -1,41 +1,26 @@
+import KafkaClient
 import KafkaCore
 import KafkaProtocol
-import KafkaServer
 import NIOPosix
 
 /// A small Kafka admin client over the wire protocol, for `swiftkafka-admin`: it bootstraps from
 /// `--bootstrap-server`, learns the brokers from Metadata, and sends each request to the broker that must answer
-/// it (any broker, a partition's leader, a group's coordinator), one connection per broker.
+/// it (any broker, a partition's leader, a group's coordinator) over a `ConnectionPool`.
 ///
 /// Lifecycle: made per command run, `close()` at the end. Every request fails after `timeout` instead of hanging.
 actor AdminClient {
-    let bootstrap: [(host: String, port: Int)]
+    let bootstrap: [BrokerAddress]
     let timeout: Duration
-    private var connections: [String: BrokerConnection] = [:]
-    private(set) var brokers: [Int32: (host: String, port: Int)] = [:]
+    private let pool = ConnectionPool(clientID: "swiftkafka-admin", group: MultiThreadedEventLoopGroup.singleton)
+    private(set) var brokers: [Int32: BrokerAddress] = [:]
 
     init(bootstrapServers: String, timeout: Duration) throws {
-        bootstrap = try bootstrapServers.split(separator: ",").map { entry in
-            guard let colon = entry.lastIndex(of: ":"), let port = Int(entry[entry.index(after: colon)...]) else {
-                throw Failure("--bootstrap-server: '\(entry)' is not host:port")
-            }
-            return (String(entry[..<colon]), port)
+        do {
+            bootstrap = try BrokerAddress.parseList(bootstrapServers)
+        } catch {
+            throw Failure("--bootstrap-server: \(error)")
         }
-        guard !bootstrap.isEmpty else { throw Failure("--bootstrap-server is empty") }
         self.timeout = timeout
-    }
-
-    private func connection(host: String, port: Int) async throws -> BrokerConnection {
-        let key = "\(host):\(port)"
-        if let existing = connections[key], existing.isOpen { return existing }
-        let made = try await BrokerConnection.connect(
-            host: host,
-            port: port,
-            clientID: "swiftkafka-admin",
-            group: MultiThreadedEventLoopGroup.singleton
-        )
-        connections[key] = made
-        return made
     }
 
     /// Sends `request` to broker `brokerID`, or to the first bootstrap server that answers.
@@ -56,43 +41,25 @@ actor AdminClient {
         host: String,
         port: Int
     ) async throws -> Request.Response {
-        try await send(request, version: version, trying: [(host, port)])
+        try await send(request, version: version, trying: [BrokerAddress(host: host, port: port)])
     }
 
-    /// The first answer from `targets`, tried in order; a failed connection is dropped (reconnected next time).
+    /// The first answer from `targets`, tried in order.
     private func send<Request: KafkaRequest>(
         _ request: Request,
         version: Int16,
-        trying targets: [(host: String, port: Int)]
+        trying targets: [BrokerAddress]
     ) async throws -> Request.Response {
         var lastError: (any Error)?
         for target in targets {
             do {
-                let connection = try await connection(host: target.host, port: target.port)
-                return try await withTimeout { try await connection.send(request, version: version) }
+                return try await pool.send(request, version: version, to: target, timeout: timeout)
             } catch {
                 lastError = error
-                connections["\(target.host):\(target.port)"] = nil
             }
         }
-        let names = targets.map { "\($0.host):\($0.port)" }.joined(separator: ",")
+        let names = targets.map(\.description).joined(separator: ",")
         throw Failure("cannot reach \(names): \(lastError.map { "\($0)" } ?? "no answer")")
-    }
-
-    private func withTimeout<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let timeout = timeout
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw Failure("no answer within \(timeout)")
-            }
-            return value
-        }
     }
 
     /// Metadata v10 (with topic ids) for `topics` (nil: every topic), never creating topics; remembers the
@@ -102,13 +69,14 @@ actor AdminClient {
         request.topics = topics.map { $0.map { MetadataRequest.MetadataRequestTopic(name: $0) } }
         request.allowAutoTopicCreation = false
         let response = try await send(request, version: 10)
-        for broker in response.brokers { brokers[broker.nodeID] = (broker.host, Int(broker.port)) }
+        for broker in response.brokers {
+            brokers[broker.nodeID] = BrokerAddress(host: broker.host, port: Int(broker.port))
+        }
         return response
     }
 
     func close() {
-        for connection in connections.values { connection.close() }
-        connections = [:]
+        pool.closeAll()
     }
 }
 

@@ -1,5 +1,6 @@
 import ClusterTestSupport
 import Foundation
+import KafkaClient
 import KafkaCore
 import KafkaProtocol
 import NIOCore
@@ -188,9 +189,8 @@ struct BrokerClientTests {
             #expect(body.apiKeys.contains { $0.apiKey == 18 && $0.maxVersion == 3 })
 
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            let connection = try await BrokerConnection.connect(
-                host: "127.0.0.1",
-                port: broker.port,
+            let connection = try await KafkaConnection.connect(
+                to: BrokerAddress(host: "127.0.0.1", port: broker.port),
                 clientID: "bad-input",
                 group: group
             )

@@ -1,5 +1,6 @@
 import ClusterTestSupport
 import Foundation
+import KafkaClient
 import KafkaCore
 import KafkaProtocol
 import NIOCore
@@ -76,9 +77,8 @@ struct BrokerConnectionTests {
             let answered = try await withThrowingTaskGroup(of: Int.self) { tasks in
                 for index in 0..<200 {
                     tasks.addTask {
-                        let connection = try await BrokerConnection.connect(
-                            host: "127.0.0.1",
-                            port: broker.port,
+                        let connection = try await KafkaConnection.connect(
+                            to: BrokerAddress(host: "127.0.0.1", port: broker.port),
                             clientID: "c\(index)",
                             group: group
                         )

@@ -1,3 +1,4 @@
+import KafkaProtocol
 public import Logging
 import NIOCore
 public import NIOPosix

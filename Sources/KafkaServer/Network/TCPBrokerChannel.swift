@@ -1,41 +1,23 @@
+import KafkaClient
 import KafkaController
 import KafkaProtocol
 import KafkaZooKeeper
 import NIOPosix
-import Synchronization
 
-/// The controller's `BrokerChannel` over TCP: one `BrokerConnection` per broker, on the inter-broker listener,
-/// reconnected when it breaks. Sends LeaderAndIsr v5, UpdateMetadata v7 and StopReplica v3, the versions a Kafka
-/// 2.8 controller (inter.broker.protocol.version 2.8) sends.
+/// The controller's `BrokerChannel` over TCP: a `ConnectionPool` of its own (one connection per broker, on the
+/// inter-broker listener), a request retried once on a fresh connection when the first fails. Sends LeaderAndIsr
+/// v5, UpdateMetadata v7 and StopReplica v3, the versions a Kafka 2.8 controller (inter.broker.protocol.version
+/// 2.8) sends.
 final class TCPBrokerChannel: BrokerChannel {
     let listenerName: String
-    let clientID: String
-    let group: MultiThreadedEventLoopGroup
-    private let connections = Mutex<[Int32: BrokerConnection]>([:])
+    private let pool: ConnectionPool
 
     init(listenerName: String, clientID: String, group: MultiThreadedEventLoopGroup) {
         self.listenerName = listenerName
-        self.clientID = clientID
-        self.group = group
+        self.pool = ConnectionPool(clientID: clientID, group: group)
     }
 
     struct NoEndpoint: Error {}
-
-    private func connection(to broker: BrokerRegistration) async throws -> BrokerConnection {
-        if let existing = connections.withLock({ $0[broker.id] }), existing.isOpen { return existing }
-        guard
-            let endpoint = broker.endpoints.first(where: { $0.listenerName == listenerName }) ?? broker.endpoints.first
-        else { throw NoEndpoint() }
-        let host = endpoint.host.isEmpty ? "127.0.0.1" : endpoint.host
-        let connection = try await BrokerConnection.connect(
-            host: host,
-            port: Int(endpoint.port),
-            clientID: clientID,
-            group: group
-        )
-        connections.withLock { $0[broker.id] = connection }
-        return connection
-    }
 
     private func send<Request: KafkaRequest>(
         _ request: Request,
@@ -44,12 +26,12 @@ final class TCPBrokerChannel: BrokerChannel {
     )
         async throws -> Request.Response
     {
+        guard let address = broker.address(listenerName: listenerName) else { throw NoEndpoint() }
         do {
-            return try await connection(to: broker).send(request, version: version)
+            return try await pool.send(request, version: version, to: address)
         } catch {
             // One retry on a fresh connection (the broker may have restarted).
-            connections.withLock { $0[broker.id] = nil }
-            return try await connection(to: broker).send(request, version: version)
+            return try await pool.send(request, version: version, to: address)
         }
     }
 
@@ -66,6 +48,6 @@ final class TCPBrokerChannel: BrokerChannel {
     }
 
     func closeAll() {
-        for connection in connections.withLock({ Array($0.values) }) { connection.close() }
+        pool.closeAll()
     }
 }

@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaCore
 import KafkaProtocol
 import KafkaReplication
@@ -11,6 +12,8 @@ struct LeaderEndpoint: Sendable, Hashable {
     var id: BrokerID
     var host: String
     var port: Int32
+
+    var address: BrokerAddress { BrokerAddress(host: host, port: Int(port)) }
 }
 
 /// Kafka's `ReplicaFetcherThread`: one task per source broker, fetching every partition this broker follows there.
@@ -44,12 +47,11 @@ final class ReplicaFetcher: Sendable {
     let brokerID: BrokerID
     let replicaManager: ReplicaManager
     let settings: Settings
-    let group: MultiThreadedEventLoopGroup
     let metrics: BrokerMetrics
     let logger: Logger
     private let partitions = Mutex<[TopicPartition: FetchState]>([:])
     private let task = Mutex<Task<Void, Never>?>(nil)
-    private let connection = Mutex<BrokerConnection?>(nil)
+    private let pool: ConnectionPool
 
     init(
         source: LeaderEndpoint,
@@ -64,7 +66,7 @@ final class ReplicaFetcher: Sendable {
         self.brokerID = brokerID
         self.replicaManager = replicaManager
         self.settings = settings
-        self.group = group
+        self.pool = ConnectionPool(clientID: "broker-\(brokerID)-fetcher-0", group: group)
         self.metrics = metrics
         var logger = logger
         logger[metadataKey: "fetcherSource"] = "\(source.id)"
@@ -95,7 +97,7 @@ final class ReplicaFetcher: Sendable {
 
     func stop() {
         task.withLock { $0?.cancel() }
-        connection.withLock { $0?.close() }
+        pool.closeAll()
     }
 
     // MARK: The loop
@@ -112,7 +114,7 @@ final class ReplicaFetcher: Sendable {
                 continue
             }
             do {
-                let connection = try await openConnection()
+                let connection = try await pool.connection(to: source.address)
                 let truncating = ready.filter(\.value.truncating)
                 if truncating.isEmpty {
                     try await fetch(ready, over: connection)
@@ -126,25 +128,10 @@ final class ReplicaFetcher: Sendable {
                     logger.warning("Fetching from broker \(source.id) failed: \(error); retrying")
                 }
                 failures += 1
-                self.connection.withLock {
-                    $0?.close()
-                    $0 = nil
-                }
+                pool.closeAll()
                 try? await Task.sleep(for: settings.backoff)
             }
         }
-    }
-
-    private func openConnection() async throws -> BrokerConnection {
-        if let open = connection.withLock({ $0 }), open.isOpen { return open }
-        let opened = try await BrokerConnection.connect(
-            host: source.host,
-            port: Int(source.port),
-            clientID: "broker-\(brokerID)-fetcher-\(source.id)",
-            group: group
-        )
-        connection.withLock { $0 = opened }
-        return opened
     }
 
     private func delay(
@@ -159,7 +146,7 @@ final class ReplicaFetcher: Sendable {
 
     // MARK: Truncation
 
-    private func truncate(_ ready: [TopicPartition: FetchState], over connection: BrokerConnection) async throws {
+    private func truncate(_ ready: [TopicPartition: FetchState], over connection: KafkaConnection) async throws {
         var asked: [TopicPartition: Int32] = [:]
         for (topicPartition, state) in ready {
             guard let partition = replicaManager.partition(topicPartition) else { continue }
@@ -256,7 +243,7 @@ final class ReplicaFetcher: Sendable {
 
     // MARK: Fetching
 
-    private func fetch(_ ready: [TopicPartition: FetchState], over connection: BrokerConnection) async throws {
+    private func fetch(_ ready: [TopicPartition: FetchState], over connection: KafkaConnection) async throws {
         let request = FetchRequest(
             replicaID: brokerID,
             maxWaitMs: settings.maxWaitMs,

@@ -1,0 +1,124 @@
+public import KafkaProtocol
+public import NIOCore
+import Synchronization
+
+/// One open connection per broker address, made on first use and made again after it closed: the "reuse the
+/// open connection or connect" rule every client of the cluster needs (the controller's channel to each broker,
+/// the replica fetchers, the admin client, the producer and consumer).
+///
+/// Lifecycle: any task may ask for a connection or send; concurrent first requests to one address share one
+/// connection attempt. A send that fails drops the connection it used (closing it), so the next one reconnects.
+/// `closeAll()` closes every connection; the pool may be used again afterwards.
+public final class ConnectionPool: Sendable {
+    private enum Slot {
+        case connecting(Task<KafkaConnection, any Error>)
+        case open(KafkaConnection)
+    }
+
+    public let clientID: String
+    public let connectTimeout: Duration
+    private let group: any EventLoopGroup
+    private let slots = Mutex<[BrokerAddress: Slot]>([:])
+
+    public init(clientID: String, group: any EventLoopGroup, connectTimeout: Duration = .seconds(5)) {
+        self.clientID = clientID
+        self.group = group
+        self.connectTimeout = connectTimeout
+    }
+
+    /// The open connection to `address`, connecting when there is none.
+    public func connection(to address: BrokerAddress) async throws -> KafkaConnection {
+        // A connection that closes as soon as it is made is tried once more, then reported.
+        for _ in 0..<2 {
+            switch slot(for: address) {
+            case .open(let connection):
+                return connection
+            case .connecting(let attempt):
+                do {
+                    let connection = try await attempt.value
+                    slots.withLock { slots in
+                        if case .connecting(let held)? = slots[address], held == attempt {
+                            slots[address] = .open(connection)
+                        }
+                    }
+                    if connection.isOpen { return connection }
+                } catch {
+                    slots.withLock { slots in
+                        if case .connecting(let held)? = slots[address], held == attempt { slots[address] = nil }
+                    }
+                    throw error
+                }
+            }
+        }
+        throw KafkaConnection.Closed(address: address)
+    }
+
+    /// The pool's slot for `address`: its open connection, or an attempt to connect (a new one when there is none
+    /// or the held connection has closed).
+    private func slot(for address: BrokerAddress) -> Slot {
+        slots.withLock { slots in
+            switch slots[address] {
+            case .open(let connection) where connection.isOpen: return .open(connection)
+            case .connecting(let attempt): return .connecting(attempt)
+            case .open, nil: break
+            }
+            let (clientID, group, connectTimeout) = (self.clientID, self.group, self.connectTimeout)
+            let attempt = Task {
+                try await KafkaConnection.connect(
+                    to: address,
+                    clientID: clientID,
+                    group: group,
+                    connectTimeout: connectTimeout
+                )
+            }
+            slots[address] = .connecting(attempt)
+            return .connecting(attempt)
+        }
+    }
+
+    /// Sends `request` to `address` over the pooled connection; a failure drops that connection.
+    public func send<Request: KafkaRequest>(
+        _ request: Request,
+        version: Int16,
+        to address: BrokerAddress,
+        timeout: Duration? = nil
+    ) async throws -> Request.Response {
+        let connection = try await connection(to: address)
+        do {
+            return try await connection.send(request, version: version, timeout: timeout)
+        } catch {
+            drop(connection)
+            throw error
+        }
+    }
+
+    /// Closes `connection` and forgets it, unless the pool already holds a newer one for its address.
+    public func drop(_ connection: KafkaConnection) {
+        connection.close()
+        slots.withLock { slots in
+            if case .open(let held)? = slots[connection.address], held === connection {
+                slots[connection.address] = nil
+            }
+        }
+    }
+
+    /// Closes the connection to `address`, if any.
+    public func close(_ address: BrokerAddress) {
+        if let slot = slots.withLock({ $0.removeValue(forKey: address) }) { Self.close(slot) }
+    }
+
+    public func closeAll() {
+        let all = slots.withLock { slots in
+            defer { slots = [:] }
+            return Array(slots.values)
+        }
+        for slot in all { Self.close(slot) }
+    }
+
+    private static func close(_ slot: Slot) {
+        switch slot {
+        case .open(let connection): connection.close()
+        case .connecting(let attempt): Task { try? await attempt.value.close() }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+public import KafkaProtocol
+public import NIOCore
+import NIOPosix
+import Synchronization
+
+/// One TCP connection to a Kafka broker, speaking the request/response protocol: each `send` frames a request
+/// with a fresh correlation id, writes it at once (requests are pipelined: several may be in flight), and resumes
+/// when the response carrying that correlation id arrives. The broker answers a connection's requests in order;
+/// matching by id also keeps concurrent senders apart. How many requests are in flight is the caller's choice
+/// (the producer's `max.in.flight.requests.per.connection`, one fetch at a time for a fetcher).
+///
+/// Lifecycle: `connect` → `send`… → `close()`. When the connection fails or closes, every request in flight fails
+/// with `Closed`, and later sends fail at once: the owner (usually a `ConnectionPool`) connects again. A request
+/// whose task is cancelled, or that outlives its `timeout`, fails alone; its late response is dropped.
+public final class KafkaConnection: Sendable {
+    /// The connection is closed (by either side, or after an I/O error).
+    public struct Closed: Error, CustomStringConvertible {
+        public var address: BrokerAddress
+        public var description: String { "the connection to \(address) closed" }
+    }
+
+    /// No response within the request's timeout.
+    public struct TimedOut: Error, CustomStringConvertible {
+        public var address: BrokerAddress
+        public var timeout: Duration
+        public var description: String { "no answer from \(address) within \(timeout)" }
+    }
+
+    public let address: BrokerAddress
+    public let clientID: String
+    private let channel: any Channel
+    private let correlationIDs = Atomic<Int32>(0)
+    private let inFlight: InFlightRequests
+
+    /// Connects to `address`. `maxResponseSize` bounds one response frame (a larger one closes the connection).
+    public static func connect(
+        to address: BrokerAddress,
+        clientID: String,
+        group: any EventLoopGroup,
+        connectTimeout: Duration = .seconds(5),
+        maxResponseSize: Int = 100 << 20
+    ) async throws -> KafkaConnection {
+        let inFlight = InFlightRequests(address: address)
+        let channel = try await ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(TimeAmount(connectTimeout))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxResponseSize)),
+                        ResponseRouter(inFlight: inFlight)
+                    )
+                }
+            }
+            .connect(host: address.host, port: address.port)
+            .get()
+        return KafkaConnection(address: address, clientID: clientID, channel: channel, inFlight: inFlight)
+    }
+
+    private init(address: BrokerAddress, clientID: String, channel: any Channel, inFlight: InFlightRequests) {
+        self.address = address
+        self.clientID = clientID
+        self.channel = channel
+        self.inFlight = inFlight
+    }
+
+    public var isOpen: Bool { inFlight.isOpen }
+
+    /// Sends `request` at `version` and returns its response; fails after `timeout` when one is given.
+    public func send<Request: KafkaRequest>(
+        _ request: Request,
+        version: Int16,
+        timeout: Duration? = nil
+    ) async throws -> Request.Response {
+        let correlationID = correlationIDs.add(1, ordering: .relaxed).newValue
+        var frame = channel.allocator.buffer(capacity: 256)
+        frame.writeInteger(Int32(0))
+        RequestHeader(
+            requestApiKey: Request.apiKey.rawValue,
+            requestApiVersion: version,
+            correlationID: correlationID,
+            clientID: clientID
+        ).write(to: &frame, version: Request.apiKey.requestHeaderVersion(for: version))
+        request.write(to: &frame, version: version)
+        frame.setInteger(Int32(frame.readableBytes - 4), at: 0)
+        var response = try await exchange(frame, correlationID: correlationID, timeout: timeout)
+        let header = try ResponseHeader(from: &response, version: Request.apiKey.responseHeaderVersion(for: version))
+        precondition(header.correlationID == correlationID, "responses are routed by correlation id")
+        return try Request.Response(from: &response, version: version)
+    }
+
+    /// Writes `frame` and waits for the response frame with `correlationID`.
+    private func exchange(_ frame: ByteBuffer, correlationID: Int32, timeout: Duration?) async throws -> ByteBuffer {
+        let (inFlight, channel, address) = (self.inFlight, self.channel, self.address)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                guard inFlight.add(correlationID, continuation) else { return }
+                if let timeout {
+                    channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+                        inFlight.fail(correlationID, with: TimedOut(address: address, timeout: timeout))
+                    }
+                }
+                channel.writeAndFlush(frame).whenFailure { error in
+                    inFlight.fail(correlationID, with: error)
+                    channel.close(promise: nil)
+                }
+            }
+        } onCancel: {
+            inFlight.fail(correlationID, with: CancellationError())
+        }
+    }
+
+    /// Closes the connection; requests in flight fail with `Closed`.
+    public func close() {
+        channel.close(promise: nil)
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+/// The requests of one connection that await their responses, by correlation id; once the connection is closed it
+/// takes no more. Senders (any task) add, the connection's event loop resolves; a lock guards the map.
+final class InFlightRequests: Sendable {
+    private struct State {
+        var waiting: [Int32: CheckedContinuation<ByteBuffer, any Error>] = [:]
+        var isOpen = true
+    }
+
+    let address: BrokerAddress
+    private let state = Mutex(State())
+
+    init(address: BrokerAddress) {
+        self.address = address
+    }
+
+    var isOpen: Bool { state.withLock(\.isOpen) }
+
+    /// Registers a waiting request; when the connection is already closed, fails it and returns false.
+    func add(_ correlationID: Int32, _ continuation: CheckedContinuation<ByteBuffer, any Error>) -> Bool {
+        let added = state.withLock { state in
+            guard state.isOpen else { return false }
+            state.waiting[correlationID] = continuation
+            return true
+        }
+        if !added { continuation.resume(throwing: KafkaConnection.Closed(address: address)) }
+        return added
+    }
+
+    /// Hands a response frame (positioned at its correlation id) to its request; a response nobody awaits (its
+    /// request timed out or was cancelled) is dropped.
+    func complete(_ frame: ByteBuffer) {
+        guard let correlationID = frame.getInteger(at: frame.readerIndex, as: Int32.self) else { return }
+        state.withLock { $0.waiting.removeValue(forKey: correlationID) }?.resume(returning: frame)
+    }
+
+    func fail(_ correlationID: Int32, with error: any Error) {
+        state.withLock { $0.waiting.removeValue(forKey: correlationID) }?.resume(throwing: error)
+    }
+
+    /// The connection is gone: every waiting request fails, and later ones are refused.
+    func closeAll() {
+        let waiting = state.withLock { state in
+            state.isOpen = false
+            defer { state.waiting = [:] }
+            return state.waiting.values
+        }
+        for continuation in waiting { continuation.resume(throwing: KafkaConnection.Closed(address: address)) }
+    }
+}
+
+/// The last handler of a client connection's pipeline: response frames go to their waiting requests; an error or
+/// the end of the connection fails them all. Runs on the channel's event loop only.
+final class ResponseRouter: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    let inFlight: InFlightRequests
+
+    init(inFlight: InFlightRequests) {
+        self.inFlight = inFlight
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        inFlight.complete(unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inFlight.closeAll()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        inFlight.closeAll()
+        context.close(promise: nil)
+    }
+}

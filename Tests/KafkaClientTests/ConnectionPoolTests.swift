@@ -1,0 +1,134 @@
+import ClusterTestSupport
+import KafkaClient
+import KafkaProtocol
+import NIOPosix
+import Testing
+
+/// The wire client against a real broker process: pipelining, timeouts, cancellation, reconnection.
+@Suite("Connections and the pool", .serialized, .timeLimit(.minutes(3)))
+struct ConnectionPoolTests {
+    static func address(_ broker: BrokerProcess) -> BrokerAddress {
+        BrokerAddress(host: "127.0.0.1", port: broker.port)
+    }
+
+    /// A Fetch the broker holds for `maxWaitMs` (nothing to read, min bytes unreachable).
+    static func heldFetch(topic: String, maxWaitMs: Int32) -> FetchRequest {
+        FetchRequest(
+            replicaID: -1,
+            maxWaitMs: maxWaitMs,
+            minBytes: 1 << 20,
+            maxBytes: 1 << 20,
+            topics: [.init(topic: topic, partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20)])]
+        )
+    }
+
+    @Test func pipelinedRequestsOnOneConnectionEachGetTheirOwnAnswer() async throws {
+        try await withCluster { _, brokers in
+            let connection = try await KafkaConnection.connect(
+                to: Self.address(brokers[0]),
+                clientID: "pipelined",
+                group: MultiThreadedEventLoopGroup.singleton
+            )
+            defer { connection.close() }
+            // 50 concurrent requests of different kinds over one socket, written without waiting for answers.
+            let answers = try await withThrowingTaskGroup(of: (Int, Bool).self) { tasks in
+                for index in 0..<50 {
+                    tasks.addTask {
+                        if index.isMultiple(of: 2) {
+                            let metadata = try await connection.send(MetadataRequest(topics: nil), version: 1)
+                            return (index, metadata.brokers.map(\.nodeID) == [1])
+                        }
+                        let versions = try await connection.send(ApiVersionsRequest(), version: 3)
+                        return (index, versions.errorCode == 0 && versions.apiKeys.contains { $0.apiKey == 1 })
+                    }
+                }
+                return try await tasks.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(answers.count == 50)
+            #expect(answers.values.allSatisfy { $0 })
+        }
+    }
+
+    @Test func aRequestTimesOutAloneAndTheConnectionStaysUsable() async throws {
+        try await withCluster(properties: ["auto.create.topics.enable": "true"]) { _, brokers in
+            let connection = try await KafkaConnection.connect(
+                to: Self.address(brokers[0]),
+                clientID: "timeouts",
+                group: MultiThreadedEventLoopGroup.singleton
+            )
+            defer { connection.close() }
+            _ = try await connection.send(MetadataRequest(topics: [.init(name: "held")]), version: 4)
+            try await eventually(timeout: .seconds(30), "the topic to have a leader") {
+                let metadata = try await connection.send(MetadataRequest(topics: [.init(name: "held")]), version: 4)
+                return metadata.topics.first?.partitions.first?.leaderID == 1
+            }
+            await #expect(throws: KafkaConnection.TimedOut.self) {
+                _ = try await connection.send(
+                    Self.heldFetch(topic: "held", maxWaitMs: 3000),
+                    version: 4,
+                    timeout: .milliseconds(200)
+                )
+            }
+            // The held fetch is still in the broker; a later request on the same connection is answered after it.
+            let after = try await connection.send(ApiVersionsRequest(), version: 0)
+            #expect(after.errorCode == 0)
+            #expect(connection.isOpen)
+        }
+    }
+
+    @Test func aCancelledRequestFailsAtOnce() async throws {
+        try await withCluster(properties: ["auto.create.topics.enable": "true"]) { _, brokers in
+            let connection = try await KafkaConnection.connect(
+                to: Self.address(brokers[0]),
+                clientID: "cancel",
+                group: MultiThreadedEventLoopGroup.singleton
+            )
+            defer { connection.close() }
+            try await eventually(timeout: .seconds(30), "the topic to have a leader") {
+                let metadata = try await connection.send(MetadataRequest(topics: [.init(name: "c")]), version: 4)
+                return metadata.topics.first?.partitions.first?.leaderID == 1
+            }
+            let held = Task { try await connection.send(Self.heldFetch(topic: "c", maxWaitMs: 20_000), version: 4) }
+            try await Task.sleep(for: .milliseconds(200))
+            held.cancel()
+            let result = await held.result
+            #expect(throws: CancellationError.self) { try result.get() }
+        }
+    }
+
+    @Test func thePoolSharesOneConnectionAndReconnectsAfterTheBrokerRestarts() async throws {
+        try await withCluster { _, brokers in
+            let pool = ConnectionPool(clientID: "pool", group: MultiThreadedEventLoopGroup.singleton)
+            defer { pool.closeAll() }
+            let address = Self.address(brokers[0])
+            let first = try await withThrowingTaskGroup(of: ObjectIdentifier.self) { tasks in
+                for _ in 0..<8 { tasks.addTask { ObjectIdentifier(try await pool.connection(to: address)) } }
+                return try await tasks.reduce(into: Set<ObjectIdentifier>()) { $0.insert($1) }
+            }
+            #expect(first.count == 1)
+            let before = try await pool.connection(to: address)
+
+            await brokers[0].stop()
+            await #expect(throws: (any Error).self) {
+                _ = try await pool.send(ApiVersionsRequest(), version: 0, to: address)
+            }
+            #expect(!before.isOpen)
+            try brokers[0].start()
+            try await brokers[0].waitUntilReady()
+            let answer = try await pool.send(ApiVersionsRequest(), version: 0, to: address)
+            #expect(answer.errorCode == 0)
+            #expect(try await pool.connection(to: address) !== before)
+        }
+    }
+
+    @Test func nothingListeningFailsAndIsTriedAgainNextTime() async throws {
+        let port = try FreePort.allocate()[0]
+        let pool = ConnectionPool(clientID: "nowhere", group: MultiThreadedEventLoopGroup.singleton)
+        let nowhere = BrokerAddress(host: "127.0.0.1", port: port)
+        await #expect(throws: (any Error).self) {
+            _ = try await pool.send(ApiVersionsRequest(), version: 0, to: nowhere)
+        }
+        // The failed attempt is not kept: the next request tries again (and fails again) instead of reusing it.
+        await #expect(throws: (any Error).self) { _ = try await pool.connection(to: nowhere) }
+    }
+}
