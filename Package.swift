@@ -166,6 +166,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "KafkaTestSupport",
+            dependencies: ["KafkaCore", "ZooKeeper"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ClusterTestSupport",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
@@ -213,6 +218,7 @@ let package = Package(
         .testTarget(
             name: "KafkaStorageTests",
             dependencies: [
+                "KafkaTestSupport",
                 "KafkaStorage", "KafkaProtocol", "KafkaCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -221,6 +227,7 @@ let package = Package(
         .testTarget(
             name: "KafkaZooKeeperTests",
             dependencies: [
+                "KafkaTestSupport",
                 "KafkaZooKeeper", "ZooKeeper", "KafkaCore", "ClusterTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -229,6 +236,7 @@ let package = Package(
         .testTarget(
             name: "BrokerTests",
             dependencies: [
+                "KafkaTestSupport",
                 "KafkaServer", "KafkaClient", "KafkaProtocol", "KafkaCore", "ClusterTestSupport", "KafkaReplication",
                 "KafkaStorage",
                 "ZooKeeper",
@@ -241,8 +249,17 @@ let package = Package(
         .testTarget(
             name: "KafkaCoordinatorTests",
             dependencies: [
+                "KafkaTestSupport",
                 "KafkaCoordinator", "KafkaCore", "KafkaProtocol", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KafkaControllerTests",
+            dependencies: [
+                "KafkaController", "KafkaTestSupport", "KafkaZooKeeper", "KafkaCore", "KafkaProtocol", "ZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -26,8 +26,8 @@ extension Controller {
 
     /// Kafka's auto leader rebalance: for each broker whose preferred partitions it does not lead exceed
     /// `thresholdPercent`, leadership moves back to it where it is alive and in sync.
-    public func checkLeaderImbalance(thresholdPercent: Int) async {
-        guard isActive else { return }
+    func onAutoLeaderRebalance(thresholdPercent: Int) async {
+        guard isActiveNow else { return }
         var candidates: Set<TopicPartition> = []
         for broker in liveBrokers.keys {
             let preferred = states.keys.filter { assignments[$0.topic]?.partitions[$0.partition]?.first == broker }
@@ -149,27 +149,9 @@ extension Controller {
 
     /// StopReplica with deletion to the brokers that no longer hold `partition`.
     private func stopReplicas(_ partition: TopicPartition, on brokers: [BrokerID]) {
-        let request = StopReplicaRequest(
-            controllerID: brokerID,
-            controllerEpoch: epoch,
-            deletePartitions: true,
-            topicStates: [
-                .init(
-                    topicName: partition.topic,
-                    partitionStates: [
-                        .init(
-                            partitionIndex: partition.partition,
-                            leaderEpoch: states[partition]?.leaderEpoch ?? -1,
-                            deletePartition: true
-                        )
-                    ]
-                )
-            ]
-        )
         for id in brokers {
             guard let broker = liveBrokers[id] else { continue }
-            let channel = self.channel
-            queues.enqueue(to: broker) { _ = try? await channel.send(request, to: broker) }
+            sendStopReplica([partition], leaderEpoch: states[partition]?.leaderEpoch ?? -1, to: broker)
         }
     }
 }

@@ -14,12 +14,22 @@ extension Controller {
 
     /// Per partition: NONE, ELECTION_NOT_NEEDED, PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE or
     /// UNKNOWN_TOPIC_OR_PARTITION. `partitions` nil means every partition, and then, as Kafka, the answer leaves
-    /// out those that needed no election. Nil when this broker is not the active controller.
-    public func electLeaders(
+    /// out those that needed no election. Nil when this broker is not the active controller. Queued as an event.
+    public nonisolated func electLeaders(
         _ type: ElectionType,
         partitions requested: [TopicPartition]?
     ) async -> [TopicPartition: KafkaErrorCode]? {
-        guard isActive else { return nil }
+        guard case .elections(let results) = await process(.electLeaders(type, partitions: requested)) else {
+            return nil
+        }
+        return results
+    }
+
+    func onElectLeaders(
+        _ type: ElectionType,
+        partitions requested: [TopicPartition]?
+    ) async -> [TopicPartition: KafkaErrorCode]? {
+        guard isActiveNow else { return nil }
         var results: [TopicPartition: KafkaErrorCode] = [:]
         var changed: Set<TopicPartition> = []
         for partition in (requested ?? Array(states.keys)).sorted() {

@@ -6,12 +6,24 @@ import KafkaZooKeeper
 extension Controller {
     /// ControlledShutdown from `id`: its leaderships move to other ISR members and it leaves every ISR. Returns the
     /// partitions it still leads (no other in-sync replica), NOT_CONTROLLER when this broker is not the controller,
-    /// or STALE_BROKER_EPOCH for an old registration.
-    public func controlledShutdown(
+    /// or STALE_BROKER_EPOCH for an old registration. Queued as an event.
+    public nonisolated func controlledShutdown(
         brokerID id: BrokerID,
         brokerEpoch: Int64
     ) async -> (errorCode: KafkaErrorCode, remaining: [TopicPartition]) {
-        guard isActive else { return (.notController, []) }
+        guard
+            case .controlledShutdown(let code, let remaining) = await process(
+                .controlledShutdown(brokerID: id, brokerEpoch: brokerEpoch)
+            )
+        else { return (.notController, []) }
+        return (code, remaining)
+    }
+
+    func onControlledShutdown(
+        brokerID id: BrokerID,
+        brokerEpoch: Int64
+    ) async -> (errorCode: KafkaErrorCode, remaining: [TopicPartition]) {
+        guard isActiveNow else { return (.notController, []) }
         guard let broker = liveBrokers[id] else { return (.brokerNotAvailable, []) }
         if brokerEpoch >= 0, let current = broker.epoch, brokerEpoch < current { return (.staleBrokerEpoch, []) }
         shuttingDownBrokers.insert(id)

@@ -2,16 +2,22 @@ public import KafkaCore
 import KafkaProtocol
 public import KafkaZooKeeper
 public import Logging
-public import ZooKeeper
+import Synchronization
 
 /// The cluster controller: elected through `/controller`, it decides partition leadership and tells brokers.
 ///
-/// Lifecycle: every broker runs one; `elect()` makes it active when it wins `/controller` (raising the epoch) and
-/// passive otherwise. Being an actor it is Kafka's single serial event loop: ZooKeeper watch events are handed to
-/// `handle(_:)` one at a time and nothing else changes its state. When active it watches `/brokers/ids`,
-/// `/brokers/topics`, `/admin/delete_topics`, `/isr_change_notification`, `/admin/preferred_replica_election` and
-/// `/admin/reassign_partitions`; every ZooKeeper write it makes is fenced on the epoch znode's version, and a
-/// controller that lost its session or its `/controller` stops acting at once (`resign()`).
+/// Lifecycle: every broker runs one, `run()` for as long as the broker serves. It is Kafka's single serial event
+/// loop: everything that reaches it — ZooKeeper watches (`ControllerEvent(watch:)`), the broker's session
+/// changes, the rebalance timer, ElectLeaders and ControlledShutdown requests — is a `ControllerEvent` queued with
+/// `enqueue` (or `process`, to await its outcome), and the loop handles one at a time to its end, so no event
+/// sees another half done although each awaits ZooKeeper. Nothing else touches its state; `isActive` and
+/// `metricsSnapshot` are published copies any task may read.
+///
+/// `.elect` makes it active when it wins `/controller` (raising the epoch) and passive otherwise. When active it
+/// watches `/brokers/ids`, `/brokers/topics`, `/admin/delete_topics`, `/isr_change_notification`,
+/// `/admin/preferred_replica_election` and `/admin/reassign_partitions`; every ZooKeeper write it makes is fenced on
+/// the epoch znode's version, and a controller that lost its session or its `/controller` stops acting at once
+/// (`resign()`).
 ///
 /// New topics get partition states (leader = first live replica, ISR = live replicas). When a broker's
 /// registration goes (or comes back with a new epoch: a fast restart), every partition it led gets a new leader
@@ -26,8 +32,11 @@ public actor Controller {
     let logger: Logger
     let uncleanLeaderElectionDefault: Bool
     let queues = BrokerRequestQueues()
+    private let events: AsyncStream<QueuedEvent>.Continuation
+    private let queued: AsyncStream<QueuedEvent>
+    private let published = Mutex(MetricsSnapshot())
 
-    public private(set) var isActive = false
+    var isActiveNow = false
     var epoch: ControllerEpoch = 0
     var epochZkVersion: Int32 = 0
     var liveBrokers: [BrokerID: BrokerRegistration] = [:]
@@ -39,6 +48,11 @@ public actor Controller {
     var uncleanLeaderElections = 0
     /// Reassignments in progress: partition → target replicas.
     var reassignments: [TopicPartition: [BrokerID]] = [:]
+
+    private struct QueuedEvent: Sendable {
+        var event: ControllerEvent
+        var reply: CheckedContinuation<ControllerEvent.Outcome, Never>?
+    }
 
     public init(
         brokerID: BrokerID,
@@ -54,24 +68,127 @@ public actor Controller {
         var logger = logger
         logger[metadataKey: "controller"] = "\(brokerID)"
         self.logger = logger
+        (queued, events) = AsyncStream.makeStream(of: QueuedEvent.self)
     }
 
+    // MARK: The event queue
+
+    /// Queues `event` without waiting for it.
+    public nonisolated func enqueue(_ event: ControllerEvent) {
+        events.yield(QueuedEvent(event: event, reply: nil))
+    }
+
+    /// Queues `event` and returns its outcome once the loop has handled it (`.notRunning` when the loop has
+    /// stopped).
+    @discardableResult
+    public nonisolated func process(_ event: ControllerEvent) async -> ControllerEvent.Outcome {
+        await withCheckedContinuation { reply in
+            if case .terminated = events.yield(QueuedEvent(event: event, reply: reply)) {
+                reply.resume(returning: .notRunning)
+            }
+        }
+    }
+
+    /// The event loop: handles queued events one at a time until `.shutdown`. Cancelling the calling task queues
+    /// `.shutdown` (the loop itself runs in its own task, so a cancellation never cuts an event in half).
+    public nonisolated func run() async {
+        let loop = Task { await self.loop() }
+        await withTaskCancellationHandler {
+            await loop.value
+        } onCancel: {
+            self.enqueue(.shutdown)
+        }
+    }
+
+    private func loop() async {
+        var iterator = queued.makeAsyncIterator()
+        while let item = await iterator.next() {
+            let outcome = await handle(item.event)
+            publishMetrics()
+            item.reply?.resume(returning: outcome)
+            if item.event == .shutdown { break }
+        }
+        // Later events are refused; those queued behind `.shutdown` get `.notRunning`.
+        events.finish()
+        while let item = await iterator.next() { item.reply?.resume(returning: .notRunning) }
+    }
+
+    private func handle(_ event: ControllerEvent) async -> ControllerEvent.Outcome {
+        switch event {
+        case .elect:
+            await elect()
+            return .processed
+        case .sessionExpired, .shutdown:
+            resign()
+            return .processed
+        case .electLeaders(let type, let partitions):
+            return .elections(await onElectLeaders(type, partitions: partitions))
+        case .controlledShutdown(let id, let brokerEpoch):
+            let (code, remaining) = await onControlledShutdown(brokerID: id, brokerEpoch: brokerEpoch)
+            return .controlledShutdown(code, remaining: remaining)
+        case .autoLeaderRebalance(let thresholdPercent):
+            await onAutoLeaderRebalance(thresholdPercent: thresholdPercent)
+            return .processed
+        default:
+            guard isActiveNow else { return .processed }
+            do {
+                switch event {
+                case .brokerChange: try await onBrokerChange()
+                case .topicChange: try await onTopicChange()
+                case .partitionModification(let topic): try await onPartitionModification(topic)
+                case .topicDeletion: try await onTopicDeletion()
+                case .isrChangeNotification: try await onIsrChange()
+                case .preferredReplicaElection: try await onPreferredReplicaElection()
+                case .partitionReassignment: try await onPartitionReassignment()
+                default: break
+                }
+            } catch KafkaZkClient.Failure.controllerMoved {
+                logger.warning("Fenced: another controller has taken over")
+                resign()
+            } catch {
+                logger.error("Controller event \(event) failed: \(error)")
+            }
+            return .processed
+        }
+    }
+
+    // MARK: What others may read
+
+    /// Whether this broker is the active controller (as of the last event handled).
+    public nonisolated var isActive: Bool { published.withLock(\.active) }
+
+    /// What the controller's gauges show (Kafka's KafkaController MBeans), as of the last event handled: whether
+    /// this broker is the active controller and, if so, the cluster's topics, partitions, and partitions without
+    /// a live leader (passive controllers report zeros, as in Kafka); and the unclean elections it ever decided.
+    public nonisolated var metricsSnapshot: MetricsSnapshot { published.withLock { $0 } }
+
+    public struct MetricsSnapshot: Sendable, Equatable {
+        public var active = false
+        public var topics = 0
+        public var partitions = 0
+        public var offlinePartitions = 0
+        public var uncleanLeaderElections = 0
+    }
+
+    private func publishMetrics() {
+        var snapshot = MetricsSnapshot(uncleanLeaderElections: uncleanLeaderElections)
+        if isActiveNow {
+            snapshot.active = true
+            snapshot.topics = assignments.count
+            snapshot.partitions = states.count
+            snapshot.offlinePartitions = states.values.filter { $0.leader < 0 || liveBrokers[$0.leader] == nil }.count
+        }
+        published.withLock { $0 = snapshot }
+    }
+
+    /// The controller epoch this broker holds (meaningful while active).
     public var controllerEpoch: ControllerEpoch { epoch }
 
-    /// What the controller's gauges show (Kafka's KafkaController MBeans): whether this broker is the active
-    /// controller and, if so, the cluster's topics, partitions, and partitions without a live leader (passive
-    /// controllers report zeros, as in Kafka); and the unclean elections it ever decided.
-    public var metricsSnapshot:
-        (active: Bool, topics: Int, partitions: Int, offlinePartitions: Int, uncleanLeaderElections: Int)
-    {
-        guard isActive else { return (false, 0, 0, 0, uncleanLeaderElections) }
-        let offline = states.values.filter { $0.leader < 0 || liveBrokers[$0.leader] == nil }.count
-        return (true, assignments.count, states.count, offline, uncleanLeaderElections)
-    }
+    // MARK: Election
 
     /// Contends for `/controller` (watching it either way). On winning, loads the cluster from ZooKeeper and
     /// tells every broker what it leads and what the cluster looks like.
-    public func elect() async {
+    private func elect() async {
         do {
             if let current = try await zk.getControllerID(watch: true) {
                 if current != brokerID { resign() }
@@ -80,7 +197,7 @@ public actor Controller {
             let (newEpoch, version) = try await zk.registerControllerAndIncrementEpoch(brokerID: brokerID)
             epoch = newEpoch
             epochZkVersion = version
-            isActive = true
+            isActiveNow = true
             logger.info("Became the controller", metadata: ["epoch": "\(newEpoch)"])
             try await onFailover()
         } catch KafkaZkClient.Failure.controllerMoved(let current) {
@@ -96,43 +213,16 @@ public actor Controller {
         }
     }
 
-    /// Stops acting as controller (its session ended, or another broker took over).
-    public func resign() {
-        if isActive { logger.info("Resigned as controller") }
-        isActive = false
+    /// Stops acting as controller (its session ended, another broker took over, or it is shutting down).
+    func resign() {
+        if isActiveNow { logger.info("Resigned as controller") }
+        isActiveNow = false
         liveBrokers = [:]
         shuttingDownBrokers = []
         assignments = [:]
         states = [:]
         reassignments = [:]
         queues.retain(only: [])
-    }
-
-    /// A ZooKeeper watch fired.
-    public func handle(_ event: WatchEvent) async {
-        if event.path == ZkPaths.controller {
-            await elect()
-            return
-        }
-        guard isActive else { return }
-        do {
-            switch event.path {
-            case ZkPaths.brokerIDs: try await onBrokerChange()
-            case ZkPaths.brokerTopics: try await onTopicChange()
-            case ZkPaths.deleteTopics: try await onTopicDeletion()
-            case ZkPaths.isrChangeNotification: try await onIsrChange()
-            case ZkPaths.preferredReplicaElection: try await onPreferredReplicaElection()
-            case ZkPaths.reassignPartitions: try await onPartitionReassignment()
-            case let path where path.hasPrefix(ZkPaths.brokerTopics + "/") && event.kind == .nodeDataChanged:
-                try await onPartitionModification(String(path.dropFirst(ZkPaths.brokerTopics.count + 1)))
-            default: break
-            }
-        } catch KafkaZkClient.Failure.controllerMoved {
-            logger.warning("Fenced: another controller has taken over")
-            resign()
-        } catch {
-            logger.error("Controller event \(event) failed: \(error)")
-        }
     }
 
     // MARK: Events
@@ -275,23 +365,11 @@ public actor Controller {
             logger.info("Deleting topic", metadata: ["topic": "\(topic)"])
             // Metadata first (leader -2: being deleted), then every replica drops its log.
             await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: partitions, deleting: true)
-            let stop = StopReplicaRequest(
-                controllerID: brokerID,
-                controllerEpoch: epoch,
-                deletePartitions: true,
-                topicStates: [
-                    .init(
-                        topicName: topic,
-                        partitionStates: partitions.map {
-                            .init(partitionIndex: $0.partition, leaderEpoch: -2, deletePartition: true)
-                        }
-                    )
-                ]
-            )
-            for broker in liveBrokers.values
-            where assignment.partitions.values.contains(where: { $0.contains(broker.id) }) {
-                let channel = self.channel
-                queues.enqueue(to: broker) { _ = try? await channel.send(stop, to: broker) }
+            for broker in liveBrokers.values {
+                let held: [TopicPartition] = partitions.filter {
+                    assignment.partitions[$0.partition]?.contains(broker.id) == true
+                }
+                if !held.isEmpty { sendStopReplica(held, leaderEpoch: -2, to: broker) }
             }
             try await zk.deleteTopicZNodes(topic, epochZkVersion: epochZkVersion)
             assignments.removeValue(forKey: topic)
@@ -300,6 +378,26 @@ public actor Controller {
     }
 
     // MARK: Requests to brokers
+
+    /// StopReplica with deletion of `partitions` (all of one topic) to `broker`, through its queue.
+    func sendStopReplica(_ partitions: [TopicPartition], leaderEpoch: Int32, to broker: BrokerRegistration) {
+        guard let topic = partitions.first?.topic else { return }
+        let states: [StopReplicaRequest.StopReplicaPartitionState] = partitions.map { partition in
+            StopReplicaRequest.StopReplicaPartitionState(
+                partitionIndex: partition.partition,
+                leaderEpoch: leaderEpoch,
+                deletePartition: true
+            )
+        }
+        let request = StopReplicaRequest(
+            controllerID: brokerID,
+            controllerEpoch: epoch,
+            deletePartitions: true,
+            topicStates: [StopReplicaRequest.StopReplicaTopicState(topicName: topic, partitionStates: states)]
+        )
+        let channel = self.channel
+        queues.enqueue(to: broker) { _ = try? await channel.send(request, to: broker) }
+    }
 
     func sendLeaderAndIsr(for partitions: [TopicPartition], to only: Set<BrokerID>? = nil) async {
         for broker in liveBrokers.values where only?.contains(broker.id) ?? true {

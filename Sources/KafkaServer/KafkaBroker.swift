@@ -288,8 +288,8 @@ public final class KafkaBroker: Sendable {
                     for await event in events {
                         if event.path == ZkPaths.configChanges {
                             await configChanges.process()
-                        } else {
-                            await controller.handle(event)
+                        } else if let controllerEvent = ControllerEvent(watch: event) {
+                            controller.enqueue(controllerEvent)
                         }
                     }
                 }
@@ -301,7 +301,7 @@ public final class KafkaBroker: Sendable {
                         services.metrics.recordZooKeeperSession(from: previous, to: state)
                         previous = state
                         guard state == .expired else { continue }
-                        await controller.resign()
+                        controller.enqueue(.sessionExpired)
                         await self.reestablish(
                             zookeeper: zookeeper,
                             zk: zk,
@@ -316,8 +316,8 @@ public final class KafkaBroker: Sendable {
                     tasks.addTask {
                         while true {
                             try await Task.sleep(for: .seconds(self.config.leaderImbalanceCheckIntervalSeconds))
-                            await controller.checkLeaderImbalance(
-                                thresholdPercent: self.config.leaderImbalancePerBrokerPercentage
+                            controller.enqueue(
+                                .autoLeaderRebalance(thresholdPercent: self.config.leaderImbalancePerBrokerPercentage)
                             )
                         }
                     }
@@ -348,7 +348,8 @@ public final class KafkaBroker: Sendable {
                     for await _ in shutdownSignal {}
                     throw ShutdownRequested()
                 }
-                await controller.elect()
+                tasks.addTask { await controller.run() }
+                controller.enqueue(.elect)
                 do {
                     try await tasks.next()
                 } catch is ShutdownRequested {
@@ -377,7 +378,7 @@ public final class KafkaBroker: Sendable {
             requestShutdown.finish()
         }
 
-        await controller.resign()
+        await controller.process(.shutdown)
         fetcherManager.shutdown()
         for listener in bound { await listener.close() }
         await metricsServer?.close()
@@ -415,7 +416,7 @@ public final class KafkaBroker: Sendable {
             )
         }
         gauges.replicaMaxLag = fetcherManager.maxLag
-        let cluster = await controller.metricsSnapshot
+        let cluster = controller.metricsSnapshot
         gauges.activeController = cluster.active
         gauges.offlinePartitions = cluster.offlinePartitions
         gauges.globalPartitions = cluster.partitions
@@ -460,7 +461,7 @@ public final class KafkaBroker: Sendable {
             do {
                 try await zookeeper.connect()
                 try await register(registration, zk: zk, epoch: brokerEpoch)
-                await controller.elect()
+                controller.enqueue(.elect)
                 logger.info("Re-registered after the ZooKeeper session expired")
                 return
             } catch {

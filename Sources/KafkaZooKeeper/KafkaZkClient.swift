@@ -8,11 +8,11 @@ public import ZooKeeper
 /// (`controllerEpochZkVersion`), so a controller that has been replaced cannot change anything. Stateless apart
 /// from the ZooKeeper client it wraps; any task may use it.
 public final class KafkaZkClient: Sendable {
-    public let zookeeper: ZooKeeperClient
+    public let zookeeper: any ZooKeeperOperations
     let clock: any KafkaClock
     let logger: Logger
 
-    public init(zookeeper: ZooKeeperClient, clock: any KafkaClock = SystemClock(), logger: Logger) {
+    public init(zookeeper: any ZooKeeperOperations, clock: any KafkaClock = SystemClock(), logger: Logger) {
         self.zookeeper = zookeeper
         self.clock = clock
         self.logger = logger

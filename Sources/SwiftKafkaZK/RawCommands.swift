@@ -60,7 +60,7 @@ struct TreeCommand: AsyncParsableCommand {
         }
     }
 
-    static func walk(_ path: String, _ zookeeper: ZooKeeperClient) async throws -> [String] {
+    static func walk(_ path: String, _ zookeeper: any ZooKeeperOperations) async throws -> [String] {
         var result = [path]
         for child in try await zookeeper.children(path).sorted() {
             result += try await walk(path == "/" ? "/\(child)" : "\(path)/\(child)", zookeeper)

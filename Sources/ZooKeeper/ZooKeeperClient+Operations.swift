@@ -1,10 +1,10 @@
 import CZooKeeper
 
-extension ZooKeeperClient {
+extension ZooKeeperClient: ZooKeeperOperations {
     /// Creates a znode and returns the path actually created (with the sequence suffix of a sequential node).
     /// Throws `nodeExists` when it exists and `noNode` when its parent does not.
     @discardableResult
-    public func create(_ path: String, data: [UInt8] = [], mode: CreateMode = .persistent) async throws -> String {
+    public func create(_ path: String, data: [UInt8], mode: CreateMode) async throws -> String {
         let reply = try await submit(path: path) { handle, request in
             withCData(data) { value, length in
                 zoo_acreate(
@@ -26,7 +26,7 @@ extension ZooKeeperClient {
     /// The data and stat of a znode, whatever its size (the asynchronous C call hands over the whole value).
     /// Data is nil for a node created with null data. With `watch`, the next change or deletion of the node
     /// arrives on `watchEvents()`.
-    public func getData(_ path: String, watch: Bool = false) async throws -> (data: [UInt8]?, stat: ZooKeeperStat) {
+    public func getData(_ path: String, watch: Bool) async throws -> (data: [UInt8]?, stat: ZooKeeperStat) {
         let reply = try await submit(path: path) { handle, request in
             zoo_aget(handle, path, watch ? 1 : 0, dataCompletion, request)
         }
@@ -36,7 +36,7 @@ extension ZooKeeperClient {
 
     /// Replaces a znode's data, if its version is `version` (nil: any), and returns the new stat.
     @discardableResult
-    public func setData(_ path: String, data: [UInt8], version: Int32? = nil) async throws -> ZooKeeperStat {
+    public func setData(_ path: String, data: [UInt8], version: Int32?) async throws -> ZooKeeperStat {
         let reply = try await submit(path: path) { handle, request in
             withCData(data) { value, length in
                 zoo_aset(handle, path, value, length, version ?? -1, statCompletion, request)
@@ -47,7 +47,7 @@ extension ZooKeeperClient {
     }
 
     /// Deletes a znode, if its version is `version` (nil: any). Throws `notEmpty` when it has children.
-    public func delete(_ path: String, version: Int32? = nil) async throws {
+    public func delete(_ path: String, version: Int32?) async throws {
         _ = try await submit(path: path) { handle, request in
             zoo_adelete(handle, path, version ?? -1, voidCompletion, request)
         }
@@ -55,7 +55,7 @@ extension ZooKeeperClient {
 
     /// The znode's stat, or nil when it does not exist. With `watch`, its next creation, change or deletion
     /// arrives on `watchEvents()` (the watch is set whether the node exists or not).
-    public func exists(_ path: String, watch: Bool = false) async throws -> ZooKeeperStat? {
+    public func exists(_ path: String, watch: Bool) async throws -> ZooKeeperStat? {
         do {
             let reply = try await submit(path: path) { handle, request in
                 zoo_aexists(handle, path, watch ? 1 : 0, statCompletion, request)
@@ -69,7 +69,7 @@ extension ZooKeeperClient {
 
     /// The names (not paths) of a znode's children, in the server's order. With `watch`, the next change to the
     /// set of children, or the node's deletion, arrives on `watchEvents()`.
-    public func children(_ path: String, watch: Bool = false) async throws -> [String] {
+    public func children(_ path: String, watch: Bool) async throws -> [String] {
         let reply = try await submit(path: path) { handle, request in
             zoo_aget_children2(handle, path, watch ? 1 : 0, childrenCompletion, request)
         }
@@ -88,21 +88,6 @@ extension ZooKeeperClient {
         }
         guard case .multi(let results) = reply else { preconditionFailure("multi replied \(reply)") }
         return results
-    }
-
-    /// Creates `path` and every missing ancestor as persistent nodes with empty data, tolerating nodes that
-    /// exist already (also when another client creates them concurrently). `data` goes to the last node only.
-    public func createRecursively(_ path: String, data: [UInt8] = []) async throws {
-        var prefix = ""
-        let components = path.split(separator: "/")
-        for (index, component) in components.enumerated() {
-            prefix += "/" + component
-            do {
-                try await create(prefix, data: index == components.count - 1 ? data : [])
-            } catch let error as ZooKeeperError where error.code == .nodeExists {
-                continue
-            }
-        }
     }
 }
 

@@ -20,6 +20,32 @@ public struct ZooKeeperStat: Sendable, Equatable {
     public var dataLength: Int32
     public var numChildren: Int32
 
+    public init(
+        czxid: Int64,
+        mzxid: Int64,
+        pzxid: Int64,
+        ctime: Int64,
+        mtime: Int64,
+        version: Int32,
+        cversion: Int32,
+        aversion: Int32,
+        ephemeralOwner: Int64,
+        dataLength: Int32,
+        numChildren: Int32
+    ) {
+        self.czxid = czxid
+        self.mzxid = mzxid
+        self.pzxid = pzxid
+        self.ctime = ctime
+        self.mtime = mtime
+        self.version = version
+        self.cversion = cversion
+        self.aversion = aversion
+        self.ephemeralOwner = ephemeralOwner
+        self.dataLength = dataLength
+        self.numChildren = numChildren
+    }
+
     init(_ stat: Stat) {
         czxid = stat.czxid
         mzxid = stat.mzxid

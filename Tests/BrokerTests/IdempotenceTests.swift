@@ -3,6 +3,7 @@ import KafkaCore
 import KafkaProtocol
 import KafkaReplication
 import KafkaStorage
+import KafkaTestSupport
 import Logging
 import NIOCore
 import Testing

@@ -1,5 +1,6 @@
 import KafkaCore
 import KafkaProtocol
+import KafkaTestSupport
 import Logging
 import Synchronization
 import Testing

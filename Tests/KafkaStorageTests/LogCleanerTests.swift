@@ -1,6 +1,7 @@
 import Foundation
 import KafkaCore
 import KafkaProtocol
+import KafkaTestSupport
 import NIOCore
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import KafkaCore
+import KafkaTestSupport
 import Logging
 import NIOCore
 import Testing

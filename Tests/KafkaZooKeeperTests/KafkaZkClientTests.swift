@@ -1,6 +1,7 @@
 import ClusterTestSupport
 import Foundation
 import KafkaCore
+import KafkaTestSupport
 import Logging
 import Testing
 import ZooKeeper

@@ -9,7 +9,7 @@ import KafkaZooKeeper
 enum CreatePartitionsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(CreatePartitionsRequest.self, versions: 0...3) { request, _ in
-            let isController = await services.controller.isActive
+            let isController = services.controller.isActive
             var results: [CreatePartitionsResponse.CreatePartitionsTopicResult] = []
             for topic in request.topics {
                 var result = CreatePartitionsResponse.CreatePartitionsTopicResult(name: topic.name)

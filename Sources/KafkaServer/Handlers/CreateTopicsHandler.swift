@@ -7,7 +7,7 @@ import KafkaProtocol
 enum CreateTopicsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(CreateTopicsRequest.self, versions: 2...7) { request, _ in
-            let isController = await services.controller.isActive
+            let isController = services.controller.isActive
             var results: [CreateTopicsResponse.CreatableTopicResult] = []
             for topic in request.topics {
                 var result = CreateTopicsResponse.CreatableTopicResult(name: topic.name)

@@ -6,7 +6,7 @@ import KafkaProtocol
 enum DeleteTopicsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(DeleteTopicsRequest.self, versions: 1...6) { request, context in
-            let isController = await services.controller.isActive
+            let isController = services.controller.isActive
             let names = context.apiVersion >= 6 ? request.topics.compactMap(\.name) : request.topicNames
             var results: [DeleteTopicsResponse.DeletableTopicResult] = []
             for name in names {
