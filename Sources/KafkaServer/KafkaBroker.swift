@@ -198,25 +198,7 @@ public final class KafkaBroker: Sendable {
             brokerEpoch: BrokerEpoch()
         )
 
-        let clientHandlers: [any RequestHandler] =
-            [
-                MetadataHandler.make(services), ProduceHandler.make(services), FetchHandler.make(services),
-                ListOffsetsHandler.make(services), CreateTopicsHandler.make(services),
-                DeleteTopicsHandler.make(services), DeleteRecordsHandler.make(services),
-                ElectLeadersHandler.make(services),
-                FindCoordinatorHandler.make(services),
-                InitProducerIDHandler.make(services, manager: ProducerIDManager(brokerID: brokerID, zk: zk)),
-                CreatePartitionsHandler.make(services), DescribeClusterHandler.make(services),
-                InterBrokerHandlers.offsetForLeaderEpoch(services),
-            ] + ConfigsHandlers.make(services) + GroupHandlers.make(services)
-        let advertisedTable = (clientHandlers.map { ($0.apiKey, $0.versions) } + [(ApiKey.apiVersions, 0...3)])
-            .sorted { $0.0.rawValue < $1.0.rawValue }
-        let dispatcher = RequestDispatcher(
-            handlers: clientHandlers + InterBrokerHandlers.make(services)
-                + [ApiVersionsHandler.make { advertisedTable.map { (key: $0.0, versions: $0.1) } }],
-            logger: logger,
-            metrics: metrics
-        )
+        let dispatcher = RequestDispatcher(apis: ApiTable.make(services), logger: logger, metrics: metrics)
 
         var bound: [KafkaListener] = []
         for endpoint in listeners {

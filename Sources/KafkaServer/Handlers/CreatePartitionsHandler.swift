@@ -8,7 +8,7 @@ import KafkaZooKeeper
 /// topic's new assignment and elects their leaders.
 enum CreatePartitionsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(CreatePartitionsRequest.self, versions: 0...3) { request, _ in
+        TypedHandler(CreatePartitionsRequest.self) { request, _ in
             let isController = services.controller.isActive
             var results: [CreatePartitionsResponse.CreatePartitionsTopicResult] = []
             for topic in request.topics {

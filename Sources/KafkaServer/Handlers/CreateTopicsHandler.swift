@@ -6,7 +6,7 @@ import KafkaProtocol
 /// request's timeout) until the new partitions have leaders.
 enum CreateTopicsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(CreateTopicsRequest.self, versions: 2...7) { request, _ in
+        TypedHandler(CreateTopicsRequest.self) { request, _ in
             let isController = services.controller.isActive
             var results: [CreateTopicsResponse.CreatableTopicResult] = []
             for topic in request.topics {

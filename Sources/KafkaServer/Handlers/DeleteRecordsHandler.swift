@@ -8,7 +8,7 @@ import KafkaProtocol
 /// REQUEST_TIMED_OUT. Segments wholly below the new start go at the next retention pass.
 enum DeleteRecordsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(DeleteRecordsRequest.self, versions: 0...2) { request, _ in
+        TypedHandler(DeleteRecordsRequest.self) { request, _ in
             let deadline = ContinuousClock.now + .milliseconds(Int64(max(request.timeoutMs, 0)))
             // Every partition at once: the deletions are made together and their waits overlap.
             let results = await withTaskGroup(

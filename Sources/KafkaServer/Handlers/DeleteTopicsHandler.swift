@@ -5,7 +5,7 @@ import KafkaProtocol
 /// request's timeout) until the topic is gone from the metadata.
 enum DeleteTopicsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(DeleteTopicsRequest.self, versions: 1...6) { request, context in
+        TypedHandler(DeleteTopicsRequest.self) { request, context in
             let isController = services.controller.isActive
             let names = context.apiVersion >= 6 ? request.topics.compactMap(\.name) : request.topicNames
             var results: [DeleteTopicsResponse.DeletableTopicResult] = []

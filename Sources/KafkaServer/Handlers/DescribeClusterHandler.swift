@@ -3,7 +3,7 @@ import KafkaProtocol
 /// DescribeCluster (60), versions 0-1: the live brokers (on the request's listener), the controller, the cluster id.
 enum DescribeClusterHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(DescribeClusterRequest.self, versions: 0...1) { _, context in
+        TypedHandler(DescribeClusterRequest.self) { _, context in
             let cache = services.metadataCache
             return DescribeClusterResponse(
                 errorCode: 0,

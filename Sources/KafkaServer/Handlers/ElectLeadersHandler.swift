@@ -7,7 +7,7 @@ import KafkaProtocol
 /// partitions: every partition, answering only those elected or failed.
 enum ElectLeadersHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(ElectLeadersRequest.self, versions: 0...2) { request, context in
+        TypedHandler(ElectLeadersRequest.self) { request, context in
             let requested = request.topicPartitions.map { topics in
                 topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) } }
             }

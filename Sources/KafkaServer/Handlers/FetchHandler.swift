@@ -10,7 +10,6 @@ import NIOCore
 struct FetchHandler: RequestHandler {
     let services: BrokerServices
     var apiKey: ApiKey { .fetch }
-    var versions: ClosedRange<Int16> { FetchResponseEncoder.versions }
 
     static func make(_ services: BrokerServices) -> any RequestHandler { FetchHandler(services: services) }
 

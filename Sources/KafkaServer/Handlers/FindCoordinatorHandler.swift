@@ -9,7 +9,7 @@ import KafkaProtocol
 /// coordinators (key type 1) are not built: COORDINATOR_NOT_AVAILABLE.
 enum FindCoordinatorHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(FindCoordinatorRequest.self, versions: 0...3) { request, context in
+        TypedHandler(FindCoordinatorRequest.self) { request, context in
             func failure(_ code: KafkaErrorCode, _ message: String) -> FindCoordinatorResponse {
                 FindCoordinatorResponse(errorCode: code.rawValue, errorMessage: message, nodeID: -1, host: "", port: -1)
             }

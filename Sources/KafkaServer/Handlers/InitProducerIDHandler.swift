@@ -5,8 +5,9 @@ import KafkaProtocol
 /// producers (a transactional id) need the transaction coordinator, which is not built yet: they get
 /// COORDINATOR_NOT_AVAILABLE.
 enum InitProducerIDHandler {
-    static func make(_ services: BrokerServices, manager: ProducerIDManager) -> any RequestHandler {
-        TypedHandler(InitProducerIDRequest.self, versions: 0...4) { request, _ in
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        let manager = ProducerIDManager(brokerID: services.brokerID, zk: services.zk)
+        return TypedHandler(InitProducerIDRequest.self) { request, _ in
             if request.transactionalID != nil {
                 return InitProducerIDResponse(
                     errorCode: KafkaErrorCode.coordinatorNotAvailable.rawValue,

@@ -5,7 +5,7 @@ import KafkaProtocol
 /// of the largest timestamp (v7, KIP-734), otherwise the first offset whose timestamp is at or after the one asked.
 enum ListOffsetsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(ListOffsetsRequest.self, versions: 1...7) { request, _ in
+        TypedHandler(ListOffsetsRequest.self) { request, _ in
             ListOffsetsResponse(
                 topics: request.topics.map { topic in
                     .init(

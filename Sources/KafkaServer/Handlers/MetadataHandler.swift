@@ -10,7 +10,7 @@ enum MetadataHandler {
     static let internalTopics: Set<String> = ["__consumer_offsets", "__transaction_state"]
 
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(MetadataRequest.self, versions: 0...12) { request, context in
+        TypedHandler(MetadataRequest.self) { request, context in
             let cache = services.metadataCache
             let allTopics = request.topics == nil || (context.apiVersion == 0 && request.topics?.isEmpty == true)
             let names = allTopics ? cache.topicNames : (request.topics ?? []).compactMap(\.name)

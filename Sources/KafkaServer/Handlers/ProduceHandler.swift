@@ -7,7 +7,7 @@ import KafkaProtocol
 /// response at all.
 enum ProduceHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(ProduceRequest.self, versions: 0...10) { request, context in
+        TypedHandler(ProduceRequest.self) { request, context in
             let acks = request.acks
             // v0-2 carry the old message formats: answered UNSUPPORTED_VERSION for every partition, as Kafka 4 does.
             if context.apiVersion < 3 {

@@ -3,29 +3,24 @@ public import KafkaProtocol
 public import Logging
 public import NIOCore
 
-/// Routes each request frame to its API's handler: the one table that also answers ApiVersions, so what is
-/// advertised cannot drift from what is served.
+/// Routes each request frame to its API's handler, by `ApiTable` (which also answers ApiVersions).
 ///
 /// Kafka's rules at the door: an unknown API key closes the connection; a version outside the handler's range is
 /// answered with UNSUPPORTED_VERSION (for ApiVersions in the v0 format, KIP-511) or, where the response cannot be
 /// shaped, closes the connection; a body that does not decode closes the connection. Each served request is
 /// counted and timed in `BrokerMetrics` (RequestsPerSec and TotalTimeMs by API name).
 public final class RequestDispatcher: Sendable {
-    let handlers: [ApiKey: any RequestHandler]
+    let apis: [ApiKey: ServedApi]
     let logger: Logger
     let metrics: BrokerMetrics
 
-    public init(handlers: [any RequestHandler], logger: Logger, metrics: BrokerMetrics) {
-        var table: [ApiKey: any RequestHandler] = [:]
-        for handler in handlers { table[handler.apiKey] = handler }
-        self.handlers = table
+    init(apis: [ServedApi], logger: Logger, metrics: BrokerMetrics) {
+        self.apis = Dictionary(
+            apis.map { ($0.key, $0) },
+            uniquingKeysWith: { _, _ in preconditionFailure("API twice") }
+        )
         self.logger = logger
         self.metrics = metrics
-    }
-
-    /// The advertised API ranges, for ApiVersions.
-    public var advertised: [(key: ApiKey, versions: ClosedRange<Int16>)] {
-        handlers.values.map { ($0.apiKey, $0.versions) }.sorted { $0.0.rawValue < $1.0.rawValue }
     }
 
     public func dispatch(
@@ -40,7 +35,7 @@ public final class RequestDispatcher: Sendable {
         } catch {
             return .closeConnection(reason: "\(error)")
         }
-        guard let handler = handlers[request.apiKey] else {
+        guard let api = apis[request.apiKey] else {
             return .closeConnection(reason: "API \(request.apiKey.name) is not served")
         }
         let context = RequestContext(
@@ -50,23 +45,23 @@ public final class RequestDispatcher: Sendable {
             header: request.header,
             metrics: metrics
         )
-        guard handler.versions.contains(request.apiVersion), request.apiVersion >= handler.minimumServedVersion else {
+        guard api.versions.contains(request.apiVersion) else {
             if request.apiKey == .apiVersions {
                 var buffer = ByteBuffer()
                 ResponseFrame.writeUnsupportedApiVersions(
                     correlationID: request.correlationID,
-                    supported: handler.versions,
+                    supported: api.versions,
                     to: &buffer
                 )
                 return .response(buffer)
             }
             return .closeConnection(
                 reason:
-                    "unsupported version \(request.apiVersion) of \(request.apiKey.name) (serving \(handler.versions))"
+                    "unsupported version \(request.apiVersion) of \(request.apiKey.name) (serving \(api.versions))"
             )
         }
         let start = ContinuousClock.now
-        let outcome = await handler.handle(request, context: context)
+        let outcome = await api.handler.handle(request, context: context)
         let elapsed = ContinuousClock.now - start
         metrics.recordRequest(request.apiKey.name, version: request.apiVersion, duration: elapsed)
         if request.apiKey == .fetch,

@@ -23,35 +23,21 @@ public struct RequestContext: Sendable {
     public var apiVersion: Int16 { header.requestApiVersion }
 }
 
-/// One API's handler: its advertised version range and the work. Handlers decode their body at the request's
-/// version and answer with the response type that belongs to it.
+/// One API's handler: the work. Handlers decode their body at the request's version (which `ApiTable`'s range for
+/// the API has admitted) and answer with the response type that belongs to it.
 public protocol RequestHandler: Sendable {
     var apiKey: ApiKey { get }
-    /// The versions advertised in ApiVersions (reference/protocol.md §4).
-    var versions: ClosedRange<Int16> { get }
-    /// The lowest version actually served; lower advertised versions are refused with UNSUPPORTED_VERSION.
-    var minimumServedVersion: Int16 { get }
     func handle(_ request: RequestFrame, context: RequestContext) async -> RequestOutcome
-}
-
-extension RequestHandler {
-    public var minimumServedVersion: Int16 { versions.lowerBound }
 }
 
 /// A handler for one request type, written as a function from request to response.
 public struct TypedHandler<Request: KafkaRequest>: RequestHandler {
-    public let versions: ClosedRange<Int16>
-    public let minimumServedVersion: Int16
     let body: @Sendable (Request, RequestContext) async -> Request.Response?
 
     public init(
         _: Request.Type = Request.self,
-        versions: ClosedRange<Int16>,
-        minimumServedVersion: Int16? = nil,
         _ body: @escaping @Sendable (Request, RequestContext) async -> Request.Response?
     ) {
-        self.versions = versions
-        self.minimumServedVersion = minimumServedVersion ?? versions.lowerBound
         self.body = body
     }
 

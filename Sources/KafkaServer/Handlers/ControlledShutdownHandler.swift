@@ -1,0 +1,18 @@
+import KafkaCore
+import KafkaProtocol
+
+/// ControlledShutdown (7), from a stopping broker to the controller: its leaderships move before it goes.
+enum ControlledShutdownHandler {
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(ControlledShutdownRequest.self) { request, _ in
+            let (code, remaining) = await services.controller.controlledShutdown(
+                brokerID: request.brokerID,
+                brokerEpoch: request.brokerEpoch
+            )
+            return ControlledShutdownResponse(
+                errorCode: code.rawValue,
+                remainingPartitions: remaining.map { .init(topicName: $0.topic, partitionIndex: $0.partition) }
+            )
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import KafkaCoordinator
+import KafkaCore
+import KafkaProtocol
+
+/// DeleteGroups (42): removes empty groups and their offsets (GROUP_NOT_EMPTY while members remain).
+enum DeleteGroupsHandler {
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(DeleteGroupsRequest.self) { request, _ in
+            var results: [DeleteGroupsResponse.DeletableGroupResult] = []
+            for groupID in request.groupsNames {
+                if let error = GroupHandlers.check(groupID, services) {
+                    results.append(.init(groupID: groupID, errorCode: error.rawValue))
+                    continue
+                }
+                let code = await services.groupCoordinator.deleteGroups([groupID])[groupID] ?? .unknownServerError
+                results.append(.init(groupID: groupID, errorCode: code.rawValue))
+            }
+            return DeleteGroupsResponse(results: results)
+        }
+    }
+}

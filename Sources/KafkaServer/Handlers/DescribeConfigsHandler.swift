@@ -1,0 +1,66 @@
+import KafkaCore
+import KafkaProtocol
+
+/// DescribeConfigs (32): a topic's effective configuration with each value's source (topic override, static broker
+/// setting, default) and synonyms, or a broker's configuration. See `ConfigsHandlers` for where overrides live.
+enum DescribeConfigsHandler {
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(DescribeConfigsRequest.self) { request, _ in
+            var results: [DescribeConfigsResponse.DescribeConfigsResult] = []
+            for resource in request.resources {
+                var result = DescribeConfigsResponse.DescribeConfigsResult(
+                    resourceType: resource.resourceType,
+                    resourceName: resource.resourceName
+                )
+                switch resource.resourceType {
+                case ConfigsHandlers.topicResource
+                where services.metadataCache.partitions(of: resource.resourceName) != nil:
+                    let overrides =
+                        (try? await services.zk.getEntityConfig(type: "topics", name: resource.resourceName)) ?? [:]
+                    result.configs = TopicConfig.describe(overrides, defaults: services.config.logConfig)
+                        .filter { resource.configurationKeys?.contains($0.name) ?? true }
+                        .map {
+                            .init(
+                                name: $0.name,
+                                value: $0.value,
+                                readOnly: false,
+                                isDefault: $0.source == .defaultConfig,
+                                configSource: $0.source.rawValue
+                            )
+                        }
+                case ConfigsHandlers.topicResource:
+                    result.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
+                    result.errorMessage = "Topic \(resource.resourceName) does not exist."
+                case ConfigsHandlers.brokerResource
+                where resource.resourceName == "" || resource.resourceName == "\(services.brokerID)":
+                    var values = services.config.effectiveValues
+                    if let index = values.firstIndex(where: { $0.key == "broker.id" }) {
+                        values[index].value = "\(services.brokerID)"  // as settled at startup
+                    }
+                    // A value equal to Kafka's default is DEFAULT_CONFIG, anything else came from server.properties.
+                    let defaults = Dictionary(
+                        BrokerConfig().effectiveValues.map { ($0.key, $0.value) },
+                        uniquingKeysWith: { first, _ in first }
+                    )
+                    result.configs = values.filter { resource.configurationKeys?.contains($0.key) ?? true }.map {
+                        let isDefault = defaults[$0.key] == $0.value
+                        return .init(
+                            name: $0.key,
+                            value: $0.value,
+                            readOnly: true,
+                            isDefault: isDefault,
+                            configSource: (isDefault
+                                ? TopicConfig.Source.defaultConfig : TopicConfig.Source.staticBrokerConfig).rawValue
+                        )
+                    }
+                default:
+                    result.errorCode = KafkaErrorCode.invalidRequest.rawValue
+                    result.errorMessage =
+                        "Unsupported resource type \(resource.resourceType) \(resource.resourceName)"
+                }
+                results.append(result)
+            }
+            return DescribeConfigsResponse(results: results)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import KafkaCoordinator
+import KafkaCore
+import KafkaProtocol
+
+/// ListGroups (16): the groups this broker coordinates, with their states (v4+ filtered by state).
+enum ListGroupsHandler {
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(ListGroupsRequest.self) { request, _ in
+            let states = Set(request.statesFilter.map { $0.lowercased() })
+            let groups = await services.groupCoordinator.listGroups().filter { group in
+                services.offsetsTopic.coordinatorError(for: group.groupID, replicaManager: services.replicaManager)
+                    == nil && (states.isEmpty || states.contains(group.state.rawValue.lowercased()))
+                    && (request.typesFilter.isEmpty || request.typesFilter.contains { $0.lowercased() == "classic" })
+            }
+            return ListGroupsResponse(
+                errorCode: 0,
+                groups: groups.sorted { $0.groupID < $1.groupID }.map {
+                    .init(
+                        groupID: $0.groupID,
+                        protocolType: $0.protocolType,
+                        groupState: $0.state.rawValue,
+                        groupType: "classic"
+                    )
+                }
+            )
+        }
+    }
+}

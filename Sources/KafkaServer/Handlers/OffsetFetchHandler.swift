@@ -1,0 +1,79 @@
+import KafkaCoordinator
+import KafkaCore
+import KafkaProtocol
+
+/// OffsetFetch (9): a group's committed offsets (-1 where none); v0 reads ZooKeeper, as in Kafka.
+enum OffsetFetchHandler {
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(OffsetFetchRequest.self) { request, context in
+            // v0 reads ZooKeeper in both modes, without the coordinator, as Kafka does.
+            if context.apiVersion == 0 {
+                let store = ZooKeeperOffsetStore(zk: services.zk)
+                let wanted = (request.topics ?? []).flatMap { topic in
+                    topic.partitionIndexes.map { TopicPartition(topic.name, $0) }
+                }
+                let found = (try? await store.fetch(group: request.groupID, partitions: wanted))
+                return OffsetFetchResponse(
+                    topics: (request.topics ?? []).map { topic in
+                        .init(
+                            name: topic.name,
+                            partitions: topic.partitionIndexes.map {
+                                .init(
+                                    partitionIndex: $0,
+                                    committedOffset: found?[TopicPartition(topic.name, $0)]?.offset ?? -1,
+                                    errorCode: found == nil
+                                        ? KafkaErrorCode.unknownServerError.rawValue : 0
+                                )
+                            }
+                        )
+                    }
+                )
+            }
+            if let error = GroupHandlers.check(request.groupID, services) {
+                // v1 has no top-level error: every partition carries it.
+                return OffsetFetchResponse(
+                    topics: (request.topics ?? []).map { topic in
+                        .init(
+                            name: topic.name,
+                            partitions: topic.partitionIndexes.map {
+                                .init(partitionIndex: $0, committedOffset: -1, errorCode: error.rawValue)
+                            }
+                        )
+                    },
+                    errorCode: error.rawValue
+                )
+            }
+            let wanted = request.topics.map { topics in
+                topics.flatMap { topic in topic.partitionIndexes.map { TopicPartition(topic.name, $0) } }
+            }
+            guard
+                let committed = await services.groupCoordinator.fetchOffsets(
+                    groupID: request.groupID,
+                    partitions: wanted
+                )
+            else {
+                return OffsetFetchResponse(errorCode: KafkaErrorCode.coordinatorNotAvailable.rawValue)
+            }
+            let partitions = wanted ?? committed.keys.sorted()
+            let byTopic = Dictionary(grouping: partitions, by: \.topic)
+            return OffsetFetchResponse(
+                topics: byTopic.keys.sorted().map { topic in
+                    .init(
+                        name: topic,
+                        partitions: byTopic[topic]!.map { partition in
+                            let offset = committed[partition]
+                            return .init(
+                                partitionIndex: partition.partition,
+                                committedOffset: offset?.offset ?? -1,
+                                committedLeaderEpoch: offset?.leaderEpoch ?? -1,
+                                metadata: offset?.metadata ?? "",
+                                errorCode: 0
+                            )
+                        }
+                    )
+                },
+                errorCode: 0
+            )
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import KafkaCoordinator
+import KafkaCore
+import KafkaProtocol
+
+/// SyncGroup (14): the leader hands out the assignment; every member waits for its own part.
+enum SyncGroupHandler {
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(SyncGroupRequest.self) { request, _ in
+            if let error = GroupHandlers.check(request.groupID, services) {
+                return SyncGroupResponse(errorCode: error.rawValue)
+            }
+            let result = await services.groupCoordinator.sync(
+                groupID: request.groupID,
+                generationID: request.generationID,
+                memberID: request.memberID,
+                groupInstanceID: request.groupInstanceID,
+                assignments: Dictionary(
+                    request.assignments.map { ($0.memberID, $0.assignment) },
+                    uniquingKeysWith: { $1 }
+                )
+            )
+            return SyncGroupResponse(
+                errorCode: result.errorCode.rawValue,
+                protocolType: result.protocolType,
+                protocolName: result.protocolName,
+                assignment: result.assignment
+            )
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import KafkaCore
+import KafkaProtocol
+
+/// UpdateMetadata (6), from the controller: the live brokers and partition states this broker answers Metadata
+/// with; a partition marked deleted (leader -2) loses its committed offsets.
+enum UpdateMetadataHandler {
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(UpdateMetadataRequest.self) { request, _ in
+            guard !services.brokerEpoch.isStale(request.brokerEpoch) else {
+                return UpdateMetadataResponse(errorCode: KafkaErrorCode.staleBrokerEpoch.rawValue)
+            }
+            let code = services.metadataCache.update(from: request)
+            if code == .none {
+                // Leader -2 marks a deleted partition: its committed offsets go too.
+                let deleted = request.topicStates.flatMap { topic in
+                    topic.partitionStates.filter { $0.leader == -2 }.map {
+                        TopicPartition(topic.topicName, $0.partitionIndex)
+                    }
+                }
+                await services.groupCoordinator.handleDeletedPartitions(Set(deleted))
+            }
+            return UpdateMetadataResponse(errorCode: code.rawValue)
+        }
+    }
+}
