@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // SwiftKafka: Apache Kafka's ZooKeeper-era broker cluster in Swift. Targets and their allowed imports are
-// listed in ../shared/DESIGN.md; a target here imports only what its line there names.
+// listed in ARCHITECTURE.md; a target imports only what its row there names (scripts/check-imports).
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
