@@ -264,6 +264,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "KafkaReplicationTests",
+            dependencies: [
+                "KafkaReplication", "KafkaStorage", "KafkaProtocol", "KafkaCore", "KafkaTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "KafkaClientTests",
             dependencies: [
                 "KafkaClient", "KafkaProtocol", "ClusterTestSupport", .product(name: "NIOPosix", package: "swift-nio"),

@@ -36,7 +36,11 @@ public actor Controller {
     private let queued: AsyncStream<QueuedEvent>
     private let published = Mutex(MetricsSnapshot())
 
-    var isActiveNow = false
+    /// Whether this broker holds `/controller`; published at once (CreateTopics and the other controller-only APIs
+    /// are accepted from the moment the election is won, as in Kafka, not only once the failover is done).
+    var isActiveNow = false {
+        didSet { published.withLock { $0.active = isActiveNow } }
+    }
     var epoch: ControllerEpoch = 0
     var epochZkVersion: Int32 = 0
     var liveBrokers: [BrokerID: BrokerRegistration] = [:]
@@ -154,7 +158,7 @@ public actor Controller {
 
     // MARK: What others may read
 
-    /// Whether this broker is the active controller (as of the last event handled).
+    /// Whether this broker is the active controller.
     public nonisolated var isActive: Bool { published.withLock(\.active) }
 
     /// What the controller's gauges show (Kafka's KafkaController MBeans), as of the last event handled: whether

@@ -137,8 +137,8 @@ public final class KafkaBroker: Sendable {
                 partitionMaxBytes: config.replicaFetchMaxBytes,
                 backoff: .milliseconds(config.replicaFetchBackoffMs)
             ),
-            group: group,
-            metrics: metrics,
+            makeEndpoint: { [brokerID] in TCPLeaderEndpoint(leader: $0, brokerID: brokerID, group: group) },
+            onReplicated: { metrics.recordReplicated(topic: $0, bytes: $1) },
             logger: logger
         )
         let controller = Controller(

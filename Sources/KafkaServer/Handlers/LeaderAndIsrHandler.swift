@@ -1,5 +1,6 @@
 import KafkaCore
 import KafkaProtocol
+import KafkaReplication
 
 /// LeaderAndIsr (4), from the controller: this broker becomes leader or follower of partitions (followers start
 /// fetching from their leader). Refused from an older controller epoch (STALE_CONTROLLER_EPOCH) or for an older
@@ -15,7 +16,7 @@ enum LeaderAndIsrHandler {
             }
             let leaders = Dictionary(
                 request.liveLeaders.map {
-                    ($0.brokerID, LeaderEndpoint(id: $0.brokerID, host: $0.hostName, port: $0.port))
+                    ($0.brokerID, LeaderBroker(id: $0.brokerID, host: $0.hostName, port: $0.port))
                 },
                 uniquingKeysWith: { first, _ in first }
             )

@@ -1,39 +1,39 @@
-import KafkaCore
-import KafkaReplication
-import Logging
-import NIOPosix
+public import KafkaCore
+public import Logging
 import Synchronization
 
 /// The replica fetchers of this broker, one per source broker (Kafka's `ReplicaFetcherManager` with
 /// `num.replica.fetchers=1`). LeaderAndIsr and StopReplica add and remove partitions; a fetcher starts with its
 /// first partition and stops with its last. Any task may call.
-final class ReplicaFetcherManager: Sendable {
+public final class ReplicaFetcherManager: Sendable {
     let brokerID: BrokerID
     let replicaManager: ReplicaManager
     let settings: ReplicaFetcher.Settings
-    let group: MultiThreadedEventLoopGroup
-    let metrics: BrokerMetrics
+    let makeEndpoint: @Sendable (LeaderBroker) -> any LeaderEndpoint
+    let onReplicated: @Sendable (String, Int) -> Void
     let logger: Logger
-    private let fetchers = Mutex<[LeaderEndpoint: ReplicaFetcher]>([:])
+    private let fetchers = Mutex<[LeaderBroker: ReplicaFetcher]>([:])
 
-    init(
+    /// `makeEndpoint` makes the way to a leader (one per fetcher); `onReplicated` hears of every follower append
+    /// (topic, bytes).
+    public init(
         brokerID: BrokerID,
         replicaManager: ReplicaManager,
         settings: ReplicaFetcher.Settings,
-        group: MultiThreadedEventLoopGroup,
-        metrics: BrokerMetrics,
+        makeEndpoint: @escaping @Sendable (LeaderBroker) -> any LeaderEndpoint,
+        onReplicated: @escaping @Sendable (String, Int) -> Void = { _, _ in },
         logger: Logger
     ) {
         self.brokerID = brokerID
         self.replicaManager = replicaManager
         self.settings = settings
-        self.group = group
-        self.metrics = metrics
+        self.makeEndpoint = makeEndpoint
+        self.onReplicated = onReplicated
         self.logger = logger
     }
 
     /// Starts fetching `topicPartition` from `leader` at `leaderEpoch`, truncating first.
-    func add(_ topicPartition: TopicPartition, leader: LeaderEndpoint, leaderEpoch: Int32) {
+    public func add(_ topicPartition: TopicPartition, leader: LeaderBroker, leaderEpoch: Int32) {
         remove([topicPartition])
         let started = fetchers.withLock { fetchers -> ReplicaFetcher? in
             if let existing = fetchers[leader] {
@@ -42,11 +42,11 @@ final class ReplicaFetcherManager: Sendable {
             }
             let fetcher = ReplicaFetcher(
                 source: leader,
+                endpoint: makeEndpoint(leader),
                 brokerID: brokerID,
                 replicaManager: replicaManager,
                 settings: settings,
-                group: group,
-                metrics: metrics,
+                onReplicated: onReplicated,
                 logger: logger
             )
             fetcher.add(topicPartition, leaderEpoch: leaderEpoch)
@@ -56,7 +56,7 @@ final class ReplicaFetcherManager: Sendable {
         started?.start()
     }
 
-    func remove(_ topicPartitions: [TopicPartition]) {
+    public func remove(_ topicPartitions: [TopicPartition]) {
         let idle = fetchers.withLock { fetchers -> [ReplicaFetcher] in
             var idle: [ReplicaFetcher] = []
             for (source, fetcher) in fetchers where fetcher.remove(topicPartitions) {
@@ -70,12 +70,12 @@ final class ReplicaFetcherManager: Sendable {
 
     /// Kafka's ReplicaFetcherManager MaxLag: the most messages any followed partition is behind its leader's high
     /// watermark, as of the last fetch.
-    var maxLag: Int64 {
+    public var maxLag: Int64 {
         let all = fetchers.withLock { Array($0.values) }
         return all.map(\.maxLag).max() ?? 0
     }
 
-    func shutdown() {
+    public func shutdown() {
         let all = fetchers.withLock { fetchers in
             defer { fetchers = [:] }
             return Array(fetchers.values)

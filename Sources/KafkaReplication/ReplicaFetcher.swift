@@ -1,20 +1,8 @@
-import KafkaClient
-import KafkaCore
+public import KafkaCore
 import KafkaProtocol
-import KafkaReplication
-import Logging
+public import Logging
 import NIOCore
-import NIOPosix
 import Synchronization
-
-/// Where a follower fetches from: a leader broker's inter-broker endpoint (from LeaderAndIsr's live leaders).
-struct LeaderEndpoint: Sendable, Hashable {
-    var id: BrokerID
-    var host: String
-    var port: Int32
-
-    var address: BrokerAddress { BrokerAddress(host: host, port: Int(port)) }
-}
 
 /// Kafka's `ReplicaFetcherThread`: one task per source broker, fetching every partition this broker follows there.
 ///
@@ -25,7 +13,7 @@ struct LeaderEndpoint: Sendable, Hashable {
 /// high watermark. Partition errors pause that partition for `replica.fetch.backoff.ms`; a broken connection
 /// pauses the whole fetcher. The partition map is guarded by a lock held while a response is applied, so a
 /// partition removed by LeaderAndIsr gets no further appends.
-final class ReplicaFetcher: Sendable {
+public final class ReplicaFetcher: Sendable {
     struct FetchState: Sendable {
         var offset: Int64
         var leaderEpoch: Int32
@@ -35,39 +23,55 @@ final class ReplicaFetcher: Sendable {
         var lag: Int64 = 0
     }
 
-    struct Settings: Sendable {
-        var maxWaitMs: Int32 = 500
-        var minBytes: Int32 = 1
-        var maxBytes: Int32 = 10 << 20
-        var partitionMaxBytes: Int32 = 1 << 20
-        var backoff: Duration = .seconds(1)
+    /// Kafka's `replica.fetch.*` settings.
+    public struct Settings: Sendable {
+        public var maxWaitMs: Int32 = 500
+        public var minBytes: Int32 = 1
+        public var maxBytes: Int32 = 10 << 20
+        public var partitionMaxBytes: Int32 = 1 << 20
+        public var backoff: Duration = .seconds(1)
+
+        public init(
+            maxWaitMs: Int32 = 500,
+            minBytes: Int32 = 1,
+            maxBytes: Int32 = 10 << 20,
+            partitionMaxBytes: Int32 = 1 << 20,
+            backoff: Duration = .seconds(1)
+        ) {
+            self.maxWaitMs = maxWaitMs
+            self.minBytes = minBytes
+            self.maxBytes = maxBytes
+            self.partitionMaxBytes = partitionMaxBytes
+            self.backoff = backoff
+        }
     }
 
-    let source: LeaderEndpoint
+    let source: LeaderBroker
+    let endpoint: any LeaderEndpoint
     let brokerID: BrokerID
     let replicaManager: ReplicaManager
     let settings: Settings
-    let metrics: BrokerMetrics
+    /// Called with each append's topic and size (ReplicationBytesInPerSec).
+    let onReplicated: @Sendable (String, Int) -> Void
     let logger: Logger
     private let partitions = Mutex<[TopicPartition: FetchState]>([:])
     private let task = Mutex<Task<Void, Never>?>(nil)
-    private let pool: ConnectionPool
 
     init(
-        source: LeaderEndpoint,
+        source: LeaderBroker,
+        endpoint: any LeaderEndpoint,
         brokerID: BrokerID,
         replicaManager: ReplicaManager,
         settings: Settings,
-        group: MultiThreadedEventLoopGroup,
-        metrics: BrokerMetrics,
+        onReplicated: @escaping @Sendable (String, Int) -> Void,
         logger: Logger
     ) {
         self.source = source
+        self.endpoint = endpoint
         self.brokerID = brokerID
         self.replicaManager = replicaManager
         self.settings = settings
-        self.pool = ConnectionPool(clientID: "broker-\(brokerID)-fetcher-0", group: group)
-        self.metrics = metrics
+        self.onReplicated = onReplicated
         var logger = logger
         logger[metadataKey: "fetcherSource"] = "\(source.id)"
         self.logger = logger
@@ -97,7 +101,7 @@ final class ReplicaFetcher: Sendable {
 
     func stop() {
         task.withLock { $0?.cancel() }
-        pool.closeAll()
+        endpoint.reset()
     }
 
     // MARK: The loop
@@ -114,12 +118,11 @@ final class ReplicaFetcher: Sendable {
                 continue
             }
             do {
-                let connection = try await pool.connection(to: source.address)
                 let truncating = ready.filter(\.value.truncating)
                 if truncating.isEmpty {
-                    try await fetch(ready, over: connection)
+                    try await fetch(ready)
                 } else {
-                    try await truncate(truncating, over: connection)
+                    try await truncate(truncating)
                 }
                 failures = 0
             } catch {
@@ -128,7 +131,7 @@ final class ReplicaFetcher: Sendable {
                     logger.warning("Fetching from broker \(source.id) failed: \(error); retrying")
                 }
                 failures += 1
-                pool.closeAll()
+                endpoint.reset()
                 try? await Task.sleep(for: settings.backoff)
             }
         }
@@ -146,7 +149,7 @@ final class ReplicaFetcher: Sendable {
 
     // MARK: Truncation
 
-    private func truncate(_ ready: [TopicPartition: FetchState], over connection: KafkaConnection) async throws {
+    private func truncate(_ ready: [TopicPartition: FetchState]) async throws {
         var asked: [TopicPartition: Int32] = [:]
         for (topicPartition, state) in ready {
             guard let partition = replicaManager.partition(topicPartition) else { continue }
@@ -173,7 +176,7 @@ final class ReplicaFetcher: Sendable {
                 )
             }
         )
-        let response = try await connection.send(request, version: 3)
+        let response = try await endpoint.offsetForLeaderEpoch(request)
         for topic in response.topics {
             for answer in topic.partitions {
                 let topicPartition = TopicPartition(topic.topic, answer.partition)
@@ -243,7 +246,7 @@ final class ReplicaFetcher: Sendable {
 
     // MARK: Fetching
 
-    private func fetch(_ ready: [TopicPartition: FetchState], over connection: KafkaConnection) async throws {
+    private func fetch(_ ready: [TopicPartition: FetchState]) async throws {
         let request = FetchRequest(
             replicaID: brokerID,
             maxWaitMs: settings.maxWaitMs,
@@ -268,7 +271,7 @@ final class ReplicaFetcher: Sendable {
                 )
             }
         )
-        let response = try await connection.send(request, version: 12)
+        let response = try await endpoint.fetch(request)
         for topic in response.responses {
             for data in topic.partitions {
                 let topicPartition = TopicPartition(topic.topic, data.partitionIndex)
@@ -290,7 +293,7 @@ final class ReplicaFetcher: Sendable {
                 do {
                     if let records = data.records, let whole = Self.wholeBatches(records), whole.readableBytes > 0 {
                         _ = try partition.appendAsFollower(whole)
-                        metrics.recordReplicated(topic: topicPartition.topic, bytes: whole.readableBytes)
+                        onReplicated(topicPartition.topic, whole.readableBytes)
                     }
                     partition.updateFollowerHighWatermark(data.highWatermark)
                     // DeleteRecords on the leader: this replica's log starts where the leader's does (Kafka's

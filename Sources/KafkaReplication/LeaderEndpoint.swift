@@ -1,0 +1,27 @@
+public import KafkaCore
+public import KafkaProtocol
+
+/// How a follower reaches the leader of the partitions it fetches: the two requests Kafka's replica fetcher
+/// sends. The broker implements it over the wire (`TCPLeaderEndpoint` in KafkaServer, a `KafkaClient` pool); unit
+/// tests implement it with scripted answers. Implementations are shared by one fetcher's task only.
+public protocol LeaderEndpoint: Sendable {
+    /// A Fetch with this broker's replica id (version 12).
+    func fetch(_ request: FetchRequest) async throws -> FetchResponse
+    /// OffsetForLeaderEpoch (version 3): where the leader's log of an epoch ends (KIP-101/279).
+    func offsetForLeaderEpoch(_ request: OffsetForLeaderEpochRequest) async throws -> OffsetForLeaderEpochResponse
+    /// Forgets the connection after a failure (the next request connects again); also called when fetching stops.
+    func reset()
+}
+
+/// The broker a follower fetches from, as LeaderAndIsr's live leaders name it.
+public struct LeaderBroker: Sendable, Hashable {
+    public var id: BrokerID
+    public var host: String
+    public var port: Int32
+
+    public init(id: BrokerID, host: String, port: Int32) {
+        self.id = id
+        self.host = host
+        self.port = port
+    }
+}
