@@ -48,6 +48,11 @@ public final class ReplicaManager: Sendable {
 
     public var allPartitions: [Partition] { partitions.withLock { Array($0.values) } }
 
+    /// Every hosted partition's high watermark (for `replication-offset-checkpoint` and retention).
+    public var highWatermarks: [TopicPartition: Int64] {
+        Dictionary(uniqueKeysWithValues: allPartitions.map { ($0.topicPartition, $0.highWatermark) })
+    }
+
     // MARK: LeaderAndIsr / StopReplica
 
     /// Makes this broker leader or follower of a partition as the controller decided, creating its log with

@@ -87,11 +87,13 @@ struct ReplicaFetcherTests {
         try follower.follow(leaderEpoch: 0)
         #expect(try await settle { follower.partition.log.logEndOffset == 3 })
         follower.fetchers.remove([follower.topicPartition])
-        #expect(try await settle { follower.leader.state.withLock(\.resets) == 1 })
         let fetches = follower.leader.state.withLock(\.fetchOffsets).count
+        #expect(follower.leader.state.withLock(\.resets) == 1)
         follower.leader.append(epoch: 0)
+        // Give a fetcher that kept going every chance to fetch and append the new batch.
         try await Task.sleep(for: .milliseconds(50))
-        #expect(follower.leader.state.withLock(\.fetchOffsets).count == fetches)
+        // At most the fetch that was in flight at the removal; its answer is dropped.
+        #expect(follower.leader.state.withLock(\.fetchOffsets).count <= fetches + 1)
         #expect(follower.partition.log.logEndOffset == 3)
     }
 }

@@ -1,0 +1,242 @@
+import Foundation
+import KafkaController
+import KafkaCoordinator
+import KafkaCore
+import KafkaProtocol
+import KafkaReplication
+import KafkaStorage
+import KafkaZooKeeper
+import Logging
+import NIOCore
+import NIOPosix
+import ZooKeeper
+
+/// Everything one broker process runs, made and wired once at startup: the first step of `KafkaBroker.run()`.
+/// Nothing here serves yet; `run()` binds the listeners, registers the broker and starts the services over these
+/// parts. Every part is safe to share between tasks.
+struct BrokerAssembly: Sendable {
+    var brokerID: BrokerID
+    var clusterID: String
+    var listeners: [EndPoint]
+    var advertised: [EndPoint]
+    var interBrokerListener: String
+    var zookeeper: ZooKeeperClient
+    var zk: KafkaZkClient
+    var logManager: LogManager
+    var group: MultiThreadedEventLoopGroup
+    var channel: TCPBrokerChannel
+    var metrics: BrokerMetrics
+    var replicaManager: ReplicaManager
+    var fetcherManager: ReplicaFetcherManager
+    var controller: Controller
+    var groupCoordinator: GroupCoordinator
+    var services: BrokerServices
+    var logger: Logger
+}
+
+extension KafkaBroker {
+    /// Kafka's startup order up to serving: the effective configuration logged, ZooKeeper connected (chroot,
+    /// persistent paths, cluster id), the broker id settled (`broker.id`, `meta.properties` or `/brokers/seqid`),
+    /// the logs loaded (recovered after an unclean shutdown), then the replica manager, fetchers, controller and
+    /// group coordinator made over them.
+    func assemble() async throws -> BrokerAssembly {
+        // Kafka's `KafkaConfig values:` block, one line per key, so a grep finds what the broker really uses.
+        for (key, value) in config.effectiveValues { logger.info("KafkaConfig \(key) = \(value)") }
+        let protocolMap = Dictionary(
+            config.listenerSecurityProtocolMap.split(separator: ",").compactMap { entry -> (String, String)? in
+                let parts = entry.split(separator: ":")
+                return parts.count == 2 ? (String(parts[0]).uppercased(), String(parts[1]).uppercased()) : nil
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+        let listeners = try Self.endpoints(config.listeners, "listeners", protocolMap)
+        let advertised =
+            try config.advertisedListeners.map { try Self.endpoints($0, "advertised.listeners", protocolMap) }
+            ?? listeners
+        let interBrokerListener = config.interBrokerListenerName?.uppercased() ?? listeners[0].listenerName
+
+        // ZooKeeper.
+        let zookeeperConfiguration = ZooKeeperConfiguration(
+            connectString: config.zookeeperConnect,
+            sessionTimeout: .milliseconds(config.zookeeperSessionTimeoutMs),
+            connectionTimeout: .milliseconds(config.zookeeperConnectionTimeout)
+        )
+        try await KafkaZkClient.ensureChroot(zookeeperConfiguration)
+        let zookeeper = ZooKeeperClient(configuration: zookeeperConfiguration, logger: logger)
+        try await zookeeper.connect()
+        let zk = KafkaZkClient(zookeeper: zookeeper, clock: clock, logger: logger)
+        try await zk.createPersistentPaths()
+        let clusterID = try await zk.getOrCreateClusterID(proposed: KafkaUUID.random().description)
+
+        // Logs and the broker id.
+        let logManager = try LogManager(
+            configuration: .init(logDirectories: config.logDirs, defaultConfig: config.logConfig),
+            clock: clock,
+            logger: logger
+        )
+        let stored = try logManager.readMetaProperties()
+        if let storedCluster = stored?.clusterID, storedCluster != clusterID {
+            throw StartupError(
+                description:
+                    "The cluster id \(clusterID) does not match the stored cluster id \(storedCluster) in meta.properties"
+            )
+        }
+        var brokerID = config.brokerID
+        if brokerID < 0 { brokerID = stored?.brokerID ?? -1 }
+        if brokerID < 0 { brokerID = try await zk.generateBrokerSequenceID(reservedMaxID: config.reservedBrokerMaxID) }
+        if let storedID = stored?.brokerID, storedID != brokerID {
+            throw StartupError(
+                description: "broker.id \(brokerID) does not match the stored broker.id \(storedID) in meta.properties"
+            )
+        }
+        var logger = self.logger
+        logger[metadataKey: "broker"] = "\(brokerID)"
+        try await logManager.startup()
+        try logManager.writeMetaProperties(MetaProperties(brokerID: brokerID, clusterID: clusterID))
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
+        let channel = TCPBrokerChannel(
+            listenerName: interBrokerListener,
+            clientID: "broker-\(brokerID)-controller",
+            group: group
+        )
+        let metadataCache = MetadataCache(clusterID: clusterID)
+        let brokerLogger = logger
+        let commitTimeoutMs = config.offsetsCommitTimeoutMs
+        let metrics = BrokerMetrics()
+        zookeeper.observeRequestLatency { metrics.recordZooKeeperRequest($0) }
+        let replicaManager = ReplicaManager(brokerID: brokerID, logManager: logManager, logger: logger) {
+            proposal in
+            // A leader's own ISR write: conditional on the znode version it was given, then announced.
+            let state = LeaderAndIsr(
+                leader: proposal.leader,
+                leaderEpoch: proposal.leaderEpoch,
+                isr: proposal.isr,
+                controllerEpoch: metadataCache.controllerEpoch,
+                zkVersion: proposal.zkVersion
+            )
+            do {
+                guard
+                    let version = try await zk.updateLeaderAndIsr(
+                        proposal.topicPartition,
+                        state,
+                        epochZkVersion: nil
+                    )
+                else { return nil }
+                metrics.recordIsrChange(shrink: proposal.shrinks)
+                try? await zk.propagateIsrChanges([proposal.topicPartition])
+                return version
+            } catch {
+                brokerLogger.warning("Cannot write the ISR of \(proposal.topicPartition): \(error)")
+                return nil
+            }
+        }
+        let fetcherManager = ReplicaFetcherManager(
+            brokerID: brokerID,
+            replicaManager: replicaManager,
+            settings: .init(
+                maxWaitMs: config.replicaFetchWaitMaxMs,
+                minBytes: config.replicaFetchMinBytes,
+                maxBytes: config.replicaFetchResponseMaxBytes,
+                partitionMaxBytes: config.replicaFetchMaxBytes,
+                backoff: .milliseconds(config.replicaFetchBackoffMs)
+            ),
+            makeEndpoint: { [brokerID] in TCPLeaderEndpoint(leader: $0, brokerID: brokerID, group: group) },
+            onReplicated: { metrics.recordReplicated(topic: $0, bytes: $1) },
+            logger: logger
+        )
+        let controller = Controller(
+            brokerID: brokerID,
+            zk: zk,
+            channel: channel,
+            uncleanLeaderElectionDefault: config.uncleanLeaderElectionEnable,
+            logger: logger
+        )
+        let offsetsTopicPartitions = config.offsetsTopicNumPartitions
+        let topicStore =
+            config.offsetsStorage == "kafka"
+            ? TopicOffsetStore(partitions: offsetsTopicPartitions, clock: clock) { partition, records in
+                let result = replicaManager.appendRecords(
+                    TopicPartition(OffsetsTopicManager.topic, partition),
+                    records: records,
+                    requiredAcks: -1
+                )
+                guard result.errorCode == .none else { throw OffsetCommitFailure(code: result.errorCode) }
+                // Offsets count once the offsets partition's ISR holds them (offsets.commit.required.acks=-1).
+                let replicated = await replicaManager.waitForReplication(
+                    TopicPartition(OffsetsTopicManager.topic, partition),
+                    requiredOffset: result.nextOffset,
+                    deadline: .now + .milliseconds(commitTimeoutMs)
+                )
+                guard replicated == .none else { throw OffsetCommitFailure(code: replicated) }
+            } : nil
+        let offsetStore: any OffsetStore = topicStore ?? ZooKeeperOffsetStore(zk: zk)
+        let groupCoordinator = GroupCoordinator(
+            configuration: .init(
+                minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+                maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+                initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+                maxSize: config.groupMaxSize
+            ),
+            offsetStore: offsetStore,
+            clock: clock,
+            logger: logger
+        )
+        let services = BrokerServices(
+            brokerID: brokerID,
+            config: config,
+            metadataCache: metadataCache,
+            replicaManager: replicaManager,
+            zk: zk,
+            controller: controller,
+            clock: clock,
+            logger: logger,
+            groupCoordinator: groupCoordinator,
+            offsetsTopic: OffsetsTopicManager(
+                partitionCount: offsetsTopicPartitions,
+                topicStore: topicStore,
+                coordinator: groupCoordinator
+            ),
+            metrics: metrics,
+            fetcherManager: fetcherManager,
+            brokerEpoch: BrokerEpoch()
+        )
+
+        return BrokerAssembly(
+            brokerID: brokerID,
+            clusterID: clusterID,
+            listeners: listeners,
+            advertised: advertised,
+            interBrokerListener: interBrokerListener,
+            zookeeper: zookeeper,
+            zk: zk,
+            logManager: logManager,
+            group: group,
+            channel: channel,
+            metrics: metrics,
+            replicaManager: replicaManager,
+            fetcherManager: fetcherManager,
+            controller: controller,
+            groupCoordinator: groupCoordinator,
+            services: services,
+            logger: logger
+        )
+    }
+
+    static func endpoints(_ text: String, _ key: String, _ protocolMap: [String: String]) throws -> [EndPoint] {
+        let endpoints = try text.split(separator: ",").map { entry in
+            guard let endpoint = EndPoint(String(entry).trimmingCharacters(), securityProtocolMap: protocolMap) else {
+                throw BrokerConfig.Error(key: key, reason: "'\(entry)' is not LISTENER://host:port")
+            }
+            return endpoint
+        }
+        guard !endpoints.isEmpty else { throw BrokerConfig.Error(key: key, reason: "is empty") }
+        return endpoints
+    }
+}
+
+/// An offsets partition refused a commit (this broker is no longer its leader, or the disk failed).
+struct OffsetCommitFailure: Error, CustomStringConvertible {
+    var code: KafkaErrorCode
+    var description: String { "the offsets partition refused the commit: \(code)" }
+}
