@@ -22,6 +22,14 @@ public struct BrokerServices: Sendable {
     var fetcherManager: ReplicaFetcherManager
     var brokerEpoch: BrokerEpoch
 
+    /// Why a request from the controller must be refused: it comes from an older controller epoch than one already
+    /// seen (STALE_CONTROLLER_EPOCH; nil `controllerEpoch` skips that check), or was meant for an earlier
+    /// registration of this broker (STALE_BROKER_EPOCH). Nil when it may be applied.
+    func fencingError(controllerEpoch: Int32?, brokerEpoch: Int64) -> KafkaErrorCode? {
+        if let controllerEpoch, controllerEpoch < metadataCache.controllerEpoch { return .staleControllerEpoch }
+        return self.brokerEpoch.isStale(brokerEpoch) ? .staleBrokerEpoch : nil
+    }
+
     /// A topic's log config: the broker defaults with the topic's overrides from ZooKeeper.
     public func logConfig(for topic: String) async -> LogConfig {
         let overrides = (try? await zk.getEntityConfig(type: "topics", name: topic)) ?? [:]

@@ -163,10 +163,8 @@ struct ZooKeeperTree {
             stat: Self.stat(zxid: zxid, owner: ephemeral ? session : 0, length: data.count)
         )
         parent.children.insert(Self.name(of: created))
-        parent.stat.cversion += 1
-        parent.stat.pzxid = zxid
-        parent.stat.numChildren = Int32(parent.children.count)
         nodes[parentPath] = parent
+        childrenChanged(parentPath)
         fire(created, .nodeCreated, dataWatchers: true, childWatchers: false)
         fire(parentPath, .nodeChildrenChanged, dataWatchers: false, childWatchers: true)
         return created
@@ -176,15 +174,19 @@ struct ZooKeeperTree {
         guard nodes.removeValue(forKey: path) != nil else { throw ZooKeeperError(.noNode) }
         zxid += 1
         let parentPath = Self.parent(of: path)
-        if var parent = nodes[parentPath] {
-            parent.children.remove(Self.name(of: path))
-            parent.stat.cversion += 1
-            parent.stat.pzxid = zxid
-            parent.stat.numChildren = Int32(parent.children.count)
-            nodes[parentPath] = parent
-        }
+        nodes[parentPath]?.children.remove(Self.name(of: path))
+        childrenChanged(parentPath)
         fire(path, .nodeDeleted, dataWatchers: true, childWatchers: true)
         fire(parentPath, .nodeChildrenChanged, dataWatchers: false, childWatchers: true)
+    }
+
+    /// A child of `path` came or went in transaction `zxid`: its child version, pzxid and count follow.
+    private mutating func childrenChanged(_ path: String) {
+        guard var node = nodes[path] else { return }
+        node.stat.cversion += 1
+        node.stat.pzxid = zxid
+        node.stat.numChildren = Int32(node.children.count)
+        nodes[path] = node
     }
 
     // MARK: Watches

@@ -22,6 +22,14 @@ struct ConnectionPoolTests {
         )
     }
 
+    /// Asks for `topic` (auto-created) until broker 1 leads its partition 0.
+    static func waitForLeader(of topic: String, over connection: KafkaConnection) async throws {
+        try await eventually(timeout: .seconds(30), "\(topic) to have a leader") {
+            let metadata = try await connection.send(MetadataRequest(topics: [.init(name: topic)]), version: 4)
+            return metadata.topics.first?.partitions.first?.leaderID == 1
+        }
+    }
+
     @Test func pipelinedRequestsOnOneConnectionEachGetTheirOwnAnswer() async throws {
         try await withCluster { _, brokers in
             let connection = try await KafkaConnection.connect(
@@ -57,11 +65,7 @@ struct ConnectionPoolTests {
                 group: MultiThreadedEventLoopGroup.singleton
             )
             defer { connection.close() }
-            _ = try await connection.send(MetadataRequest(topics: [.init(name: "held")]), version: 4)
-            try await eventually(timeout: .seconds(30), "the topic to have a leader") {
-                let metadata = try await connection.send(MetadataRequest(topics: [.init(name: "held")]), version: 4)
-                return metadata.topics.first?.partitions.first?.leaderID == 1
-            }
+            try await Self.waitForLeader(of: "held", over: connection)
             await #expect(throws: KafkaConnection.TimedOut.self) {
                 _ = try await connection.send(
                     Self.heldFetch(topic: "held", maxWaitMs: 3000),
@@ -84,10 +88,7 @@ struct ConnectionPoolTests {
                 group: MultiThreadedEventLoopGroup.singleton
             )
             defer { connection.close() }
-            try await eventually(timeout: .seconds(30), "the topic to have a leader") {
-                let metadata = try await connection.send(MetadataRequest(topics: [.init(name: "c")]), version: 4)
-                return metadata.topics.first?.partitions.first?.leaderID == 1
-            }
+            try await Self.waitForLeader(of: "c", over: connection)
             let held = Task { try await connection.send(Self.heldFetch(topic: "c", maxWaitMs: 20_000), version: 4) }
             try await Task.sleep(for: .milliseconds(200))
             held.cancel()

@@ -8,11 +8,11 @@ import KafkaReplication
 enum LeaderAndIsrHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(LeaderAndIsrRequest.self) { request, _ in
-            guard request.controllerEpoch >= services.metadataCache.controllerEpoch else {
-                return LeaderAndIsrResponse(errorCode: KafkaErrorCode.staleControllerEpoch.rawValue)
-            }
-            guard !services.brokerEpoch.isStale(request.brokerEpoch) else {
-                return LeaderAndIsrResponse(errorCode: KafkaErrorCode.staleBrokerEpoch.rawValue)
+            if let error = services.fencingError(
+                controllerEpoch: request.controllerEpoch,
+                brokerEpoch: request.brokerEpoch
+            ) {
+                return LeaderAndIsrResponse(errorCode: error.rawValue)
             }
             let leaders = Dictionary(
                 request.liveLeaders.map {

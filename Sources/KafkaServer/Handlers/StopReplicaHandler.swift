@@ -5,11 +5,11 @@ import KafkaProtocol
 enum StopReplicaHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(StopReplicaRequest.self) { request, _ in
-            guard request.controllerEpoch >= services.metadataCache.controllerEpoch else {
-                return StopReplicaResponse(errorCode: KafkaErrorCode.staleControllerEpoch.rawValue)
-            }
-            guard !services.brokerEpoch.isStale(request.brokerEpoch) else {
-                return StopReplicaResponse(errorCode: KafkaErrorCode.staleBrokerEpoch.rawValue)
+            if let error = services.fencingError(
+                controllerEpoch: request.controllerEpoch,
+                brokerEpoch: request.brokerEpoch
+            ) {
+                return StopReplicaResponse(errorCode: error.rawValue)
             }
             var errors: [StopReplicaResponse.StopReplicaPartitionError] = []
             for topic in request.topicStates {

@@ -6,8 +6,9 @@ import KafkaProtocol
 enum UpdateMetadataHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(UpdateMetadataRequest.self) { request, _ in
-            guard !services.brokerEpoch.isStale(request.brokerEpoch) else {
-                return UpdateMetadataResponse(errorCode: KafkaErrorCode.staleBrokerEpoch.rawValue)
+            // UpdateMetadata carries no controller epoch check here: the metadata cache keeps the newest it saw.
+            if let error = services.fencingError(controllerEpoch: nil, brokerEpoch: request.brokerEpoch) {
+                return UpdateMetadataResponse(errorCode: error.rawValue)
             }
             let code = services.metadataCache.update(from: request)
             if code == .none {
