@@ -83,6 +83,7 @@ extension Controller {
             if let version = try await zk.updateLeaderAndIsr(partition, proposed, epochZkVersion: epochZkVersion) {
                 proposed.zkVersion = version
                 states[partition] = proposed
+                partitionStates.move([partition], to: proposed.leader >= 0 ? .online : .offline, logger: logger)
                 if proposed.leader != state.leader {
                     logger.info(
                         proposed.leader < 0 ? "Partition offline: no live in-sync replica" : "Elected a leader",

@@ -47,6 +47,8 @@ public actor Controller {
     var shuttingDownBrokers: Set<BrokerID> = []
     var assignments: [String: TopicAssignment] = [:]
     var states: [TopicPartition: LeaderAndIsr] = [:]
+    /// Each partition's state (new, online, offline), moved only along Kafka's legal transitions.
+    var partitionStates = PartitionStateMachine()
     /// Unclean leader elections decided by this broker while controller, since it started (Kafka's
     /// ControllerStats UncleanLeaderElectionsPerSec count).
     var uncleanLeaderElections = 0
@@ -225,6 +227,7 @@ public actor Controller {
         shuttingDownBrokers = []
         assignments = [:]
         states = [:]
+        partitionStates.removeAll()
         reassignments = [:]
         queues.retain(only: [])
     }
@@ -242,6 +245,11 @@ public actor Controller {
             for partition in assignment.partitions.keys {
                 let topicPartition = TopicPartition(topic, partition)
                 if let state = try await zk.getPartitionState(topicPartition) { states[topicPartition] = state }
+                let state = states[topicPartition]
+                partitionStates.initialize(
+                    topicPartition,
+                    state == nil ? .new : (state.map { liveBrokers[$0.leader] != nil } == true ? .online : .offline)
+                )
             }
         }
         try await createMissingPartitionStates()
@@ -315,6 +323,7 @@ public actor Controller {
         }
         guard !newPartitions.isEmpty else { return }
         logger.info("New topic partitions", metadata: ["partitions": "\(newPartitions.sorted())"])
+        partitionStates.move(newPartitions, to: .new, logger: logger)
         try await createMissingPartitionStates()
         await sendLeaderAndIsr(for: newPartitions)
         await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: newPartitions)
@@ -329,6 +338,7 @@ public actor Controller {
         assignments[topic] = assignment
         guard !added.isEmpty else { return }
         logger.info("New partitions of an existing topic", metadata: ["partitions": "\(added.sorted())"])
+        partitionStates.move(added, to: .new, logger: logger)
         try await createMissingPartitionStates()
         await sendLeaderAndIsr(for: added)
         await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: added)
@@ -341,7 +351,7 @@ public actor Controller {
         for (topic, assignment) in assignments {
             for (partition, replicas) in assignment.partitions {
                 let topicPartition = TopicPartition(topic, partition)
-                guard states[topicPartition] == nil else { continue }
+                guard states[topicPartition] == nil, partitionStates.state(of: topicPartition) == .new else { continue }
                 let live = replicas.filter { liveBrokers[$0] != nil }
                 guard let leader = live.first else { continue }
                 created[topicPartition] = LeaderAndIsr(
@@ -355,6 +365,7 @@ public actor Controller {
         guard !created.isEmpty else { return }
         for (partition, state) in try await zk.createPartitionStates(created, epochZkVersion: epochZkVersion) {
             states[partition] = state
+            partitionStates.move([partition], to: .online, logger: logger)
         }
     }
 
@@ -367,6 +378,7 @@ public actor Controller {
             }
             let partitions = assignment.partitions.keys.sorted().map { TopicPartition(topic, $0) }
             logger.info("Deleting topic", metadata: ["topic": "\(topic)"])
+            partitionStates.move(partitions, to: .offline, logger: logger)
             // Metadata first (leader -2: being deleted), then every replica drops its log.
             await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: partitions, deleting: true)
             for broker in liveBrokers.values {
@@ -378,6 +390,7 @@ public actor Controller {
             try await zk.deleteTopicZNodes(topic, epochZkVersion: epochZkVersion)
             assignments.removeValue(forKey: topic)
             for partition in partitions { states.removeValue(forKey: partition) }
+            partitionStates.move(partitions, to: .nonExistent, logger: logger)
         }
     }
 

@@ -22,11 +22,18 @@ struct ConnectionPoolTests {
         )
     }
 
-    /// Asks for `topic` (auto-created) until broker 1 leads its partition 0.
+    /// Asks for `topic` (auto-created) until broker 1 leads its partition 0 and serves it: Metadata may name the
+    /// leader (UpdateMetadata) before the broker has taken the partition on (LeaderAndIsr), as in Kafka.
     static func waitForLeader(of topic: String, over connection: KafkaConnection) async throws {
         try await eventually(timeout: .seconds(30), "\(topic) to have a leader") {
             let metadata = try await connection.send(MetadataRequest(topics: [.init(name: topic)]), version: 4)
-            return metadata.topics.first?.partitions.first?.leaderID == 1
+            guard metadata.topics.first?.partitions.first?.leaderID == 1 else { return false }
+            let latest = ListOffsetsRequest(
+                replicaID: -1,
+                topics: [.init(name: topic, partitions: [.init(partitionIndex: 0, timestamp: -1)])]
+            )
+            let answer = try await connection.send(latest, version: 1)
+            return answer.topics.first?.partitions.first?.errorCode == 0
         }
     }
 
