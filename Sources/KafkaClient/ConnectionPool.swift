@@ -102,11 +102,6 @@ public final class ConnectionPool: Sendable {
         }
     }
 
-    /// Closes the connection to `address`, if any.
-    public func close(_ address: BrokerAddress) {
-        if let slot = slots.withLock({ $0.removeValue(forKey: address) }) { Self.close(slot) }
-    }
-
     public func closeAll() {
         let all = slots.withLock { slots in
             defer { slots = [:] }

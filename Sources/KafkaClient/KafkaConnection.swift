@@ -96,9 +96,10 @@ public final class KafkaConnection: Sendable {
             try await withCheckedThrowingContinuation { continuation in
                 guard inFlight.add(correlationID, continuation) else { return }
                 if let timeout {
-                    channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+                    let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
                         inFlight.fail(correlationID, with: TimedOut(address: address, timeout: timeout))
                     }
+                    inFlight.setTimer(timer, for: correlationID)
                 }
                 channel.writeAndFlush(frame).whenFailure { error in
                     inFlight.fail(correlationID, with: error)
@@ -126,8 +127,19 @@ extension TimeAmount {
 /// The requests of one connection that await their responses, by correlation id; once the connection is closed it
 /// takes no more. Senders (any task) add, the connection's event loop resolves; a lock guards the map.
 final class InFlightRequests: Sendable {
+    private struct Waiting {
+        var continuation: CheckedContinuation<ByteBuffer, any Error>
+        /// The request's timeout, cancelled when it ends another way.
+        var timer: Scheduled<Void>?
+
+        func resume(with result: Result<ByteBuffer, any Error>) {
+            timer?.cancel()
+            continuation.resume(with: result)
+        }
+    }
+
     private struct State {
-        var waiting: [Int32: CheckedContinuation<ByteBuffer, any Error>] = [:]
+        var waiting: [Int32: Waiting] = [:]
         var isOpen = true
     }
 
@@ -144,22 +156,32 @@ final class InFlightRequests: Sendable {
     func add(_ correlationID: Int32, _ continuation: CheckedContinuation<ByteBuffer, any Error>) -> Bool {
         let added = state.withLock { state in
             guard state.isOpen else { return false }
-            state.waiting[correlationID] = continuation
+            state.waiting[correlationID] = Waiting(continuation: continuation)
             return true
         }
         if !added { continuation.resume(throwing: KafkaConnection.Closed(address: address)) }
         return added
     }
 
+    /// Attaches `timer` to a waiting request; cancels it when the request has already ended.
+    func setTimer(_ timer: Scheduled<Void>, for correlationID: Int32) {
+        let attached = state.withLock { state in
+            guard state.waiting[correlationID] != nil else { return false }
+            state.waiting[correlationID]?.timer = timer
+            return true
+        }
+        if !attached { timer.cancel() }
+    }
+
     /// Hands a response frame (positioned at its correlation id) to its request; a response nobody awaits (its
     /// request timed out or was cancelled) is dropped.
     func complete(_ frame: ByteBuffer) {
         guard let correlationID = frame.getInteger(at: frame.readerIndex, as: Int32.self) else { return }
-        state.withLock { $0.waiting.removeValue(forKey: correlationID) }?.resume(returning: frame)
+        state.withLock { $0.waiting.removeValue(forKey: correlationID) }?.resume(with: .success(frame))
     }
 
     func fail(_ correlationID: Int32, with error: any Error) {
-        state.withLock { $0.waiting.removeValue(forKey: correlationID) }?.resume(throwing: error)
+        state.withLock { $0.waiting.removeValue(forKey: correlationID) }?.resume(with: .failure(error))
     }
 
     /// The connection is gone: every waiting request fails, and later ones are refused.
@@ -169,7 +191,7 @@ final class InFlightRequests: Sendable {
             defer { state.waiting = [:] }
             return state.waiting.values
         }
-        for continuation in waiting { continuation.resume(throwing: KafkaConnection.Closed(address: address)) }
+        for request in waiting { request.resume(with: .failure(KafkaConnection.Closed(address: address))) }
     }
 }
 

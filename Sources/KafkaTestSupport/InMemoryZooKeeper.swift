@@ -20,11 +20,6 @@ public final class InMemoryZooKeeper: Sendable {
         Session(ensemble: self, id: tree.withLock { $0.openSession() })
     }
 
-    /// The data of `path`, read outside any session (for assertions).
-    public func data(_ path: String) -> [UInt8]? {
-        tree.withLock { $0.nodes[path]?.data }
-    }
-
     /// The child names of `path`, sorted, read outside any session (for assertions).
     public func children(_ path: String) -> [String] {
         tree.withLock { $0.nodes[path]?.children.sorted() ?? [] }
