@@ -14,7 +14,13 @@ struct BrokerCommand: AsyncParsableCommand {
     )
 
     @Argument(help: "The broker's server.properties.")
-    var propertiesFile: String
+    var propertiesFile: String?
+
+    @Flag(
+        name: .customLong("print-properties"),
+        help: "Print every config key with its documentation and default (conf/server.properties), then exit."
+    )
+    var printProperties = false
 
     @Option(name: .customLong("override"), help: "key=value; overrides the properties file (repeatable).")
     var overrides: [String] = []
@@ -29,6 +35,11 @@ struct BrokerCommand: AsyncParsableCommand {
     var loggingFile: String?
 
     func run() async throws {
+        if printProperties {
+            print(ConfigTable.documentedProperties(), terminator: "")
+            return
+        }
+        guard let propertiesFile else { throw ValidationError("Missing expected argument '<properties-file>'") }
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("unknown log level \(logLevel)")
         }

@@ -17,7 +17,7 @@ enum DescribeConfigsHandler {
                 where services.metadataCache.partitions(of: resource.resourceName) != nil:
                     let overrides =
                         (try? await services.zk.getEntityConfig(type: "topics", name: resource.resourceName)) ?? [:]
-                    result.configs = TopicConfig.describe(overrides, defaults: services.config.logConfig)
+                    result.configs = TopicConfig.describe(overrides, broker: services.config)
                         .filter { resource.configurationKeys?.contains($0.name) ?? true }
                         .map {
                             .init(
