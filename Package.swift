@@ -277,7 +277,8 @@ let package = Package(
         .testTarget(
             name: "KafkaClientTests",
             dependencies: [
-                "KafkaClient", "KafkaProtocol", "ClusterTestSupport", .product(name: "NIOPosix", package: "swift-nio"),
+                "KafkaClient", "KafkaProtocol", "KafkaCore", "ClusterTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -109,12 +109,19 @@ extension Controller {
         assignment.removingReplicas[partition.partition] = current.filter { !target.contains($0) }
         try await zk.setTopicAssignment(assignment, epochZkVersion: epochZkVersion)
         assignments[partition.topic] = assignment
+        let adding = (assignment.addingReplicas[partition.partition] ?? []).map {
+            PartitionReplica(partition: partition, broker: $0)
+        }
+        replicaStates.move(adding, to: .new, logger: logger)
         _ = try await update(partition) { state, _ in
             var proposed = state
             proposed.leaderEpoch += 1
             return proposed
         }
         await announce([partition])
+        for replica in adding {
+            replicaStates.move([replica], to: isUsable(replica.broker) ? .online : .offline, logger: logger)
+        }
     }
 
     /// Finishes each reassignment whose target replicas are all in sync.
@@ -140,7 +147,13 @@ extension Controller {
             try await zk.setTopicAssignment(assignment, epochZkVersion: epochZkVersion)
             assignments[partition.topic] = assignment
             await announce([partition])
+            let leaving = removed.map { PartitionReplica(partition: partition, broker: $0) }
+            replicaStates.move(leaving, to: .offline, logger: logger)
             stopReplicas(partition, on: removed)
+            // As for topic deletion, the StopReplica answers are not awaited yet.
+            for state in [ReplicaState.deletionStarted, .deletionSuccessful, .nonExistent] {
+                replicaStates.move(leaving, to: state, logger: logger)
+            }
             reassignments[partition] = nil
             logger.info("Reassignment complete", metadata: ["partition": "\(partition)", "replicas": "\(target)"])
             try await zk.setPartitionReassignment(reassignments, epochZkVersion: epochZkVersion)

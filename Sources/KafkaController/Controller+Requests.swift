@@ -73,11 +73,11 @@ extension Controller {
             queues.enqueue(to: broker) {
                 do {
                     let response = try await channel.send(request, to: broker)
-                    if response.errorCode != 0 {
+                    if response.errorCode != .none {
                         logger.warning(
                             "LeaderAndIsr refused",
                             metadata: [
-                                "broker": "\(broker.id)", "error": "\(KafkaErrorCode(code: response.errorCode))",
+                                "broker": "\(broker.id)", "error": "\(response.errorCode)",
                             ]
                         )
                     }

@@ -48,7 +48,9 @@ public actor Controller {
     var assignments: [String: TopicAssignment] = [:]
     var states: [TopicPartition: LeaderAndIsr] = [:]
     /// Each partition's state (new, online, offline), moved only along Kafka's legal transitions.
-    var partitionStates = PartitionStateMachine()
+    var partitionStates = PartitionStateMachine(kind: "partition")
+    /// Each replica's state (new, online, offline, the deletion states), moved only along Kafka's legal transitions.
+    var replicaStates = ReplicaStateMachine(kind: "replica")
     /// Unclean leader elections decided by this broker while controller, since it started (Kafka's
     /// ControllerStats UncleanLeaderElectionsPerSec count).
     var uncleanLeaderElections = 0
@@ -228,6 +230,7 @@ public actor Controller {
         assignments = [:]
         states = [:]
         partitionStates.removeAll()
+        replicaStates.removeAll()
         reassignments = [:]
         queues.retain(only: [])
     }
@@ -250,6 +253,10 @@ public actor Controller {
                     topicPartition,
                     state == nil ? .new : (state.map { liveBrokers[$0.leader] != nil } == true ? .online : .offline)
                 )
+                for replica in replicas(of: [topicPartition]) {
+                    let live = liveBrokers[replica.broker] != nil
+                    replicaStates.initialize(replica, state == nil ? .new : (live ? .online : .deletionIneligible))
+                }
             }
         }
         try await createMissingPartitionStates()
@@ -282,8 +289,10 @@ public actor Controller {
                 "added": "\(added.map(\.id).sorted())", "removed": "\(removed.sorted())", "bounced": "\(bounced)",
             ]
         )
-        try await createMissingPartitionStates()
         let failed = Set(removed + bounced)
+        replicaStates.move(replicas(of: Array(states.keys), on: failed), to: .offline, logger: logger)
+        replicaStates.move(replicas(of: Array(states.keys), on: Set(added.map(\.id))), to: .online, logger: logger)
+        try await createMissingPartitionStates()
         // Also elects leaders for offline partitions whose ISR member is back.
         let changed = try await electLeaders(unavailable: failed)
         await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: Array(states.keys))
@@ -324,6 +333,7 @@ public actor Controller {
         guard !newPartitions.isEmpty else { return }
         logger.info("New topic partitions", metadata: ["partitions": "\(newPartitions.sorted())"])
         partitionStates.move(newPartitions, to: .new, logger: logger)
+        replicaStates.move(replicas(of: newPartitions), to: .new, logger: logger)
         try await createMissingPartitionStates()
         await sendLeaderAndIsr(for: newPartitions)
         await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: newPartitions)
@@ -339,6 +349,7 @@ public actor Controller {
         guard !added.isEmpty else { return }
         logger.info("New partitions of an existing topic", metadata: ["partitions": "\(added.sorted())"])
         partitionStates.move(added, to: .new, logger: logger)
+        replicaStates.move(replicas(of: added), to: .new, logger: logger)
         try await createMissingPartitionStates()
         await sendLeaderAndIsr(for: added)
         await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: added)
@@ -366,6 +377,13 @@ public actor Controller {
         for (partition, state) in try await zk.createPartitionStates(created, epochZkVersion: epochZkVersion) {
             states[partition] = state
             partitionStates.move([partition], to: .online, logger: logger)
+            for replica in replicas(of: [partition]) {
+                replicaStates.move(
+                    [replica],
+                    to: liveBrokers[replica.broker] != nil ? .online : .offline,
+                    logger: logger
+                )
+            }
         }
     }
 
@@ -379,6 +397,8 @@ public actor Controller {
             let partitions = assignment.partitions.keys.sorted().map { TopicPartition(topic, $0) }
             logger.info("Deleting topic", metadata: ["topic": "\(topic)"])
             partitionStates.move(partitions, to: .offline, logger: logger)
+            let replicas = replicas(of: partitions)
+            replicaStates.move(replicas, to: .offline, logger: logger)
             // Metadata first (leader -2: being deleted), then every replica drops its log.
             await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: partitions, deleting: true)
             for broker in liveBrokers.values {
@@ -387,10 +407,24 @@ public actor Controller {
                 }
                 if !held.isEmpty { sendStopReplica(held, leaderEpoch: -2, to: broker) }
             }
+            // The StopReplica answers are not awaited yet: a replica on a dead broker drops its log when the broker
+            // next starts and finds the topic gone.
+            replicaStates.move(replicas, to: .deletionStarted, logger: logger)
+            replicaStates.move(replicas, to: .deletionSuccessful, logger: logger)
             try await zk.deleteTopicZNodes(topic, epochZkVersion: epochZkVersion)
             assignments.removeValue(forKey: topic)
             for partition in partitions { states.removeValue(forKey: partition) }
             partitionStates.move(partitions, to: .nonExistent, logger: logger)
+            replicaStates.move(replicas, to: .nonExistent, logger: logger)
+        }
+    }
+
+    /// The replicas of `partitions` in their current assignments, those on `brokers` only when given.
+    func replicas(of partitions: [TopicPartition], on brokers: Set<BrokerID>? = nil) -> [PartitionReplica] {
+        partitions.flatMap { partition in
+            (assignments[partition.topic]?.partitions[partition.partition] ?? [])
+                .filter { brokers?.contains($0) ?? true }
+                .map { PartitionReplica(partition: partition, broker: $0) }
         }
     }
 }

@@ -50,9 +50,17 @@ struct FieldCode {
         }
     }
 
+    /// An int16 error code (`ErrorCode`, `PartitionErrorCode`, ...): typed as `KafkaErrorCode`, which keeps codes it
+    /// does not name.
+    var isErrorCode: Bool {
+        guard case .primitive("int16") = field.type else { return false }
+        return field.name.hasSuffix("ErrorCode")
+    }
+
     /// The declared type: optional when null is allowed in some version (records always).
     var declaredType: String {
         if case .primitive("records") = field.type { return "ByteBuffer?" }
+        if isErrorCode { return "KafkaErrorCode" + (isOptional ? "?" : "") }
         return swiftType() + (isOptional ? "?" : "")
     }
 
@@ -63,6 +71,7 @@ struct FieldCode {
         // As in Kafka's generator: only an explicit "null" default is null; otherwise a nullable field defaults to
         // its empty value.
         if isOptional && text == "null" { return "nil" }
+        if isErrorCode { return text.map { "KafkaErrorCode(rawValue: \($0))" } ?? ".none" }
         switch field.type {
         case .primitive(let name):
             switch name {
@@ -82,7 +91,10 @@ struct FieldCode {
 
     /// An expression reading this field from `buffer` (a name of an `inout ByteBuffer`).
     func readExpression(buffer: String, compact: String) -> String {
-        readExpression(type: field.type, optional: isOptional, buffer: buffer, compact: compact)
+        if isErrorCode {
+            return "KafkaErrorCode(rawValue: try \(buffer).readKafkaInteger(Int16.self, field: \"\(field.name)\"))"
+        }
+        return readExpression(type: field.type, optional: isOptional, buffer: buffer, compact: compact)
     }
 
     private func readExpression(type: FieldType, optional: Bool, buffer: String, compact: String) -> String {
@@ -122,7 +134,8 @@ struct FieldCode {
 
     /// Statements writing `value` into `buffer`.
     func writeStatements(value: String, buffer: String, compact: String) -> [String] {
-        writeStatements(type: field.type, optional: isOptional, value: value, buffer: buffer, compact: compact)
+        if isErrorCode { return ["\(buffer).writeKafkaInteger(\(value).rawValue)"] }
+        return writeStatements(type: field.type, optional: isOptional, value: value, buffer: buffer, compact: compact)
     }
 
     private func writeStatements(
@@ -184,7 +197,10 @@ struct FieldCode {
 
     /// An expression making a random non-default value of this field for the round-trip tests.
     func sampleExpression(messageType: String) -> String {
-        let make = sampleExpression(type: field.type, messageType: messageType)
+        let make =
+            isErrorCode
+            ? "KafkaErrorCode(rawValue: random.integer(Int16.self))"
+            : sampleExpression(type: field.type, messageType: messageType)
         if case .primitive("records") = field.type { return make }
         return isOptional ? "random.maybeNil(allowed: \(nullableCondition)) { random in \(make) }" : make
     }

@@ -120,7 +120,7 @@ struct StructCode {
         }
         return [
             "/// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).",
-            "public func forEachErrorCode(_ body: (Int16) -> Void) {",
+            "public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {",
         ] + body.map { "    " + $0 } + ["}"]
     }
 

@@ -90,7 +90,7 @@ func generate(
         errorBearing: errorBearing
     )
     lines += extensionLines
-    let usesCore = lines.contains { $0.contains("KafkaUUID") }
+    let usesCore = lines.contains { $0.contains("KafkaUUID") || $0.contains("KafkaErrorCode") }
     lines = [stamp, ""] + (usesCore ? ["public import KafkaCore"] : []) + ["public import NIOCore", ""] + lines
     let file = outputDirectory.appendingPathComponent("\(typeName).swift")
     try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)

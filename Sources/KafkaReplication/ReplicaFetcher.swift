@@ -182,7 +182,7 @@ public final class ReplicaFetcher: Sendable {
                 let topicPartition = TopicPartition(topic.topic, answer.partition)
                 guard let state = ready[topicPartition], let partition = replicaManager.partition(topicPartition)
                 else { continue }
-                let error = KafkaErrorCode(code: answer.errorCode)
+                let error = answer.errorCode
                 guard error == .none else {
                     logger.info(
                         "OffsetForLeaderEpoch refused: \(error)",
@@ -287,7 +287,7 @@ public final class ReplicaFetcher: Sendable {
                 current.offset == sent.offset, !current.truncating,
                 let partition = replicaManager.partition(topicPartition)
             else { return }
-            let error = KafkaErrorCode(code: data.errorCode)
+            let error = data.errorCode
             switch error {
             case .none:
                 do {

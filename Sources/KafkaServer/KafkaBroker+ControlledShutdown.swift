@@ -45,7 +45,7 @@ extension KafkaBroker {
                         ControlledShutdownRequest(brokerID: brokerID, brokerEpoch: epoch),
                         version: 3
                     )
-                    (code, remaining) = (KafkaErrorCode(code: response.errorCode), response.remainingPartitions.count)
+                    (code, remaining) = (response.errorCode, response.remainingPartitions.count)
                 }
                 if code == .none && remaining == 0 {
                     logger.info("Controlled shutdown succeeded")

@@ -13,7 +13,7 @@ extension AdminClient {
         guard !topics.isEmpty else { return [] }
         let metadata = try await metadata(topics: topics)
         return try metadata.topics.flatMap { topic in
-            guard topic.errorCode == 0 else {
+            guard topic.errorCode == .none else {
                 throw Failure("topic '\(topic.name ?? "")': \(errorText(topic.errorCode, nil))")
             }
             return topic.partitions.map { TopicPartition(topic.name ?? "", $0.partitionIndex) }
@@ -52,7 +52,7 @@ extension AdminClient {
             }
             let response = try await send(request, version: 5, to: leader)
             for topic in response.topics {
-                for partition in topic.partitions where partition.errorCode == 0 {
+                for partition in topic.partitions where partition.errorCode == .none {
                     offsets[TopicPartition(topic.name, partition.partitionIndex)] = partition.offset
                 }
             }

@@ -87,7 +87,7 @@ struct Failure: Error, CustomStringConvertible {
 }
 
 /// The broker's message, or the error code's name.
-func errorText(_ code: Int16, _ message: String?) -> String {
+func errorText(_ code: KafkaErrorCode, _ message: String?) -> String {
     if let message, !message.isEmpty { return message }
-    return KafkaErrorCode(rawValue: code).map { "\($0)" } ?? "error \(code)"
+    return "\(code)"
 }

@@ -56,7 +56,7 @@ struct ConfigsCommand: AsyncParsableCommand {
         }
         let response = try await client.send(request, version: 4, to: target)
         guard let result = response.results.first else { throw Failure("no answer for \(entityName)") }
-        guard result.errorCode == 0 else { throw Failure(errorText(result.errorCode, result.errorMessage)) }
+        guard result.errorCode == .none else { throw Failure(errorText(result.errorCode, result.errorMessage)) }
         let dynamicSources: Set<Int8> = [1, 2, 3]
         let shown = result.configs.filter { all || dynamicSources.contains($0.configSource) }
             .sorted { $0.name < $1.name }
@@ -89,7 +89,7 @@ struct ConfigsCommand: AsyncParsableCommand {
             resources: [.init(resourceType: resourceType, resourceName: entityName, configs: configs)]
         )
         let response = try await client.send(request, version: 1)
-        for result in response.responses where result.errorCode != 0 {
+        for result in response.responses where result.errorCode != .none {
             throw Failure(errorText(result.errorCode, result.errorMessage))
         }
         print("Completed updating config for \(entityLabel) \(entityName).")

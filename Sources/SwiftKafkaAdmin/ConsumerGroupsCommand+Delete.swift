@@ -13,13 +13,13 @@ extension ConsumerGroupsCommand {
             throw ValidationError("The consumer does not support topic-specific offset deletion from a consumer group.")
         }
         var deleted: [String] = []
-        var failed: [(String, Int16)] = []
+        var failed: [(String, KafkaErrorCode)] = []
         for name in names {
             let coordinator = try await GroupCoordinatorClient(group: name, client: client)
             let response = try await coordinator.send(DeleteGroupsRequest(groupsNames: [name]), version: 2)
             let code =
-                response.results.first { $0.groupID == name }?.errorCode ?? KafkaErrorCode.unknownServerError.rawValue
-            if code == 0 { deleted.append(name) } else { failed.append((name, code)) }
+                response.results.first { $0.groupID == name }?.errorCode ?? KafkaErrorCode.unknownServerError
+            if code == .none { deleted.append(name) } else { failed.append((name, code)) }
         }
         let quoted = { (names: [String]) in names.map { "'\($0)'" }.joined(separator: ", ") }
         guard !failed.isEmpty else {
@@ -43,21 +43,21 @@ extension ConsumerGroupsCommand {
             .init(name: topic, partitions: partitions.map { .init(partitionIndex: $0.partition) })
         }
         let response = try await coordinator.send(request, version: 0)
-        guard response.errorCode == 0 else {
-            switch KafkaErrorCode(rawValue: response.errorCode) {
+        guard response.errorCode == .none else {
+            switch response.errorCode {
             case .groupIDNotFound: throw Failure("'\(name)' does not exist.")
             case .nonEmptyGroup:
                 throw Failure("Deleting offsets of a consumer group '\(name)' is forbidden if the group is not empty.")
             default: throw Failure("Encounter some unknown error: \(errorText(response.errorCode, nil))")
             }
         }
-        var statuses: [TopicPartition: Int16] = [:]
+        var statuses: [TopicPartition: KafkaErrorCode] = [:]
         for topic in response.topics {
             for partition in topic.partitions {
                 statuses[TopicPartition(topic.name, partition.partitionIndex)] = partition.errorCode
             }
         }
-        if statuses.values.allSatisfy({ $0 == 0 }) {
+        if statuses.values.allSatisfy({ $0 == .none }) {
             print("Request succeed for deleting offsets with topic \(topic.joined(separator: ", ")) group \(name)")
         } else {
             print("\nError: Encounter some partition level error, see the follow-up details:")
@@ -68,15 +68,15 @@ extension ConsumerGroupsCommand {
         print("\n" + line(["TOPIC", "PARTITION", "STATUS"]))
         for partition in statuses.keys.sorted() {
             let code = statuses[partition]!
-            let status = code == 0 ? "Successful" : "Error: \(groupErrorText(code))"
+            let status = code == .none ? "Successful" : "Error: \(groupErrorText(code))"
             print(line([partition.topic, "\(partition.partition)", status]))
         }
-        if statuses.values.contains(where: { $0 != 0 }) { throw ExitCode(1) }
+        if statuses.values.contains(where: { $0 != .none }) { throw ExitCode(1) }
     }
 
     /// The exception text Kafka's admin client prints for the group errors a deletion meets.
-    private func groupErrorText(_ code: Int16) -> String {
-        switch KafkaErrorCode(rawValue: code) {
+    private func groupErrorText(_ code: KafkaErrorCode) -> String {
+        switch code {
         case .nonEmptyGroup: "org.apache.kafka.common.errors.GroupNotEmptyException: The group is not empty."
         case .groupIDNotFound: "org.apache.kafka.common.errors.GroupIdNotFoundException: The group id does not exist."
         case .groupSubscribedToTopic:

@@ -112,7 +112,7 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         var groups: [String: ListGroupsResponse.ListedGroup] = [:]
         for broker in metadata.brokers {
             let response = try await client.send(ListGroupsRequest(statesFilter: states), version: 4, to: broker.nodeID)
-            guard response.errorCode == 0 else { throw Failure(errorText(response.errorCode, nil)) }
+            guard response.errorCode == .none else { throw Failure(errorText(response.errorCode, nil)) }
             for group in response.groups { groups[group.groupID] = group }
         }
         return groups.values.sorted { $0.groupID < $1.groupID }

@@ -29,7 +29,8 @@ struct DeleteRecordsCommand: AsyncParsableCommand {
             var failed = false
             for (partition, _) in offsets {
                 switch results[partition] {
-                case .some((0, let lowWatermark)): print("partition: \(partition)\tlow_watermark: \(lowWatermark)")
+                case .some((let code, let lowWatermark)) where code == .none:
+                    print("partition: \(partition)\tlow_watermark: \(lowWatermark)")
                 case .some((let code, _)):
                     failed = true
                     print("partition: \(partition)\terror: \(errorText(code, nil))")
@@ -46,9 +47,9 @@ struct DeleteRecordsCommand: AsyncParsableCommand {
     private func deleteRecords(
         _ offsets: [(TopicPartition, Int64)],
         _ client: AdminClient
-    ) async throws -> [TopicPartition: (Int16, Int64)] {
+    ) async throws -> [TopicPartition: (KafkaErrorCode, Int64)] {
         let wanted = Dictionary(offsets) { first, _ in first }
-        var results: [TopicPartition: (Int16, Int64)] = [:]
+        var results: [TopicPartition: (KafkaErrorCode, Int64)] = [:]
         for (leader, owned) in try await client.leaders(of: offsets.map(\.0)) {
             let request = DeleteRecordsRequest(
                 topics: Dictionary(grouping: owned, by: \.topic).map { topic, partitions in

@@ -15,7 +15,7 @@ struct GroupCoordinatorClient {
 
     init(group: String, client: AdminClient) async throws {
         let found = try await client.send(FindCoordinatorRequest(key: group, keyType: 0), version: 3)
-        guard found.errorCode == 0 else { throw Failure(errorText(found.errorCode, found.errorMessage)) }
+        guard found.errorCode == .none else { throw Failure(errorText(found.errorCode, found.errorMessage)) }
         self.client = client
         self.group = group
         nodeID = found.nodeID
@@ -31,7 +31,7 @@ struct GroupCoordinatorClient {
     func describe() async throws -> DescribeGroupsResponse.DescribedGroup {
         let described = try await send(DescribeGroupsRequest(groups: [group]), version: 5)
         guard let answer = described.groups.first else { throw Failure("no answer for group \(group)") }
-        guard answer.errorCode == 0 else { throw Failure(errorText(answer.errorCode, nil)) }
+        guard answer.errorCode == .none else { throw Failure(errorText(answer.errorCode, nil)) }
         return answer
     }
 
@@ -41,10 +41,10 @@ struct GroupCoordinatorClient {
         request.groupID = group
         request.topics = nil  // every partition the group committed
         let response = try await send(request, version: 7)
-        guard response.errorCode == 0 else { throw Failure(errorText(response.errorCode, nil)) }
+        guard response.errorCode == .none else { throw Failure(errorText(response.errorCode, nil)) }
         var offsets: [TopicPartition: Int64] = [:]
         for topic in response.topics {
-            for partition in topic.partitions where partition.errorCode == 0 && partition.committedOffset >= 0 {
+            for partition in topic.partitions where partition.errorCode == .none && partition.committedOffset >= 0 {
                 offsets[TopicPartition(topic.name, partition.partitionIndex)] = partition.committedOffset
             }
         }
@@ -65,7 +65,7 @@ struct GroupCoordinatorClient {
         }
         let response = try await send(request, version: 8)
         for topic in response.topics {
-            for partition in topic.partitions where partition.errorCode != 0 {
+            for partition in topic.partitions where partition.errorCode != .none {
                 let failed = TopicPartition(topic.name, partition.partitionIndex)
                 throw Failure("committing the offset of \(failed): \(errorText(partition.errorCode, nil))")
             }

@@ -45,15 +45,15 @@ struct LeaderElectionCommand: AsyncParsableCommand {
             }
             request.timeoutMs = Int32(cluster.timeout * 1000)
             let response = try await client.send(request, version: 2, to: metadata.controllerID)
-            guard response.errorCode == 0 else { throw Failure(errorText(response.errorCode, nil)) }
+            guard response.errorCode == .none else { throw Failure(errorText(response.errorCode, nil)) }
             var succeeded: [TopicPartition] = []
             var unchanged: [TopicPartition] = []
-            var failed: [(TopicPartition, Int16, String?)] = []
+            var failed: [(TopicPartition, KafkaErrorCode, String?)] = []
             for topic in response.replicaElectionResults {
                 for result in topic.partitionResult {
                     let partition = TopicPartition(topic.topic, result.partitionID)
-                    switch KafkaErrorCode(rawValue: result.errorCode) {
-                    case .some(.none): succeeded.append(partition)
+                    switch result.errorCode {
+                    case KafkaErrorCode.none: succeeded.append(partition)
                     case .electionNotNeeded: unchanged.append(partition)
                     default: failed.append((partition, result.errorCode, result.errorMessage))
                     }

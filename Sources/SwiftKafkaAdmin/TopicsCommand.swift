@@ -60,7 +60,7 @@ struct TopicsCommand: AsyncParsableCommand {
         let pattern = try topic.map { try Regex($0) }
         return
             metadata.topics
-            .filter { $0.errorCode == 0 && !(excludeInternal && $0.isInternal) }
+            .filter { $0.errorCode == .none && !(excludeInternal && $0.isInternal) }
             .filter { topic in
                 guard let pattern, let name = topic.name else { return true }
                 return name == self.topic || (try? pattern.wholeMatch(in: name)) != nil
@@ -87,8 +87,8 @@ struct TopicsCommand: AsyncParsableCommand {
         topic.configs = try parseAssignments(config, option: "--config").map { .init(name: $0.0, value: $0.1) }
         let response = try await client.send(CreateTopicsRequest(topics: [topic], timeoutMs: 30_000), version: 5)
         guard let result = response.topics.first else { throw Failure("no answer for topic \(name)") }
-        if result.errorCode == KafkaErrorCode.topicAlreadyExists.rawValue && ifNotExists { return }
-        guard result.errorCode == 0 else { throw Failure(errorText(result.errorCode, result.errorMessage)) }
+        if result.errorCode == KafkaErrorCode.topicAlreadyExists && ifNotExists { return }
+        guard result.errorCode == .none else { throw Failure(errorText(result.errorCode, result.errorMessage)) }
         print("Created topic \(name).")
     }
 
@@ -160,7 +160,7 @@ struct TopicsCommand: AsyncParsableCommand {
         )
         let response = try await client.send(request, version: 4)
         var result: [String: [(name: String, value: String, source: Int8, isDefault: Bool)]] = [:]
-        for resource in response.results where resource.errorCode == 0 {
+        for resource in response.results where resource.errorCode == .none {
             result[resource.resourceName] =
                 resource.configs
                 .map {
@@ -185,7 +185,7 @@ struct TopicsCommand: AsyncParsableCommand {
             timeoutMs: 30_000
         )
         let response = try await client.send(request, version: 2)
-        for result in response.results where result.errorCode != 0 {
+        for result in response.results where result.errorCode != .none {
             throw Failure(errorText(result.errorCode, result.errorMessage))
         }
     }
@@ -201,7 +201,7 @@ struct TopicsCommand: AsyncParsableCommand {
             DeleteTopicsRequest(topicNames: topics.compactMap(\.name), timeoutMs: 30_000),
             version: 4
         )
-        for result in response.responses where result.errorCode != 0 {
+        for result in response.responses where result.errorCode != .none {
             throw Failure(errorText(result.errorCode, result.errorMessage))
         }
     }

@@ -185,7 +185,7 @@ struct BrokerClientTests {
             #expect(reply.readInteger(as: Int32.self).map(Int.init) == reply.readableBytes)
             #expect(reply.readInteger(as: Int32.self) == 7)  // correlation id
             let body = try ApiVersionsResponse(from: &reply, version: 0)
-            #expect(body.errorCode == 35)
+            #expect(body.errorCode == .unsupportedVersion)
             #expect(body.apiKeys.contains { $0.apiKey == 18 && $0.maxVersion == 3 })
 
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -205,7 +205,7 @@ struct BrokerClientTests {
             )
             #expect(
                 corruptResponse.responses.first?.partitionResponses.first?.errorCode
-                    == KafkaErrorCode.corruptMessage.rawValue
+                    == KafkaErrorCode.corruptMessage
             )
             // Magic 1 inside Produce v3+: INVALID_RECORD.
             var legacy = batch.build().buffer
@@ -216,7 +216,7 @@ struct BrokerClientTests {
             )
             #expect(
                 legacyResponse.responses.first?.partitionResponses.first?.errorCode
-                    == KafkaErrorCode.invalidRecord.rawValue
+                    == KafkaErrorCode.invalidRecord
             )
             // Produce v2 is advertised (for librdkafka 2.0.2) but not served: UNSUPPORTED_VERSION.
             let oldVersion = try await connection.send(
@@ -225,7 +225,7 @@ struct BrokerClientTests {
             )
             #expect(
                 oldVersion.responses.first?.partitionResponses.first?.errorCode
-                    == KafkaErrorCode.unsupportedVersion.rawValue
+                    == KafkaErrorCode.unsupportedVersion
             )
             // A version beyond what is advertised: that connection is closed.
             await #expect(throws: (any Error).self) {

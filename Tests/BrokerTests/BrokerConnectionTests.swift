@@ -85,7 +85,7 @@ struct BrokerConnectionTests {
                         defer { connection.close() }
                         let versions = try await connection.send(ApiVersionsRequest(), version: 0)
                         let metadata = try await connection.send(MetadataRequest(topics: nil), version: 1)
-                        return versions.errorCode == 0 && metadata.brokers.count == 1 ? 1 : 0
+                        return versions.errorCode == .none && metadata.brokers.count == 1 ? 1 : 0
                     }
                 }
                 return try await tasks.reduce(0, +)

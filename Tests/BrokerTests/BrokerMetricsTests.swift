@@ -1,3 +1,4 @@
+import KafkaCore
 import Testing
 import ZooKeeper
 
@@ -47,7 +48,11 @@ struct BrokerMetricsTests {
         metrics.recordRequest("Produce", version: 9, duration: .milliseconds(3))
         metrics.recordIsrChange(shrink: true)
         var errors = BrokerMetrics.ErrorCounts()
-        for code: Int16 in [0, 0, 19, 0, 19, 3] { errors.add(code) }
+        for code: KafkaErrorCode in [
+            .none, .none, .notEnoughReplicas, .none, .notEnoughReplicas, .unknownTopicOrPartition,
+        ] {
+            errors.add(code)
+        }
         metrics.recordErrors("Produce", errors)
         metrics.recordErrors("Produce", errors)
         var gauges = BrokerMetrics.Gauges()

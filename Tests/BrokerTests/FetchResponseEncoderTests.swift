@@ -30,7 +30,7 @@ struct FetchResponseEncoderTests {
                 [
                     .init(
                         index: 0,
-                        errorCode: 0,
+                        errorCode: .none,
                         highWatermark: 20,
                         lastStableOffset: 20,
                         logStartOffset: 0,
@@ -38,7 +38,7 @@ struct FetchResponseEncoderTests {
                     ),
                     .init(
                         index: 1,
-                        errorCode: 3,
+                        errorCode: .unknownTopicOrPartition,
                         highWatermark: -1,
                         lastStableOffset: -1,
                         logStartOffset: -1,
@@ -48,7 +48,16 @@ struct FetchResponseEncoderTests {
             ),
             (
                 "empty",
-                [.init(index: 5, errorCode: 0, highWatermark: 7, lastStableOffset: 7, logStartOffset: 2, records: nil)]
+                [
+                    .init(
+                        index: 5,
+                        errorCode: .none,
+                        highWatermark: 7,
+                        lastStableOffset: 7,
+                        logStartOffset: 2,
+                        records: nil
+                    )
+                ]
             ),
         ]
         var fromParts = ByteBuffer()
@@ -60,7 +69,7 @@ struct FetchResponseEncoderTests {
         }
 
         let response = FetchResponse(
-            errorCode: 0,
+            errorCode: .none,
             sessionID: 0,
             responses: topics.map { topic in
                 .init(

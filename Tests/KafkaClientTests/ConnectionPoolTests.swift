@@ -1,4 +1,5 @@
 import ClusterTestSupport
+import KafkaCore
 import KafkaClient
 import KafkaProtocol
 import NIOPosix
@@ -33,7 +34,7 @@ struct ConnectionPoolTests {
                 topics: [.init(name: topic, partitions: [.init(partitionIndex: 0, timestamp: -1)])]
             )
             let answer = try await connection.send(latest, version: 1)
-            return answer.topics.first?.partitions.first?.errorCode == 0
+            return answer.topics.first?.partitions.first?.errorCode == KafkaErrorCode.none
         }
     }
 
@@ -54,7 +55,7 @@ struct ConnectionPoolTests {
                             return (index, metadata.brokers.map(\.nodeID) == [1])
                         }
                         let versions = try await connection.send(ApiVersionsRequest(), version: 3)
-                        return (index, versions.errorCode == 0 && versions.apiKeys.contains { $0.apiKey == 1 })
+                        return (index, versions.errorCode == .none && versions.apiKeys.contains { $0.apiKey == 1 })
                     }
                 }
                 return try await tasks.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
@@ -82,7 +83,7 @@ struct ConnectionPoolTests {
             }
             // The held fetch is still in the broker; a later request on the same connection is answered after it.
             let after = try await connection.send(ApiVersionsRequest(), version: 0)
-            #expect(after.errorCode == 0)
+            #expect(after.errorCode == .none)
             #expect(connection.isOpen)
         }
     }
@@ -124,7 +125,7 @@ struct ConnectionPoolTests {
             try brokers[0].start()
             try await brokers[0].waitUntilReady()
             let answer = try await pool.send(ApiVersionsRequest(), version: 0, to: address)
-            #expect(answer.errorCode == 0)
+            #expect(answer.errorCode == .none)
             #expect(try await pool.connection(to: address) !== before)
         }
     }

@@ -1,10 +1,11 @@
-import KafkaController
 import KafkaCore
 import KafkaTestSupport
 import KafkaZooKeeper
 import Synchronization
 import Testing
 import ZooKeeper
+
+@testable import KafkaController
 
 /// Preferred elections, reassignment, ISR notifications, topic deletion and the serial event loop, against an
 /// in-memory ZooKeeper.
@@ -88,6 +89,11 @@ struct ControllerAdminTests {
         #expect(assignment.removingReplicas[0] == [1, 3])
         #expect(try await cluster.state("t", 0)?.leaderEpoch == 1)
         try await settle("broker 4 told to follow") { channel.leaders(sentTo: 4)[partition] == [1] }
+        func replicaState(_ broker: BrokerID) async -> ReplicaState {
+            await controller.replicaStates.state(of: PartitionReplica(partition: partition, broker: broker))
+        }
+        #expect(await replicaState(4) == .online)
+        #expect(await replicaState(1) == .online)
 
         // Broker 4 catches up: the leader adds it to the ISR and announces it.
         var state = try #require(try await cluster.state("t", 0))
@@ -105,6 +111,10 @@ struct ControllerAdminTests {
         #expect(finished.isr == [2, 4])
         #expect(try await cluster.admin.zookeeper.exists(ZkPaths.reassignPartitions) == nil)
         try await settle("StopReplica to the removed replicas") { channel.stopReplicaTargets(partition) == [1, 3] }
+        #expect(await replicaState(1) == .nonExistent)
+        #expect(await replicaState(3) == .nonExistent)
+        #expect(await replicaState(2) == .online)
+        #expect(await replicaState(4) == .online)
         await cluster.stop()
     }
 

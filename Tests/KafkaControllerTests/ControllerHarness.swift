@@ -113,6 +113,11 @@ final class ControllerHarness: Sendable {
         session(id).expire()
     }
 
+    /// Broker `id` starts again: a new session replaces its expired one.
+    func reconnect(_ id: BrokerID) {
+        _ = sessions.withLock { $0.removeValue(forKey: id) }
+    }
+
     /// A controller for broker `id`, its loop running.
     func controller(
         _ id: BrokerID,

@@ -17,7 +17,7 @@ struct FramingTests {
     }
 
     @Test func responseFramesCarrySizeHeaderAndBody() throws {
-        let response = HeartbeatResponse(throttleTimeMs: 5, errorCode: 27)
+        let response = HeartbeatResponse(throttleTimeMs: 5, errorCode: .rebalanceInProgress)
         var buffer = ByteBuffer()
         ResponseFrame.write(response, version: 4, correlationID: 99, to: &buffer)
         let size = buffer.readInteger(as: Int32.self)
@@ -38,7 +38,7 @@ struct FramingTests {
         #expect(buffer.readInteger(as: Int32.self) == 7)  // header v0: correlation id only
         let body = try ApiVersionsResponse(from: &buffer, version: 0)
         #expect(buffer.readableBytes == 0)
-        #expect(body.errorCode == 35)
+        #expect(body.errorCode == .unsupportedVersion)
         #expect(body.apiKeys == [ApiVersionsResponse.ApiVersion(apiKey: 18, minVersion: 0, maxVersion: 4)])
     }
 

@@ -1,3 +1,4 @@
+import KafkaCore
 import KafkaProtocol
 import NIOCore
 import Testing
@@ -23,32 +24,54 @@ struct GeneratedMessageTests {
     @Test func responsesVisitEveryErrorCodeNestedOnesIncluded() {
         var metadata = MetadataResponse()
         metadata.topics = [
-            .init(errorCode: 3, name: "a", partitions: [.init(errorCode: 0), .init(errorCode: 6)]),
-            .init(errorCode: 0, name: "b", partitions: [.init(errorCode: 9)]),
+            .init(
+                errorCode: .unknownTopicOrPartition,
+                name: "a",
+                partitions: [.init(errorCode: .none), .init(errorCode: .notLeaderOrFollower)]
+            ),
+            .init(errorCode: .none, name: "b", partitions: [.init(errorCode: .replicaNotAvailable)]),
         ]
         var codes: [Int16] = []
-        metadata.forEachErrorCode { codes.append($0) }
+        metadata.forEachErrorCode { codes.append($0.rawValue) }
         #expect(codes == [3, 0, 6, 0, 9])
 
         let produce = ProduceResponse(responses: [
-            .init(name: "t", partitionResponses: [.init(index: 0, errorCode: 0), .init(index: 1, errorCode: 19)])
+            .init(
+                name: "t",
+                partitionResponses: [.init(index: 0, errorCode: .none), .init(index: 1, errorCode: .notEnoughReplicas)]
+            )
         ])
         codes = []
-        produce.forEachErrorCode { codes.append($0) }
+        produce.forEachErrorCode { codes.append($0.rawValue) }
         #expect(codes == [0, 19])
 
         // A response's own code comes before its nested ones.
         var groups = DescribeGroupsResponse()
-        groups.groups = [.init(errorCode: 16, groupID: "g")]
+        groups.groups = [.init(errorCode: .notCoordinator, groupID: "g")]
         codes = []
-        groups.forEachErrorCode { codes.append($0) }
+        groups.forEachErrorCode { codes.append($0.rawValue) }
         #expect(codes == [16])
         var fetch = FetchResponse()
-        fetch.errorCode = 7
-        fetch.responses = [.init(topic: "t", partitions: [.init(partitionIndex: 0, errorCode: 1)])]
+        fetch.errorCode = .requestTimedOut
+        fetch.responses = [.init(topic: "t", partitions: [.init(partitionIndex: 0, errorCode: .offsetOutOfRange)])]
         codes = []
-        fetch.forEachErrorCode { codes.append($0) }
+        fetch.forEachErrorCode { codes.append($0.rawValue) }
         #expect(codes == [7, 1])
+    }
+
+    /// A code the table does not name (a newer broker's) is read, kept and written back as its number.
+    @Test func anUnknownErrorCodeIsKeptAsItsNumber() throws {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(Int32(0))  // throttle time
+        buffer.writeInteger(Int16(1234))  // error code
+        let decoded = try HeartbeatResponse(from: &buffer, version: 1)
+        #expect(decoded.errorCode.rawValue == 1234)
+        #expect(decoded.errorCode.name == "UNKNOWN(1234)")
+        #expect(!decoded.errorCode.isRetriable)
+        var written = ByteBuffer()
+        decoded.write(to: &written, version: 1)
+        #expect(written.getInteger(at: 4, as: Int16.self) == 1234)
+        #expect(KafkaErrorCode.notLeaderOrFollower.description == "NOT_LEADER_OR_FOLLOWER (6)")
     }
 
     private func roundTrip<M: SampleableMessage>(_: M.Type, version: Int16, seed: UInt64) throws {

@@ -69,7 +69,7 @@ final class ScriptedLeader: LeaderEndpoint {
                     topic: topicPartition.topic,
                     partitions: [
                         .init(
-                            errorCode: 0,
+                            errorCode: .none,
                             partition: topicPartition.partition,
                             leaderEpoch: epoch,
                             endOffset: endOffset
@@ -109,7 +109,7 @@ final class ScriptedLeader: LeaderEndpoint {
                     partitions: [
                         .init(
                             partitionIndex: topicPartition.partition,
-                            errorCode: error.rawValue,
+                            errorCode: error,
                             highWatermark: highWatermark,
                             logStartOffset: logStart,
                             records: records

@@ -54,7 +54,7 @@ public struct CreateTopicsResponse: KafkaResponse {
     }
 
     /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-    public func forEachErrorCode(_ body: (Int16) -> Void) {
+    public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
         for element in self.topics { element.forEachErrorCode(body) }
     }
 
@@ -64,11 +64,11 @@ public struct CreateTopicsResponse: KafkaResponse {
         /// The unique topic ID
         public var topicID: KafkaUUID = .zero
         /// The error code, or 0 if there was no error.
-        public var errorCode: Int16 = 0
+        public var errorCode: KafkaErrorCode = .none
         /// The error message, or null if there was no error.
         public var errorMessage: String? = ""
         /// Optional topic config error returned if configs are not returned in the response.
-        public var topicConfigErrorCode: Int16 = 0
+        public var topicConfigErrorCode: KafkaErrorCode = .none
         /// Number of partitions of the topic.
         public var numPartitions: Int32 = -1
         /// Replication factor of the topic.
@@ -81,9 +81,9 @@ public struct CreateTopicsResponse: KafkaResponse {
         public init(
             name: String = "",
             topicID: KafkaUUID = .zero,
-            errorCode: Int16 = 0,
+            errorCode: KafkaErrorCode = .none,
             errorMessage: String? = "",
-            topicConfigErrorCode: Int16 = 0,
+            topicConfigErrorCode: KafkaErrorCode = .none,
             numPartitions: Int32 = -1,
             replicationFactor: Int16 = -1,
             configs: [CreatableTopicConfigs]? = []
@@ -105,7 +105,7 @@ public struct CreateTopicsResponse: KafkaResponse {
             if version >= 7 {
                 self.topicID = try buffer.readKafkaUUID()
             }
-            self.errorCode = try buffer.readKafkaInteger(Int16.self, field: "ErrorCode")
+            self.errorCode = KafkaErrorCode(rawValue: try buffer.readKafkaInteger(Int16.self, field: "ErrorCode"))
             if version >= 1 {
                 self.errorMessage = try buffer.readKafkaNullableString(
                     compact: flexible,
@@ -132,9 +132,8 @@ public struct CreateTopicsResponse: KafkaResponse {
                 try buffer.readTaggedFields { tag, field throws(ProtocolError) in
                     switch tag {
                     case 0 where version >= 5:
-                        self.topicConfigErrorCode = try field.readKafkaInteger(
-                            Int16.self,
-                            field: "TopicConfigErrorCode"
+                        self.topicConfigErrorCode = KafkaErrorCode(
+                            rawValue: try field.readKafkaInteger(Int16.self, field: "TopicConfigErrorCode")
                         )
                     default: break
                     }
@@ -148,7 +147,7 @@ public struct CreateTopicsResponse: KafkaResponse {
             if version >= 7 {
                 buffer.writeKafkaUUID(self.topicID)
             }
-            buffer.writeKafkaInteger(self.errorCode)
+            buffer.writeKafkaInteger(self.errorCode.rawValue)
             if version >= 1 {
                 buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
             }
@@ -165,20 +164,20 @@ public struct CreateTopicsResponse: KafkaResponse {
             }
             if flexible {
                 var taggedCount: UInt32 = 0
-                if (version >= 5) && (self.topicConfigErrorCode != 0) {
+                if (version >= 5) && (self.topicConfigErrorCode != .none) {
                     taggedCount += 1
                 }
                 buffer.writeUnsignedVarint(taggedCount)
-                if (version >= 5) && (self.topicConfigErrorCode != 0) {
+                if (version >= 5) && (self.topicConfigErrorCode != .none) {
                     buffer.writeTaggedField(tag: 0) { buffer in
-                        buffer.writeKafkaInteger(self.topicConfigErrorCode)
+                        buffer.writeKafkaInteger(self.topicConfigErrorCode.rawValue)
                     }
                 }
             }
         }
 
         /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-        public func forEachErrorCode(_ body: (Int16) -> Void) {
+        public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
             body(self.errorCode)
         }
     }

@@ -54,7 +54,7 @@ public struct DeleteTopicsResponse: KafkaResponse {
     }
 
     /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-    public func forEachErrorCode(_ body: (Int16) -> Void) {
+    public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
         for element in self.responses { element.forEachErrorCode(body) }
     }
 
@@ -64,7 +64,7 @@ public struct DeleteTopicsResponse: KafkaResponse {
         /// the unique topic ID
         public var topicID: KafkaUUID = .zero
         /// The deletion error, or 0 if the deletion succeeded.
-        public var errorCode: Int16 = 0
+        public var errorCode: KafkaErrorCode = .none
         /// The error message, or null if there was no error.
         public var errorMessage: String? = nil
 
@@ -73,7 +73,7 @@ public struct DeleteTopicsResponse: KafkaResponse {
         public init(
             name: String? = "",
             topicID: KafkaUUID = .zero,
-            errorCode: Int16 = 0,
+            errorCode: KafkaErrorCode = .none,
             errorMessage: String? = nil
         ) {
             self.name = name
@@ -89,7 +89,7 @@ public struct DeleteTopicsResponse: KafkaResponse {
             if version >= 6 {
                 self.topicID = try buffer.readKafkaUUID()
             }
-            self.errorCode = try buffer.readKafkaInteger(Int16.self, field: "ErrorCode")
+            self.errorCode = KafkaErrorCode(rawValue: try buffer.readKafkaInteger(Int16.self, field: "ErrorCode"))
             if version >= 5 {
                 self.errorMessage = try buffer.readKafkaNullableString(
                     compact: flexible,
@@ -108,7 +108,7 @@ public struct DeleteTopicsResponse: KafkaResponse {
             if version >= 6 {
                 buffer.writeKafkaUUID(self.topicID)
             }
-            buffer.writeKafkaInteger(self.errorCode)
+            buffer.writeKafkaInteger(self.errorCode.rawValue)
             if version >= 5 {
                 buffer.writeKafkaNullableString(self.errorMessage, compact: flexible)
             }
@@ -118,7 +118,7 @@ public struct DeleteTopicsResponse: KafkaResponse {
         }
 
         /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-        public func forEachErrorCode(_ body: (Int16) -> Void) {
+        public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
             body(self.errorCode)
         }
     }

@@ -13,7 +13,7 @@ public struct FetchResponse: KafkaResponse {
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
     public var throttleTimeMs: Int32 = 0
     /// The top level response error code.
-    public var errorCode: Int16 = 0
+    public var errorCode: KafkaErrorCode = .none
     /// The fetch session ID, or 0 if this is not part of a fetch session.
     public var sessionID: Int32 = 0
     /// The response topics.
@@ -25,7 +25,7 @@ public struct FetchResponse: KafkaResponse {
 
     public init(
         throttleTimeMs: Int32 = 0,
-        errorCode: Int16 = 0,
+        errorCode: KafkaErrorCode = .none,
         sessionID: Int32 = 0,
         responses: [FetchableTopicResponse] = [],
         nodeEndpoints: [NodeEndpoint] = []
@@ -44,7 +44,7 @@ public struct FetchResponse: KafkaResponse {
             self.throttleTimeMs = try buffer.readKafkaInteger(Int32.self, field: "ThrottleTimeMs")
         }
         if version >= 7 {
-            self.errorCode = try buffer.readKafkaInteger(Int16.self, field: "ErrorCode")
+            self.errorCode = KafkaErrorCode(rawValue: try buffer.readKafkaInteger(Int16.self, field: "ErrorCode"))
         }
         if version >= 7 {
             self.sessionID = try buffer.readKafkaInteger(Int32.self, field: "SessionId")
@@ -73,7 +73,7 @@ public struct FetchResponse: KafkaResponse {
             buffer.writeKafkaInteger(self.throttleTimeMs)
         }
         if version >= 7 {
-            buffer.writeKafkaInteger(self.errorCode)
+            buffer.writeKafkaInteger(self.errorCode.rawValue)
         }
         if version >= 7 {
             buffer.writeKafkaInteger(self.sessionID)
@@ -98,7 +98,7 @@ public struct FetchResponse: KafkaResponse {
     }
 
     /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-    public func forEachErrorCode(_ body: (Int16) -> Void) {
+    public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
         body(self.errorCode)
         for element in self.responses { element.forEachErrorCode(body) }
     }
@@ -157,7 +157,7 @@ public struct FetchResponse: KafkaResponse {
         }
 
         /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-        public func forEachErrorCode(_ body: (Int16) -> Void) {
+        public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
             for element in self.partitions { element.forEachErrorCode(body) }
         }
     }
@@ -166,7 +166,7 @@ public struct FetchResponse: KafkaResponse {
         /// The partition index.
         public var partitionIndex: Int32 = 0
         /// The error code, or 0 if there was no fetch error.
-        public var errorCode: Int16 = 0
+        public var errorCode: KafkaErrorCode = .none
         /// The current high water mark.
         public var highWatermark: Int64 = 0
         /// The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED)
@@ -189,7 +189,7 @@ public struct FetchResponse: KafkaResponse {
 
         public init(
             partitionIndex: Int32 = 0,
-            errorCode: Int16 = 0,
+            errorCode: KafkaErrorCode = .none,
             highWatermark: Int64 = 0,
             lastStableOffset: Int64 = -1,
             logStartOffset: Int64 = -1,
@@ -217,7 +217,7 @@ public struct FetchResponse: KafkaResponse {
             let flexible = version >= 12
             self.init()
             self.partitionIndex = try buffer.readKafkaInteger(Int32.self, field: "PartitionIndex")
-            self.errorCode = try buffer.readKafkaInteger(Int16.self, field: "ErrorCode")
+            self.errorCode = KafkaErrorCode(rawValue: try buffer.readKafkaInteger(Int16.self, field: "ErrorCode"))
             self.highWatermark = try buffer.readKafkaInteger(Int64.self, field: "HighWatermark")
             if version >= 4 {
                 self.lastStableOffset = try buffer.readKafkaInteger(Int64.self, field: "LastStableOffset")
@@ -256,7 +256,7 @@ public struct FetchResponse: KafkaResponse {
         public func write(to buffer: inout ByteBuffer, version: Int16) {
             let flexible = version >= 12
             buffer.writeKafkaInteger(self.partitionIndex)
-            buffer.writeKafkaInteger(self.errorCode)
+            buffer.writeKafkaInteger(self.errorCode.rawValue)
             buffer.writeKafkaInteger(self.highWatermark)
             if version >= 4 {
                 buffer.writeKafkaInteger(self.lastStableOffset)
@@ -304,7 +304,7 @@ public struct FetchResponse: KafkaResponse {
         }
 
         /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-        public func forEachErrorCode(_ body: (Int16) -> Void) {
+        public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
             body(self.errorCode)
         }
     }

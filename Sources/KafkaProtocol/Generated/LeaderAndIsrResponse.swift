@@ -11,7 +11,7 @@ public struct LeaderAndIsrResponse: KafkaResponse {
     public static let firstFlexibleVersion: Int16? = 4
 
     /// The error code, or 0 if there was no error.
-    public var errorCode: Int16 = 0
+    public var errorCode: KafkaErrorCode = .none
     /// Each partition in v0 to v4 message.
     public var partitionErrors: [LeaderAndIsrPartitionError] = []
     /// Each topic
@@ -20,7 +20,7 @@ public struct LeaderAndIsrResponse: KafkaResponse {
     public init() {}
 
     public init(
-        errorCode: Int16 = 0,
+        errorCode: KafkaErrorCode = .none,
         partitionErrors: [LeaderAndIsrPartitionError] = [],
         topics: [LeaderAndIsrTopicError] = []
     ) {
@@ -32,7 +32,7 @@ public struct LeaderAndIsrResponse: KafkaResponse {
     public init(from buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
         let flexible = version >= 4
         self.init()
-        self.errorCode = try buffer.readKafkaInteger(Int16.self, field: "ErrorCode")
+        self.errorCode = KafkaErrorCode(rawValue: try buffer.readKafkaInteger(Int16.self, field: "ErrorCode"))
         if version <= 4 {
             self.partitionErrors = try buffer.readKafkaArray(compact: flexible, field: "PartitionErrors") {
                 (element: inout ByteBuffer) throws(ProtocolError) in
@@ -52,7 +52,7 @@ public struct LeaderAndIsrResponse: KafkaResponse {
 
     public func write(to buffer: inout ByteBuffer, version: Int16) {
         let flexible = version >= 4
-        buffer.writeKafkaInteger(self.errorCode)
+        buffer.writeKafkaInteger(self.errorCode.rawValue)
         if version <= 4 {
             buffer.writeKafkaArray(self.partitionErrors, compact: flexible) { buffer, element in
                 element.write(to: &buffer, version: version)
@@ -69,7 +69,7 @@ public struct LeaderAndIsrResponse: KafkaResponse {
     }
 
     /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-    public func forEachErrorCode(_ body: (Int16) -> Void) {
+    public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
         body(self.errorCode)
         for element in self.partitionErrors { element.forEachErrorCode(body) }
         for element in self.topics { element.forEachErrorCode(body) }
@@ -81,14 +81,14 @@ public struct LeaderAndIsrResponse: KafkaResponse {
         /// The partition index.
         public var partitionIndex: Int32 = 0
         /// The partition error code, or 0 if there was no error.
-        public var errorCode: Int16 = 0
+        public var errorCode: KafkaErrorCode = .none
 
         public init() {}
 
         public init(
             topicName: String = "",
             partitionIndex: Int32 = 0,
-            errorCode: Int16 = 0
+            errorCode: KafkaErrorCode = .none
         ) {
             self.topicName = topicName
             self.partitionIndex = partitionIndex
@@ -102,7 +102,7 @@ public struct LeaderAndIsrResponse: KafkaResponse {
                 self.topicName = try buffer.readKafkaString(compact: flexible, field: "TopicName")
             }
             self.partitionIndex = try buffer.readKafkaInteger(Int32.self, field: "PartitionIndex")
-            self.errorCode = try buffer.readKafkaInteger(Int16.self, field: "ErrorCode")
+            self.errorCode = KafkaErrorCode(rawValue: try buffer.readKafkaInteger(Int16.self, field: "ErrorCode"))
             if flexible {
                 try buffer.skipTaggedFields()
             }
@@ -114,14 +114,14 @@ public struct LeaderAndIsrResponse: KafkaResponse {
                 buffer.writeKafkaString(self.topicName, compact: flexible)
             }
             buffer.writeKafkaInteger(self.partitionIndex)
-            buffer.writeKafkaInteger(self.errorCode)
+            buffer.writeKafkaInteger(self.errorCode.rawValue)
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
         }
 
         /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-        public func forEachErrorCode(_ body: (Int16) -> Void) {
+        public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
             body(self.errorCode)
         }
     }
@@ -175,7 +175,7 @@ public struct LeaderAndIsrResponse: KafkaResponse {
         }
 
         /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-        public func forEachErrorCode(_ body: (Int16) -> Void) {
+        public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
             for element in self.partitionErrors { element.forEachErrorCode(body) }
         }
     }

@@ -102,7 +102,7 @@ public struct MetadataResponse: KafkaResponse {
     }
 
     /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-    public func forEachErrorCode(_ body: (Int16) -> Void) {
+    public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
         for element in self.topics { element.forEachErrorCode(body) }
     }
 
@@ -160,7 +160,7 @@ public struct MetadataResponse: KafkaResponse {
 
     public struct MetadataResponseTopic: Sendable, Equatable {
         /// The topic error, or 0 if there was no error.
-        public var errorCode: Int16 = 0
+        public var errorCode: KafkaErrorCode = .none
         /// The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated.
         public var name: String? = ""
         /// The topic id. Zero for non-existing topics queried by name. This is never zero when ErrorCode is zero. One of Name and TopicId is always populated.
@@ -175,7 +175,7 @@ public struct MetadataResponse: KafkaResponse {
         public init() {}
 
         public init(
-            errorCode: Int16 = 0,
+            errorCode: KafkaErrorCode = .none,
             name: String? = "",
             topicID: KafkaUUID = .zero,
             isInternal: Bool = false,
@@ -193,7 +193,7 @@ public struct MetadataResponse: KafkaResponse {
         public init(from buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 9
             self.init()
-            self.errorCode = try buffer.readKafkaInteger(Int16.self, field: "ErrorCode")
+            self.errorCode = KafkaErrorCode(rawValue: try buffer.readKafkaInteger(Int16.self, field: "ErrorCode"))
             self.name = try buffer.readKafkaNullableString(compact: flexible, nullable: version >= 12, field: "Name")
             if version >= 10 {
                 self.topicID = try buffer.readKafkaUUID()
@@ -218,7 +218,7 @@ public struct MetadataResponse: KafkaResponse {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) {
             let flexible = version >= 9
-            buffer.writeKafkaInteger(self.errorCode)
+            buffer.writeKafkaInteger(self.errorCode.rawValue)
             buffer.writeKafkaNullableString(self.name, compact: flexible)
             if version >= 10 {
                 buffer.writeKafkaUUID(self.topicID)
@@ -238,7 +238,7 @@ public struct MetadataResponse: KafkaResponse {
         }
 
         /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-        public func forEachErrorCode(_ body: (Int16) -> Void) {
+        public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
             body(self.errorCode)
             for element in self.partitions { element.forEachErrorCode(body) }
         }
@@ -246,7 +246,7 @@ public struct MetadataResponse: KafkaResponse {
 
     public struct MetadataResponsePartition: Sendable, Equatable {
         /// The partition error, or 0 if there was no error.
-        public var errorCode: Int16 = 0
+        public var errorCode: KafkaErrorCode = .none
         /// The partition index.
         public var partitionIndex: Int32 = 0
         /// The ID of the leader broker.
@@ -263,7 +263,7 @@ public struct MetadataResponse: KafkaResponse {
         public init() {}
 
         public init(
-            errorCode: Int16 = 0,
+            errorCode: KafkaErrorCode = .none,
             partitionIndex: Int32 = 0,
             leaderID: Int32 = 0,
             leaderEpoch: Int32 = -1,
@@ -283,7 +283,7 @@ public struct MetadataResponse: KafkaResponse {
         public init(from buffer: inout ByteBuffer, version: Int16) throws(ProtocolError) {
             let flexible = version >= 9
             self.init()
-            self.errorCode = try buffer.readKafkaInteger(Int16.self, field: "ErrorCode")
+            self.errorCode = KafkaErrorCode(rawValue: try buffer.readKafkaInteger(Int16.self, field: "ErrorCode"))
             self.partitionIndex = try buffer.readKafkaInteger(Int32.self, field: "PartitionIndex")
             self.leaderID = try buffer.readKafkaInteger(Int32.self, field: "LeaderId")
             if version >= 7 {
@@ -310,7 +310,7 @@ public struct MetadataResponse: KafkaResponse {
 
         public func write(to buffer: inout ByteBuffer, version: Int16) {
             let flexible = version >= 9
-            buffer.writeKafkaInteger(self.errorCode)
+            buffer.writeKafkaInteger(self.errorCode.rawValue)
             buffer.writeKafkaInteger(self.partitionIndex)
             buffer.writeKafkaInteger(self.leaderID)
             if version >= 7 {
@@ -333,7 +333,7 @@ public struct MetadataResponse: KafkaResponse {
         }
 
         /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
-        public func forEachErrorCode(_ body: (Int16) -> Void) {
+        public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
             body(self.errorCode)
         }
     }

@@ -1,3 +1,4 @@
+public import KafkaCore
 public import NIOCore
 
 /// A message of the Kafka protocol with a version-aware codec: a request or response body, a header, or a
@@ -26,11 +27,11 @@ public protocol KafkaRequest: KafkaMessage {
 public protocol KafkaResponse: KafkaMessage {
     static var apiKey: ApiKey { get }
     /// Calls `body` with every error code in the response (generated for responses that have any).
-    func forEachErrorCode(_ body: (Int16) -> Void)
+    func forEachErrorCode(_ body: (KafkaErrorCode) -> Void)
 }
 
 extension KafkaResponse {
-    public func forEachErrorCode(_ body: (Int16) -> Void) {}
+    public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {}
 }
 
 extension KafkaMessage {

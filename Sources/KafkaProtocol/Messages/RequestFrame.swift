@@ -58,7 +58,7 @@ public enum ResponseFrame {
         to buffer: inout ByteBuffer
     ) {
         let response = ApiVersionsResponse(
-            errorCode: 35,
+            errorCode: .unsupportedVersion,
             apiKeys: [
                 ApiVersionsResponse.ApiVersion(
                     apiKey: ApiKey.apiVersions.rawValue,

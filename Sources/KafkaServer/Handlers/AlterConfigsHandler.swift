@@ -19,7 +19,7 @@ enum AlterConfigsHandler {
                 ) { _ in configs }
                 responses.append(
                     .init(
-                        errorCode: code.rawValue,
+                        errorCode: code,
                         errorMessage: message,
                         resourceType: resource.resourceType,
                         resourceName: resource.resourceName

@@ -11,6 +11,6 @@ enum ApiVersionsHandler {
                 maxVersion: $0.versions.upperBound
             )
         }
-        return TypedHandler(ApiVersionsRequest.self) { _, _ in ApiVersionsResponse(errorCode: 0, apiKeys: keys) }
+        return TypedHandler(ApiVersionsRequest.self) { _, _ in ApiVersionsResponse(errorCode: .none, apiKeys: keys) }
     }
 }

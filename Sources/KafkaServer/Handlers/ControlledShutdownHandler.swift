@@ -10,7 +10,7 @@ enum ControlledShutdownHandler {
                 brokerEpoch: request.brokerEpoch
             )
             return ControlledShutdownResponse(
-                errorCode: code.rawValue,
+                errorCode: code,
                 remainingPartitions: remaining.map { .init(topicName: $0.topic, partitionIndex: $0.partition) }
             )
         }

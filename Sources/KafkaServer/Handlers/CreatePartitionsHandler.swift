@@ -15,16 +15,16 @@ enum CreatePartitionsHandler {
                 var result = CreatePartitionsResponse.CreatePartitionsTopicResult(name: topic.name)
                 defer { results.append(result) }
                 guard isController else {
-                    result.errorCode = KafkaErrorCode.notController.rawValue
+                    result.errorCode = KafkaErrorCode.notController
                     continue
                 }
                 guard var assignment = try? await services.zk.getTopicAssignment(topic.name) else {
-                    result.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
+                    result.errorCode = KafkaErrorCode.unknownTopicOrPartition
                     continue
                 }
                 let existing = assignment.partitions.count
                 guard Int(topic.count) > existing else {
-                    result.errorCode = KafkaErrorCode.invalidPartitions.rawValue
+                    result.errorCode = KafkaErrorCode.invalidPartitions
                     result.errorMessage =
                         "Topic currently has \(existing) partitions, which is higher than the requested \(topic.count)."
                     continue
@@ -35,7 +35,7 @@ enum CreatePartitionsHandler {
                     guard manual.count == Int(topic.count) - existing,
                         manual.allSatisfy({ $0.brokerIDs.allSatisfy(brokers.contains) })
                     else {
-                        result.errorCode = KafkaErrorCode.invalidReplicaAssignment.rawValue
+                        result.errorCode = KafkaErrorCode.invalidReplicaAssignment
                         continue
                     }
                     added = Dictionary(
@@ -52,7 +52,7 @@ enum CreatePartitionsHandler {
                             startPartition: existing
                         )
                     } catch {
-                        result.errorCode = KafkaErrorCode.invalidReplicationFactor.rawValue
+                        result.errorCode = KafkaErrorCode.invalidReplicationFactor
                         continue
                     }
                 }
@@ -65,9 +65,9 @@ enum CreatePartitionsHandler {
                         partitions: topic.count,
                         timeout: .milliseconds(Int64(max(request.timeoutMs, 0)))
                     )
-                    if !ready { result.errorCode = KafkaErrorCode.requestTimedOut.rawValue }
+                    if !ready { result.errorCode = KafkaErrorCode.requestTimedOut }
                 } catch {
-                    result.errorCode = KafkaErrorCode.unknownServerError.rawValue
+                    result.errorCode = KafkaErrorCode.unknownServerError
                     result.errorMessage = "\(error)"
                 }
             }

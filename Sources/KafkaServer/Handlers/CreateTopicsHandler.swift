@@ -12,7 +12,7 @@ enum CreateTopicsHandler {
             for topic in request.topics {
                 var result = CreateTopicsResponse.CreatableTopicResult(name: topic.name)
                 guard isController else {
-                    result.errorCode = KafkaErrorCode.notController.rawValue
+                    result.errorCode = KafkaErrorCode.notController
                     results.append(result)
                     continue
                 }
@@ -42,11 +42,11 @@ enum CreateTopicsHandler {
                             partitions: partitions,
                             timeout: .milliseconds(Int64(max(request.timeoutMs, 0)))
                         )
-                        if !ready { result.errorCode = KafkaErrorCode.requestTimedOut.rawValue }
+                        if !ready { result.errorCode = KafkaErrorCode.requestTimedOut }
                         result.topicID = services.metadataCache.topicID(of: topic.name) ?? .zero
                     }
                 } catch {
-                    result.errorCode = error.code.rawValue
+                    result.errorCode = error.code
                     result.errorMessage = error.message
                 }
                 results.append(result)

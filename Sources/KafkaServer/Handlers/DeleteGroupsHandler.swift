@@ -9,11 +9,11 @@ enum DeleteGroupsHandler {
             var results: [DeleteGroupsResponse.DeletableGroupResult] = []
             for groupID in request.groupsNames {
                 if let error = GroupHandlers.check(groupID, services) {
-                    results.append(.init(groupID: groupID, errorCode: error.rawValue))
+                    results.append(.init(groupID: groupID, errorCode: error))
                     continue
                 }
                 let code = await services.groupCoordinator.deleteGroups([groupID])[groupID] ?? .unknownServerError
-                results.append(.init(groupID: groupID, errorCode: code.rawValue))
+                results.append(.init(groupID: groupID, errorCode: code))
             }
             return DeleteGroupsResponse(results: results)
         }

@@ -46,7 +46,7 @@ enum DeleteRecordsHandler {
                             return .init(
                                 partitionIndex: partition.partitionIndex,
                                 lowWatermark: lowWatermark,
-                                errorCode: error.rawValue
+                                errorCode: error
                             )
                         }
                     )

@@ -12,11 +12,11 @@ enum DeleteTopicsHandler {
             for name in names {
                 var result = DeleteTopicsResponse.DeletableTopicResult(name: name)
                 if !isController {
-                    result.errorCode = KafkaErrorCode.notController.rawValue
+                    result.errorCode = KafkaErrorCode.notController
                 } else if !services.config.deleteTopicEnable {
-                    result.errorCode = KafkaErrorCode.topicDeletionDisabled.rawValue
+                    result.errorCode = KafkaErrorCode.topicDeletionDisabled
                 } else if services.metadataCache.partitions(of: name) == nil {
-                    result.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
+                    result.errorCode = KafkaErrorCode.unknownTopicOrPartition
                 } else {
                     result.topicID = services.metadataCache.topicID(of: name) ?? .zero
                     do {
@@ -26,10 +26,10 @@ enum DeleteTopicsHandler {
                             try await Task.sleep(for: .milliseconds(20))
                         }
                         if services.metadataCache.partitions(of: name) != nil {
-                            result.errorCode = KafkaErrorCode.requestTimedOut.rawValue
+                            result.errorCode = KafkaErrorCode.requestTimedOut
                         }
                     } catch {
-                        result.errorCode = KafkaErrorCode.unknownServerError.rawValue
+                        result.errorCode = KafkaErrorCode.unknownServerError
                         result.errorMessage = "\(error)"
                     }
                 }

@@ -6,7 +6,7 @@ enum DescribeClusterHandler {
         TypedHandler(DescribeClusterRequest.self) { _, context in
             let cache = services.metadataCache
             return DescribeClusterResponse(
-                errorCode: 0,
+                errorCode: .none,
                 clusterID: cache.clusterID,
                 controllerID: cache.controllerID ?? -1,
                 brokers: cache.liveBrokers.compactMap { broker in

@@ -29,7 +29,7 @@ enum DescribeConfigsHandler {
                             )
                         }
                 case ConfigsHandlers.topicResource:
-                    result.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
+                    result.errorCode = KafkaErrorCode.unknownTopicOrPartition
                     result.errorMessage = "Topic \(resource.resourceName) does not exist."
                 case ConfigsHandlers.brokerResource
                 where resource.resourceName == "" || resource.resourceName == "\(services.brokerID)":
@@ -54,7 +54,7 @@ enum DescribeConfigsHandler {
                         )
                     }
                 default:
-                    result.errorCode = KafkaErrorCode.invalidRequest.rawValue
+                    result.errorCode = KafkaErrorCode.invalidRequest
                     result.errorMessage =
                         "Unsupported resource type \(resource.resourceType) \(resource.resourceName)"
                 }

@@ -9,16 +9,16 @@ enum DescribeGroupsHandler {
             var described: [DescribeGroupsResponse.DescribedGroup] = []
             for groupID in request.groups {
                 if let error = GroupHandlers.check(groupID, services) {
-                    described.append(.init(errorCode: error.rawValue, groupID: groupID))
+                    described.append(.init(errorCode: error, groupID: groupID))
                     continue
                 }
                 guard let summary = await services.groupCoordinator.describe(groupID) else {
-                    described.append(.init(errorCode: 0, groupID: groupID, groupState: GroupState.dead.rawValue))
+                    described.append(.init(errorCode: .none, groupID: groupID, groupState: GroupState.dead.rawValue))
                     continue
                 }
                 described.append(
                     .init(
-                        errorCode: 0,
+                        errorCode: .none,
                         groupID: groupID,
                         groupState: summary.state.rawValue,
                         protocolType: summary.protocolType,

@@ -20,7 +20,7 @@ enum ElectLeadersHandler {
                 results = Dictionary((requested ?? []).map { ($0, .invalidRequest) }) { first, _ in first }
             }
             return ElectLeadersResponse(
-                errorCode: 0,
+                errorCode: .none,
                 replicaElectionResults: Set(results.keys.map(\.topic)).sorted().map { topic in
                     .init(
                         topic: topic,
@@ -28,7 +28,7 @@ enum ElectLeadersHandler {
                             let code = results[partition] ?? .unknownServerError
                             return .init(
                                 partitionID: partition.partition,
-                                errorCode: code.rawValue,
+                                errorCode: code,
                                 errorMessage: code == .none ? nil : "\(code.name)"
                             )
                         }

@@ -42,14 +42,14 @@ struct FetchHandler: RequestHandler {
             maxBytes: Int(request.maxBytes <= 0 ? Int32.max : request.maxBytes)
         )
         var errors = BrokerMetrics.ErrorCounts()
-        errors.add(0)  // the response's own error code
+        errors.add(.none)  // the response's own error code
         for (topicPartition, result) in results {
             services.metrics.recordFetched(
                 topic: topicPartition.topic,
                 bytes: result.records?.length ?? 0,
                 follower: request.replicaID >= 0
             )
-            errors.add(result.errorCode.rawValue)
+            errors.add(result.errorCode)
         }
         services.metrics.recordErrors("Fetch", errors)
         let topics = request.topics.map { topic in
@@ -59,7 +59,7 @@ struct FetchHandler: RequestHandler {
                     let result = results[TopicPartition(topic.topic, partition.partition)]
                     return FetchResponseEncoder.Partition(
                         index: partition.partition,
-                        errorCode: result?.errorCode.rawValue ?? 0,
+                        errorCode: result?.errorCode ?? .none,
                         highWatermark: result?.highWatermark ?? -1,
                         lastStableOffset: result?.highWatermark ?? -1,
                         logStartOffset: result?.logStartOffset ?? -1,

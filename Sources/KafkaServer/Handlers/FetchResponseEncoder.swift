@@ -1,4 +1,4 @@
-import KafkaCore
+public import KafkaCore
 import KafkaProtocol
 public import KafkaStorage
 import NIOCore
@@ -9,7 +9,7 @@ import NIOCore
 public enum FetchResponseEncoder {
     public struct Partition: Sendable {
         public var index: Int32
-        public var errorCode: Int16
+        public var errorCode: KafkaErrorCode
         public var highWatermark: Int64
         public var lastStableOffset: Int64
         public var logStartOffset: Int64
@@ -17,7 +17,7 @@ public enum FetchResponseEncoder {
 
         public init(
             index: Int32,
-            errorCode: Int16,
+            errorCode: KafkaErrorCode,
             highWatermark: Int64,
             lastStableOffset: Int64,
             logStartOffset: Int64,
@@ -57,7 +57,7 @@ public enum FetchResponseEncoder {
             writeLength(topic.partitions.count, compact: flexible, to: &current)
             for partition in topic.partitions {
                 current.writeKafkaInteger(partition.index)
-                current.writeKafkaInteger(partition.errorCode)
+                current.writeKafkaInteger(partition.errorCode.rawValue)
                 current.writeKafkaInteger(partition.highWatermark)
                 current.writeKafkaInteger(partition.lastStableOffset)
                 if version >= 5 { current.writeKafkaInteger(partition.logStartOffset) }

@@ -11,7 +11,7 @@ enum FindCoordinatorHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(FindCoordinatorRequest.self) { request, context in
             func failure(_ code: KafkaErrorCode, _ message: String) -> FindCoordinatorResponse {
-                FindCoordinatorResponse(errorCode: code.rawValue, errorMessage: message, nodeID: -1, host: "", port: -1)
+                FindCoordinatorResponse(errorCode: code, errorMessage: message, nodeID: -1, host: "", port: -1)
             }
             guard request.keyType == 0 else {
                 return failure(.coordinatorNotAvailable, "The transaction coordinator is not available.")
@@ -29,7 +29,7 @@ enum FindCoordinatorHandler {
                 return failure(.coordinatorNotAvailable, "The coordinator is not available.")
             }
             return FindCoordinatorResponse(
-                errorCode: 0,
+                errorCode: .none,
                 errorMessage: nil,
                 nodeID: state.leader,
                 host: endpoint.host,

@@ -7,7 +7,7 @@ enum HeartbeatHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(HeartbeatRequest.self) { request, _ in
             if let error = GroupHandlers.check(request.groupID, services) {
-                return HeartbeatResponse(errorCode: error.rawValue)
+                return HeartbeatResponse(errorCode: error)
             }
             let error = await services.groupCoordinator.heartbeat(
                 groupID: request.groupID,
@@ -15,7 +15,7 @@ enum HeartbeatHandler {
                 memberID: request.memberID,
                 groupInstanceID: request.groupInstanceID
             )
-            return HeartbeatResponse(errorCode: error.rawValue)
+            return HeartbeatResponse(errorCode: error)
         }
     }
 }

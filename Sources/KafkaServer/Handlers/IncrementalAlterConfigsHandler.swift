@@ -32,7 +32,7 @@ enum IncrementalAlterConfigsHandler {
                 }
                 responses.append(
                     .init(
-                        errorCode: code.rawValue,
+                        errorCode: code,
                         errorMessage: message,
                         resourceType: resource.resourceType,
                         resourceName: resource.resourceName

@@ -10,21 +10,21 @@ enum InitProducerIDHandler {
         return TypedHandler(InitProducerIDRequest.self) { request, _ in
             if request.transactionalID != nil {
                 return InitProducerIDResponse(
-                    errorCode: KafkaErrorCode.coordinatorNotAvailable.rawValue,
+                    errorCode: KafkaErrorCode.coordinatorNotAvailable,
                     producerID: -1,
                     producerEpoch: -1
                 )
             }
             do {
                 return InitProducerIDResponse(
-                    errorCode: 0,
+                    errorCode: .none,
                     producerID: try await manager.nextProducerID(),
                     producerEpoch: 0
                 )
             } catch {
                 services.logger.error("Cannot allocate a producer id: \(error)")
                 return InitProducerIDResponse(
-                    errorCode: KafkaErrorCode.unknownServerError.rawValue,
+                    errorCode: KafkaErrorCode.unknownServerError,
                     producerID: -1,
                     producerEpoch: -1
                 )

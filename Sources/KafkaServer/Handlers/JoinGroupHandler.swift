@@ -10,7 +10,7 @@ enum JoinGroupHandler {
             let noProtocol: String? = context.apiVersion >= 7 ? nil : ""
             if let error = GroupHandlers.check(request.groupID, services) {
                 return JoinGroupResponse(
-                    errorCode: error.rawValue,
+                    errorCode: error,
                     protocolName: noProtocol,
                     memberID: request.memberID
                 )
@@ -28,7 +28,7 @@ enum JoinGroupHandler {
                 requireKnownMemberID: context.apiVersion >= 4
             )
             return JoinGroupResponse(
-                errorCode: result.errorCode.rawValue,
+                errorCode: result.errorCode,
                 generationID: result.generationID,
                 protocolType: result.protocolType,
                 protocolName: result.protocolName ?? noProtocol,

@@ -12,7 +12,7 @@ enum LeaderAndIsrHandler {
                 controllerEpoch: request.controllerEpoch,
                 brokerEpoch: request.brokerEpoch
             ) {
-                return LeaderAndIsrResponse(errorCode: error.rawValue)
+                return LeaderAndIsrResponse(errorCode: error)
             }
             let leaders = Dictionary(
                 request.liveLeaders.map {
@@ -58,11 +58,11 @@ enum LeaderAndIsrHandler {
                     }
                     return LeaderAndIsrResponse.LeaderAndIsrPartitionError(
                         partitionIndex: state.partitionIndex,
-                        errorCode: code.rawValue
+                        errorCode: code
                     )
                 }
                 if topic.topicName == OffsetsTopicManager.topic {
-                    for (state, error) in zip(topic.partitionStates, errors) where error.errorCode == 0 {
+                    for (state, error) in zip(topic.partitionStates, errors) where error.errorCode == .none {
                         await services.offsetsTopic.leadershipChanged(
                             state.partitionIndex,
                             isLeader: state.leader == services.brokerID,
@@ -72,7 +72,7 @@ enum LeaderAndIsrHandler {
                 }
                 topics.append(.init(topicID: topic.topicID, partitionErrors: errors))
             }
-            return LeaderAndIsrResponse(errorCode: 0, topics: topics)
+            return LeaderAndIsrResponse(errorCode: .none, topics: topics)
         }
     }
 }

@@ -13,7 +13,7 @@ enum ListGroupsHandler {
                     && (request.typesFilter.isEmpty || request.typesFilter.contains { $0.lowercased() == "classic" })
             }
             return ListGroupsResponse(
-                errorCode: 0,
+                errorCode: .none,
                 groups: groups.sorted { $0.groupID < $1.groupID }.map {
                     .init(
                         groupID: $0.groupID,

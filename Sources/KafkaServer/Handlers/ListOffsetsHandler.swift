@@ -32,11 +32,11 @@ enum ListOffsetsHandler {
     {
         var response = ListOffsetsResponse.ListOffsetsPartitionResponse(partitionIndex: topicPartition.partition)
         guard let partition = services.replicaManager.partition(topicPartition) else {
-            response.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
+            response.errorCode = KafkaErrorCode.unknownTopicOrPartition
             return response
         }
         guard partition.isLeader else {
-            response.errorCode = KafkaErrorCode.notLeaderOrFollower.rawValue
+            response.errorCode = KafkaErrorCode.notLeaderOrFollower
             return response
         }
         let highWatermark = partition.highWatermark
@@ -62,7 +62,7 @@ enum ListOffsetsHandler {
                     response.timestamp = -1
                 }
             } catch {
-                response.errorCode = error.errorCode.rawValue
+                response.errorCode = error.errorCode
             }
         }
         return response

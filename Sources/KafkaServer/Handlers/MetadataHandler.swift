@@ -33,18 +33,18 @@ enum MetadataHandler {
                             code = error.code == .topicAlreadyExists ? .leaderNotAvailable : error.code
                         }
                     }
-                    topics.append(.init(errorCode: code.rawValue, name: name, isInternal: false))
+                    topics.append(.init(errorCode: code, name: name, isInternal: false))
                     continue
                 }
                 topics.append(
                     .init(
-                        errorCode: 0,
+                        errorCode: .none,
                         name: name,
                         topicID: cache.topicID(of: name) ?? .zero,
                         isInternal: internalTopics.contains(name),
                         partitions: partitions.sorted { $0.key < $1.key }.map { index, info in
                             .init(
-                                errorCode: info.leader < 0 ? KafkaErrorCode.leaderNotAvailable.rawValue : 0,
+                                errorCode: info.leader < 0 ? KafkaErrorCode.leaderNotAvailable : .none,
                                 partitionIndex: index,
                                 leaderID: info.leader,
                                 leaderEpoch: info.leaderEpoch,

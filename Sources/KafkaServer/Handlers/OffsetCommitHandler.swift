@@ -15,7 +15,7 @@ enum OffsetCommitHandler {
                             partitions: topic.partitions.map {
                                 .init(
                                     partitionIndex: $0.partitionIndex,
-                                    errorCode: code(TopicPartition(topic.name, $0.partitionIndex)).rawValue
+                                    errorCode: code(TopicPartition(topic.name, $0.partitionIndex))
                                 )
                             }
                         )

@@ -7,7 +7,7 @@ enum OffsetDeleteHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(OffsetDeleteRequest.self) { request, _ in
             if let error = GroupHandlers.check(request.groupID, services) {
-                return OffsetDeleteResponse(errorCode: error.rawValue)
+                return OffsetDeleteResponse(errorCode: error)
             }
             let partitions = request.topics.flatMap { topic in
                 topic.partitions.map { TopicPartition(topic.name, $0.partitionIndex) }
@@ -17,7 +17,7 @@ enum OffsetDeleteHandler {
                 partitions: partitions
             )
             return OffsetDeleteResponse(
-                errorCode: error.rawValue,
+                errorCode: error,
                 topics: error != .none
                     ? []
                     : request.topics.map { topic in
@@ -26,8 +26,8 @@ enum OffsetDeleteHandler {
                             partitions: topic.partitions.map {
                                 .init(
                                     partitionIndex: $0.partitionIndex,
-                                    errorCode: (results[TopicPartition(topic.name, $0.partitionIndex)] ?? .none)
-                                        .rawValue
+                                    errorCode: results[TopicPartition(topic.name, $0.partitionIndex)]
+                                        ?? KafkaErrorCode.none
                                 )
                             }
                         )

@@ -22,7 +22,7 @@ enum OffsetFetchHandler {
                                     partitionIndex: $0,
                                     committedOffset: found?[TopicPartition(topic.name, $0)]?.offset ?? -1,
                                     errorCode: found == nil
-                                        ? KafkaErrorCode.unknownServerError.rawValue : 0
+                                        ? KafkaErrorCode.unknownServerError : .none
                                 )
                             }
                         )
@@ -36,11 +36,11 @@ enum OffsetFetchHandler {
                         .init(
                             name: topic.name,
                             partitions: topic.partitionIndexes.map {
-                                .init(partitionIndex: $0, committedOffset: -1, errorCode: error.rawValue)
+                                .init(partitionIndex: $0, committedOffset: -1, errorCode: error)
                             }
                         )
                     },
-                    errorCode: error.rawValue
+                    errorCode: error
                 )
             }
             let wanted = request.topics.map { topics in
@@ -52,7 +52,7 @@ enum OffsetFetchHandler {
                     partitions: wanted
                 )
             else {
-                return OffsetFetchResponse(errorCode: KafkaErrorCode.coordinatorNotAvailable.rawValue)
+                return OffsetFetchResponse(errorCode: KafkaErrorCode.coordinatorNotAvailable)
             }
             let partitions = wanted ?? committed.keys.sorted()
             let byTopic = Dictionary(grouping: partitions, by: \.topic)
@@ -67,12 +67,12 @@ enum OffsetFetchHandler {
                                 committedOffset: offset?.offset ?? -1,
                                 committedLeaderEpoch: offset?.leaderEpoch ?? -1,
                                 metadata: offset?.metadata ?? "",
-                                errorCode: 0
+                                errorCode: .none
                             )
                         }
                     )
                 },
-                errorCode: 0
+                errorCode: .none
             )
         }
     }

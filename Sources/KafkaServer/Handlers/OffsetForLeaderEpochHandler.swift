@@ -17,7 +17,7 @@ enum OffsetForLeaderEpochHandler {
                                 leaderEpoch: partition.leaderEpoch
                             )
                             return .init(
-                                errorCode: answer.errorCode.rawValue,
+                                errorCode: answer.errorCode,
                                 partition: partition.partition,
                                 leaderEpoch: answer.leaderEpoch,
                                 endOffset: answer.endOffset

@@ -18,7 +18,7 @@ enum ProduceHandler {
                             .init(
                                 name: topic.name,
                                 partitionResponses: topic.partitionData.map {
-                                    .init(index: $0.index, errorCode: KafkaErrorCode.unsupportedVersion.rawValue)
+                                    .init(index: $0.index, errorCode: KafkaErrorCode.unsupportedVersion)
                                 }
                             )
                         }
@@ -33,13 +33,13 @@ enum ProduceHandler {
                     let topicPartition = TopicPartition(topic.name, partition.index)
                     guard acks == 0 || acks == 1 || acks == -1 else {
                         partitions.append(
-                            .init(index: partition.index, errorCode: KafkaErrorCode.invalidRequiredAcks.rawValue)
+                            .init(index: partition.index, errorCode: KafkaErrorCode.invalidRequiredAcks)
                         )
                         continue
                     }
                     guard let records = partition.records else {
                         partitions.append(
-                            .init(index: partition.index, errorCode: KafkaErrorCode.invalidRecord.rawValue)
+                            .init(index: partition.index, errorCode: KafkaErrorCode.invalidRecord)
                         )
                         continue
                     }
@@ -61,7 +61,7 @@ enum ProduceHandler {
                     partitions.append(
                         .init(
                             index: partition.index,
-                            errorCode: result.errorCode.rawValue,
+                            errorCode: result.errorCode,
                             baseOffset: result.baseOffset,
                             logAppendTimeMs: result.logAppendTime,
                             logStartOffset: result.logStartOffset,
@@ -79,7 +79,7 @@ enum ProduceHandler {
                     deadline: deadline
                 )
                 if code != .none {
-                    responses[topic].partitionResponses[partition].errorCode = code.rawValue
+                    responses[topic].partitionResponses[partition].errorCode = code
                     responses[topic].partitionResponses[partition].errorMessage = "\(code)"
                 }
             }

@@ -9,7 +9,7 @@ enum StopReplicaHandler {
                 controllerEpoch: request.controllerEpoch,
                 brokerEpoch: request.brokerEpoch
             ) {
-                return StopReplicaResponse(errorCode: error.rawValue)
+                return StopReplicaResponse(errorCode: error)
             }
             var errors: [StopReplicaResponse.StopReplicaPartitionError] = []
             for topic in request.topicStates {
@@ -23,12 +23,12 @@ enum StopReplicaHandler {
                         .init(
                             topicName: topic.topicName,
                             partitionIndex: state.partitionIndex,
-                            errorCode: code.rawValue
+                            errorCode: code
                         )
                     )
                 }
             }
-            return StopReplicaResponse(errorCode: 0, partitionErrors: errors)
+            return StopReplicaResponse(errorCode: .none, partitionErrors: errors)
         }
     }
 }

@@ -7,7 +7,7 @@ enum SyncGroupHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(SyncGroupRequest.self) { request, _ in
             if let error = GroupHandlers.check(request.groupID, services) {
-                return SyncGroupResponse(errorCode: error.rawValue)
+                return SyncGroupResponse(errorCode: error)
             }
             let result = await services.groupCoordinator.sync(
                 groupID: request.groupID,
@@ -20,7 +20,7 @@ enum SyncGroupHandler {
                 )
             )
             return SyncGroupResponse(
-                errorCode: result.errorCode.rawValue,
+                errorCode: result.errorCode,
                 protocolType: result.protocolType,
                 protocolName: result.protocolName,
                 assignment: result.assignment

@@ -8,7 +8,7 @@ enum UpdateMetadataHandler {
         TypedHandler(UpdateMetadataRequest.self) { request, _ in
             // UpdateMetadata carries no controller epoch check here: the metadata cache keeps the newest it saw.
             if let error = services.fencingError(controllerEpoch: nil, brokerEpoch: request.brokerEpoch) {
-                return UpdateMetadataResponse(errorCode: error.rawValue)
+                return UpdateMetadataResponse(errorCode: error)
             }
             let code = services.metadataCache.update(from: request)
             if code == .none {
@@ -20,7 +20,7 @@ enum UpdateMetadataHandler {
                 }
                 await services.groupCoordinator.handleDeletedPartitions(Set(deleted))
             }
-            return UpdateMetadataResponse(errorCode: code.rawValue)
+            return UpdateMetadataResponse(errorCode: code)
         }
     }
 }

@@ -1,5 +1,5 @@
 import CoreMetrics
-import KafkaCore
+public import KafkaCore
 import Prometheus
 import Synchronization
 public import ZooKeeper
@@ -63,18 +63,18 @@ public final class BrokerMetrics: Sendable {
 
     struct RequestError: Hashable {
         var name: String
-        var code: Int16
+        var code: KafkaErrorCode
     }
 
     /// The error codes of one response, counted without allocating in the usual case (all `NONE`).
     public struct ErrorCounts: Sendable {
         var none = 0
-        var others: [Int16: Int] = [:]
+        var others: [KafkaErrorCode: Int] = [:]
 
         public init() {}
 
-        public mutating func add(_ code: Int16) {
-            if code == 0 { none += 1 } else { others[code, default: 0] += 1 }
+        public mutating func add(_ code: KafkaErrorCode) {
+            if code == .none { none += 1 } else { others[code, default: 0] += 1 }
         }
     }
 
@@ -206,15 +206,15 @@ public final class BrokerMetrics: Sendable {
 
     /// The error codes of one response to a `name` request.
     public func recordErrors(_ name: String, _ counts: ErrorCounts) {
-        if counts.none > 0 { errorCounter(name, 0).increment(by: Int64(counts.none)) }
+        if counts.none > 0 { errorCounter(name, .none).increment(by: Int64(counts.none)) }
         for (code, count) in counts.others { errorCounter(name, code).increment(by: Int64(count)) }
     }
 
-    private func errorCounter(_ name: String, _ code: Int16) -> CoreMetrics.Counter {
+    private func errorCounter(_ name: String, _ code: KafkaErrorCode) -> CoreMetrics.Counter {
         errors.entry(RequestError(name: name, code: code)) {
             CoreMetrics.Counter(
                 label: "kafka_network_requestmetrics_errors_total",
-                dimensions: [("request", name), ("error", KafkaErrorCode(rawValue: code)?.name ?? "UNKNOWN_\(code)")],
+                dimensions: [("request", name), ("error", code.name)],
                 factory: factory
             )
         }

@@ -66,7 +66,7 @@ extension ProduceResponse.PartitionProduceResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.index = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.baseOffset = random.integer(Int64.self)
         if version >= 2 {
             value.logAppendTimeMs = random.integer(Int64.self)
@@ -235,7 +235,7 @@ extension FetchResponse {
             value.throttleTimeMs = random.integer(Int32.self)
         }
         if version >= 7 {
-            value.errorCode = random.integer(Int16.self)
+            value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         }
         if version >= 7 {
             value.sessionID = random.integer(Int32.self)
@@ -267,7 +267,7 @@ extension FetchResponse.PartitionData {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.partitionIndex = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.highWatermark = random.integer(Int64.self)
         if version >= 4 {
             value.lastStableOffset = random.integer(Int64.self)
@@ -421,7 +421,7 @@ extension ListOffsetsResponse.ListOffsetsPartitionResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.partitionIndex = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         if version <= 0 {
             value.oldStyleOffsets = random.array { random in random.integer(Int64.self) }
         }
@@ -505,7 +505,7 @@ extension MetadataResponse.MetadataResponseBroker {
 extension MetadataResponse.MetadataResponseTopic {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.name = random.maybeNil(allowed: version >= 12) { random in random.string() }
         if version >= 10 {
             value.topicID = random.uuid()
@@ -525,7 +525,7 @@ extension MetadataResponse.MetadataResponseTopic {
 extension MetadataResponse.MetadataResponsePartition {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.partitionIndex = random.integer(Int32.self)
         value.leaderID = random.integer(Int32.self)
         if version >= 7 {
@@ -628,7 +628,7 @@ extension LeaderAndIsrRequest.LeaderAndIsrLiveLeader {
 extension LeaderAndIsrResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         if version <= 4 {
             value.partitionErrors = random.array { random in
                 LeaderAndIsrResponse.LeaderAndIsrPartitionError.sample(version: version, &random)
@@ -649,7 +649,7 @@ extension LeaderAndIsrResponse.LeaderAndIsrPartitionError {
             value.topicName = random.string()
         }
         value.partitionIndex = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -757,7 +757,7 @@ extension StopReplicaRequest.StopReplicaPartitionState {
 extension StopReplicaResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.partitionErrors = random.array { random in
             StopReplicaResponse.StopReplicaPartitionError.sample(version: version, &random)
         }
@@ -769,7 +769,7 @@ extension StopReplicaResponse.StopReplicaPartitionError {
         var value = Self()
         value.topicName = random.string()
         value.partitionIndex = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -883,7 +883,7 @@ extension UpdateMetadataRequest.UpdateMetadataEndpoint {
 extension UpdateMetadataResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -902,7 +902,7 @@ extension ControlledShutdownRequest {
 extension ControlledShutdownResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.remainingPartitions = random.array { random in
             ControlledShutdownResponse.RemainingPartition.sample(version: version, &random)
         }
@@ -992,7 +992,7 @@ extension OffsetCommitResponse.OffsetCommitResponsePartition {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.partitionIndex = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -1076,7 +1076,7 @@ extension OffsetFetchResponse {
             }
         }
         if (2...7).contains(version) {
-            value.errorCode = random.integer(Int16.self)
+            value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         }
         if version >= 8 {
             value.groups = random.array { random in
@@ -1116,7 +1116,7 @@ extension OffsetFetchResponse.OffsetFetchResponsePartition {
             value.metadata = random.maybeNil(allowed: version <= 7) { random in random.string() }
         }
         if version <= 7 {
-            value.errorCode = random.integer(Int16.self)
+            value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         }
         return value
     }
@@ -1133,7 +1133,7 @@ extension OffsetFetchResponse.OffsetFetchResponseGroup {
             }
         }
         if version >= 8 {
-            value.errorCode = random.integer(Int16.self)
+            value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         }
         return value
     }
@@ -1168,7 +1168,7 @@ extension OffsetFetchResponse.OffsetFetchResponsePartitions {
             value.metadata = random.maybeNil(allowed: version >= 8) { random in random.string() }
         }
         if version >= 8 {
-            value.errorCode = random.integer(Int16.self)
+            value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         }
         return value
     }
@@ -1197,7 +1197,7 @@ extension FindCoordinatorResponse {
             value.throttleTimeMs = random.integer(Int32.self)
         }
         if version <= 3 {
-            value.errorCode = random.integer(Int16.self)
+            value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         }
         if (1...3).contains(version) {
             value.errorMessage = random.maybeNil(allowed: (1...3).contains(version)) { random in random.string() }
@@ -1235,7 +1235,7 @@ extension FindCoordinatorResponse.Coordinator {
             value.port = random.integer(Int32.self)
         }
         if version >= 4 {
-            value.errorCode = random.integer(Int16.self)
+            value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         }
         if version >= 4 {
             value.errorMessage = random.maybeNil(allowed: version >= 4) { random in random.string() }
@@ -1281,7 +1281,7 @@ extension JoinGroupResponse {
         if version >= 2 {
             value.throttleTimeMs = random.integer(Int32.self)
         }
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.generationID = random.integer(Int32.self)
         if version >= 7 {
             value.protocolType = random.maybeNil(allowed: version >= 7) { random in random.string() }
@@ -1329,7 +1329,7 @@ extension HeartbeatResponse {
         if version >= 1 {
             value.throttleTimeMs = random.integer(Int32.self)
         }
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -1370,7 +1370,7 @@ extension LeaveGroupResponse {
         if version >= 1 {
             value.throttleTimeMs = random.integer(Int32.self)
         }
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         if version >= 3 {
             value.members = random.array { random in LeaveGroupResponse.MemberResponse.sample(version: version, &random)
             }
@@ -1388,7 +1388,7 @@ extension LeaveGroupResponse.MemberResponse {
             value.groupInstanceID = random.maybeNil(allowed: version >= 3) { random in random.string() }
         }
         if version >= 3 {
-            value.errorCode = random.integer(Int16.self)
+            value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         }
         return value
     }
@@ -1430,7 +1430,7 @@ extension SyncGroupResponse {
         if version >= 1 {
             value.throttleTimeMs = random.integer(Int32.self)
         }
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         if version >= 5 {
             value.protocolType = random.maybeNil(allowed: version >= 5) { random in random.string() }
         }
@@ -1467,7 +1467,7 @@ extension DescribeGroupsResponse {
 extension DescribeGroupsResponse.DescribedGroup {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.groupID = random.string()
         value.groupState = random.string()
         value.protocolType = random.string()
@@ -1515,7 +1515,7 @@ extension ListGroupsResponse {
         if version >= 1 {
             value.throttleTimeMs = random.integer(Int32.self)
         }
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.groups = random.array { random in ListGroupsResponse.ListedGroup.sample(version: version, &random) }
         return value
     }
@@ -1551,7 +1551,7 @@ extension ApiVersionsRequest {
 extension ApiVersionsResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.apiKeys = random.array { random in ApiVersionsResponse.ApiVersion.sample(version: version, &random) }
         if version >= 1 {
             value.throttleTimeMs = random.integer(Int32.self)
@@ -1677,12 +1677,12 @@ extension CreateTopicsResponse.CreatableTopicResult {
         if version >= 7 {
             value.topicID = random.uuid()
         }
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         if version >= 1 {
             value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
         }
         if version >= 5 {
-            value.topicConfigErrorCode = random.integer(Int16.self)
+            value.topicConfigErrorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         }
         if version >= 5 {
             value.numPartitions = random.integer(Int32.self)
@@ -1767,7 +1767,7 @@ extension DeleteTopicsResponse.DeletableTopicResult {
         if version >= 6 {
             value.topicID = random.uuid()
         }
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         if version >= 5 {
             value.errorMessage = random.maybeNil(allowed: version >= 5) { random in random.string() }
         }
@@ -1829,7 +1829,7 @@ extension DeleteRecordsResponse.DeleteRecordsPartitionResult {
         var value = Self()
         value.partitionIndex = random.integer(Int32.self)
         value.lowWatermark = random.integer(Int64.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -1853,7 +1853,7 @@ extension InitProducerIDResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.throttleTimeMs = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.producerID = random.integer(Int64.self)
         value.producerEpoch = random.integer(Int16.self)
         return value
@@ -1919,7 +1919,7 @@ extension OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult {
 extension OffsetForLeaderEpochResponse.EpochEndOffset {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.partition = random.integer(Int32.self)
         if version >= 1 {
             value.leaderEpoch = random.integer(Int32.self)
@@ -1991,7 +1991,7 @@ extension AddPartitionsToTxnResponse {
         var value = Self()
         value.throttleTimeMs = random.integer(Int32.self)
         if version >= 4 {
-            value.errorCode = random.integer(Int16.self)
+            value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         }
         if version >= 4 {
             value.resultsByTransaction = random.array { random in
@@ -2020,7 +2020,7 @@ extension AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.partitionIndex = random.integer(Int32.self)
-        value.partitionErrorCode = random.integer(Int16.self)
+        value.partitionErrorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -2054,7 +2054,7 @@ extension AddOffsetsToTxnResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.throttleTimeMs = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -2074,7 +2074,7 @@ extension EndTxnResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.throttleTimeMs = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -2143,7 +2143,7 @@ extension WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.partitionIndex = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -2217,7 +2217,7 @@ extension TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.partitionIndex = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -2261,7 +2261,7 @@ extension DescribeConfigsResponse {
 extension DescribeConfigsResponse.DescribeConfigsResult {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
         value.resourceType = random.integer(Int8.self)
         value.resourceName = random.string()
@@ -2355,7 +2355,7 @@ extension AlterConfigsResponse {
 extension AlterConfigsResponse.AlterConfigsResourceResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
         value.resourceType = random.integer(Int8.self)
         value.resourceName = random.string()
@@ -2409,7 +2409,7 @@ extension CreatePartitionsResponse.CreatePartitionsTopicResult {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.name = random.string()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
         return value
     }
@@ -2442,7 +2442,7 @@ extension ElectLeadersResponse {
         var value = Self()
         value.throttleTimeMs = random.integer(Int32.self)
         if version >= 1 {
-            value.errorCode = random.integer(Int16.self)
+            value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         }
         value.replicaElectionResults = random.array { random in
             ElectLeadersResponse.ReplicaElectionResult.sample(version: version, &random)
@@ -2464,7 +2464,7 @@ extension ElectLeadersResponse.PartitionResult {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.partitionID = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
         return value
     }
@@ -2492,7 +2492,7 @@ extension DeleteGroupsResponse.DeletableGroupResult {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.groupID = random.string()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -2541,7 +2541,7 @@ extension IncrementalAlterConfigsResponse {
 extension IncrementalAlterConfigsResponse.AlterConfigsResourceResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
         value.resourceType = random.integer(Int8.self)
         value.resourceName = random.string()
@@ -2580,7 +2580,7 @@ extension OffsetDeleteRequest.OffsetDeleteRequestPartition {
 extension OffsetDeleteResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.throttleTimeMs = random.integer(Int32.self)
         value.topics = random.array { random in
             OffsetDeleteResponse.OffsetDeleteResponseTopic.sample(version: version, &random)
@@ -2602,7 +2602,7 @@ extension OffsetDeleteResponse.OffsetDeleteResponsePartition {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.partitionIndex = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         return value
     }
 }
@@ -2622,7 +2622,7 @@ extension DescribeClusterResponse {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
         value.throttleTimeMs = random.integer(Int32.self)
-        value.errorCode = random.integer(Int16.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
         value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
         if version >= 1 {
             value.endpointType = random.integer(Int8.self)
