@@ -150,10 +150,7 @@ extension Controller {
             let leaving = removed.map { PartitionReplica(partition: partition, broker: $0) }
             replicaStates.move(leaving, to: .offline, logger: logger)
             stopReplicas(partition, on: removed)
-            // As for topic deletion, the StopReplica answers are not awaited yet.
-            for state in [ReplicaState.deletionStarted, .deletionSuccessful, .nonExistent] {
-                replicaStates.move(leaving, to: state, logger: logger)
-            }
+            replicasDeleted(leaving)
             reassignments[partition] = nil
             logger.info("Reassignment complete", metadata: ["partition": "\(partition)", "replicas": "\(target)"])
             try await zk.setPartitionReassignment(reassignments, epochZkVersion: epochZkVersion)

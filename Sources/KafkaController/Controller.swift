@@ -407,15 +407,20 @@ public actor Controller {
                 }
                 if !held.isEmpty { sendStopReplica(held, leaderEpoch: -2, to: broker) }
             }
-            // The StopReplica answers are not awaited yet: a replica on a dead broker drops its log when the broker
-            // next starts and finds the topic gone.
-            replicaStates.move(replicas, to: .deletionStarted, logger: logger)
-            replicaStates.move(replicas, to: .deletionSuccessful, logger: logger)
             try await zk.deleteTopicZNodes(topic, epochZkVersion: epochZkVersion)
             assignments.removeValue(forKey: topic)
             for partition in partitions { states.removeValue(forKey: partition) }
             partitionStates.move(partitions, to: .nonExistent, logger: logger)
-            replicaStates.move(replicas, to: .nonExistent, logger: logger)
+            replicasDeleted(replicas)
+        }
+    }
+
+    /// Offline `replicas` were sent StopReplica with deletion: they pass through the deletion states to
+    /// NonExistent. The StopReplica answers are not awaited yet (Kafka waits, and parks replicas on dead brokers in
+    /// ReplicaDeletionIneligible); a replica on a dead broker drops its log when the broker next starts.
+    func replicasDeleted(_ replicas: [PartitionReplica]) {
+        for state in [ReplicaState.deletionStarted, .deletionSuccessful, .nonExistent] {
+            replicaStates.move(replicas, to: state, logger: logger)
         }
     }
 

@@ -21,9 +21,6 @@ struct StateMachine<Key: Hashable & Comparable & Sendable & CustomStringConverti
 
     func state(of key: Key) -> State { states[key] ?? .nonExistent }
 
-    /// The keys in `state`.
-    func keys(in state: State) -> [Key] { states.filter { $0.value == state }.map(\.key).sorted() }
-
     /// Moves each of `keys` to `target` when it may; returns those moved.
     @discardableResult
     mutating func move(_ keys: some Sequence<Key>, to target: State, logger: Logger) -> [Key] {

@@ -19,8 +19,6 @@ public struct ConfigKey: Sendable {
     public let kafkaType: String
     /// One or two sentences: what the key does, in Kafka's terms.
     public let documentation: String
-    /// Whether the broker acts on the value (false: accepted for compatibility and shown, nothing more).
-    public let isActedOn: Bool
     /// The value `conf/server.properties` sets (uncommented) instead of documenting the default.
     public let example: String?
 
@@ -57,7 +55,6 @@ extension ConfigKey {
             topicName: nil,
             kafkaType: Value.kafkaType,
             documentation: documentation,
-            isActedOn: true,
             example: example,
             setBroker: { config, text throws(BrokerConfig.Error) in
                 config[keyPath: path] = try parse(text, check, orThrow: { BrokerConfig.Error(key: name, reason: $0) })
@@ -85,7 +82,6 @@ extension ConfigKey {
             topicName: topicName,
             kafkaType: Value.kafkaType,
             documentation: documentation,
-            isActedOn: true,
             example: example,
             setBroker: { config, text throws(BrokerConfig.Error) in
                 config.logConfig[keyPath: path] = try parse(
@@ -121,7 +117,6 @@ extension ConfigKey {
             topicName: topicName,
             kafkaType: Value.kafkaType,
             documentation: documentation,
-            isActedOn: false,
             example: nil,
             setBroker: { config, text throws(BrokerConfig.Error) in
                 let value = try parse(text, check, orThrow: { BrokerConfig.Error(key: name, reason: $0) })

@@ -45,8 +45,7 @@ extension TopicConfig {
     ) -> [(name: String, value: String, source: Source)] {
         let config = (try? apply(overrides, to: broker.logConfig)) ?? broker.logConfig
         let kafkaDefaults = BrokerConfig()
-        return ConfigTable.topicKeys.values.map { row -> (String, String, Source) in
-            let name = row.topicName ?? row.name
+        return ConfigTable.topicKeys.map { name, row -> (String, String, Source) in
             func value(_ log: LogConfig, _ brokerConfig: BrokerConfig) -> String {
                 row.getTopic?(log) ?? row.value(in: brokerConfig)
             }
