@@ -73,6 +73,21 @@ public final class KafkaConnection: Sendable {
         timeout: Duration? = nil
     ) async throws -> Request.Response {
         let correlationID = correlationIDs.add(1, ordering: .relaxed).newValue
+        let frame = frame(request, version: version, correlationID: correlationID)
+        var response = try await exchange(frame, correlationID: correlationID, timeout: timeout)
+        let header = try ResponseHeader(from: &response, version: Request.apiKey.responseHeaderVersion(for: version))
+        precondition(header.correlationID == correlationID, "responses are routed by correlation id")
+        return try Request.Response(from: &response, version: version)
+    }
+
+    /// Sends a request the broker does not answer (Produce with acks=0); returns once it is written.
+    public func sendWithoutResponse<Request: KafkaRequest>(_ request: Request, version: Int16) async throws {
+        guard isOpen else { throw Closed(address: address) }
+        let correlationID = correlationIDs.add(1, ordering: .relaxed).newValue
+        try await channel.writeAndFlush(frame(request, version: version, correlationID: correlationID))
+    }
+
+    private func frame<Request: KafkaRequest>(_ request: Request, version: Int16, correlationID: Int32) -> ByteBuffer {
         var frame = channel.allocator.buffer(capacity: 256)
         frame.writeInteger(Int32(0))
         RequestHeader(
@@ -83,10 +98,7 @@ public final class KafkaConnection: Sendable {
         ).write(to: &frame, version: Request.apiKey.requestHeaderVersion(for: version))
         request.write(to: &frame, version: version)
         frame.setInteger(Int32(frame.readableBytes - 4), at: 0)
-        var response = try await exchange(frame, correlationID: correlationID, timeout: timeout)
-        let header = try ResponseHeader(from: &response, version: Request.apiKey.responseHeaderVersion(for: version))
-        precondition(header.correlationID == correlationID, "responses are routed by correlation id")
-        return try Request.Response(from: &response, version: version)
+        return frame
     }
 
     /// Writes `frame` and waits for the response frame with `correlationID`.

@@ -37,13 +37,17 @@ public struct RecordBatchBuilder: Sendable {
         value: [UInt8]?,
         headers: [(key: String, value: [UInt8]?)] = []
     ) {
-        append(
-            offsetDelta: lastOffsetDelta + 1,
-            timestamp: timestamp,
-            key: key.map { ByteBuffer(bytes: $0) },
-            value: value.map { ByteBuffer(bytes: $0) },
-            headers: headers.map { RecordHeader(key: $0.key, value: $0.value.map { ByteBuffer(bytes: $0) }) }
-        )
+        appendRecord(offsetDelta: lastOffsetDelta + 1, timestamp: timestamp, key: key, value: value) { records in
+            records.writeVarint(Int32(headers.count))
+            for header in headers {
+                Self.writeNullable(Array(header.key.utf8), to: &records)
+                Self.writeNullable(header.value, to: &records)
+            }
+        } headersSize: {
+            headers.reduce(Self.varintSize(Int64(headers.count))) {
+                $0 + Self.nullableSize($1.key.utf8.count) + Self.nullableSize($1.value?.count)
+            }
+        }
     }
 
     /// Appends a record at an explicit offset delta (above the last one): the compactor keeps each surviving
@@ -55,30 +59,72 @@ public struct RecordBatchBuilder: Sendable {
         value: ByteBuffer?,
         headers: [RecordHeader] = []
     ) {
+        appendRecord(offsetDelta: offsetDelta, timestamp: timestamp, key: key, value: value) { records in
+            records.writeVarint(Int32(headers.count))
+            for header in headers {
+                Self.writeNullable(ByteBuffer(string: header.key), to: &records)
+                Self.writeNullable(header.value, to: &records)
+            }
+        } headersSize: {
+            headers.reduce(Self.varintSize(Int64(headers.count))) {
+                $0 + Self.nullableSize($1.key.utf8.count) + Self.nullableSize($1.value?.readableBytes)
+            }
+        }
+    }
+
+    /// The uncompressed size of the records appended so far (what `batch.size` is measured against).
+    public var recordsSize: Int { records.readableBytes }
+
+    /// Writes one record straight into the records section: its length is computed first, so no record is built
+    /// in a buffer of its own.
+    private mutating func appendRecord<Bytes: RecordBytes>(
+        offsetDelta: Int32,
+        timestamp: Int64,
+        key: Bytes?,
+        value: Bytes?,
+        writeHeaders: (inout ByteBuffer) -> Void,
+        headersSize: () -> Int
+    ) {
         precondition(offsetDelta > lastOffsetDelta, "offset deltas must rise")
         if count == 0 { baseTimestamp = timestamp }
         maxTimestamp = max(maxTimestamp, timestamp)
-        var body = ByteBuffer()
-        body.writeInteger(Int8(0))
-        body.writeVarlong(timestamp - baseTimestamp)
-        body.writeVarint(offsetDelta)
-        Self.writeNullable(key, to: &body)
-        Self.writeNullable(value, to: &body)
-        body.writeVarint(Int32(headers.count))
-        for header in headers {
-            Self.writeNullable(ByteBuffer(string: header.key), to: &body)
-            Self.writeNullable(header.value, to: &body)
-        }
-        records.writeVarint(Int32(body.readableBytes))
-        records.writeBuffer(&body)
+        let timestampDelta = timestamp - baseTimestamp
+        let bodySize =
+            1 + Self.varintSize(timestampDelta) + Self.varintSize(Int64(offsetDelta))
+            + Self.nullableSize(key?.byteCount) + Self.nullableSize(value?.byteCount) + headersSize()
+        records.reserveCapacity(minimumWritableBytes: bodySize + 5)
+        records.writeVarint(Int32(bodySize))
+        records.writeInteger(Int8(0))
+        records.writeVarlong(timestampDelta)
+        records.writeVarint(offsetDelta)
+        Self.writeNullable(key, to: &records)
+        Self.writeNullable(value, to: &records)
+        writeHeaders(&records)
         count += 1
         lastOffsetDelta = offsetDelta
     }
 
-    private static func writeNullable(_ bytes: ByteBuffer?, to buffer: inout ByteBuffer) {
+    private static func writeNullable<Bytes: RecordBytes>(_ bytes: Bytes?, to buffer: inout ByteBuffer) {
         guard let bytes else { return buffer.writeVarint(-1) }
-        buffer.writeVarint(Int32(bytes.readableBytes))
-        buffer.writeImmutableBuffer(bytes)
+        buffer.writeVarint(Int32(bytes.byteCount))
+        bytes.write(to: &buffer)
+    }
+
+    /// The size of a length-prefixed field of `length` bytes (nil: null, a -1 prefix).
+    private static func nullableSize(_ length: Int?) -> Int {
+        guard let length else { return 1 }
+        return varintSize(Int64(length)) + length
+    }
+
+    /// The size of `value` as a zigzag varint (varlong).
+    static func varintSize(_ value: Int64) -> Int {
+        var raw = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+        var size = 1
+        while raw >= 0x80 {
+            raw >>= 7
+            size += 1
+        }
+        return size
     }
 
     public func build() -> RecordBatch {
@@ -141,4 +187,20 @@ public struct RecordBatchBuilder: Sendable {
 public enum ControlRecordType: Int16, Sendable {
     case abort = 0
     case commit = 1
+}
+
+/// Bytes a record's key, value or header value can be given as.
+protocol RecordBytes {
+    var byteCount: Int { get }
+    func write(to buffer: inout ByteBuffer)
+}
+
+extension Array: RecordBytes where Element == UInt8 {
+    var byteCount: Int { count }
+    func write(to buffer: inout ByteBuffer) { buffer.writeBytes(self) }
+}
+
+extension ByteBuffer: RecordBytes {
+    var byteCount: Int { readableBytes }
+    func write(to buffer: inout ByteBuffer) { buffer.writeImmutableBuffer(self) }
 }

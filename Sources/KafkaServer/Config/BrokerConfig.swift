@@ -1,3 +1,4 @@
+import KafkaCore
 public import KafkaStorage
 
 /// The broker's configuration: `server.properties` with Kafka 2.8's key names and defaults, plus `--override`s.

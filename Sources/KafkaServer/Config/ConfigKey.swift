@@ -1,3 +1,4 @@
+import KafkaCore
 import KafkaStorage
 
 /// One row of the config table (`ConfigTable`): a broker key, a topic-level key, or a broker key that is the default

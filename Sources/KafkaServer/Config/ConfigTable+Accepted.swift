@@ -1,3 +1,5 @@
+import KafkaCore
+
 extension ConfigTable {
     /// Keys Kafka 2.8 defines that this broker accepts, validates by type and shows with their values, but does not
     /// act on (threads, socket buffers, features still to come). Kafka's files and tools work unchanged with them; a

@@ -1,3 +1,5 @@
+import KafkaCore
+
 extension ConfigTable {
     /// The documented `server.properties` that `conf/server.properties` is: every broker key of the table, by
     /// section, with its documentation, type, default and topic-level synonym; a key is set when its row has a sample

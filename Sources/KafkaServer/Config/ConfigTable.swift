@@ -1,3 +1,5 @@
+import KafkaCore
+
 /// The config table: every broker and topic config key this broker knows, once, in the sections that
 /// `conf/server.properties` shows them in. A new key is one row here (and, when the broker acts on it, the property
 /// that holds its typed value and default, in `BrokerConfig` or `LogConfig`). Parsing, topic overrides, the startup

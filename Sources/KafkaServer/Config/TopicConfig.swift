@@ -1,3 +1,4 @@
+import KafkaCore
 public import KafkaStorage
 
 /// Topic-level configs (`/config/topics/<t>`, CreateTopics, AlterConfigs) over the broker's defaults, with Kafka's

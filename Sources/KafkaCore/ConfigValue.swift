@@ -1,5 +1,3 @@
-public import KafkaStorage
-
 /// A Swift type that holds a config value, with Kafka's text form: how `ConfigDef` parses a value of its type
 /// (`INT`, `LONG`, `BOOLEAN`, ...) from `server.properties` or an AlterConfigs request, and how Kafka prints it back
 /// (DescribeConfigs, the startup `KafkaConfig values:` block). Absent optional values print as `null`.
@@ -94,33 +92,12 @@ extension Optional: ConfigValue where Wrapped: ConfigValue {
     public var configText: String { map(\.configText) ?? "null" }
 }
 
-extension LogConfig.CleanupPolicy: ConfigValue {
-    public static var kafkaType: String { "list" }
-    public static var expectation: String { "delete, compact or compact,delete" }
-    public init?(configText: String) {
-        switch configText.split(separator: ",").map({ String($0).trimmingCharacters() }).sorted() {
-        case ["delete"]: self = .delete
-        case ["compact"]: self = .compact
-        case ["compact", "delete"]: self = .compactAndDelete
-        default: return nil
-        }
-    }
-    public var configText: String { rawValue }
-}
-
-extension LogConfig.TimestampType: ConfigValue {
-    public static var kafkaType: String { "string" }
-    public static var expectation: String { "CreateTime or LogAppendTime" }
-    public init?(configText: String) { self.init(rawValue: configText) }
-    public var configText: String { rawValue }
-}
-
 /// A key's validator (Kafka's `ConfigDef.Validator`): which parsed values are allowed, and how the rule reads in
 /// an error ("'0' is not an integer of at least 1").
 public struct ConfigCheck<Value: ConfigValue>: Sendable {
-    let allows: @Sendable (Value) -> Bool
+    public let allows: @Sendable (Value) -> Bool
     /// Completes "'<text>' is not ...".
-    let expectation: String
+    public let expectation: String
 
     /// Every value of the type.
     public static var any: ConfigCheck { ConfigCheck(allows: { _ in true }, expectation: Value.expectation) }
@@ -151,7 +128,8 @@ extension ConfigCheck where Value: Comparable {
 }
 
 extension String {
-    func trimmingCharacters() -> String {
+    /// The text without leading and trailing whitespace.
+    public func trimmingCharacters() -> String {
         var result = Substring(self)
         while let first = result.first, first.isWhitespace { result.removeFirst() }
         while let last = result.last, last.isWhitespace { result.removeLast() }

@@ -1,0 +1,189 @@
+import KafkaCore
+import KafkaProtocol
+import NIOCore
+import Synchronization
+
+/// One partition's batches waiting to be sent, oldest first, the last one open for appends; how many of its
+/// batches are in flight; and its idempotence sequence. A batch that failed and will be retried goes back to the
+/// front in sequence order, and while any is waiting the partition sends one batch at a time, so records are never
+/// reordered.
+///
+/// Callers of `send` append; the sender takes, requeues and completes. One lock per partition.
+final class PartitionQueue: Sendable {
+    struct State {
+        var batches = CircularBuffer<ProducerBatch>()
+        var lastIsOpen = false
+        /// The base sequences of the batches in flight (-1 each without idempotence).
+        var inFlight: [Int32] = []
+        /// Batches back at the front after a failure, not yet sent again.
+        var retrying = 0
+        var nextSequence: Int32 = 0
+
+        mutating func removeInFlight(_ sequence: Int32) {
+            if let index = inFlight.firstIndex(of: sequence) { inFlight.remove(at: index) }
+        }
+    }
+
+    let partition: TopicPartition
+    let state = Mutex(State())
+
+    init(partition: TopicPartition) {
+        self.partition = partition
+    }
+
+    /// Appends a record to the open batch, or to a new one when it would not fit; returns whether a batch is now
+    /// ready (full) and whether a new batch was started.
+    func append(
+        timestamp: Int64,
+        key: [UInt8]?,
+        value: [UInt8]?,
+        headers: [(key: String, value: [UInt8]?)],
+        size: Int,
+        batchSize: Int,
+        codec: CompressionCodec,
+        callback: DeliveryCallback?
+    ) -> (full: Bool, newBatch: Bool) {
+        state.withLock { state in
+            var newBatch = false
+            if !state.lastIsOpen || state.batches.last.map({ $0.sizeInBytes + size > batchSize }) == true {
+                if state.lastIsOpen, state.batches.last?.recordCount == 0 {
+                    // An empty open batch takes any record, however large.
+                } else {
+                    state.batches.append(ProducerBatch(partition: partition, codec: codec, now: .now))
+                    state.lastIsOpen = true
+                    newBatch = true
+                }
+            }
+            let last = state.batches.index(before: state.batches.endIndex)
+            state.batches[last].append(
+                timestamp: timestamp,
+                key: key,
+                value: value,
+                headers: headers,
+                reserved: size,
+                callback: callback
+            )
+            let full = state.batches[last].sizeInBytes >= batchSize || state.batches.count > 1
+            return (full, newBatch)
+        }
+    }
+
+    /// Whether the first batch may be sent now, or when it may be (its linger or retry backoff).
+    enum Readiness {
+        case ready
+        case at(ContinuousClock.Instant)
+        case waiting
+    }
+
+    func readiness(
+        now: ContinuousClock.Instant,
+        linger: Duration,
+        flushing: Bool,
+        maxInFlight: Int
+    ) -> Readiness {
+        state.withLock { state in
+            guard let first = state.batches.first else { return .waiting }
+            if state.retrying > 0 {
+                guard state.inFlight.isEmpty else { return .waiting }
+                if let retryAt = first.retryAt, retryAt > now { return .at(retryAt) }
+                return .ready
+            }
+            guard state.inFlight.count < maxInFlight else { return .waiting }
+            if flushing || state.batches.count > 1 || !state.lastIsOpen { return .ready }
+            let due = first.createdAt + linger
+            return due <= now ? .ready : .at(due)
+        }
+    }
+
+    /// Takes the first batch for sending, sealed with the producer's identity (a new batch gets the partition's
+    /// next sequence; a retried one keeps its own).
+    func take(producerID: ProducerID, producerEpoch: ProducerEpoch, idempotent: Bool) -> ProducerBatch? {
+        state.withLock { state in
+            guard var batch = state.batches.popFirst() else { return nil }
+            if state.batches.isEmpty { state.lastIsOpen = false }
+            if state.retrying > 0 { state.retrying -= 1 }
+            if batch.encoded == nil {
+                let sequence = idempotent ? state.nextSequence : -1
+                if idempotent { state.nextSequence = Self.add(state.nextSequence, batch.recordCount) }
+                batch.seal(producerID: producerID, producerEpoch: producerEpoch, baseSequence: sequence)
+            }
+            batch.attempts += 1
+            state.inFlight.append(batch.baseSequence)
+            return batch
+        }
+    }
+
+    /// A taken batch came back to be sent again: it goes in sequence order among the other retries at the front.
+    func requeue(_ batch: ProducerBatch, at retryAt: ContinuousClock.Instant) {
+        state.withLock { state in
+            var batch = batch
+            batch.retryAt = retryAt
+            state.removeInFlight(batch.baseSequence)
+            var index = state.batches.startIndex
+            var position = 0
+            while position < state.retrying, state.batches[index].baseSequence < batch.baseSequence {
+                index = state.batches.index(after: index)
+                position += 1
+            }
+            state.batches.insert(batch, at: index)
+            state.retrying += 1
+        }
+    }
+
+    /// A taken batch is done (acknowledged or failed for good).
+    func finished(_ baseSequence: Int32) {
+        state.withLock { $0.removeInFlight(baseSequence) }
+    }
+
+    /// Whether a batch with a lower sequence is in flight or waiting to be sent again: a later batch's
+    /// OUT_OF_ORDER_SEQUENCE_NUMBER answer is then expected (the broker has not seen the earlier one yet), and
+    /// retriable.
+    func hasEarlier(than sequence: Int32) -> Bool {
+        guard sequence > 0 else { return false }
+        return state.withLock { state in
+            state.inFlight.contains { $0 >= 0 && $0 < sequence }
+                || state.batches.prefix(state.retrying).contains { $0.baseSequence >= 0 && $0.baseSequence < sequence }
+        }
+    }
+
+    /// The producer id changed: sequences start again at 0 and unsent batches are sealed anew.
+    func resetSequences() {
+        state.withLock { state in
+            state.nextSequence = 0
+            for index in state.batches.indices { state.batches[index].unseal() }
+        }
+    }
+
+    /// Removes the batches that have waited longer than `deadline` allows, for failing.
+    func expire(createdBefore deadline: ContinuousClock.Instant) -> [ProducerBatch] {
+        state.withLock { state in
+            var expired: [ProducerBatch] = []
+            while let first = state.batches.first, first.createdAt < deadline, first.encoded == nil {
+                expired.append(state.batches.removeFirst())
+                if state.retrying > 0 { state.retrying -= 1 }
+            }
+            if state.batches.isEmpty { state.lastIsOpen = false }
+            return expired
+        }
+    }
+
+    /// Every batch not yet taken, removed (the producer is closing without sending them).
+    func removeAll() -> [ProducerBatch] {
+        state.withLock { state in
+            defer {
+                state.batches.removeAll()
+                state.lastIsOpen = false
+                state.retrying = 0
+            }
+            return Array(state.batches)
+        }
+    }
+
+    var isIdle: Bool { state.withLock { $0.batches.isEmpty && $0.inFlight.isEmpty } }
+
+    /// Sequence numbers wrap at Int32.max, as in Kafka.
+    private static func add(_ sequence: Int32, _ count: Int32) -> Int32 {
+        let next = Int64(sequence) + Int64(count)
+        return next > Int64(Int32.max) ? Int32(next - Int64(Int32.max) - 1) : Int32(next)
+    }
+}
