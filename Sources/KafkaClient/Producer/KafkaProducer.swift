@@ -142,7 +142,8 @@ public final class KafkaProducer: Sendable {
                 count: target.count
             )
         }
-        if full || (newBatch && configuration.lingerMs == 0) || configuration.lingerMs == 0 { sender.wakeup.signal() }
+        // A new batch starts its linger (the sender learns when it is due); a full one is ready now.
+        if full || newBatch { sender.wakeup.signal() }
     }
 
     /// The number of partitions of `topic`, from the cache or (waiting up to `max.block.ms`) from Metadata.

@@ -18,6 +18,9 @@ final class PartitionQueue: Sendable {
         /// Batches back at the front after a failure, not yet sent again.
         var retrying = 0
         var nextSequence: Int32 = 0
+        /// In-flight batches whose sequence moved down after an earlier batch failed for good: old base → new.
+        /// The broker answers them OUT_OF_ORDER_SEQUENCE_NUMBER; they are sent again with the new one.
+        var resequenced: [Int32: Int32] = [:]
 
         mutating func removeInFlight(_ sequence: Int32) {
             if let index = inFlight.firstIndex(of: sequence) { inFlight.remove(at: index) }
@@ -119,6 +122,7 @@ final class PartitionQueue: Sendable {
             var batch = batch
             batch.retryAt = retryAt
             state.removeInFlight(batch.baseSequence)
+            if let moved = state.resequenced.removeValue(forKey: batch.baseSequence) { batch.resequence(moved) }
             var index = state.batches.startIndex
             var position = 0
             while position < state.retrying, state.batches[index].baseSequence < batch.baseSequence {
@@ -132,7 +136,35 @@ final class PartitionQueue: Sendable {
 
     /// A taken batch is done (acknowledged or failed for good).
     func finished(_ baseSequence: Int32) {
-        state.withLock { $0.removeInFlight(baseSequence) }
+        state.withLock { state in
+            state.removeInFlight(baseSequence)
+            state.resequenced[baseSequence] = nil
+        }
+    }
+
+    /// A sealed batch failed for good after the broker refused it (it was not written): its sequence numbers are
+    /// given back, so the partition's later batches (waiting, retrying or in flight) move down by its count, as
+    /// the Java producer's `adjustSequencesDueToFailedBatch` does.
+    func giveBackSequences(of failed: ProducerBatch) {
+        guard failed.baseSequence >= 0 else { return }
+        let count = failed.recordCount
+        state.withLock { state in
+            state.nextSequence = Self.add(state.nextSequence, -count)
+            for index in state.batches.indices {
+                let sequence = state.batches[index].baseSequence
+                if state.batches[index].encoded != nil, sequence > failed.baseSequence {
+                    state.batches[index].resequence(sequence - count)
+                }
+            }
+            for sequence in state.inFlight where sequence > failed.baseSequence {
+                state.resequenced[sequence] = (state.resequenced[sequence] ?? sequence) - count
+            }
+        }
+    }
+
+    /// Whether the in-flight batch with this base sequence is to be sent again with a lower one.
+    func wasResequenced(_ baseSequence: Int32) -> Bool {
+        state.withLock { $0.resequenced[baseSequence] != nil }
     }
 
     /// Whether a batch with a lower sequence is in flight or waiting to be sent again: a later batch's
@@ -150,6 +182,7 @@ final class PartitionQueue: Sendable {
     func resetSequences() {
         state.withLock { state in
             state.nextSequence = 0
+            state.resequenced = [:]
             for index in state.batches.indices { state.batches[index].unseal() }
         }
     }
@@ -184,6 +217,8 @@ final class PartitionQueue: Sendable {
     /// Sequence numbers wrap at Int32.max, as in Kafka.
     private static func add(_ sequence: Int32, _ count: Int32) -> Int32 {
         let next = Int64(sequence) + Int64(count)
-        return next > Int64(Int32.max) ? Int32(next - Int64(Int32.max) - 1) : Int32(next)
+        if next > Int64(Int32.max) { return Int32(next - Int64(Int32.max) - 1) }
+        if next < 0 { return Int32(next + Int64(Int32.max) + 1) }
+        return Int32(next)
     }
 }

@@ -55,6 +55,13 @@ struct ProducerBatch: Sendable {
         encoded = builder.build().buffer
     }
 
+    /// Encodes the batch again with another base sequence (an earlier batch of the partition failed for good, so
+    /// the sequences after it move down).
+    mutating func resequence(_ baseSequence: Int32) {
+        builder.baseSequence = baseSequence
+        encoded = builder.build().buffer
+    }
+
     /// Forgets the encoding (the producer id changed): the next take seals it again.
     mutating func unseal() { encoded = nil }
 

@@ -249,7 +249,8 @@ final class Sender: Sendable {
         let retriable: Bool
         switch error {
         case nil: retriable = true
-        case .outOfOrderSequenceNumber?: retriable = queue.hasEarlier(than: batch.baseSequence)
+        case .outOfOrderSequenceNumber?:
+            retriable = queue.hasEarlier(than: batch.baseSequence) || queue.wasResequenced(batch.baseSequence)
         case let code?: retriable = code.isRetriable
         }
         if retriable, batch.attempts <= Int(configuration.retries), now < batch.createdAt + deliveryTimeout {
@@ -260,8 +261,14 @@ final class Sender: Sendable {
             return
         }
         let code = error ?? .requestTimedOut
-        if idempotent, [.outOfOrderSequenceNumber, .unknownProducerID, .invalidProducerEpoch].contains(code) {
-            state.withLock { $0.needsNewProducerID = true }
+        if idempotent {
+            if error == nil || [.outOfOrderSequenceNumber, .unknownProducerID, .invalidProducerEpoch].contains(code) {
+                // The sequence is broken, or unknown (the broker may have written a batch that was not answered):
+                // a new producer id starts the partitions' sequences again.
+                state.withLock { $0.needsNewProducerID = true }
+            } else {
+                queue.giveBackSequences(of: batch)
+            }
         }
         logger.debug("Batch failed", metadata: ["partition": "\(batch.partition)", "error": "\(code)"])
         finish(queue, batch, .failure(.broker(code, message: message)))
