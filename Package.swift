@@ -279,6 +279,7 @@ let package = Package(
             name: "KafkaClientTests",
             dependencies: [
                 "KafkaClient", "KafkaProtocol", "KafkaCore", "ClusterTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings

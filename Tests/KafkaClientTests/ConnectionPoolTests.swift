@@ -1,6 +1,6 @@
 import ClusterTestSupport
-import KafkaCore
 import KafkaClient
+import KafkaCore
 import KafkaProtocol
 import NIOPosix
 import Testing

@@ -15,9 +15,11 @@ struct ProducerConfigurationTests {
             "compression.type": "zstd",
             "acks": "-1",
         ])
-        #expect(try configuration.client.bootstrapAddresses() == [
-            BrokerAddress(host: "a", port: 9092), BrokerAddress(host: "b", port: 9093),
-        ])
+        #expect(
+            try configuration.client.bootstrapAddresses() == [
+                BrokerAddress(host: "a", port: 9092), BrokerAddress(host: "b", port: 9093),
+            ]
+        )
         #expect(configuration.lingerMs == 5)
         #expect(configuration.compressionType == .zstd)
         #expect(configuration.acks == .all)
@@ -44,7 +46,8 @@ struct ProducerConfigurationTests {
         #expect(throws: ConfigError(key: "batch.size", reason: "'-1' is not an integer of at least 0")) {
             _ = try ProducerConfiguration(properties: ["batch.size": "-1"])
         }
-        #expect(throws: ConfigError(key: "compression.type", reason: "'brotli' is not none, gzip, snappy, lz4 or zstd")) {
+        #expect(throws: ConfigError(key: "compression.type", reason: "'brotli' is not none, gzip, snappy, lz4 or zstd"))
+        {
             _ = try ProducerConfiguration(properties: ["compression.type": "brotli"])
         }
     }

@@ -126,7 +126,11 @@ struct ProducerTests {
                     }
                     let records = try await Self.readAll(TopicPartition(topic, 0), from: brokers[0].bootstrap)
                     #expect(records.count == 300, "\(topic)")
-                    #expect(records.enumerated().allSatisfy { $1.value?.getInteger(at: 0, as: UInt8.self) == UInt8($0 % 251) })
+                    #expect(
+                        records.enumerated().allSatisfy {
+                            $1.value?.getInteger(at: 0, as: UInt8.self) == UInt8($0 % 251)
+                        }
+                    )
                 }
             }
         }
@@ -151,7 +155,12 @@ struct ProducerTests {
     @Test func aTopicThatCannotBeMadeAndAnUnreachableClusterFailWithinMaxBlock() async throws {
         try await withCluster(properties: ["auto.create.topics.enable": "false"]) { _, brokers in
             let producer = try Self.producer(brokers[0].bootstrap, ["max.block.ms": "1500"])
-            await #expect(throws: ProducerError.broker(.unknownTopicOrPartition, message: "topic nowhere: UNKNOWN_TOPIC_OR_PARTITION (3)")) {
+            await #expect(
+                throws: ProducerError.broker(
+                    .unknownTopicOrPartition,
+                    message: "topic nowhere: UNKNOWN_TOPIC_OR_PARTITION (3)"
+                )
+            ) {
                 _ = try await producer.send(topic: "nowhere", value: [1])
             }
             await producer.close()

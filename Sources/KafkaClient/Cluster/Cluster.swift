@@ -109,7 +109,10 @@ public actor Cluster {
 
     /// Asks for the metadata of `topics` (nil: every topic) and merges it in.
     @discardableResult
-    public func refreshMetadata(topics: [String]?, allowAutoTopicCreation: Bool = false) async throws
+    public func refreshMetadata(
+        topics: [String]?,
+        allowAutoTopicCreation: Bool = false
+    ) async throws
         -> ClusterMetadata
     {
         var request = MetadataRequest()
@@ -174,7 +177,9 @@ public actor Cluster {
             if let topic = metadata.topics[name] {
                 if topic.error == .none, !topic.partitions.isEmpty { return topic }
                 lastError = topic.error
-                if !topic.error.isRetriable && topic.error != .none { throw TopicError(topic: name, error: topic.error) }
+                if !topic.error.isRetriable && topic.error != .none {
+                    throw TopicError(topic: name, error: topic.error)
+                }
             }
             guard ContinuousClock.now + .milliseconds(configuration.retryBackoffMs) < deadline else {
                 throw TopicError(topic: name, error: lastError == .none ? .unknownTopicOrPartition : lastError)

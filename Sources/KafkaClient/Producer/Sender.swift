@@ -93,7 +93,9 @@ final class Sender: Sendable {
     /// Fails the unsent batches older than `delivery.timeout.ms`.
     private func expire(now: ContinuousClock.Instant) {
         for queue in accumulator.queues {
-            for batch in queue.expire(createdBefore: now - deliveryTimeout) { complete(batch, .failure(.deliveryTimeout)) }
+            for batch in queue.expire(createdBefore: now - deliveryTimeout) {
+                complete(batch, .failure(.deliveryTimeout))
+            }
         }
     }
 
@@ -120,7 +122,10 @@ final class Sender: Sendable {
                 $0.needsNewProducerID = false
             }
             if renew { for queue in accumulator.queues { queue.resetSequences() } }
-            logger.debug("Producer id", metadata: ["id": "\(response.producerID)", "epoch": "\(response.producerEpoch)"])
+            logger.debug(
+                "Producer id",
+                metadata: ["id": "\(response.producerID)", "epoch": "\(response.producerEpoch)"]
+            )
             return true
         } catch {
             logger.warning("InitProducerId failed", metadata: ["error": "\(error)"])
@@ -188,7 +193,11 @@ final class Sender: Sendable {
     }
 
     /// One Produce request to `broker` and its answers.
-    private func produce(_ batches: [(PartitionQueue, ProducerBatch)], to broker: BrokerID, at address: BrokerAddress)
+    private func produce(
+        _ batches: [(PartitionQueue, ProducerBatch)],
+        to broker: BrokerID,
+        at address: BrokerAddress
+    )
         async
     {
         defer {
@@ -226,7 +235,9 @@ final class Sender: Sendable {
         }
         var answers: [TopicPartition: ProduceResponse.PartitionProduceResponse] = [:]
         for topic in response.responses {
-            for partition in topic.partitionResponses { answers[TopicPartition(topic.name, partition.index)] = partition }
+            for partition in topic.partitionResponses {
+                answers[TopicPartition(topic.name, partition.index)] = partition
+            }
         }
         for (queue, batch) in batches {
             guard let answer = answers[batch.partition] else {
@@ -244,7 +255,8 @@ final class Sender: Sendable {
 
     /// A failed batch: sent again when the error is retriable and its time and retries allow, else failed.
     /// `error` nil is a failed request (connection lost, timeout): always retriable.
-    private func retryOrFail(_ queue: PartitionQueue, _ batch: ProducerBatch, error: KafkaErrorCode?, message: String?) {
+    private func retryOrFail(_ queue: PartitionQueue, _ batch: ProducerBatch, error: KafkaErrorCode?, message: String?)
+    {
         let now = ContinuousClock.now
         let retriable: Bool
         switch error {
@@ -283,7 +295,10 @@ final class Sender: Sendable {
         complete(batch, result)
     }
 
-    private func complete(_ batch: ProducerBatch, _ result: Result<(baseOffset: Offset, logAppendTime: Int64), ProducerError>) {
+    private func complete(
+        _ batch: ProducerBatch,
+        _ result: Result<(baseOffset: Offset, logAppendTime: Int64), ProducerError>
+    ) {
         batch.complete(result)
         memory.release(batch.reservedBytes)
     }
