@@ -145,6 +145,7 @@ let package = Package(
                 "KafkaClient",
                 "KafkaProtocol",
                 "KafkaCore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -81,6 +81,11 @@ extension PropertyConfigurable {
     /// ignored), as is a value its key does not accept.
     public init(properties: [String: String]) throws(ConfigError) {
         self.init()
+        try apply(properties)
+    }
+
+    /// Sets the keys of `properties` (unknown keys refused), leaving the others as they are.
+    public mutating func apply(_ properties: [String: String]) throws(ConfigError) {
         let known = Dictionary(uniqueKeysWithValues: Self.properties.map { ($0.name, $0) })
         for (name, text) in properties.sorted(by: { $0.key < $1.key }) {
             guard let property = known[name] else {

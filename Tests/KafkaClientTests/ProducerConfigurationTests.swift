@@ -69,4 +69,18 @@ struct ProducerConfigurationTests {
             _ = try configuration.validated()
         }
     }
+
+    @Test func idempotenceNotAskedForGivesWayToConflictingKeys() throws {
+        let base = ["bootstrap.servers": "127.0.0.1:9092"]
+        let leaderAcks = try ProducerConfiguration(properties: base.merging(["acks": "1"]) { $1 })
+        #expect(!leaderAcks.enableIdempotence)
+        #expect(try leaderAcks.validated().acks == .leader)
+        let manyInFlight = try ProducerConfiguration(
+            properties: base.merging(["max.in.flight.requests.per.connection": "10"]) { $1 }
+        )
+        #expect(!manyInFlight.enableIdempotence)
+        // Asked for explicitly, the conflict is refused.
+        let explicit = try ProducerConfiguration(properties: base.merging(["acks": "1", "enable.idempotence": "true"]) { $1 })
+        #expect(throws: ConfigError.self) { _ = try explicit.validated() }
+    }
 }

@@ -68,14 +68,16 @@ public actor Cluster {
     }
 
     /// Sends `request` to `address` at the highest common version.
+    /// `timeout` replaces `request.timeout.ms` for requests the broker may hold longer (JoinGroup).
     public func send<Request: KafkaRequest>(
         _ request: Request,
-        to address: BrokerAddress
+        to address: BrokerAddress,
+        timeout: Duration? = nil
     ) async throws -> Request.Response {
         let (connection, ranges) = try await connection(to: address)
         let version = try ranges.version(for: Request.self)
         do {
-            return try await connection.send(request, version: version, timeout: requestTimeout)
+            return try await connection.send(request, version: version, timeout: timeout ?? requestTimeout)
         } catch {
             pool.drop(connection)
             throw error

@@ -54,8 +54,19 @@ public struct ApiVersionRanges: Sendable {
         guard let served = ranges[Request.apiKey.rawValue], served.overlaps(Request.validVersions) else {
             throw UnsupportedVersion(api: "\(Request.apiKey)", served: ranges[Request.apiKey.rawValue])
         }
-        return min(served.upperBound, Request.validVersions.upperBound)
+        let spoken = Self.highestSpoken[Request.apiKey.rawValue] ?? Request.validVersions.upperBound
+        return min(served.upperBound, spoken)
     }
+
+    /// APIs whose newer versions change what this client must send (topic ids in Fetch v13, batched groups in
+    /// OffsetFetch v8 and FindCoordinator v4, member epochs in OffsetCommit v9): it speaks them up to Kafka 2.8's
+    /// versions.
+    static let highestSpoken: [Int16: Int16] = [
+        ApiKey.fetch.rawValue: 12,
+        ApiKey.offsetFetch.rawValue: 7,
+        ApiKey.findCoordinator.rawValue: 3,
+        ApiKey.offsetCommit.rawValue: 8,
+    ]
 }
 
 /// The broker serves no version of an API this client can speak.

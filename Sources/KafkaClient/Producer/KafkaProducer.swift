@@ -37,7 +37,11 @@ public final class KafkaProducer: Sendable {
         logger: Logger = Logger(label: "swiftkafka.producer"),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) throws(ConfigError) {
-        self.configuration = try configuration.validated()
+        var configuration = try configuration.validated()
+        if configuration.client.clientID.isEmpty {
+            configuration.client.clientID = "producer-\(ClientIDs.next())"  // the Java client's default
+        }
+        self.configuration = configuration
         cluster = try Cluster(configuration: configuration.client, group: group, logger: logger)
         memory = BufferMemory(limit: Int(configuration.bufferMemory))
         sender = Sender(

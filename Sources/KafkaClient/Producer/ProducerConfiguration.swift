@@ -32,6 +32,17 @@ public struct ProducerConfiguration: PropertyConfigurable {
 
     public init() {}
 
+    /// The configuration `properties` give. As in the Java client since Kafka 3.0, idempotence that was not asked
+    /// for explicitly is turned off when other keys conflict with it (acks other than all, more than five
+    /// requests in flight), instead of refusing them.
+    public init(properties: [String: String]) throws(ConfigError) {
+        self.init()
+        try apply(properties)
+        if properties["enable.idempotence"] == nil, acks != .all || maxInFlightRequestsPerConnection > 5 {
+            enableIdempotence = false
+        }
+    }
+
     public static let properties: [ConfigProperty<ProducerConfiguration>] =
         ClientConfiguration.properties.map { $0.lifted(\ProducerConfiguration.client) } + [
             .key("acks", \.acks, "0, 1 or all (-1): the replicas that must have a batch before it is acknowledged."),

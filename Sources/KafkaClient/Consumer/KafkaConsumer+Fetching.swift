@@ -1,0 +1,153 @@
+import KafkaCore
+import KafkaProtocol
+import NIOCore
+
+/// Fetching: one Fetch in flight per leader for the partitions that have a position, are not paused and have
+/// nothing buffered; answers become `CompletedFetch`es that `poll` drains.
+extension KafkaConsumer {
+    /// Sends a Fetch to every leader that has none in flight and has partitions to fetch.
+    func sendFetches() async {
+        if metadataStale { await refreshMetadata() }
+        let metadata = await cluster.metadata
+        let buffered = Set(completedFetches.map(\.partition))
+        var byLeader: [BrokerID: [(TopicPartition, Offset)]] = [:]
+        for (partition, state) in assignment {
+            guard let position = state.position, !state.paused, !buffered.contains(partition) else { continue }
+            guard let leader = metadata.leader(of: partition) else {
+                metadataStale = true
+                continue
+            }
+            guard !fetchesInFlight.contains(leader.id) else { continue }
+            byLeader[leader.id, default: []].append((partition, position))
+        }
+        for (leader, partitions) in byLeader {
+            guard let address = metadata.brokers[leader] else { continue }
+            fetchesInFlight.insert(leader)
+            let request = fetchRequest(partitions)
+            let offsets = Dictionary(uniqueKeysWithValues: partitions.map { ($0.0, $0.1) })
+            Task {
+                do {
+                    let response = try await cluster.send(request, to: address)
+                    await self.fetched(response, from: leader, offsets: offsets)
+                } catch {
+                    await self.fetchFailed(from: leader, error: error)
+                }
+            }
+        }
+    }
+
+    private func fetchRequest(_ partitions: [(TopicPartition, Offset)]) -> FetchRequest {
+        var request = FetchRequest()
+        request.replicaID = -1
+        request.maxWaitMs = configuration.fetchMaxWaitMs
+        request.minBytes = configuration.fetchMinBytes
+        request.maxBytes = configuration.fetchMaxBytes
+        request.isolationLevel = configuration.isolationLevel.rawValue
+        request.sessionID = 0
+        request.sessionEpoch = -1
+        request.rackID = configuration.clientRack
+        request.topics = Dictionary(grouping: partitions, by: \.0.topic).map { topic, entries in
+            .init(
+                topic: topic,
+                partitions: entries.map {
+                    .init(
+                        partition: $0.0.partition,
+                        fetchOffset: $0.1,
+                        partitionMaxBytes: configuration.maxPartitionFetchBytes
+                    )
+                }
+            )
+        }
+        return request
+    }
+
+    /// A Fetch answer: records for partitions still at the fetched position are buffered; errors reset positions
+    /// or ask for fresh metadata.
+    func fetched(_ response: FetchResponse, from leader: BrokerID, offsets: [TopicPartition: Offset]) async {
+        fetchesInFlight.remove(leader)
+        defer { wakeup.signal() }
+        if response.errorCode != .none {
+            metadataStale = true
+            return
+        }
+        for topic in response.responses {
+            for data in topic.partitions {
+                let partition = TopicPartition(topic.topic, data.partitionIndex)
+                guard let fetchOffset = offsets[partition], let state = assignment[partition],
+                    state.position == fetchOffset
+                else { continue }
+                switch data.errorCode {
+                case .none:
+                    assignment[partition]?.highWatermark = data.highWatermark
+                    if let records = data.records, records.readableBytes > 0 {
+                        completedFetches.append(
+                            CompletedFetch(partition: partition, fetchOffset: fetchOffset, records: records)
+                        )
+                    }
+                case .offsetOutOfRange:
+                    logger.info(
+                        "Fetch offset out of range, resetting",
+                        metadata: ["partition": "\(partition)", "offset": "\(fetchOffset)"]
+                    )
+                    assignment[partition]?.position = nil
+                case .notLeaderOrFollower, .unknownTopicOrPartition, .leaderNotAvailable, .fencedLeaderEpoch,
+                    .unknownLeaderEpoch, .kafkaStorageError, .replicaNotAvailable, .offsetNotAvailable:
+                    metadataStale = true
+                case .topicAuthorizationFailed:
+                    pendingError = .broker(data.errorCode, "Fetch of \(partition)")
+                default:
+                    logger.warning(
+                        "Fetch failed",
+                        metadata: ["partition": "\(partition)", "error": "\(data.errorCode)"]
+                    )
+                    metadataStale = true
+                }
+            }
+        }
+    }
+
+    func fetchFailed(from leader: BrokerID, error: any Error) async {
+        fetchesInFlight.remove(leader)
+        logger.debug("Fetch request failed", metadata: ["broker": "\(leader)", "error": "\(error)"])
+        metadataStale = true
+        // Let the connection settle before the next try.
+        try? await Task.sleep(for: .milliseconds(configuration.client.retryBackoffMs))
+        wakeup.signal()
+    }
+
+    /// Asks for the assigned topics' metadata (leaders move).
+    func refreshMetadata() async {
+        let topics = Set(assignment.keys.map(\.topic)).sorted()
+        guard !topics.isEmpty else { return }
+        metadataStale = false
+        do {
+            try await cluster.refreshMetadata(topics: topics)
+        } catch {
+            metadataStale = true
+            logger.debug("Metadata refresh failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Moves buffered records into `records` (at most `max.poll.records`), in fetch order, advancing positions.
+    func drain(into records: inout [ConsumerRecord]) throws(ConsumerError) {
+        let limit = Int(configuration.maxPollRecords)
+        var kept = CircularBuffer<CompletedFetch>()
+        while records.count < limit, var fetch = completedFetches.popFirst() {
+            guard let state = assignment[fetch.partition], state.position == fetch.nextOffset else { continue }
+            if state.paused {
+                kept.append(fetch)
+                continue
+            }
+            do {
+                try fetch.drain(into: &records, limit: limit, checkCRC: configuration.checkCrcs)
+            } catch {
+                assignment[fetch.partition]?.position = fetch.nextOffset
+                throw error
+            }
+            assignment[fetch.partition]?.position = fetch.nextOffset
+            if !fetch.isDrained { kept.append(fetch) }
+        }
+        while let fetch = completedFetches.popFirst() { kept.append(fetch) }
+        completedFetches = kept
+    }
+}

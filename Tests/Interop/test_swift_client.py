@@ -1,0 +1,185 @@
+"""The Swift client library (issue 14) beside confluent-kafka (librdkafka) on a three-broker cluster, through
+swiftkafka-admin's console-producer and console-consumer: the same key lands on the same partition whichever client
+wrote it (Java's murmur2 partitioner; librdkafka's `murmur2_random`), records written by one client are read
+intact by the other, and Swift and librdkafka consumers share one group's partitions without overlap."""
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from conftest import register, stop, wait_for
+from replication_harness import Cluster
+
+TOOL = os.environ.get("SWIFTKAFKA_ADMIN_TOOL",
+                      os.path.join(os.path.dirname(__file__), "../../.build/debug/swiftkafka-admin"))
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    c = Cluster()
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def create_topic(cluster, name, partitions):
+    futures = AdminClient({"bootstrap.servers": cluster.bootstrap}).create_topics(
+        [NewTopic(name, num_partitions=partitions, replication_factor=3)])
+    futures[name].result(30)
+
+
+def read_all(cluster, topic, count, timeout=60):
+    """Every record of `topic` as (key, value, partition, offset), read by a librdkafka consumer."""
+    consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": f"reader-{topic}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    records = []
+    deadline = time.time() + timeout
+    try:
+        while len(records) < count and time.time() < deadline:
+            for message in consumer.consume(1000, timeout=1):
+                assert message.error() is None, message.error()
+                records.append((message.key().decode(), message.value().decode(), message.partition(),
+                                message.offset()))
+    finally:
+        consumer.close()
+    return records
+
+
+@pytest.mark.parametrize("codec", ["none", "gzip", "snappy", "lz4", "zstd"])
+def test_both_clients_put_a_key_on_the_same_partition_and_read_each_other(cluster, codec):
+    topic = f"keys-{codec}"
+    create_topic(cluster, topic, 6)
+    count = 10_000
+    lines = "".join(f"key-{i % 500}:swift-{i}\n" for i in range(count))
+    result = subprocess.run([TOOL, "console-producer", "--bootstrap-server", cluster.bootstrap, "--topic", topic,
+                             "--request-required-acks", "all", "--compression-codec", codec,
+                             "--property", "parse.key=true", "key.separator=:"],
+                            input=lines, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    producer = Producer({"bootstrap.servers": cluster.bootstrap, "partitioner": "murmur2_random",
+                         "compression.type": codec, "linger.ms": 5})
+    for i in range(count):
+        producer.produce(topic, key=f"key-{i % 500}", value=f"librdkafka-{i}")
+        if i % 1000 == 0:
+            producer.poll(0)
+    assert producer.flush(60) == 0
+
+    records = read_all(cluster, topic, 2 * count)
+    assert len(records) == 2 * count
+    values = [value for _, value, _, _ in records]
+    assert sorted(values) == sorted([f"swift-{i}" for i in range(count)] + [f"librdkafka-{i}" for i in range(count)])
+    partitions_of_key = {}
+    for key, _, partition, _ in records:
+        partitions_of_key.setdefault(key, set()).add(partition)
+    assert len(partitions_of_key) == 500
+    assert all(len(found) == 1 for found in partitions_of_key.values()), \
+        {key: found for key, found in partitions_of_key.items() if len(found) > 1}
+    # The keys spread over every partition, as a hash does.
+    assert {next(iter(found)) for found in partitions_of_key.values()} == set(range(6))
+
+    # The Swift consumer reads what both wrote: each partition in offset order, keys and values intact.
+    result = subprocess.run([TOOL, "console-consumer", "--bootstrap-server", cluster.bootstrap, "--topic", topic,
+                             "--from-beginning", "--max-messages", str(2 * count), "--timeout-ms", "30000",
+                             "--property", "print.key=true", "print.partition=true", "print.offset=true"],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert f"Processed a total of {2 * count} messages" in result.stderr
+    seen = []
+    for line in result.stdout.splitlines():
+        partition, offset, key, value = line.split("\t")
+        seen.append((key, value, int(partition.removeprefix("Partition:")), int(offset.removeprefix("Offset:"))))
+    assert sorted(seen, key=lambda r: (r[2], r[3])) == sorted(records, key=lambda r: (r[2], r[3]))
+
+
+def test_swift_and_librdkafka_consumers_share_a_group_without_overlap(cluster):
+    topic = "mixed"
+    create_topic(cluster, topic, 12)
+    group = "mixed-group"
+    workdir = tempfile.mkdtemp(prefix="swiftkafka-mixed-")
+    swift = []
+    for index in range(2):
+        output = open(f"{workdir}/swift{index}.out", "w")
+        process = subprocess.Popen([TOOL, "console-consumer", "--bootstrap-server", cluster.bootstrap, "--topic", topic,
+                                    "--group", group, "--property", "print.partition=true", "print.offset=true",
+                                    "--consumer-property", "heartbeat.interval.ms=500", "auto.offset.reset=earliest"],
+                                   stdout=output, stderr=subprocess.DEVNULL)
+        register(process.pid)
+        swift.append((process, output))
+
+    stop_polling = threading.Event()
+    received = [[], []]
+    assignments = [set(), set()]
+
+    def run(index):
+        consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": group,
+                             "auto.offset.reset": "earliest", "heartbeat.interval.ms": 500,
+                             "partition.assignment.strategy": "range"})
+
+        def assigned(_, partitions):
+            assignments[index] = {p.partition for p in partitions}
+
+        def revoked(_, partitions):
+            assignments[index] = set()
+
+        consumer.subscribe([topic], on_assign=assigned, on_revoke=revoked)
+        try:
+            while not stop_polling.is_set():
+                for message in consumer.consume(500, timeout=0.2):
+                    if message.error() is None:
+                        received[index].append((message.partition(), message.offset(), message.value().decode()))
+        finally:
+            consumer.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        # Four members, 12 partitions, range: three each once the group settled.
+        wait_for(lambda: len(assignments[0]) == 3 and len(assignments[1]) == 3, 90,
+                 "the librdkafka consumers to own three partitions each")
+        time.sleep(2)
+        producer = Producer({"bootstrap.servers": cluster.bootstrap, "linger.ms": 5})
+        total = 6_000
+        for i in range(total):
+            producer.produce(topic, key=f"k{i}", value=f"m-{i}")
+        assert producer.flush(60) == 0
+
+        def swift_records():
+            records = []
+            for _, output in swift:
+                output.flush()
+                with open(output.name) as read:
+                    records.append([line.split("\t") for line in read.read().splitlines()])
+            return records
+
+        def everything_read():
+            return sum(len(r) for r in received) + sum(len(r) for r in swift_records()) >= total
+
+        wait_for(everything_read, 60, "every message to be read by one of the four consumers")
+        time.sleep(1)
+    finally:
+        stop_polling.set()
+        for thread in threads:
+            thread.join(30)
+        for process, output in swift:
+            stop(process, sig=signal.SIGTERM)
+            output.close()
+
+    swift_lines = swift_records()
+    swift_partitions = [{int(fields[0].removeprefix("Partition:")) for fields in lines} for lines in swift_lines]
+    librdkafka_partitions = [{p for p, _, _ in r} for r in received]
+    values = [fields[2] for lines in swift_lines for fields in lines] + [v for r in received for _, _, v in r]
+    assert len(values) == total, "each message read exactly once"
+    assert set(values) == {f"m-{i}" for i in range(total)}
+    # Every consumer got a share, and no partition was read by two of them.
+    shares = swift_partitions + librdkafka_partitions
+    assert all(len(share) == 3 for share in shares), shares
+    assert set().union(*shares) == set(range(12))
