@@ -106,21 +106,64 @@ public final class KafkaConnection: Sendable {
         let (inFlight, channel, address) = (self.inFlight, self.channel, self.address)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                guard inFlight.add(correlationID, continuation) else { return }
-                if let timeout {
-                    let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-                        inFlight.fail(correlationID, with: TimedOut(address: address, timeout: timeout))
-                    }
-                    inFlight.setTimer(timer, for: correlationID)
-                }
-                channel.writeAndFlush(frame).whenFailure { error in
-                    inFlight.fail(correlationID, with: error)
-                    channel.close(promise: nil)
-                }
+                Self.write(frame, correlationID, timeout, channel, inFlight, address) { continuation.resume(with: $0) }
             }
         } onCancel: {
             inFlight.fail(correlationID, with: CancellationError())
         }
+    }
+
+    /// Registers the waiter of `correlationID` (with its timeout) and writes `frame`.
+    private static func write(
+        _ frame: ByteBuffer,
+        _ correlationID: Int32,
+        _ timeout: Duration?,
+        _ channel: any Channel,
+        _ inFlight: InFlightRequests,
+        _ address: BrokerAddress,
+        complete: @escaping InFlightRequests.Completion
+    ) {
+        guard inFlight.add(correlationID, complete) else { return }
+        if let timeout {
+            let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+                inFlight.fail(correlationID, with: TimedOut(address: address, timeout: timeout))
+            }
+            inFlight.setTimer(timer, for: correlationID)
+        }
+        channel.writeAndFlush(frame).whenFailure { error in
+            inFlight.fail(correlationID, with: error)
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Writes `request` before returning, so requests written one after another by one task reach the broker in
+    /// that order (the producer's batches of a partition must); the response is awaited from the returned future.
+    public func write<Request: KafkaRequest>(
+        _ request: Request,
+        version: Int16,
+        timeout: Duration?
+    ) -> EventLoopFuture<Request.Response> {
+        let correlationID = correlationIDs.add(1, ordering: .relaxed).newValue
+        let frame = frame(request, version: version, correlationID: correlationID)
+        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        Self.write(frame, correlationID, timeout, channel, inFlight, address) { promise.completeWith($0) }
+        return promise.futureResult.flatMapThrowing { response in
+            var response = response
+            let header = try ResponseHeader(
+                from: &response,
+                version: Request.apiKey.responseHeaderVersion(for: version)
+            )
+            precondition(header.correlationID == correlationID, "responses are routed by correlation id")
+            return try Request.Response(from: &response, version: version)
+        }
+    }
+
+    /// Writes a request the broker does not answer (Produce with acks=0) before returning, in call order.
+    public func writeWithoutResponse<Request: KafkaRequest>(_ request: Request, version: Int16) -> EventLoopFuture<Void>
+    {
+        guard isOpen else { return channel.eventLoop.makeFailedFuture(Closed(address: address)) }
+        let correlationID = correlationIDs.add(1, ordering: .relaxed).newValue
+        return channel.writeAndFlush(frame(request, version: version, correlationID: correlationID))
     }
 
     /// Closes the connection; requests in flight fail with `Closed`.
@@ -139,14 +182,16 @@ extension TimeAmount {
 /// The requests of one connection that await their responses, by correlation id; once the connection is closed it
 /// takes no more. Senders (any task) add, the connection's event loop resolves; a lock guards the map.
 final class InFlightRequests: Sendable {
+    typealias Completion = @Sendable (Result<ByteBuffer, any Error>) -> Void
+
     private struct Waiting {
-        var continuation: CheckedContinuation<ByteBuffer, any Error>
+        var complete: Completion
         /// The request's timeout, cancelled when it ends another way.
         var timer: Scheduled<Void>?
 
         func resume(with result: Result<ByteBuffer, any Error>) {
             timer?.cancel()
-            continuation.resume(with: result)
+            complete(result)
         }
     }
 
@@ -165,13 +210,13 @@ final class InFlightRequests: Sendable {
     var isOpen: Bool { state.withLock(\.isOpen) }
 
     /// Registers a waiting request; when the connection is already closed, fails it and returns false.
-    func add(_ correlationID: Int32, _ continuation: CheckedContinuation<ByteBuffer, any Error>) -> Bool {
+    func add(_ correlationID: Int32, _ complete: @escaping Completion) -> Bool {
         let added = state.withLock { state in
             guard state.isOpen else { return false }
-            state.waiting[correlationID] = Waiting(continuation: continuation)
+            state.waiting[correlationID] = Waiting(complete: complete)
             return true
         }
-        if !added { continuation.resume(throwing: KafkaConnection.Closed(address: address)) }
+        if !added { complete(.failure(KafkaConnection.Closed(address: address))) }
         return added
     }
 

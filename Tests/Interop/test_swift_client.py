@@ -3,6 +3,7 @@ swiftkafka-admin's console-producer and console-consumer: the same key lands on 
 wrote it (Java's murmur2 partitioner; librdkafka's `murmur2_random`), records written by one client are read
 intact by the other, and Swift and librdkafka consumers share one group's partitions without overlap."""
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -11,7 +12,6 @@ import time
 
 import pytest
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import register, stop, wait_for
 from replication_harness import Cluster
@@ -30,9 +30,7 @@ def cluster():
 
 
 def create_topic(cluster, name, partitions):
-    futures = AdminClient({"bootstrap.servers": cluster.bootstrap}).create_topics(
-        [NewTopic(name, num_partitions=partitions, replication_factor=3)])
-    futures[name].result(30)
+    cluster.create_topic(name, partitions=partitions, replication=3, config={})
 
 
 def read_all(cluster, topic, count, timeout=60):
@@ -109,10 +107,18 @@ def test_swift_and_librdkafka_consumers_share_a_group_without_overlap(cluster):
         output = open(f"{workdir}/swift{index}.out", "w")
         process = subprocess.Popen([TOOL, "console-consumer", "--bootstrap-server", cluster.bootstrap, "--topic", topic,
                                     "--group", group, "--property", "print.partition=true", "print.offset=true",
-                                    "--consumer-property", "heartbeat.interval.ms=500", "auto.offset.reset=earliest"],
+                                    "--consumer-property", "heartbeat.interval.ms=500", "session.timeout.ms=6000",
+                                    "auto.offset.reset=earliest"],
                                    stdout=output, stderr=subprocess.DEVNULL)
         register(process.pid)
         swift.append((process, output))
+
+    def swift_records():
+        records = []
+        for _, output in swift:
+            with open(output.name) as read:
+                records.append([line.split("\t") for line in read.read().splitlines()])
+        return records
 
     stop_polling = threading.Event()
     received = [[], []]
@@ -152,18 +158,32 @@ def test_swift_and_librdkafka_consumers_share_a_group_without_overlap(cluster):
             producer.produce(topic, key=f"k{i}", value=f"m-{i}")
         assert producer.flush(60) == 0
 
-        def swift_records():
-            records = []
-            for _, output in swift:
-                output.flush()
-                with open(output.name) as read:
-                    records.append([line.split("\t") for line in read.read().splitlines()])
-            return records
-
         def everything_read():
             return sum(len(r) for r in received) + sum(len(r) for r in swift_records()) >= total
 
         wait_for(everything_read, 60, "every message to be read by one of the four consumers")
+        time.sleep(1)
+        first_phase = [len(lines) for lines in swift_records()] + [len(r) for r in received]
+        first_shares = ([{int(fields[0].removeprefix("Partition:")) for fields in lines} for lines in swift_records()]
+                        + [{p for p, _, _ in r} for r in received])
+
+        # A Swift member is killed: after its session times out its partitions go to the other three, which read
+        # every later message exactly once (the revoking members commit before they rejoin).
+        killed, _ = swift[0]
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+        wait_for(lambda: len(assignments[0]) + len(assignments[1]) > 6, 90,
+                 "the killed member's partitions to be reassigned")
+        time.sleep(2)
+        for i in range(total):
+            producer.produce(topic, key=f"k{i}", value=f"n-{i}")
+        assert producer.flush(60) == 0
+
+        def later_read():
+            later = [f for lines in swift_records()[1:] for f in lines if f[2].startswith("n-")]
+            return len(later) + sum(1 for r in received for _, _, v in r if v.startswith("n-")) >= total
+
+        wait_for(later_read, 60, "every later message to be read by the three members left")
         time.sleep(1)
     finally:
         stop_polling.set()
@@ -172,14 +192,18 @@ def test_swift_and_librdkafka_consumers_share_a_group_without_overlap(cluster):
         for process, output in swift:
             stop(process, sig=signal.SIGTERM)
             output.close()
+        swift_lines = swift_records()
 
-    swift_lines = swift_records()
-    swift_partitions = [{int(fields[0].removeprefix("Partition:")) for fields in lines} for lines in swift_lines]
-    librdkafka_partitions = [{p for p, _, _ in r} for r in received]
+    shutil.rmtree(workdir, ignore_errors=True)
+    # Before the kill: every consumer got a share, no partition was read by two of them, each message once.
+    assert sum(first_phase) == total, "each message read exactly once"
+    assert all(len(share) == 3 for share in first_shares), first_shares
+    assert set().union(*first_shares) == set(range(12))
     values = [fields[2] for lines in swift_lines for fields in lines] + [v for r in received for _, _, v in r]
-    assert len(values) == total, "each message read exactly once"
-    assert set(values) == {f"m-{i}" for i in range(total)}
-    # Every consumer got a share, and no partition was read by two of them.
-    shares = swift_partitions + librdkafka_partitions
-    assert all(len(share) == 3 for share in shares), shares
-    assert set().union(*shares) == set(range(12))
+    assert {v for v in values if v.startswith("m-")} == {f"m-{i}" for i in range(total)}
+    # After it: the later messages once each, the killed member's partitions read by the others.
+    later = [v for v in values if v.startswith("n-")]
+    assert sorted(later) == sorted(f"n-{i}" for i in range(total))
+    later_partitions = ({int(f[0].removeprefix("Partition:")) for f in swift_lines[1] if f[2].startswith("n-")}
+                        | {p for r in received for p, _, v in r if v.startswith("n-")})
+    assert later_partitions == set(range(12))

@@ -80,7 +80,9 @@ struct ProducerConfigurationTests {
         )
         #expect(!manyInFlight.enableIdempotence)
         // Asked for explicitly, the conflict is refused.
-        let explicit = try ProducerConfiguration(properties: base.merging(["acks": "1", "enable.idempotence": "true"]) { $1 })
+        let explicit = try ProducerConfiguration(
+            properties: base.merging(["acks": "1", "enable.idempotence": "true"]) { $1 }
+        )
         #expect(throws: ConfigError.self) { _ = try explicit.validated() }
     }
 }

@@ -174,7 +174,7 @@ final class Sender: Sendable {
                 state.withLock { $0.inFlight[broker, default: 1] -= 1 }
                 continue
             }
-            Task { await self.produce(batches, to: broker, at: address) }
+            await produce(batches, to: broker, at: address)
         }
         return next
     }
@@ -192,18 +192,14 @@ final class Sender: Sendable {
         }
     }
 
-    /// One Produce request to `broker` and its answers.
+    /// Writes one Produce request to `broker` before returning (so a partition's batches reach the broker in the
+    /// order they were taken: the broker accepts any first sequence of a producer it does not know, so a later
+    /// batch overtaking the first would break the partition's sequence), then handles its answer in a task.
     private func produce(
         _ batches: [(PartitionQueue, ProducerBatch)],
         to broker: BrokerID,
         at address: BrokerAddress
-    )
-        async
-    {
-        defer {
-            state.withLock { $0.inFlight[broker, default: 1] -= 1 }
-            wakeup.signal()
-        }
+    ) async {
         var request = ProduceRequest()
         request.transactionalID = nil
         request.acks = configuration.acks.rawValue
@@ -215,24 +211,60 @@ final class Sender: Sendable {
             )
         }
         request.topicData = topics.map { .init(name: $0.key, partitionData: $0.value) }
+        let connection: KafkaConnection
+        let version: Int16
+        do {
+            let ranges: ApiVersionRanges
+            (connection, ranges) = try await cluster.connection(to: address)
+            version = try ranges.version(for: ProduceRequest.self)
+        } catch {
+            requestFailed(batches, broker: broker, error: error)
+            return
+        }
         if configuration.acks == .none {
-            do {
-                let (connection, ranges) = try await cluster.connection(to: address)
-                try await connection.sendWithoutResponse(request, version: try ranges.version(for: ProduceRequest.self))
-                for (queue, batch) in batches { finish(queue, batch, .success((-1, -1))) }
-            } catch {
-                for (queue, batch) in batches { retryOrFail(queue, batch, error: nil, message: "\(error)") }
+            let written = connection.writeWithoutResponse(request, version: version)
+            Task {
+                do {
+                    try await written.get()
+                    for (queue, batch) in batches { finish(queue, batch, .success((-1, -1))) }
+                    requestDone(broker)
+                } catch {
+                    requestFailed(batches, broker: broker, error: error)
+                }
             }
             return
         }
-        let response: ProduceResponse
-        do {
-            response = try await cluster.send(request, to: address)
-        } catch {
-            logger.debug("Produce request failed", metadata: ["broker": "\(broker)", "error": "\(error)"])
-            for (queue, batch) in batches { retryOrFail(queue, batch, error: nil, message: "\(error)") }
-            return
+        let answer = connection.write(
+            request,
+            version: version,
+            timeout: .milliseconds(configuration.client.requestTimeoutMs)
+        )
+        Task {
+            do {
+                let response = try await answer.get()
+                handle(response, for: batches)
+                requestDone(broker)
+            } catch {
+                cluster.pool.drop(connection)
+                requestFailed(batches, broker: broker, error: error)
+            }
         }
+    }
+
+    private func requestDone(_ broker: BrokerID) {
+        state.withLock { $0.inFlight[broker, default: 1] -= 1 }
+        wakeup.signal()
+    }
+
+    /// The request got no answer (connection lost, timeout): every batch may be retried.
+    private func requestFailed(_ batches: [(PartitionQueue, ProducerBatch)], broker: BrokerID, error: any Error) {
+        logger.debug("Produce request failed", metadata: ["broker": "\(broker)", "error": "\(error)"])
+        for (queue, batch) in batches { retryOrFail(queue, batch, error: nil, message: "\(error)") }
+        requestDone(broker)
+    }
+
+    /// A Produce answer: each batch acknowledged, retried or failed by its partition's error.
+    private func handle(_ response: ProduceResponse, for batches: [(PartitionQueue, ProducerBatch)]) {
         var answers: [TopicPartition: ProduceResponse.PartitionProduceResponse] = [:]
         for topic in response.responses {
             for partition in topic.partitionResponses {
@@ -269,6 +301,13 @@ final class Sender: Sendable {
             if error != .outOfOrderSequenceNumber {
                 state.withLock { _ = $0.staleTopics.insert(batch.partition.topic) }
             }
+            logger.warning(
+                "Retrying batch",
+                metadata: [
+                    "partition": "\(batch.partition)", "sequence": "\(batch.baseSequence)",
+                    "error": "\(error.map { "\($0)" } ?? message ?? "request failed")",
+                ]
+            )
             queue.requeue(batch, at: now + retryBackoff)
             return
         }
