@@ -2,7 +2,7 @@ public import KafkaCore
 
 /// The settings every client shares (Kafka's `CommonClientConfigs`), with the Java client's names and defaults. The
 /// producer's and consumer's configurations hold one and list its keys with their own (`ConfigProperty.lifted`).
-public struct ClientConfiguration: Sendable {
+public struct ClientConfiguration: PropertyConfigurable {
     /// `bootstrap.servers`: where to start; the cluster's other brokers are learned from Metadata.
     public var bootstrapServers: [String] = []
     /// `client.id`: sent with every request, for the brokers' logs and quotas.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KafkaClient
 import KafkaCore
 import KafkaProtocol
 
@@ -29,7 +30,7 @@ struct ConfigsCommand: AsyncParsableCommand {
     @Option(help: "Configs to remove (back to their defaults), k,k2.") var deleteConfig: String?
     @Flag(help: "With --describe: every config, not only the dynamic ones.") var all = false
 
-    private var resourceType: Int8 { entityType == .topics ? ConfigResource.topic : ConfigResource.broker }
+    private var resource: ConfigResource { ConfigResource(entityType == .topics ? .topic : .broker, entityName) }
     private var entityLabel: String { entityType == .topics ? "topic" : "broker" }
 
     func run() async throws {
@@ -42,30 +43,21 @@ struct ConfigsCommand: AsyncParsableCommand {
     }
 
     private func describe(_ client: AdminClient) async throws {
-        let request = DescribeConfigsRequest(
-            resources: [.init(resourceType: resourceType, resourceName: entityName, configurationKeys: nil)]
-        )
-        var target: Int32?
-        if entityType == .brokers {
-            // A broker describes its own configuration: the request goes to that broker, as Kafka's admin client does.
-            guard let id = Int32(entityName) else {
-                throw ValidationError("--entity-name: '\(entityName)' is not a broker id")
-            }
-            _ = try await client.metadata(topics: [])
-            target = id
+        if entityType == .brokers, Int32(entityName) == nil {
+            throw ValidationError("--entity-name: '\(entityName)' is not a broker id")
         }
-        let response = try await client.send(request, version: 4, to: target)
-        guard let result = response.results.first else { throw Failure("no answer for \(entityName)") }
-        guard result.errorCode == .none else { throw Failure(errorText(result.errorCode, result.errorMessage)) }
-        let dynamicSources: Set<Int8> = [1, 2, 3]
-        let shown = result.configs.filter { all || dynamicSources.contains($0.configSource) }
-            .sorted { $0.name < $1.name }
+        // A broker describes its own configuration: the library asks that broker, as Kafka's admin client does.
+        guard let result = try await client.admin.describeConfigs([resource])[resource] else {
+            throw Failure("no answer for \(entityName)")
+        }
+        let dynamic: Set<ConfigEntry.Source> = [.dynamicTopicConfig, .dynamicBrokerConfig, .dynamicDefaultBrokerConfig]
+        let shown = try result.orFail().filter { all || dynamic.contains($0.source) }
         print("\(all ? "All" : "Dynamic") configs for \(entityLabel) \(entityName) are:")
         for config in shown {
             let value = config.isSensitive ? "null" : (config.value ?? "null")
-            let source = ConfigResource.sourceNames[config.configSource] ?? "UNKNOWN"
             print(
-                "  \(config.name)=\(value) sensitive=\(config.isSensitive) synonyms={\(source):\(config.name)=\(value)}"
+                "  \(config.name)=\(value) sensitive=\(config.isSensitive) "
+                    + "synonyms={\(config.source.kafkaName):\(config.name)=\(value)}"
             )
         }
     }
@@ -82,15 +74,9 @@ struct ConfigsCommand: AsyncParsableCommand {
         guard !sets.isEmpty || !deletes.isEmpty else {
             throw ValidationError("--alter needs --add-config and/or --delete-config")
         }
-        let configs: [IncrementalAlterConfigsRequest.AlterableConfig] =
-            sets.map { .init(name: $0.0, configOperation: 0, value: $0.1) }
-            + deletes.map { .init(name: $0, configOperation: 1, value: nil) }
-        let request = IncrementalAlterConfigsRequest(
-            resources: [.init(resourceType: resourceType, resourceName: entityName, configs: configs)]
-        )
-        let response = try await client.send(request, version: 1)
-        for result in response.responses where result.errorCode != .none {
-            throw Failure(errorText(result.errorCode, result.errorMessage))
+        let operations = sets.map { AlterConfigOp.set($0.0, $0.1) } + deletes.map { AlterConfigOp.delete($0) }
+        for result in try await client.admin.incrementalAlterConfigs([resource: operations]).values {
+            try result.orFail()
         }
         print("Completed updating config for \(entityLabel) \(entityName).")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KafkaClient
 import KafkaCore
 import KafkaProtocol
 
@@ -14,12 +15,13 @@ extension ConsumerGroupsCommand {
         }
         var deleted: [String] = []
         var failed: [(String, KafkaErrorCode)] = []
+        let results = try await client.admin.deleteGroups(names)
         for name in names {
-            let coordinator = try await GroupCoordinatorClient(group: name, client: client)
-            let response = try await coordinator.send(DeleteGroupsRequest(groupsNames: [name]), version: 2)
-            let code =
-                response.results.first { $0.groupID == name }?.errorCode ?? KafkaErrorCode.unknownServerError
-            if code == .none { deleted.append(name) } else { failed.append((name, code)) }
+            switch results[name] {
+            case .success?: deleted.append(name)
+            case .failure(let error)?: failed.append((name, error.code))
+            case nil: failed.append((name, .unknownServerError))
+            }
         }
         let quoted = { (names: [String]) in names.map { "'\($0)'" }.joined(separator: ", ") }
         guard !failed.isEmpty else {
@@ -36,25 +38,20 @@ extension ConsumerGroupsCommand {
 
     func deleteOffsets(_ name: String, _ client: AdminClient) async throws {
         let partitions = try await namedPartitions(client)
-        let coordinator = try await GroupCoordinatorClient(group: name, client: client)
-        var request = OffsetDeleteRequest()
-        request.groupID = name
-        request.topics = Dictionary(grouping: partitions, by: \.topic).map { topic, partitions in
-            .init(name: topic, partitions: partitions.map { .init(partitionIndex: $0.partition) })
-        }
-        let response = try await coordinator.send(request, version: 0)
-        guard response.errorCode == .none else {
-            switch response.errorCode {
+        let statuses: [TopicPartition: KafkaErrorCode]
+        do {
+            statuses = try await client.admin.deleteGroupOffsets(name, partitions).mapValues { result in
+                switch result {
+                case .success: KafkaErrorCode.none
+                case .failure(let error): error.code
+                }
+            }
+        } catch let error as AdminError {
+            switch error.code {
             case .groupIDNotFound: throw Failure("'\(name)' does not exist.")
             case .nonEmptyGroup:
                 throw Failure("Deleting offsets of a consumer group '\(name)' is forbidden if the group is not empty.")
-            default: throw Failure("Encounter some unknown error: \(errorText(response.errorCode, nil))")
-            }
-        }
-        var statuses: [TopicPartition: KafkaErrorCode] = [:]
-        for topic in response.topics {
-            for partition in topic.partitions {
-                statuses[TopicPartition(topic.name, partition.partitionIndex)] = partition.errorCode
+            default: throw Failure("Encounter some unknown error: \(error)")
             }
         }
         if statuses.values.allSatisfy({ $0 == .none }) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaClient
 import KafkaCore
 import KafkaProtocol
 
@@ -107,15 +108,12 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
     private func listGroups(
         states: [String],
         _ client: AdminClient
-    ) async throws -> [ListGroupsResponse.ListedGroup] {
-        let metadata = try await client.metadata(topics: [])
-        var groups: [String: ListGroupsResponse.ListedGroup] = [:]
-        for broker in metadata.brokers {
-            let response = try await client.send(ListGroupsRequest(statesFilter: states), version: 4, to: broker.nodeID)
-            guard response.errorCode == .none else { throw Failure(errorText(response.errorCode, nil)) }
-            for group in response.groups { groups[group.groupID] = group }
+    ) async throws -> [GroupListing] {
+        do {
+            return try await client.admin.listGroups(states: states)
+        } catch let error as AdminError {
+            throw Failure(error.description)
         }
-        return groups.values.sorted { $0.groupID < $1.groupID }
     }
 
     /// `--list --state [states]`: Kafka's `GROUP STATE` table. The states are matched without regard to case and
@@ -134,7 +132,7 @@ struct ConsumerGroupsCommand: AsyncParsableCommand {
         let groups = try await listGroups(states: states, client)
         let width = max(15, groups.map(\.groupID.count).max() ?? 0)
         print("GROUP".padding(to: width) + " STATE")
-        for group in groups { print(group.groupID.padding(to: width) + " " + group.groupState) }
+        for group in groups { print(group.groupID.padding(to: width) + " " + group.state) }
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaClient
 import KafkaCore
 import KafkaProtocol
 
@@ -48,27 +49,13 @@ struct DeleteRecordsCommand: AsyncParsableCommand {
         _ offsets: [(TopicPartition, Int64)],
         _ client: AdminClient
     ) async throws -> [TopicPartition: (KafkaErrorCode, Int64)] {
-        let wanted = Dictionary(offsets) { first, _ in first }
-        var results: [TopicPartition: (KafkaErrorCode, Int64)] = [:]
-        for (leader, owned) in try await client.leaders(of: offsets.map(\.0)) {
-            let request = DeleteRecordsRequest(
-                topics: Dictionary(grouping: owned, by: \.topic).map { topic, partitions in
-                    .init(
-                        name: topic,
-                        partitions: partitions.map { .init(partitionIndex: $0.partition, offset: wanted[$0]!) }
-                    )
-                },
-                timeoutMs: Int32(cluster.timeout * 1000)
-            )
-            let response = try await client.send(request, version: 2, to: leader)
-            for topic in response.topics {
-                for partition in topic.partitions {
-                    results[TopicPartition(topic.name, partition.partitionIndex)] =
-                        (partition.errorCode, partition.lowWatermark)
-                }
+        let results = try await client.admin.deleteRecords(Dictionary(offsets) { first, _ in first })
+        return results.mapValues { result in
+            switch result {
+            case .success(let lowWatermark): (KafkaErrorCode.none, lowWatermark)
+            case .failure(let error): (error.code, -1)
             }
         }
-        return results
     }
 
     /// The partitions and offsets of Kafka's offset JSON file, in file order; duplicates are refused as Kafka does.

@@ -1,35 +1,36 @@
+import KafkaClient
 import KafkaCore
 import KafkaProtocol
 
-/// One consumer group's coordinator, found with FindCoordinator, and the group requests only it may answer:
-/// DescribeGroups, OffsetFetch, OffsetCommit (as Kafka's admin client alters a group's offsets: generation -1,
-/// no member), DeleteGroups and OffsetDelete.
+/// One consumer group's coordinator (found by the library's admin client) and the group requests the commands
+/// read raw fields from (DescribeGroups), with the typed ones (offsets) on the library.
 ///
 /// Lifecycle: made per group per command run over the command's `AdminClient`, which owns the connections.
 struct GroupCoordinatorClient {
     let client: AdminClient
     let group: String
     let nodeID: Int32
-    let host: String
-    let port: Int
+    let address: BrokerAddress
+
+    var host: String { address.host }
+    var port: Int { address.port }
 
     init(group: String, client: AdminClient) async throws {
-        let found = try await client.send(FindCoordinatorRequest(key: group, keyType: 0), version: 3)
-        guard found.errorCode == .none else { throw Failure(errorText(found.errorCode, found.errorMessage)) }
+        let found: (id: BrokerID, address: BrokerAddress)
+        do {
+            found = try await client.admin.coordinator(of: group)
+        } catch let error as AdminError {
+            throw Failure(error.description)
+        }
         self.client = client
         self.group = group
-        nodeID = found.nodeID
-        host = found.host
-        port = Int(found.port)
+        nodeID = found.id
+        address = found.address
     }
 
-    func send<Request: KafkaRequest>(_ request: Request, version: Int16) async throws -> Request.Response {
-        try await client.send(request, version: version, host: host, port: port)
-    }
-
-    /// The group as DescribeGroups v5 answers (state `Dead` for a group the coordinator does not know).
+    /// The group as DescribeGroups answers (state `Dead` for a group the coordinator does not know).
     func describe() async throws -> DescribeGroupsResponse.DescribedGroup {
-        let described = try await send(DescribeGroupsRequest(groups: [group]), version: 5)
+        let described = try await client.admin.cluster.send(DescribeGroupsRequest(groups: [group]), to: address)
         guard let answer = described.groups.first else { throw Failure("no answer for group \(group)") }
         guard answer.errorCode == .none else { throw Failure(errorText(answer.errorCode, nil)) }
         return answer
@@ -37,37 +38,22 @@ struct GroupCoordinatorClient {
 
     /// Every offset the group committed.
     func committedOffsets() async throws -> [TopicPartition: Int64] {
-        var request = OffsetFetchRequest()
-        request.groupID = group
-        request.topics = nil  // every partition the group committed
-        let response = try await send(request, version: 7)
-        guard response.errorCode == .none else { throw Failure(errorText(response.errorCode, nil)) }
-        var offsets: [TopicPartition: Int64] = [:]
-        for topic in response.topics {
-            for partition in topic.partitions where partition.errorCode == .none && partition.committedOffset >= 0 {
-                offsets[TopicPartition(topic.name, partition.partitionIndex)] = partition.committedOffset
-            }
+        do {
+            return try await client.admin.listGroupOffsets(group).mapValues(\.offset)
+        } catch let error as AdminError {
+            throw Failure(error.description)
         }
-        return offsets
     }
 
     /// Commits `offsets` for the group outside any generation; the first partition error fails the whole call.
     func commit(_ offsets: [TopicPartition: Int64]) async throws {
-        var request = OffsetCommitRequest()
-        request.groupID = group
-        request.generationIDOrMemberEpoch = -1
-        request.memberID = ""
-        request.topics = Dictionary(grouping: offsets.keys, by: \.topic).map { topic, partitions in
-            .init(
-                name: topic,
-                partitions: partitions.map { .init(partitionIndex: $0.partition, committedOffset: offsets[$0]!) }
-            )
-        }
-        let response = try await send(request, version: 8)
-        for topic in response.topics {
-            for partition in topic.partitions where partition.errorCode != .none {
-                let failed = TopicPartition(topic.name, partition.partitionIndex)
-                throw Failure("committing the offset of \(failed): \(errorText(partition.errorCode, nil))")
+        let results = try await client.admin.alterGroupOffsets(
+            group,
+            offsets.mapValues { OffsetAndMetadata(offset: $0) }
+        )
+        for (partition, result) in results.sorted(by: { $0.key < $1.key }) {
+            if case .failure(let error) = result {
+                throw Failure("committing the offset of \(partition): \(error)")
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaClient
 import KafkaCore
 import KafkaProtocol
 
@@ -20,7 +21,6 @@ struct LeaderElectionCommand: AsyncParsableCommand {
         case unclean = "UNCLEAN"
 
         init?(argument: String) { self.init(rawValue: argument.uppercased()) }
-        var code: Int8 { self == .preferred ? 0 : 1 }
     }
 
     @OptionGroup var cluster: ClusterOptions
@@ -34,29 +34,18 @@ struct LeaderElectionCommand: AsyncParsableCommand {
     func run() async throws {
         let partitions = try selectedPartitions()
         try await cluster.withClient(failurePrefix: "Error: ") { client in
-            let metadata = try await client.metadata(topics: [])
-            guard metadata.controllerID >= 0 else { throw Failure("no controller") }
-            var request = ElectLeadersRequest()
-            request.electionType = electionType.code
-            request.topicPartitions = partitions.map { partitions in
-                Dictionary(grouping: partitions, by: \.topic).map { topic, partitions in
-                    .init(topic: topic, partitions: partitions.map(\.partition).sorted())
-                }
-            }
-            request.timeoutMs = Int32(cluster.timeout * 1000)
-            let response = try await client.send(request, version: 2, to: metadata.controllerID)
-            guard response.errorCode == .none else { throw Failure(errorText(response.errorCode, nil)) }
+            let results = try await client.admin.electLeaders(
+                electionType == .preferred ? .preferred : .unclean,
+                partitions: partitions
+            )
             var succeeded: [TopicPartition] = []
             var unchanged: [TopicPartition] = []
-            var failed: [(TopicPartition, KafkaErrorCode, String?)] = []
-            for topic in response.replicaElectionResults {
-                for result in topic.partitionResult {
-                    let partition = TopicPartition(topic.topic, result.partitionID)
-                    switch result.errorCode {
-                    case KafkaErrorCode.none: succeeded.append(partition)
-                    case .electionNotNeeded: unchanged.append(partition)
-                    default: failed.append((partition, result.errorCode, result.errorMessage))
-                    }
+            var failed: [(TopicPartition, AdminError)] = []
+            for (partition, result) in results {
+                switch result {
+                case .success: succeeded.append(partition)
+                case .failure(let error) where error.code == .electionNotNeeded: unchanged.append(partition)
+                case .failure(let error): failed.append((partition, error))
                 }
             }
             let type = electionType.rawValue
@@ -67,10 +56,8 @@ struct LeaderElectionCommand: AsyncParsableCommand {
                 print("Successfully completed leader election (\(type)) for partitions \(list(succeeded))")
             }
             if !unchanged.isEmpty { print("Valid replica already elected for partitions \(list(unchanged))") }
-            for (partition, code, message) in failed.sorted(by: { $0.0 < $1.0 }) {
-                print(
-                    "Error completing leader election (\(type)) for partition: \(partition): \(errorText(code, message))"
-                )
+            for (partition, error) in failed.sorted(by: { $0.0 < $1.0 }) {
+                print("Error completing leader election (\(type)) for partition: \(partition): \(error)")
             }
             if !failed.isEmpty { throw Failure("\(failed.count) replica(s) could not be elected") }
         }

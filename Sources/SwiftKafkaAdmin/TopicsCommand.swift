@@ -1,4 +1,5 @@
 import ArgumentParser
+import KafkaClient
 import KafkaCore
 import KafkaProtocol
 
@@ -70,25 +71,20 @@ struct TopicsCommand: AsyncParsableCommand {
 
     private func create(_ client: AdminClient) async throws {
         let name = try requireTopic()
-        var topic = CreateTopicsRequest.CreatableTopic(
-            name: name,
-            numPartitions: partitions ?? -1,
-            replicationFactor: replicationFactor ?? -1
-        )
+        var topic = NewTopic(name: name, numPartitions: partitions ?? -1, replicationFactor: replicationFactor ?? -1)
         if let replicaAssignment {
-            topic.numPartitions = -1
-            topic.replicationFactor = -1
-            topic.assignments = try replicaAssignment.split(separator: ",").enumerated().map { index, replicas in
+            topic.replicaAssignment = try replicaAssignment.split(separator: ",").map { replicas in
                 let ids = replicas.split(separator: ":").compactMap { Int32($0) }
                 guard !ids.isEmpty else { throw ValidationError("--replica-assignment: '\(replicas)' names no broker") }
-                return .init(partitionIndex: Int32(index), brokerIDs: ids)
+                return ids
             }
         }
-        topic.configs = try parseAssignments(config, option: "--config").map { .init(name: $0.0, value: $0.1) }
-        let response = try await client.send(CreateTopicsRequest(topics: [topic], timeoutMs: 30_000), version: 5)
-        guard let result = response.topics.first else { throw Failure("no answer for topic \(name)") }
-        if result.errorCode == KafkaErrorCode.topicAlreadyExists && ifNotExists { return }
-        guard result.errorCode == .none else { throw Failure(errorText(result.errorCode, result.errorMessage)) }
+        topic.configs = Dictionary(try parseAssignments(config, option: "--config")) { $1 }
+        guard let result = try await client.admin.createTopics([topic])[name] else {
+            throw Failure("no answer for topic \(name)")
+        }
+        if case .failure(let error) = result, error.code == .topicAlreadyExists, ifNotExists { return }
+        try result.orFail()
         print("Created topic \(name).")
     }
 
@@ -111,14 +107,14 @@ struct TopicsCommand: AsyncParsableCommand {
             let partitions = topic.partitions.sorted { $0.partitionIndex < $1.partitionIndex }
             let all = configs[name] ?? []
             let overrides = all.filter { !$0.isDefault }
-            let minIsr = all.first { $0.name == "min.insync.replicas" }.flatMap { Int($0.value) }
+            let minIsr = all.first { $0.name == "min.insync.replicas" }.flatMap { $0.value.flatMap(Int.init) }
             if topicsWithOverrides {
                 // Kafka: topics with at least one dynamic topic config, header line only.
-                guard overrides.contains(where: { $0.source == 1 }) else { continue }
+                guard overrides.contains(where: { $0.source == .dynamicTopicConfig }) else { continue }
             }
             if !reportsPartitionsOnly {
                 let factor = partitions.first?.replicaNodes.count ?? 0
-                let configText = overrides.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
+                let configText = overrides.map { "\($0.name)=\($0.value ?? "null")" }.joined(separator: ",")
                 // Kafka 2.8 prints the topic id (KIP-516) when the cluster has one.
                 let id = topic.topicID == .zero ? "" : "\tTopicId: \(topic.topicID)"
                 print(
@@ -150,24 +146,12 @@ struct TopicsCommand: AsyncParsableCommand {
 
     /// Each topic's configs in key order, marked as Kafka's defaults or not (kafka-topics --describe shows the
     /// others).
-    private func topicConfigs(
-        _ client: AdminClient,
-        _ names: [String]
-    ) async throws -> [String: [(name: String, value: String, source: Int8, isDefault: Bool)]] {
+    private func topicConfigs(_ client: AdminClient, _ names: [String]) async throws -> [String: [ConfigEntry]] {
         guard !names.isEmpty else { return [:] }
-        let request = DescribeConfigsRequest(
-            resources: names.map { .init(resourceType: ConfigResource.topic, resourceName: $0, configurationKeys: nil) }
-        )
-        let response = try await client.send(request, version: 4)
-        var result: [String: [(name: String, value: String, source: Int8, isDefault: Bool)]] = [:]
-        for resource in response.results where resource.errorCode == .none {
-            result[resource.resourceName] =
-                resource.configs
-                .map {
-                    let isDefault = $0.isDefault || $0.configSource == ConfigResource.defaultConfigSource
-                    return ($0.name, $0.value ?? "null", $0.configSource, isDefault)
-                }
-                .sorted { $0.name < $1.name }
+        let described = try await client.admin.describeConfigs(names.map { ConfigResource(.topic, $0) })
+        var result: [String: [ConfigEntry]] = [:]
+        for (resource, entries) in described {
+            if case .success(let entries) = entries { result[resource.name] = entries }
         }
         return result
     }
@@ -180,14 +164,10 @@ struct TopicsCommand: AsyncParsableCommand {
             if ifExists { return }
             throw Failure("Topic '\(topic ?? "")' does not exist as expected")
         }
-        let request = CreatePartitionsRequest(
-            topics: topics.map { .init(name: $0.name ?? "", count: partitions, assignments: nil) },
-            timeoutMs: 30_000
+        let results = try await client.admin.createPartitions(
+            Dictionary(topics.map { ($0.name ?? "", partitions) }) { first, _ in first }
         )
-        let response = try await client.send(request, version: 2)
-        for result in response.results where result.errorCode != .none {
-            throw Failure(errorText(result.errorCode, result.errorMessage))
-        }
+        for result in results.values { try result.orFail() }
     }
 
     private func delete(_ client: AdminClient) async throws {
@@ -197,12 +177,6 @@ struct TopicsCommand: AsyncParsableCommand {
             if ifExists { return }
             throw Failure("Topic '\(topic ?? "")' does not exist as expected")
         }
-        let response = try await client.send(
-            DeleteTopicsRequest(topicNames: topics.compactMap(\.name), timeoutMs: 30_000),
-            version: 4
-        )
-        for result in response.responses where result.errorCode != .none {
-            throw Failure(errorText(result.errorCode, result.errorMessage))
-        }
+        for result in try await client.admin.deleteTopics(topics.compactMap(\.name)).values { try result.orFail() }
     }
 }

@@ -125,7 +125,8 @@ public actor Cluster {
         return metadata
     }
 
-    private func apply(_ response: MetadataResponse, asked: [String]?) {
+    /// Merges a Metadata answer for `asked` (nil: every topic) into what is known.
+    func apply(_ response: MetadataResponse, asked: [String]?) {
         metadata.brokers = Dictionary(
             response.brokers.map { ($0.nodeID, BrokerAddress(host: $0.host, port: Int($0.port))) },
             uniquingKeysWith: { first, _ in first }

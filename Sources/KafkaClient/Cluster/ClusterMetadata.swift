@@ -55,7 +55,11 @@ public struct ApiVersionRanges: Sendable {
             throw UnsupportedVersion(api: "\(Request.apiKey)", served: ranges[Request.apiKey.rawValue])
         }
         let spoken = Self.highestSpoken[Request.apiKey.rawValue] ?? Request.validVersions.upperBound
-        return min(served.upperBound, spoken)
+        let version = min(served.upperBound, spoken)
+        guard version >= served.lowerBound, version >= Request.validVersions.lowerBound else {
+            throw UnsupportedVersion(api: "\(Request.apiKey)", served: served)
+        }
+        return version
     }
 
     /// APIs whose newer versions change what this client must send (topic ids in Fetch v13, batched groups in
