@@ -301,7 +301,10 @@ final class Sender: Sendable {
             if error != .outOfOrderSequenceNumber {
                 state.withLock { _ = $0.staleTopics.insert(batch.partition.topic) }
             }
-            logger.warning(
+            // A broker's error is worth a warning (as the Java client logs it); a lost connection is retried quietly
+            // every retry.backoff.ms until the leader moves, and would flood the log.
+            logger.log(
+                level: error == nil ? .debug : .warning,
                 "Retrying batch",
                 metadata: [
                     "partition": "\(batch.partition)", "sequence": "\(batch.baseSequence)",
