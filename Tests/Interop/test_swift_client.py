@@ -207,3 +207,80 @@ def test_swift_and_librdkafka_consumers_share_a_group_without_overlap(cluster):
     later_partitions = ({int(f[0].removeprefix("Partition:")) for f in swift_lines[1] if f[2].startswith("n-")}
                         | {p for r in received for p, _, v in r if v.startswith("n-")})
     assert later_partitions == set(range(12))
+
+
+def test_cooperative_sticky_members_keep_their_partitions_when_a_member_joins(cluster):
+    topic = "cooperative"
+    create_topic(cluster, topic, 6)
+    group = "cooperative-group"
+    workdir = tempfile.mkdtemp(prefix="swiftkafka-cooperative-")
+    output = open(f"{workdir}/swift.out", "w")
+    swift = subprocess.Popen([TOOL, "console-consumer", "--bootstrap-server", cluster.bootstrap, "--topic", topic,
+                              "--group", group, "--property", "print.partition=true",
+                              "--consumer-property", "heartbeat.interval.ms=500", "auto.offset.reset=earliest",
+                              "partition.assignment.strategy=cooperative-sticky"],
+                             stdout=output, stderr=subprocess.DEVNULL)
+    register(swift.pid)
+    stop_polling = [threading.Event(), threading.Event()]
+    owned = [set(), set()]
+    revoked = [[], []]
+    received = [[], []]
+
+    def run(index):
+        consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": group,
+                             "auto.offset.reset": "earliest", "heartbeat.interval.ms": 500,
+                             "partition.assignment.strategy": "cooperative-sticky"})
+
+        def assigned(_, partitions):
+            owned[index] |= {p.partition for p in partitions}
+
+        def lost_or_revoked(_, partitions):
+            revoked[index].append({p.partition for p in partitions})
+            owned[index] -= {p.partition for p in partitions}
+
+        consumer.subscribe([topic], on_assign=assigned, on_revoke=lost_or_revoked, on_lost=lost_or_revoked)
+        try:
+            while not stop_polling[index].is_set():
+                for message in consumer.consume(500, timeout=0.2):
+                    if message.error() is None:
+                        received[index].append(message.value().decode())
+        finally:
+            consumer.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    try:
+        threads[0].start()
+        wait_for(lambda: len(owned[0]) == 3, 90, "the Swift and librdkafka members to own three partitions each")
+        before = set(owned[0])
+        threads[1].start()
+        wait_for(lambda: len(owned[0]) == 2 and len(owned[1]) == 2, 90, "three members with two partitions each")
+        time.sleep(2)
+        # The first librdkafka member gave up one partition and kept the other two all along.
+        assert owned[0] <= before
+        assert all(len(r) <= 1 for r in revoked[0]) and sum(len(r) for r in revoked[0]) == 1, revoked[0]
+
+        producer = Producer({"bootstrap.servers": cluster.bootstrap, "linger.ms": 5})
+        total = 3_000
+        for i in range(total):
+            producer.produce(topic, key=f"k{i}", value=f"c-{i}")
+        assert producer.flush(60) == 0
+
+        def swift_values():
+            with open(output.name) as read:
+                return [line.split("\t")[1] for line in read.read().splitlines()]
+
+        wait_for(lambda: len(swift_values()) + len(received[0]) + len(received[1]) >= total, 60,
+                 "every message to be read")
+        time.sleep(1)
+        values = swift_values() + received[0] + received[1]
+        assert sorted(values) == sorted(f"c-{i}" for i in range(total)), "each message read exactly once"
+        assert swift_values() and received[0] and received[1], "every member read a share"
+    finally:
+        for event in stop_polling:
+            event.set()
+        for thread in threads:
+            if thread.is_alive() or thread.ident:
+                thread.join(30)
+        stop(swift, sig=signal.SIGTERM)
+        output.close()
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -15,7 +15,12 @@ struct ProducerFailoverTests {
             let bootstrap = brokers.map(\.bootstrap).joined(separator: ",")
             let admin = try KafkaAdminClient(properties: ["bootstrap.servers": bootstrap])
             let created = try await admin.createTopics([
-                NewTopic(name: "failover", numPartitions: 3, replicationFactor: 3, configs: ["min.insync.replicas": "2"])
+                NewTopic(
+                    name: "failover",
+                    numPartitions: 3,
+                    replicationFactor: 3,
+                    configs: ["min.insync.replicas": "2"]
+                )
             ])
             try created["failover"]?.get()
             let producer = try KafkaProducer(properties: [
@@ -36,7 +41,9 @@ struct ProducerFailoverTests {
                 if index == total / 3 {
                     await producer.flush()
                     // Kill the leader of partition 0 while the rest is still being sent.
-                    let leader = try #require(try await admin.describeTopics(["failover"]).first?.partitions.first?.leader)
+                    let leader = try #require(
+                        try await admin.describeTopics(["failover"]).first?.partitions.first?.leader
+                    )
                     killed = leader
                     await brokers[Int(leader) - 1].kill()
                 }
@@ -47,7 +54,9 @@ struct ProducerFailoverTests {
 
             // Read everything back from the brokers left.
             let survivors = brokers.filter { $0.id != killed }.map(\.bootstrap).joined(separator: ",")
-            let consumer = try KafkaConsumer(properties: ["bootstrap.servers": survivors, "auto.offset.reset": "earliest"])
+            let consumer = try KafkaConsumer(properties: [
+                "bootstrap.servers": survivors, "auto.offset.reset": "earliest",
+            ])
             try await consumer.assign((0..<3).map { TopicPartition("failover", $0) })
             var records: [ConsumerRecord] = []
             let deadline = ContinuousClock.now + .seconds(90)

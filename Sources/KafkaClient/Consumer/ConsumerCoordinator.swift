@@ -95,6 +95,10 @@ actor ConsumerCoordinator {
     /// The group must be joined again (the subscription changed).
     func requestRejoin() { rejoinNeeded = true }
 
+    /// Kafka's COOPERATIVE rebalance protocol when every configured assignor supports it (else EAGER): members
+    /// keep their partitions through a rebalance.
+    var cooperative: Bool { assignors.allSatisfy(\.supportsCooperative) }
+
     /// Whether the next `ensureActive` will (re)join.
     var needsJoin: Bool { rejoinNeeded || state != .stable }
 
@@ -139,7 +143,6 @@ actor ConsumerCoordinator {
         owned: [TopicPartition],
         deadline: ContinuousClock.Instant
     ) async throws -> [TopicPartition] {
-        let metadata = ConsumerProtocol.encode(ConsumerProtocol.Subscription(topics: topics, ownedPartitions: owned))
         var join = JoinGroupRequest()
         join.groupID = groupID
         join.sessionTimeoutMs = configuration.sessionTimeoutMs
@@ -147,7 +150,15 @@ actor ConsumerCoordinator {
         join.memberID = memberID
         join.groupInstanceID = configuration.groupInstanceID
         join.protocolType = ConsumerProtocol.protocolType
-        join.protocols = assignors.map { .init(name: $0.name, metadata: metadata) }
+        join.protocols = assignors.map { assignor in
+            let subscription = ConsumerProtocol.Subscription(
+                topics: topics,
+                ownedPartitions: owned,
+                userData: assignor is CooperativeStickyAssignor
+                    ? CooperativeStickyAssignor.userData(generation: generationID) : nil
+            )
+            return .init(name: assignor.name, metadata: ConsumerProtocol.encode(subscription))
+        }
         // The coordinator holds JoinGroup up to the rebalance timeout (Java: that plus 5 s).
         let joinTimeout = Duration.milliseconds(Int64(configuration.maxPollIntervalMs) + 5_000)
         let joined = try await sendToCoordinator(join, timeout: joinTimeout, deadline: deadline)

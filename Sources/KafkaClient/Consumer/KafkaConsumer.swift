@@ -241,26 +241,44 @@ public actor KafkaConsumer {
         }
         guard await coordinator.needsJoin else { return }
         let owned = assignment.keys.sorted()
+        let cooperative = await coordinator.cooperative
         if !owned.isEmpty {
             if await coordinator.membershipLost {
                 await listener?.partitionsLost(owned, consumer: self)
-            } else {
-                if configuration.enableAutoCommit {
-                    do {
-                        try await coordinator.commit(consumedOffsets(), deadline: apiDeadline)
-                    } catch {
-                        logger.warning("Commit before rebalance failed", metadata: ["error": "\(error)"])
-                    }
-                }
-                await listener?.partitionsRevoked(owned, consumer: self)
+                setAssignment([])
+            } else if !cooperative {
+                // EAGER: everything is given up before joining.
+                await revoke(owned, coordinator: coordinator)
+                setAssignment([])
             }
-            setAssignment([])
         }
-        guard let assigned = try await coordinator.ensureActive(topics: topics, owned: [], deadline: deadline) else {
-            return
+        let stillOwned = assignment.keys.sorted()
+        guard
+            let assigned = try await coordinator.ensureActive(topics: topics, owned: stillOwned, deadline: deadline)
+        else { return }
+        let revoked = Set(stillOwned).subtracting(assigned).sorted()
+        let added = Set(assigned).subtracting(stillOwned).sorted()
+        if !revoked.isEmpty {
+            // COOPERATIVE: the partitions taken away are given up now, and a second rebalance hands them over.
+            await revoke(revoked, coordinator: coordinator)
+            await coordinator.requestRejoin()
         }
         setAssignment(assigned)
-        await listener?.partitionsAssigned(assigned.sorted(), consumer: self)
+        await listener?.partitionsAssigned(added, consumer: self)
+    }
+
+    /// Gives `partitions` up in an orderly rebalance: their positions committed first under auto-commit, then
+    /// the listener told.
+    private func revoke(_ partitions: [TopicPartition], coordinator: ConsumerCoordinator) async {
+        if configuration.enableAutoCommit {
+            let offsets = consumedOffsets().filter { partitions.contains($0.key) }
+            do {
+                try await coordinator.commit(offsets, deadline: apiDeadline)
+            } catch {
+                logger.warning("Commit before rebalance failed", metadata: ["error": "\(error)"])
+            }
+        }
+        await listener?.partitionsRevoked(partitions, consumer: self)
     }
 
     /// The topics `pattern` matches now (asking for every topic every `metadata.max.age.ms`); a change makes the

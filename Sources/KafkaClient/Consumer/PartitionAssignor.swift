@@ -33,6 +33,9 @@ public protocol PartitionAssignor: Sendable {
     var name: String { get }
     /// The Java client's class for the strategy, accepted in `partition.assignment.strategy`.
     var javaClassName: String { get }
+    /// Whether it assigns for Kafka's COOPERATIVE rebalance protocol (KIP-429): members keep their partitions
+    /// through a rebalance and give up only those taken from them.
+    var supportsCooperative: Bool { get }
     /// Each member id's partitions; every member is in the result, possibly with none.
     func assign(
         partitionCounts: [String: Int32],
@@ -40,8 +43,12 @@ public protocol PartitionAssignor: Sendable {
     ) -> [String: [TopicPartition]]
 }
 
+extension PartitionAssignor {
+    public var supportsCooperative: Bool { false }
+}
+
 /// The assignors this client knows, by name.
-let knownAssignors: [any PartitionAssignor] = [RangeAssignor(), RoundRobinAssignor()]
+let knownAssignors: [any PartitionAssignor] = [RangeAssignor(), RoundRobinAssignor(), CooperativeStickyAssignor()]
 
 /// Kafka's `RangeAssignor`: per topic, the members subscribed to it in Java's order each take a contiguous range
 /// of its partitions; the first `partitions % members` take one more.
