@@ -183,6 +183,63 @@ struct ConsumerTests {
         }
     }
 
+    /// Counts the rebalance callbacks a member gets.
+    final class RebalanceCounter: ConsumerRebalanceListener {
+        let revoked = Mutex(0)
+        let assigned = Mutex<[[TopicPartition]]>([])
+
+        func partitionsRevoked(_ partitions: [TopicPartition], consumer: KafkaConsumer) async {
+            revoked.withLock { $0 += 1 }
+        }
+
+        func partitionsAssigned(_ partitions: [TopicPartition], consumer: KafkaConsumer) async {
+            assigned.withLock { $0.append(partitions) }
+        }
+    }
+
+    @Test func aStaticMemberRestartedWithinTheSessionTimeoutTakesItsPartitionsBackWithoutARebalance() async throws {
+        try await withCluster(properties: ["num.partitions": "4"]) { _, brokers in
+            let bootstrap = brokers[0].bootstrap
+            _ = try await Self.produce(40, to: "static", bootstrap: bootstrap)
+            func member(_ instance: String) throws -> KafkaConsumer {
+                try Self.consumer(
+                    bootstrap,
+                    [
+                        "group.id": "statics", "group.instance.id": instance, "session.timeout.ms": "30000",
+                        "heartbeat.interval.ms": "500",
+                    ]
+                )
+            }
+            let first = try member("one")
+            let second = try member("two")
+            let watcher = RebalanceCounter()
+            try await first.subscribe(topics: ["static"])
+            try await second.subscribe(topics: ["static"], listener: watcher)
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                _ = try await Self.pollTogether([first, second])
+                let counts = (await first.assignedPartitions().count, await second.assignedPartitions().count)
+                if counts.0 == 2, counts.1 == 2 { break }
+            }
+            let firstOwned = await first.assignedPartitions()
+            #expect(firstOwned.count == 2)
+            let revocationsBefore = watcher.revoked.withLock { $0 }
+            // The static member goes away without LeaveGroup and comes back under the same instance id.
+            await first.close()
+            let again = try member("one")
+            try await again.subscribe(topics: ["static"])
+            let rejoined = ContinuousClock.now + .seconds(30)
+            while await again.assignedPartitions().isEmpty, ContinuousClock.now < rejoined {
+                _ = try await Self.pollTogether([again, second])
+            }
+            for _ in 0..<5 { _ = try await Self.pollTogether([again, second]) }
+            #expect(await again.assignedPartitions() == firstOwned)
+            #expect(watcher.revoked.withLock { $0 } == revocationsBefore, "the other member saw no rebalance")
+            await again.close()
+            await second.close()
+        }
+    }
+
     @Test func misuseIsRefusedByName() async throws {
         #expect(throws: ConfigError.self) {
             try KafkaConsumer(properties: ["bootstrap.servers": "127.0.0.1:1", "group.idd": "x"])
