@@ -25,9 +25,11 @@ extension KafkaConsumer {
             fetchesInFlight.insert(leader)
             let request = fetchRequest(partitions)
             let offsets = Dictionary(uniqueKeysWithValues: partitions.map { ($0.0, $0.1) })
+            let sentAt = ContinuousClock.now
             Task {
                 do {
                     let response = try await cluster.send(request, to: address)
+                    metrics.fetchLatency.recordNanoseconds(Sender.nanoseconds(ContinuousClock.now - sentAt))
                     await self.fetched(response, from: leader, offsets: offsets)
                 } catch {
                     await self.fetchFailed(from: leader, error: error)
@@ -145,6 +147,10 @@ extension KafkaConsumer {
                 throw error
             }
             assignment[fetch.partition]?.position = fetch.nextOffset
+            if state.highWatermark >= 0 {
+                let lag = max(0, state.highWatermark - fetch.nextOffset)
+                metrics.recordLag(lag, topic: fetch.partition.topic, partition: fetch.partition.partition)
+            }
             if !fetch.isDrained { kept.append(fetch) }
         }
         while let fetch = completedFetches.popFirst() { kept.append(fetch) }

@@ -1,3 +1,4 @@
+public import CoreMetrics
 public import KafkaCore
 public import Logging
 public import NIOCore
@@ -27,6 +28,7 @@ public actor KafkaConsumer {
     let cluster: Cluster
     let coordinator: ConsumerCoordinator?
     let logger: Logger
+    let metrics: ConsumerMetrics
     var subscription = SubscriptionKind.none
     var listener: (any ConsumerRebalanceListener)?
     /// The assigned partitions and what is known of each.
@@ -61,7 +63,8 @@ public actor KafkaConsumer {
     public init(
         configuration: ConsumerConfiguration,
         logger: Logger = Logger(label: "swiftkafka.consumer"),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        metrics: any MetricsFactory = MetricsSystem.factory
     ) throws(ConfigError) {
         var configuration = try configuration.validated()
         if configuration.client.clientID.isEmpty {
@@ -82,15 +85,22 @@ public actor KafkaConsumer {
             coordinator = nil
         }
         self.logger = logger
+        self.metrics = ConsumerMetrics(clientID: configuration.client.clientID, factory: metrics)
     }
 
     /// A consumer configured by Kafka property names (`bootstrap.servers`, `group.id`, `auto.offset.reset`, ...).
     public init(
         properties: [String: String],
         logger: Logger = Logger(label: "swiftkafka.consumer"),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        metrics: any MetricsFactory = MetricsSystem.factory
     ) throws(ConfigError) {
-        try self.init(configuration: try ConsumerConfiguration(properties: properties), logger: logger, group: group)
+        try self.init(
+            configuration: try ConsumerConfiguration(properties: properties),
+            logger: logger,
+            group: group,
+            metrics: metrics
+        )
     }
 
     var apiDeadline: ContinuousClock.Instant { .now + .milliseconds(configuration.defaultApiTimeoutMs) }
@@ -183,7 +193,10 @@ public actor KafkaConsumer {
                 var records: [ConsumerRecord] = []
                 try drain(into: &records)
                 await sendFetches()
-                if !records.isEmpty { return records }
+                if !records.isEmpty {
+                    metrics.recordsConsumed.increment(by: Int64(records.count))
+                    return records
+                }
                 guard ContinuousClock.now < deadline else { return [] }
                 if let coordinator, await coordinator.needsJoin { return [] }
                 await wakeup.wait(until: deadline)

@@ -1,3 +1,4 @@
+public import CoreMetrics
 public import KafkaCore
 public import Logging
 public import NIOCore
@@ -35,7 +36,8 @@ public final class KafkaProducer: Sendable {
     public init(
         configuration: ProducerConfiguration,
         logger: Logger = Logger(label: "swiftkafka.producer"),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        metrics: any MetricsFactory = MetricsSystem.factory
     ) throws(ConfigError) {
         var configuration = try configuration.validated()
         if configuration.client.clientID.isEmpty {
@@ -50,6 +52,7 @@ public final class KafkaProducer: Sendable {
             accumulator: accumulator,
             memory: memory,
             partitioner: partitioner,
+            metrics: ProducerMetrics(clientID: configuration.client.clientID, factory: metrics),
             logger: logger
         )
         let sender = self.sender
@@ -60,9 +63,15 @@ public final class KafkaProducer: Sendable {
     public convenience init(
         properties: [String: String],
         logger: Logger = Logger(label: "swiftkafka.producer"),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        metrics: any MetricsFactory = MetricsSystem.factory
     ) throws(ConfigError) {
-        try self.init(configuration: try ProducerConfiguration(properties: properties), logger: logger, group: group)
+        try self.init(
+            configuration: try ProducerConfiguration(properties: properties),
+            logger: logger,
+            group: group,
+            metrics: metrics
+        )
     }
 
     /// Sends a record and returns where it was written, once it is acknowledged (as `acks` asks).

@@ -29,6 +29,7 @@ final class Sender: Sendable {
     let memory: BufferMemory
     let partitioner: Partitioner
     let wakeup = Wakeup()
+    let metrics: ProducerMetrics
     let logger: Logger
     private let state = Mutex(State())
 
@@ -38,8 +39,10 @@ final class Sender: Sendable {
         accumulator: RecordAccumulator,
         memory: BufferMemory,
         partitioner: Partitioner,
+        metrics: ProducerMetrics,
         logger: Logger
     ) {
+        self.metrics = metrics
         self.configuration = configuration
         self.cluster = cluster
         self.accumulator = accumulator
@@ -239,9 +242,11 @@ final class Sender: Sendable {
             version: version,
             timeout: .milliseconds(configuration.client.requestTimeoutMs)
         )
+        let sentAt = ContinuousClock.now
         Task {
             do {
                 let response = try await answer.get()
+                metrics.requestLatency.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - sentAt))
                 handle(response, for: batches)
                 requestDone(broker)
             } catch {
@@ -342,6 +347,10 @@ final class Sender: Sendable {
         _ result: Result<(baseOffset: Offset, logAppendTime: Int64), ProducerError>
     ) {
         batch.complete(result)
+        switch result {
+        case .success: metrics.recordsSent.increment(by: Int64(batch.recordCount))
+        case .failure: metrics.recordErrors.increment(by: Int64(batch.recordCount))
+        }
         memory.release(batch.reservedBytes)
     }
 
@@ -350,5 +359,9 @@ final class Sender: Sendable {
         for queue in accumulator.queues {
             for batch in queue.removeAll() { complete(batch, .failure(.closed)) }
         }
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
 }
