@@ -19,13 +19,25 @@ struct CompletedFetch {
     private var batchEpoch: LeaderEpoch = -1
     private var batchLogAppendTime = false
 
+    /// The offset after the last whole batch fetched (where the partition's next fetch starts); nil when the
+    /// answer holds no whole batch.
+    let endOffset: Offset?
+
     init(partition: TopicPartition, fetchOffset: Offset, records: ByteBuffer) {
         self.partition = partition
         nextOffset = fetchOffset
         remaining = records
+        // Only the batch headers are read (each batch's length and last offset), not the records.
+        var scan = records
+        var end: Offset?
+        while let batch = try? RecordBatch.nextBatch(from: &scan) { end = batch.nextOffset }
+        endOffset = end
     }
 
     var isDrained: Bool { decodedIndex >= decoded.count && remaining.readableBytes == 0 }
+
+    /// The fetched bytes not yet decoded.
+    var remainingBytes: Int { remaining.readableBytes }
 
     /// Appends up to `limit` records to `records`, advancing `nextOffset` past them (and past control batches and
     /// compaction gaps). A batch that fails its CRC, or cannot be decoded, is an error at its offset.

@@ -2,28 +2,37 @@ import KafkaCore
 import KafkaProtocol
 import NIOCore
 
-/// Fetching: one Fetch in flight per leader for the partitions that have a position, are not paused and have
-/// nothing buffered; answers become `CompletedFetch`es that `poll` drains.
+/// Fetching: one Fetch in flight per leader, for the partitions that have a position, are not paused and have less
+/// than `max.partition.fetch.bytes` buffered; a partition's fetch starts where its buffered records end, so the next
+/// records are on their way while the application works on these (prefetching). Answers become `CompletedFetch`es
+/// that `poll` drains in order.
 extension KafkaConsumer {
     /// Sends a Fetch to every leader that has none in flight and has partitions to fetch.
     func sendFetches() async {
         if metadataStale { await refreshMetadata() }
         let metadata = await cluster.metadata
-        let buffered = Set(completedFetches.map(\.partition))
+        var buffered: [TopicPartition: Int] = [:]
+        for fetch in completedFetches { buffered[fetch.partition, default: 0] += fetch.remainingBytes }
+        let limit = Int(configuration.maxPartitionFetchBytes)
         var byLeader: [BrokerID: [(TopicPartition, Offset)]] = [:]
         for (partition, state) in assignment {
-            guard let position = state.position, !state.paused, !buffered.contains(partition) else { continue }
+            guard let position = state.position, !state.paused, buffered[partition, default: 0] < limit else {
+                continue
+            }
             guard let leader = metadata.leader(of: partition) else {
                 metadataStale = true
                 continue
             }
             guard !fetchesInFlight.contains(leader.id) else { continue }
-            byLeader[leader.id, default: []].append((partition, position))
+            byLeader[leader.id, default: []].append((partition, state.fetchOffset ?? position))
         }
         for (leader, partitions) in byLeader {
             guard let address = metadata.brokers[leader] else { continue }
             fetchesInFlight.insert(leader)
-            let request = fetchRequest(partitions)
+            // While records wait to be returned, the broker need not hold the fetch for more (fetch.max.wait.ms):
+            // partitions with nothing new would otherwise delay the next fetch of those that have more.
+            let busy = !completedFetches.isEmpty
+            let request = fetchRequest(partitions, maxWait: busy ? 0 : configuration.fetchMaxWaitMs)
             let offsets = Dictionary(uniqueKeysWithValues: partitions.map { ($0.0, $0.1) })
             let sentAt = ContinuousClock.now
             Task {
@@ -38,10 +47,16 @@ extension KafkaConsumer {
         }
     }
 
-    private func fetchRequest(_ partitions: [(TopicPartition, Offset)]) -> FetchRequest {
+    /// A seek or reset: what was fetched for `partition` is of no use.
+    func forgetFetched(_ partition: TopicPartition) {
+        assignment[partition]?.fetchOffset = nil
+        completedFetches.removeAll { $0.partition == partition }
+    }
+
+    private func fetchRequest(_ partitions: [(TopicPartition, Offset)], maxWait: Int32) -> FetchRequest {
         var request = FetchRequest()
         request.replicaID = -1
-        request.maxWaitMs = configuration.fetchMaxWaitMs
+        request.maxWaitMs = maxWait
         request.minBytes = configuration.fetchMinBytes
         request.maxBytes = configuration.fetchMaxBytes
         request.isolationLevel = configuration.isolationLevel.rawValue
@@ -76,15 +91,17 @@ extension KafkaConsumer {
             for data in topic.partitions {
                 let partition = TopicPartition(topic.topic, data.partitionIndex)
                 guard let fetchOffset = offsets[partition], let state = assignment[partition],
-                    state.position == fetchOffset
+                    let position = state.position, (state.fetchOffset ?? position) == fetchOffset
                 else { continue }
                 switch data.errorCode {
                 case .none:
                     assignment[partition]?.highWatermark = data.highWatermark
                     if let records = data.records, records.readableBytes > 0 {
-                        completedFetches.append(
-                            CompletedFetch(partition: partition, fetchOffset: fetchOffset, records: records)
-                        )
+                        let fetch = CompletedFetch(partition: partition, fetchOffset: fetchOffset, records: records)
+                        if let end = fetch.endOffset, end > fetchOffset {
+                            assignment[partition]?.fetchOffset = end
+                        }
+                        completedFetches.append(fetch)
                     }
                 case .offsetOutOfRange:
                     logger.info(
@@ -92,6 +109,7 @@ extension KafkaConsumer {
                         metadata: ["partition": "\(partition)", "offset": "\(fetchOffset)"]
                     )
                     assignment[partition]?.position = nil
+                    forgetFetched(partition)
                 case .notLeaderOrFollower, .unknownTopicOrPartition, .leaderNotAvailable, .fencedLeaderEpoch,
                     .unknownLeaderEpoch, .kafkaStorageError, .replicaNotAvailable, .offsetNotAvailable:
                     metadataStale = true
@@ -130,13 +148,21 @@ extension KafkaConsumer {
         }
     }
 
-    /// Moves buffered records into `records` (at most `max.poll.records`), in fetch order, advancing positions.
+    /// Moves buffered records into `records` (at most `max.poll.records`), in fetch order, advancing positions. A
+    /// partition's fetches are drained one after another; one that no longer starts at the position (a seek) is
+    /// dropped.
     func drain(into records: inout [ConsumerRecord]) throws(ConsumerError) {
         let limit = Int(configuration.maxPollRecords)
         var kept = CircularBuffer<CompletedFetch>()
-        while records.count < limit, var fetch = completedFetches.popFirst() {
+        var waiting: Set<TopicPartition> = []
+        while var fetch = completedFetches.popFirst() {
+            guard records.count < limit, !waiting.contains(fetch.partition) else {
+                kept.append(fetch)
+                continue
+            }
             guard let state = assignment[fetch.partition], state.position == fetch.nextOffset else { continue }
             if state.paused {
+                waiting.insert(fetch.partition)
                 kept.append(fetch)
                 continue
             }
@@ -144,6 +170,8 @@ extension KafkaConsumer {
                 try fetch.drain(into: &records, limit: limit, checkCRC: configuration.checkCrcs)
             } catch {
                 assignment[fetch.partition]?.position = fetch.nextOffset
+                forgetFetched(fetch.partition)
+                completedFetches = kept
                 throw error
             }
             assignment[fetch.partition]?.position = fetch.nextOffset
@@ -151,9 +179,11 @@ extension KafkaConsumer {
                 let lag = max(0, state.highWatermark - fetch.nextOffset)
                 metrics.recordLag(lag, topic: fetch.partition.topic, partition: fetch.partition.partition)
             }
-            if !fetch.isDrained { kept.append(fetch) }
+            if !fetch.isDrained {
+                waiting.insert(fetch.partition)
+                kept.append(fetch)
+            }
         }
-        while let fetch = completedFetches.popFirst() { kept.append(fetch) }
         completedFetches = kept
     }
 }

@@ -55,6 +55,7 @@ extension KafkaConsumer {
         guard assignment[partition] != nil else { throw .illegalState("\(partition) is not assigned") }
         assignment[partition]?.position = offset
         assignment[partition]?.reset = nil
+        forgetFetched(partition)
         wakeup.signal()
     }
 
@@ -71,6 +72,7 @@ extension KafkaConsumer {
             guard assignment[partition] != nil else { throw .illegalState("\(partition) is not assigned") }
             assignment[partition]?.position = nil
             assignment[partition]?.reset = reset
+            forgetFetched(partition)
         }
         wakeup.signal()
     }

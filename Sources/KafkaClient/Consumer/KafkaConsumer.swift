@@ -57,6 +57,9 @@ public actor KafkaConsumer {
         var reset: OffsetResetStrategy?
         var paused = false
         var highWatermark: Offset = -1
+        /// Where the next fetch starts: past the records already fetched and buffered (prefetching), or nil to
+        /// fetch from `position`.
+        var fetchOffset: Offset?
     }
 
     /// A consumer with `configuration` (validated: see `ConsumerConfiguration.validated()`).

@@ -3,16 +3,21 @@ import KafkaProtocol
 import NIOCore
 import Synchronization
 
-/// One partition's batches waiting to be sent, oldest first, the last one open for appends; how many of its
-/// batches are in flight; and its idempotence sequence. A batch that failed and will be retried goes back to the
-/// front in sequence order, and while any is waiting the partition sends one batch at a time, so records are never
-/// reordered.
+/// One partition's batches waiting to be sent: closed batches oldest first, then the open one that takes appends;
+/// how many of its batches are in flight; and its idempotence sequence. A batch that failed and will be retried goes
+/// back to the front in sequence order, and while any is waiting the partition sends one batch at a time, so records
+/// are never reordered.
+///
+/// The open batch is a stored property of the state, so an append writes into its buffer in place (a batch taken
+/// out of a collection and put back would copy its bytes on every record).
 ///
 /// Callers of `send` append; the sender takes, requeues and completes. One lock per partition.
 final class PartitionQueue: Sendable {
     struct State {
+        /// Closed batches (full, or retried), oldest first.
         var batches = CircularBuffer<ProducerBatch>()
-        var lastIsOpen = false
+        /// The batch taking appends, after every closed one.
+        var open: ProducerBatch?
         /// The base sequences of the batches in flight (-1 each without idempotence).
         var inFlight: [Int32] = []
         /// Batches back at the front after a failure, not yet sent again.
@@ -25,6 +30,9 @@ final class PartitionQueue: Sendable {
         mutating func removeInFlight(_ sequence: Int32) {
             if let index = inFlight.firstIndex(of: sequence) { inFlight.remove(at: index) }
         }
+
+        var first: ProducerBatch? { batches.first ?? open }
+        var isEmpty: Bool { batches.isEmpty && open == nil }
     }
 
     let partition: TopicPartition
@@ -48,17 +56,19 @@ final class PartitionQueue: Sendable {
     ) -> (full: Bool, newBatch: Bool) {
         state.withLock { state in
             var newBatch = false
-            if !state.lastIsOpen || state.batches.last.map({ $0.sizeInBytes + size > batchSize }) == true {
-                if state.lastIsOpen, state.batches.last?.recordCount == 0 {
-                    // An empty open batch takes any record, however large.
-                } else {
-                    state.batches.append(ProducerBatch(partition: partition, codec: codec, now: .now))
-                    state.lastIsOpen = true
-                    newBatch = true
-                }
+            if (state.open?.recordCount ?? 0) > 0, (state.open?.sizeInBytes ?? 0) + size > batchSize {
+                // An empty open batch takes any record, however large; a fuller one is closed.
+                state.batches.append(state.open.take()!)
             }
-            let last = state.batches.index(before: state.batches.endIndex)
-            state.batches[last].append(
+            // Moved out while appending, so its buffer is uniquely referenced and grows in place.
+            var open: ProducerBatch
+            if let current = state.open.take() {
+                open = current
+            } else {
+                open = ProducerBatch(partition: partition, codec: codec, now: .now)
+                newBatch = true
+            }
+            open.append(
                 timestamp: timestamp,
                 key: key,
                 value: value,
@@ -66,7 +76,8 @@ final class PartitionQueue: Sendable {
                 reserved: size,
                 callback: callback
             )
-            let full = state.batches[last].sizeInBytes >= batchSize || state.batches.count > 1
+            let full = open.sizeInBytes >= batchSize || !state.batches.isEmpty
+            state.open = consume open
             return (full, newBatch)
         }
     }
@@ -85,14 +96,14 @@ final class PartitionQueue: Sendable {
         maxInFlight: Int
     ) -> Readiness {
         state.withLock { state in
-            guard let first = state.batches.first else { return .waiting }
+            guard let first = state.first else { return .waiting }
             if state.retrying > 0 {
                 guard state.inFlight.isEmpty else { return .waiting }
                 if let retryAt = first.retryAt, retryAt > now { return .at(retryAt) }
                 return .ready
             }
             guard state.inFlight.count < maxInFlight else { return .waiting }
-            if flushing || state.batches.count > 1 || !state.lastIsOpen { return .ready }
+            if flushing || !state.batches.isEmpty { return .ready }
             let due = first.createdAt + linger
             return due <= now ? .ready : .at(due)
         }
@@ -102,8 +113,15 @@ final class PartitionQueue: Sendable {
     /// next sequence; a retried one keeps its own).
     func take(producerID: ProducerID, producerEpoch: ProducerEpoch, idempotent: Bool) -> ProducerBatch? {
         state.withLock { state in
-            guard var batch = state.batches.popFirst() else { return nil }
-            if state.batches.isEmpty { state.lastIsOpen = false }
+            var batch: ProducerBatch
+            if let closed = state.batches.popFirst() {
+                batch = closed
+            } else if let open = state.open {
+                batch = open
+                state.open = nil
+            } else {
+                return nil
+            }
             if state.retrying > 0 { state.retrying -= 1 }
             if batch.encoded == nil {
                 let sequence = idempotent ? state.nextSequence : -1
@@ -195,7 +213,10 @@ final class PartitionQueue: Sendable {
                 expired.append(state.batches.removeFirst())
                 if state.retrying > 0 { state.retrying -= 1 }
             }
-            if state.batches.isEmpty { state.lastIsOpen = false }
+            if state.batches.isEmpty, let open = state.open, open.createdAt < deadline {
+                expired.append(open)
+                state.open = nil
+            }
             return expired
         }
     }
@@ -205,14 +226,14 @@ final class PartitionQueue: Sendable {
         state.withLock { state in
             defer {
                 state.batches.removeAll()
-                state.lastIsOpen = false
+                state.open = nil
                 state.retrying = 0
             }
-            return Array(state.batches)
+            return Array(state.batches) + (state.open.map { [$0] } ?? [])
         }
     }
 
-    var isIdle: Bool { state.withLock { $0.batches.isEmpty && $0.inFlight.isEmpty } }
+    var isIdle: Bool { state.withLock { $0.isEmpty && $0.inFlight.isEmpty } }
 
     /// Sequence numbers wrap at Int32.max, as in Kafka.
     private static func add(_ sequence: Int32, _ count: Int32) -> Int32 {

@@ -338,8 +338,10 @@ final class Sender: Sendable {
         _ batch: ProducerBatch,
         _ result: Result<(baseOffset: Offset, logAppendTime: Int64), ProducerError>
     ) {
-        queue.finished(batch.baseSequence)
+        // Records are told first: once the queue is idle, `close` and `flush` may return, and every callback must
+        // have run by then.
         complete(batch, result)
+        queue.finished(batch.baseSequence)
     }
 
     private func complete(

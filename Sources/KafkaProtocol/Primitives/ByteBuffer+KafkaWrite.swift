@@ -21,12 +21,30 @@ extension ByteBuffer {
 
     @inlinable
     public mutating func writeUnsignedVarint(_ value: UInt32) {
-        var value = value
-        while value >= 0x80 {
-            writeInteger(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
+        writeUnsignedVarlong(UInt64(value))
+    }
+
+    /// Up to ten bytes, written with one capacity check (a byte at a time was a hot spot of record encoding).
+    @inlinable
+    public mutating func writeUnsignedVarlong(_ value: UInt64) {
+        if value < 0x80 {
+            writeInteger(UInt8(value))
+            return
         }
-        writeInteger(UInt8(value))
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var count = 0
+        var rest = value
+        while true {
+            let byte = UInt64(UInt8(truncatingIfNeeded: rest) & 0x7F) | (rest >= 0x80 ? 0x80 : 0)
+            if count < 8 { low |= byte << (8 * UInt64(count)) } else { high |= byte << (8 * UInt64(count - 8)) }
+            count += 1
+            rest >>= 7
+            if rest == 0 { break }
+        }
+        withUnsafeBytes(of: (low.littleEndian, high.littleEndian)) { bytes in
+            writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<count]))
+        }
     }
 
     @inlinable
@@ -36,12 +54,7 @@ extension ByteBuffer {
 
     @inlinable
     public mutating func writeVarlong(_ value: Int64) {
-        var raw = UInt64(bitPattern: (value << 1) ^ (value >> 63))
-        while raw >= 0x80 {
-            writeInteger(UInt8(truncatingIfNeeded: raw) | 0x80)
-            raw >>= 7
-        }
-        writeInteger(UInt8(raw))
+        writeUnsignedVarlong(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
     /// The length prefix of a string, bytes or array; nil writes null (-1).
