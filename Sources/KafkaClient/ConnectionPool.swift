@@ -15,19 +15,48 @@ public final class ConnectionPool: Sendable {
         case open(KafkaConnection)
     }
 
+    /// The last failed connection attempt to an address, and how long to wait before the next.
+    private struct Failure {
+        var at: ContinuousClock.Instant
+        var backoff: Duration
+        var error: String
+    }
+
+    /// A connection is not tried again so soon after the last attempt failed (`reconnect.backoff.ms`).
+    public struct BackingOff: Error, CustomStringConvertible {
+        public var address: BrokerAddress
+        public var lastError: String
+        public var description: String { "not reconnecting to \(address) yet (backing off after: \(lastError))" }
+    }
+
     public let clientID: String
     public let connectTimeout: Duration
+    /// The first and the longest wait after a failed connection attempt (doubling in between, as the Java
+    /// client's `reconnect.backoff.ms` and `reconnect.backoff.max.ms`); nil: try again at once.
+    public let reconnectBackoff: (initial: Duration, max: Duration)?
     private let group: any EventLoopGroup
     private let slots = Mutex<[BrokerAddress: Slot]>([:])
+    private let failures = Mutex<[BrokerAddress: Failure]>([:])
 
-    public init(clientID: String, group: any EventLoopGroup, connectTimeout: Duration = .seconds(5)) {
+    public init(
+        clientID: String,
+        group: any EventLoopGroup,
+        connectTimeout: Duration = .seconds(5),
+        reconnectBackoff: (initial: Duration, max: Duration)? = nil
+    ) {
         self.clientID = clientID
         self.group = group
         self.connectTimeout = connectTimeout
+        self.reconnectBackoff = reconnectBackoff
     }
 
     /// The open connection to `address`, connecting when there is none.
     public func connection(to address: BrokerAddress) async throws -> KafkaConnection {
+        if reconnectBackoff != nil, let failure = failures.withLock({ $0[address] }),
+            ContinuousClock.now < failure.at + failure.backoff
+        {
+            throw BackingOff(address: address, lastError: failure.error)
+        }
         // A connection that closes as soon as it is made is tried once more, then reported.
         for _ in 0..<2 {
             switch slot(for: address) {
@@ -41,16 +70,31 @@ public final class ConnectionPool: Sendable {
                             slots[address] = .open(connection)
                         }
                     }
-                    if connection.isOpen { return connection }
+                    if connection.isOpen {
+                        if reconnectBackoff != nil { failures.withLock { $0[address] = nil } }
+                        return connection
+                    }
                 } catch {
                     slots.withLock { slots in
                         if case .connecting(let held)? = slots[address], held == attempt { slots[address] = nil }
                     }
+                    recordFailure(address, error)
                     throw error
                 }
             }
         }
         throw KafkaConnection.Closed(address: address)
+    }
+
+    /// Remembers a failed attempt: the wait before the next doubles, up to the maximum, with Java's ±20% jitter.
+    private func recordFailure(_ address: BrokerAddress, _ error: any Error) {
+        guard let (initial, maximum) = reconnectBackoff else { return }
+        failures.withLock { failures in
+            let previous = failures[address]?.backoff
+            let doubled = previous.map { min($0 * 2, maximum) } ?? initial
+            let jittered = doubled * Double.random(in: 0.8...1.2)
+            failures[address] = Failure(at: .now, backoff: min(jittered, maximum), error: "\(error)")
+        }
     }
 
     /// The pool's slot for `address`: its open connection, or an attempt to connect (a new one when there is none

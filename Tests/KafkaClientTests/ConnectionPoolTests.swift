@@ -145,4 +145,24 @@ struct ConnectionPoolTests {
         #expect(connection.isOpen)
         pool.closeAll()
     }
+
+    @Test func withABackoffAFailedAddressIsNotTriedAgainUntilTheBackoffPassed() async throws {
+        let port = try FreePort.allocate()[0]
+        let pool = ConnectionPool(
+            clientID: "backoff",
+            group: MultiThreadedEventLoopGroup.singleton,
+            reconnectBackoff: (initial: .milliseconds(400), max: .seconds(1))
+        )
+        let nowhere = BrokerAddress(host: "127.0.0.1", port: port)
+        await #expect(throws: (any Error).self) { _ = try await pool.connection(to: nowhere) }
+        // Something listens now, but within the backoff the pool does not try.
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: port).get()
+        defer { listener.close(promise: nil) }
+        await #expect(throws: ConnectionPool.BackingOff.self) { _ = try await pool.connection(to: nowhere) }
+        try await Task.sleep(for: .milliseconds(600))
+        let connection = try await pool.connection(to: nowhere)
+        #expect(connection.isOpen)
+        pool.closeAll()
+    }
 }

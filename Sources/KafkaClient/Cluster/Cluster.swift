@@ -34,7 +34,11 @@ public actor Cluster {
         pool = ConnectionPool(
             clientID: clientID,
             group: group,
-            connectTimeout: .milliseconds(configuration.socketConnectionSetupTimeoutMs)
+            connectTimeout: .milliseconds(configuration.socketConnectionSetupTimeoutMs),
+            reconnectBackoff: (
+                .milliseconds(configuration.reconnectBackoffMs),
+                .milliseconds(max(configuration.reconnectBackoffMs, configuration.reconnectBackoffMaxMs))
+            )
         )
         self.logger = logger
     }
@@ -136,6 +140,7 @@ public actor Cluster {
         let now = ContinuousClock.now
         for topic in response.topics {
             guard let name = topic.name else { continue }
+            let known = metadata.topics[name]
             metadata.topics[name] = TopicMetadata(
                 error: topic.errorCode,
                 isInternal: topic.isInternal,
@@ -155,6 +160,15 @@ public actor Cluster {
                     uniquingKeysWith: { first, _ in first }
                 )
             )
+            // A broker with stale metadata may answer with an older leader epoch than one already seen: the newer
+            // knowledge is kept, as the Java client does.
+            for (index, partition) in known?.partitions ?? [:] {
+                if let fresh = metadata.topics[name]?.partitions[index], fresh.leaderEpoch >= 0,
+                    partition.leaderEpoch > fresh.leaderEpoch
+                {
+                    metadata.topics[name]?.partitions[index] = partition
+                }
+            }
             fetchedAt[name] = now
         }
     }

@@ -14,7 +14,7 @@ extension KafkaConsumer {
         var buffered: [TopicPartition: Int] = [:]
         for fetch in completedFetches { buffered[fetch.partition, default: 0] += fetch.remainingBytes }
         let limit = Int(configuration.maxPartitionFetchBytes)
-        var byLeader: [BrokerID: [(TopicPartition, Offset)]] = [:]
+        var byLeader: [BrokerID: [(TopicPartition, Offset, LeaderEpoch)]] = [:]
         for (partition, state) in assignment {
             guard let position = state.position, !state.paused, buffered[partition, default: 0] < limit else {
                 continue
@@ -24,7 +24,10 @@ extension KafkaConsumer {
                 continue
             }
             guard !fetchesInFlight.contains(leader.id) else { continue }
-            byLeader[leader.id, default: []].append((partition, state.fetchOffset ?? position))
+            // The leader epoch the metadata names: a broker that is no longer (or not yet) leader in it answers
+            // FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH, and the metadata is asked again.
+            let epoch = metadata.topics[partition.topic]?.partitions[partition.partition]?.leaderEpoch ?? -1
+            byLeader[leader.id, default: []].append((partition, state.fetchOffset ?? position, epoch))
         }
         for (leader, partitions) in byLeader {
             guard let address = metadata.brokers[leader] else { continue }
@@ -53,7 +56,10 @@ extension KafkaConsumer {
         completedFetches.removeAll { $0.partition == partition }
     }
 
-    private func fetchRequest(_ partitions: [(TopicPartition, Offset)], maxWait: Int32) -> FetchRequest {
+    private func fetchRequest(
+        _ partitions: [(TopicPartition, Offset, LeaderEpoch)],
+        maxWait: Int32
+    ) -> FetchRequest {
         var request = FetchRequest()
         request.replicaID = -1
         request.maxWaitMs = maxWait
@@ -69,6 +75,7 @@ extension KafkaConsumer {
                 partitions: entries.map {
                     .init(
                         partition: $0.0.partition,
+                        currentLeaderEpoch: $0.2,
                         fetchOffset: $0.1,
                         partitionMaxBytes: configuration.maxPartitionFetchBytes
                     )
