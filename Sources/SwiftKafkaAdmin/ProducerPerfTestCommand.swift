@@ -8,6 +8,8 @@ import Synchronization
 /// `--throughput` per second (-1: as fast as it can), and prints Kafka 2.8's lines: every five seconds
 /// `N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency.`, and at the end the same with
 /// the 50th, 95th, 99th and 99.9th percentile latencies. Latency is from `send` to the record's acknowledgement.
+/// `--latency-microseconds` (SwiftKafka's own flag) adds a line with the percentiles in microseconds, for
+/// comparisons below Kafka's whole milliseconds.
 struct ProducerPerfTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "producer-perf-test",
@@ -24,6 +26,8 @@ struct ProducerPerfTestCommand: AsyncParsableCommand {
     var throughput: Double
     @Option(parsing: .upToNextOption, help: "Producer properties as key=value (bootstrap.servers=... is needed).")
     var producerProps: [String] = []
+    @Flag(help: "Also print the latency percentiles in microseconds (not in Kafka's tool).")
+    var latencyMicroseconds = false
 
     func run() async throws {
         var properties: [String: String] = [:]
@@ -60,6 +64,7 @@ struct ProducerPerfTestCommand: AsyncParsableCommand {
         await producer.close()
         reporter.cancel()
         print(stats.totalLine(elapsed: ContinuousClock.now - start))
+        if latencyMicroseconds { print(stats.microsecondsLine()) }
         if stats.failures > 0 {
             FileHandle.standardError.write(Data("\(stats.failures) records failed\n".utf8))
             throw ExitCode(1)
@@ -70,7 +75,7 @@ struct ProducerPerfTestCommand: AsyncParsableCommand {
 /// The counts and latencies of a perf test, shared with delivery callbacks.
 final class PerfStats: Sendable {
     private struct State {
-        var latenciesMs: [Int32] = []
+        var latenciesUs: [Int32] = []
         var count = 0
         var failures = 0
         var totalLatencyMs = 0.0
@@ -86,7 +91,7 @@ final class PerfStats: Sendable {
 
     init(expected: Int, recordSize: Int) {
         var initial = State()
-        initial.latenciesMs.reserveCapacity(expected)
+        initial.latenciesUs.reserveCapacity(expected)
         state = Mutex(initial)
         self.recordSize = recordSize
     }
@@ -98,7 +103,7 @@ final class PerfStats: Sendable {
         state.withLock { state in
             if failed { state.failures += 1 }
             state.count += 1
-            state.latenciesMs.append(Int32(milliseconds))
+            state.latenciesUs.append(Int32(clamping: Int(milliseconds * 1000)))
             state.totalLatencyMs += milliseconds
             state.maxLatencyMs = max(state.maxLatencyMs, milliseconds)
             state.windowCount += 1
@@ -132,10 +137,8 @@ final class PerfStats: Sendable {
     func totalLine(elapsed: Duration) -> String {
         state.withLock { state in
             let rate = Double(state.count) / max(elapsed.seconds, 1e-9)
-            let sorted = state.latenciesMs.sorted()
-            func percentile(_ p: Double) -> Int32 {
-                sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-            }
+            let sorted = state.latenciesUs.sorted()
+            func percentile(_ p: Double) -> Int32 { Self.percentile(p, of: sorted) / 1000 }
             return String(
                 format: "%d records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, "
                     + "%d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.",
@@ -150,6 +153,25 @@ final class PerfStats: Sendable {
                 percentile(0.999)
             )
         }
+    }
+}
+
+extension PerfStats {
+    /// The percentiles in microseconds (SwiftKafka's own line).
+    func microsecondsLine() -> String {
+        let sorted = state.withLock { $0.latenciesUs.sorted() }
+        return String(
+            format: "latency percentiles: %d us 50th, %d us 95th, %d us 99th, %d us 99.9th.",
+            Self.percentile(0.5, of: sorted),
+            Self.percentile(0.95, of: sorted),
+            Self.percentile(0.99, of: sorted),
+            Self.percentile(0.999, of: sorted)
+        )
+    }
+
+    /// Kafka's percentile: the element at `p` × count in the sorted latencies.
+    static func percentile(_ p: Double, of sorted: [Int32]) -> Int32 {
+        sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
     }
 }
 

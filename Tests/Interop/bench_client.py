@@ -6,6 +6,7 @@ Swift side is swiftkafka-admin's producer-perf-test and consumer-perf-test. A be
 
 Usage: bench_client.py [--quick]   (--quick: a tenth of the records)"""
 import argparse
+import gc
 import importlib.machinery
 import json
 import os
@@ -102,10 +103,13 @@ def main():
         librdkafka = json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
         output, swift_rss = timed([TOOL, "producer-perf-test", "--topic", topic(), "--num-records", str(count),
                                    "--record-size", "100", "--throughput", "10000", "--producer-props",
-                                   f"bootstrap.servers={bootstrap}", "acks=all", "linger.ms=0"])
-        p99 = int(re.findall(r"(\d+) ms 99th", output)[-1])
+                                   f"bootstrap.servers={bootstrap}", "acks=all", "linger.ms=0",
+                                   "--latency-microseconds"])
+        p99 = int(re.findall(r"(\d+) us 99th", output)[-1]) / 1000
         rows.append((f"produce p99 latency at 10k msg/s, linger 0, acks=all ({count:,} records)", "ms",
                      librdkafka["p99_ms"], p99, rss, swift_rss))
+        del admin  # before the broker stops, so that it does not log reconnect failures
+        gc.collect()
 
     print("| scenario | unit | librdkafka | Swift | Swift / librdkafka | librdkafka RSS MiB | Swift RSS MiB |")
     print("|---|---|---:|---:|---:|---:|---:|")

@@ -55,7 +55,7 @@ def read_all(cluster, topic, count, timeout=60):
 def test_both_clients_put_a_key_on_the_same_partition_and_read_each_other(cluster, codec):
     topic = f"keys-{codec}"
     create_topic(cluster, topic, 6)
-    count = 10_000
+    count = 100_000  # per client, as the issue asks: 200,000 records per codec
     lines = "".join(f"key-{i % 500}:swift-{i}\n" for i in range(count))
     result = subprocess.run([TOOL, "console-producer", "--bootstrap-server", cluster.bootstrap, "--topic", topic,
                              "--request-required-acks", "all", "--compression-codec", codec,
@@ -70,7 +70,7 @@ def test_both_clients_put_a_key_on_the_same_partition_and_read_each_other(cluste
             producer.poll(0)
     assert producer.flush(60) == 0
 
-    records = read_all(cluster, topic, 2 * count)
+    records = read_all(cluster, topic, 2 * count, timeout=120)
     assert len(records) == 2 * count
     values = [value for _, value, _, _ in records]
     assert sorted(values) == sorted([f"swift-{i}" for i in range(count)] + [f"librdkafka-{i}" for i in range(count)])

@@ -23,25 +23,29 @@ struct PartitionerTests {
     @Test func aKeyGoesToPositiveMurmur2ModuloThePartitions() {
         // "foobar": -790332482 & 0x7fffffff = 1357151166; 1357151166 % 12 = 6.
         #expect(Partitioner.partition(forKey: Array("foobar".utf8), count: 12) == 1_357_151_166 % 12)
-        let partitioner = Partitioner()
+        let route = TopicRoute(topic: "t", partitionCount: 7)
         for index in 0..<100 {
             let key = Array("key-\(index)".utf8)
-            let chosen = partitioner.partition(topic: "t", key: key, count: 7)
+            let chosen = Partitioner.partition(of: route, key: key)
             #expect(chosen == (Partitioner.murmur2(key) & 0x7fff_ffff) % 7)
         }
     }
 
     @Test func keylessRecordsStickToOnePartitionUntilItsBatchCloses() {
-        let partitioner = Partitioner()
-        let first = partitioner.partition(topic: "t", key: nil, count: 4)
-        for _ in 0..<50 { #expect(partitioner.partition(topic: "t", key: nil, count: 4) == first) }
-        partitioner.batchClosed(topic: "t", partition: first, count: 4)
-        let second = partitioner.partition(topic: "t", key: nil, count: 4)
+        let route = TopicRoute(topic: "t", partitionCount: 4)
+        let first = Partitioner.partition(of: route, key: nil)
+        for _ in 0..<50 { #expect(Partitioner.partition(of: route, key: nil) == first) }
+        // A batch of another partition closing changes nothing.
+        Partitioner.batchClosed(of: route, partition: (first + 1) % 4)
+        #expect(Partitioner.partition(of: route, key: nil) == first)
+        Partitioner.batchClosed(of: route, partition: first)
+        let second = Partitioner.partition(of: route, key: nil)
         #expect(second != first)
         #expect((0..<4).contains(second))
         // Another topic has its own sticky partition; a one-partition topic always gets 0.
-        #expect(partitioner.partition(topic: "single", key: nil, count: 1) == 0)
-        partitioner.batchClosed(topic: "single", partition: 0, count: 1)
-        #expect(partitioner.partition(topic: "single", key: nil, count: 1) == 0)
+        let single = TopicRoute(topic: "single", partitionCount: 1)
+        #expect(Partitioner.partition(of: single, key: nil) == 0)
+        Partitioner.batchClosed(of: single, partition: 0)
+        #expect(Partitioner.partition(of: single, key: nil) == 0)
     }
 }

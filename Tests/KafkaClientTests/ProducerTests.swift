@@ -124,7 +124,13 @@ struct ProducerTests {
                     } else {
                         #expect(reported.sorted() == (0..<300).map(Int64.init), "\(topic)")
                     }
-                    let records = try await Self.readAll(TopicPartition(topic, 0), from: brokers[0].bootstrap)
+                    // acks=0: close() returns once the requests are written, so the broker may still be appending.
+                    var records = try await Self.readAll(TopicPartition(topic, 0), from: brokers[0].bootstrap)
+                    let deadline = ContinuousClock.now + .seconds(10)
+                    while acks == "0", records.count < 300, .now < deadline {
+                        try await Task.sleep(for: .milliseconds(50))
+                        records = try await Self.readAll(TopicPartition(topic, 0), from: brokers[0].bootstrap)
+                    }
                     #expect(records.count == 300, "\(topic)")
                     #expect(
                         records.enumerated().allSatisfy {

@@ -25,10 +25,8 @@ public final class KafkaProducer: Sendable {
     private let cluster: Cluster
     private let accumulator = RecordAccumulator()
     private let memory: BufferMemory
-    private let partitioner = Partitioner()
     private let sender: Sender
     private let senderTask: Mutex<Task<Void, Never>?>
-    private let partitionCounts = Mutex<[String: Int32]>([:])
     private let closed = Atomic<Bool>(false)
     private let clock = SystemClock()
 
@@ -51,7 +49,6 @@ public final class KafkaProducer: Sendable {
             cluster: cluster,
             accumulator: accumulator,
             memory: memory,
-            partitioner: partitioner,
             metrics: ProducerMetrics(clientID: configuration.client.clientID, factory: metrics),
             logger: logger
         )
@@ -83,7 +80,13 @@ public final class KafkaProducer: Sendable {
         partition: PartitionID? = nil,
         timestamp: Int64? = nil
     ) async throws(ProducerError) -> RecordMetadata {
-        let target = try await prepare(topic: topic, key: key, value: value, headers: headers, partition: partition)
+        let target = try await waitedTarget(
+            topic: topic,
+            key: key,
+            value: value,
+            headers: headers,
+            partition: partition
+        )
         let result = await withCheckedContinuation { continuation in
             append(target, key: key, value: value, headers: headers, timestamp: timestamp) {
                 continuation.resume(returning: $0)
@@ -103,42 +106,88 @@ public final class KafkaProducer: Sendable {
         timestamp: Int64? = nil,
         callback: DeliveryCallback?
     ) async throws(ProducerError) {
-        let target = try await prepare(topic: topic, key: key, value: value, headers: headers, partition: partition)
+        let target: Target
+        if let known = try immediateTarget(topic: topic, key: key, value: value, headers: headers, partition: partition)
+        {
+            target = known
+        } else {
+            target = try await waitedTarget(
+                topic: topic,
+                key: key,
+                value: value,
+                headers: headers,
+                partition: partition
+            )
+        }
         append(target, key: key, value: value, headers: headers, timestamp: timestamp, callback: callback)
     }
 
-    /// The record's partition and its reserved size, waiting for metadata and buffer room when needed.
-    private func prepare(
+    /// Where a record goes and the room it took in the buffer.
+    private struct Target {
+        let route: TopicRoute
+        let queue: PartitionQueue
+        let size: Int
+    }
+
+    /// The record's queue and its reserved size when the topic is known and the buffer has room (the hot path: no
+    /// suspension, no async frame); nil when the caller has to wait (`waitedTarget`).
+    private func immediateTarget(
         topic: String,
         key: [UInt8]?,
         value: [UInt8]?,
         headers: [(key: String, value: [UInt8]?)],
         partition: PartitionID?
-    ) async throws(ProducerError) -> (partition: TopicPartition, size: Int, count: Int32) {
+    ) throws(ProducerError) -> Target? {
+        guard !closed.load(ordering: .relaxed) else { throw .closed }
+        guard let route = accumulator.route(of: topic) else { return nil }
+        let size = Self.estimatedSize(key: key, value: value, headers: headers)
+        guard size <= min(Int(configuration.maxRequestSize), Int(configuration.bufferMemory)) else { return nil }
+        if let partition, !(0..<route.partitionCount).contains(partition) { return nil }
+        guard memory.tryReserve(size) else { return nil }
+        return Target(
+            route: route,
+            queue: route.queues[Int(partition ?? Partitioner.partition(of: route, key: key))],
+            size: size
+        )
+    }
+
+    /// The record's queue and its reserved size, after waiting for metadata and buffer room when needed.
+    private func waitedTarget(
+        topic: String,
+        key: [UInt8]?,
+        value: [UInt8]?,
+        headers: [(key: String, value: [UInt8]?)],
+        partition: PartitionID?
+    ) async throws(ProducerError) -> Target {
         guard !closed.load(ordering: .relaxed) else { throw .closed }
         let size = Self.estimatedSize(key: key, value: value, headers: headers)
         let limit = min(Int(configuration.maxRequestSize), Int(configuration.bufferMemory))
         guard size <= limit else { throw .recordTooLarge(size: size, limit: limit) }
-        let count = try await partitionCount(of: topic)
-        if let partition, !(0..<count).contains(partition) {
+        let route: TopicRoute
+        if let known = accumulator.route(of: topic) {
+            route = known
+        } else {
+            route = try await learnRoute(of: topic)
+        }
+        if let partition, !(0..<route.partitionCount).contains(partition) {
             throw .broker(.unknownTopicOrPartition, message: "topic \(topic) has no partition \(partition)")
         }
         if !memory.tryReserve(size) {
             try await memory.reserve(size, timeout: .milliseconds(configuration.maxBlockMs))
         }
-        let chosen = partition ?? partitioner.partition(topic: topic, key: key, count: count)
-        return (TopicPartition(topic, chosen), size, count)
+        let chosen = partition ?? Partitioner.partition(of: route, key: key)
+        return Target(route: route, queue: route.queues[Int(chosen)], size: size)
     }
 
     private func append(
-        _ target: (partition: TopicPartition, size: Int, count: Int32),
+        _ target: Target,
         key: [UInt8]?,
         value: [UInt8]?,
         headers: [(key: String, value: [UInt8]?)],
         timestamp: Int64?,
         callback: DeliveryCallback?
     ) {
-        let (full, newBatch) = accumulator.queue(for: target.partition).append(
+        let (full, newBatch) = target.queue.append(
             timestamp: timestamp ?? clock.milliseconds,
             key: key,
             value: value,
@@ -149,27 +198,21 @@ public final class KafkaProducer: Sendable {
             callback: callback
         )
         if full, key == nil {
-            partitioner.batchClosed(
-                topic: target.partition.topic,
-                partition: target.partition.partition,
-                count: target.count
-            )
+            Partitioner.batchClosed(of: target.route, partition: target.queue.partition.partition)
         }
         // A new batch starts its linger (the sender learns when it is due); a full one is ready now.
         if full || newBatch { sender.wakeup.signal() }
     }
 
-    /// The number of partitions of `topic`, from the cache or (waiting up to `max.block.ms`) from Metadata.
-    private func partitionCount(of topic: String) async throws(ProducerError) -> Int32 {
-        if let count = partitionCounts.withLock({ $0[topic] }) { return count }
+    /// The route of a topic not written to before, made from its metadata (waiting up to `max.block.ms`).
+    private func learnRoute(of topic: String) async throws(ProducerError) -> TopicRoute {
         do {
             let metadata = try await cluster.topic(
                 topic,
                 allowAutoTopicCreation: true,
                 deadline: .now + .milliseconds(configuration.maxBlockMs)
             )
-            partitionCounts.withLock { $0[topic] = metadata.partitionCount }
-            return metadata.partitionCount
+            return accumulator.addRoute(topic: topic, partitionCount: metadata.partitionCount)
         } catch let error as TopicError {
             throw .broker(error.error, message: "\(error)")
         } catch {

@@ -2,34 +2,27 @@ import Synchronization
 
 /// The Java client's `DefaultPartitioner` (Kafka 2.4 to 3.2): a record with a key goes to
 /// `toPositive(murmur2(key)) % partitions`, so a Swift producer and a Java one send each key to the same partition;
-/// a record without a key goes to the topic's sticky partition, which changes only when a batch for it is sent
+/// a record without a key goes to the topic's sticky partition, which changes only when a batch for it is closed
 /// (KIP-480), so keyless records fill whole batches.
 ///
-/// Shared by the producer's `send` callers and its sender (which reports batches sent); a lock guards the sticky
-/// choices.
-final class Partitioner: Sendable {
-    private let sticky = Mutex<[String: Int32]>([:])
-
-    /// The partition of a record of `topic` with `key`, among `count` partitions.
-    func partition(topic: String, key: [UInt8]?, count: Int32) -> Int32 {
-        if let key { return Self.partition(forKey: key, count: count) }
-        return sticky.withLock { chosen in
-            if let partition = chosen[topic], partition < count { return partition }
-            let partition = Int32.random(in: 0..<count)
-            chosen[topic] = partition
-            return partition
-        }
+/// Stateless: the sticky choice lives in each topic's `TopicRoute` (an atomic, read on every keyless append).
+enum Partitioner {
+    /// The partition of a record of `route`'s topic with `key`.
+    static func partition(of route: TopicRoute, key: [UInt8]?) -> Int32 {
+        if let key { return partition(forKey: key, count: route.partitionCount) }
+        let current = route.sticky.load(ordering: .relaxed)
+        if current >= 0 { return current }
+        let chosen = Int32.random(in: 0..<route.partitionCount)
+        let (exchanged, original) = route.sticky.compareExchange(expected: -1, desired: chosen, ordering: .relaxed)
+        return exchanged ? chosen : original
     }
 
-    /// A batch of `topic`'s sticky `partition` was closed: keyless records move to another partition.
-    func batchClosed(topic: String, partition: Int32, count: Int32) {
-        sticky.withLock { chosen in
-            guard chosen[topic] == partition else { return }
-            guard count > 1 else { return }
-            var next = Int32.random(in: 0..<(count - 1))
-            if next >= partition { next += 1 }
-            chosen[topic] = next
-        }
+    /// A batch of the sticky `partition` of `route`'s topic was closed: keyless records move to another partition.
+    static func batchClosed(of route: TopicRoute, partition: Int32) {
+        guard route.partitionCount > 1 else { return }
+        var next = Int32.random(in: 0..<(route.partitionCount - 1))
+        if next >= partition { next += 1 }
+        _ = route.sticky.compareExchange(expected: partition, desired: next, ordering: .relaxed)
     }
 
     /// Java's `Utils.toPositive(Utils.murmur2(key)) % numPartitions`.

@@ -1,23 +1,45 @@
 import KafkaCore
 import Synchronization
 
-/// The producer's partition queues (Kafka's `RecordAccumulator`), one per partition written to, made on first use.
-/// The map is read on every append under a short lock; each queue has its own lock for its batches.
+/// The producer's partition queues (Kafka's `RecordAccumulator`), grouped by topic. A topic's route is made when
+/// the producer first writes to it (its partition count from metadata) with one queue per partition, indexed by
+/// partition, so an append finds its queue with a single lookup by topic name under a short lock; each queue has its
+/// own lock for its batches.
 final class RecordAccumulator: Sendable {
-    private let byPartition = Mutex<[TopicPartition: PartitionQueue]>([:])
+    private let routes = Mutex<[String: TopicRoute]>([:])
 
-    /// The queue of `partition`, made when it has none.
-    func queue(for partition: TopicPartition) -> PartitionQueue {
-        byPartition.withLock { queues in
-            if let queue = queues[partition] { return queue }
-            let queue = PartitionQueue(partition: partition)
-            queues[partition] = queue
-            return queue
+    /// The route of `topic`, if the producer wrote to it before.
+    func route(of topic: String) -> TopicRoute? {
+        routes.withLock { $0[topic] }
+    }
+
+    /// The route of `topic`, made with `partitionCount` queues unless another caller made it first.
+    func addRoute(topic: String, partitionCount: Int32) -> TopicRoute {
+        routes.withLock { routes in
+            if let route = routes[topic] { return route }
+            let route = TopicRoute(topic: topic, partitionCount: partitionCount)
+            routes[topic] = route
+            return route
         }
     }
 
-    var queues: [PartitionQueue] { byPartition.withLock { Array($0.values) } }
+    var queues: [PartitionQueue] { routes.withLock { $0.values.flatMap(\.queues) } }
 
     /// Whether no batch waits and none is in flight.
     var isIdle: Bool { queues.allSatisfy(\.isIdle) }
+}
+
+/// A topic the producer writes to: its partition count and its partitions' queues, by partition (immutable), and
+/// the sticky partition of its keyless records (`Partitioner`; -1 until chosen).
+final class TopicRoute: Sendable {
+    let topic: String
+    let partitionCount: Int32
+    let queues: [PartitionQueue]
+    let sticky = Atomic<Int32>(-1)
+
+    init(topic: String, partitionCount: Int32) {
+        self.topic = topic
+        self.partitionCount = partitionCount
+        queues = (0..<partitionCount).map { PartitionQueue(partition: TopicPartition(topic, $0)) }
+    }
 }

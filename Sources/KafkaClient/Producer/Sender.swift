@@ -27,7 +27,6 @@ final class Sender: Sendable {
     let cluster: Cluster
     let accumulator: RecordAccumulator
     let memory: BufferMemory
-    let partitioner: Partitioner
     let wakeup = Wakeup()
     let metrics: ProducerMetrics
     let logger: Logger
@@ -38,7 +37,6 @@ final class Sender: Sendable {
         cluster: Cluster,
         accumulator: RecordAccumulator,
         memory: BufferMemory,
-        partitioner: Partitioner,
         metrics: ProducerMetrics,
         logger: Logger
     ) {
@@ -47,7 +45,6 @@ final class Sender: Sendable {
         self.cluster = cluster
         self.accumulator = accumulator
         self.memory = memory
-        self.partitioner = partitioner
         self.logger = logger
     }
 

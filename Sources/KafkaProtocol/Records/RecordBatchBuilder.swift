@@ -89,17 +89,28 @@ public struct RecordBatchBuilder: Sendable {
         if count == 0 { baseTimestamp = timestamp }
         maxTimestamp = max(maxTimestamp, timestamp)
         let timestampDelta = timestamp - baseTimestamp
+        let headersBytes = headersSize()
         let bodySize =
             1 + Self.varintSize(timestampDelta) + Self.varintSize(Int64(offsetDelta))
-            + Self.nullableSize(key?.byteCount) + Self.nullableSize(value?.byteCount) + headersSize()
-        records.reserveCapacity(minimumWritableBytes: bodySize + 5)
-        records.writeVarint(Int32(bodySize))
-        records.writeInteger(Int8(0))
-        records.writeVarlong(timestampDelta)
-        records.writeVarint(offsetDelta)
-        Self.writeNullable(key, to: &records)
-        Self.writeNullable(value, to: &records)
-        writeHeaders(&records)
+            + Self.nullableSize(key?.byteCount) + Self.nullableSize(value?.byteCount) + headersBytes
+        // Everything but the headers in one pass over the buffer's memory (a write per field costs a bounds and
+        // uniqueness check each); a record without headers (their size is the one byte of a zero count) ends
+        // with that 0.
+        records.writeWithUnsafeMutableBytes(minimumWritableBytes: bodySize + 5) { memory in
+            var cursor = VarintCursor(memory)
+            cursor.writeVarlong(Int64(bodySize))
+            cursor.writeByte(0)
+            cursor.writeVarlong(timestampDelta)
+            cursor.writeVarlong(Int64(offsetDelta))
+            cursor.writeNullable(key)
+            cursor.writeNullable(value)
+            return cursor.written
+        }
+        if headersBytes == 1 {
+            records.writeInteger(UInt8(0))
+        } else {
+            writeHeaders(&records)
+        }
         count += 1
         lastOffsetDelta = offsetDelta
     }
@@ -193,14 +204,59 @@ public enum ControlRecordType: Int16, Sendable {
 protocol RecordBytes {
     var byteCount: Int { get }
     func write(to buffer: inout ByteBuffer)
+    /// Copies the bytes to `destination`, which has room for `byteCount` of them.
+    func copy(to destination: UnsafeMutableRawPointer)
 }
 
 extension Array: RecordBytes where Element == UInt8 {
     var byteCount: Int { count }
     func write(to buffer: inout ByteBuffer) { buffer.writeBytes(self) }
+    func copy(to destination: UnsafeMutableRawPointer) {
+        withUnsafeBytes { bytes in
+            if let base = bytes.baseAddress { destination.copyMemory(from: base, byteCount: bytes.count) }
+        }
+    }
 }
 
 extension ByteBuffer: RecordBytes {
     var byteCount: Int { readableBytes }
     func write(to buffer: inout ByteBuffer) { buffer.writeImmutableBuffer(self) }
+    func copy(to destination: UnsafeMutableRawPointer) {
+        withUnsafeReadableBytes { bytes in
+            if let base = bytes.baseAddress { destination.copyMemory(from: base, byteCount: bytes.count) }
+        }
+    }
+}
+
+/// Writes a record's leading fields into memory the caller reserved (room checked by the caller's size sum, and
+/// by `precondition` here): zigzag varints, single bytes and length-prefixed bytes.
+struct VarintCursor {
+    let memory: UnsafeMutableRawBufferPointer
+    private(set) var written = 0
+
+    init(_ memory: UnsafeMutableRawBufferPointer) { self.memory = memory }
+
+    mutating func writeByte(_ byte: UInt8) {
+        precondition(written < memory.count)
+        memory[written] = byte
+        written += 1
+    }
+
+    mutating func writeVarlong(_ value: Int64) {
+        var raw = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+        while raw >= 0x80 {
+            writeByte(UInt8(truncatingIfNeeded: raw) | 0x80)
+            raw >>= 7
+        }
+        writeByte(UInt8(raw))
+    }
+
+    mutating func writeNullable<Bytes: RecordBytes>(_ bytes: Bytes?) {
+        guard let bytes else { return writeVarlong(-1) }
+        let count = bytes.byteCount
+        writeVarlong(Int64(count))
+        precondition(written + count <= memory.count)
+        if count > 0, let base = memory.baseAddress { bytes.copy(to: base + written) }
+        written += count
+    }
 }
