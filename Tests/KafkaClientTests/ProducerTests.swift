@@ -158,6 +158,39 @@ struct ProducerTests {
         }
     }
 
+    @Test func partitionsAddedToATopicTakeRecordsAfterTheNextMetadataRefresh() async throws {
+        try await withCluster { _, brokers in
+            let admin = try KafkaAdminClient(properties: ["bootstrap.servers": brokers[0].bootstrap])
+            try await admin.createTopics([NewTopic(name: "growing", numPartitions: 2, replicationFactor: 1)])[
+                "growing"
+            ]?
+            .get()
+            let producer = try Self.producer(brokers[0].bootstrap, ["metadata.max.age.ms": "300"])
+            let keys = (0..<64).map { Array("key-\($0)".utf8) }
+            for key in keys {
+                let written = try await producer.send(topic: "growing", key: key, value: [1])
+                #expect(written.partition == Partitioner.partition(forKey: key, count: 2))
+            }
+            try await admin.createPartitions(["growing": 4])["growing"]?.get()
+            // After a refresh (300 ms) keys go modulo 4, as the Java producer's do; until then modulo 2.
+            var seen = Set<Int32>()
+            let deadline = ContinuousClock.now + .seconds(20)
+            while seen.count < 4, .now < deadline {
+                for key in keys {
+                    let written = try await producer.send(topic: "growing", key: key, value: [2])
+                    #expect(
+                        written.partition == Partitioner.partition(forKey: key, count: 2)
+                            || written.partition == Partitioner.partition(forKey: key, count: 4)
+                    )
+                    seen.insert(written.partition)
+                }
+            }
+            #expect(seen == [0, 1, 2, 3])
+            await producer.close()
+            await admin.close()
+        }
+    }
+
     @Test func aTopicThatCannotBeMadeAndAnUnreachableClusterFailWithinMaxBlock() async throws {
         try await withCluster(properties: ["auto.create.topics.enable": "false"]) { _, brokers in
             let producer = try Self.producer(brokers[0].bootstrap, ["max.block.ms": "1500"])

@@ -23,6 +23,18 @@ final class RecordAccumulator: Sendable {
         }
     }
 
+    /// The topic has more partitions than its route: the route is replaced by one with queues for the new
+    /// partitions too (the existing queues, with their batches and sequences, are kept).
+    func grow(topic: String, to partitionCount: Int32) {
+        routes.withLock { routes in
+            guard let route = routes[topic], partitionCount > route.partitionCount else { return }
+            routes[topic] = TopicRoute(topic: topic, partitionCount: partitionCount, keeping: route.queues)
+        }
+    }
+
+    /// The topics written to.
+    var topics: [String] { routes.withLock { Array($0.keys) } }
+
     var queues: [PartitionQueue] { routes.withLock { $0.values.flatMap(\.queues) } }
 
     /// Whether no batch waits and none is in flight.
@@ -37,9 +49,12 @@ final class TopicRoute: Sendable {
     let queues: [PartitionQueue]
     let sticky = Atomic<Int32>(-1)
 
-    init(topic: String, partitionCount: Int32) {
+    /// A route of `partitionCount` queues: `existing` for the first partitions, new ones for the rest.
+    init(topic: String, partitionCount: Int32, keeping existing: [PartitionQueue] = []) {
         self.topic = topic
         self.partitionCount = partitionCount
-        queues = (0..<partitionCount).map { PartitionQueue(partition: TopicPartition(topic, $0)) }
+        queues =
+            existing
+            + (Int32(existing.count)..<partitionCount).map { PartitionQueue(partition: TopicPartition(topic, $0)) }
     }
 }

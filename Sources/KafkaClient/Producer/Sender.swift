@@ -19,6 +19,8 @@ final class Sender: Sendable {
         var needsNewProducerID = false
         var inFlight: [BrokerID: Int] = [:]
         var staleTopics: Set<String> = []
+        /// When the written topics' metadata was last asked for (every `metadata.max.age.ms`, for added partitions).
+        var routesRefreshedAt = ContinuousClock.now
         var closing = false
         var flushWaiters: [CheckedContinuation<Void, Never>] = []
     }
@@ -86,7 +88,8 @@ final class Sender: Sendable {
             }
             let next = await sendReady(now: now, flushing: flushing || closing)
             refreshStaleMetadata()
-            await wakeup.wait(until: next)
+            let routesDue = refreshRoutes(now: now)
+            await wakeup.wait(until: next.map { min($0, routesDue) } ?? routesDue)
         }
     }
 
@@ -187,8 +190,36 @@ final class Sender: Sendable {
         guard !topics.isEmpty else { return }
         Task {
             for topic in topics { await cluster.invalidate(topic) }
-            _ = try? await cluster.refreshMetadata(topics: Array(topics))
+            if let metadata = try? await cluster.refreshMetadata(topics: Array(topics)) {
+                adoptPartitionCounts(metadata)
+            }
             wakeup.signal()
+        }
+    }
+
+    /// Every `metadata.max.age.ms`, asks for the metadata of the topics written to, so partitions added to a topic
+    /// start taking records (as the Java producer's periodic metadata refresh does). Returns when it is next due.
+    private func refreshRoutes(now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        let maxAge = Duration.milliseconds(
+            max(configuration.client.metadataMaxAgeMs, configuration.client.retryBackoffMs)
+        )
+        let (due, start) = state.withLock { state in
+            guard state.routesRefreshedAt + maxAge <= now else { return (state.routesRefreshedAt + maxAge, false) }
+            state.routesRefreshedAt = now
+            return (now + maxAge, true)
+        }
+        let topics = accumulator.topics
+        guard start, !topics.isEmpty else { return due }
+        Task {
+            if let metadata = try? await cluster.refreshMetadata(topics: topics) { adoptPartitionCounts(metadata) }
+        }
+        return due
+    }
+
+    /// Topics that gained partitions get queues for them.
+    private func adoptPartitionCounts(_ metadata: ClusterMetadata) {
+        for (name, topic) in metadata.topics where topic.error == .none {
+            accumulator.grow(topic: name, to: topic.partitionCount)
         }
     }
 
