@@ -15,6 +15,8 @@ import threading
 import time
 import uuid
 
+import pytest
+
 from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka import TopicPartition as ConfluentPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -392,6 +394,7 @@ def test_offset_commit_and_fetch_v0_use_zookeeper(offsets_cluster):
     from kazoo.client import KazooClient
     group = f"v0-{uuid.uuid4().hex[:6]}"
     topic = "legacy"
+    create_topic(offsets_cluster.bootstrap, topic, partitions=2)
     body = string(group) + struct.pack(">i", 1) + string(topic) + struct.pack(">i", 2)
     body += struct.pack(">iq", 0, 11) + string("") + struct.pack(">iq", 1, 12) + string("m")
     reader = Reader(request(offsets_cluster.port, 8, 0, body))
@@ -410,7 +413,75 @@ def test_offset_commit_and_fetch_v0_use_zookeeper(offsets_cluster):
     reader = Reader(request(offsets_cluster.port, 9, 0, body))
     assert reader.int(">i") == 1 and reader.string() == topic and reader.int(">i") == 3
     fetched = [(reader.int(">i"), reader.int(">q"), reader.string(), reader.int(">h")) for _ in range(3)]
+    # Partition 2 does not exist: Kafka's OffsetFetch v0 answers it as nothing committed, without an error.
     assert fetched == [(0, 11, "", 0), (1, 12, "", 0), (2, -1, "", 0)]
+
+
+def commit_request(group, offsets):
+    """OffsetCommit v2 outside any generation (an admin commit): offsets maps topic to {partition: offset}."""
+    body = string(group) + struct.pack(">i", -1) + string("") + struct.pack(">q", -1) + struct.pack(">i", len(offsets))
+    for topic, partitions in offsets.items():
+        body += string(topic) + struct.pack(">i", len(partitions))
+        for partition, offset in partitions.items():
+            body += struct.pack(">iq", partition, offset) + string("")
+    return body
+
+
+def read_commit_answer(data):
+    reader = Reader(data)
+    answer = {}
+    for _ in range(reader.int(">i")):
+        topic = reader.string()
+        answer[topic] = {reader.int(">i"): reader.int(">h") for _ in range(reader.int(">i"))}
+    return answer
+
+
+@pytest.mark.parametrize("version", [0, 2])
+def test_offset_commit_for_a_missing_topic_or_partition_is_refused_and_not_stored(offsets_cluster, version):
+    """Kafka's handleOffsetCommitRequest: a partition the broker does not know is answered
+    UNKNOWN_TOPIC_OR_PARTITION (3) and nothing is stored for it; the request's known partitions are committed."""
+    group = f"missing-{version}-{uuid.uuid4().hex[:6]}"
+    topic = f"present-{version}-{uuid.uuid4().hex[:6]}"
+    create_topic(offsets_cluster.bootstrap, topic, partitions=2)
+    offsets = {topic: {0: 5, 1: 6, 7: 8}, "absent-topic": {0: 9}}
+    if version == 0:
+        body = string(group) + struct.pack(">i", len(offsets))
+        for name, partitions in offsets.items():
+            body += string(name) + struct.pack(">i", len(partitions))
+            for partition, offset in partitions.items():
+                body += struct.pack(">iq", partition, offset) + string("")
+    else:
+        body = commit_request(group, offsets)
+    # As a client does, FindCoordinator first (it makes __consumer_offsets); until that is loaded the coordinator
+    # answers COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR, and the commit repeats.
+    deadline = time.time() + 30
+    while True:
+        request(offsets_cluster.port, 10, 0, string(group))
+        answer = read_commit_answer(request(offsets_cluster.port, 8, version, body))
+        if not {14, 15, 16} & {code for codes in answer.values() for code in codes.values()} or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert answer == {topic: {0: 0, 1: 0, 7: 3}, "absent-topic": {0: 3}}
+
+    # Only the known partitions were stored (OffsetFetch of the same version family: v0 reads ZooKeeper).
+    fetch_version = 0 if version == 0 else 1
+    body = string(group) + struct.pack(">i", 2) + string(topic) + struct.pack(">iiii", 3, 0, 1, 7)
+    body += string("absent-topic") + struct.pack(">ii", 1, 0)
+    reader = Reader(request(offsets_cluster.port, 9, fetch_version, body))
+    fetched = {}
+    for _ in range(reader.int(">i")):
+        name = reader.string()
+        for _ in range(reader.int(">i")):
+            partition, offset, _, _ = reader.int(">i"), reader.int(">q"), reader.string(), reader.int(">h")
+            fetched[(name, partition)] = offset
+    assert fetched == {(topic, 0): 5, (topic, 1): 6, (topic, 7): -1, ("absent-topic", 0): -1}
+
+    # A commit with only unknown partitions stores nothing and creates no group.
+    only_absent = f"only-absent-{version}-{uuid.uuid4().hex[:6]}"
+    body = commit_request(only_absent, {"absent-topic": {0: 1}})
+    assert read_commit_answer(request(offsets_cluster.port, 8, 2, body)) == {"absent-topic": {0: 3}}
+    listed = AdminClient({"bootstrap.servers": offsets_cluster.bootstrap}).list_consumer_groups().result(30)
+    assert only_absent not in {group.group_id for group in listed.valid}
 
 
 def test_static_member_returns_without_a_rebalance(offsets_cluster):
