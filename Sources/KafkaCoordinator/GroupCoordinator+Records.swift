@@ -78,6 +78,17 @@ extension GroupCoordinator {
         if !records.isEmpty { logger.info("Loaded groups", metadata: ["groups": "\(records.count)"]) }
     }
 
+    /// Groups that have committed offsets but no group record (their commits came from outside group management)
+    /// become Empty groups when their partition is loaded, as Kafka's `loadGroupsAndOffsets` makes them.
+    public func restoreOffsetOnlyGroups(_ groupIDs: [String]) {
+        let now = clock.milliseconds
+        for groupID in groupIDs where groups[groupID] == nil {
+            var group = GroupMetadata(groupID: groupID)
+            group.stateTimestamp = now
+            groups[groupID] = group
+        }
+    }
+
     /// Drops the groups this broker no longer coordinates; members waiting in a join or sync are told
     /// NOT_COORDINATOR.
     public func unload(where moved: @Sendable (String) -> Bool) {

@@ -193,4 +193,11 @@ public final class TopicOffsetStore: OffsetStore {
     }
 
     public func expirableGroups() -> [String] { offsets.withLock { Array($0.keys) } }
+
+    /// The groups with committed offsets in `partition` of `__consumer_offsets`.
+    public func groupsWithOffsets(partition: Int32) -> [String] {
+        offsets.withLock { offsets in
+            offsets.keys.filter { GroupPartitioner.partition(for: $0, partitions: partitions) == partition }
+        }
+    }
 }

@@ -72,5 +72,6 @@ public final class OffsetsTopicManager: Sendable {
         }
         topicStore.load(partition: partitionID, records: records)
         await coordinator.restore(topicStore.takeLoadedGroups(partition: partitionID))
+        await coordinator.restoreOffsetOnlyGroups(topicStore.groupsWithOffsets(partition: partitionID))
     }
 }

@@ -480,8 +480,7 @@ def test_offset_commit_for_a_missing_topic_or_partition_is_refused_and_not_store
     only_absent = f"only-absent-{version}-{uuid.uuid4().hex[:6]}"
     body = commit_request(only_absent, {"absent-topic": {0: 1}})
     assert read_commit_answer(request(offsets_cluster.port, 8, 2, body)) == {"absent-topic": {0: 3}}
-    listed = AdminClient({"bootstrap.servers": offsets_cluster.bootstrap}).list_consumer_groups().result(30)
-    assert only_absent not in {group.group_id for group in listed.valid}
+    assert only_absent not in empty_groups(offsets_cluster.bootstrap)
 
 
 def test_static_member_returns_without_a_rebalance(offsets_cluster):
@@ -590,11 +589,56 @@ def test_three_broker_cluster_restart_keeps_committed_offsets():
                 for group, offsets in expected.items():
                     wait_for(lambda: committed(bootstrap, group, topic) == offsets, 120,
                              f"{group}'s offsets after {'a crash' if crash else 'a restart'} of the cluster")
+                if mode == "kafka":
+                    # Groups with offsets and no group record come back as Empty groups (Kafka's loader).
+                    assert set(expected) <= empty_groups(bootstrap)
         finally:
             for broker in brokers:
                 stop(broker.process)
             stop(zookeeper.process)
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def empty_groups(bootstrap):
+    """The ids of the groups ListGroups reports in state Empty."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive until the answer is in
+    listed = admin.list_consumer_groups().result(30)
+    assert not listed.errors, listed.errors
+    return {group.group_id for group in listed.valid if group.state.name == "EMPTY"}
+
+
+def test_a_commit_outside_group_management_makes_an_empty_group(offsets_cluster):
+    """Kafka's handleCommitOffsets: an OffsetCommit with generation -1 for a group nobody joined creates the group
+    in state Empty, so ListGroups and DescribeGroups show it (kafka-consumer-groups --list does), and it can be
+    deleted; a commit with a generation for an unknown group is ILLEGAL_GENERATION and creates nothing."""
+    bootstrap = offsets_cluster.bootstrap
+    topic = f"standalone-{uuid.uuid4().hex[:6]}"
+    create_topic(bootstrap, topic)
+    group = f"standalone-{uuid.uuid4().hex[:6]}"
+    assert group not in empty_groups(bootstrap)
+    expected = commit_groups(bootstrap, topic, group, 1, step=10)
+    [name] = expected
+    assert name in empty_groups(bootstrap)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    description = admin.describe_consumer_groups([name])[name].result(30)
+    assert description.state.name == "EMPTY" and description.members == []
+
+    # A generation the coordinator never gave: refused, and no group appears.
+    ghost = f"ghost-{uuid.uuid4().hex[:6]}"
+    request(offsets_cluster.port, 10, 0, string(ghost))
+    body = string(ghost) + struct.pack(">i", 3) + string("someone") + struct.pack(">q", -1) + struct.pack(">i", 1)
+    body += string(topic) + struct.pack(">i", 1) + struct.pack(">iq", 0, 1) + string("")
+    deadline = time.time() + 30
+    while True:
+        answer = read_commit_answer(request(offsets_cluster.port, 8, 2, body))
+        if answer[topic][0] not in (14, 15, 16) or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert answer == {topic: {0: 22}}  # ILLEGAL_GENERATION
+    assert ghost not in empty_groups(bootstrap)
+
+    admin.delete_consumer_groups([name])[name].result(30)
+    assert name not in empty_groups(bootstrap)
 
 
 def test_cooperative_sticky_members_keep_their_partitions(offsets_cluster):
