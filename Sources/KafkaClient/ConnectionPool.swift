@@ -36,6 +36,7 @@ public final class ConnectionPool: Sendable {
     public let reconnectBackoff: (initial: Duration, max: Duration)?
     private let group: any EventLoopGroup
     private let slots = Mutex<[BrokerAddress: Slot]>([:])
+    /// Read only while `slots` is held, when a new attempt would start (lock order: `slots`, then `failures`).
     private let failures = Mutex<[BrokerAddress: Failure]>([:])
 
     public init(
@@ -52,14 +53,9 @@ public final class ConnectionPool: Sendable {
 
     /// The open connection to `address`, connecting when there is none.
     public func connection(to address: BrokerAddress) async throws -> KafkaConnection {
-        if reconnectBackoff != nil, let failure = failures.withLock({ $0[address] }),
-            ContinuousClock.now < failure.at + failure.backoff
-        {
-            throw BackingOff(address: address, lastError: failure.error)
-        }
         // A connection that closes as soon as it is made is tried once more, then reported.
         for _ in 0..<2 {
-            switch slot(for: address) {
+            switch try slot(for: address) {
             case .open(let connection):
                 return connection
             case .connecting(let attempt):
@@ -98,13 +94,18 @@ public final class ConnectionPool: Sendable {
     }
 
     /// The pool's slot for `address`: its open connection, or an attempt to connect (a new one when there is none
-    /// or the held connection has closed).
-    private func slot(for address: BrokerAddress) -> Slot {
-        slots.withLock { slots in
+    /// or the held connection has closed, unless the last attempt failed within its backoff: `BackingOff`).
+    private func slot(for address: BrokerAddress) throws(BackingOff) -> Slot {
+        try slots.withLock { slots throws(BackingOff) in
             switch slots[address] {
             case .open(let connection) where connection.isOpen: return .open(connection)
             case .connecting(let attempt): return .connecting(attempt)
             case .open, nil: break
+            }
+            if reconnectBackoff != nil, let failure = failures.withLock({ $0[address] }),
+                ContinuousClock.now < failure.at + failure.backoff
+            {
+                throw BackingOff(address: address, lastError: failure.error)
             }
             let (clientID, group, connectTimeout) = (self.clientID, self.group, self.connectTimeout)
             let attempt = Task {

@@ -32,11 +32,7 @@ extension GroupCoordinator {
             try await offsetStore.commit(group: groupID, offsets: offsets)
             // A commit outside group management for a group nobody joined makes it an Empty group (Kafka's
             // `handleCommitOffsets`): ListGroups and DescribeGroups show it until its offsets expire or it is deleted.
-            if groups[groupID] == nil {
-                var group = GroupMetadata(groupID: groupID)
-                group.stateTimestamp = clock.milliseconds
-                groups[groupID] = group
-            }
+            addEmptyGroupIfAbsent(groupID)
             return .none
         } catch {
             logger.error("Offset commit failed: \(error)", metadata: ["group": "\(groupID)"])

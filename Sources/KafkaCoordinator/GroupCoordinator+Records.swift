@@ -81,12 +81,15 @@ extension GroupCoordinator {
     /// Groups that have committed offsets but no group record (their commits came from outside group management)
     /// become Empty groups when their partition is loaded, as Kafka's `loadGroupsAndOffsets` makes them.
     public func restoreOffsetOnlyGroups(_ groupIDs: [String]) {
-        let now = clock.milliseconds
-        for groupID in groupIDs where groups[groupID] == nil {
-            var group = GroupMetadata(groupID: groupID)
-            group.stateTimestamp = now
-            groups[groupID] = group
-        }
+        for groupID in groupIDs { addEmptyGroupIfAbsent(groupID) }
+    }
+
+    /// Makes `groupID` an Empty group (no members, no generation, no group record) unless it exists.
+    func addEmptyGroupIfAbsent(_ groupID: String) {
+        guard groups[groupID] == nil else { return }
+        var group = GroupMetadata(groupID: groupID)
+        group.stateTimestamp = clock.milliseconds
+        groups[groupID] = group
     }
 
     /// Drops the groups this broker no longer coordinates; members waiting in a join or sync are told

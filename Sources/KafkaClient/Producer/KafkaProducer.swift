@@ -122,6 +122,9 @@ public final class KafkaProducer: Sendable {
         append(target, key: key, value: value, headers: headers, timestamp: timestamp, callback: callback)
     }
 
+    /// The largest record `send` accepts (one that could never be sent or buffered is refused at once).
+    private var recordSizeLimit: Int { min(Int(configuration.maxRequestSize), Int(configuration.bufferMemory)) }
+
     /// Where a record goes and the room it took in the buffer.
     private struct Target {
         let route: TopicRoute
@@ -141,7 +144,7 @@ public final class KafkaProducer: Sendable {
         guard !closed.load(ordering: .relaxed) else { throw .closed }
         guard let route = accumulator.route(of: topic) else { return nil }
         let size = Self.estimatedSize(key: key, value: value, headers: headers)
-        guard size <= min(Int(configuration.maxRequestSize), Int(configuration.bufferMemory)) else { return nil }
+        guard size <= recordSizeLimit else { return nil }
         if let partition, !(0..<route.partitionCount).contains(partition) { return nil }
         guard memory.tryReserve(size) else { return nil }
         return Target(
@@ -161,7 +164,7 @@ public final class KafkaProducer: Sendable {
     ) async throws(ProducerError) -> Target {
         guard !closed.load(ordering: .relaxed) else { throw .closed }
         let size = Self.estimatedSize(key: key, value: value, headers: headers)
-        let limit = min(Int(configuration.maxRequestSize), Int(configuration.bufferMemory))
+        let limit = recordSizeLimit
         guard size <= limit else { throw .recordTooLarge(size: size, limit: limit) }
         let route: TopicRoute
         if let known = accumulator.route(of: topic) {

@@ -208,8 +208,9 @@ final class Sender: Sendable {
             state.routesRefreshedAt = now
             return (now + maxAge, true)
         }
+        guard start else { return due }
         let topics = accumulator.topics
-        guard start, !topics.isEmpty else { return due }
+        guard !topics.isEmpty else { return due }
         Task {
             if let metadata = try? await cluster.refreshMetadata(topics: topics) { adoptPartitionCounts(metadata) }
         }

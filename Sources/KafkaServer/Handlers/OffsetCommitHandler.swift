@@ -24,81 +24,58 @@ enum OffsetCommitHandler {
                     }
                 )
             }
+            // One pass sorts the partitions: unknown to the metadata cache, metadata too large, or to store. v0's
+            // ZooKeeper store keeps only the offset.
             var unknown: Set<TopicPartition> = []
+            var tooLarge: Set<TopicPartition> = []
+            var offsets: [TopicPartition: CommittedOffset] = [:]
+            let now = services.clock.milliseconds
             for topic in request.topics {
                 for partition in topic.partitions {
                     let topicPartition = TopicPartition(topic.name, partition.partitionIndex)
-                    if services.metadataCache.partition(topicPartition) == nil { unknown.insert(topicPartition) }
+                    if services.metadataCache.partition(topicPartition) == nil {
+                        unknown.insert(topicPartition)
+                    } else if (partition.committedMetadata?.utf8.count ?? 0) > services.config.offsetMetadataMaxBytes {
+                        tooLarge.insert(topicPartition)
+                    } else {
+                        offsets[topicPartition] = CommittedOffset(
+                            offset: partition.committedOffset,
+                            leaderEpoch: partition.committedLeaderEpoch,
+                            metadata: partition.committedMetadata ?? "",
+                            commitTimestamp: now
+                        )
+                    }
+                }
+            }
+            func answer(storing outcome: KafkaErrorCode) -> OffsetCommitResponse {
+                answer {
+                    unknown.contains($0)
+                        ? .unknownTopicOrPartition : tooLarge.contains($0) ? .offsetMetadataTooLarge : outcome
                 }
             }
             // v0 writes to ZooKeeper in both modes, without the coordinator, as Kafka does.
             if context.apiVersion == 0 {
                 guard !request.groupID.isEmpty else { return answer { _ in .invalidGroupID } }
-                var offsets: [TopicPartition: CommittedOffset] = [:]
-                var tooLarge: Set<TopicPartition> = []
-                for topic in request.topics {
-                    for partition in topic.partitions {
-                        let topicPartition = TopicPartition(topic.name, partition.partitionIndex)
-                        guard !unknown.contains(topicPartition) else { continue }
-                        if (partition.committedMetadata?.utf8.count ?? 0) > services.config.offsetMetadataMaxBytes {
-                            tooLarge.insert(topicPartition)
-                            continue
-                        }
-                        offsets[topicPartition] = CommittedOffset(
-                            offset: partition.committedOffset,
-                            commitTimestamp: -1
-                        )
-                    }
-                }
-                var stored = KafkaErrorCode.none
-                if !offsets.isEmpty {
-                    do {
-                        try await ZooKeeperOffsetStore(zk: services.zk).commit(group: request.groupID, offsets: offsets)
-                    } catch {
-                        services.logger.error("OffsetCommit v0 to ZooKeeper failed: \(error)")
-                        stored = .unknownServerError
-                    }
-                }
-                return answer {
-                    unknown.contains($0)
-                        ? .unknownTopicOrPartition : tooLarge.contains($0) ? .offsetMetadataTooLarge : stored
+                guard !offsets.isEmpty else { return answer(storing: .none) }
+                do {
+                    try await ZooKeeperOffsetStore(zk: services.zk).commit(group: request.groupID, offsets: offsets)
+                    return answer(storing: .none)
+                } catch {
+                    services.logger.error("OffsetCommit v0 to ZooKeeper failed: \(error)")
+                    return answer(storing: .unknownServerError)
                 }
             }
-            let partitionCount = request.topics.reduce(0) { $0 + $1.partitions.count }
-            guard partitionCount > unknown.count else { return answer { _ in .unknownTopicOrPartition } }
-            if let error = GroupHandlers.check(request.groupID, services) {
-                return answer { unknown.contains($0) ? .unknownTopicOrPartition : error }
-            }
-            var offsets: [TopicPartition: CommittedOffset] = [:]
-            var tooLarge: Set<TopicPartition> = []
-            let now = services.clock.milliseconds
-            for topic in request.topics {
-                for partition in topic.partitions {
-                    let topicPartition = TopicPartition(topic.name, partition.partitionIndex)
-                    guard !unknown.contains(topicPartition) else { continue }
-                    if (partition.committedMetadata?.utf8.count ?? 0) > services.config.offsetMetadataMaxBytes {
-                        tooLarge.insert(topicPartition)
-                        continue
-                    }
-                    offsets[topicPartition] = CommittedOffset(
-                        offset: partition.committedOffset,
-                        leaderEpoch: partition.committedLeaderEpoch,
-                        metadata: partition.committedMetadata ?? "",
-                        commitTimestamp: now
-                    )
-                }
-            }
-            let error = await services.groupCoordinator.commitOffsets(
-                groupID: request.groupID,
-                generationID: request.generationIDOrMemberEpoch,
-                memberID: request.memberID,
-                groupInstanceID: request.groupInstanceID,
-                offsets: offsets
+            guard !offsets.isEmpty || !tooLarge.isEmpty else { return answer(storing: .none) }
+            if let error = GroupHandlers.check(request.groupID, services) { return answer(storing: error) }
+            return answer(
+                storing: await services.groupCoordinator.commitOffsets(
+                    groupID: request.groupID,
+                    generationID: request.generationIDOrMemberEpoch,
+                    memberID: request.memberID,
+                    groupInstanceID: request.groupInstanceID,
+                    offsets: offsets
+                )
             )
-            return answer {
-                unknown.contains($0)
-                    ? .unknownTopicOrPartition : tooLarge.contains($0) ? .offsetMetadataTooLarge : error
-            }
         }
     }
 }
