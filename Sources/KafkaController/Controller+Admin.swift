@@ -76,6 +76,13 @@ extension Controller {
         guard let requested = try await zk.getPartitionReassignment(watch: true) else { return }
         var accepted = reassignments
         for (partition, target) in requested.sorted(by: { $0.key < $1.key }) where reassignments[partition] == nil {
+            if topicsToBeDeleted.contains(partition.topic) {
+                logger.warning(
+                    "Ignoring the reassignment of a topic being deleted",
+                    metadata: ["partition": "\(partition)"]
+                )
+                continue
+            }
             guard assignments[partition.topic]?.partitions[partition.partition] != nil, !target.isEmpty,
                 Set(target).count == target.count
             else {
@@ -154,6 +161,17 @@ extension Controller {
             reassignments[partition] = nil
             logger.info("Reassignment complete", metadata: ["partition": "\(partition)", "replicas": "\(target)"])
             try await zk.setPartitionReassignment(reassignments, epochZkVersion: epochZkVersion)
+        }
+        // A topic whose deletion waited for its reassignment may go on.
+        if !topicsToBeDeleted.isEmpty { try await resumeDeletions() }
+    }
+
+    /// Offline `replicas` left their partition in a reassignment and were sent StopReplica with deletion: they pass
+    /// through the deletion states to NonExistent without awaiting the answers (a replica on a dead broker keeps its
+    /// log until an operator removes it, as in Kafka).
+    func replicasDeleted(_ replicas: [PartitionReplica]) {
+        for state in [ReplicaState.deletionStarted, .deletionSuccessful, .nonExistent] {
+            replicaStates.move(replicas, to: state, logger: logger)
         }
     }
 

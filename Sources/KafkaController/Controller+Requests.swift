@@ -7,9 +7,18 @@ import KafkaZooKeeper
 /// partitions, UpdateMetadata to every live broker, StopReplica with deletion to replicas that go. Called only from
 /// the event loop.
 extension Controller {
-    /// StopReplica with deletion of `partitions` (all of one topic) to `broker`, through its queue.
+    /// StopReplica with deletion of `partitions` (all of one topic) to `broker`, through its queue; the answer is
+    /// not awaited (topic deletion awaits its own: `Controller+TopicDeletion.swift`).
     func sendStopReplica(_ partitions: [TopicPartition], leaderEpoch: Int32, to broker: BrokerRegistration) {
-        guard let topic = partitions.first?.topic else { return }
+        guard !partitions.isEmpty else { return }
+        let request = stopReplicaRequest(partitions, leaderEpoch: leaderEpoch)
+        let channel = self.channel
+        queues.enqueue(to: broker) { _ = try? await channel.send(request, to: broker) }
+    }
+
+    /// StopReplica v3 with deletion of `partitions` (all of one topic).
+    func stopReplicaRequest(_ partitions: [TopicPartition], leaderEpoch: Int32) -> StopReplicaRequest {
+        let topic = partitions.first?.topic ?? ""
         let states: [StopReplicaRequest.StopReplicaPartitionState] = partitions.map { partition in
             StopReplicaRequest.StopReplicaPartitionState(
                 partitionIndex: partition.partition,
@@ -17,14 +26,12 @@ extension Controller {
                 deletePartition: true
             )
         }
-        let request = StopReplicaRequest(
+        return StopReplicaRequest(
             controllerID: brokerID,
             controllerEpoch: epoch,
             deletePartitions: true,
             topicStates: [StopReplicaRequest.StopReplicaTopicState(topicName: topic, partitionStates: states)]
         )
-        let channel = self.channel
-        queues.enqueue(to: broker) { _ = try? await channel.send(request, to: broker) }
     }
 
     func sendLeaderAndIsr(for partitions: [TopicPartition], to only: Set<BrokerID>? = nil) async {

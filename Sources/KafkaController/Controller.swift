@@ -56,6 +56,12 @@ public actor Controller {
     var uncleanLeaderElections = 0
     /// Reassignments in progress: partition → target replicas.
     var reassignments: [TopicPartition: [BrokerID]] = [:]
+    /// Topic deletion (Kafka's `TopicDeletionManager`, `Controller+TopicDeletion.swift`): the topics named in
+    /// `/admin/delete_topics`, those whose deletion has begun (metadata told, partitions gone), and those that wait
+    /// for a replica's broker to return or a reassignment to finish.
+    var topicsToBeDeleted: Set<String> = []
+    var topicsWithDeletionStarted: Set<String> = []
+    var topicsIneligibleForDeletion: Set<String> = []
 
     private struct QueuedEvent: Sendable {
         var event: ControllerEvent
@@ -144,7 +150,9 @@ public actor Controller {
                 case .brokerChange: try await onBrokerChange()
                 case .topicChange: try await onTopicChange()
                 case .partitionModification(let topic): try await onPartitionModification(topic)
-                case .topicDeletion: try await onTopicDeletion()
+                case .topicDeletion: try await onTopicDeletionRequests()
+                case .topicDeletionStopReplicaResponse(let broker, let deleted, let failed):
+                    try await onTopicDeletionStopReplicaResponse(broker: broker, deleted: deleted, failed: failed)
                 case .isrChangeNotification: try await onIsrChange()
                 case .preferredReplicaElection: try await onPreferredReplicaElection()
                 case .partitionReassignment: try await onPartitionReassignment()
@@ -232,6 +240,9 @@ public actor Controller {
         partitionStates.removeAll()
         replicaStates.removeAll()
         reassignments = [:]
+        topicsToBeDeleted = []
+        topicsWithDeletionStarted = []
+        topicsIneligibleForDeletion = []
         queues.retain(only: [])
     }
 
@@ -244,7 +255,21 @@ public actor Controller {
         for topic in try await zk.getAllTopics(watch: true) {
             if let assignment = try await zk.getTopicAssignment(topic, watch: true) { assignments[topic] = assignment }
         }
-        for (topic, assignment) in assignments {
+        // Topics being deleted are not led or announced again: their deletion resumes below.
+        let deleting = Set(try await zk.getTopicDeletionRequests(watch: true))
+        for (topic, assignment) in assignments where deleting.contains(topic) {
+            for partition in assignment.partitions.keys {
+                let topicPartition = TopicPartition(topic, partition)
+                partitionStates.initialize(topicPartition, .offline)
+                for replica in replicas(of: [topicPartition]) {
+                    replicaStates.initialize(
+                        replica,
+                        liveBrokers[replica.broker] != nil ? .offline : .deletionIneligible
+                    )
+                }
+            }
+        }
+        for (topic, assignment) in assignments where !deleting.contains(topic) {
             for partition in assignment.partitions.keys {
                 let topicPartition = TopicPartition(topic, partition)
                 if let state = try await zk.getPartitionState(topicPartition) { states[topicPartition] = state }
@@ -266,8 +291,7 @@ public actor Controller {
         await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: Array(states.keys))
         await sendLeaderAndIsr(for: Array(states.keys))
         _ = try await zk.takeIsrChangeNotifications(watch: true)
-        _ = try await zk.getTopicDeletionRequests(watch: true)
-        try await onTopicDeletion()
+        try await onTopicDeletionRequests()
         try await onPreferredReplicaElection()
         try await onPartitionReassignment()
     }
@@ -305,6 +329,7 @@ public actor Controller {
                 to: [broker.id]
             )
         }
+        try await onBrokersChangedDuringDeletion(failed: failed, started: Set(added.map(\.id)))
     }
 
     /// Leaders' ISR changes: re-read those partitions and tell every broker.
@@ -384,43 +409,6 @@ public actor Controller {
                     logger: logger
                 )
             }
-        }
-    }
-
-    private func onTopicDeletion() async throws {
-        let requested = try await zk.getTopicDeletionRequests(watch: true)
-        for topic in requested {
-            guard let assignment = assignments[topic] else {
-                try await zk.deleteTopicZNodes(topic, epochZkVersion: epochZkVersion)
-                continue
-            }
-            let partitions = assignment.partitions.keys.sorted().map { TopicPartition(topic, $0) }
-            logger.info("Deleting topic", metadata: ["topic": "\(topic)"])
-            partitionStates.move(partitions, to: .offline, logger: logger)
-            let replicas = replicas(of: partitions)
-            replicaStates.move(replicas, to: .offline, logger: logger)
-            // Metadata first (leader -2: being deleted), then every replica drops its log.
-            await sendUpdateMetadata(to: Array(liveBrokers.values), partitions: partitions, deleting: true)
-            for broker in liveBrokers.values {
-                let held: [TopicPartition] = partitions.filter {
-                    assignment.partitions[$0.partition]?.contains(broker.id) == true
-                }
-                if !held.isEmpty { sendStopReplica(held, leaderEpoch: -2, to: broker) }
-            }
-            try await zk.deleteTopicZNodes(topic, epochZkVersion: epochZkVersion)
-            assignments.removeValue(forKey: topic)
-            for partition in partitions { states.removeValue(forKey: partition) }
-            partitionStates.move(partitions, to: .nonExistent, logger: logger)
-            replicasDeleted(replicas)
-        }
-    }
-
-    /// Offline `replicas` were sent StopReplica with deletion: they pass through the deletion states to
-    /// NonExistent. The StopReplica answers are not awaited yet (Kafka waits, and parks replicas on dead brokers in
-    /// ReplicaDeletionIneligible); a replica on a dead broker drops its log when the broker next starts.
-    func replicasDeleted(_ replicas: [PartitionReplica]) {
-        for state in [ReplicaState.deletionStarted, .deletionSuccessful, .nonExistent] {
-            replicaStates.move(replicas, to: state, logger: logger)
         }
     }
 

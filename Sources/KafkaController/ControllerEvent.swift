@@ -19,6 +19,8 @@ public enum ControllerEvent: Sendable, Equatable, CustomStringConvertible {
     case partitionModification(topic: String)
     /// `/admin/delete_topics` changed.
     case topicDeletion
+    /// A broker answered StopReplica(delete) for a topic being deleted: `deleted` are gone, `failed` were refused.
+    case topicDeletionStopReplicaResponse(broker: BrokerID, deleted: [TopicPartition], failed: [TopicPartition])
     /// `/isr_change_notification` changed: leaders changed ISRs.
     case isrChangeNotification
     /// `/admin/preferred_replica_election` was written.
@@ -70,6 +72,7 @@ public enum ControllerEvent: Sendable, Equatable, CustomStringConvertible {
         case .topicChange: "TopicChange"
         case .partitionModification(let topic): "PartitionModifications(\(topic))"
         case .topicDeletion: "TopicDeletion"
+        case .topicDeletionStopReplicaResponse(let broker, _, _): "TopicDeletionStopReplicaResponseReceived(\(broker))"
         case .isrChangeNotification: "IsrChangeNotification"
         case .preferredReplicaElection: "PreferredReplicaElection"
         case .partitionReassignment: "PartitionReassignment"

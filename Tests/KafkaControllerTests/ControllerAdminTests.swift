@@ -146,12 +146,14 @@ struct ControllerAdminTests {
         let (cluster, controller) = try await Self.started([0: [1, 2], 1: [2, 3]], channel: channel)
         try await cluster.admin.requestTopicDeletion("t")
         await controller.process(.topicDeletion)
-        #expect(try await cluster.admin.getAllTopics().isEmpty)
-        #expect(cluster.zookeeper.children(ZkPaths.deleteTopics).isEmpty)
         #expect(controller.metricsSnapshot.partitions == 0)
         try await settle("StopReplica on every replica") {
             channel.stopReplicaTargets(TopicPartition("t", 0)) == [1, 2]
                 && channel.stopReplicaTargets(TopicPartition("t", 1)) == [2, 3]
+        }
+        // The znodes go once every replica has answered.
+        try await settle("the topic's znodes removed") {
+            try await cluster.admin.getAllTopics().isEmpty && cluster.zookeeper.children(ZkPaths.deleteTopics).isEmpty
         }
         await cluster.stop()
     }

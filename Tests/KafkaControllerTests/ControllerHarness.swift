@@ -17,8 +17,12 @@ final class RecordingBrokerChannel: BrokerChannel {
     }
 
     private let sent = Mutex<[Sent]>([])
+    private let refusing = Mutex<Set<BrokerID>>([])
 
     var all: [Sent] { sent.withLock { $0 } }
+
+    /// Brokers that answer StopReplica with KAFKA_STORAGE_ERROR for every partition (a failed log directory).
+    func refuseStopReplica(on brokers: Set<BrokerID>) { refusing.withLock { $0 = brokers } }
 
     func send(_ request: LeaderAndIsrRequest, to broker: BrokerRegistration) async throws -> LeaderAndIsrResponse {
         sent.withLock { $0.append(.leaderAndIsr(broker.id, request)) }
@@ -32,7 +36,15 @@ final class RecordingBrokerChannel: BrokerChannel {
 
     func send(_ request: StopReplicaRequest, to broker: BrokerRegistration) async throws -> StopReplicaResponse {
         sent.withLock { $0.append(.stopReplica(broker.id, request)) }
-        return StopReplicaResponse()
+        let code: KafkaErrorCode = refusing.withLock { $0.contains(broker.id) } ? .kafkaStorageError : .none
+        return StopReplicaResponse(
+            errorCode: .none,
+            partitionErrors: request.topicStates.flatMap { topic in
+                topic.partitionStates.map {
+                    .init(topicName: topic.topicName, partitionIndex: $0.partitionIndex, errorCode: code)
+                }
+            }
+        )
     }
 
     /// The partitions named in LeaderAndIsr requests to `broker`, with the leader each request gave them.
@@ -46,6 +58,17 @@ final class RecordingBrokerChannel: BrokerChannel {
             }
         }
         return leaders
+    }
+
+    /// How many StopReplica requests with deletion of `partition` went to `broker`.
+    func stopReplicaCount(_ partition: TopicPartition, to broker: BrokerID) -> Int {
+        all.filter {
+            guard case .stopReplica(let id, let request) = $0, id == broker else { return false }
+            return request.topicStates.contains { topic in
+                topic.topicName == partition.topic
+                    && topic.partitionStates.contains { $0.partitionIndex == partition.partition && $0.deletePartition }
+            }
+        }.count
     }
 
     /// The brokers that received StopReplica with deletion for `partition`.
@@ -161,10 +184,10 @@ final class ControllerHarness: Sendable {
 }
 
 /// Waits (briefly, without sleeping a fixed time) until `condition` holds: for requests the controller hands to
-/// its per-broker queues, which send them on their own tasks.
-func settle(_ what: String, _ condition: () -> Bool) async throws {
+/// its per-broker queues, which send them on their own tasks (and for the events their answers queue).
+func settle(_ what: String, _ condition: () async throws -> Bool) async throws {
     for _ in 0..<2000 {
-        if condition() { return }
+        if try await condition() { return }
         try await Task.sleep(for: .milliseconds(1))
     }
     Issue.record("never happened: \(what)")

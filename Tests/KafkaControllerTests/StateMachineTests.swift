@@ -100,7 +100,8 @@ struct StateMachineTests {
 
         try await cluster.admin.requestTopicDeletion("t")
         await controller.process(.topicDeletion)
-        #expect(await controller.replicaStates.states.isEmpty)
+        // Each replica goes to NonExistent once its broker has answered StopReplica.
+        try await settle("every replica deleted") { await controller.replicaStates.states.isEmpty }
         await cluster.stop()
     }
 }

@@ -3,7 +3,8 @@ import KafkaStorage
 import ServiceLifecycle
 
 /// Retention, flushes and checkpoints at Kafka's intervals (`log.retention.check.interval.ms`,
-/// `log.flush.offset.checkpoint.interval.ms`; dirty logs flushed every second when `log.flush.*` ask for it), one
+/// `log.flush.offset.checkpoint.interval.ms`; dirty logs flushed every second when `log.flush.*` ask for it; deleted
+/// partitions' directories removed once `file.delete.delay.ms` has passed), one
 /// after the other on one task, as the log manager's scheduled jobs.
 struct LogMaintenance: Service {
     let logManager: LogManager
@@ -19,6 +20,8 @@ struct LogMaintenance: Service {
                 try await Task.sleep(for: .seconds(1))
                 let now = ContinuousClock.now
                 logManager.flushDirtyLogs()
+                // Kafka's kafka-delete-logs job: deleted partitions' directories once file.delete.delay.ms passed.
+                logManager.purgeDeletedDirectories()
                 if now - lastRetention >= retentionCheckInterval {
                     let highWatermarks = replicaManager.highWatermarks
                     logManager.runRetention { highWatermarks[$0] }
