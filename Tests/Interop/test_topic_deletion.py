@@ -142,9 +142,10 @@ class Member(threading.Thread):
     """One consumer of group `group` subscribed to `topics` with confluent-kafka or kafka-python, polling in its own
     thread; records the value of every record and each assignment it is given, with the time."""
 
-    def __init__(self, kind, bootstrap, group, topics):
+    def __init__(self, kind, bootstrap, group, topics, strategy="range,roundrobin"):
         super().__init__(daemon=True)
         self.kind, self.bootstrap, self.group, self.topics = kind, bootstrap, group, topics
+        self.strategy = strategy
         self.values = []
         self.assignments = []
         self.stopping = threading.Event()
@@ -168,13 +169,17 @@ class Member(threading.Thread):
             "bootstrap.servers": self.bootstrap, "group.id": self.group, "auto.offset.reset": "earliest",
             "session.timeout.ms": 10000, "heartbeat.interval.ms": 500,
             # How often a subscribed consumer looks for changed topics (the default is five minutes).
-            "topic.metadata.refresh.interval.ms": 1000,
+            "topic.metadata.refresh.interval.ms": 1000, "partition.assignment.strategy": self.strategy,
         })
-        consumer.subscribe(self.topics, on_assign=lambda c, ps: self.assigned(ps),
-                           on_revoke=lambda c, ps: self.assigned([]))
+        # A list of names, or one regex subscription ("^...").
+        consumer.subscribe(self.topics)
         try:
             while not self.stopping.is_set():
                 message = consumer.poll(0.2)
+                # Eager or incremental (cooperative) changes alike: the consumer's whole assignment after each poll.
+                current = {(p.topic, p.partition) for p in consumer.assignment()}
+                if current != self.assignment:
+                    self.assigned(consumer.assignment())
                 if message is None:
                     continue
                 if message.error():
@@ -257,6 +262,65 @@ def test_subscribed_consumers_lose_a_deleted_topic_and_keep_the_other(cluster, k
     finally:
         for member in members:
             member.stop()
+
+
+def test_cooperative_sticky_members_lose_a_deleted_topic_and_keep_the_rest(cluster):
+    """The incremental protocol (confluent-kafka, cooperative-sticky): one of two subscribed topics is deleted; the
+    members revoke only its partitions and finish the rebalance, the other topic stays assigned and is read on."""
+    doomed, kept = unique("doomed"), unique("kept")
+    cluster.create_topic(doomed, partitions=3, replication=3)
+    cluster.create_topic(kept, partitions=3, replication=3)
+    group = unique("group")
+    members = [Member("confluent", cluster.bootstrap, group, [doomed, kept], "cooperative-sticky") for _ in range(2)]
+    for member in members:
+        member.start()
+    try:
+        owned = lambda: set().union(*(m.assignment for m in members))
+        wait_for(lambda: owned() == {(t, p) for t in (doomed, kept) for p in range(3)}
+                 and all(m.assignment for m in members), 60, "both topics assigned across the two members")
+        produce(cluster.bootstrap, kept, [f"k{i}" for i in range(30)])
+        received = lambda: {v for m in members for t, v in m.values if t == kept}
+        wait_for(lambda: len(received()) == 30, 30, "the kept topic's first records")
+
+        delete_topic(cluster, doomed)
+        started = time.time()
+        wait_for(lambda: owned() == {(kept, p) for p in range(3)}, 10,
+                 "the deleted topic's partitions revoked and the kept topic's assigned")
+        print(f"cooperative-sticky: the group lost the deleted topic {time.time() - started:.2f} s after DeleteTopics")
+        produce(cluster.bootstrap, kept, [f"k{i}" for i in range(30, 60)])
+        wait_for(lambda: received() == {f"k{i}" for i in range(60)}, 30, "the kept topic's later records")
+        assert [m.error for m in members] == [None, None]
+    finally:
+        for member in members:
+            member.stop()
+
+
+@pytest.mark.parametrize("strategy", ["range,roundrobin", "cooperative-sticky"])
+def test_a_regex_subscription_follows_topics_created_and_deleted(cluster, strategy):
+    """A group subscribed by regex (confluent-kafka, eager and cooperative): a matching topic created later is
+    assigned and read; a matching topic deleted is dropped while the other stays assigned."""
+    prefix = unique("rx")
+    first, second = f"{prefix}-a", f"{prefix}-b"
+    cluster.create_topic(first, partitions=3, replication=3)
+    member = Member("confluent", cluster.bootstrap, unique("group"), [f"^{prefix}-.*"], strategy)
+    member.start()
+    try:
+        wait_for(lambda: member.assignment == {(first, p) for p in range(3)}, 60, "the first topic assigned")
+        cluster.create_topic(second, partitions=2, replication=3)
+        started = time.time()
+        wait_for(lambda: member.assignment == {(t, p) for t in (first, second) for p in range(3 if t == first else 2)},
+                 10, "the new matching topic assigned")
+        print(f"{strategy}: a new matching topic assigned {time.time() - started:.2f} s after it was created")
+        produce(cluster.bootstrap, second, [f"b{i}" for i in range(20)])
+        wait_for(lambda: {v for t, v in member.values if t == second} == {f"b{i}" for i in range(20)}, 30,
+                 "the new topic's records")
+        delete_topic(cluster, first)
+        started = time.time()
+        wait_for(lambda: member.assignment == {(second, p) for p in range(2)}, 10, "the deleted topic dropped")
+        print(f"{strategy}: a deleted matching topic dropped {time.time() - started:.2f} s after DeleteTopics")
+        assert member.error is None
+    finally:
+        member.stop()
 
 
 def read_topic(bootstrap, topic, partitions):
