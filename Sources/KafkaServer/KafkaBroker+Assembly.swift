@@ -23,6 +23,7 @@ struct BrokerAssembly: Sendable {
     var zookeeper: ZooKeeperClient
     var zk: KafkaZkClient
     var logManager: LogManager
+    var logCleaner: LogCleanerManager
     var group: MultiThreadedEventLoopGroup
     var channel: TCPBrokerChannel
     var metrics: BrokerMetrics
@@ -211,6 +212,7 @@ extension KafkaBroker {
             zookeeper: zookeeper,
             zk: zk,
             logManager: logManager,
+            logCleaner: LogCleanerManager(logManager: logManager, logger: logger),
             group: group,
             channel: channel,
             metrics: metrics,

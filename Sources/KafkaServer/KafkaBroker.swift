@@ -83,6 +83,7 @@ public final class KafkaBroker: Sendable {
             ) {
                 await Self.scrape(
                     metrics,
+                    logCleaner: parts.logCleaner,
                     replicaManager: replicaManager,
                     fetcherManager: fetcherManager,
                     controller: controller
@@ -183,6 +184,11 @@ public final class KafkaBroker: Sendable {
                 checkpointInterval: .milliseconds(config.logFlushOffsetCheckpointIntervalMs)
             )
         )
+        if config.logCleanerEnable {
+            services.append(
+                LogCleanerService(manager: parts.logCleaner, backoff: .milliseconds(config.logCleanerBackoffMs))
+            )
+        }
         // Kafka's isr-expiration task: every half replica.lag.time.max.ms.
         let maxLag = config.replicaLagTimeMaxMs
         services.append(
@@ -234,6 +240,7 @@ public final class KafkaBroker: Sendable {
     /// The `/metrics` text: gauges read from the partitions this broker holds and, on the controller, the cluster.
     static func scrape(
         _ metrics: BrokerMetrics,
+        logCleaner: LogCleanerManager,
         replicaManager: ReplicaManager,
         fetcherManager: ReplicaFetcherManager,
         controller: Controller
@@ -261,6 +268,7 @@ public final class KafkaBroker: Sendable {
         gauges.globalPartitions = cluster.partitions
         gauges.globalTopics = cluster.topics
         gauges.uncleanLeaderElections = cluster.uncleanLeaderElections
+        gauges.cleaner = logCleaner.metrics
         return metrics.emit(gauges)
     }
 

@@ -21,6 +21,9 @@ public enum LogCleaner {
         public var tombstonesRemoved = 0
         public var bytesBefore: Int64 = 0
         public var bytesAfter: Int64 = 0
+        /// Where the cleaned part of the log ends (the first offset the pass did not clean), when every group was
+        /// swapped in: the log's next first dirty offset.
+        public var endOffset: Int64?
     }
 
     /// Where a test may stop a pass, as a crash would.
@@ -41,10 +44,13 @@ public enum LogCleaner {
         guard !segments.isEmpty else { return Stats() }
         var stats = Stats()
 
-        // The last offset of every key.
+        // The last offset of every key, and the last batch of every producer (kept even when emptied, so its
+        // sequence and epoch survive a reload of the producer state).
         var lastOffsets: [ByteBuffer: Int64] = [:]
+        var producersLastBatch: [Int64: Int64] = [:]
         for segment in segments {
             try forEachBatch(in: segment.file, size: segment.size) { (batch) throws(StorageError) in
+                if batch.producerID >= 0 { producersLastBatch[batch.producerID] = batch.lastOffset }
                 guard !batch.isControl else { return }
                 for record in try decode(batch) {
                     if let key = record.key { lastOffsets[key] = record.offset }
@@ -70,6 +76,7 @@ public enum LogCleaner {
                         batch,
                         lastOffsets: lastOffsets,
                         keepTombstones: keepTombstones,
+                        keepEmpty: batch.producerID >= 0 && producersLastBatch[batch.producerID] == batch.lastOffset,
                         stats: &stats
                     )
                     guard let kept else { return }
@@ -95,6 +102,7 @@ public enum LogCleaner {
                 return stats
             }
         }
+        stats.endOffset = segments.last?.nextOffset
         log.logger.info(
             "Cleaned the log",
             metadata: [
@@ -124,11 +132,13 @@ public enum LogCleaner {
         return groups
     }
 
-    /// The batch with only the records to keep: the original when all stay, nil when none does.
+    /// The batch with only the records to keep, at their offsets and with the batch's last offset: the original
+    /// when all stay; when none does, nil, or an empty batch with `keepEmpty` (a producer's last batch).
     static func filter(
         _ batch: RecordBatch,
         lastOffsets: [ByteBuffer: Int64],
         keepTombstones: Bool,
+        keepEmpty: Bool = false,
         stats: inout Stats
     ) throws(StorageError) -> RecordBatch? {
         if batch.isControl { return batch }
@@ -145,8 +155,13 @@ public enum LogCleaner {
         }
         stats.recordsRetained += kept.count
         if kept.count == records.count { return batch }
-        guard !kept.isEmpty else { return nil }
-        var builder = RecordBatchBuilder(baseOffset: batch.baseOffset, codec: batch.compressionCodec ?? .none)
+        guard !kept.isEmpty || keepEmpty else { return nil }
+        var builder = RecordBatchBuilder(
+            baseOffset: batch.baseOffset,
+            codec: kept.isEmpty ? .none : batch.compressionCodec ?? .none
+        )
+        builder.lastOffsetDeltaOverride = Int32(batch.lastOffset - batch.baseOffset)
+        if kept.isEmpty { builder.maxTimestampOverride = batch.maxTimestamp }
         builder.partitionLeaderEpoch = batch.partitionLeaderEpoch
         builder.producerID = batch.producerID
         builder.producerEpoch = batch.producerEpoch
@@ -215,6 +230,8 @@ extension Log {
         var file: SegmentFile
         var size: Int64
         var largestTimestamp: Int64
+        /// The base offset of the segment after it.
+        var nextOffset: Int64
     }
 
     /// The segments before the active one whose records are all older than `min.compaction.lag.ms`, oldest
@@ -222,7 +239,7 @@ extension Log {
     func cleanableSegments(now: Int64) -> ([CleanableSegment], LogConfig) {
         state.withLock { state in
             var result: [CleanableSegment] = []
-            for segment in state.segments.dropLast() {
+            for (index, segment) in state.segments.dropLast().enumerated() {
                 // An empty segment (what a cleaned group can become) has nothing to wait for.
                 guard segment.size == 0 || now - segment.largestTimestamp >= state.config.minCompactionLagMs else {
                     break
@@ -232,7 +249,8 @@ extension Log {
                         baseOffset: segment.baseOffset,
                         file: segment.file,
                         size: segment.size,
-                        largestTimestamp: segment.largestTimestamp
+                        largestTimestamp: segment.largestTimestamp,
+                        nextOffset: state.segments[index + 1].baseOffset
                     )
                 )
             }

@@ -31,6 +31,9 @@ public struct LogConfig: Sendable, Equatable {
     public var deleteRetentionMs: Int64 = 24 * 3_600_000
     /// `min.compaction.lag.ms`: records younger than this are never compacted.
     public var minCompactionLagMs: Int64 = 0
+    /// `max.compaction.lag.ms` (broker: `log.cleaner.max.compaction.lag.ms`): a record older than this is compacted
+    /// whatever the dirty ratio, and a compacted log's active segment rolls by then (KIP-354).
+    public var maxCompactionLagMs = Int64.max
     /// `min.cleanable.dirty.ratio` (broker: `log.cleaner.min.cleanable.ratio`).
     public var minCleanableDirtyRatio = 0.5
     /// `flush.messages` (broker: `log.flush.interval.messages`): fsync after this many messages; Long.MAX (never).
@@ -52,5 +55,10 @@ public struct LogConfig: Sendable, Equatable {
     public init() {}
 
     public var compact: Bool { cleanupPolicy != .delete }
+    /// How old the active segment may get before it rolls: `segment.ms`, or `max.compaction.lag.ms` when a compacted
+    /// log's is smaller (Kafka's `LogConfig.maxSegmentMs`).
+    public var maxSegmentMs: Int64 {
+        compact && maxCompactionLagMs > 0 ? min(maxCompactionLagMs, segmentMs) : segmentMs
+    }
     public var delete: Bool { cleanupPolicy != .compact }
 }

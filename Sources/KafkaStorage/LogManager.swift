@@ -197,6 +197,8 @@ public final class LogManager: Sendable {
     }
 
     public var allLogs: [Log] { state.withLock { $0.logs.values.map(\.log) } }
+    /// The log directory holding `partition`'s log.
+    public func directory(of partition: TopicPartition) -> String? { state.withLock { $0.logs[partition]?.directory } }
     public var partitions: [TopicPartition] { state.withLock { Array($0.logs.keys) } }
 
     /// The partition's log, created empty (in the log directory with the fewest partitions) when it has none.

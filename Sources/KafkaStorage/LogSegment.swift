@@ -114,8 +114,9 @@ final class LogSegment {
         size += Int64(byteCount)
     }
 
-    /// Kafka's roll rule: the batch would not fit, `segment.ms` has passed since the first batch's timestamp, an
-    /// index is full, or an offset would not fit an index's 32-bit relative offset.
+    /// Kafka's roll rule: the batch would not fit, `segment.ms` (for a compacted log at most `max.compaction.lag.ms`)
+    /// has passed since the first batch's timestamp, an index is full, or an offset would not fit an index's 32-bit
+    /// relative offset.
     func shouldRoll(
         messagesSize: Int,
         maxTimestampInMessages: Int64,
@@ -130,7 +131,7 @@ final class LogSegment {
                 now - createdMilliseconds
             }
         return size > Int64(config.segmentBytes - messagesSize)
-            || (size > 0 && waited > config.segmentMs)
+            || (size > 0 && waited > config.maxSegmentMs)
             || offsetIndex.isFull || timeIndex.isFull
             || maxOffsetInMessages - baseOffset > Int64(Int32.max)
     }

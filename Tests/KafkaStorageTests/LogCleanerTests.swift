@@ -116,4 +116,41 @@ struct LogCleanerTests {
         #expect(reloaded.logEndOffset == 100)
         #expect(!directory.files().contains { $0.hasSuffix(".cleaned") || $0.hasSuffix(".swap") })
     }
+    /// Producers' batches: a batch that loses some records keeps its last offset (so its producer's last sequence
+    /// does not change), and a producer's last batch that loses all its records stays as an empty batch.
+    @Test func producerBatchesKeepTheirLastOffsetAndAProducersLastBatchStaysEmpty() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        var config = LogConfig.small(segmentBytes: 1 << 20)
+        config.cleanupPolicy = .compact
+        let log = try openLog(directory.path, config: config)
+        func batch(producer: Int64, sequence: Int32, keys: [String]) -> ByteBuffer {
+            var builder = RecordBatchBuilder()
+            builder.producerID = producer
+            builder.producerEpoch = 0
+            builder.baseSequence = sequence
+            for key in keys { builder.append(timestamp: 1, key: Array(key.utf8), value: Array("v".utf8)) }
+            return builder.build().buffer
+        }
+        try log.append(batch(producer: 7, sequence: 0, keys: ["a", "b", "c"]), origin: .client, leaderEpoch: 0)  // 0-2
+        try log.append(batch(producer: 8, sequence: 0, keys: ["d", "e"]), origin: .client, leaderEpoch: 0)  // 3-4
+        try log.append(batch(producer: 7, sequence: 3, keys: ["a", "d", "e"]), origin: .client, leaderEpoch: 0)  // 5-7
+        try log.append(batch(producer: 9, sequence: 0, keys: ["c"]), origin: .client, leaderEpoch: 0)  // 8
+        try log.roll()
+        try LogCleaner.clean(log)
+        var buffer = try log.read(from: 0, maxBytes: 1 << 20).records!.readBytes()
+        var batches: [RecordBatch] = []
+        while let next = try RecordBatch.nextBatch(from: &buffer) { batches.append(next) }
+        // Producer 7's first batch keeps only "b" but still ends at offset 2; producer 8's only batch loses both
+        // records but is its last: kept empty, offsets 3-4; producer 7's second batch and 9's are whole.
+        #expect(batches.map(\.baseOffset) == [0, 3, 5, 8])
+        #expect(batches.map(\.lastOffset) == [2, 4, 7, 8])
+        #expect(
+            try batches.map { try $0.records(decompressionLimit: 1 << 20).map(\.offset) } == [[1], [], [5, 6, 7], [8]]
+        )
+        #expect(batches[0].producerID == 7 && batches[0].baseSequence == 0)
+        #expect(batches[1].producerID == 8 && batches[1].baseSequence == 0)
+        #expect(batches.allSatisfy { $0.crc == $0.computeCRC() })
+        #expect(log.logEndOffset == 9)
+    }
 }

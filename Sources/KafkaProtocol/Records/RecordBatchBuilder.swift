@@ -16,6 +16,9 @@ public struct RecordBatchBuilder: Sendable {
     public var baseSequence: Int32 = -1
     /// MaxTimestamp to write instead of the largest record timestamp (a LogAppendTime batch keeps its append time).
     public var maxTimestampOverride: Int64?
+    /// LastOffsetDelta to write instead of the last record's: a compacted batch keeps its original last offset so
+    /// that its producer's last sequence stays the same (Kafka's `overrideLastOffset`); an empty batch keeps it too.
+    public var lastOffsetDeltaOverride: Int32?
 
     private var records = ByteBuffer()
     private var count: Int32 = 0
@@ -152,8 +155,9 @@ public struct RecordBatchBuilder: Sendable {
         buffer.writeKafkaInteger(Int8(2))
         buffer.writeKafkaInteger(UInt32(0))  // CRC, set below
         buffer.writeKafkaInteger(attributes)
-        buffer.writeKafkaInteger(max(lastOffsetDelta, 0))
-        buffer.writeKafkaInteger(baseTimestamp)
+        buffer.writeKafkaInteger(lastOffsetDeltaOverride ?? max(lastOffsetDelta, 0))
+        // An empty batch (a producer's last, kept by the cleaner) has no first record: Kafka writes its max timestamp.
+        buffer.writeKafkaInteger(count == 0 ? (maxTimestampOverride ?? baseTimestamp) : baseTimestamp)
         buffer.writeKafkaInteger(maxTimestampOverride ?? maxTimestamp)
         buffer.writeKafkaInteger(producerID)
         buffer.writeKafkaInteger(producerEpoch)

@@ -29,6 +29,7 @@ public struct BrokerConfig: Sendable {
     public var logFlushSchedulerIntervalMs = Int64.max
     public var logFlushOffsetCheckpointIntervalMs: Int64 = 60_000
     public var logCleanerEnable = true
+    public var logCleanerBackoffMs: Int64 = 15_000
     public var replicaLagTimeMaxMs: Int64 = 30_000
     public var replicaFetchWaitMaxMs: Int32 = 500
     public var replicaFetchMinBytes: Int32 = 1

@@ -18,14 +18,6 @@ extension ConfigTable {
         .accepted("fetch.max.bytes", default: Int32(57_671_680), .atLeast(0), "The most one consumer fetch returns."),
         .accepted("log.dir", default: "/tmp/kafka-logs", "The log directory when log.dirs is not set."),
         .accepted("log.cleaner.threads", default: Int32(1), .atLeast(0), "Kafka's log cleaner threads."),
-        .accepted("log.cleaner.backoff.ms", default: Int64(15_000), .atLeast(0), "The cleaner's idle wait."),
-        .accepted(
-            "log.cleaner.max.compaction.lag.ms",
-            topic: "max.compaction.lag.ms",
-            default: Int64.max,
-            .atLeast(1),
-            "The longest a record may stay uncompacted."
-        ),
         .accepted(
             "compression.type",
             topic: "compression.type",

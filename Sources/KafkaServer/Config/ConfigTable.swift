@@ -329,6 +329,19 @@ public enum ConfigTable {
             "Records younger than this are never compacted."
         ),
         .log(
+            "log.cleaner.max.compaction.lag.ms",
+            topic: "max.compaction.lag.ms",
+            \.maxCompactionLagMs,
+            .atLeast(1),
+            "The longest a record may stay uncompacted: past it the log is cleaned whatever its dirty ratio, and the active segment of a compacted log rolls by then."
+        ),
+        .broker(
+            "log.cleaner.backoff.ms",
+            \.logCleanerBackoffMs,
+            .atLeast(0),
+            "How long the cleaner sleeps when no compacted log needs cleaning."
+        ),
+        .log(
             "log.cleaner.min.cleanable.ratio",
             topic: "min.cleanable.dirty.ratio",
             \.minCleanableDirtyRatio,

@@ -1,5 +1,7 @@
 import CoreMetrics
+import Foundation
 public import KafkaCore
+public import KafkaStorage
 import Prometheus
 import Synchronization
 public import ZooKeeper
@@ -44,6 +46,8 @@ public final class BrokerMetrics: Sendable {
         public var replicaMaxLag: Int64 = 0
         /// Every partition this broker holds.
         var partitions: [PartitionGauges.State] = []
+        /// The log cleaner's gauges.
+        public var cleaner = LogCleanerManager.Metrics()
 
         public init() {}
     }
@@ -100,6 +104,11 @@ public final class BrokerMetrics: Sendable {
     private let underMinIsrPartitions: CoreMetrics.Gauge
     private let atMinIsrPartitions: CoreMetrics.Gauge
     private let replicaMaxLag: CoreMetrics.Gauge
+    private let cleanerMaxDirtyPercent: CoreMetrics.Gauge
+    private let cleanerUncleanablePartitions: CoreMetrics.Gauge
+    private let cleanerRecopyPercent: CoreMetrics.Gauge
+    private let cleanerMaxCleanTime: CoreMetrics.Gauge
+    private let cleanerTimeSinceLastRun: CoreMetrics.Gauge
     private let zooKeeperLatency: LatencyMetric
     private let zooKeeperExpires: CoreMetrics.Counter
     private let zooKeeperDisconnects: CoreMetrics.Counter
@@ -128,6 +137,11 @@ public final class BrokerMetrics: Sendable {
         underMinIsrPartitions = gauge("kafka_server_replicamanager_underminisrpartitioncount")
         atMinIsrPartitions = gauge("kafka_server_replicamanager_atminisrpartitioncount")
         partitionGauges = PartitionGauges(factory: factory)
+        cleanerMaxDirtyPercent = gauge("kafka_log_logcleanermanager_max_dirty_percent")
+        cleanerUncleanablePartitions = gauge("kafka_log_logcleanermanager_uncleanable_partitions_count")
+        cleanerRecopyPercent = gauge("kafka_log_logcleaner_cleaner_recopy_percent")
+        cleanerMaxCleanTime = gauge("kafka_log_logcleaner_max_clean_time_secs")
+        cleanerTimeSinceLastRun = gauge("kafka_log_logcleanermanager_time_since_last_run_ms")
         zooKeeperLatency = LatencyMetric(
             "kafka_server_zookeeperclientmetrics_zookeeperrequestlatencyms",
             factory: factory
@@ -267,6 +281,12 @@ public final class BrokerMetrics: Sendable {
         underMinIsrPartitions.record(partitions.count(where: \.isUnderMinIsr))
         atMinIsrPartitions.record(partitions.count(where: \.isAtMinIsr))
         replicaMaxLag.record(state.replicaMaxLag)
+        cleanerMaxDirtyPercent.record(state.cleaner.maxDirtyPercent)
+        cleanerUncleanablePartitions.record(state.cleaner.uncleanablePartitions)
+        cleanerRecopyPercent.record(state.cleaner.recopyPercent)
+        cleanerMaxCleanTime.record(state.cleaner.maxCleanTimeSeconds)
+        let lastRun = state.cleaner.lastRunMilliseconds
+        cleanerTimeSinceLastRun.record(lastRun > 0 ? Int64(Date().timeIntervalSince1970 * 1000) - lastRun : 0)
         partitionGauges.publish(state.partitions)
         for metric in requests.values { metric.publish() }
         zooKeeperLatency.publish()
