@@ -379,10 +379,12 @@ public actor GroupCoordinator {
         if isFenced(groupID, memberID, groupInstanceID) { return .fencedInstanceID }
         guard var group = groups[groupID], group.members[memberID] != nil else { return .unknownMemberID }
         guard generationID == group.generationID else { return .illegalGeneration }
-        if group.state == .preparingRebalance { return .rebalanceInProgress }
+        // A heartbeat keeps the member alive in every state, a rebalance included (Kafka's
+        // completeAndScheduleNextHeartbeatExpiration before REBALANCE_IN_PROGRESS): a member still busy in its
+        // application has until the rebalance timeout to rejoin, not only its session timeout.
         group.members[memberID]?.lastHeartbeat = clock.milliseconds
         groups[groupID] = group
-        return .none
+        return group.state == .preparingRebalance ? .rebalanceInProgress : .none
     }
 
     /// Removes members; a static member may be named by its instance id alone (LeaveGroup v3+ with an empty member

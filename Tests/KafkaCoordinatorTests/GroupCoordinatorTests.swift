@@ -57,7 +57,8 @@ struct GroupCoordinatorTests {
         _ coordinator: GroupCoordinator,
         _ memberID: String = "",
         metadata: [UInt8] = [1],
-        v4: Bool = false
+        v4: Bool = false,
+        rebalanceTimeoutMs: Int32 = 5_000
     ) async -> GroupCoordinator.JoinResult {
         await coordinator.join(
             groupID: "g",
@@ -66,7 +67,7 @@ struct GroupCoordinatorTests {
             clientID: "client",
             clientHost: "/127.0.0.1",
             sessionTimeoutMs: 10_000,
-            rebalanceTimeoutMs: 5_000,
+            rebalanceTimeoutMs: rebalanceTimeoutMs,
             protocolType: "consumer",
             protocols: [(name: "range", metadata: metadata)],
             requireKnownMemberID: v4
@@ -155,6 +156,64 @@ struct GroupCoordinatorTests {
         let rejoined = await join(coordinator, other.memberID)
         #expect(rejoined.generationID == 2)
         #expect(rejoined.leaderID == other.memberID)
+    }
+
+    /// Kafka's join phase waits for every known member up to the rebalance timeout (the largest
+    /// max.poll.interval.ms): a member whose application is busy keeps heartbeating (REBALANCE_IN_PROGRESS) and keeps
+    /// its place past its session timeout; one that stops heartbeating is dropped after its session timeout.
+    @Test("A member heartbeating through a rebalance keeps its place until it rejoins")
+    func heartbeatsKeepAMemberThroughARebalance() async throws {
+        let coordinator = coordinator()
+        let first = await join(coordinator, rebalanceTimeoutMs: 600_000)
+        _ = await coordinator.sync(
+            groupID: "g",
+            generationID: 1,
+            memberID: first.memberID,
+            assignments: [first.memberID: [1]]
+        )
+        let newcomer = Task { await join(coordinator, metadata: [2], rebalanceTimeoutMs: 600_000) }
+        for _ in 0..<1000 where await coordinator.describe("g")?.state != .preparingRebalance {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(await coordinator.describe("g")?.state == .preparingRebalance)
+        // 16 s of heartbeats, past the 10 s session timeout: the busy member stays, the join phase waits for it.
+        for _ in 0..<4 {
+            clock.advance(by: 4_000)
+            #expect(
+                await coordinator.heartbeat(groupID: "g", generationID: 1, memberID: first.memberID)
+                    == .rebalanceInProgress
+            )
+            await coordinator.expireMembers()
+        }
+        #expect(await coordinator.describe("g")?.members.count == 2)
+        #expect(await coordinator.describe("g")?.state == .preparingRebalance)
+        let rejoined = await join(coordinator, first.memberID, rebalanceTimeoutMs: 600_000)
+        let joined = await newcomer.value
+        #expect(rejoined.generationID == 2 && joined.generationID == 2)
+        #expect(rejoined.leaderID == first.memberID)
+
+        // Generation 2 is syncing; a third member arrives and the first stops heartbeating: after its session
+        // timeout it is dropped and the rebalance completes without it.
+        _ = await coordinator.sync(
+            groupID: "g",
+            generationID: 2,
+            memberID: first.memberID,
+            assignments: [first.memberID: [1], joined.memberID: [2]]
+        )
+        let third = Task { await join(coordinator, metadata: [3], rebalanceTimeoutMs: 600_000) }
+        for _ in 0..<1000 where await coordinator.describe("g")?.state != .preparingRebalance {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let secondRejoin = Task { await join(coordinator, joined.memberID, metadata: [2], rebalanceTimeoutMs: 600_000) }
+        clock.advance(by: 10_001)
+        #expect(
+            await coordinator.heartbeat(groupID: "g", generationID: 2, memberID: joined.memberID)
+                == .rebalanceInProgress
+        )
+        await coordinator.expireMembers()
+        let (thirdJoined, secondJoined) = await (third.value, secondRejoin.value)
+        #expect(thirdJoined.generationID == 3 && secondJoined.generationID == 3)
+        #expect(await coordinator.describe("g")?.members.map(\.0).contains(first.memberID) == false)
     }
 
     @Test("A member that leaves ends its group's generation; the group becomes Empty")
