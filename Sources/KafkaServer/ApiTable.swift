@@ -26,7 +26,7 @@ enum ApiTable {
         let served: [ServedApi] = [
             .client(ProduceHandler.make(services), 0...10),
             .client(FetchHandler.make(services), FetchResponseEncoder.versions),
-            .client(ListOffsetsHandler.make(services), 1...7),
+            .client(ListOffsetsHandler.make(services), 0...7),
             .client(MetadataHandler.make(services), 0...12),
             .interBroker(LeaderAndIsrHandler.make(services), 0...6),
             .interBroker(StopReplicaHandler.make(services), 0...4),

@@ -1,26 +1,65 @@
+import Foundation
 import KafkaCore
 import KafkaProtocol
 
-/// ListOffsets (2), versions 1-7: -2 earliest (log start offset), -1 latest (the high watermark), -3 the offset
+/// ListOffsets (2), versions 0-7: -2 earliest (log start offset), -1 latest (the high watermark), -3 the offset
 /// of the largest timestamp (v7, KIP-734), otherwise the first offset whose timestamp is at or after the one asked.
+/// Version 0 answers Kafka's old way instead: up to `max_num_offsets` segment boundaries as `old_style_offsets`.
 enum ListOffsetsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(ListOffsetsRequest.self) { request, _ in
+        TypedHandler(ListOffsetsRequest.self) { request, context in
             ListOffsetsResponse(
                 topics: request.topics.map { topic in
                     .init(
                         name: topic.name,
                         partitions: topic.partitions.map { partition in
-                            answer(
-                                TopicPartition(topic.name, partition.partitionIndex),
-                                timestamp: partition.timestamp,
-                                services
-                            )
+                            let topicPartition = TopicPartition(topic.name, partition.partitionIndex)
+                            if context.apiVersion == 0 {
+                                return legacyAnswer(
+                                    topicPartition,
+                                    timestamp: partition.timestamp,
+                                    maxNumOffsets: partition.maxNumOffsets,
+                                    fromConsumer: request.replicaID == -1,
+                                    services
+                                )
+                            }
+                            return answer(topicPartition, timestamp: partition.timestamp, services)
                         }
                     )
                 }
             )
         }
+    }
+
+    /// Version 0 (Kafka's `handleListOffsetRequestV0`): the leader's segment boundaries before `timestamp`, newest
+    /// first; a consumer (replica id -1) sees none above the high watermark, which takes their place.
+    static func legacyAnswer(
+        _ topicPartition: TopicPartition,
+        timestamp: Int64,
+        maxNumOffsets: Int32,
+        fromConsumer: Bool,
+        _ services: BrokerServices
+    ) -> ListOffsetsResponse.ListOffsetsPartitionResponse {
+        var response = ListOffsetsResponse.ListOffsetsPartitionResponse(partitionIndex: topicPartition.partition)
+        guard let partition = services.replicaManager.partition(topicPartition) else {
+            response.errorCode = KafkaErrorCode.unknownTopicOrPartition
+            return response
+        }
+        guard partition.isLeader else {
+            response.errorCode = KafkaErrorCode.notLeaderOrFollower
+            return response
+        }
+        var offsets = partition.log.legacyOffsets(
+            before: timestamp,
+            maxNumOffsets: maxNumOffsets,
+            now: Int64(Date().timeIntervalSince1970 * 1000)
+        )
+        let highWatermark = partition.highWatermark
+        if fromConsumer && offsets.contains(where: { $0 > highWatermark }) {
+            offsets = [highWatermark] + offsets.drop { $0 > highWatermark }
+        }
+        response.oldStyleOffsets = offsets
+        return response
     }
 
     static func answer(
