@@ -14,6 +14,7 @@ SWIFTKAFKA_APT_PACKAGES=(
   iproute2             # network namespaces for the partition fault test
   nftables             # silent packet drops inside those namespaces
   docker-compose       # validates docker/docker-compose.yml (no Docker engine needed for `config`)
+  burrow               # LinkedIn's consumer-lag checker (1.2.1), which the interop suite runs against the brokers
 )
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
