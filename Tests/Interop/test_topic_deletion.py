@@ -147,6 +147,10 @@ class Member(threading.Thread):
         self.kind, self.bootstrap, self.group, self.topics = kind, bootstrap, group, topics
         self.strategy = strategy
         self.values = []
+        # (time, partition, offset, value) of each record and (time, [(partition, offset, error)]) of each commit:
+        # what a failing test prints (confluent members).
+        self.records = []
+        self.commits = []
         self.assignments = []
         self.stopping = threading.Event()
         self.error = None
@@ -170,6 +174,8 @@ class Member(threading.Thread):
             "session.timeout.ms": 10000, "heartbeat.interval.ms": 500,
             # How often a subscribed consumer looks for changed topics (the default is five minutes).
             "topic.metadata.refresh.interval.ms": 1000, "partition.assignment.strategy": self.strategy,
+            "on_commit": lambda error, partitions: self.commits.append(
+                (time.time(), [(p.partition, p.offset, str(p.error or error or "")) for p in partitions])),
         })
         # A list of names, or one regex subscription ("^...").
         consumer.subscribe(self.topics)
@@ -188,6 +194,7 @@ class Member(threading.Thread):
                         print(f"consumer error: {message.error()}")
                     continue
                 self.values.append((message.topic(), message.value().decode()))
+                self.records.append((time.time(), message.partition(), message.offset(), message.value().decode()))
         finally:
             consumer.close()
 
@@ -385,7 +392,15 @@ def test_a_topic_created_again_with_fewer_partitions_is_read_from_its_beginning(
         new = read_topic(cluster.bootstrap, topic, 3)
         assert {v for v in acknowledged if v.startswith("new-")} - set(new) == set(), "acknowledged records missing"
         assert len(acknowledged) > 250
-        wait_for(lambda: len(member.values) >= len(old) + len(new), 60, "the new topic's records at the consumer")
+        try:
+            wait_for(lambda: len(member.values) >= len(old) + len(new), 60, "the new topic's records at the consumer")
+        except AssertionError:
+            print(f"deleted at {deleted:.3f}")
+            for entry in member.assignments + member.commits:
+                print(entry)
+            for record in member.records[len(old) - 5:]:
+                print(record)
+            raise
         resumed = min(t for t, a in member.assignments if a and max(p for _, p in a) < 3)
         print(f"re-created topic assigned to the consumer {resumed - deleted:.2f} s after the deletion")
         after = [v for _, v in member.values[len(old):]]
