@@ -165,6 +165,7 @@ public final class ReplicaManager: Sendable {
                         reason: "a compacted topic needs a key on every record"
                     )
                 }
+                try Self.checkTimestamps(of: batch, config: config, now: partition.log.clock.milliseconds)
                 batches += 1
             }
         } catch let error as RecordBatchError {
@@ -189,6 +190,20 @@ public final class ReplicaManager: Sendable {
                 logger.error("Append failed: \(storage)", metadata: ["partition": "\(topicPartition)"])
             }
             return ProduceResult(errorCode: error.errorCode, errorMessage: "\(error)")
+        }
+    }
+
+    /// Kafka's `message.timestamp.difference.max.ms` check: with CreateTime, every record timestamp (but
+    /// NO_TIMESTAMP, -1, which v0 messages carry) within that many milliseconds of the broker's clock. Decodes the
+    /// records only when the limit is set (the default, Long.MAX, checks nothing).
+    static func checkTimestamps(of batch: RecordBatch, config: LogConfig, now: Int64) throws(RecordBatchError) {
+        let difference = config.messageTimestampDifferenceMaxMs
+        guard difference < Int64.max, config.timestampType == .createTime else { return }
+        for record in try batch.records(decompressionLimit: 64 << 20) where record.timestamp != -1 {
+            let gap = record.timestamp > now ? record.timestamp - now : now - record.timestamp
+            if gap > difference {
+                throw .timestampOutOfRange(timestamp: record.timestamp, now: now, maxDifference: difference)
+            }
         }
     }
 

@@ -15,7 +15,7 @@ import Synchronization
 public final class Log: Sendable {
     public let topicPartition: TopicPartition
     public let directory: String
-    let clock: any KafkaClock
+    public let clock: any KafkaClock
     let logger: Logger
 
     struct State {

@@ -44,6 +44,9 @@ public struct LogConfig: Sendable, Equatable {
     public var maxMessageBytes = 1_048_588
     /// `message.timestamp.type` (broker: `log.message.timestamp.type`).
     public var timestampType = TimestampType.createTime
+    /// `message.timestamp.difference.max.ms` (broker: `log.message.timestamp.difference.max.ms`): the largest gap
+    /// between a CreateTime record timestamp and the broker's clock; Long.MAX (no check).
+    public var messageTimestampDifferenceMaxMs = Int64.max
     /// `file.delete.delay.ms` (broker: `log.segment.delete.delay.ms`): how long deleted segments linger as
     /// `.deleted` files.
     public var fileDeleteDelayMs: Int64 = 60_000

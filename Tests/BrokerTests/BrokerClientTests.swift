@@ -218,14 +218,14 @@ struct BrokerClientTests {
                 legacyResponse.responses.first?.partitionResponses.first?.errorCode
                     == KafkaErrorCode.invalidRecord
             )
-            // Produce v2 is advertised (for librdkafka 2.0.2) but not served: UNSUPPORTED_VERSION.
+            // A v2 batch inside Produce v2 (which carries message formats v0/v1): INVALID_RECORD, as Kafka 2.8.
             let oldVersion = try await connection.send(
                 Self.produceRequest(topic: "steady", records: batch.build().buffer),
                 version: 2
             )
             #expect(
                 oldVersion.responses.first?.partitionResponses.first?.errorCode
-                    == KafkaErrorCode.unsupportedVersion
+                    == KafkaErrorCode.invalidRecord
             )
             // A version beyond what is advertised: that connection is closed.
             await #expect(throws: (any Error).self) {

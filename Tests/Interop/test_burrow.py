@@ -1,8 +1,8 @@
 """Burrow 1.2.1 (Debian's package, LinkedIn's consumer-lag checker) against a broker: it reads the brokers' end
 offsets with ListOffsets v0 and a group's committed offsets from ZooKeeper (`kafka_zk`, offsets.storage=zookeeper,
 Burrow's sample client profile kafka-version 0.10.0) or from `__consumer_offsets` (`kafka`, offsets.storage=kafka,
-kafka-version 2.0.0), and its HTTP API must report every partition's end offset, committed offset and lag exactly.
-(`kafka` with kafka-version 0.10.0 reads `__consumer_offsets` with Fetch v2, message format v1: not served yet.)"""
+kafka-version 2.0.0, and 0.10.0, with which it reads `__consumer_offsets` by Fetch v2 in message format v1), and its
+HTTP API must report every partition's end offset, committed offset and lag exactly."""
 import json
 import os
 import shutil
@@ -22,8 +22,9 @@ PARTITIONS = 6
 END = 100
 
 
-@pytest.fixture(scope="module", params=[("zookeeper", "kafka_zk", "0.10.0"), ("kafka", "kafka", "2.0.0")],
-                ids=["zookeeper-offsets", "kafka-offsets"])
+@pytest.fixture(scope="module", params=[("zookeeper", "kafka_zk", "0.10.0"), ("kafka", "kafka", "2.0.0"),
+                                        ("kafka", "kafka", "0.10.0")],
+                ids=["zookeeper-offsets", "kafka-offsets", "kafka-offsets-0.10"])
 def setup(request):
     for broker in single_broker({"offsets.storage": request.param[0]}):
         broker.consumer_module, broker.kafka_version = request.param[1:]

@@ -2,7 +2,7 @@ public import KafkaCore
 
 /// Why a record batch was refused. Each case maps to the Kafka error the broker answers with: a checksum that
 /// does not match is CORRUPT_MESSAGE, a batch that breaks the format's rules is INVALID_RECORD (as in Kafka's
-/// `LogValidator`), a size over the limit MESSAGE_TOO_LARGE.
+/// `LogValidator`), a size over the limit MESSAGE_TOO_LARGE, a timestamp too far from the clock INVALID_TIMESTAMP.
 public enum RecordBatchError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidBatchLength(Int32)
     case sizeMismatch(declared: Int, actual: Int)
@@ -18,11 +18,14 @@ public enum RecordBatchError: Error, Sendable, Equatable, CustomStringConvertibl
     case transactionalWithoutProducerID
     case invalidSequence(Int32)
     case tooLarge(size: Int, limit: Int)
+    /// A CreateTime timestamp further than `message.timestamp.difference.max.ms` from the broker's clock.
+    case timestampOutOfRange(timestamp: Int64, now: Int64, maxDifference: Int64)
 
     public var errorCode: KafkaErrorCode {
         switch self {
         case .crcMismatch, .invalidBatchLength, .sizeMismatch: .corruptMessage
         case .tooLarge: .messageTooLarge
+        case .timestampOutOfRange: .invalidTimestamp
         case .unknownCodec, .decompression(.unknownCodec): .unsupportedCompressionType
         default: .invalidRecord
         }
@@ -32,7 +35,7 @@ public enum RecordBatchError: Error, Sendable, Equatable, CustomStringConvertibl
         switch self {
         case .invalidBatchLength(let length): "batch length \(length) is below the 49-byte minimum"
         case .sizeMismatch(let declared, let actual): "batch declares \(declared) bytes but \(actual) arrived"
-        case .unsupportedMagic(let magic): "magic \(magic) is not supported (only RecordBatch v2, magic 2)"
+        case .unsupportedMagic(let magic): "magic \(magic) is not allowed in this request's record format"
         case .crcMismatch(let stored, let computed):
             "CRC mismatch: stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16))"
         case .invalidRecordCount(let declared, let delta):
@@ -46,6 +49,8 @@ public enum RecordBatchError: Error, Sendable, Equatable, CustomStringConvertibl
         case .transactionalWithoutProducerID: "a transactional batch needs a producer id"
         case .invalidSequence(let sequence): "invalid base sequence \(sequence) for an idempotent batch"
         case .tooLarge(let size, let limit): "batch of \(size) bytes exceeds the limit of \(limit)"
+        case .timestampOutOfRange(let timestamp, let now, let difference):
+            "timestamp \(timestamp) is out of range: it should be within [\(now &- difference), \(now &+ difference)]"
         }
     }
 }

@@ -37,13 +37,6 @@ extension ConfigTable {
             default: "2.8-IV1",
             "The record format written (always v2)."
         ),
-        .accepted(
-            "log.message.timestamp.difference.max.ms",
-            topic: "message.timestamp.difference.max.ms",
-            default: Int64.max,
-            .atLeast(0),
-            "The largest accepted gap between a CreateTime timestamp and the broker's clock."
-        ),
         .accepted(nil, topic: "segment.jitter.ms", default: Int64(0), .atLeast(0), "Random jitter of segment rolls."),
         .accepted(
             nil,

@@ -329,6 +329,13 @@ public enum ConfigTable {
             "Records younger than this are never compacted."
         ),
         .log(
+            "log.message.timestamp.difference.max.ms",
+            topic: "message.timestamp.difference.max.ms",
+            \.messageTimestampDifferenceMaxMs,
+            .atLeast(0),
+            "The largest gap allowed between a CreateTime record timestamp and the broker's clock; a batch with a record further off is refused with INVALID_TIMESTAMP."
+        ),
+        .log(
             "log.cleaner.max.compaction.lag.ms",
             topic: "max.compaction.lag.ms",
             \.maxCompactionLagMs,

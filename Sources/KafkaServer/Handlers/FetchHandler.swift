@@ -3,9 +3,10 @@ import KafkaProtocol
 import KafkaReplication
 import NIOCore
 
-/// Fetch (1), versions 4-12: reads up to the high watermark (followers, with a replica id, up to the log end), waits up to max.wait.ms for min.bytes without
+/// Fetch (1), versions 0-12: reads up to the high watermark (followers, with a replica id, up to the log end), waits up to max.wait.ms for min.bytes without
 /// polling, honours max.bytes and each partition's max, and sends the records as regions of the segment files
-/// (sendfile: no copy through the broker). Fetch sessions (KIP-227) are not kept: session id 0 means clients send
+/// (sendfile: no copy through the broker) — except for versions 0-3, whose records are down-converted to message
+/// format v0/v1 in memory (`DownConversion`). Fetch sessions (KIP-227) are not kept: session id 0 means clients send
 /// full fetches.
 struct FetchHandler: RequestHandler {
     let services: BrokerServices
@@ -43,30 +44,50 @@ struct FetchHandler: RequestHandler {
         )
         var errors = BrokerMetrics.ErrorCounts()
         errors.add(.none)  // the response's own error code
-        for (topicPartition, result) in results {
-            services.metrics.recordFetched(
-                topic: topicPartition.topic,
-                bytes: result.records?.length ?? 0,
-                follower: request.replicaID >= 0
-            )
-            errors.add(result.errorCode)
-        }
+        for result in results.values { errors.add(result.errorCode) }
         services.metrics.recordErrors("Fetch", errors)
-        let topics = request.topics.map { topic in
-            (
-                name: topic.topic,
-                partitions: topic.partitions.map { partition -> FetchResponseEncoder.Partition in
-                    let result = results[TopicPartition(topic.topic, partition.partition)]
-                    return FetchResponseEncoder.Partition(
-                        index: partition.partition,
-                        errorCode: result?.errorCode ?? .none,
-                        highWatermark: result?.highWatermark ?? -1,
-                        lastStableOffset: result?.highWatermark ?? -1,
-                        logStartOffset: result?.logStartOffset ?? -1,
-                        records: result?.records
-                    )
+        // Versions 0-3 answer in message format v0 (0-1) or v1 (2-3), within the request's limits.
+        var conversion = frame.apiVersion < 4 ? DownConversion(request: request, version: frame.apiVersion) : nil
+        var topics: [(name: String, partitions: [FetchResponseEncoder.Partition])] = []
+        for topic in request.topics {
+            var partitions: [FetchResponseEncoder.Partition] = []
+            for partition in topic.partitions {
+                let topicPartition = TopicPartition(topic.topic, partition.partition)
+                let result = results[topicPartition]
+                var answer = FetchResponseEncoder.Partition(
+                    index: partition.partition,
+                    errorCode: result?.errorCode ?? .none,
+                    highWatermark: result?.highWatermark ?? -1,
+                    lastStableOffset: result?.highWatermark ?? -1,
+                    logStartOffset: result?.logStartOffset ?? -1,
+                    records: result?.records
+                )
+                if conversion != nil, let records = result?.records {
+                    answer.records = nil
+                    do {
+                        let converted = try conversion!.convert(records, partition: partition)
+                        answer.convertedRecords = converted.messageSet
+                        services.metrics.recordConversions(
+                            topic: topic.topic,
+                            messages: converted.messages,
+                            produce: false
+                        )
+                    } catch {
+                        services.logger.warning(
+                            "Cannot down-convert records for Fetch v\(frame.apiVersion): \(error)",
+                            metadata: ["partition": "\(topicPartition)"]
+                        )
+                        answer.errorCode = .corruptMessage
+                    }
                 }
-            )
+                services.metrics.recordFetched(
+                    topic: topic.topic,
+                    bytes: answer.recordsLength,
+                    follower: request.replicaID >= 0
+                )
+                partitions.append(answer)
+            }
+            topics.append((name: topic.topic, partitions: partitions))
         }
         return .parts(
             FetchResponseEncoder.encode(topics: topics, version: frame.apiVersion, correlationID: frame.correlationID)

@@ -1,10 +1,11 @@
 public import KafkaCore
 import KafkaProtocol
 public import KafkaStorage
-import NIOCore
+public import NIOCore
 
-/// Writes a Fetch response (versions 4-12) with each partition's records as a file region instead of bytes: the
+/// Writes a Fetch response (versions 0-12) with each partition's records as a file region instead of bytes: the
 /// same bytes the generated `FetchResponse` encoder writes (a test checks this), cut into parts around the records.
+/// Versions 0-3 carry message formats v0/v1, which the handler converts into memory (`convertedRecords`).
 /// Aborted transactions are null, the preferred read replica -1, and the tagged fields at their defaults.
 public enum FetchResponseEncoder {
     public struct Partition: Sendable {
@@ -14,6 +15,8 @@ public enum FetchResponseEncoder {
         public var lastStableOffset: Int64
         public var logStartOffset: Int64
         public var records: FileSlice?
+        /// Records in memory instead of a file region: messages down-converted for Fetch v0-3.
+        public var convertedRecords: ByteBuffer?
 
         public init(
             index: Int32,
@@ -21,7 +24,8 @@ public enum FetchResponseEncoder {
             highWatermark: Int64,
             lastStableOffset: Int64,
             logStartOffset: Int64,
-            records: FileSlice?
+            records: FileSlice?,
+            convertedRecords: ByteBuffer? = nil
         ) {
             self.index = index
             self.errorCode = errorCode
@@ -29,10 +33,13 @@ public enum FetchResponseEncoder {
             self.lastStableOffset = lastStableOffset
             self.logStartOffset = logStartOffset
             self.records = records
+            self.convertedRecords = convertedRecords
         }
+
+        var recordsLength: Int { convertedRecords?.readableBytes ?? records?.length ?? 0 }
     }
 
-    public static let versions: ClosedRange<Int16> = 4...12
+    public static let versions: ClosedRange<Int16> = 0...12
 
     public static func encode(
         topics: [(name: String, partitions: [Partition])],
@@ -46,7 +53,7 @@ public enum FetchResponseEncoder {
         current.writeInteger(Int32(0))  // size, set below
         ResponseHeader(correlationID: correlationID)
             .write(to: &current, version: ApiKey.fetch.responseHeaderVersion(for: version))
-        current.writeKafkaInteger(Int32(0))  // throttle time
+        if version >= 1 { current.writeKafkaInteger(Int32(0)) }  // throttle time
         if version >= 7 {
             current.writeKafkaInteger(Int16(0))  // error code
             current.writeKafkaInteger(Int32(0))  // session id: no fetch session
@@ -59,13 +66,17 @@ public enum FetchResponseEncoder {
                 current.writeKafkaInteger(partition.index)
                 current.writeKafkaInteger(partition.errorCode.rawValue)
                 current.writeKafkaInteger(partition.highWatermark)
-                current.writeKafkaInteger(partition.lastStableOffset)
-                if version >= 5 { current.writeKafkaInteger(partition.logStartOffset) }
-                writeNull(compact: flexible, to: &current)  // aborted transactions
+                if version >= 4 {
+                    current.writeKafkaInteger(partition.lastStableOffset)
+                    if version >= 5 { current.writeKafkaInteger(partition.logStartOffset) }
+                    writeNull(compact: flexible, to: &current)  // aborted transactions
+                }
                 if version >= 11 { current.writeKafkaInteger(Int32(-1)) }  // preferred read replica
-                let length = partition.records?.length ?? 0
+                let length = partition.recordsLength
                 writeLength(length, compact: flexible, to: &current)
-                if let records = partition.records, length > 0 {
+                if var converted = partition.convertedRecords {
+                    current.writeBuffer(&converted)
+                } else if let records = partition.records, length > 0 {
                     parts.append(.bytes(current))
                     parts.append(.file(records))
                     current = ByteBuffer()

@@ -1,29 +1,15 @@
 import KafkaCore
 import KafkaProtocol
 
-/// Produce (0), advertised 0-10 (librdkafka 2.0.2 compresses only when the broker advertises v0), served 3-10:
-/// RecordBatch v2 only; v0-2 are answered UNSUPPORTED_VERSION. Every partition's batches are validated and appended;
+/// Produce (0), versions 0-10. v3+ carry RecordBatch v2, appended as sent; v0-2 carry message formats v0/v1, which
+/// are converted to one v2 batch per partition first (`MessageFormatConversion`, counted in
+/// `producemessageconversions`), as Kafka 2.8 does. Every partition's batches are validated and appended;
 /// acks=all then waits until the ISR holds them (REQUEST_TIMED_OUT after the request's timeout); acks=0 gets no
 /// response at all.
 enum ProduceHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(ProduceRequest.self) { request, context in
             let acks = request.acks
-            // v0-2 carry the old message formats: answered UNSUPPORTED_VERSION for every partition, as Kafka 4 does.
-            if context.apiVersion < 3 {
-                return acks == 0
-                    ? nil
-                    : ProduceResponse(
-                        responses: request.topicData.map { topic in
-                            .init(
-                                name: topic.name,
-                                partitionResponses: topic.partitionData.map {
-                                    .init(index: $0.index, errorCode: KafkaErrorCode.unsupportedVersion)
-                                }
-                            )
-                        }
-                    )
-            }
             var responses: [ProduceResponse.TopicProduceResponse] = []
             // acks=all: every partition is appended first, then each waits for its high watermark.
             var waiting: [(topic: Int, partition: Int, TopicPartition, Int64)] = []
@@ -37,11 +23,35 @@ enum ProduceHandler {
                         )
                         continue
                     }
-                    guard let records = partition.records else {
+                    guard var records = partition.records else {
                         partitions.append(
                             .init(index: partition.index, errorCode: KafkaErrorCode.invalidRecord)
                         )
                         continue
+                    }
+                    if context.apiVersion < 3 {
+                        // Message format v0/v1: one v2 batch of the same messages, appended as any other.
+                        do throws(RecordBatchError) {
+                            let converted = try MessageFormatConversion.upConvert(
+                                records,
+                                decompressionLimit: 64 << 20
+                            )
+                            records = converted.batch.buffer
+                            services.metrics.recordConversions(
+                                topic: topic.name,
+                                messages: converted.messages,
+                                produce: true
+                            )
+                        } catch {
+                            services.logger.warning(
+                                "Rejected a produce v\(context.apiVersion) message set: \(error)",
+                                metadata: ["partition": "\(topicPartition)"]
+                            )
+                            partitions.append(
+                                .init(index: partition.index, errorCode: error.errorCode, errorMessage: "\(error)")
+                            )
+                            continue
+                        }
                     }
                     let result = services.replicaManager.appendRecords(
                         topicPartition,

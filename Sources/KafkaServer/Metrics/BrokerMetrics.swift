@@ -9,7 +9,8 @@ public import ZooKeeper
 /// The broker's metrics in Prometheus' text format, named as Prometheus' JMX exporter names Kafka's MBeans with its
 /// `kafka-2_0_0.yml` rules (lowercased), so dashboards and alerts built for Kafka work unchanged:
 ///
-/// - `kafka_server_brokertopicmetrics_{messagesin,bytesin,bytesout,replicationbytesin,replicationbytesout}_total{topic}`
+/// - `kafka_server_brokertopicmetrics_{messagesin,bytesin,bytesout,replicationbytesin,replicationbytesout,`
+///   `producemessageconversions,fetchmessageconversions}_total{topic}`
 ///   (BrokerTopicMetrics `…PerSec` counts; the all-topics series carries `topic=""`, which Prometheus stores as no
 ///   label at all);
 /// - `kafka_network_requestmetrics_requests_total{request,version}`, and `kafka_network_requestmetrics_totaltimems`
@@ -58,6 +59,8 @@ public final class BrokerMetrics: Sendable {
         var bytesOut: CoreMetrics.Counter
         var replicationBytesIn: CoreMetrics.Counter
         var replicationBytesOut: CoreMetrics.Counter
+        var produceMessageConversions: CoreMetrics.Counter
+        var fetchMessageConversions: CoreMetrics.Counter
     }
 
     struct RequestVersion: Hashable {
@@ -173,7 +176,9 @@ public final class BrokerMetrics: Sendable {
             bytesIn: counter("bytesin"),
             bytesOut: counter("bytesout"),
             replicationBytesIn: counter("replicationbytesin"),
-            replicationBytesOut: counter("replicationbytesout")
+            replicationBytesOut: counter("replicationbytesout"),
+            produceMessageConversions: counter("producemessageconversions"),
+            fetchMessageConversions: counter("fetchmessageconversions")
         )
     }
 
@@ -196,6 +201,20 @@ public final class BrokerMetrics: Sendable {
         } else {
             counters.bytesOut.increment(by: Int64(bytes))
             allTopics.bytesOut.increment(by: Int64(bytes))
+        }
+    }
+
+    /// `messages` records of `topic` were converted between message formats: up to v2 for a Produce v0-2
+    /// (`produce`), or down to v0/v1 for a Fetch v0-3.
+    public func recordConversions(topic: String, messages: Int, produce: Bool) {
+        guard messages > 0 else { return }
+        let counters = topics.entry(topic) { Self.topicCounters(topic, factory: factory) }
+        if produce {
+            counters.produceMessageConversions.increment(by: Int64(messages))
+            allTopics.produceMessageConversions.increment(by: Int64(messages))
+        } else {
+            counters.fetchMessageConversions.increment(by: Int64(messages))
+            allTopics.fetchMessageConversions.increment(by: Int64(messages))
         }
     }
 
