@@ -100,34 +100,50 @@ extension Controller {
         if reassignments.isEmpty { try await zk.setPartitionReassignment([:], epochZkVersion: epochZkVersion) }
     }
 
-    /// Adds the target replicas (RS + OR) and tells every replica, with a new leader epoch.
-    private func startReassignment(_ partition: TopicPartition, to target: [BrokerID]) async throws {
+    /// Adds the target replicas (RS + OR) and tells every replica, with a new leader epoch. OR, the original
+    /// replicas, are the current ones less those a reassignment in progress is adding; replicas that reassignment
+    /// added and the new target drops leave at once (out of the ISR, leadership moved, StopReplica with deletion),
+    /// as Kafka's `updateCurrentReassignment` and `stopRemovedReplicasOfReassignment` do.
+    func startReassignment(_ partition: TopicPartition, to target: [BrokerID]) async throws {
         guard var assignment = assignments[partition.topic],
             let current = assignment.partitions[partition.partition]
         else { return }
-        let full = target + current.filter { !target.contains($0) }
+        let wasAdding = assignment.addingReplicas[partition.partition] ?? []
+        let origin = current.filter { !wasAdding.contains($0) }
+        let full = target + origin.filter { !target.contains($0) }
+        let dropped = current.filter { !full.contains($0) }
         logger.info(
             "Reassigning",
-            metadata: ["partition": "\(partition)", "from": "\(current)", "to": "\(target)"]
+            metadata: ["partition": "\(partition)", "from": "\(origin)", "to": "\(target)"]
         )
-        guard full != current else { return }
+        let adding = target.filter { !origin.contains($0) }
+        let removing = origin.filter { !target.contains($0) }
+        guard full != current || adding != wasAdding else { return }
         assignment.partitions[partition.partition] = full
-        assignment.addingReplicas[partition.partition] = target.filter { !current.contains($0) }
-        assignment.removingReplicas[partition.partition] = current.filter { !target.contains($0) }
+        assignment.addingReplicas[partition.partition] = adding.isEmpty ? nil : adding
+        assignment.removingReplicas[partition.partition] = removing.isEmpty ? nil : removing
         try await zk.setTopicAssignment(assignment, epochZkVersion: epochZkVersion)
         assignments[partition.topic] = assignment
-        let adding = (assignment.addingReplicas[partition.partition] ?? []).map {
-            PartitionReplica(partition: partition, broker: $0)
-        }
-        replicaStates.move(adding, to: .new, logger: logger)
+        let added = adding.filter { !current.contains($0) }.map { PartitionReplica(partition: partition, broker: $0) }
+        replicaStates.move(added, to: .new, logger: logger)
         _ = try await update(partition) { state, _ in
             var proposed = state
             proposed.leaderEpoch += 1
+            proposed.isr = state.isr.filter { !dropped.contains($0) }
+            if dropped.contains(state.leader) {
+                proposed.leader = proposed.isr.first(where: self.isUsable) ?? -1
+            }
             return proposed
         }
         await announce([partition])
-        for replica in adding {
+        for replica in added {
             replicaStates.move([replica], to: isUsable(replica.broker) ? .online : .offline, logger: logger)
+        }
+        if !dropped.isEmpty {
+            let leaving = dropped.map { PartitionReplica(partition: partition, broker: $0) }
+            replicaStates.move(leaving, to: .offline, logger: logger)
+            stopReplicas(partition, on: dropped)
+            replicasDeleted(leaving)
         }
     }
 
@@ -176,7 +192,7 @@ extension Controller {
     }
 
     /// StopReplica with deletion to the brokers that no longer hold `partition`.
-    private func stopReplicas(_ partition: TopicPartition, on brokers: [BrokerID]) {
+    func stopReplicas(_ partition: TopicPartition, on brokers: [BrokerID]) {
         for id in brokers {
             guard let broker = liveBrokers[id] else { continue }
             sendStopReplica([partition], leaderEpoch: states[partition]?.leaderEpoch ?? -1, to: broker)

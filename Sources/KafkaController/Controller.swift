@@ -143,6 +143,10 @@ public actor Controller {
         case .autoLeaderRebalance(let thresholdPercent):
             await onAutoLeaderRebalance(thresholdPercent: thresholdPercent)
             return .processed
+        case .alterPartitionReassignments(let requested):
+            return .reassignments(await onAlterPartitionReassignments(requested))
+        case .listPartitionReassignments(let partitions):
+            return .ongoingReassignments(onListPartitionReassignments(partitions))
         default:
             guard isActiveNow else { return .processed }
             do {
@@ -293,7 +297,18 @@ public actor Controller {
         _ = try await zk.takeIsrChangeNotifications(watch: true)
         try await onTopicDeletionRequests()
         try await onPreferredReplicaElection()
+        // Reassignments in progress (started by the API, or by the znode before a failover) are in the topic znodes'
+        // adding/removing replicas: resumed toward the full set less the removing ones (Kafka's
+        // `initializePartitionReassignments`).
+        for (topic, assignment) in assignments {
+            for (index, replicas) in assignment.partitions {
+                let removing = assignment.removingReplicas[index] ?? []
+                guard !removing.isEmpty || !(assignment.addingReplicas[index] ?? []).isEmpty else { continue }
+                reassignments[TopicPartition(topic, index)] = replicas.filter { !removing.contains($0) }
+            }
+        }
         try await onPartitionReassignment()
+        try await maybeCompleteReassignments()
     }
 
     private func onBrokerChange() async throws {

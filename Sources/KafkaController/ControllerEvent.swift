@@ -33,6 +33,10 @@ public enum ControllerEvent: Sendable, Equatable, CustomStringConvertible {
     case electLeaders(Controller.ElectionType, partitions: [TopicPartition]?)
     /// ControlledShutdown from a broker (answered with `Outcome.controlledShutdown`).
     case controlledShutdown(brokerID: BrokerID, brokerEpoch: Int64)
+    /// AlterPartitionReassignments: a target per partition, nil to cancel (KIP-455).
+    case alterPartitionReassignments([TopicPartition: [BrokerID]?])
+    /// ListPartitionReassignments: those in progress among the partitions, all when nil.
+    case listPartitionReassignments([TopicPartition]?)
     /// The broker is stopping: resign, and the loop ends after this event.
     case shutdown
 
@@ -44,6 +48,8 @@ public enum ControllerEvent: Sendable, Equatable, CustomStringConvertible {
         /// Per partition, or nil when this broker is not the active controller.
         case elections([TopicPartition: KafkaErrorCode]?)
         case controlledShutdown(KafkaErrorCode, remaining: [TopicPartition])
+        case reassignments([TopicPartition: Controller.ReassignmentResult]?)
+        case ongoingReassignments([TopicPartition: Controller.OngoingReassignment]?)
     }
 
     /// The event a ZooKeeper watch firing means for the controller, or nil when the path is not the controller's.
@@ -79,6 +85,8 @@ public enum ControllerEvent: Sendable, Equatable, CustomStringConvertible {
         case .autoLeaderRebalance: "AutoPreferredReplicaLeaderElection"
         case .electLeaders(let type, _): "ReplicaLeaderElection(\(type))"
         case .controlledShutdown(let id, _): "ControlledShutdown(\(id))"
+        case .alterPartitionReassignments: "ApiPartitionReassignment"
+        case .listPartitionReassignments: "ListPartitionReassignments"
         case .shutdown: "Shutdown"
         }
     }

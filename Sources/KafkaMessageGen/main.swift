@@ -16,7 +16,8 @@ let apis = [
     "SyncGroup", "DescribeGroups", "ListGroups", "ApiVersions", "CreateTopics", "DeleteTopics", "DeleteRecords",
     "InitProducerId", "OffsetForLeaderEpoch", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "WriteTxnMarkers",
     "TxnOffsetCommit", "DescribeConfigs", "AlterConfigs", "CreatePartitions", "ElectLeaders", "DeleteGroups",
-    "IncrementalAlterConfigs", "OffsetDelete", "DescribeCluster",
+    "IncrementalAlterConfigs", "OffsetDelete", "DescribeCluster", "AlterPartitionReassignments",
+    "ListPartitionReassignments", "DescribeLogDirs",
 ]
 /// Other messages: the headers, the `__consumer_offsets` records, the consumer protocol's member data.
 let dataMessages = [

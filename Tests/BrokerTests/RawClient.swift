@@ -10,15 +10,23 @@ enum RawClient {
         var closedByBroker: Bool
     }
 
-    static func exchange(port: Int, send: [UInt8], timeout: Duration = .seconds(3)) async -> Reply {
+    /// `untilOneFrame`: stop as soon as one whole size-prefixed response has arrived.
+    static func exchange(
+        port: Int,
+        send: [UInt8],
+        timeout: Duration = .seconds(3),
+        untilOneFrame: Bool = false
+    ) async -> Reply {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: blockingExchange(port: port, send: send, timeout: timeout))
+                continuation.resume(
+                    returning: blockingExchange(port: port, send: send, timeout: timeout, untilOneFrame: untilOneFrame)
+                )
             }
         }
     }
 
-    private static func blockingExchange(port: Int, send: [UInt8], timeout: Duration) -> Reply {
+    private static func blockingExchange(port: Int, send: [UInt8], timeout: Duration, untilOneFrame: Bool) -> Reply {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var time = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
@@ -40,6 +48,11 @@ enum RawClient {
             let count = read(fd, &chunk, chunk.count)
             if count > 0 {
                 received += chunk[0..<count]
+                if untilOneFrame, received.count >= 4,
+                    received.count >= 4 + Int(received[0..<4].reduce(0) { $0 << 8 | UInt32($1) })
+                {
+                    return Reply(bytes: received, closedByBroker: false)
+                }
                 continue
             }
             // 0: orderly close; -1 with EAGAIN: timed out with the connection still open.

@@ -1,6 +1,8 @@
-"""Old API versions Kafka 2.8 still serves, for the ZooKeeper era's tools (issue 24, in progress): ListOffsets v0,
-which Burrow and Sarama without a configured version send — `max_num_offsets` segment boundaries, newest first, as
-`old_style_offsets` — checked by raw requests against one broker, with the segment files on disk as the truth."""
+"""Old API versions Kafka 2.8 still serves, for the ZooKeeper era's tools (issue 24): the ApiVersions table against
+Kafka 2.8's, and ListOffsets v0, which Burrow and Sarama without a configured version send — `max_num_offsets`
+segment boundaries, newest first, as `old_style_offsets` — checked by raw requests against one broker, with the
+segment files on disk as the truth. (Each version's encoding: `ApiVersionCoverageTests`; message formats v0/v1:
+`test_message_formats.py`.)"""
 import os
 import struct
 
@@ -57,3 +59,38 @@ def test_list_offsets_v0_answers_segment_boundaries_newest_first(broker):
     assert list_offsets_v0(broker.port, topic, 0, 32503680000000, 1) == (0, [40])
     assert list_offsets_v0(broker.port, topic, 7, -1, 1) == (3, [])  # UNKNOWN_TOPIC_OR_PARTITION
     assert list_offsets_v0(broker.port, "no-such-topic", 0, -1, 1) == (3, [])
+
+
+# APIs Kafka 2.8 serves that this broker does not yet, with the issue that brings each.
+NOT_SERVED = {
+    17: "SaslHandshake (issue 17)", 36: "SaslAuthenticate (issue 17)",
+    24: "AddPartitionsToTxn (issue 16)", 25: "AddOffsetsToTxn (issue 16)", 26: "EndTxn (issue 16)",
+    27: "WriteTxnMarkers (issue 16)", 28: "TxnOffsetCommit (issue 16)", 61: "DescribeProducers (issue 16)",
+    29: "DescribeAcls (issue 17)", 30: "CreateAcls (issue 17)", 31: "DeleteAcls (issue 17)",
+    48: "DescribeClientQuotas (issue 17)", 49: "AlterClientQuotas (issue 17)",
+    50: "DescribeUserScramCredentials (issue 17)", 51: "AlterUserScramCredentials (issue 17)",
+    38: "CreateDelegationToken", 39: "RenewDelegationToken", 40: "ExpireDelegationToken",
+    41: "DescribeDelegationToken",
+    34: "AlterReplicaLogDirs (issue 24)",
+    57: "UpdateFeatures",
+    56: "AlterIsr: leaders write ISR changes to ZooKeeper themselves (Kafka's way before 2.7's AlterIsr)",
+}
+# The controller's requests to brokers: served between brokers, never advertised to clients (Kafka 2.8 lists them;
+# clients ignore them; reference/protocol.md §4).
+INTER_BROKER = {4, 5, 6, 7}
+
+
+def test_api_versions_match_kafka_2_8_for_every_served_api(broker):
+    """ApiVersions, entry by entry, against Kafka 2.8's own answer as kafka-python records it (its
+    `broker_version_data`, taken from a real 2.8 broker): every API this broker advertises has exactly Kafka 2.8's
+    range, from its lowest version; every API of Kafka 2.8 is either advertised or listed above with its reason."""
+    from kafka.protocol.broker_version_data import BROKER_API_VERSIONS
+    kafka_2_8 = BROKER_API_VERSIONS[(2, 8)]
+    ours = api_versions(broker.port)
+    expected = {key: versions for key, versions in kafka_2_8.items()
+                if key not in NOT_SERVED and key not in INTER_BROKER}
+    assert ours == expected
+    rows = [f"| {key} | {kafka_2_8[key][0]}-{kafka_2_8[key][1]} | "
+            + (f"{ours[key][0]}-{ours[key][1]}" if key in ours else NOT_SERVED.get(key, "inter-broker")) + " |"
+            for key in sorted(kafka_2_8)]
+    print("\n".join(rows))

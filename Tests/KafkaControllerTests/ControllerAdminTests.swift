@@ -118,6 +118,81 @@ struct ControllerAdminTests {
         await cluster.stop()
     }
 
+    @Test func anApiReassignmentReplacedThenCancelledDropsTheReplicasItWasAdding() async throws {
+        let channel = RecordingBrokerChannel()
+        let (cluster, controller) = try await Self.started([0: [1, 2, 3]], channel: channel)
+        try await cluster.register(4)
+        try await cluster.register(5)
+        await controller.process(.brokerChange)
+        let partition = TopicPartition("t", 0)
+        func replicaState(_ broker: BrokerID) async -> ReplicaState {
+            await controller.replicaStates.state(of: PartitionReplica(partition: partition, broker: broker))
+        }
+
+        #expect(await controller.alterPartitionReassignments([partition: [4, 2]]) == [partition: .init(.none)])
+        #expect(
+            await controller.listPartitionReassignments(nil)
+                == [partition: .init(replicas: [4, 2, 1, 3], adding: [4], removing: [1, 3])]
+        )
+        // A new target replaces it: the original replicas stay the same, broker 4 (only being added) leaves.
+        #expect(await controller.alterPartitionReassignments([partition: [5, 2]]) == [partition: .init(.none)])
+        var assignment = try #require(try await cluster.admin.getTopicAssignment("t"))
+        #expect(assignment.partitions[0] == [5, 2, 1, 3])
+        #expect(assignment.addingReplicas[0] == [5] && assignment.removingReplicas[0] == [1, 3])
+        try await settle("StopReplica to broker 4") { channel.stopReplicaTargets(partition) == [4] }
+        #expect(await replicaState(4) == .nonExistent)
+        #expect(try await cluster.admin.getPartitionReassignment(watch: false) == nil)
+
+        // Broker 1 (the controller) goes; broker 2 takes over and finds the reassignment in the topic znode.
+        cluster.expire(1)
+        let secondChannel = RecordingBrokerChannel()
+        let second = cluster.controller(2, channel: secondChannel)
+        await second.process(.elect)
+        #expect(second.isActive)
+        #expect(
+            await second.listPartitionReassignments(nil)
+                == [partition: .init(replicas: [5, 2, 1, 3], adding: [5], removing: [1, 3])]
+        )
+
+        // Cancelled: back to the original replicas (in the order of the full set, as Kafka's `originReplicas`),
+        // broker 5 leaves, nothing in progress.
+        #expect(await second.alterPartitionReassignments([partition: nil]) == [partition: .init(.none)])
+        assignment = try #require(try await cluster.admin.getTopicAssignment("t"))
+        #expect(assignment.partitions[0] == [2, 1, 3])
+        #expect(assignment.addingReplicas.isEmpty && assignment.removingReplicas.isEmpty)
+        try await settle("StopReplica to broker 5") { secondChannel.stopReplicaTargets(partition) == [5] }
+        // Broker 1 is away, so the original replicas are not all in sync: the cancellation waits for it, with
+        // nothing being added or removed any more; once broker 1 is back in the ISR it is done.
+        #expect(
+            await second.listPartitionReassignments(nil)
+                == [partition: .init(replicas: [2, 1, 3], adding: [], removing: [])]
+        )
+        cluster.reconnect(1)
+        try await cluster.register(1)
+        await second.process(.brokerChange)
+        var state = try #require(try await cluster.state("t", 0))
+        state.isr = [2, 3, 1]
+        _ = try await cluster.zk(2).updateLeaderAndIsr(partition, state, epochZkVersion: nil)
+        try await cluster.zk(2).propagateIsrChanges([partition])
+        await second.process(.isrChangeNotification)
+        #expect(await second.listPartitionReassignments(nil) == [:])
+        #expect(
+            await second.alterPartitionReassignments([partition: nil])
+                == [partition: .init(.noReassignmentInProgress, "No reassignment in progress for partition t-0.")]
+        )
+        #expect(
+            await second.alterPartitionReassignments([partition: [1, 9]])
+                == [
+                    partition: .init(
+                        .invalidReplicaAssignment,
+                        "The proposed assignment contains non-live brokers: [1, 9]"
+                    )
+                ]
+        )
+        #expect(try await cluster.state("t", 0)?.leader == 2)
+        await cluster.stop()
+    }
+
     @Test func isrChangeNotificationsAreTakenAndSpreadWithUpdateMetadata() async throws {
         let channel = RecordingBrokerChannel()
         let (cluster, controller) = try await Self.started([0: [1, 2, 3]], channel: channel)

@@ -15,6 +15,10 @@ SWIFTKAFKA_APT_PACKAGES=(
   nftables             # silent packet drops inside those namespaces
   docker-compose       # validates docker/docker-compose.yml (no Docker engine needed for `config`)
   burrow               # LinkedIn's consumer-lag checker (1.2.1), which the interop suite runs against the brokers
+  golang-go            # Debian's Go (1.19), to build the interop suite's Go clients in GOPATH mode
+  gcc                  # cgo, for Sarama's zstd dependency
+  golang-github-shopify-sarama-dev      # Sarama 1.22 (its default protocol version is Kafka 0.8.2)
+  golang-github-segmentio-kafka-go-dev  # kafka-go 0.2.1 (CreateTopics v0, message format v1)
 )
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

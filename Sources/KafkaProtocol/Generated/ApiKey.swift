@@ -33,10 +33,13 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case txnOffsetCommit = 28
     case describeConfigs = 32
     case alterConfigs = 33
+    case describeLogDirs = 35
     case createPartitions = 37
     case deleteGroups = 42
     case electLeaders = 43
     case incrementalAlterConfigs = 44
+    case alterPartitionReassignments = 45
+    case listPartitionReassignments = 46
     case offsetDelete = 47
     case describeCluster = 60
 
@@ -73,10 +76,13 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .txnOffsetCommit: "TxnOffsetCommit"
         case .describeConfigs: "DescribeConfigs"
         case .alterConfigs: "AlterConfigs"
+        case .describeLogDirs: "DescribeLogDirs"
         case .createPartitions: "CreatePartitions"
         case .deleteGroups: "DeleteGroups"
         case .electLeaders: "ElectLeaders"
         case .incrementalAlterConfigs: "IncrementalAlterConfigs"
+        case .alterPartitionReassignments: "AlterPartitionReassignments"
+        case .listPartitionReassignments: "ListPartitionReassignments"
         case .offsetDelete: "OffsetDelete"
         case .describeCluster: "DescribeCluster"
         }
@@ -115,10 +121,13 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .txnOffsetCommit: 0...4
         case .describeConfigs: 0...4
         case .alterConfigs: 0...2
+        case .describeLogDirs: 0...4
         case .createPartitions: 0...3
         case .deleteGroups: 0...2
         case .electLeaders: 0...2
         case .incrementalAlterConfigs: 0...1
+        case .alterPartitionReassignments: 0...0
+        case .listPartitionReassignments: 0...0
         case .offsetDelete: 0...0
         case .describeCluster: 0...1
         }
@@ -157,10 +166,13 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .txnOffsetCommit: 3
         case .describeConfigs: 4
         case .alterConfigs: 2
+        case .describeLogDirs: 2
         case .createPartitions: 2
         case .deleteGroups: 2
         case .electLeaders: 2
         case .incrementalAlterConfigs: 1
+        case .alterPartitionReassignments: 0
+        case .listPartitionReassignments: 0
         case .offsetDelete: nil
         case .describeCluster: 0
         }
@@ -199,10 +211,13 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .txnOffsetCommit: TxnOffsetCommitRequest.self
         case .describeConfigs: DescribeConfigsRequest.self
         case .alterConfigs: AlterConfigsRequest.self
+        case .describeLogDirs: DescribeLogDirsRequest.self
         case .createPartitions: CreatePartitionsRequest.self
         case .deleteGroups: DeleteGroupsRequest.self
         case .electLeaders: ElectLeadersRequest.self
         case .incrementalAlterConfigs: IncrementalAlterConfigsRequest.self
+        case .alterPartitionReassignments: AlterPartitionReassignmentsRequest.self
+        case .listPartitionReassignments: ListPartitionReassignmentsRequest.self
         case .offsetDelete: OffsetDeleteRequest.self
         case .describeCluster: DescribeClusterRequest.self
         }

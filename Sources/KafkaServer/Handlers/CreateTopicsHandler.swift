@@ -1,7 +1,7 @@
 import KafkaCore
 import KafkaProtocol
 
-/// CreateTopics (19), versions 2-7: on the controller only (NOT_CONTROLLER elsewhere, as in Kafka 2.8). Validates
+/// CreateTopics (19), versions 0-7 (v0 has no validate_only, v0-1 no error message): on the controller only (NOT_CONTROLLER elsewhere, as in Kafka 2.8). Validates
 /// names, counts, factors and configs; `validateOnly` writes nothing; otherwise writes ZooKeeper and waits (up to the
 /// request's timeout) until the new partitions have leaders.
 enum CreateTopicsHandler {

@@ -1,7 +1,7 @@
 import KafkaCore
 import KafkaProtocol
 
-/// DeleteTopics (20), versions 1-6: on the controller only; writes `/admin/delete_topics/<t>` and waits (up to the
+/// DeleteTopics (20), versions 0-6: on the controller only; writes `/admin/delete_topics/<t>` and waits (up to the
 /// request's timeout) until the topic is gone from the metadata.
 enum DeleteTopicsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {

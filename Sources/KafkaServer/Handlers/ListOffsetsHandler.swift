@@ -2,7 +2,7 @@ import Foundation
 import KafkaCore
 import KafkaProtocol
 
-/// ListOffsets (2), versions 0-7: -2 earliest (log start offset), -1 latest (the high watermark), -3 the offset
+/// ListOffsets (2), versions 0-6: -2 earliest (log start offset), -1 latest (the high watermark), -3 the offset
 /// of the largest timestamp (v7, KIP-734), otherwise the first offset whose timestamp is at or after the one asked.
 /// Version 0 answers Kafka's old way instead: up to `max_num_offsets` segment boundaries as `old_style_offsets`.
 enum ListOffsetsHandler {

@@ -1,7 +1,7 @@
 import KafkaCore
 import KafkaProtocol
 
-/// Metadata (3), versions 0-12: brokers with the endpoint of the listener the request came on, the cluster id,
+/// Metadata (3), versions 0-11: brokers with the endpoint of the listener the request came on, the cluster id,
 /// the live controller, and the requested topics (all topics for a null list, or an empty one before v1). An
 /// unknown topic is created when `auto.create.topics.enable` is on and the request allows it (v4+), and answered
 /// LEADER_NOT_AVAILABLE until its leaders are elected. Leader epochs are reported as -1: OffsetForLeaderEpoch is

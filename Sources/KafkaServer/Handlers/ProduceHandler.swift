@@ -1,7 +1,7 @@
 import KafkaCore
 import KafkaProtocol
 
-/// Produce (0), versions 0-10. v3+ carry RecordBatch v2, appended as sent; v0-2 carry message formats v0/v1, which
+/// Produce (0), versions 0-9. v3+ carry RecordBatch v2, appended as sent; v0-2 carry message formats v0/v1, which
 /// are converted to one v2 batch per partition first (`MessageFormatConversion`, counted in
 /// `producemessageconversions`), as Kafka 2.8 does. Every partition's batches are validated and appended;
 /// acks=all then waits until the ISR holds them (REQUEST_TIMED_OUT after the request's timeout); acks=0 gets no

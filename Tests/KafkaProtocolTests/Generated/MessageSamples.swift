@@ -2647,6 +2647,192 @@ extension DescribeClusterResponse.DescribeClusterBroker {
     }
 }
 
+extension AlterPartitionReassignmentsRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.timeoutMs = random.integer(Int32.self)
+        value.topics = random.array { random in
+            AlterPartitionReassignmentsRequest.ReassignableTopic.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension AlterPartitionReassignmentsRequest.ReassignableTopic {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.name = random.string()
+        value.partitions = random.array { random in
+            AlterPartitionReassignmentsRequest.ReassignablePartition.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension AlterPartitionReassignmentsRequest.ReassignablePartition {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.partitionIndex = random.integer(Int32.self)
+        value.replicas = random.maybeNil(allowed: true) { random in
+            random.array { random in random.integer(Int32.self) }
+        }
+        return value
+    }
+}
+
+extension AlterPartitionReassignmentsResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.throttleTimeMs = random.integer(Int32.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        value.responses = random.array { random in
+            AlterPartitionReassignmentsResponse.ReassignableTopicResponse.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension AlterPartitionReassignmentsResponse.ReassignableTopicResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.name = random.string()
+        value.partitions = random.array { random in
+            AlterPartitionReassignmentsResponse.ReassignablePartitionResponse.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension AlterPartitionReassignmentsResponse.ReassignablePartitionResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.partitionIndex = random.integer(Int32.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        return value
+    }
+}
+
+extension ListPartitionReassignmentsRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.timeoutMs = random.integer(Int32.self)
+        value.topics = random.maybeNil(allowed: true) { random in
+            random.array { random in
+                ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics.sample(version: version, &random)
+            }
+        }
+        return value
+    }
+}
+extension ListPartitionReassignmentsRequest.ListPartitionReassignmentsTopics {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.name = random.string()
+        value.partitionIndexes = random.array { random in random.integer(Int32.self) }
+        return value
+    }
+}
+
+extension ListPartitionReassignmentsResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.throttleTimeMs = random.integer(Int32.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        value.topics = random.array { random in
+            ListPartitionReassignmentsResponse.OngoingTopicReassignment.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension ListPartitionReassignmentsResponse.OngoingTopicReassignment {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.name = random.string()
+        value.partitions = random.array { random in
+            ListPartitionReassignmentsResponse.OngoingPartitionReassignment.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension ListPartitionReassignmentsResponse.OngoingPartitionReassignment {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.partitionIndex = random.integer(Int32.self)
+        value.replicas = random.array { random in random.integer(Int32.self) }
+        value.addingReplicas = random.array { random in random.integer(Int32.self) }
+        value.removingReplicas = random.array { random in random.integer(Int32.self) }
+        return value
+    }
+}
+
+extension DescribeLogDirsRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.topics = random.maybeNil(allowed: true) { random in
+            random.array { random in DescribeLogDirsRequest.DescribableLogDirTopic.sample(version: version, &random) }
+        }
+        return value
+    }
+}
+extension DescribeLogDirsRequest.DescribableLogDirTopic {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.topic = random.string()
+        value.partitions = random.array { random in random.integer(Int32.self) }
+        return value
+    }
+}
+
+extension DescribeLogDirsResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.throttleTimeMs = random.integer(Int32.self)
+        if version >= 3 {
+            value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        }
+        value.results = random.array { random in
+            DescribeLogDirsResponse.DescribeLogDirsResult.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension DescribeLogDirsResponse.DescribeLogDirsResult {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.logDir = random.string()
+        value.topics = random.array { random in
+            DescribeLogDirsResponse.DescribeLogDirsTopic.sample(version: version, &random)
+        }
+        if version >= 4 {
+            value.totalBytes = random.integer(Int64.self)
+        }
+        if version >= 4 {
+            value.usableBytes = random.integer(Int64.self)
+        }
+        return value
+    }
+}
+extension DescribeLogDirsResponse.DescribeLogDirsTopic {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.name = random.string()
+        value.partitions = random.array { random in
+            DescribeLogDirsResponse.DescribeLogDirsPartition.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension DescribeLogDirsResponse.DescribeLogDirsPartition {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.partitionIndex = random.integer(Int32.self)
+        value.partitionSize = random.integer(Int64.self)
+        value.offsetLag = random.integer(Int64.self)
+        value.isFutureKey = random.bool()
+        return value
+    }
+}
+
 extension RequestHeader {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
@@ -2860,6 +3046,12 @@ let allGeneratedMessages: [any SampleableMessage.Type] = [
     OffsetDeleteResponse.self,
     DescribeClusterRequest.self,
     DescribeClusterResponse.self,
+    AlterPartitionReassignmentsRequest.self,
+    AlterPartitionReassignmentsResponse.self,
+    ListPartitionReassignmentsRequest.self,
+    ListPartitionReassignmentsResponse.self,
+    DescribeLogDirsRequest.self,
+    DescribeLogDirsResponse.self,
     RequestHeader.self,
     ResponseHeader.self,
     OffsetCommitKey.self,
@@ -2941,6 +3133,12 @@ extension OffsetDeleteRequest: SampleableMessage {}
 extension OffsetDeleteResponse: SampleableMessage {}
 extension DescribeClusterRequest: SampleableMessage {}
 extension DescribeClusterResponse: SampleableMessage {}
+extension AlterPartitionReassignmentsRequest: SampleableMessage {}
+extension AlterPartitionReassignmentsResponse: SampleableMessage {}
+extension ListPartitionReassignmentsRequest: SampleableMessage {}
+extension ListPartitionReassignmentsResponse: SampleableMessage {}
+extension DescribeLogDirsRequest: SampleableMessage {}
+extension DescribeLogDirsResponse: SampleableMessage {}
 extension RequestHeader: SampleableMessage {}
 extension ResponseHeader: SampleableMessage {}
 extension OffsetCommitKey: SampleableMessage {}
