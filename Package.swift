@@ -294,7 +294,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftKafkaAdminTests",
-            dependencies: ["SwiftKafkaAdmin", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SwiftKafkaAdmin", "KafkaCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
     ]

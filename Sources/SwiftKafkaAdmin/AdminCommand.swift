@@ -13,7 +13,8 @@ struct AdminCommand: AsyncParsableCommand {
         abstract: "Manages topics, topic configs and consumer groups of a SwiftKafka (or Kafka) cluster.",
         subcommands: [
             TopicsCommand.self, ConfigsCommand.self, ConsumerGroupsCommand.self, DeleteRecordsCommand.self,
-            LeaderElectionCommand.self, ConsoleProducerCommand.self, ConsoleConsumerCommand.self,
+            LeaderElectionCommand.self, ReassignPartitionsCommand.self, LogDirsCommand.self,
+            ConsoleProducerCommand.self, ConsoleConsumerCommand.self,
             ProducerPerfTestCommand.self, ConsumerPerfTestCommand.self,
         ]
     )

@@ -152,3 +152,69 @@ def test_each_broker_describes_its_log_directory(cluster, admin):
             on_disk = sum(os.path.getsize(f"{directory}/{n}") for n in os.listdir(directory) if n.endswith(".log"))
             assert entry["partition_size"] == on_disk > 0
             assert entry["offset_lag"] == 0 and entry["is_future_key"] is False
+
+
+def tool(cluster, *args, check=True):
+    from test_admin_cli import admin as run_tool
+    return run_tool(cluster, *args, check=check)
+
+
+def test_swiftkafka_admin_reassign_partitions_and_log_dirs(cluster, tmp_path):
+    """`reassign-partitions` as kafka-reassign-partitions: --generate proposes an assignment over the broker list,
+    --execute prints the current one and starts the move, --verify reports it complete, --list finds nothing in
+    progress; the data follow; `log-dirs --describe` prints Kafka's JSON with the moved partition's sizes."""
+    topic = "cli-moved"
+    cluster.create_topic(topic, assignment=[[1], [1]], config={"min.insync.replicas": "1"})
+    producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
+    for i in range(100):
+        producer.produce(topic, value=f"v{i}".encode(), partition=i % 2)
+    assert producer.flush(30) == 0
+
+    to_move = tmp_path / "topics.json"
+    to_move.write_text(json.dumps({"topics": [{"topic": topic}], "version": 1}))
+    generated = tool(cluster, "reassign-partitions", "--generate", "--topics-to-move-json-file", str(to_move),
+                     "--broker-list", "2,3").stdout.splitlines()
+    assert generated[0] == "Current partition replica assignment"
+    assert json.loads(generated[1]) == {"version": 1, "partitions": [
+        {"topic": topic, "partition": p, "replicas": [1], "log_dirs": ["any"]} for p in (0, 1)]}
+    assert generated[2:4] == ["", "Proposed partition reassignment configuration"]
+    proposed = json.loads(generated[4])
+    assert sorted(p["partition"] for p in proposed["partitions"]) == [0, 1]
+    assert {p["replicas"][0] for p in proposed["partitions"]} == {2, 3}, "leaders spread over the broker list"
+
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"version": 1, "partitions": [
+        {"topic": topic, "partition": 0, "replicas": [2, 3], "log_dirs": ["any", "any"]},
+        {"topic": topic, "partition": 1, "replicas": [3], "log_dirs": ["any"]}]}))
+    executed = tool(cluster, "reassign-partitions", "--execute", "--reassignment-json-file", str(plan)).stdout
+    assert executed.splitlines()[0:2] == ["Current partition replica assignment", ""]
+    assert json.loads(executed.splitlines()[2])["partitions"][0]["replicas"] == [1]
+    assert "Save this to use as the --reassignment-json-file option during rollback" in executed
+    assert executed.splitlines()[-1] == f"Successfully started partition reassignments for {topic}-0,{topic}-1"
+
+    def verified():
+        result = tool(cluster, "reassign-partitions", "--verify", "--reassignment-json-file", str(plan), check=False)
+        return result.returncode == 0 and result.stdout
+    output = wait_for(verified, 30, "--verify to report the reassignment complete")
+    assert output.splitlines() == ["Status of partition reassignment:",
+                                   f"Reassignment of partition {topic}-0 is complete.",
+                                   f"Reassignment of partition {topic}-1 is complete."]
+    assert tool(cluster, "reassign-partitions", "--list").stdout == "No partition reassignments found.\n"
+    assert assignment(cluster, topic)[0] == {0: [2, 3], 1: [3]}
+    assert values(cluster, topic, 1) == [f"v{i}" for i in range(1, 100, 2)]
+    cancelled = tool(cluster, "reassign-partitions", "--cancel", "--reassignment-json-file", str(plan), check=False)
+    assert cancelled.returncode == 1 and cancelled.stderr.splitlines() == [
+        "Error: Unable to cancel partition reassignments:",
+        f"{topic}-0: No reassignment in progress for partition {topic}-0.",
+        f"{topic}-1: No reassignment in progress for partition {topic}-1."]
+
+    described = tool(cluster, "log-dirs", "--describe", "--topic-list", topic).stdout.splitlines()
+    assert described[0] == "Querying brokers for log directories information"
+    assert described[1] == "Received log directory information from brokers 1,2,3"
+    brokers = {b["broker"]: b["logDirs"] for b in json.loads(described[2])["brokers"]}
+    assert [d["logDir"] for d in brokers[3]] == [f"{cluster.brokers[3].directory}/logs"]
+    held = {b: sorted(p["partition"] for d in dirs for p in d["partitions"]) for b, dirs in brokers.items()}
+    wait_for(lambda: not os.path.exists(f"{cluster.brokers[1].directory}/logs/{topic}-0"), 30, "broker 1's copies")
+    assert held[2] == [f"{topic}-0"] and held[3] == [f"{topic}-0", f"{topic}-1"]
+    sizes = {p["partition"]: p["size"] for p in brokers[3][0]["partitions"]}
+    assert sizes[f"{topic}-1"] == cluster.replica_bytes(3, 1, topic).__len__() > 0

@@ -1,5 +1,3 @@
-public import KafkaCore
-
 /// Kafka's rack-unaware replica assignment (`AdminUtils.assignReplicasToBrokers`): brokers sorted; a random start;
 /// partition p's first replica is `brokers[(p + start) % n]`; each follower is shifted by
 /// `1 + (shift + j) % (n - 1)`, and the shift grows every n partitions, so leaders and followers spread evenly.
