@@ -126,3 +126,62 @@ def test_burrow_reports_every_partitions_lag(setup):
               f"per partition {[by_partition[p]['current_lag'] for p in range(PARTITIONS)]}")
     finally:
         stop(burrow)
+
+
+def test_the_shipped_burrow_config_watches_both_offset_stores_on_three_brokers(tmp_path):
+    """conf/burrow.toml as docker/burrow-entrypoint.sh (the Burrow image's entrypoint, also what `scripts/run
+    --burrow` renders) fills it in, against three brokers: a group committing to __consumer_offsets and one
+    committing with OffsetCommit v0 (ZooKeeper, /consumers in the chroot) are both reported with their exact lag."""
+    from replication_harness import Cluster
+    from test_groups import Reader, request, string
+    import struct
+    cluster = Cluster()
+    burrow = None
+    try:
+        topic = "watched-by-burrow"
+        cluster.create_topic(topic, partitions=PARTITIONS, replication=3)
+        producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all"})
+        for i in range(END * PARTITIONS):
+            producer.produce(topic, value=b"v", partition=i % PARTITIONS)
+        assert producer.flush(30) == 0
+        in_kafka = {p: 10 * (p + 1) for p in range(PARTITIONS)}
+        consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "kafka-group",
+                             "enable.auto.commit": False})
+        wait_for(lambda: consumer.commit(offsets=[ConfluentPartition(topic, p, o) for p, o in in_kafka.items()],
+                                         asynchronous=False) or True, 60, "the commit to __consumer_offsets")
+        consumer.close()
+        in_zookeeper = {p: 5 + 3 * p for p in range(PARTITIONS)}
+        body = string("zk-group") + struct.pack(">i", 1) + string(topic) + struct.pack(">i", PARTITIONS)
+        for p, o in in_zookeeper.items():
+            body += struct.pack(">iq", p, o) + string("")
+        reader = Reader(request(cluster.brokers[1].port, 8, 0, body))
+        assert reader.int(">i") == 1 and reader.string() == topic and reader.int(">i") == PARTITIONS
+        assert all(reader.int(">i") >= 0 and reader.int(">h") == 0 for _ in range(PARTITIONS))
+
+        http_port = free_port()
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
+        environment = dict(os.environ, SWIFTKAFKA_BOOTSTRAP=cluster.bootstrap,
+                           SWIFTKAFKA_ZOOKEEPER=f"127.0.0.1:{cluster.zookeeper.port}", SWIFTKAFKA_CHROOT="/kafka",
+                           SWIFTKAFKA_BURROW_HTTP=f"127.0.0.1:{http_port}", SWIFTKAFKA_BURROW_DIR=str(tmp_path), SWIFTKAFKA_BURROW_BINARY=BURROW)
+        with open(tmp_path / "out.log", "w") as out:
+            burrow = subprocess.Popen([f"{root}/docker/burrow-entrypoint.sh"], env=environment, stdout=out,
+                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        register(burrow.pid)
+        for group, committed in (("kafka-group", in_kafka), ("zk-group", in_zookeeper)):
+            def lag():
+                status = (get(http_port, f"/v3/kafka/local/consumer/{group}/lag") or {}).get("status") or {}
+                partitions = status.get("partitions") or []
+                return status if len(partitions) == PARTITIONS and all(p.get("end") for p in partitions) else None
+            status = wait_for(lag, 90, f"Burrow's lag of {group}")
+            by_partition = {p["partition"]: p for p in status["partitions"]}
+            assert {p: by_partition[p]["end"]["offset"] for p in range(PARTITIONS)} == committed
+            assert {p: by_partition[p]["current_lag"] for p in range(PARTITIONS)} == {
+                p: END - o for p, o in committed.items()}
+            print(f"{group}: total lag {status['totallag']}")
+        config = (tmp_path / "burrow.toml").read_text()
+        assert f'servers=["{cluster.bootstrap.replace(",", chr(34) + "," + chr(34))}"]' in config
+        assert not [line for line in config.splitlines() if "@" in line and not line.startswith("#")]
+    finally:
+        if burrow:
+            stop(burrow)
+        cluster.close()

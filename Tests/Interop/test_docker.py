@@ -24,8 +24,11 @@ def test_compose_file_validates():
     assert result.returncode == 0, result.stderr
     services = subprocess.run(["docker-compose", "-f", COMPOSE, "config", "--services"], capture_output=True,
                               text=True, timeout=60).stdout.split()
-    assert sorted(services) == ["broker1", "broker2", "broker3", "zoo1", "zoo2", "zoo3"]
-    assert result.stdout.count("condition: service_healthy") == 9
+    assert sorted(services) == ["broker1", "broker2", "broker3", "burrow", "zoo1", "zoo2", "zoo3"]
+    # Each broker waits for the three ZooKeeper servers, Burrow (an optional profile) for the three brokers.
+    assert result.stdout.count("condition: service_healthy") == 12
+    burrow = result.stdout[result.stdout.index("  burrow:"):]
+    assert "profiles:\n    - burrow" in burrow and "dockerfile: docker/Dockerfile.burrow" in burrow
     assert result.stdout.count("KAFKA_ZOOKEEPER_CONNECT: zoo1:2181,zoo2:2181,zoo3:2181/kafka") == 3
     for i in (1, 2, 3):
         assert f"ZOO_MY_ID: '{i}'" in result.stdout or f'ZOO_MY_ID: "{i}"' in result.stdout

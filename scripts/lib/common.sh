@@ -103,6 +103,15 @@ wait_for_zookeeper() {
   return 1
 }
 
+# render_burrow_config TEMPLATE OUT DATA_DIR BOOTSTRAP ZOOKEEPER CHROOT HTTP_ADDRESS: conf/burrow.toml (TEMPLATE) with
+# its @...@ values filled in; BOOTSTRAP is host:port[,host:port...]. Used by scripts/run and docker's Burrow image.
+render_burrow_config() {
+  local template=$1 out=$2 data_dir=$3 bootstrap=$4 zookeeper=$5 chroot=$6 http=$7 servers="" server
+  for server in ${bootstrap//,/ }; do servers+="${servers:+,}\"$server\""; done
+  sed -e "s|@DATA_DIR@|$data_dir|g" -e "s|@BOOTSTRAP@|$servers|g" -e "s|@ZOOKEEPER@|$zookeeper|g" \
+    -e "s|@CHROOT@|$chroot|g" -e "s|@HTTP_ADDRESS@|$http|g" "$template" >"$out"
+}
+
 # port_in_use PORT
 port_in_use() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
 
