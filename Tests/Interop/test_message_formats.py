@@ -73,8 +73,8 @@ def old_producer(broker, client, codec):
             topic, key=key, value=value, partition=partition, timestamp=timestamp,
             on_delivery=lambda error, _: error and errors.append(error))), flush
     from kafka import KafkaProducer
-    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, api_version=(0, 10), linger_ms=20,
-                             compression_type=None if codec == "none" else codec)
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, api_version=(0, 9) if client.endswith("0.9") else (0, 10),
+                             linger_ms=20, compression_type=None if codec == "none" else codec)
     futures = []
 
     def flush():
@@ -85,7 +85,7 @@ def old_producer(broker, client, codec):
         topic, key=key, value=value, partition=partition, timestamp_ms=timestamp))), flush
 
 
-@pytest.mark.parametrize("client", ["librdkafka", "kafka-python"])
+@pytest.mark.parametrize("client", ["librdkafka", "kafka-python", "kafka-python-0.9"])
 @pytest.mark.parametrize("codec", ["none", "gzip", "snappy", "lz4"])
 def test_an_old_producer_writes_what_a_current_consumer_reads(broker, client, codec):
     """Message format v0 (librdkafka, fallback 0.9.0) or v1 (kafka-python 0.10), plain and compressed: the broker
@@ -106,7 +106,7 @@ def test_an_old_producer_writes_what_a_current_consumer_reads(broker, client, co
         assert offsets == list(range(100)), "offsets are assigned densely from 0"
     for partition, _, key, value, timestamp in records:
         assert sent[key][:2] == (partition, value)
-        assert timestamp == (sent[key][2] if client == "kafka-python" else -1)
+        assert timestamp == (sent[key][2] if client == "kafka-python" else -1)  # format v1 only
 
 
 def test_an_old_consumer_reads_what_a_current_producer_wrote(broker):
@@ -155,27 +155,32 @@ def test_an_old_consumer_reads_what_a_current_producer_wrote(broker):
     assert sorted(records) == [(p, o, k, v, (TIMESTAMP_NOT_AVAILABLE, 0)) for p, o, k, v, _ in expected]
 
 
-def test_kafka_python_pinned_to_0_10_consumes_in_a_group(broker):
-    """kafka-python with `api_version=(0, 10)` (Fetch v2: message format v1, OffsetCommit v2) reads zstd batches
-    with headers written by a current producer, with their timestamps, and commits them."""
+@pytest.mark.parametrize("api_version", [(0, 9), (0, 10)], ids=["0.9", "0.10"])
+def test_kafka_python_pinned_to_an_old_version_consumes_in_a_group(broker, api_version):
+    """kafka-python with `api_version=(0, 10)` (Fetch v2: message format v1, OffsetCommit v2) or `(0, 9)` (Fetch
+    v1: format v0, without timestamps) reads zstd batches with headers written by a current producer and commits
+    them."""
     from kafka import KafkaConsumer, TopicPartition as KafkaTopicPartition
-    topic = "kafka-python-010"
+    topic = f"kafka-python-{api_version[0]}{api_version[1]}"
     create(broker, topic, partitions=2)
     producer = Producer({"bootstrap.servers": broker.bootstrap, "compression.type": "zstd", "linger.ms": 20})
     for i in range(100):
         producer.produce(topic, key=f"k{i}".encode(), value=f"v{i}".encode(), partition=i % 2,
                          timestamp=1_650_000_000_000 + i, headers=[("h", b"dropped")])
     assert producer.flush(30) == 0
-    consumer = KafkaConsumer(topic, bootstrap_servers=broker.bootstrap, api_version=(0, 10), group_id="kp-010",
+    consumer = KafkaConsumer(topic, bootstrap_servers=broker.bootstrap, api_version=api_version, group_id=topic,
                              auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=10000)
     records = sorted((r.partition, r.offset, r.key, r.value, r.timestamp) for r in consumer)
     consumer.commit()
     committed = [consumer.committed(KafkaTopicPartition(topic, p)) for p in (0, 1)]
     consumer.close()
-    assert records == read_all({"bootstrap.servers": broker.bootstrap}, topic, 2, 100)
+    assert [r[:4] for r in records] == [r[:4] for r in read_all({"bootstrap.servers": broker.bootstrap}, topic, 2,
+                                                                  100)]
     for partition, offset, key, value, timestamp in records:
         i = int(key[1:])
-        assert (partition, offset, value, timestamp) == (i % 2, i // 2, f"v{i}".encode(), 1_650_000_000_000 + i)
+        # Format v0 has no timestamp: kafka-python gives None.
+        expected_timestamp = 1_650_000_000_000 + i if api_version == (0, 10) else None
+        assert (partition, offset, value, timestamp) == (i % 2, i // 2, f"v{i}".encode(), expected_timestamp)
     assert committed == [50, 50]
 
 
