@@ -308,6 +308,27 @@ public final class Partition: Sendable {
         }
     }
 
+    /// The replicas a consumer fetching `fetchOffset` could read from (Kafka's `findPreferredReadReplica`): this
+    /// leader, and each follower whose log holds that offset (in the ISR or not), with its log end offset and how
+    /// long since it last caught up. Empty on a follower.
+    public func readableReplicas(fetchOffset: Int64, nowMs: Int64) -> [ReplicaView] {
+        state.withLock { state in
+            guard state.leader == localBrokerID else { return [] }
+            var views = [ReplicaView(broker: localBrokerID, logEndOffset: log.logEndOffset, timeSinceLastCaughtUpMs: 0)]
+            for (broker, follower) in state.followers.sorted(by: { $0.key < $1.key })
+            where follower.logEndOffset >= fetchOffset && follower.logStartOffset <= fetchOffset {
+                views.append(
+                    ReplicaView(
+                        broker: broker,
+                        logEndOffset: follower.logEndOffset,
+                        timeSinceLastCaughtUpMs: nowMs - follower.lastCaughtUpTimeMs
+                    )
+                )
+            }
+            return views
+        }
+    }
+
     // MARK: DeleteRecords
 
     /// Kafka's low watermark: the smallest log start offset among this leader and its in-sync followers (those

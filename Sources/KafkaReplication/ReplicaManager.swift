@@ -327,6 +327,25 @@ public final class ReplicaManager: Sendable {
         public var highWatermark: Int64 = -1
         public var logStartOffset: Int64 = -1
         public var records: FileSlice?
+        /// The replica the consumer should read this partition from instead (KIP-392), or -1.
+        public var preferredReadReplica: BrokerID = -1
+    }
+
+    /// How a consumer's fetch may be served (KIP-392): from a follower (Fetch v11+, the only versions that carry
+    /// the client's metadata), and, on the leader, which replica to point it to (nil: read here).
+    public struct ConsumerFetch: Sendable {
+        public var fromFollowerAllowed: Bool
+        public var selectReplica: (@Sendable (TopicPartition, _ leader: BrokerID, [ReplicaView]) -> BrokerID?)?
+
+        public init(
+            fromFollowerAllowed: Bool,
+            selectReplica: (@Sendable (TopicPartition, BrokerID, [ReplicaView]) -> BrokerID?)? = nil
+        ) {
+            self.fromFollowerAllowed = fromFollowerAllowed
+            self.selectReplica = selectReplica
+        }
+
+        public static let leaderOnly = ConsumerFetch(fromFollowerAllowed: false)
     }
 
     public struct FetchRequestPartition: Sendable {
@@ -357,6 +376,7 @@ public final class ReplicaManager: Sendable {
     public func fetch(
         _ requests: [FetchRequestPartition],
         replicaID: BrokerID = -1,
+        consumer: ConsumerFetch = .leaderOnly,
         maxWait: Duration,
         minBytes: Int,
         maxBytes: Int
@@ -364,9 +384,10 @@ public final class ReplicaManager: Sendable {
         let deadline = ContinuousClock.now + maxWait
         while true {
             let wakeUp = waiters.register(Set(requests.map(\.topicPartition)))
-            let results = read(requests, replicaID: replicaID, maxBytes: maxBytes)
+            let results = read(requests, replicaID: replicaID, consumer: consumer, maxBytes: maxBytes)
             let bytes = results.values.reduce(0) { $0 + ($1.records?.length ?? 0) }
-            let hasError = results.values.contains { $0.errorCode != .none }
+            // Errors and redirections to another replica are answered at once, as Kafka does.
+            let hasError = results.values.contains { $0.errorCode != .none || $0.preferredReadReplica >= 0 }
             if bytes >= minBytes || hasError || ContinuousClock.now >= deadline || Task.isCancelled {
                 waiters.cancel(wakeUp)
                 return results
@@ -378,6 +399,7 @@ public final class ReplicaManager: Sendable {
     private func read(
         _ requests: [FetchRequestPartition],
         replicaID: BrokerID,
+        consumer: ConsumerFetch,
         maxBytes: Int
     ) -> [TopicPartition: FetchResult] {
         var results: [TopicPartition: FetchResult] = [:]
@@ -388,9 +410,28 @@ public final class ReplicaManager: Sendable {
                 results[request.topicPartition] = FetchResult(errorCode: .unknownTopicOrPartition)
                 continue
             }
-            let check = partition.checkLeaderEpoch(request.currentLeaderEpoch, requireLeader: true)
+            let check = partition.checkLeaderEpoch(
+                request.currentLeaderEpoch,
+                requireLeader: fromFollower || !consumer.fromFollowerAllowed
+            )
             guard check == .none else {
                 results[request.topicPartition] = FetchResult(errorCode: check)
+                continue
+            }
+            if !fromFollower, let select = consumer.selectReplica, partition.isLeader,
+                let chosen = select(
+                    request.topicPartition,
+                    brokerID,
+                    partition.readableReplicas(fetchOffset: request.offset, nowMs: nowMs)
+                ), chosen != brokerID
+            {
+                // Kafka's preferred read replica: no records, the consumer goes to `chosen`.
+                results[request.topicPartition] = FetchResult(
+                    errorCode: .none,
+                    highWatermark: partition.highWatermark,
+                    logStartOffset: partition.log.logStartOffset,
+                    preferredReadReplica: chosen
+                )
                 continue
             }
             let logEndOffset = partition.log.logEndOffset

@@ -71,6 +71,7 @@ public final class KafkaBroker: Sendable {
                 if endpoint.host.isEmpty { endpoint.host = ProcessInfo.processInfo.hostName }
                 return endpoint
             },
+            rack: config.brokerRack,
             timestamp: clock.milliseconds
         )
         var metricsServer: MetricsHTTPServer?

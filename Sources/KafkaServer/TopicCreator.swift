@@ -47,12 +47,13 @@ public struct TopicCreator: Sendable {
         }
         // The registered brokers, from ZooKeeper as Kafka's AdminZkClient reads them (the metadata cache may not have
         // heard from the controller yet, right after a start).
-        let brokers: [BrokerID]
+        let registered: [(id: BrokerID, rack: String?)]
         do {
-            brokers = try await services.zk.getAllBrokers().map(\.id)
+            registered = try await services.zk.getAllBrokers().map { ($0.id, $0.rack) }
         } catch {
             throw Failure(code: .unknownServerError, message: "cannot read the registered brokers: \(error)")
         }
+        let brokers = registered.map(\.id)
         let assignment: [PartitionID: [BrokerID]]
         if let manualAssignment, !manualAssignment.isEmpty {
             assignment = manualAssignment
@@ -67,7 +68,13 @@ public struct TopicCreator: Sendable {
                 assignment = try ReplicaAssignment.assign(
                     partitions: Int(partitionCount),
                     replicationFactor: Int(factor),
-                    brokers: brokers
+                    brokers: registered
+                )
+            } catch .partialRackInformation {
+                // Kafka's AdminOperationException, which reaches the client as UNKNOWN_SERVER_ERROR.
+                throw Failure(
+                    code: .unknownServerError,
+                    message: "Not all brokers have rack information for replica rack aware assignment."
                 )
             } catch {
                 throw Failure(

@@ -36,9 +36,10 @@ BROKER_PROPERTIES = {
 class Cluster:
     """ZooKeeper and brokers 1-3 in one temporary directory; `close()` stops every process it started."""
 
-    def __init__(self, properties=None, broker_ids=(1, 2, 3), network=None):
+    def __init__(self, properties=None, broker_ids=(1, 2, 3), network=None, per_broker=None):
         """`network`, for partition tests: {"zk": (netns, address), 1: (netns, address), ...}; every process runs
-        in its namespace at its address (the caller itself runs in another namespace of the same network)."""
+        in its namespace at its address (the caller itself runs in another namespace of the same network).
+        `per_broker`: {broker id: properties} on top of `properties` (e.g. each broker's broker.rack)."""
         network = network or {}
         self.network = network
         self.directory = tempfile.mkdtemp(prefix="swiftkafka-replication-")
@@ -51,8 +52,9 @@ class Cluster:
         for broker_id in broker_ids:
             os.makedirs(f"{self.directory}/broker{broker_id}")
             netns, host = network.get(broker_id, network.get(str(broker_id), (None, "127.0.0.1")))
-            self.brokers[broker_id] = Broker(broker_id, self.zookeeper, f"{self.directory}/broker{broker_id}", values,
-                                             host=host, netns=netns)
+            self.brokers[broker_id] = Broker(broker_id, self.zookeeper, f"{self.directory}/broker{broker_id}",
+                                             dict(values, **(per_broker or {}).get(broker_id, {})), host=host,
+                                             netns=netns)
         self.zk = KazooClient(hosts=self.zookeeper.connect, timeout=10)
         self.zk.start()
 

@@ -16,6 +16,11 @@ public struct BrokerConfig: Sendable {
     public var listenerSecurityProtocolMap =
         "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
     public var interBrokerListenerName: String?
+    /// `broker.rack` (KIP-36): the broker's rack, in its registration and Metadata; null when unset.
+    public var brokerRack: String?
+    /// `replica.selector.class` (KIP-392): null (consumers read from leaders) or Kafka's
+    /// `org.apache.kafka.common.replica.RackAwareReplicaSelector` (a replica in the consumer's rack).
+    public var replicaSelectorClass: String?
     public var logDirs = ["/tmp/kafka-logs"]
     public var zookeeperConnect = ""
     public var zookeeperSessionTimeoutMs: Int64 = 18_000
@@ -136,7 +141,17 @@ public struct BrokerConfig: Sendable {
         guard brokerID <= reservedBrokerMaxID else {
             throw Error(key: "broker.id", reason: "\(brokerID) is above reserved.broker.max.id \(reservedBrokerMaxID)")
         }
+        // Kafka loads the class by name; the one selector it ships is the only one there is here.
+        guard replicaSelectorClass == nil || replicaSelectorClass == Self.rackAwareReplicaSelector else {
+            throw Error(
+                key: "replica.selector.class",
+                reason: "\(replicaSelectorClass!) is not a known replica selector (\(Self.rackAwareReplicaSelector) is)"
+            )
+        }
     }
+
+    /// Kafka's KIP-392 selector: a consumer reads from a replica in its `client.rack` when one has the offset.
+    public static let rackAwareReplicaSelector = "org.apache.kafka.common.replica.RackAwareReplicaSelector"
 
     /// Every broker key with the value in effect (defaults included), sorted by key: printed at startup as Kafka
     /// prints its `KafkaConfig values:` block, and served by DescribeConfigs for the broker. Optional keys left unset

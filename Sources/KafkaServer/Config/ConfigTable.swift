@@ -72,6 +72,16 @@ public enum ConfigTable {
             "What clients are told to connect to, per listener (default: listeners)."
         ),
         .broker(
+            "broker.rack",
+            \.brokerRack,
+            "The broker's rack (KIP-36): replicas of a partition are spread over racks, and consumers with client.rack may read from a replica in their rack."
+        ),
+        .broker(
+            "replica.selector.class",
+            \.replicaSelectorClass,
+            "How a leader picks the replica a consumer reads from (KIP-392): unset, the leader; org.apache.kafka.common.replica.RackAwareReplicaSelector, a replica in the consumer's client.rack."
+        ),
+        .broker(
             "listener.security.protocol.map",
             \.listenerSecurityProtocolMap,
             "The security protocol of each listener name."

@@ -29,7 +29,8 @@ enum CreatePartitionsHandler {
                         "Topic currently has \(existing) partitions, which is higher than the requested \(topic.count)."
                     continue
                 }
-                let brokers = ((try? await services.zk.getAllBrokers()) ?? []).map(\.id)
+                let registered = ((try? await services.zk.getAllBrokers()) ?? []).map { ($0.id, $0.rack) }
+                let brokers = registered.map(\.0)
                 let added: [PartitionID: [BrokerID]]
                 if let manual = topic.assignments, !manual.isEmpty {
                     guard manual.count == Int(topic.count) - existing,
@@ -48,7 +49,7 @@ enum CreatePartitionsHandler {
                         added = try ReplicaAssignment.assign(
                             partitions: Int(topic.count) - existing,
                             replicationFactor: assignment.partitions.values.first?.count ?? 1,
-                            brokers: brokers,
+                            brokers: registered,
                             startPartition: existing
                         )
                     } catch {

@@ -38,6 +38,7 @@ struct FetchHandler: RequestHandler {
         let results = await services.replicaManager.fetch(
             requests,
             replicaID: request.replicaID,
+            consumer: consumerFetch(request, version: frame.apiVersion),
             maxWait: .milliseconds(Int64(max(request.maxWaitMs, 0))),
             minBytes: Int(max(request.minBytes, 0)),
             maxBytes: Int(request.maxBytes <= 0 ? Int32.max : request.maxBytes)
@@ -62,6 +63,7 @@ struct FetchHandler: RequestHandler {
                     logStartOffset: result?.logStartOffset ?? -1,
                     records: result?.records
                 )
+                answer.preferredReadReplica = result?.preferredReadReplica ?? -1
                 if conversion != nil, let records = result?.records {
                     answer.records = nil
                     do {
@@ -92,5 +94,28 @@ struct FetchHandler: RequestHandler {
         return .parts(
             FetchResponseEncoder.encode(topics: topics, version: frame.apiVersion, correlationID: frame.correlationID)
         )
+    }
+
+    /// KIP-392: consumers fetching with v11+ (which carries their rack) may read from followers; with
+    /// `replica.selector.class` set to Kafka's rack-aware selector, a leader points a consumer with a `client.rack`
+    /// to the replica in that rack that holds the offset (the leader when it is in the rack; the one with the
+    /// largest log end offset, then the most recently caught up, otherwise), as `RackAwareReplicaSelector` does.
+    private func consumerFetch(_ request: FetchRequest, version: Int16) -> ReplicaManager.ConsumerFetch {
+        guard request.replicaID < 0, version >= 11 else { return .leaderOnly }
+        let clientRack = request.rackID
+        guard services.config.replicaSelectorClass == BrokerConfig.rackAwareReplicaSelector, !clientRack.isEmpty else {
+            return ReplicaManager.ConsumerFetch(fromFollowerAllowed: true)
+        }
+        let rackOf = Dictionary(
+            services.metadataCache.liveBrokers.compactMap { broker in broker.rack.map { (broker.id, $0) } },
+            uniquingKeysWith: { first, _ in first }
+        )
+        return ReplicaManager.ConsumerFetch(fromFollowerAllowed: true) { _, leader, replicas in
+            let sameRack = replicas.filter { rackOf[$0.broker] == clientRack }
+            if sameRack.isEmpty || sameRack.contains(where: { $0.broker == leader }) { return nil }
+            return sameRack.max {
+                ($0.logEndOffset, -$0.timeSinceLastCaughtUpMs) < ($1.logEndOffset, -$1.timeSinceLastCaughtUpMs)
+            }?.broker
+        }
     }
 }

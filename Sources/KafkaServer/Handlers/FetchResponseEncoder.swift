@@ -6,7 +6,7 @@ public import NIOCore
 /// Writes a Fetch response (versions 0-12) with each partition's records as a file region instead of bytes: the
 /// same bytes the generated `FetchResponse` encoder writes (a test checks this), cut into parts around the records.
 /// Versions 0-3 carry message formats v0/v1, which the handler converts into memory (`convertedRecords`).
-/// Aborted transactions are null, the preferred read replica -1, and the tagged fields at their defaults.
+/// Aborted transactions are null and the tagged fields at their defaults.
 public enum FetchResponseEncoder {
     public struct Partition: Sendable {
         public var index: Int32
@@ -17,6 +17,8 @@ public enum FetchResponseEncoder {
         public var records: FileSlice?
         /// Records in memory instead of a file region: messages down-converted for Fetch v0-3.
         public var convertedRecords: ByteBuffer?
+        /// KIP-392 (v11+): the replica to read this partition from instead, or -1.
+        public var preferredReadReplica: Int32 = -1
 
         public init(
             index: Int32,
@@ -71,7 +73,7 @@ public enum FetchResponseEncoder {
                     if version >= 5 { current.writeKafkaInteger(partition.logStartOffset) }
                     writeNull(compact: flexible, to: &current)  // aborted transactions
                 }
-                if version >= 11 { current.writeKafkaInteger(Int32(-1)) }  // preferred read replica
+                if version >= 11 { current.writeKafkaInteger(partition.preferredReadReplica) }
                 let length = partition.recordsLength
                 writeLength(length, compact: flexible, to: &current)
                 if var converted = partition.convertedRecords {
