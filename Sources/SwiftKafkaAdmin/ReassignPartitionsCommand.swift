@@ -6,8 +6,8 @@ import KafkaProtocol
 
 /// `swiftkafka-admin reassign-partitions`: Kafka 2.8's `kafka-reassign-partitions --bootstrap-server B` with one of
 /// - `--generate --topics-to-move-json-file F --broker-list 1,2,3`: F is `{"topics":[{"topic":"t"}],"version":1}`;
-///   prints the current assignment and a proposed one (Kafka's rack-unaware assignment over the broker list) as
-///   reassignment JSON;
+///   prints the current assignment and a proposed one (Kafka's assignment over the broker list, rack-aware unless
+///   `--disable-rack-aware`) as reassignment JSON;
 /// - `--execute --reassignment-json-file F`: F is `{"version":1,"partitions":[{"topic":"t","partition":0,
 ///   "replicas":[1,2],"log_dirs":["any","any"]}]}`; prints the current assignment (to save for a rollback) and
 ///   starts the reassignments with AlterPartitionReassignments;
@@ -29,6 +29,7 @@ struct ReassignPartitionsCommand: AsyncParsableCommand {
     @Flag(help: "List the reassignments in progress.") var list = false
     @Option(help: "{\"topics\":[{\"topic\":…}],\"version\":1}") var topicsToMoveJsonFile: String?
     @Option(help: "The brokers for --generate, e.g. 1,2,3.") var brokerList: String?
+    @Flag(help: "--generate without the brokers' racks.") var disableRackAware = false
     @Option(help: "{\"version\":1,\"partitions\":[{\"topic\":…,\"partition\":…,\"replicas\":[…]}]}")
     var reassignmentJsonFile: String?
 
@@ -69,7 +70,10 @@ struct ReassignPartitionsCommand: AsyncParsableCommand {
 
     private func runGenerate(_ admin: KafkaAdminClient) async throws {
         let topics = try Self.topicsToMove(fromFile: topicsToMoveJsonFile!)
-        let brokers = try Self.brokerIDs(brokerList!)
+        let ids = try Self.brokerIDs(brokerList!)
+        // Rack-aware as Kafka's tool, unless asked not to: the brokers' racks from Metadata.
+        let racks = disableRackAware ? [:] : try await admin.describeCluster().racks
+        let brokers = ids.map { (id: $0, rack: racks[$0]) }
         let current = try await currentAssignment(admin, topics: topics)
         var proposed: [TopicPartition: [BrokerID]] = [:]
         for topic in topics {
@@ -85,8 +89,13 @@ struct ReassignPartitionsCommand: AsyncParsableCommand {
                 ) {
                     proposed[TopicPartition(topic, index)] = replicas
                 }
+            } catch .partialRackInformation {
+                throw Failure(
+                    "Not all brokers have rack information. Add --disable-rack-aware in command line to make "
+                        + "replica assignment without rack information."
+                )
             } catch {
-                throw Failure("Cannot assign \(topic) over brokers \(Self.ids(brokers)): \(error)")
+                throw Failure("Cannot assign \(topic) over brokers \(Self.ids(ids)): \(error)")
             }
         }
         print("Current partition replica assignment")

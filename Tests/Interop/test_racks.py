@@ -90,3 +90,19 @@ def test_a_consumer_reads_from_the_replica_in_its_rack(cluster):
     assert read(cluster, topic, len(sent), "rack-a") == sent
     served = {b: bytes_out(cluster, b, topic) - before[b] for b in (1, 3)}
     assert served[1] >= sum(map(len, sent)) and served[3] == 0, served
+
+
+def test_reassign_partitions_generate_is_rack_aware(cluster, tmp_path):
+    """`swiftkafka-admin reassign-partitions --generate`, as kafka-reassign-partitions, proposes a rack-aware
+    assignment from the brokers' racks in Metadata (and a plain one with --disable-rack-aware)."""
+    from test_admin_cli import admin as tool
+    admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
+    admin.create_topics([NewTopic("to-move", 8, 2)])["to-move"].result(30)
+    topics = tmp_path / "topics.json"
+    topics.write_text(json.dumps({"topics": [{"topic": "to-move"}], "version": 1}))
+    output = tool(cluster, "reassign-partitions", "--generate", "--topics-to-move-json-file", str(topics),
+                  "--broker-list", "1,2,3,4").stdout.splitlines()
+    proposed = json.loads(output[4])["partitions"]
+    assert len(proposed) == 8
+    for partition in proposed:
+        assert sorted(RACKS[b] for b in partition["replicas"]) == ["rack-a", "rack-b"], partition

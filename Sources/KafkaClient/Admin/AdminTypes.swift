@@ -66,6 +66,8 @@ public struct ClusterDescription: Sendable, Equatable {
     public var clusterID: String?
     public var controllerID: BrokerID
     public var brokers: [BrokerID: BrokerAddress]
+    /// Each broker's `broker.rack`, for those that have one.
+    public var racks: [BrokerID: String] = [:]
 }
 
 /// What DescribeConfigs and the alter calls name: a topic or a broker.

@@ -56,6 +56,10 @@ public final class KafkaAdminClient: Sendable {
             brokers: Dictionary(
                 response.brokers.map { ($0.nodeID, BrokerAddress(host: $0.host, port: Int($0.port))) },
                 uniquingKeysWith: { first, _ in first }
+            ),
+            racks: Dictionary(
+                response.brokers.compactMap { broker in broker.rack.map { (broker.nodeID, $0) } },
+                uniquingKeysWith: { first, _ in first }
             )
         )
     }
