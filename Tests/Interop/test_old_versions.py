@@ -89,6 +89,10 @@ def test_api_versions_match_kafka_2_8_for_every_served_api(broker):
     ours = api_versions(broker.port)
     expected = {key: versions for key, versions in kafka_2_8.items()
                 if key not in NOT_SERVED and key not in INTER_BROKER}
+    # The one deliberate difference: DescribeCluster up to v1 (Kafka 2.8: v0 only), because kafka-python 3.0.12's
+    # describe_cluster fails on a v0 answer (it pops v1's endpoint_type) — against Kafka 2.8 too.
+    assert kafka_2_8[60] == (0, 0) and ours.pop(60) == (0, 1)
+    expected.pop(60)
     assert ours == expected
     rows = [f"| {key} | {kafka_2_8[key][0]}-{kafka_2_8[key][1]} | "
             + (f"{ours[key][0]}-{ours[key][1]}" if key in ours else NOT_SERVED.get(key, "inter-broker")) + " |"

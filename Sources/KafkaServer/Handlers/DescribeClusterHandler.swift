@@ -1,6 +1,6 @@
 import KafkaProtocol
 
-/// DescribeCluster (60), version 0 (Kafka 2.8's only one): the live brokers (on the request's listener), the controller, the cluster id.
+/// DescribeCluster (60), versions 0-1 (Kafka 2.8 has 0; see ApiTable): the live brokers (on the request's listener), the controller, the cluster id.
 enum DescribeClusterHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(DescribeClusterRequest.self) { _, context in
