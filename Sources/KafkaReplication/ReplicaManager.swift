@@ -159,13 +159,7 @@ public final class ReplicaManager: Sendable {
                     maxSize: config.maxMessageBytes,
                     decompressionLimit: max(config.maxMessageBytes * 64, 64 << 20)
                 )
-                if config.compact, try batch.records(decompressionLimit: 64 << 20).contains(where: { $0.key == nil }) {
-                    throw RecordBatchError.malformedRecord(
-                        index: 0,
-                        reason: "a compacted topic needs a key on every record"
-                    )
-                }
-                try Self.checkTimestamps(of: batch, config: config, now: partition.log.clock.milliseconds)
+                try Self.checkRecords(of: batch, config: config, now: partition.log.clock.milliseconds)
                 batches += 1
             }
         } catch let error as RecordBatchError {
@@ -193,13 +187,19 @@ public final class ReplicaManager: Sendable {
         }
     }
 
-    /// Kafka's `message.timestamp.difference.max.ms` check: with CreateTime, every record timestamp (but
-    /// NO_TIMESTAMP, -1, which v0 messages carry) within that many milliseconds of the broker's clock. Decodes the
-    /// records only when the limit is set (the default, Long.MAX, checks nothing).
-    static func checkTimestamps(of batch: RecordBatch, config: LogConfig, now: Int64) throws(RecordBatchError) {
+    /// The checks that need the records themselves, on one decode and only when a setting asks for them (the
+    /// defaults decode nothing): a compacted topic needs a key on every record, and with CreateTime and
+    /// `message.timestamp.difference.max.ms` set every record timestamp (but NO_TIMESTAMP, -1, which v0 messages
+    /// carry) is within that many milliseconds of the broker's clock (Kafka's `LogValidator`).
+    static func checkRecords(of batch: RecordBatch, config: LogConfig, now: Int64) throws(RecordBatchError) {
         let difference = config.messageTimestampDifferenceMaxMs
-        guard difference < Int64.max, config.timestampType == .createTime else { return }
-        for record in try batch.records(decompressionLimit: 64 << 20) where record.timestamp != -1 {
+        let checksTimestamps = difference < Int64.max && config.timestampType == .createTime
+        guard config.compact || checksTimestamps else { return }
+        for record in try batch.records(decompressionLimit: 64 << 20) {
+            if config.compact && record.key == nil {
+                throw .malformedRecord(index: 0, reason: "a compacted topic needs a key on every record")
+            }
+            guard checksTimestamps, record.timestamp != -1 else { continue }
             let gap = record.timestamp > now ? record.timestamp - now : now - record.timestamp
             if gap > difference {
                 throw .timestampOutOfRange(timestamp: record.timestamp, now: now, maxDifference: difference)
@@ -335,11 +335,12 @@ public final class ReplicaManager: Sendable {
     /// the client's metadata), and, on the leader, which replica to point it to (nil: read here).
     public struct ConsumerFetch: Sendable {
         public var fromFollowerAllowed: Bool
-        public var selectReplica: (@Sendable (TopicPartition, _ leader: BrokerID, [ReplicaView]) -> BrokerID?)?
+        /// Given the leader and the replicas holding the fetch offset, the one to read from (nil: the leader).
+        public var selectReplica: (@Sendable (_ leader: BrokerID, [ReplicaView]) -> BrokerID?)?
 
         public init(
             fromFollowerAllowed: Bool,
-            selectReplica: (@Sendable (TopicPartition, BrokerID, [ReplicaView]) -> BrokerID?)? = nil
+            selectReplica: (@Sendable (BrokerID, [ReplicaView]) -> BrokerID?)? = nil
         ) {
             self.fromFollowerAllowed = fromFollowerAllowed
             self.selectReplica = selectReplica
@@ -420,7 +421,6 @@ public final class ReplicaManager: Sendable {
             }
             if !fromFollower, let select = consumer.selectReplica, partition.isLeader,
                 let chosen = select(
-                    request.topicPartition,
                     brokerID,
                     partition.readableReplicas(fetchOffset: request.offset, nowMs: nowMs)
                 ), chosen != brokerID

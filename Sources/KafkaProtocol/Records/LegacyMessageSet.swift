@@ -38,8 +38,6 @@ public enum LegacyMessageSet {
     public struct Decoded: Sendable {
         public var messages: [Message] = []
         public var codec: CompressionCodec = .none
-        /// The highest magic among the messages.
-        public var magic: Int8 = 0
     }
 
     /// The fixed part before key and value: offset, size, crc, magic, attributes.
@@ -59,7 +57,6 @@ public enum LegacyMessageSet {
         var sawWrapper = false
         while remaining.readableBytes > 0 {
             let (message, codec) = try readMessage(from: &remaining)
-            decoded.magic = max(decoded.magic, message.magic)
             guard codec != .none else {
                 decoded.messages.append(message)
                 continue
@@ -163,16 +160,19 @@ public enum LegacyMessageSet {
         buffer.writeInteger(magic)
         buffer.writeInteger(Int8(magic == 1 && isLogAppendTime ? 0x08 : 0))
         if magic == 1 { buffer.writeInteger(timestamp) }
-        for field in [key, value] {
-            if var bytes = field {
-                buffer.writeInteger(Int32(bytes.readableBytes))
-                buffer.writeBuffer(&bytes)
-            } else {
-                buffer.writeInteger(Int32(-1))
-            }
-        }
+        writeBytes(key, to: &buffer)
+        writeBytes(value, to: &buffer)
         let crc = crc32(of: buffer.getSlice(at: crcIndex + 4, length: buffer.writerIndex - crcIndex - 4)!)
         buffer.setInteger(crc, at: crcIndex)
+    }
+
+    private static func writeBytes(_ field: ByteBuffer?, to buffer: inout ByteBuffer) {
+        if let field {
+            buffer.writeInteger(Int32(field.readableBytes))
+            buffer.writeImmutableBuffer(field)
+        } else {
+            buffer.writeInteger(Int32(-1))
+        }
     }
 
     /// CRC-32 (IEEE) of the readable bytes.

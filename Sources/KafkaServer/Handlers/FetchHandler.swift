@@ -110,7 +110,7 @@ struct FetchHandler: RequestHandler {
             services.metadataCache.liveBrokers.compactMap { broker in broker.rack.map { (broker.id, $0) } },
             uniquingKeysWith: { first, _ in first }
         )
-        return ReplicaManager.ConsumerFetch(fromFollowerAllowed: true) { _, leader, replicas in
+        return ReplicaManager.ConsumerFetch(fromFollowerAllowed: true) { leader, replicas in
             let sameRack = replicas.filter { rackOf[$0.broker] == clientRack }
             if sameRack.isEmpty || sameRack.contains(where: { $0.broker == leader }) { return nil }
             return sameRack.max {
