@@ -336,3 +336,24 @@ def test_timestamp_difference_is_enforced(broker):
                      on_delivery=lambda error, _: errors.append(error))
     producer.flush(30)
     assert errors[0] is not None and errors[0].code() == INVALID_TIMESTAMP
+
+
+def test_a_compacted_topic_refuses_keyless_records_with_both_record_checks_on(broker):
+    """The record-level checks share one decode of the batch: on a compacted topic that also limits timestamps, a
+    keyless record is INVALID_RECORD, a keyed record too far in the past INVALID_TIMESTAMP, a keyed current one
+    goes in — in format v2 and v1 alike."""
+    topic = "compacted-checks"
+    create(broker, topic, config={"cleanup.policy": "compact", "message.timestamp.difference.max.ms": "60000"})
+    port = broker.port
+    now = int(time.time() * 1000)
+    assert produce(port, 2, topic, message(1, None, b"keyless", now))[0] == INVALID_RECORD
+    assert produce(port, 2, topic, message(1, b"k", b"stale", now - 3_600_000))[0] == INVALID_TIMESTAMP
+    assert produce(port, 2, topic, message(1, b"k", b"fine", now)) == (0, 0)
+    producer = Producer({"bootstrap.servers": broker.bootstrap})
+    errors = []
+    # One batch each (a refused record refuses its whole batch, as in Kafka).
+    producer.produce(topic, value=b"keyless", on_delivery=lambda error, _: errors.append(error))
+    producer.flush(30)
+    producer.produce(topic, key=b"k", value=b"fine", on_delivery=lambda error, _: errors.append(error))
+    producer.flush(30)
+    assert [e.code() if e else None for e in errors] == [INVALID_RECORD, None]
