@@ -8,9 +8,11 @@ import json
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
+import traceback
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -184,6 +186,12 @@ class Workload:
 
     def finish(self):
         self.thread.join(240)
+        if self.thread.is_alive():
+            # What the producer thread is doing, so that a hang in CI can be told apart from a slow cluster.
+            frame = sys._current_frames().get(self.thread.ident)
+            stack = "".join(traceback.format_stack(frame)) if frame else "(no frame)"
+            print(f"producer thread still running: sent {self.sent} of {self.count}, acknowledged {len(self.acked)}, "
+                  f"failed {len(self.failed)}, librdkafka queue {len(self.producer)}\n{stack}", file=sys.stderr)
         assert not self.thread.is_alive(), "the producer never finished"
         return self
 

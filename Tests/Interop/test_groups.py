@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka import TopicPartition as ConfluentPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -79,6 +79,11 @@ def committed(bootstrap, group, topic, partitions=PARTITIONS):
     return {tp.partition: tp.offset for tp in result}
 
 
+# What OffsetCommit answers a member whose commit crossed a rebalance (GroupCoordinator.handleCommitOffsets).
+REBALANCE_COMMIT_ERRORS = (KafkaError.ILLEGAL_GENERATION, KafkaError.REBALANCE_IN_PROGRESS,
+                           KafkaError.UNKNOWN_MEMBER_ID)
+
+
 class Member(threading.Thread):
     """One group member in a thread: consumes, records every message, commits synchronously after each poll."""
 
@@ -91,6 +96,7 @@ class Member(threading.Thread):
         self.assignment = set()
         self.stopping = threading.Event()
         self.error = None
+        self.commit_refusals = []
 
     def run(self):
         try:
@@ -110,30 +116,46 @@ class Member(threading.Thread):
             self.assign_calls += 1
 
         consumer = Consumer(settings)
-        consumer.subscribe([self.topic], on_assign=assigned)
-        while not self.stopping.is_set():
-            messages = [m for m in consumer.consume(2000, timeout=0.2) if m.error() is None]
-            for message in messages:
-                self.processed.append((message.partition(), message.offset(), int(message.value())))
-            if messages:
-                consumer.commit(asynchronous=False)
-            self.assignment = {tp.partition for tp in consumer.assignment()}
-        consumer.close()
+        try:  # closed on every path: a consumer left open outlives its cluster and blocks whoever collects it
+            consumer.subscribe([self.topic], on_assign=assigned)
+            while not self.stopping.is_set():
+                messages = [m for m in consumer.consume(2000, timeout=0.2) if m.error() is None]
+                for message in messages:
+                    self.processed.append((message.partition(), message.offset(), int(message.value())))
+                if messages:
+                    try:
+                        consumer.commit(asynchronous=False)
+                    except KafkaException as error:
+                        # Kafka 2.8's coordinator refuses a commit that races a rebalance (sent with the generation
+                        # the member had, answered after the group moved on); the messages are delivered again to
+                        # whoever owns the partition next. Any other refusal is a failure.
+                        if error.args[0].code() not in REBALANCE_COMMIT_ERRORS:
+                            raise
+                        self.commit_refusals.append(error.args[0].name())
+                self.assignment = {tp.partition for tp in consumer.assignment()}
+        finally:
+            consumer.close()
 
     def run_kafka_python(self):
         from kafka import KafkaConsumer
+        from kafka.errors import CommitFailedError, RebalanceInProgressError
         consumer = KafkaConsumer(self.topic, bootstrap_servers=self.bootstrap, group_id=self.group,
                                  enable_auto_commit=False, auto_offset_reset="earliest",
                                  session_timeout_ms=6000, heartbeat_interval_ms=500)
-        while not self.stopping.is_set():
-            batches = consumer.poll(timeout_ms=200, max_records=2000)
-            for records in batches.values():
-                for record in records:
-                    self.processed.append((record.partition, record.offset, int(record.value)))
-            if batches:
-                consumer.commit()
-            self.assignment = {tp.partition for tp in consumer.assignment()}
-        consumer.close()
+        try:
+            while not self.stopping.is_set():
+                batches = consumer.poll(timeout_ms=200, max_records=2000)
+                for records in batches.values():
+                    for record in records:
+                        self.processed.append((record.partition, record.offset, int(record.value)))
+                if batches:
+                    try:
+                        consumer.commit()
+                    except (CommitFailedError, RebalanceInProgressError) as error:  # as for librdkafka above
+                        self.commit_refusals.append(type(error).__name__)
+                self.assignment = {tp.partition for tp in consumer.assignment()}
+        finally:
+            consumer.close()
 
 
 class Reader:
