@@ -434,7 +434,7 @@ public final class Partition: Sendable {
         var remaining = records
         var next: Int64 = -1
         while let batch = try? RecordBatch.nextBatch(from: &remaining) {
-            next = batch.baseOffset + Int64(batch.lastOffsetDelta) + 1
+            next = batch.nextOffset
             guard batch.hasProducerID else { continue }
             producers.record(
                 producerID: batch.producerID,
@@ -442,7 +442,7 @@ public final class Partition: Sendable {
                 firstSequence: batch.baseSequence,
                 lastSequence: batch.lastSequence,
                 firstOffset: batch.baseOffset,
-                lastOffset: batch.baseOffset + Int64(batch.lastOffsetDelta)
+                lastOffset: batch.lastOffset
             )
         }
         return next

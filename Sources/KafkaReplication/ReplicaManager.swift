@@ -200,8 +200,12 @@ public final class ReplicaManager: Sendable {
                 throw .malformedRecord(index: 0, reason: "a compacted topic needs a key on every record")
             }
             guard checksTimestamps, record.timestamp != -1 else { continue }
-            let gap = record.timestamp > now ? record.timestamp - now : now - record.timestamp
-            if gap > difference {
+            // A timestamp near Int64.min or max is out of range, not an overflow trap.
+            let (gap, overflow) =
+                record.timestamp > now
+                ? record.timestamp.subtractingReportingOverflow(now)
+                : now.subtractingReportingOverflow(record.timestamp)
+            if overflow || gap > difference {
                 throw .timestampOutOfRange(timestamp: record.timestamp, now: now, maxDifference: difference)
             }
         }

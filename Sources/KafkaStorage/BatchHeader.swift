@@ -12,8 +12,8 @@ struct BatchHeader {
     var lastOffsetDelta: Int32
     var maxTimestamp: Int64
 
-    var lastOffset: Int64 { baseOffset + Int64(lastOffsetDelta) }
-    var nextOffset: Int64 { lastOffset + 1 }
+    var lastOffset: Int64 { baseOffset &+ Int64(lastOffsetDelta) }  // wrapping, as Java's long
+    var nextOffset: Int64 { lastOffset &+ 1 }  // wrapping: a damaged header must not trap
 
     init?(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count >= RecordBatch.headerSize else { return nil }

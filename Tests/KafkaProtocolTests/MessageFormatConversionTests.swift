@@ -166,6 +166,21 @@ struct MessageFormatConversionTests {
         }
     }
 
+    /// Found by FuzzRecords: a damaged segment whose batch length is too small for a batch header (here 0) made
+    /// down-conversion read the header past the slice and trap; it is an error for the fetch now.
+    @Test func downConversionRefusesABatchLengthTooSmallForAHeader() {
+        let damaged: [UInt8] = Array(repeating: 0, count: 12)  // base offset 0, batch length 0, nothing else
+        #expect(throws: RecordBatchError.invalidBatchLength(0)) {
+            try MessageFormatConversion.downConvert(
+                ByteBuffer(bytes: damaged),
+                toMagic: 0,
+                fetchOffset: 0,
+                maxBytes: 1 << 20,
+                decompressionLimit: 1 << 20
+            )
+        }
+    }
+
     @Test func downConversionWritesWholeMessagesFromTheFetchOffset() throws {
         var batches = ByteBuffer()
         var first = RecordBatchBuilder(baseOffset: 10, codec: .zstd)

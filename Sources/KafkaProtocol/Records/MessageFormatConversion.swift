@@ -53,12 +53,8 @@ public enum MessageFormatConversion {
         precondition(magic == 0 || magic == 1)
         var converted = Converted()
         var remaining = batches
-        while remaining.readableBytes >= RecordBatch.logOverhead {
-            let lengthIndex = remaining.readerIndex + RecordBatch.batchLengthOffset
-            guard let length = remaining.getInteger(at: lengthIndex, as: Int32.self), length >= 0,
-                let slice = remaining.readSlice(length: Int(length) + RecordBatch.logOverhead)
-            else { break }
-            let batch = RecordBatch(unchecked: slice)
+        // A length too small for a batch header is an error (a damaged segment), not a trap.
+        while let batch = try RecordBatch.nextBatch(from: &remaining) {
             if batch.isControl || batch.lastOffset < fetchOffset { continue }
             let appendTime = batch.isLogAppendTime
             for record in try batch.records(decompressionLimit: decompressionLimit) where record.offset >= fetchOffset {

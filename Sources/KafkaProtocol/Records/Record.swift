@@ -78,8 +78,8 @@ extension RecordBatch {
                 }
                 records.append(
                     Record(
-                        offset: base + Int64(offsetDelta),
-                        timestamp: appendTime ?? (baseTime + timestampDelta),
+                        offset: base &+ Int64(offsetDelta),
+                        timestamp: appendTime ?? (baseTime &+ timestampDelta),
                         key: key,
                         value: value,
                         headers: headers

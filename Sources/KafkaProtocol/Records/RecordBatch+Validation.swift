@@ -33,7 +33,9 @@ extension RecordBatch {
         guard sizeInBytes <= maxSize else { throw .tooLarge(size: sizeInBytes, limit: maxSize) }
         let computed = computeCRC()
         guard computed == crc else { throw .crcMismatch(stored: crc, computed: computed) }
-        guard recordCount > 0, lastOffsetDelta >= 0, fromClient ? recordCount == lastOffsetDelta + 1 : true else {
+        guard recordCount > 0, lastOffsetDelta >= 0,
+            fromClient ? Int64(recordCount) == Int64(lastOffsetDelta) + 1 : true
+        else {
             throw .invalidRecordCount(declared: recordCount, lastOffsetDelta: lastOffsetDelta)
         }
         if fromClient {

@@ -103,9 +103,10 @@ public struct RecordBatch: Sendable, Equatable {
 
     /// The whole batch's size in bytes.
     public var sizeInBytes: Int { buffer.readableBytes }
-    public var lastOffset: Int64 { baseOffset + Int64(lastOffsetDelta) }
+    /// Wrapping, as Java's long arithmetic: a damaged header gives a wrong offset, not a trap.
+    public var lastOffset: Int64 { baseOffset &+ Int64(lastOffsetDelta) }
     /// The offset after this batch.
-    public var nextOffset: Int64 { lastOffset + 1 }
+    public var nextOffset: Int64 { lastOffset &+ 1 }
     /// The sequence of the last record (wrapping at Int32.max as Kafka's sequences do).
     public var lastSequence: Int32 {
         baseSequence < 0 ? -1 : Int32((Int64(baseSequence) + Int64(lastOffsetDelta)) % (Int64(Int32.max) + 1))
