@@ -13,6 +13,8 @@ extension Log {
     /// 2. Every segment is opened; one whose index is missing or fails its sanity check gets its indexes rebuilt.
     /// 3. After an unclean shutdown every segment from the one holding the recovery point on is recovered: each
     ///    batch is validated and the log is cut at the first invalid byte, and the segments after a cut go.
+    ///    A `leader-epoch-checkpoint` that cannot be parsed is dropped and every segment is recovered, which
+    ///    rebuilds it from the batches' leader epochs (Kafka 2.8 takes the log directory offline instead).
     /// 4. The log end offset is read from the last segment; the leader epoch cache is cut to the log.
     public static func load(
         directory: String,
@@ -73,10 +75,24 @@ extension Log {
             segments.append(segment)
         }
 
-        let epochCache = try LeaderEpochFileCache(directory: directory)
+        // A leader-epoch-checkpoint that cannot be parsed (a damaged disk, reliability.md test 22) is rebuilt from
+        // the leader epochs in the batch headers by recovering the whole log, rather than failing the broker.
+        let epochCache: LeaderEpochFileCache
+        var epochsLost = false
+        do {
+            epochCache = try LeaderEpochFileCache(directory: directory)
+        } catch .inconsistentDirectory(let path, let reason) {
+            logger.warning(
+                "Rebuilding a malformed leader-epoch-checkpoint from the log: \(reason)",
+                metadata: ["file": "\(path)"]
+            )
+            try? files.removeItem(atPath: path)
+            epochCache = try LeaderEpochFileCache(directory: directory)
+            epochsLost = true
+        }
         var recoveredTo = recoveryPoint
-        if !hadCleanShutdown && !segments.isEmpty {
-            let first = segments.lastIndex(where: { $0.baseOffset <= recoveryPoint }) ?? 0
+        if (!hadCleanShutdown || epochsLost) && !segments.isEmpty {
+            let first = epochsLost ? 0 : segments.lastIndex(where: { $0.baseOffset <= recoveryPoint }) ?? 0
             var index = first
             var validatedBytes: Int64 = 0
             let started = ContinuousClock.now

@@ -371,3 +371,88 @@ def test_8_zombie_controller(cluster):
           f"after SIGCONT")
     workload.finish()
     check(cluster, workload)
+
+
+def produce_to_t2(cluster, count, timeout_s=30):
+    """`count` idempotent acks=all messages to t2-0; returns (acknowledged {value: offset}, failed count)."""
+    acked, failed = {}, []
+    producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all", "enable.idempotence": True,
+                         "message.timeout.ms": timeout_s * 1000, "topic.metadata.refresh.interval.ms": 500})
+
+    def delivered(error, message):
+        if error is None:
+            acked[message.value().decode()] = message.offset()
+        else:
+            failed.append(error)
+
+    for index in range(count):
+        producer.produce("t2", value=f"{time.time_ns()}-{index}", partition=0, on_delivery=delivered)
+    producer.flush(timeout_s + 30)
+    return acked, len(failed)
+
+
+def read_t2(broker):
+    from confluent_kafka import Consumer, TopicPartition
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": f"t2-{time.time_ns()}",
+                         "enable.auto.commit": False})
+    try:
+        end = consumer.get_watermark_offsets(TopicPartition("t2", 0), timeout=30)[1]
+        consumer.assign([TopicPartition("t2", 0, 0)])
+        found, deadline = {}, time.time() + 60
+        while len(found) < end and time.time() < deadline:
+            for message in consumer.consume(1000, 1.0):
+                if message.error() is None:
+                    found[message.value().decode()] = message.offset()
+        return found
+    finally:
+        consumer.close()
+
+
+@pytest.mark.parametrize("unclean", [False, True])
+def test_6_unclean_election_stays_off(cluster, unclean):
+    """Topic t2 (RF 2, min.insync.replicas 1) on brokers 1 (leader B) and 2 (follower A). Stop A, produce, kill
+    B, start A. With unclean.leader.election.enable=false (Kafka's default) the partition stays without a leader
+    while B is away — A never leads with a log that lacks acknowledged messages, sends fail — and once B returns
+    every acknowledged message is there. With the topic set to true, A is elected and the messages B alone held
+    are lost: the test reports how many."""
+    cluster.create_topic("t2", assignment=[[1, 2]],
+                         config={"min.insync.replicas": "1", "unclean.leader.election.enable": str(unclean).lower()})
+    broker_a, broker_b = cluster.brokers[2], cluster.brokers[1]
+    wait_for(lambda: cluster.leader(0, "t2") == 1, 30, "broker 1 to lead t2-0")
+    before, _ = produce_to_t2(cluster, 200)
+    wait_for(lambda: cluster.states("t2")[0]["isr"] == [1, 2] or sorted(cluster.states("t2")[0]["isr"]) == [1, 2],
+             30, "both replicas in sync")
+    stop(broker_a.process)
+    wait_for(lambda: cluster.states("t2")[0]["isr"] == [1], 30, "the ISR to shrink to broker 1")
+    during, failed = produce_to_t2(cluster, 1000)
+    assert failed == 0 and len(during) == 1000, "min.insync.replicas=1: broker 1 alone acknowledges"
+    stop(broker_b.process, signal.SIGKILL)
+    wait_for(lambda: 1 not in cluster.registered(), SESSION_TIMEOUT_S + 5, "broker 1's registration to go")
+    broker_a.start()
+    if not unclean:
+        # While B is away: no leader, ever; nothing can be written.
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            state = cluster.states("t2")[0]
+            assert state["leader"] == -1 and state["isr"] == [1], f"an out-of-sync replica was elected: {state}"
+            time.sleep(0.5)
+        refused, failed = produce_to_t2(cluster, 10, timeout_s=5)
+        assert refused == {} and failed == 10, "a write was acknowledged without a leader"
+        broker_b.start()
+        wait_for(lambda: cluster.leader(0, "t2") == 1, 60, "broker 1 to lead t2-0 again")
+        wait_for(lambda: sorted(cluster.states("t2")[0]["isr"]) == [1, 2], 60, "broker 2 back in sync")
+        found = read_t2(broker_a)
+        lost = [v for v, offset in {**before, **during}.items() if found.get(v) != offset]
+        assert lost == [], f"{len(lost)} acknowledged messages lost"
+        print(f"unclean election off: no leader for 10 s while only the stale replica was up; 0 of "
+              f"{len(before) + len(during)} acknowledged messages lost")
+    else:
+        wait_for(lambda: cluster.leader(0, "t2") == 2, 30, "the stale replica to be elected (unclean)")
+        broker_b.start()
+        wait_for(lambda: sorted(cluster.states("t2")[0]["isr"]) == [1, 2], 60, "broker 1 back in sync")
+        found = read_t2(broker_b)
+        lost = [v for v, offset in {**before, **during}.items() if found.get(v) != offset]
+        assert all(found.get(v) == offset for v, offset in before.items()), "messages both replicas had were lost"
+        print(f"unclean election on: {len(lost)} of {len(before) + len(during)} acknowledged messages lost "
+              f"(those only broker 1 held), as Kafka documents")
+        assert len(lost) == len(during)

@@ -56,6 +56,18 @@ struct MessageFormatConversionTests {
         #expect(records.map { $0.value.map { String(buffer: $0) } } == ["one", "two", nil])
     }
 
+    /// Found by FuzzRecords: v1 timestamps far apart (a client may send any) made the v2 timestamp delta overflow
+    /// and trap the broker; the delta wraps as Java's long does and every timestamp reads back unchanged.
+    @Test func timestampsAtTheLimitsOfInt64SurviveUpConversion() throws {
+        let timestamps: [Int64] = [Int64.max, Int64.min, 0, Int64.max - 1]
+        let set = timestamps.enumerated().flatMap { index, timestamp in
+            Self.message(magic: 1, offset: Int64(index), timestamp: timestamp, key: nil, value: [UInt8(index)])
+        }
+        let (batch, _) = try MessageFormatConversion.upConvert(ByteBuffer(bytes: set), decompressionLimit: 1 << 20)
+        try batch.validate(maxSize: 1 << 20, decompressionLimit: 1 << 20)
+        #expect(try batch.records(decompressionLimit: 1 << 20).map(\.timestamp) == timestamps)
+    }
+
     @Test(arguments: [CompressionCodec.gzip, .snappy, .lz4])
     func aCompressedV1WrapperKeepsItsCodecAndInnerOrder(codec: CompressionCodec) throws {
         // Inner offsets relative (0...2), the wrapper's the last absolute one, as Kafka's v1 producers write.

@@ -32,6 +32,18 @@ struct LogTests {
         log.close()
     }
 
+    /// A client may send any long as a CreateTime timestamp: batches at Int64.min and Int64.max after one at a
+    /// normal time are appended (the time-based roll check sees at least -1, never Int64.min) and read back as sent.
+    @Test func aTimestampOfInt64MinAfterANormalOneAppends() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try openLog(directory.path)
+        try log.append(makeBatch(count: 1), origin: .client, leaderEpoch: 0)
+        try log.append(makeBatch(count: 1, first: 1, timestamp: Int64.min), origin: .client, leaderEpoch: 0)
+        try log.append(makeBatch(count: 1, first: 2, timestamp: Int64.max), origin: .client, leaderEpoch: 0)
+        #expect(try readAll(log).map(\.timestamp) == [1_700_000_000_000, Int64.min, Int64.max])
+    }
+
     @Test func readsStopBeforeTheUpperBound() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

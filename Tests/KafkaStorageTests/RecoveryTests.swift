@@ -126,6 +126,24 @@ struct RecoveryTests {
         #expect(rebuilt.count > 0)
     }
 
+    /// Reliability.md test 22: a garbled leader-epoch-checkpoint, after a clean shutdown, is rebuilt from the
+    /// batches' leader epochs; OffsetForLeaderEpoch answers as before and the log opens (it failed to before).
+    @Test func aGarbledLeaderEpochCheckpointIsRebuiltFromTheBatches() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try openLog(directory.path)
+        for (index, epoch) in [0, 0, 2, 2, 5].enumerated() {
+            try log.append(makeBatch(count: 2, first: index * 2), origin: .client, leaderEpoch: Int32(epoch))
+        }
+        let answers = (0...6).map { "\(log.endOffset(forLeaderEpoch: Int32($0)))" }
+        log.close()
+        try Data("0\n3\nnot a checkpoint \u{00}\n".utf8)
+            .write(to: URL(fileURLWithPath: directory.path + "/leader-epoch-checkpoint"))
+        let reopened = try openLog(directory.path, clean: true)
+        #expect((0...6).map { "\(reopened.endOffset(forLeaderEpoch: Int32($0)))" } == answers)
+        #expect(try readAll(reopened).map(\.offset) == Array(0..<10))
+    }
+
     @Test func leftoversOfDeletionAndCompactionAreRemoved() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

@@ -91,7 +91,7 @@ public struct RecordBatchBuilder: Sendable {
         precondition(offsetDelta > lastOffsetDelta, "offset deltas must rise")
         if count == 0 { baseTimestamp = timestamp }
         maxTimestamp = max(maxTimestamp, timestamp)
-        let timestampDelta = timestamp - baseTimestamp
+        let timestampDelta = timestamp &- baseTimestamp  // wrapping as Java's long: read back with &+
         let headersBytes = headersSize()
         let bodySize =
             1 + Self.varintSize(timestampDelta) + Self.varintSize(Int64(offsetDelta))

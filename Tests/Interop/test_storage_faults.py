@@ -1,0 +1,185 @@
+"""Storage fault tests (reliability.md B5, tests 19, 20 and 22) on the replication bed: a follower is killed with
+kill -9 while workload W runs, its files are damaged the way a crash or a bad disk damages them, and it is started
+again. Recovery must cut the log at the damage (or fall back to a full recovery), fetch the rest from the leader,
+and end byte-identical to the other replicas with nothing acknowledged lost (checker K)."""
+import os
+import signal
+import struct
+
+import pytest
+
+from conftest import stop, wait_for
+from replication_harness import PARTITIONS, TOPIC, Cluster, Workload, check
+
+COUNT = int(os.environ.get("SWIFTKAFKA_FAULT_MESSAGES", "100000")) // 4
+
+
+@pytest.fixture
+def cluster():
+    c = Cluster()
+    try:
+        c.create_topic()
+        yield c
+    finally:
+        c.close()
+
+
+def partition_directory(broker, partition):
+    return f"{broker.directory}/logs/{TOPIC}-{partition}"
+
+
+def active_segment(broker, partition):
+    directory = partition_directory(broker, partition)
+    return f"{directory}/{sorted(n for n in os.listdir(directory) if n.endswith('.log'))[-1]}"
+
+
+def batches(path):
+    """(position, base offset, size) of every whole batch in a segment file."""
+    data = open(path, "rb").read()
+    position, found = 0, []
+    while position + 12 <= len(data):
+        base, length = struct.unpack_from(">qi", data, position)
+        if length < 49 or position + 12 + length > len(data):
+            break
+        found.append((position, base, 12 + length))
+        position += 12 + length
+    return found
+
+
+def kill_a_follower_of_w0(cluster, workload):
+    workload.wait_sent(0.4)
+    leader = wait_for(lambda: cluster.leader(0) if cluster.leader(0) > 0 else None, 30, "a leader of w-0")
+    victim = cluster.brokers[next(b for b in cluster.states()[0]["isr"] if b != leader)]
+    stop(victim.process, signal.SIGKILL)
+    return victim
+
+
+def restart_and_check(cluster, workload, victim):
+    victim.start()
+    workload.finish()
+    return check(cluster, workload)
+
+
+def test_19_torn_write(cluster):
+    """The active segment of every partition cut 37 bytes short (mid-batch) and the tail of its offset index
+    zeroed: recovery truncates at the last whole batch, rebuilds the index, and the follower re-fetches."""
+    workload = Workload(cluster, count=COUNT).start()
+    victim = kill_a_follower_of_w0(cluster, workload)
+    torn = 0
+    for partition in range(PARTITIONS):
+        segment = active_segment(victim, partition)
+        size = os.path.getsize(segment)
+        if size > 37:
+            os.truncate(segment, size - 37)
+            torn += 1
+        index = segment[:-len(".log")] + ".index"
+        data = bytearray(open(index, "rb").read())
+        end = len(data.rstrip(b"\0"))
+        data[max(0, end - 64):end] = bytes(end - max(0, end - 64))
+        open(index, "wb").write(data)
+    assert torn == PARTITIONS
+    restart_and_check(cluster, workload, victim)
+    log = open(f"{victim.directory}/broker.log").read()
+    assert log.count("Recovery cut the log") >= torn, "recovery did not report the torn batches"
+
+
+def test_20_bit_flip_after_the_recovery_point(cluster):
+    """One byte flipped inside a batch past the recovery point of every partition (in its records, which the CRC
+    covers): recovery finds the CRC failure, cuts the log there, and the follower fetches the rest again; the
+    replicas end byte-identical, so the damaged bytes are gone."""
+    workload = Workload(cluster, count=COUNT).start()
+    victim = kill_a_follower_of_w0(cluster, workload)
+    recovery_points = {}
+    checkpoint = f"{victim.directory}/logs/recovery-point-offset-checkpoint"
+    if os.path.exists(checkpoint):
+        for line in open(checkpoint).read().splitlines()[2:]:
+            topic, partition, offset = line.split()
+            if topic == TOPIC:
+                recovery_points[int(partition)] = int(offset)
+    flipped = 0
+    for partition in range(PARTITIONS):
+        segment = active_segment(victim, partition)
+        candidates = [b for b in batches(segment) if b[1] >= recovery_points.get(partition, 0)]
+        if len(candidates) < 2:
+            continue
+        position, _, size = candidates[len(candidates) // 2]
+        with open(segment, "r+b") as f:
+            f.seek(position + 61 + (size - 61) // 2)
+            byte = f.read(1)
+            f.seek(-1, os.SEEK_CUR)
+            f.write(bytes([byte[0] ^ 0x10]))
+        flipped += 1
+    assert flipped >= PARTITIONS // 2, f"only {flipped} partitions had batches past their recovery point"
+    restart_and_check(cluster, workload, victim)
+    log = open(f"{victim.directory}/broker.log").read()
+    assert log.count("Recovery cut the log") >= flipped, "recovery did not report the flipped batches"
+
+
+def garble(path):
+    with open(path, "wb") as f:
+        f.write(b"0\n3\nnot a checkpoint \xff\x00\n")
+
+
+@pytest.mark.parametrize("damage", ["deleted", "garbled", "high-watermark-too-high"])
+def test_22_damaged_checkpoint_files(cluster, damage):
+    """The replication (high watermark), recovery-point and log-start checkpoints and every leader-epoch checkpoint
+    deleted, garbled, or (the high watermarks) raised far past the log: the broker starts with a full recovery
+    and ignores what it cannot read, never takes a high watermark beyond its log, and ends in sync with nothing
+    lost."""
+    workload = Workload(cluster, count=COUNT).start()
+    victim = kill_a_follower_of_w0(cluster, workload)
+    logs = f"{victim.directory}/logs"
+    files = [f"{logs}/{name}" for name in ("replication-offset-checkpoint", "recovery-point-offset-checkpoint",
+                                            "log-start-offset-checkpoint")]
+    files += [f"{partition_directory(victim, p)}/leader-epoch-checkpoint" for p in range(PARTITIONS)]
+    for path in files:
+        if damage == "deleted" and os.path.exists(path):
+            os.remove(path)
+        elif damage == "garbled":
+            garble(path)
+    if damage == "high-watermark-too-high":
+        lines = [f"{TOPIC} {p} 999999999" for p in range(PARTITIONS)]
+        with open(f"{logs}/replication-offset-checkpoint", "w") as f:
+            f.write(f"0\n{len(lines)}\n" + "\n".join(lines) + "\n")
+    restart_and_check(cluster, workload, victim)
+    # Led by the damaged broker now, every partition still ends where the others' data ends.
+    ends_before = {p: end_offset(cluster, p) for p in range(PARTITIONS)}
+    for broker_id, broker in cluster.brokers.items():
+        if broker_id != victim.id:
+            stop(broker.process)
+    wait_for(lambda: all(cluster.leader(p) == victim.id for p in range(PARTITIONS)), 60,
+             f"broker {victim.id} to lead every partition")
+    for partition in range(PARTITIONS):
+        assert end_offset(cluster, partition, [victim]) == ends_before[partition], \
+            f"{TOPIC}-{partition}: the damaged broker advertises another end than the cluster had"
+
+
+def end_offset(cluster, partition, brokers=None):
+    from confluent_kafka import Consumer, TopicPartition
+    bootstrap = ",".join(b.bootstrap for b in (brokers or cluster.brokers.values()))
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "ends"})
+    try:
+        return consumer.get_watermark_offsets(TopicPartition(TOPIC, partition), timeout=30)[1]
+    finally:
+        consumer.close()
+
+
+@pytest.mark.parametrize("field", ["broker.id", "cluster.id"])
+def test_22_damaged_meta_properties_stops_the_broker_naming_the_file(cluster, field):
+    """meta.properties naming another broker or another cluster: the broker refuses to start (as Kafka 2.8 does)
+    with a line naming the file; with the file restored it starts, catches up, and nothing is lost."""
+    workload = Workload(cluster, count=COUNT).start()
+    victim = kill_a_follower_of_w0(cluster, workload)
+    path = f"{victim.directory}/logs/meta.properties"
+    original = open(path).read()
+    changed = "\n".join(f"{field}=99" if line.startswith(f"{field}=") else line for line in original.splitlines())
+    assert changed != original
+    open(path, "w").write(changed + "\n")
+    with pytest.raises(AssertionError, match="broker did not start"):
+        victim.start()
+    wait_for(lambda: victim.process.poll() is not None, 30, "the broker to exit")
+    assert victim.process.returncode != 0
+    log = open(f"{victim.directory}/broker.log").read()
+    assert "meta.properties" in log.splitlines()[-1] or "meta.properties" in log[-2000:]
+    open(path, "w").write(original)
+    restart_and_check(cluster, workload, victim)
