@@ -55,6 +55,7 @@ public final class KafkaBroker: Sendable {
                     host: endpoint.host,
                     port: Int(endpoint.port),
                     maxRequestSize: config.socketRequestMaxBytes,
+                    maxIdleMs: config.connectionsMaxIdleMs,
                     dispatcher: dispatcher,
                     group: group,
                     logger: logger

@@ -30,6 +30,7 @@ public struct BrokerConfig: Sendable {
     public var autoCreateTopicsEnable = true
     public var deleteTopicEnable = true
     public var socketRequestMaxBytes = 104_857_600
+    public var connectionsMaxIdleMs: Int64 = 600_000
     public var logRetentionCheckIntervalMs: Int64 = 300_000
     public var logFlushSchedulerIntervalMs = Int64.max
     public var logFlushOffsetCheckpointIntervalMs: Int64 = 60_000

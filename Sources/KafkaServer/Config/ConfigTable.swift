@@ -97,6 +97,12 @@ public enum ConfigTable {
             .atLeast(1),
             "The largest request accepted; a larger one closes the connection."
         ),
+        .broker(
+            "connections.max.idle.ms",
+            \.connectionsMaxIdleMs,
+            .atLeast(1),
+            "A client connection with no bytes read or written for this long is closed."
+        ),
     ]
 
     static let metrics: [ConfigKey] = [

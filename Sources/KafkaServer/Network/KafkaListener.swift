@@ -8,7 +8,8 @@ public import NIOPosix
 /// Each connection is served by its own task: frames are read in order and each request is answered before the
 /// next is handled, so responses go out in request order (Kafka mutes a connection while a request is in
 /// progress; pipelined requests wait in the socket). A connection whose client misbehaves is closed with one log
-/// line; the others are not affected. Lifecycle: `bind` → `run()` until cancelled.
+/// line; the others are not affected; one that stays silent for `connections.max.idle.ms` is closed (Kafka's
+/// `Selector` idle expiry). Lifecycle: `bind` → `run()` until cancelled.
 public final class KafkaListener: Sendable {
     public let name: String
     public let port: Int
@@ -21,6 +22,7 @@ public final class KafkaListener: Sendable {
         host: String,
         port: Int,
         maxRequestSize: Int,
+        maxIdleMs: Int64,
         dispatcher: RequestDispatcher,
         group: MultiThreadedEventLoopGroup,
         logger: Logger
@@ -31,6 +33,9 @@ public final class KafkaListener: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host.isEmpty ? "0.0.0.0" : host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
+                    // connections.max.idle.ms: no byte read or written for that long closes the connection.
+                    try child.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .milliseconds(maxIdleMs)))
+                    try child.pipeline.syncOperations.addHandler(IdleConnectionCloser())
                     try child.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxRequestSize))
                     )
@@ -98,6 +103,20 @@ public final class KafkaListener: Sendable {
             logger.warning("Closing connection: \(error)", metadata: ["client": "\(client)"])
         } catch {
             logger.debug("Connection ended: \(error)", metadata: ["client": "\(client)"])
+        }
+    }
+}
+
+/// Closes a connection when `IdleStateHandler` reports it idle in both directions. Lives on the connection's
+/// event loop, in its pipeline only.
+final class IdleConnectionCloser: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
         }
     }
 }
