@@ -119,6 +119,68 @@ class ZooKeeper:
         return f"{self.host}:{self.port}/kafka"
 
 
+class ZooKeeperEnsemble:
+    """Three ZooKeeper servers in one quorum on loopback (reliability.md B4), each with its own directory; the
+    servers can be stopped, killed and started one by one, and `leader()` names the one serving as leader."""
+
+    def __init__(self, directory, size=3):
+        self.directory = directory
+        self.ids = list(range(1, size + 1))
+        self.ports = {i: free_port() for i in self.ids}
+        quorum = {i: (free_port(), free_port()) for i in self.ids}
+        servers = "".join(f"server.{i}=127.0.0.1:{a}:{b}\n" for i, (a, b) in quorum.items())
+        self.processes = {}
+        for i in self.ids:
+            os.makedirs(f"{directory}/zk{i}/data")
+            with open(f"{directory}/zk{i}/data/myid", "w") as f:
+                f.write(f"{i}\n")
+            with open(f"{directory}/zk{i}/zoo.cfg", "w") as f:
+                f.write(f"tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir={directory}/zk{i}/data\n"
+                        f"clientPort={self.ports[i]}\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\n"
+                        "admin.enableServer=false\n4lw.commands.whitelist=srvr,ruok\nforceSync=no\n" + servers)
+        for i in self.ids:
+            self.start(i, wait=False)
+        self.wait_for_quorum()
+
+    def start(self, server, wait=True):
+        log = open(f"{self.directory}/zk{server}/zookeeper.log", "a")
+        self.processes[server] = subprocess.Popen(
+            ["java", "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", CLASSPATH,
+             "org.apache.zookeeper.server.quorum.QuorumPeerMain", f"{self.directory}/zk{server}/zoo.cfg"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        register(self.processes[server].pid)
+        if wait:
+            self.wait_for_quorum()
+
+    def mode(self, server):
+        try:
+            with socket.create_connection(("127.0.0.1", self.ports[server]), timeout=1) as s:
+                s.sendall(b"srvr")
+                answer = s.recv(4096).decode(errors="replace")
+        except OSError:
+            return None
+        return next((line.split(":", 1)[1].strip() for line in answer.splitlines() if line.startswith("Mode:")), None)
+
+    def wait_for_quorum(self, timeout=60):
+        deadline = time.time() + timeout
+        while not any(self.mode(i) == "leader" for i in self.ids if self.processes[i].poll() is None):
+            assert time.time() < deadline, "the ZooKeeper ensemble did not elect a leader"
+            time.sleep(0.2)
+
+    def leader(self):
+        return next(i for i in self.ids if self.processes[i].poll() is None and self.mode(i) == "leader")
+
+    def stop_all(self):
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGCONT)
+            stop(process)
+
+    @property
+    def connect(self):
+        return ",".join(f"127.0.0.1:{self.ports[i]}" for i in self.ids) + "/kafka"
+
+
 class Broker:
     def __init__(self, broker_id, zookeeper, directory, properties=None, host="127.0.0.1", netns=None):
         self.id = broker_id

@@ -18,7 +18,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from kazoo.client import KazooClient
 
-from conftest import Broker, ZooKeeper, stop, wait_for
+from conftest import Broker, ZooKeeper, ZooKeeperEnsemble, stop, wait_for
 
 TOPIC = "w"
 PARTITIONS = 6
@@ -38,15 +38,17 @@ BROKER_PROPERTIES = {
 class Cluster:
     """ZooKeeper and brokers 1-3 in one temporary directory; `close()` stops every process it started."""
 
-    def __init__(self, properties=None, broker_ids=(1, 2, 3), network=None, per_broker=None):
+    def __init__(self, properties=None, broker_ids=(1, 2, 3), network=None, per_broker=None, ensemble=False):
         """`network`, for partition tests: {"zk": (netns, address), 1: (netns, address), ...}; every process runs
         in its namespace at its address (the caller itself runs in another namespace of the same network).
-        `per_broker`: {broker id: properties} on top of `properties` (e.g. each broker's broker.rack)."""
+        `per_broker`: {broker id: properties} on top of `properties` (e.g. each broker's broker.rack).
+        `ensemble`: a three-server ZooKeeper quorum (`ZooKeeperEnsemble`) instead of one standalone server."""
         network = network or {}
         self.network = network
         self.directory = tempfile.mkdtemp(prefix="swiftkafka-replication-")
         zk_netns, zk_host = network.get("zk", (None, "127.0.0.1"))
-        self.zookeeper = ZooKeeper(f"{self.directory}/zk", host=zk_host, netns=zk_netns)
+        self.zookeeper = (ZooKeeperEnsemble(self.directory) if ensemble
+                          else ZooKeeper(f"{self.directory}/zk", host=zk_host, netns=zk_netns))
         self.brokers = {}
         values = dict(BROKER_PROPERTIES, **(properties or {}))
         if len(broker_ids) < 3:
@@ -70,7 +72,10 @@ class Cluster:
             if broker.process.poll() is None:
                 os.kill(broker.process.pid, signal.SIGCONT)
             stop(broker.process)
-        stop(self.zookeeper.process)
+        if isinstance(self.zookeeper, ZooKeeperEnsemble):
+            self.zookeeper.stop_all()
+        else:
+            stop(self.zookeeper.process)
         if os.environ.get("SWIFTKAFKA_KEEP_TEST_DIRS") is None:
             shutil.rmtree(self.directory, ignore_errors=True)
 
