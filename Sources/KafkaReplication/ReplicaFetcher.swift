@@ -1,5 +1,6 @@
 public import KafkaCore
 import KafkaProtocol
+import KafkaStorage
 public import Logging
 import NIOCore
 import Synchronization
@@ -309,6 +310,9 @@ public final class ReplicaFetcher: Sendable {
                     partitions[topicPartition] = current
                 } catch {
                     logger.error("Follower append failed: \(error)", metadata: ["partition": "\(topicPartition)"])
+                    if let storage = error as? StorageError {
+                        replicaManager.logManager.reportFailure(of: topicPartition, storage)
+                    }
                     delay(topicPartition, sent, in: &partitions)
                 }
             case .offsetOutOfRange:

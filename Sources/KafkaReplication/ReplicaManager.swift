@@ -182,6 +182,7 @@ public final class ReplicaManager: Sendable {
         } catch {
             if case .storage(let storage) = error {
                 logger.error("Append failed: \(storage)", metadata: ["partition": "\(topicPartition)"])
+                logManager.reportFailure(of: topicPartition, storage)
             }
             return ProduceResult(errorCode: error.errorCode, errorMessage: "\(error)")
         }

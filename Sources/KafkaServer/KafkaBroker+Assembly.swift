@@ -75,6 +75,11 @@ extension KafkaBroker {
             clock: clock,
             logger: logger
         )
+        // Kafka halts a broker whose every log directory has failed, so that its partitions are led elsewhere.
+        logManager.failures.onAllFailed { [logger] reason in
+            logger.critical("Shutdown broker because \(reason)")
+            exit(1)
+        }
         let stored = try logManager.readMetaProperties()
         if let storedCluster = stored?.clusterID, storedCluster != clusterID {
             throw StartupError(

@@ -31,6 +31,8 @@ public final class LogManager: Sendable {
     public static let deleteDirectorySuffix = "-delete"
 
     public let configuration: Configuration
+    /// Directories taken offline by I/O errors, and what happens when all are (`LogDirectoryFailures`).
+    public let failures: LogDirectoryFailures
     let clock: any KafkaClock
     let logger: Logger
     private let locks: Mutex<[Int32]>
@@ -50,6 +52,7 @@ public final class LogManager: Sendable {
         logger: Logger
     ) throws(StorageError) {
         self.configuration = configuration
+        self.failures = LogDirectoryFailures(directories: configuration.logDirectories)
         self.clock = clock
         self.logger = logger
         var locks: [Int32] = []
@@ -199,6 +202,18 @@ public final class LogManager: Sendable {
     public var allLogs: [Log] { state.withLock { $0.logs.values.map(\.log) } }
     /// The log directory holding `partition`'s log.
     public func directory(of partition: TopicPartition) -> String? { state.withLock { $0.logs[partition]?.directory } }
+
+    /// An error from `partition`'s log on its write path: an I/O error takes its log directory offline (one log
+    /// line), and the broker's handler runs once every directory is offline.
+    public func reportFailure(of partition: TopicPartition, _ error: StorageError) {
+        guard let directory = directory(of: partition) else { return }
+        if failures.report(directory, error) {
+            logger.critical(
+                "Log directory failed: \(error); its partitions cannot be written",
+                metadata: ["logDir": "\(directory)", "partition": "\(partition)"]
+            )
+        }
+    }
     public var partitions: [TopicPartition] { state.withLock { Array($0.logs.keys) } }
 
     /// The partition's log, created empty (in the log directory with the fewest partitions) when it has none.

@@ -32,8 +32,16 @@ final class MappedIndex {
             ftruncate(descriptor, off_t(existing - existing % entrySize))
         }
         try map(length: preallocate ? self.maxIndexSize : existing - existing % entrySize)
-        entries = countEntries(upTo: (existing - existing % entrySize) / entrySize)
+        // Entries are written from the front; a crash leaves the preallocated rest a hole. Scanning the hole through
+        // the mapping would fault in every page of it (on tmpfs, allocate it: on a full disk, SIGBUS), so the scan
+        // for the last entry starts where the file's data ends.
+        let dataEnd = lseek(descriptor, 0, Self.seekHole)
+        let scanned = dataEnd >= 0 ? min(existing, Int(dataEnd)) : existing
+        entries = countEntries(upTo: (scanned - scanned % entrySize) / entrySize)
     }
+
+    /// Linux's `SEEK_HOLE` (4; Glibc's module leaves it out): the offset of the first hole at or after the offset.
+    private static let seekHole: Int32 = 4
 
     deinit {
         unmap()

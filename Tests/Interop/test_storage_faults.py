@@ -5,6 +5,7 @@ and end byte-identical to the other replicas with nothing acknowledged lost (che
 import os
 import signal
 import struct
+import time
 
 import pytest
 
@@ -183,3 +184,47 @@ def test_22_damaged_meta_properties_stops_the_broker_naming_the_file(cluster, fi
     assert "meta.properties" in log.splitlines()[-1] or "meta.properties" in log[-2000:]
     open(path, "w").write(original)
     restart_and_check(cluster, workload, victim)
+
+
+def test_18_disk_full():
+    """Broker 2's log directory on a 64 MiB tmpfs, filled with dd while W runs: broker 2 acknowledges nothing it
+    did not append, and halts once its only log directory fails (Kafka 2.8's behaviour), so its partitions are led
+    elsewhere; with the space freed it restarts, recovers and rejoins every ISR within 30 s; nothing lost."""
+    import shutil
+    import subprocess
+    cluster = Cluster()
+    broker = cluster.brokers[2]
+    logs = f"{broker.directory}/logs"
+    mounted = False
+    try:
+        stop(broker.process)
+        os.rename(logs, logs + ".before")
+        os.makedirs(logs)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", logs], check=True)
+        mounted = True
+        for name in os.listdir(logs + ".before"):
+            shutil.copy2(f"{logs}.before/{name}", logs)
+        broker.start()
+        cluster.create_topic()
+        workload = Workload(cluster, count=COUNT * 2).start()
+        workload.wait_sent(0.2)
+        subprocess.run(["dd", "if=/dev/zero", f"of={logs}/filler", "bs=1M", "count=64"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        filled = time.time()
+        wait_for(lambda: broker.process.poll() is not None, 60, "broker 2 to stop on its full disk")
+        halted_s = time.time() - filled
+        assert "Shutdown broker because all log dirs" in open(f"{broker.directory}/broker.log").read()
+        wait_for(lambda: 2 not in cluster.registered(), 30, "broker 2's registration to go")
+        os.remove(f"{logs}/filler")
+        restarted = time.time()
+        broker.start()
+        cluster.wait_fully_in_sync(30)
+        back_s = time.time() - restarted
+        workload.finish()
+        check(cluster, workload)
+        print(f"test 18: broker 2 halted {halted_s:.1f} s after its disk filled; back in every ISR {back_s:.1f} s "
+              f"after its restart")
+    finally:
+        cluster.close()
+        if mounted:
+            subprocess.run(["umount", logs])
