@@ -431,7 +431,7 @@ def test_6_unclean_election_stays_off(cluster, unclean):
     broker_a.start()
     if not unclean:
         # While B is away: no leader, ever; nothing can be written.
-        deadline = time.time() + 10
+        deadline = time.time() + 6
         while time.time() < deadline:
             state = cluster.states("t2")[0]
             assert state["leader"] == -1 and state["isr"] == [1], f"an out-of-sync replica was elected: {state}"
@@ -444,7 +444,7 @@ def test_6_unclean_election_stays_off(cluster, unclean):
         found = read_t2(broker_a)
         lost = [v for v, offset in {**before, **during}.items() if found.get(v) != offset]
         assert lost == [], f"{len(lost)} acknowledged messages lost"
-        print(f"unclean election off: no leader for 10 s while only the stale replica was up; 0 of "
+        print(f"unclean election off: no leader for 6 s while only the stale replica was up; 0 of "
               f"{len(before) + len(during)} acknowledged messages lost")
     else:
         wait_for(lambda: cluster.leader(0, "t2") == 2, 30, "the stale replica to be elected (unclean)")
@@ -456,3 +456,31 @@ def test_6_unclean_election_stays_off(cluster, unclean):
         print(f"unclean election on: {len(lost)} of {len(before) + len(during)} acknowledged messages lost "
               f"(those only broker 1 held), as Kafka documents")
         assert len(lost) == len(during)
+
+
+def run_in_private_network(script, *arguments):
+    """Runs `script` inside the client's namespace of a private network of ZooKeeper, brokers 1-3 and a client
+    (network_namespaces.py), printing what it reports; fails when it fails."""
+    import json
+    import subprocess
+    import sys
+    from network_namespaces import Network
+    network = Network(["zk", 1, 2, 3, "client"])
+    try:
+        here = os.path.dirname(os.path.abspath(__file__))
+        result = subprocess.run(
+            ["ip", "netns", "exec", network.members["client"][0], sys.executable, os.path.join(here, script),
+             *arguments],
+            env=dict(os.environ, SWIFTKAFKA_NETWORK=json.dumps(network.members)), cwd=here,
+            capture_output=True, text=True, timeout=600)
+        print("\n".join(line for line in result.stdout.splitlines() if not line.startswith("%")))
+        assert result.returncode == 0, result.stderr[-4000:]
+    finally:
+        network.close()
+
+
+@pytest.mark.parametrize("scenario", ["leader-cut-from-followers", "broker-isolated", "client-cut"])
+def test_11_to_13_network_partitions(scenario):
+    """Tests 11 (leader cut from its followers), 12 (a broker isolated) and 13 (the client cut off): see
+    fault_partitions.py."""
+    run_in_private_network("fault_partitions.py", scenario)
