@@ -69,11 +69,10 @@ extension Controller {
                     )
                 },
                 liveLeaders: liveBrokers.values.map { broker in
-                    .init(
-                        brokerID: broker.id,
-                        hostName: broker.endpoints.first?.host ?? "",
-                        port: broker.endpoints.first?.port ?? -1
-                    )
+                    // Followers fetch on the inter-broker listener (Kafka: node(interBrokerListenerName)).
+                    let endpoint =
+                        broker.endpoints.first { $0.listenerName == interBrokerListener } ?? broker.endpoints.first
+                    return .init(brokerID: broker.id, hostName: endpoint?.host ?? "", port: endpoint?.port ?? -1)
                 }
             )
             let (channel, logger) = (self.channel, self.logger)

@@ -31,6 +31,8 @@ public actor Controller {
     let channel: any BrokerChannel
     let logger: Logger
     let uncleanLeaderElectionDefault: Bool
+    /// `inter.broker.listener.name`: the endpoint of a leader that LeaderAndIsr gives its followers.
+    let interBrokerListener: String?
     let queues = BrokerRequestQueues()
     private let events: AsyncStream<QueuedEvent>.Continuation
     private let queued: AsyncStream<QueuedEvent>
@@ -73,12 +75,14 @@ public actor Controller {
         zk: KafkaZkClient,
         channel: any BrokerChannel,
         uncleanLeaderElectionDefault: Bool = false,
+        interBrokerListener: String? = nil,
         logger: Logger
     ) {
         self.brokerID = brokerID
         self.zk = zk
         self.channel = channel
         self.uncleanLeaderElectionDefault = uncleanLeaderElectionDefault
+        self.interBrokerListener = interBrokerListener
         var logger = logger
         logger[metadataKey: "controller"] = "\(brokerID)"
         self.logger = logger

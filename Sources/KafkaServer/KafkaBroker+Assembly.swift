@@ -156,6 +156,7 @@ extension KafkaBroker {
             zk: zk,
             channel: channel,
             uncleanLeaderElectionDefault: config.uncleanLeaderElectionEnable,
+            interBrokerListener: interBrokerListener,
             logger: logger
         )
         let offsetsTopicPartitions = config.offsetsTopicNumPartitions

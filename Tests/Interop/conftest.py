@@ -2,6 +2,7 @@
 loopback ports, each in a temporary directory, stopped by PID afterwards (and registered in $SWIFTKAFKA_TEST_PIDS so
 that scripts/test can stop whatever a crashed run leaves behind)."""
 import os
+import re
 import shutil
 import signal
 import socket
@@ -196,6 +197,9 @@ class Broker:
             "offsets.topic.replication.factor": "1",
         }
         values.update(properties or {})
+        # A caller that sets `listeners` itself (several listeners) names the client port in its PLAINTEXT one.
+        plaintext = re.search(r"PLAINTEXT://[^,]*:(\d+)", values["listeners"])
+        self.port = int(plaintext.group(1)) if plaintext else self.port
         with open(f"{directory}/server.properties", "w") as f:
             f.write("".join(f"{k}={v}\n" for k, v in values.items()))
         self.start()
