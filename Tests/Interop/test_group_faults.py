@@ -141,7 +141,7 @@ def test_24_broker_rolling_bounce_under_a_group(cluster, tmp_path):
     """The three brokers restarted one at a time (SIGTERM, back in every ISR before the next) while the group
     works, with session.timeout.ms=30000: no member is reassigned (the coordinator moves with
     __consumer_offsets, members find it again), committed offsets survive, nothing is lost or processed twice."""
-    group = Group(cluster, tmp_path, 30000, delay=1.0)  # about 50 s of work: the roll happens during it
+    group = Group(cluster, tmp_path, 30000, delay=0.7)  # about 35 s of work: the roll happens during it
     try:
         for _ in range(3):
             group.start_member()
