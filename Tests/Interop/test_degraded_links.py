@@ -1,7 +1,7 @@
 """Fault test 14 (reliability.md B3): degraded links between brokers. Every broker has a second listener,
 INTERNAL, for inter-broker traffic (`inter.broker.listener.name`), advertised at a userspace proxy that can add
 100 ms of delay and hold each direction of a connection to 3 Mbit/s. While workload W and a latency probe run, the
-links are degraded for SWIFTKAFKA_DEGRADED_SECONDS (20 by default; reliability.md asks 300): no ISR flaps (at most
+links are degraded for SWIFTKAFKA_DEGRADED_SECONDS (15 by default; reliability.md asks 300): no ISR flaps (at most
 one shrink per partition), the probe's p99 acks=all latency is back near its baseline within 10 s of healing, and
 checker K finds nothing lost."""
 import asyncio
@@ -14,7 +14,7 @@ from confluent_kafka import Producer
 from conftest import free_port, wait_for
 from replication_harness import PARTITIONS, Cluster, Workload, check
 
-SECONDS = float(os.environ.get("SWIFTKAFKA_DEGRADED_SECONDS", "20"))
+SECONDS = float(os.environ.get("SWIFTKAFKA_DEGRADED_SECONDS", "15"))
 DELAY_S = 0.1
 BITS_PER_SECOND = 3_000_000
 

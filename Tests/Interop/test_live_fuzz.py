@@ -3,7 +3,7 @@ idempotent acks=all producer writes, other connections send the golden client ca
 bytes set, cut, grown, spliced, versions and sizes changed) and read what comes back. The broker must stay up and
 keep serving, and the producer must lose nothing: every acknowledged message is read back at its offset.
 
-SWIFTKAFKA_LIVE_FUZZ_SECONDS sets how long the fuzzing runs (20 s by default; the long run is 600)."""
+SWIFTKAFKA_LIVE_FUZZ_SECONDS sets how long the fuzzing runs (12 s by default; the long run is 600)."""
 import glob
 import os
 import random
@@ -17,7 +17,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 from conftest import single_broker, wait_for
 
-SECONDS = float(os.environ.get("SWIFTKAFKA_LIVE_FUZZ_SECONDS", "20"))
+SECONDS = float(os.environ.get("SWIFTKAFKA_LIVE_FUZZ_SECONDS", "12"))
 GOLDEN = os.path.join(os.path.dirname(__file__), "../KafkaProtocolTests/Fixtures/golden")
 # Requests an unauthenticated client may legitimately use to remove data (Kafka 2.8 without an authorizer obeys
 # them too): a mutation never turns a frame into one of these, so a loss can only be the broker's fault.
