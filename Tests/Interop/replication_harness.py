@@ -138,6 +138,16 @@ class Cluster:
         return data
 
 
+def cluster_with_topic_w():
+    """The fault tests' fixture body: cluster C3 with topic `w` created, closed afterwards."""
+    cluster = Cluster()
+    try:
+        cluster.create_topic()
+        yield cluster
+    finally:
+        cluster.close()
+
+
 class Workload:
     """Workload W: `count` keyed messages (1000 keys) at about `rate` per second from an idempotent acks=all
     producer, recording each acknowledgement (partition, offset) and each definite failure."""

@@ -9,19 +9,12 @@ import pytest
 from confluent_kafka import KafkaError, Producer
 
 from conftest import stop, wait_for
-from replication_harness import SESSION_TIMEOUT_S, Cluster, Workload, check
+from replication_harness import SESSION_TIMEOUT_S, Cluster, Workload, check, cluster_with_topic_w
 
 COUNT = int(os.environ.get("SWIFTKAFKA_FAULT_MESSAGES", "100000"))
 
 
-@pytest.fixture
-def cluster():
-    c = Cluster()
-    try:
-        c.create_topic()
-        yield c
-    finally:
-        c.close()
+cluster = pytest.fixture(cluster_with_topic_w, name="cluster")
 
 
 def test_replicas_agree_without_faults(cluster):
@@ -299,22 +292,7 @@ def test_auto_leader_rebalance():
 def test_10_leader_cut_from_zookeeper():
     """The leader of w-0 loses ZooKeeper (silent drops in its network namespace) but not its peers or clients; see
     fault_leader_cut_from_zookeeper.py, which runs inside the client's namespace of a private network."""
-    import json
-    import subprocess
-    import sys
-    from network_namespaces import Network
-    network = Network(["zk", 1, 2, 3, "client"])
-    try:
-        here = os.path.dirname(os.path.abspath(__file__))
-        result = subprocess.run(
-            ["ip", "netns", "exec", network.members["client"][0], sys.executable,
-             os.path.join(here, "fault_leader_cut_from_zookeeper.py")],
-            env=dict(os.environ, SWIFTKAFKA_NETWORK=json.dumps(network.members)), cwd=here,
-            capture_output=True, text=True, timeout=600)
-        print("\n".join(line for line in result.stdout.splitlines() if not line.startswith("%")))
-        assert result.returncode == 0, result.stderr[-4000:]
-    finally:
-        network.close()
+    run_in_private_network("fault_leader_cut_from_zookeeper.py")
 
 
 def test_4_whole_cluster_crash(cluster):
@@ -420,8 +398,7 @@ def test_6_unclean_election_stays_off(cluster, unclean):
     broker_a, broker_b = cluster.brokers[2], cluster.brokers[1]
     wait_for(lambda: cluster.leader(0, "t2") == 1, 30, "broker 1 to lead t2-0")
     before, _ = produce_to_t2(cluster, 200)
-    wait_for(lambda: cluster.states("t2")[0]["isr"] == [1, 2] or sorted(cluster.states("t2")[0]["isr"]) == [1, 2],
-             30, "both replicas in sync")
+    wait_for(lambda: sorted(cluster.states("t2")[0]["isr"]) == [1, 2], 30, "both replicas in sync")
     stop(broker_a.process)
     wait_for(lambda: cluster.states("t2")[0]["isr"] == [1], 30, "the ISR to shrink to broker 1")
     during, failed = produce_to_t2(cluster, 1000)

@@ -20,7 +20,7 @@ public func fuzzRequests(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     while let frame = try? channel.readInbound(as: ByteBuffer.self) {
         guard let request = try? RequestFrame(frame: frame) else { continue }
-        let type = requestType(request.apiKey)
+        let type = request.apiKey.requestType
         guard type.validVersions.contains(request.apiVersion) else {
             continue  // the dispatcher answers UNSUPPORTED_VERSION without decoding
         }
@@ -44,50 +44,5 @@ private func decode<Request: KafkaRequest>(_ frame: RequestFrame, as _: Request.
                 }
             }
         }
-    }
-}
-
-/// Every request type the protocol module decodes, by API key (exhaustive: a new API fails to build here).
-private func requestType(_ key: ApiKey) -> any KafkaRequest.Type {
-    switch key {
-    case .produce: ProduceRequest.self
-    case .fetch: FetchRequest.self
-    case .listOffsets: ListOffsetsRequest.self
-    case .metadata: MetadataRequest.self
-    case .leaderAndIsr: LeaderAndIsrRequest.self
-    case .stopReplica: StopReplicaRequest.self
-    case .updateMetadata: UpdateMetadataRequest.self
-    case .controlledShutdown: ControlledShutdownRequest.self
-    case .offsetCommit: OffsetCommitRequest.self
-    case .offsetFetch: OffsetFetchRequest.self
-    case .findCoordinator: FindCoordinatorRequest.self
-    case .joinGroup: JoinGroupRequest.self
-    case .heartbeat: HeartbeatRequest.self
-    case .leaveGroup: LeaveGroupRequest.self
-    case .syncGroup: SyncGroupRequest.self
-    case .describeGroups: DescribeGroupsRequest.self
-    case .listGroups: ListGroupsRequest.self
-    case .apiVersions: ApiVersionsRequest.self
-    case .createTopics: CreateTopicsRequest.self
-    case .deleteTopics: DeleteTopicsRequest.self
-    case .deleteRecords: DeleteRecordsRequest.self
-    case .initProducerID: InitProducerIDRequest.self
-    case .offsetForLeaderEpoch: OffsetForLeaderEpochRequest.self
-    case .addPartitionsToTxn: AddPartitionsToTxnRequest.self
-    case .addOffsetsToTxn: AddOffsetsToTxnRequest.self
-    case .endTxn: EndTxnRequest.self
-    case .writeTxnMarkers: WriteTxnMarkersRequest.self
-    case .txnOffsetCommit: TxnOffsetCommitRequest.self
-    case .describeConfigs: DescribeConfigsRequest.self
-    case .alterConfigs: AlterConfigsRequest.self
-    case .describeLogDirs: DescribeLogDirsRequest.self
-    case .createPartitions: CreatePartitionsRequest.self
-    case .deleteGroups: DeleteGroupsRequest.self
-    case .electLeaders: ElectLeadersRequest.self
-    case .incrementalAlterConfigs: IncrementalAlterConfigsRequest.self
-    case .alterPartitionReassignments: AlterPartitionReassignmentsRequest.self
-    case .listPartitionReassignments: ListPartitionReassignmentsRequest.self
-    case .offsetDelete: OffsetDeleteRequest.self
-    case .describeCluster: DescribeClusterRequest.self
     }
 }

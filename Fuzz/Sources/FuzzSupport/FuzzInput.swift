@@ -13,13 +13,10 @@ public enum FuzzInput {
     /// to the records. Stops at the first length that does not fit.
     public static func withBatchCRCsFixed(_ batches: ByteBuffer) -> ByteBuffer {
         var fixed = batches
-        var position = fixed.readerIndex
-        while let length = fixed.getInteger(at: position + RecordBatch.batchLengthOffset, as: Int32.self),
-            length >= 0, Int(length) + RecordBatch.logOverhead >= RecordBatch.headerSize,
-            let slice = fixed.getSlice(at: position, length: Int(length) + RecordBatch.logOverhead)
-        {
-            fixed.setInteger(RecordBatch(unchecked: slice).computeCRC(), at: position + RecordBatch.crcOffset)
-            position += slice.readableBytes
+        var remaining = batches
+        while let batch = try? RecordBatch.nextBatch(from: &remaining) {
+            let start = remaining.readerIndex - batch.sizeInBytes
+            fixed.setInteger(batch.computeCRC(), at: start + RecordBatch.crcOffset)
         }
         return fixed
     }
