@@ -16,8 +16,19 @@ import Synchronization
 /// state; any thread may call.
 public final class Partition: Sendable {
     public let topicPartition: TopicPartition
-    public let log: Log
     let localBrokerID: BrokerID
+    /// The replica's log, and its copy in another log directory while the replica moves there
+    /// (`Partition+FutureLog`); the move replaces the log.
+    struct Logs {
+        var current: Log
+        var future: Log?
+    }
+
+    let logs: Mutex<Logs>
+    public var log: Log { logs.withLock { $0.current } }
+    /// Held while batches are copied into the future log and while truncations reach both logs (taken after
+    /// `producerStates` when both are), so a copy never lands beside a truncation.
+    let moveLock = Mutex(())
 
     public struct State: Sendable, Equatable {
         public var leader: BrokerID = -1
@@ -64,12 +75,13 @@ public final class Partition: Sendable {
     }
 
     private let state: Mutex<State>
-    /// Serialises appends with the idempotence checks that decide them.
-    private let producerStates = Mutex(ProducerStateManager())
+    /// Serialises appends (and truncations, and the move to another log directory) with the idempotence checks that
+    /// decide them.
+    let producerStates = Mutex(ProducerStateManager())
 
     public init(topicPartition: TopicPartition, log: Log, localBrokerID: BrokerID, highWatermark: Int64) {
         self.topicPartition = topicPartition
-        self.log = log
+        self.logs = Mutex(Logs(current: log))
         self.localBrokerID = localBrokerID
         var initial = State()
         initial.highWatermark = min(highWatermark, log.logEndOffset)
@@ -351,7 +363,11 @@ public final class Partition: Sendable {
         let target = offset == -1 ? highWatermark : offset
         guard target >= 0, target <= highWatermark else { return (.offsetOutOfRange, -1) }
         do {
-            return (.none, max(try log.incrementLogStartOffset(to: target, highWatermark: highWatermark), target))
+            // Under the append lock, so that a move to another log directory cannot lose the new start offset.
+            let moved = try producerStates.withLock { _ throws(StorageError) in
+                try log.incrementLogStartOffset(to: target, highWatermark: highWatermark)
+            }
+            return (.none, max(moved, target))
         } catch {
             return (error.errorCode, -1)
         }
@@ -394,7 +410,10 @@ public final class Partition: Sendable {
     /// Removes everything from `offset` on (a diverged follower), with the producer state that described it.
     public func truncate(to offset: Int64) throws(StorageError) {
         try producerStates.withLock { (producers: inout ProducerStateManager) throws(StorageError) in
-            try log.truncate(to: offset)
+            try moveLock.withLock { _ throws(StorageError) in
+                try log.truncate(to: offset)
+                if let future = futureLog, future.logEndOffset > offset { try future.truncate(to: offset) }
+            }
             producers.truncate(from: offset)
         }
         state.withLock { $0.highWatermark = min($0.highWatermark, offset) }
@@ -403,7 +422,10 @@ public final class Partition: Sendable {
     /// Starts the log afresh at `offset` (a follower behind the leader's log start).
     public func truncateFully(startingAt offset: Int64) throws(StorageError) {
         try producerStates.withLock { (producers: inout ProducerStateManager) throws(StorageError) in
-            try log.truncateFully(startingAt: offset)
+            try moveLock.withLock { _ throws(StorageError) in
+                try log.truncateFully(startingAt: offset)
+                try futureLog?.truncateFully(startingAt: offset)
+            }
             producers = ProducerStateManager()
         }
         state.withLock { $0.highWatermark = offset }

@@ -19,7 +19,7 @@ public final class ReplicaManager: Sendable {
     public let logManager: LogManager
     let logger: Logger
     private let partitions = Mutex<[TopicPartition: Partition]>([:])
-    private let waiters = FetchWaiters()
+    let waiters = FetchWaiters()
     private let isrWriter: @Sendable (Partition.IsrProposal) async -> Int32?
     private let started = ContinuousClock.now
 
@@ -82,6 +82,7 @@ public final class ReplicaManager: Sendable {
                 partitions[topicPartition] = partition
                 return partition
             }
+            resumeMove(of: partition)
             partition.log.updateConfig(config)  // the topic's overrides, also for logs loaded at startup
             let transition = try partition.apply(
                 leader: leader,

@@ -56,6 +56,7 @@ enum ApiTable {
             // One above Kafka 2.8 (0): kafka-python 3.0.12's describe_cluster cannot read a v0 answer (it expects
             // v1's endpoint_type), and v1 adds only that field.
             .client(DescribeClusterHandler.make(services), 0...1),
+            .client(AlterReplicaLogDirsHandler.make(services), 0...2),
             .client(DescribeLogDirsHandler.make(services), 0...2),
             .client(AlterPartitionReassignmentsHandler.make(services), 0...0),
             .client(ListPartitionReassignmentsHandler.make(services), 0...0),

@@ -198,6 +198,12 @@ public final class KafkaBroker: Sendable {
                 replicaManager.shrinkIsrs(maxLagMs: maxLag)
             }
         )
+        // Kafka's ReplicaAlterLogDirsThread: copies replicas moving between log directories (AlterReplicaLogDirs).
+        services.append(
+            PeriodicTask(name: "replica-alter-log-dirs", interval: .milliseconds(50)) {
+                await replicaManager.moveFutureLogs()
+            }
+        )
         services.append(
             PeriodicTask(name: "group-member-expiration", interval: .seconds(1)) {
                 await groupCoordinator.expireMembers()

@@ -1,3 +1,4 @@
+import Foundation
 public import KafkaCore
 
 /// Kafka's file names in a partition directory (`LogFileUtils`): a segment is `<base offset>.log` with its
@@ -47,5 +48,17 @@ public enum LogFileNames {
             partition >= 0, dash > name.startIndex
         else { return nil }
         return TopicPartition(String(name[..<dash]), partition)
+    }
+
+    /// Kafka's `<topic>-<partition>.<uuid>-future` (or `-delete`): the directory name with a unique id and suffix.
+    public static func directoryName(_ topicPartition: TopicPartition, uniqueSuffix suffix: String) -> String {
+        let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        return "\(directoryName(topicPartition)).\(id)\(suffix)"
+    }
+
+    /// The partition of a `<topic>-<partition>.<uuid>-future` directory, or nil.
+    public static func topicPartition(ofFutureDirectoryNamed name: String) -> TopicPartition? {
+        guard name.hasSuffix("-future"), let dot = name.lastIndex(of: ".") else { return nil }
+        return topicPartition(ofDirectoryNamed: String(name[..<dot]))
     }
 }

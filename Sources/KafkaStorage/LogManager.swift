@@ -29,6 +29,9 @@ public final class LogManager: Sendable {
     public static let lockFile = ".lock"
     /// Kafka 2.8 renames a deleted partition's directory to `<topic>-<partition>.<uuid>-delete`.
     public static let deleteDirectorySuffix = "-delete"
+    /// A replica being moved to another log directory (AlterReplicaLogDirs) is copied into
+    /// `<topic>-<partition>.<uuid>-future` there.
+    public static let futureDirectorySuffix = "-future"
 
     public let configuration: Configuration
     /// Directories taken offline by I/O errors, and what happens when all are (`LogDirectoryFailures`).
@@ -37,14 +40,19 @@ public final class LogManager: Sendable {
     let logger: Logger
     private let locks: Mutex<[Int32]>
 
-    private struct State {
+    struct State {
         var logs: [TopicPartition: (log: Log, directory: String)] = [:]
-        /// Directories of deleted partitions, with the time they may be removed.
-        var pendingDirectoryDeletions: [(path: String, due: Int64)] = []
+        /// The copies of replicas being moved to another directory (`LogManager+FutureLogs`).
+        var futureLogs: [TopicPartition: (log: Log, directory: String)] = [:]
+        /// Where a partition's log goes when it is created (AlterReplicaLogDirs before the replica exists).
+        var preferredDirectories: [TopicPartition: String] = [:]
+        /// Directories of deleted partitions, with the time they may be removed, and the log to close then (a
+        /// replaced log that readers may still hold).
+        var pendingDirectoryDeletions: [(path: String, due: Int64, log: Log?)] = []
         var isShutDown = false
     }
 
-    private let state = Mutex(State())
+    let state = Mutex(State())
 
     public init(
         configuration: Configuration,
@@ -94,7 +102,7 @@ public final class LogManager: Sendable {
         var jobs:
             [(
                 directory: String, partition: TopicPartition, path: String, recoveryPoint: Int64, startOffset: Int64,
-                clean: Bool
+                clean: Bool, isFuture: Bool
             )] = []
         for directory in configuration.logDirectories {
             let marker = "\(directory)/\(Self.cleanShutdownFile)"
@@ -113,9 +121,17 @@ public final class LogManager: Sendable {
                     try? FileManager.default.removeItem(atPath: path)
                     continue
                 }
-                guard let partition = LogFileNames.topicPartition(ofDirectoryNamed: name) else { continue }
+                let future = name.hasSuffix(Self.futureDirectorySuffix)
+                guard
+                    let partition = future
+                        ? LogFileNames.topicPartition(ofFutureDirectoryNamed: name)
+                        : LogFileNames.topicPartition(ofDirectoryNamed: name)
+                else { continue }
                 jobs.append(
-                    (directory, partition, path, recoveryPoints[partition] ?? 0, startOffsets[partition] ?? 0, clean)
+                    (
+                        directory, partition, path, recoveryPoints[partition] ?? 0, startOffsets[partition] ?? 0, clean,
+                        future
+                    )
                 )
             }
             if !clean && !jobs.filter({ $0.directory == directory }).isEmpty {
@@ -154,10 +170,24 @@ public final class LogManager: Sendable {
             }
         }
         var loaded: [TopicPartition: (log: Log, directory: String)] = [:]
+        var futures: [TopicPartition: (log: Log, directory: String)] = [:]
         for (job, result) in zip(jobs, results) {
-            loaded[job.partition] = (try result.get(), job.directory)
+            if job.isFuture {
+                futures[job.partition] = (try result.get(), job.directory)
+            } else {
+                loaded[job.partition] = (try result.get(), job.directory)
+            }
         }
-        state.withLock { $0.logs = loaded }
+        // A copy whose current log is gone (deleted meanwhile) has nothing to become.
+        for (partition, orphan) in futures where loaded[partition] == nil {
+            orphan.log.close()
+            try? FileManager.default.removeItem(atPath: orphan.log.directory)
+            futures[partition] = nil
+        }
+        state.withLock { state in
+            state.logs = loaded
+            state.futureLogs = futures
+        }
         // A crash from now on is an unclean shutdown.
         for directory in configuration.logDirectories {
             try? FileManager.default.removeItem(atPath: "\(directory)/\(Self.cleanShutdownFile)")
@@ -179,12 +209,13 @@ public final class LogManager: Sendable {
 
     /// Flushes and closes every log, writes the checkpoints and the clean-shutdown marker.
     public func shutdown() {
-        let logs = state.withLock { state -> [TopicPartition: (log: Log, directory: String)] in
-            guard !state.isShutDown else { return [:] }
+        let (logs, others) = state.withLock { state -> ([TopicPartition: (log: Log, directory: String)], [Log]) in
+            guard !state.isShutDown else { return ([:], []) }
             state.isShutDown = true
-            return state.logs
+            return (state.logs, state.futureLogs.values.map(\.log) + state.pendingDirectoryDeletions.compactMap(\.log))
         }
         for (_, entry) in logs { entry.log.close() }
+        for log in others { log.close() }
         checkpointRecoveryPointsAndLogStartOffsets()
         for directory in configuration.logDirectories {
             try? CheckpointFile.writeAtomically("\(directory)/\(Self.cleanShutdownFile)", contents: "")
@@ -222,7 +253,10 @@ public final class LogManager: Sendable {
             guard !state.isShutDown else { throw .logClosed("log manager") }
             if let existing = state.logs[partition] { return existing.log }
             let counts = Dictionary(grouping: state.logs.values, by: \.directory).mapValues(\.count)
-            let directory = configuration.logDirectories.min { (counts[$0] ?? 0) < (counts[$1] ?? 0) }!
+            let online = configuration.logDirectories.filter { !failures.offlineDirectories.contains($0) }
+            let directory =
+                state.preferredDirectories.removeValue(forKey: partition)
+                ?? online.min { (counts[$0] ?? 0) < (counts[$1] ?? 0) } ?? configuration.logDirectories[0]
             let log = try Log.load(
                 directory: "\(directory)/\(LogFileNames.directoryName(partition))",
                 topicPartition: partition,
@@ -244,13 +278,17 @@ public final class LogManager: Sendable {
     public func deleteLog(for partition: TopicPartition) throws(StorageError) {
         let now = clock.milliseconds
         try state.withLock { (state: inout State) throws(StorageError) in
+            if let future = state.futureLogs.removeValue(forKey: partition) {
+                future.log.close()
+                try? FileManager.default.removeItem(atPath: future.log.directory)
+            }
             guard let entry = state.logs.removeValue(forKey: partition) else { return }
             entry.log.close()
             let source = entry.log.directory
             let target =
-                "\(entry.directory)/\(LogFileNames.directoryName(partition)).\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())\(Self.deleteDirectorySuffix)"
+                "\(entry.directory)/\(LogFileNames.directoryName(partition, uniqueSuffix: Self.deleteDirectorySuffix))"
             guard rename(source, target) == 0 else { throw .io(operation: "rename", path: source, errno: errno) }
-            state.pendingDirectoryDeletions.append((target, now + entry.log.config.fileDeleteDelayMs))
+            state.pendingDirectoryDeletions.append((target, now + entry.log.config.fileDeleteDelayMs, nil))
             logger.info("Deleted log", metadata: ["partition": "\(partition)"])
         }
         purgeDeletedDirectories()
@@ -259,12 +297,15 @@ public final class LogManager: Sendable {
     /// Removes the directories of deleted partitions whose delay has passed.
     public func purgeDeletedDirectories() {
         let now = clock.milliseconds
-        let due = state.withLock { state -> [String] in
-            let due = state.pendingDirectoryDeletions.filter { $0.due <= now }.map(\.path)
+        let due = state.withLock { state in
+            let due = state.pendingDirectoryDeletions.filter { $0.due <= now }
             state.pendingDirectoryDeletions.removeAll { $0.due <= now }
             return due
         }
-        for path in due { try? FileManager.default.removeItem(atPath: path) }
+        for entry in due {
+            entry.log?.close()
+            try? FileManager.default.removeItem(atPath: entry.path)
+        }
     }
 
     // MARK: Periodic tasks
@@ -303,9 +344,11 @@ public final class LogManager: Sendable {
     /// Writes `recovery-point-offset-checkpoint` and `log-start-offset-checkpoint` of every directory
     /// (`log.flush.offset.checkpoint.interval.ms`, `log.flush.start.offset.checkpoint.interval.ms`).
     public func checkpointRecoveryPointsAndLogStartOffsets() {
-        let entries = state.withLock { $0.logs }
+        let (entries, futures) = state.withLock { ($0.logs, $0.futureLogs) }
         for directory in configuration.logDirectories {
+            // A partition's current and future logs are in different directories, so each file names it once.
             let logs = entries.filter { $0.value.directory == directory }
+                .merging(futures.filter { $0.value.directory == directory }) { current, _ in current }
             do {
                 try OffsetCheckpointFile(directory: directory, name: OffsetCheckpointFile.recoveryPoint)
                     .write(logs.mapValues { $0.log.recoveryPoint })

@@ -10,8 +10,11 @@ import KafkaProtocol
 ///   `--disable-rack-aware`) as reassignment JSON;
 /// - `--execute --reassignment-json-file F`: F is `{"version":1,"partitions":[{"topic":"t","partition":0,
 ///   "replicas":[1,2],"log_dirs":["any","any"]}]}`; prints the current assignment (to save for a rollback) and
-///   starts the reassignments with AlterPartitionReassignments;
-/// - `--verify --reassignment-json-file F`: whether each partition's reassignment is complete;
+///   starts the reassignments with AlterPartitionReassignments, then the moves of replicas to the log directories
+///   named in `log_dirs` (an absolute path instead of "any") with AlterReplicaLogDirs to each broker, retrying
+///   a replica its broker does not host yet for `--timeout` seconds;
+/// - `--verify --reassignment-json-file F`: whether each partition's reassignment and each replica's move is
+///   complete;
 /// - `--cancel --reassignment-json-file F`: cancels those in progress; `--list`: those in progress.
 /// Output lines as Kafka 2.8's `ReassignPartitionsCommand` prints them; a partition that fails exits 1.
 struct ReassignPartitionsCommand: AsyncParsableCommand {
@@ -60,9 +63,9 @@ struct ReassignPartitionsCommand: AsyncParsableCommand {
                     )
                 }
             } else {
-                let targets = try Self.reassignment(fromFile: reassignmentJsonFile!)
-                if execute { try await runExecute(admin, targets) }
-                if verify { try await runVerify(admin, targets) }
+                let (targets, moves) = try Self.reassignment(fromFile: reassignmentJsonFile!)
+                if execute { try await runExecute(admin, targets, moves) }
+                if verify { try await runVerify(admin, targets, moves) }
                 if cancel { try await runCancel(admin, targets) }
             }
         }
@@ -105,16 +108,54 @@ struct ReassignPartitionsCommand: AsyncParsableCommand {
         print(Self.json(proposed))
     }
 
-    private func runExecute(_ admin: KafkaAdminClient, _ targets: [TopicPartition: [BrokerID]]) async throws {
+    private func runExecute(
+        _ admin: KafkaAdminClient,
+        _ targets: [TopicPartition: [BrokerID]],
+        _ moves: [TopicPartitionReplica: String]
+    ) async throws {
         let current = try await currentAssignment(admin, topics: Set(targets.keys.map(\.topic)).sorted())
         print("Current partition replica assignment\n")
         print(Self.json(current.filter { targets[$0.key] != nil }))
         print("\nSave this to use as the --reassignment-json-file option during rollback")
         let results = try await admin.alterPartitionReassignments(targets.mapValues { Optional($0) })
-        try report(results, done: "Successfully started partition reassignments for ", failed: "start")
+        try report(results, done: { "Successfully started partition reassignment\($0) for " }, failed: "start")
+        if !moves.isEmpty { try await executeMoves(admin, moves) }
     }
 
-    private func runVerify(_ admin: KafkaAdminClient, _ targets: [TopicPartition: [BrokerID]]) async throws {
+    /// Kafka's `executeMoves`: AlterReplicaLogDirs until every replica's move has started; a replica not yet on its
+    /// broker (REPLICA_NOT_AVAILABLE, the reassignment has not created it) is asked again every 100 ms.
+    private func executeMoves(_ admin: KafkaAdminClient, _ moves: [TopicPartitionReplica: String]) async throws {
+        let deadline = ContinuousClock.now + .seconds(cluster.timeout)
+        var pending = moves
+        while true {
+            let results = try await admin.alterReplicaLogDirs(pending)
+            let started = results.filter { $0.value == .none }.keys.sorted()
+            if !started.isEmpty {
+                print(
+                    "Successfully started log directory move\(started.count == 1 ? "" : "s") for: "
+                        + started.map(\.description).joined(separator: ",")
+                )
+            }
+            if let (replica, error) = results.first(where: { $0.value != .none && $0.value != .replicaNotAvailable }) {
+                throw Failure("Failed to alter dir for \(replica): \(AdminError(error))")
+            }
+            for replica in started { pending[replica] = nil }
+            if pending.isEmpty { return }
+            guard ContinuousClock.now < deadline else {
+                throw Failure(
+                    "Timed out before log directory move\(pending.count == 1 ? "" : "s") could be started for: "
+                        + pending.keys.sorted().map(\.description).joined(separator: ",")
+                )
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    private func runVerify(
+        _ admin: KafkaAdminClient,
+        _ targets: [TopicPartition: [BrokerID]],
+        _ moves: [TopicPartitionReplica: String]
+    ) async throws {
         let ongoing = try await admin.listPartitionReassignments(Array(targets.keys))
         let current = try await currentAssignment(admin, topics: Set(targets.keys.map(\.topic)).sorted())
         print("Status of partition reassignment:")
@@ -134,17 +175,57 @@ struct ReassignPartitionsCommand: AsyncParsableCommand {
                 )
             }
         }
+        if !moves.isEmpty, try await !verifyMoves(admin, moves) { incomplete = true }
         if incomplete { throw ExitCode(1) }
+    }
+
+    /// Kafka's `verifyReplicaMoves`: one line per replica; whether every move is done.
+    private func verifyMoves(_ admin: KafkaAdminClient, _ moves: [TopicPartitionReplica: String]) async throws -> Bool {
+        let infos = try await admin.describeReplicaLogDirs(Array(moves.keys))
+        var done = true
+        for (replica, target) in moves.sorted(by: { $0.key < $1.key }) {
+            let (partition, broker) = (replica.partition, replica.broker)
+            let info = infos[replica] ?? ReplicaLogDirInfo()
+            if let future = info.futureDirectory {
+                done = false
+                print(
+                    future == target
+                        ? "Reassignment of replica \(replica) is still in progress."
+                        : "Partition \(partition) on broker \(broker) is being moved to log dir \(future) instead of "
+                            + "\(target)."
+                )
+            } else if let current = info.currentDirectory {
+                if current == target {
+                    print("Reassignment of replica \(replica) completed successfully.")
+                } else {
+                    done = false
+                    print(
+                        "Partition \(partition) on broker \(broker) is not being moved from log dir \(current) to \(target)."
+                    )
+                }
+            } else {
+                done = false
+                print("Partition \(partition) cannot be found in any live log directory on broker \(broker).")
+            }
+        }
+        return done
     }
 
     private func runCancel(_ admin: KafkaAdminClient, _ targets: [TopicPartition: [BrokerID]]) async throws {
         let results = try await admin.alterPartitionReassignments(targets.mapValues { _ in nil })
-        try report(results, done: "Successfully cancelled partition reassignments for: ", failed: "cancel")
+        try report(results, done: { "Successfully cancelled partition reassignment\($0) for: " }, failed: "cancel")
     }
 
-    private func report(_ results: [TopicPartition: Result<Void, AdminError>], done: String, failed: String) throws {
+    /// Kafka's lines for the partitions that succeeded (`done` given "" or "s") and the failures.
+    private func report(
+        _ results: [TopicPartition: Result<Void, AdminError>],
+        done: (String) -> String,
+        failed: String
+    ) throws {
         let succeeded = results.filter { if case .success = $0.value { true } else { false } }.keys.sorted()
-        if !succeeded.isEmpty { print(done + succeeded.map(\.description).joined(separator: ",")) }
+        if !succeeded.isEmpty {
+            print(done(succeeded.count == 1 ? "" : "s") + succeeded.map(\.description).joined(separator: ","))
+        }
         var errors: [String] = []
         for (partition, result) in results.sorted(by: { $0.key < $1.key }) {
             if case .failure(let error) = result { errors.append("\(partition): \(error)") }
@@ -189,8 +270,12 @@ struct ReassignPartitionsCommand: AsyncParsableCommand {
         return data.flatMap { String(data: $0, encoding: .utf8) }.map { String($0.dropFirst().dropLast()) } ?? "\"\""
     }
 
-    static func reassignment(fromFile path: String) throws -> [TopicPartition: [BrokerID]] {
+    /// The replicas of each partition, and the log directory of each replica given one (not "any").
+    static func reassignment(
+        fromFile path: String
+    ) throws -> (targets: [TopicPartition: [BrokerID]], moves: [TopicPartitionReplica: String]) {
         var targets: [TopicPartition: [BrokerID]] = [:]
+        var moves: [TopicPartitionReplica: String] = [:]
         for (partition, entry) in try partitionEntries(fromFile: path, option: "--reassignment-json-file") {
             guard let replicas = (entry["replicas"] as? [NSNumber])?.map(\.int32Value) else {
                 throw ValidationError("--reassignment-json-file \(path): \(partition) needs a \"replicas\" list")
@@ -199,8 +284,21 @@ struct ReassignPartitionsCommand: AsyncParsableCommand {
                 throw ValidationError("--reassignment-json-file \(path): \(partition) appears twice")
             }
             targets[partition] = replicas
+            guard let directories = entry["log_dirs"] else { continue }
+            guard let directories = directories as? [String], directories.count == replicas.count else {
+                throw ValidationError(
+                    "Size of replicas list [\(replicas.map(String.init).joined(separator: ", "))] is different from "
+                        + "size of log dirs list \(entry["log_dirs"]!) for partition \(partition)"
+                )
+            }
+            for (broker, directory) in zip(replicas, directories) where directory != "any" {
+                guard directory.hasPrefix("/") else {
+                    throw ValidationError("log_dirs of \(partition): \(directory) is not an absolute path")
+                }
+                moves[TopicPartitionReplica(broker: broker, partition: partition)] = directory
+            }
         }
-        return targets
+        return (targets, moves)
     }
 
     static func topicsToMove(fromFile path: String) throws -> [String] {

@@ -58,6 +58,7 @@ struct ApiVersionCoverageTests {
             IncrementalAlterConfigsRequest.apiKey.rawValue: { Probe(IncrementalAlterConfigsRequest(), $0) },
             OffsetDeleteRequest.apiKey.rawValue: { Probe(OffsetDeleteRequest(), $0) },
             DescribeClusterRequest.apiKey.rawValue: { Probe(DescribeClusterRequest(), $0) },
+            AlterReplicaLogDirsRequest.apiKey.rawValue: { Probe(AlterReplicaLogDirsRequest(), $0) },
             DescribeLogDirsRequest.apiKey.rawValue: { Probe(DescribeLogDirsRequest(), $0) },
             AlterPartitionReassignmentsRequest.apiKey.rawValue: { Probe(AlterPartitionReassignmentsRequest(), $0) },
             ListPartitionReassignmentsRequest.apiKey.rawValue: { Probe(ListPartitionReassignmentsRequest(), $0) },

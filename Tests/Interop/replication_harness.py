@@ -118,11 +118,11 @@ class Cluster:
 
     def fully_in_sync(self, topic=TOPIC):
         states = self.states(topic)
-        return len(states) == PARTITIONS and all(sorted(s["isr"]) == [1, 2, 3] and s["leader"] > 0
+        return len(states) == PARTITIONS and all(sorted(s["isr"]) == sorted(self.brokers) and s["leader"] > 0
                                                  for s in states.values())
 
     def wait_fully_in_sync(self, timeout=60):
-        """Seconds until every partition of `w` has all three replicas in its ISR (asserting it happens)."""
+        """Seconds until every partition of `w` has every broker in its ISR (asserting it happens)."""
         start = time.time()
         wait_for(lambda: self.fully_in_sync(), timeout, "every partition fully in sync")
         return time.time() - start

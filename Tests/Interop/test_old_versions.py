@@ -71,7 +71,6 @@ NOT_SERVED = {
     50: "DescribeUserScramCredentials (issue 17)", 51: "AlterUserScramCredentials (issue 17)",
     38: "CreateDelegationToken", 39: "RenewDelegationToken", 40: "ExpireDelegationToken",
     41: "DescribeDelegationToken",
-    34: "AlterReplicaLogDirs (issue 24)",
     57: "UpdateFeatures",
     56: "AlterIsr: leaders write ISR changes to ZooKeeper themselves (Kafka's way before 2.7's AlterIsr)",
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaClient
 import KafkaCore
 import Testing
 
@@ -32,8 +33,26 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         try text.write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try ReassignPartitionsCommand.reassignment(fromFile: file) == plan)
+        let read = try ReassignPartitionsCommand.reassignment(fromFile: file)
+        #expect(read.targets == plan && read.moves.isEmpty)
         try #"{"partitions":[{"topic":"a","partition":0}]}"#.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(throws: ValidationError.self) { try ReassignPartitionsCommand.reassignment(fromFile: file) }
+    }
+
+    @Test func logDirsNameTheReplicasToMove() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try #"{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1,2],"log_dirs":["any","/d/b"]}]}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let read = try ReassignPartitionsCommand.reassignment(fromFile: file)
+        #expect(read.targets == [TopicPartition("t", 0): [1, 2]])
+        #expect(read.moves == [TopicPartitionReplica(broker: 2, partition: TopicPartition("t", 0)): "/d/b"])
+        for bad in [#"["any"]"#, #"["any","relative"]"#, #""any""#] {
+            try #"{"partitions":[{"topic":"t","partition":0,"replicas":[1,2],"log_dirs":\#(bad)}]}"#
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(throws: ValidationError.self, "\(bad)") {
+                try ReassignPartitionsCommand.reassignment(fromFile: file)
+            }
+        }
     }
 }

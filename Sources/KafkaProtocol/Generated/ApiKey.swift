@@ -33,6 +33,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case txnOffsetCommit = 28
     case describeConfigs = 32
     case alterConfigs = 33
+    case alterReplicaLogDirs = 34
     case describeLogDirs = 35
     case createPartitions = 37
     case deleteGroups = 42
@@ -76,6 +77,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .txnOffsetCommit: "TxnOffsetCommit"
         case .describeConfigs: "DescribeConfigs"
         case .alterConfigs: "AlterConfigs"
+        case .alterReplicaLogDirs: "AlterReplicaLogDirs"
         case .describeLogDirs: "DescribeLogDirs"
         case .createPartitions: "CreatePartitions"
         case .deleteGroups: "DeleteGroups"
@@ -121,6 +123,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .txnOffsetCommit: 0...4
         case .describeConfigs: 0...4
         case .alterConfigs: 0...2
+        case .alterReplicaLogDirs: 0...2
         case .describeLogDirs: 0...4
         case .createPartitions: 0...3
         case .deleteGroups: 0...2
@@ -166,6 +169,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .txnOffsetCommit: 3
         case .describeConfigs: 4
         case .alterConfigs: 2
+        case .alterReplicaLogDirs: 2
         case .describeLogDirs: 2
         case .createPartitions: 2
         case .deleteGroups: 2
@@ -211,6 +215,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .txnOffsetCommit: TxnOffsetCommitRequest.self
         case .describeConfigs: DescribeConfigsRequest.self
         case .alterConfigs: AlterConfigsRequest.self
+        case .alterReplicaLogDirs: AlterReplicaLogDirsRequest.self
         case .describeLogDirs: DescribeLogDirsRequest.self
         case .createPartitions: CreatePartitionsRequest.self
         case .deleteGroups: DeleteGroupsRequest.self

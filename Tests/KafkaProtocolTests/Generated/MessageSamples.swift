@@ -2833,6 +2833,63 @@ extension DescribeLogDirsResponse.DescribeLogDirsPartition {
     }
 }
 
+extension AlterReplicaLogDirsRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.dirs = random.array { random in
+            AlterReplicaLogDirsRequest.AlterReplicaLogDir.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension AlterReplicaLogDirsRequest.AlterReplicaLogDir {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.path = random.string()
+        value.topics = random.array { random in
+            AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.name = random.string()
+        value.partitions = random.array { random in random.integer(Int32.self) }
+        return value
+    }
+}
+
+extension AlterReplicaLogDirsResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.throttleTimeMs = random.integer(Int32.self)
+        value.results = random.array { random in
+            AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.topicName = random.string()
+        value.partitions = random.array { random in
+            AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.partitionIndex = random.integer(Int32.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        return value
+    }
+}
+
 extension RequestHeader {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
@@ -3052,6 +3109,8 @@ let allGeneratedMessages: [any SampleableMessage.Type] = [
     ListPartitionReassignmentsResponse.self,
     DescribeLogDirsRequest.self,
     DescribeLogDirsResponse.self,
+    AlterReplicaLogDirsRequest.self,
+    AlterReplicaLogDirsResponse.self,
     RequestHeader.self,
     ResponseHeader.self,
     OffsetCommitKey.self,
@@ -3139,6 +3198,8 @@ extension ListPartitionReassignmentsRequest: SampleableMessage {}
 extension ListPartitionReassignmentsResponse: SampleableMessage {}
 extension DescribeLogDirsRequest: SampleableMessage {}
 extension DescribeLogDirsResponse: SampleableMessage {}
+extension AlterReplicaLogDirsRequest: SampleableMessage {}
+extension AlterReplicaLogDirsResponse: SampleableMessage {}
 extension RequestHeader: SampleableMessage {}
 extension ResponseHeader: SampleableMessage {}
 extension OffsetCommitKey: SampleableMessage {}
