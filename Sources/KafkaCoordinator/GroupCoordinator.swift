@@ -127,12 +127,12 @@ public actor GroupCoordinator {
             id = "\(clientID)-\(UUID().uuidString.lowercased())"
             // Static members (KIP-345) skip the member-id round trip.
             if requireKnownMemberID && groupInstanceID == nil {
-                group.pendingMembers.insert(id)
+                group.pendingMembers[id] = clock.milliseconds + Int64(sessionTimeoutMs)
                 groups[groupID] = group
                 return JoinResult(errorCode: .memberIDRequired, memberID: id)
             }
         } else if group.members[id] == nil {
-            guard group.pendingMembers.remove(id) != nil else {
+            guard group.pendingMembers.removeValue(forKey: id) != nil else {
                 return JoinResult(errorCode: .unknownMemberID, memberID: id)
             }
         }
@@ -266,11 +266,12 @@ public actor GroupCoordinator {
         tryCompleteJoin(groupID, force: true)
     }
 
-    /// Completes the join phase when every member has rejoined (after the initial delay for an empty group), or
-    /// when forced by the timer: members that did not rejoin are dropped.
+    /// Completes the join phase when every member has rejoined and no member that was asked for its id
+    /// (MEMBER_ID_REQUIRED) is still expected — Kafka's `hasAllMembersJoined` — after the initial delay for an empty
+    /// group; or when forced by the timer: members that did not rejoin are dropped.
     private func tryCompleteJoin(_ groupID: String, force: Bool) {
         guard var group = groups[groupID], group.state == .preparingRebalance else { return }
-        let allJoined = group.members.values.allSatisfy { $0.awaitingJoin != nil }
+        let allJoined = group.members.values.allSatisfy { $0.awaitingJoin != nil } && group.pendingMembers.isEmpty
         guard force || (allJoined && group.generationID > 0) else { return }
         for (id, member) in group.members where member.awaitingJoin == nil { group.members.removeValue(forKey: id) }
         let now = clock.milliseconds
@@ -432,9 +433,15 @@ public actor GroupCoordinator {
         }
     }
 
-    /// Removes members whose last heartbeat is older than their session timeout (not those waiting in a join).
+    /// Removes members whose last heartbeat is older than their session timeout (not those waiting in a join), and
+    /// pending members that did not come back within theirs (Kafka's pending member expiration), which may let a
+    /// join phase complete.
     public func expireMembers() {
         let now = clock.milliseconds
+        for (groupID, group) in groups where group.pendingMembers.contains(where: { $0.value < now }) {
+            groups[groupID]?.pendingMembers = group.pendingMembers.filter { $0.value >= now }
+            tryCompleteJoin(groupID, force: false)
+        }
         for (groupID, group) in groups {
             for member in group.members.values
             where member.awaitingJoin == nil && now - member.lastHeartbeat > Int64(member.sessionTimeoutMs) {

@@ -35,8 +35,9 @@ struct GroupMetadata {
     var generationID: Int32 = 0
     var leaderID: String?
     var members: [String: MemberMetadata] = [:]
-    /// Members that got MEMBER_ID_REQUIRED and are expected back (JoinGroup v4+).
-    var pendingMembers: Set<String> = []
+    /// Members that got MEMBER_ID_REQUIRED and are expected back (JoinGroup v4+, KIP-394), each with the time it
+    /// is forgotten (its session timeout later). A join phase waits for them as for the members.
+    var pendingMembers: [String: Int64] = [:]
     /// Identifies the current rebalance, so a timer of an earlier one does nothing.
     var rebalanceID = 0
     var stateTimestamp: Int64 = -1

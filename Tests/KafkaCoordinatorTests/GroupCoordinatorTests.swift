@@ -216,6 +216,58 @@ struct GroupCoordinatorTests {
         #expect(await coordinator.describe("g")?.members.map(\.0).contains(first.memberID) == false)
     }
 
+    /// Issue 15 item 4(b). A consumer over max.poll.interval.ms (librdkafka, the Java client) sends LeaveGroup and,
+    /// at its next poll, joins again without a member id: MEMBER_ID_REQUIRED, then JoinGroup with the id. Kafka 2.8
+    /// counts a member that was handed an id as expected (`hasAllMembersJoined` needs `pendingMembers` empty), so the
+    /// others, rejoining meanwhile, wait for it: one rebalance for them, not one without it and another with it. A
+    /// member that never comes back with its id is forgotten after its session timeout and the others go on.
+    @Test("A member back from max.poll.interval.ms rejoins in the rebalance its leaving started")
+    func aMemberBackFromAPollTimeoutCostsTheOthersOneRebalance() async throws {
+        let coordinator = coordinator()
+        func joinV4(_ metadata: [UInt8]) async -> GroupCoordinator.JoinResult {
+            let first = await join(coordinator, metadata: metadata, v4: true)
+            return await join(coordinator, first.memberID, metadata: metadata, v4: true)
+        }
+        async let a = joinV4([1])
+        async let b = joinV4([2])
+        let (joinA, joinB) = await (a, b)
+        #expect(joinA.generationID == 1 && joinB.generationID == 1)
+        let leader = [joinA, joinB].first { $0.memberID == $0.leaderID }!
+        _ = await coordinator.sync(groupID: "g", generationID: 1, memberID: leader.memberID, assignments: [:])
+        #expect(await coordinator.describe("g")?.state == .stable)
+
+        // A's poll timeout: it leaves; B learns of the rebalance from its heartbeat.
+        #expect(await coordinator.leave(groupID: "g", memberIDs: [joinA.memberID]) == [joinA.memberID: .none])
+        #expect(
+            await coordinator.heartbeat(groupID: "g", generationID: 1, memberID: joinB.memberID)
+                == .rebalanceInProgress
+        )
+        // A polls again: asked for an id; B's rejoin arrives before A's second JoinGroup and waits for it.
+        let asked = await join(coordinator, metadata: [1], v4: true)
+        #expect(asked.errorCode == .memberIDRequired)
+        let rejoinB = Task { await join(coordinator, joinB.memberID, metadata: [2], v4: true) }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(await coordinator.describe("g")?.state == .preparingRebalance, "B waits for the member it expects")
+        let rejoinA = await join(coordinator, asked.memberID, metadata: [1], v4: true)
+        let rejoinedB = await rejoinB.value
+        #expect(rejoinA.generationID == 2 && rejoinedB.generationID == 2)
+        let leaderAnswer = [rejoinA, rejoinedB].first { $0.memberID == $0.leaderID }!
+        #expect(Set(leaderAnswer.members.map(\.memberID)) == [asked.memberID, joinB.memberID])
+        _ = await coordinator.sync(groupID: "g", generationID: 2, memberID: leaderAnswer.memberID, assignments: [:])
+
+        // A member that never returns with its id: the others' rejoin completes once its session timeout passes.
+        #expect(await coordinator.leave(groupID: "g", memberIDs: [asked.memberID]) == [asked.memberID: .none])
+        #expect(await join(coordinator, metadata: [1], v4: true).errorCode == .memberIDRequired)
+        let alone = Task { await join(coordinator, joinB.memberID, metadata: [2], v4: true) }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(await coordinator.describe("g")?.state == .preparingRebalance)
+        clock.advance(by: 10_001)
+        await coordinator.expireMembers()
+        let aloneJoined = await alone.value
+        #expect(aloneJoined.generationID == 3 && aloneJoined.leaderID == joinB.memberID)
+        #expect(aloneJoined.members.map(\.memberID) == [joinB.memberID])
+    }
+
     @Test("A member that leaves ends its group's generation; the group becomes Empty")
     func leave() async {
         let coordinator = coordinator()
