@@ -39,6 +39,10 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "CCRC32C"),
+        .target(
+            name: "Avro",
+            swiftSettings: strictSettings
+        ),
         .systemLibrary(
             name: "CCodecs",
             path: "Sources/CCodecs",
@@ -212,6 +216,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/StorageBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AvroTests",
+            dependencies: ["Avro"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(
