@@ -43,6 +43,11 @@ let package = Package(
             name: "Avro",
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "SchemaRegistry",
+            dependencies: ["Avro"],
+            swiftSettings: strictSettings
+        ),
         .systemLibrary(
             name: "CCodecs",
             path: "Sources/CCodecs",
@@ -216,6 +221,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/StorageBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SchemaRegistryTests",
+            dependencies: ["SchemaRegistry", "Avro"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -5,7 +5,12 @@
 /// with `size`; a named type in full where it first appears and by name (short inside its own namespace)
 /// afterwards.
 extension AvroSchemaDocument {
-    public var canonicalText: String { canonicalText(of: root) }
+    public var canonicalText: String {
+        var writer = CanonicalWriter(document: self)
+        writer.written = imported
+        writer.write(root)
+        return writer.out
+    }
 
     /// The text of any part of this document, written as a schema of its own (named types it uses in full).
     public func canonicalText(of schema: AvroSchema) -> String {

@@ -119,10 +119,14 @@ public struct AvroField: Sendable, Equatable {
 public struct AvroSchemaDocument: Sendable, Equatable {
     public var root: AvroSchema
     public var definitions: [String: AvroSchema]
+    /// The full names defined by the schemas this one imports (Confluent's references): the canonical text names
+    /// them without defining them (Avro Java's `Schema.toString(referencedSchemas, false)`).
+    public var imported: Set<String>
 
-    public init(root: AvroSchema, definitions: [String: AvroSchema]) {
+    public init(root: AvroSchema, definitions: [String: AvroSchema], imported: Set<String> = []) {
         self.root = root
         self.definitions = definitions
+        self.imported = imported
     }
 
     /// Follows a reference to its definition; any other schema is returned as it is.

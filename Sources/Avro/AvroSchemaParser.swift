@@ -33,10 +33,26 @@ public struct AvroSchemaParser {
         return try parse(json)
     }
 
-    public func parse(_ json: JSONValue) throws(AvroSchemaError) -> AvroSchemaDocument {
+    /// Parses `json`; the named types of `references` (schemas it imports, parsed before) may be used by name.
+    public func parse(
+        _ json: JSONValue,
+        references: [AvroSchemaDocument] = []
+    ) throws(AvroSchemaError) -> AvroSchemaDocument {
         var definitions: [String: AvroSchema] = [:]
+        for reference in references { definitions.merge(reference.definitions) { first, _ in first } }
+        let imported = Set(definitions.keys)
         let root = try schema(json, namespace: nil, definitions: &definitions)
-        return AvroSchemaDocument(root: root, definitions: definitions)
+        return AvroSchemaDocument(root: root, definitions: definitions, imported: imported)
+    }
+
+    public func parse(_ text: String, references: [AvroSchemaDocument]) throws(AvroSchemaError) -> AvroSchemaDocument {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(text)
+        } catch {
+            throw AvroSchemaError("\(error)")
+        }
+        return try parse(json, references: references)
     }
 
     func schema(
