@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "swiftkafka-broker", targets: ["SwiftKafkaBroker"]),
         .executable(name: "swiftkafka-zk", targets: ["SwiftKafkaZK"]),
         .executable(name: "swiftkafka-admin", targets: ["SwiftKafkaAdmin"]),
+        .executable(name: "swiftkafka-schema-registry", targets: ["SwiftKafkaSchemaRegistry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -46,6 +48,26 @@ let package = Package(
         .target(
             name: "SchemaRegistry",
             dependencies: ["Avro"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SchemaRegistryServer",
+            dependencies: [
+                "SchemaRegistry", "KafkaClient", "KafkaCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SwiftKafkaSchemaRegistry",
+            dependencies: [
+                "SchemaRegistryServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .systemLibrary(

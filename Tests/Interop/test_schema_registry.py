@@ -1,0 +1,218 @@
+"""swiftkafka-schema-registry (issue 18) against real clients and a real broker: confluent-kafka's AvroSerializer
+registers through it and produces, AvroDeserializer reads back, an incompatible evolution gets the client's 409;
+the REST answers over HTTP (content type, error bodies, `a/b` subjects, unknown members); the `_schemas` topic as
+Confluent keeps it (one compacted partition, its exact key and value bytes), the same state after kill -9 and a
+restart, and a hand-written Confluent-style topic loaded."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from confluent_kafka import Consumer, Producer
+from confluent_kafka import TopicPartition as ConfluentPartition
+from confluent_kafka.admin import AdminClient, ConfigResource
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.error import SchemaRegistryError
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from conftest import BROKER, free_port, register, single_broker, stop, wait_for
+
+REGISTRY = os.path.join(os.path.dirname(BROKER), "swiftkafka-schema-registry")
+CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+
+
+class Registry:
+    """One swiftkafka-schema-registry process on a free port."""
+
+    def __init__(self, bootstrap, topic="_schemas"):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.directory = tempfile.mkdtemp(prefix="swiftkafka-registry-")
+        with open(f"{self.directory}/schema-registry.properties", "w") as f:
+            f.write(f"listeners=http://127.0.0.1:{self.port}\nkafkastore.bootstrap.servers=PLAINTEXT://{bootstrap}\n"
+                    f"kafkastore.topic={topic}\nkafkastore.topic.replication.factor=1\nmode.mutability=true\n")
+        self.start()
+
+    def start(self):
+        self.log = open(f"{self.directory}/registry.log", "a")
+        self.process = subprocess.Popen([REGISTRY, f"{self.directory}/schema-registry.properties"],
+                                        stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        register(self.process.pid)
+
+        def serving():
+            assert self.process.poll() is None, open(f"{self.directory}/registry.log").read()
+            try:
+                return call(self.url, "GET", "/")[0] == 200
+            except OSError:
+                return False
+        wait_for(serving, 60, "the schema registry to serve")
+
+    def close(self, sig=signal.SIGTERM):
+        stop(self.process, sig)
+        self.log.close()
+
+
+def call(url, method, path, body=None):
+    """(status, parsed body, content type) of one request."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url + path, data=data, method=method,
+                                     headers={"Content-Type": CONTENT_TYPE} if data else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read()), response.headers["Content-Type"]
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()), error.headers["Content-Type"]
+
+
+@pytest.fixture(scope="module")
+def broker():
+    yield from single_broker()
+
+
+@pytest.fixture(scope="module")
+def registry(broker):
+    instance = Registry(broker.bootstrap)
+    yield instance
+    instance.close()
+
+
+USER_V1 = {"type": "record", "name": "User", "namespace": "com.example",
+           "fields": [{"name": "id", "type": "int"}, {"name": "name", "type": "string"}]}
+USER_V2 = dict(USER_V1, fields=USER_V1["fields"] + [{"name": "email", "type": ["null", "string"], "default": None}])
+USER_BAD = dict(USER_V1, fields=USER_V1["fields"] + [{"name": "age", "type": "int"}])
+
+
+def test_avro_serializer_registers_produces_and_reads_back(broker, registry):
+    client = SchemaRegistryClient({"url": registry.url})
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    from confluent_kafka.admin import NewTopic
+    admin.create_topics([NewTopic("users", 1, 1)])["users"].result(30)
+    serializer = AvroSerializer(client, json.dumps(USER_V1))
+    context = SerializationContext("users", MessageField.VALUE)
+    producer = Producer({"bootstrap.servers": broker.bootstrap})
+    records = [{"id": i, "name": f"user-{i}"} for i in range(20)]
+    for record in records:
+        producer.produce("users", value=serializer(record, context))
+    assert producer.flush(30) == 0
+    registered = client.get_latest_version("users-value")
+    assert registered.version == 1 and registered.subject == "users-value"
+
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "avro-reader",
+                         "auto.offset.reset": "earliest"})
+    consumer.assign([ConfluentPartition("users", 0, 0)])
+    deserializer = AvroDeserializer(client)
+    read = []
+    deadline = time.time() + 30
+    while len(read) < len(records) and time.time() < deadline:
+        message = consumer.poll(1)
+        if message is None or message.error():
+            continue
+        value = message.value()
+        # Confluent's wire format: magic byte 0, the schema id big-endian, then the Avro body.
+        assert value[0] == 0 and int.from_bytes(value[1:5], "big") == registered.schema_id
+        read.append(deserializer(value, context))
+    consumer.close()
+    assert read == records
+
+    # A compatible evolution gets the next id; an incompatible one the client's 409.
+    evolved = AvroSerializer(client, json.dumps(USER_V2))
+    evolved({"id": 1, "name": "x", "email": None}, context)
+    assert call(registry.url, "GET", "/subjects/users-value/versions")[1] == [1, 2]
+    with pytest.raises(SchemaRegistryError) as refused:
+        AvroSerializer(client, json.dumps(USER_BAD))({"id": 1, "name": "x", "age": 3}, context)
+    assert refused.value.http_status_code == 409 and refused.value.error_code == 409
+
+
+def test_rest_answers_over_http(registry):
+    schema = json.dumps({"type": "record", "name": "T", "fields": [{"name": "a", "type": "long"}]})
+    status, body, content_type = call(registry.url, "POST", "/subjects/a%2Fb/versions",
+                                      {"schema": schema, "references": [], "metadata": None, "ruleSet": None})
+    assert (status, content_type) == (200, CONTENT_TYPE) and set(body) == {"id"}
+    assert call(registry.url, "GET", "/subjects/a%2Fb/versions")[:2] == (200, [1])
+    assert call(registry.url, "GET", "/subjects/a%2Fb/versions/latest")[1] == {
+        "subject": "a/b", "version": 1, "id": body["id"], "schema": schema.replace(" ", "")}
+    assert call(registry.url, "GET", "/subjects/nobody/versions")[:2] == (
+        404, {"error_code": 40401, "message": "Subject 'nobody' not found."})
+    assert call(registry.url, "GET", "/schemas/ids/999")[:2] == (404, {"error_code": 40403, "message": "Schema 999 not found"})
+    assert call(registry.url, "POST", "/subjects/a%2Fb/versions", {"schema": "{"})[1]["error_code"] == 42201
+    assert call(registry.url, "GET", "/subjects/a%2Fb/versions/x")[1]["error_code"] == 42202
+    assert call(registry.url, "PUT", "/config/a%2Fb", {"compatibility": "FULL"})[:2] == (200, {"compatibility": "FULL"})
+    assert call(registry.url, "GET", "/config/a%2Fb")[:2] == (200, {"compatibilityLevel": "FULL"})
+    assert call(registry.url, "GET", "/schemas/types")[:2] == (200, ["AVRO"])
+
+
+def schemas_topic(bootstrap, topic="_schemas"):
+    """[(key bytes, value bytes or None)] of the whole topic."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"reader-{time.time()}",
+                         "enable.auto.commit": False})
+    end = consumer.get_watermark_offsets(ConfluentPartition(topic, 0), timeout=10)[1]
+    consumer.assign([ConfluentPartition(topic, 0, 0)])
+    records = []
+    while len(records) < end:
+        message = consumer.poll(10)
+        assert message is not None and message.error() is None
+        records.append((message.key(), message.value()))
+    consumer.close()
+    return records
+
+
+def test_the_schemas_topic_is_confluents_and_survives_a_crash(broker, registry):
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    metadata = admin.list_topics("_schemas", timeout=10).topics["_schemas"]
+    assert len(metadata.partitions) == 1
+    configs = admin.describe_configs([ConfigResource("topic", "_schemas")])
+    policy = list(configs.values())[0].result(10)["cleanup.policy"].value
+    assert policy == "compact"
+    status, body, _ = call(registry.url, "POST", "/subjects/crash-value/versions", {"schema": '"string"'})
+    assert status == 200
+    records = schemas_topic(broker.bootstrap)
+    key = json.dumps({"keytype": "SCHEMA", "subject": "crash-value", "version": 1, "magic": 1},
+                     separators=(",", ":")).encode()
+    value = json.dumps({"subject": "crash-value", "version": 1, "id": body["id"], "schema": '"string"',
+                        "deleted": False}, separators=(",", ":")).encode()
+    assert (key, value) in records
+
+    def snapshot():
+        subjects = call(registry.url, "GET", "/subjects")[1]
+        return subjects, {s: call(registry.url, "GET", f"/subjects/{s.replace('/', '%2F')}/versions/latest")[1]
+                          for s in subjects}
+    before = snapshot()
+    registry.close(signal.SIGKILL)
+    registry.start()
+    assert snapshot() == before
+
+
+def test_a_hand_written_confluent_topic_is_loaded(broker):
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    from confluent_kafka.admin import NewTopic
+    admin.create_topics([NewTopic("_schemas_imported", 1, 1, config={"cleanup.policy": "compact"})])[
+        "_schemas_imported"].result(30)
+    producer = Producer({"bootstrap.servers": broker.bootstrap})
+    log = [
+        ('{"keytype":"CONFIG","subject":null,"magic":0}', '{"compatibilityLevel":"FULL"}'),
+        ('{"keytype":"SCHEMA","subject":"old-value","version":1,"magic":1}',
+         '{"subject":"old-value","version":1,"id":7,"schema":"\\"int\\"","deleted":false}'),
+        ('{"keytype":"SCHEMA","subject":"old-value","version":2,"magic":1}',
+         '{"subject":"old-value","version":2,"id":8,"schema":"\\"long\\"","deleted":false}'),
+        ('{"keytype":"DELETE_SUBJECT","subject":"gone","magic":0}', '{"subject":"gone","version":1}'),
+        ('{"keytype":"NOOP","magic":0}', None),
+    ]
+    for key, value in log:
+        producer.produce("_schemas_imported", key=key.encode(), value=value.encode() if value else None)
+    assert producer.flush(30) == 0
+    imported = Registry(broker.bootstrap, topic="_schemas_imported")
+    try:
+        assert call(imported.url, "GET", "/config")[1] == {"compatibilityLevel": "FULL"}
+        assert call(imported.url, "GET", "/subjects/old-value/versions")[1] == [1, 2]
+        assert call(imported.url, "GET", "/schemas/ids/8")[1] == {"schema": '"long"'}
+        # The next id is after the largest one read.
+        status, body, _ = call(imported.url, "POST", "/subjects/new-value/versions", {"schema": '"double"'})
+        assert (status, body) == (200, {"id": 9})
+    finally:
+        imported.close()
