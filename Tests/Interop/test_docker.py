@@ -24,9 +24,12 @@ def test_compose_file_validates():
     assert result.returncode == 0, result.stderr
     services = subprocess.run(["docker-compose", "-f", COMPOSE, "config", "--services"], capture_output=True,
                               text=True, timeout=60).stdout.split()
-    assert sorted(services) == ["broker1", "broker2", "broker3", "burrow", "zoo1", "zoo2", "zoo3"]
-    # Each broker waits for the three ZooKeeper servers, Burrow (an optional profile) for the three brokers.
-    assert result.stdout.count("condition: service_healthy") == 12
+    assert sorted(services) == ["broker1", "broker2", "broker3", "burrow", "schema-registry", "zoo1", "zoo2", "zoo3"]
+    # Each broker waits for the three ZooKeeper servers, Burrow (an optional profile) and the schema registry for
+    # the three brokers.
+    assert result.stdout.count("condition: service_healthy") == 15
+    registry = result.stdout[result.stdout.index("  schema-registry:"):]
+    assert "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS: PLAINTEXT://broker1:29092" in registry
     burrow = result.stdout[result.stdout.index("  burrow:"):]
     assert "profiles:\n    - burrow" in burrow and "dockerfile: docker/Dockerfile.burrow" in burrow
     assert result.stdout.count("KAFKA_ZOOKEEPER_CONNECT: zoo1:2181,zoo2:2181,zoo3:2181/kafka") == 3

@@ -216,3 +216,39 @@ def test_a_hand_written_confluent_topic_is_loaded(broker):
         assert (status, body) == (200, {"id": 9})
     finally:
         imported.close()
+
+
+def test_the_image_entrypoint_configures_the_registry_as_confluents_image_does(broker):
+    """docker/schema-registry-entrypoint.sh with conf/schema-registry.properties, outside a container: the
+    SCHEMA_REGISTRY_-prefixed variables (as docker-compose.yml sets them) override the file."""
+    root = os.path.join(os.path.dirname(__file__), "../..")
+    port = free_port()
+    environment = {
+        "PATH": os.environ["PATH"], "SWIFTKAFKA_SCHEMA_REGISTRY": REGISTRY,
+        "SWIFTKAFKA_PROPERTIES": os.path.join(root, "conf/schema-registry.properties"),
+        "SCHEMA_REGISTRY_LISTENERS": f"http://127.0.0.1:{port}",
+        "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS": f"PLAINTEXT://{broker.bootstrap}",
+        "SCHEMA_REGISTRY_KAFKASTORE_TOPIC": "_schemas_entrypoint",
+        "SCHEMA_REGISTRY_KAFKASTORE_TOPIC_REPLICATION_FACTOR": "1",
+        "SCHEMA_REGISTRY_HOST_NAME": "registry",
+    }
+    log = tempfile.NamedTemporaryFile(prefix="swiftkafka-registry-entrypoint-", suffix=".log", delete=False)
+    process = subprocess.Popen([os.path.join(root, "docker/schema-registry-entrypoint.sh")], env=environment,
+                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    register(process.pid)
+    try:
+        url = f"http://127.0.0.1:{port}"
+
+        def serving():
+            assert process.poll() is None, open(log.name).read()
+            try:
+                return call(url, "GET", "/config")
+            except OSError:
+                return False
+        assert wait_for(serving, 60, "the registry started by the entrypoint")[:2] == (200, {"compatibilityLevel": "BACKWARD"})
+        assert call(url, "POST", "/subjects/e-value/versions", {"schema": '"bytes"'})[0] == 200
+        assert [key for key, _ in schemas_topic(broker.bootstrap, "_schemas_entrypoint")] == [
+            b'{"keytype":"SCHEMA","subject":"e-value","version":1,"magic":1}']
+    finally:
+        stop(process)
+        os.unlink(log.name)
