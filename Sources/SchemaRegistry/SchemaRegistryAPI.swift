@@ -207,6 +207,21 @@ public struct SchemaRegistryAPI: Sendable {
     func schemas(_ request: RegistryRequest) async throws(SchemaRegistryError) -> RegistryResponse {
         let path = request.path
         guard request.method == "GET" else { throw Self.methodNotAllowed }
+        if path.count == 1 {
+            // Confluent 7.0's listing: every version of the subjects with the prefix (or only each latest one).
+            let state = try await store.state
+            let prefix = request.query["subjectPrefix"] ?? ""
+            let latestOnly = request.flag("latestOnly")
+            var found = state.subjectNames(includeDeleted: request.flag("deleted")).filter { $0.hasPrefix(prefix) }
+                .flatMap { subject in
+                    let versions = state.versions(of: subject, includeDeleted: request.flag("deleted"))
+                    return latestOnly ? Array(versions.suffix(1)) : versions
+                }
+            let offset = max(0, Int(request.query["offset"] ?? "") ?? 0)
+            found = Array(found.dropFirst(offset))
+            if let limit = Int(request.query["limit"] ?? ""), limit > 0 { found = Array(found.prefix(limit)) }
+            return RegistryResponse(.array(found.map(SchemaRegistryState.entity)))
+        }
         if path.count == 2 && path[1] == "types" {
             return RegistryResponse(.array(SchemaRegistryState.schemaTypes.map { .string($0) }))
         }

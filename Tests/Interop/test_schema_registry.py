@@ -252,3 +252,26 @@ def test_the_image_entrypoint_configures_the_registry_as_confluents_image_does(b
     finally:
         stop(process)
         os.unlink(log.name)
+
+
+def test_python_schema_registry_client_a_second_independent_client(registry):
+    """python-schema-registry-client 2.6.1 (marcosschroh's, on httpx): register, read back by id and subject,
+    compatibility tests, config, deletes."""
+    from schema_registry.client import SchemaRegistryClient as OtherClient
+    from schema_registry.client import schema as other_schema
+    client = OtherClient(url=registry.url)
+    v1 = other_schema.AvroSchema(json.dumps(USER_V1))
+    first = client.register("other-client-value", v1)
+    assert first > 0 and client.register("other-client-value", v1) == first
+    assert client.get_by_id(first).raw_schema == USER_V1
+    found = client.get_schema("other-client-value")
+    assert (found.schema_id, found.version, found.schema.raw_schema) == (first, 1, USER_V1)
+    assert client.test_compatibility("other-client-value", other_schema.AvroSchema(json.dumps(USER_V2))) is True
+    assert client.test_compatibility("other-client-value", other_schema.AvroSchema(json.dumps(USER_BAD))) is False
+    assert client.update_compatibility("NONE", "other-client-value") is True
+    assert client.get_compatibility("other-client-value") == "NONE"
+    second = client.register("other-client-value", other_schema.AvroSchema(json.dumps(USER_BAD)))
+    assert client.get_versions("other-client-value") == [1, 2] and second != first
+    assert client.delete_version("other-client-value", 2) == 2
+    assert client.delete_subject("other-client-value") == [1]
+    assert "other-client-value" not in client.get_subjects()
