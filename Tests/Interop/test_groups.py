@@ -742,7 +742,7 @@ def test_coordinator_failover_serves_the_same_offsets():
                 os.makedirs(f"{directory}/broker{broker_id}")
                 brokers[broker_id] = Broker(broker_id, zookeeper, f"{directory}/broker{broker_id}", {
                     "offsets.storage": mode, "offsets.topic.num.partitions": "6",
-                    "offsets.topic.replication.factor": "3", "zookeeper.session.timeout.ms": "6000"})
+                    "offsets.topic.replication.factor": "3", "zookeeper.session.timeout.ms": "4000"})
             bootstrap = ",".join(b.bootstrap for b in brokers.values())
             topic = "failover"
             admin = AdminClient({"bootstrap.servers": bootstrap})

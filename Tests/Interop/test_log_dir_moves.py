@@ -63,7 +63,7 @@ def test_every_replica_moves_to_its_other_directory_under_a_producer(cluster, tm
         {"topic": TOPIC, "partition": p, "replicas": replicas[p],
          "log_dirs": [targets[(b, p)] for b in replicas[p]]} for p in range(PARTITIONS)]}))
 
-    workload = Workload(cluster, count=40_000).start()
+    workload = Workload(cluster, count=30_000).start()
     workload.wait_sent(0.25)
     executed = tool(cluster, "reassign-partitions", "--execute", "--reassignment-json-file", str(plan)).stdout
     moves = sorted(before, key=lambda key: (key[0], key[1]))
