@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "SchemaRegistryServer",
             dependencies: [
-                "SchemaRegistry", "KafkaClient", "KafkaCore",
+                "SchemaRegistry", "Avro", "KafkaClient", "KafkaCore", "ZooKeeper",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

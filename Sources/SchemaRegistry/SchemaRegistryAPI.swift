@@ -158,7 +158,7 @@ public struct SchemaRegistryAPI: Sendable {
             return RegistryResponse(SchemaRegistryState.entity(found))
         case ("DELETE", 2):
             let permanent = request.flag("permanent")
-            let deletedVersions = try await store.update { state throws(SchemaRegistryError) in
+            let deletedVersions = try await store.update { state, idFloor throws(SchemaRegistryError) in
                 try state.deleteSubject(subject: path[1], permanent: permanent)
             }
             return RegistryResponse(.array(deletedVersions.map { .number(JSONNumber(String($0))) }))
@@ -167,8 +167,8 @@ public struct SchemaRegistryAPI: Sendable {
             return RegistryResponse(.array(numbers.map { .number(JSONNumber(String($0))) }))
         case ("POST", 3) where path[2] == "versions":
             let schema = try Self.schemaRequest(request.body)
-            let id = try await store.update { state throws(SchemaRegistryError) in
-                try state.register(subject: path[1], schema)
+            let id = try await store.update { state, idFloor throws(SchemaRegistryError) in
+                try state.register(subject: path[1], schema, idFloor: idFloor)
             }
             return RegistryResponse(.object(JSONObject([("id", .number(JSONNumber(String(id))))])))
         case ("GET", 4) where path[2] == "versions":
@@ -181,7 +181,7 @@ public struct SchemaRegistryAPI: Sendable {
         case ("DELETE", 4) where path[2] == "versions":
             let spec = try VersionSpec(parsing: path[3])
             let permanent = request.flag("permanent")
-            let version = try await store.update { state throws(SchemaRegistryError) in
+            let version = try await store.update { state, idFloor throws(SchemaRegistryError) in
                 try state.deleteVersion(subject: path[1], spec, permanent: permanent)
             }
             return RegistryResponse(body: String(version))
@@ -268,12 +268,12 @@ public struct SchemaRegistryAPI: Sendable {
             guard let name = Self.json(request.body)["compatibility"]?.stringValue else {
                 throw .invalidCompatibilityLevel
             }
-            let level = try await store.update { state throws(SchemaRegistryError) in
+            let level = try await store.update { state, idFloor throws(SchemaRegistryError) in
                 try state.setCompatibility(name, subject: subject)
             }
             return RegistryResponse(.object(JSONObject([("compatibility", .string(level.rawValue))])))
         case "DELETE" where subject != nil:
-            let level = try await store.update { state throws(SchemaRegistryError) in
+            let level = try await store.update { state, idFloor throws(SchemaRegistryError) in
                 try state.deleteCompatibility(subject: subject!)
             }
             return RegistryResponse(.object(JSONObject([("compatibilityLevel", .string(level.rawValue))])))
@@ -298,12 +298,12 @@ public struct SchemaRegistryAPI: Sendable {
         case "PUT":
             guard let name = Self.json(request.body)["mode"]?.stringValue else { throw .invalidMode }
             let force = request.flag("force")
-            let mode = try await store.update { state throws(SchemaRegistryError) in
+            let mode = try await store.update { state, idFloor throws(SchemaRegistryError) in
                 try state.setMode(name, subject: subject, mutable: mutable, force: force)
             }
             return RegistryResponse(.object(JSONObject([("mode", .string(mode.rawValue))])))
         case "DELETE" where subject != nil:
-            let mode = try await store.update { state throws(SchemaRegistryError) in
+            let mode = try await store.update { state, idFloor throws(SchemaRegistryError) in
                 try state.deleteMode(subject: subject!, mutable: mutable)
             }
             return RegistryResponse(.object(JSONObject([("mode", .string(mode.rawValue))])))

@@ -87,10 +87,13 @@ extension SchemaRegistryState {
         return try AvroSchemaParser(validateDefaults: false).parse(value.schema, references: imported)
     }
 
-    /// `POST /subjects/{subject}/versions`: the id, and the records to write (none when already registered).
+    /// `POST /subjects/{subject}/versions`: the id, and the records to write (none when already registered). A
+    /// new id is the next after every id read, and at least `idFloor` (the start of the id range the writer holds,
+    /// when ids are handed out in ranges claimed in ZooKeeper).
     public func register(
         subject: String,
-        _ request: SchemaRequest
+        _ request: SchemaRequest,
+        idFloor: Int32 = 1
     ) throws(SchemaRegistryError) -> (id: Int32, records: [SchemaRegistryRecord]) {
         let lookedUp = try parse(request, validateDefaults: false)
         if let existing = versions(of: subject).last(where: { stored(of: $0) == lookedUp.stored }) {
@@ -118,7 +121,7 @@ extension SchemaRegistryState {
         } else if let known = idsByContent[parsed.stored] {
             id = known
         } else {
-            id = maxID + 1
+            id = max(maxID + 1, idFloor)
             while schemasByID[id] != nil { id += 1 }
         }
         if mode != .import {

@@ -1,10 +1,14 @@
 /// Where the registry's state lives and how its records are written: the server's `_schemas`-backed store, or an
-/// in-memory one for unit tests. `update` runs `decide` on the current state and writes the records it returns,
-/// one update at a time, returning once they are applied (so a client reads its own writes).
+/// in-memory one for unit tests. `update` runs `decide` on the current state — with the smallest id a new schema
+/// may take (the start of the writer's id range) — and writes the records it returns, one update at a time,
+/// returning once they are applied (so a client reads its own writes).
 public protocol SchemaStore: Sendable {
     var state: SchemaRegistryState { get async throws(SchemaRegistryError) }
     func update<Answer: Sendable>(
-        _ decide: @Sendable (SchemaRegistryState) throws(SchemaRegistryError) -> (Answer, [SchemaRegistryRecord])
+        _ decide:
+            @Sendable (SchemaRegistryState, _ idFloor: Int32) throws(SchemaRegistryError) -> (
+                Answer, [SchemaRegistryRecord]
+            )
     ) async throws(SchemaRegistryError) -> Answer
 }
 
@@ -20,9 +24,12 @@ public actor InMemorySchemaStore: SchemaStore {
     public var state: SchemaRegistryState { current }
 
     public func update<Answer: Sendable>(
-        _ decide: @Sendable (SchemaRegistryState) throws(SchemaRegistryError) -> (Answer, [SchemaRegistryRecord])
+        _ decide:
+            @Sendable (SchemaRegistryState, _ idFloor: Int32) throws(SchemaRegistryError) -> (
+                Answer, [SchemaRegistryRecord]
+            )
     ) async throws(SchemaRegistryError) -> Answer {
-        let (answer, records) = try decide(current)
+        let (answer, records) = try decide(current, 1)
         for record in records {
             current.apply(record)
             written.append(record)

@@ -1,4 +1,4 @@
-public import KafkaClient
+import KafkaClient
 import KafkaCore
 public import Logging
 import NIOCore
@@ -38,6 +38,10 @@ public actor KafkaSchemaStore: SchemaStore {
     var readWaiters: [(offset: Int64, continuation: CheckedContinuation<Void, Never>)] = []
     var writing = false
     var writeQueue: [CheckedContinuation<Void, Never>] = []
+    /// With ZooKeeper mode: only the leader writes, with ids from the ranges it claims.
+    var leadership: ZooKeeperLeadership?
+
+    public func setLeadership(_ leadership: ZooKeeperLeadership) { self.leadership = leadership }
 
     public init(configuration: Configuration, logger: Logger) throws {
         self.configuration = configuration
@@ -164,7 +168,10 @@ public actor KafkaSchemaStore: SchemaStore {
     }
 
     public func update<Answer: Sendable>(
-        _ decide: @Sendable (SchemaRegistryState) throws(SchemaRegistryError) -> (Answer, [SchemaRegistryRecord])
+        _ decide:
+            @Sendable (SchemaRegistryState, _ idFloor: Int32) throws(SchemaRegistryError) -> (
+                Answer, [SchemaRegistryRecord]
+            )
     ) async throws(SchemaRegistryError) -> Answer {
         if writing { await withCheckedContinuation { writeQueue.append($0) } }
         writing = true
@@ -180,7 +187,12 @@ public actor KafkaSchemaStore: SchemaStore {
             throw SchemaRegistryError(50001, "Error while reading the Kafka store: \(error)")
         }
         try await waitApplied(end)
-        let (answer, records) = try decide(current)
+        var idFloor: Int32 = 1
+        if let leadership {
+            guard await leadership.isLeader else { throw SchemaRegistryError(50004, "Unknown leader") }
+            idFloor = try await leadership.idFloor(maxID: current.maxID)
+        }
+        let (answer, records) = try decide(current, idFloor)
         var last: Int64 = -1
         for record in records {
             do {
@@ -197,6 +209,13 @@ public actor KafkaSchemaStore: SchemaStore {
             }
         }
         if last >= 0 { try await waitApplied(last + 1) }
+        if let leadership {
+            for record in records {
+                if case .schema = record.key, let value = record.value.flatMap(SchemaVersionValue.init(text:)) {
+                    await leadership.used(value.id)
+                }
+            }
+        }
         return answer
     }
 

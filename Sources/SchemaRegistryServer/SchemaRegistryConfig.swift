@@ -15,12 +15,17 @@ public struct SchemaRegistryConfig: Sendable, Equatable {
     /// `mode.mutability`: whether `/mode` may be changed (Confluent 6.2: false).
     public var modeMutability = false
     public var timeoutMs: Int64 = 500
+    /// `kafkastore.connection.url`: ZooKeeper, for Confluent's ZooKeeper mode (leader election, id ranges);
+    /// nil: this instance writes alone.
+    public var zookeeperConnect: String?
+    /// `schema.registry.zk.namespace`: the znode under which the leader and the id counter are kept.
+    public var zookeeperNamespace = "schema_registry"
 
     public init() {}
 
     /// Confluent keys that are accepted, not acted on.
     static let accepted: Set<String> = [
-        "schema.registry.group.id", "kafkastore.connection.url", "kafkastore.security.protocol", "debug",
+        "schema.registry.group.id", "kafkastore.security.protocol", "debug",
         "kafkastore.init.timeout.ms", "master.eligibility", "leader.eligibility", "inter.instance.protocol",
         "schema.registry.inter.instance.protocol", "access.control.allow.methods", "access.control.allow.origin",
         "metrics.jmx.prefix", "response.mediatype.default", "response.mediatype.preferred", "kafkastore.group.id",
@@ -68,6 +73,8 @@ public struct SchemaRegistryConfig: Sendable, Equatable {
                     throw ConfigurationError("\(key)=\(value): not true or false")
                 }
                 config.modeMutability = flag
+            case "kafkastore.connection.url": config.zookeeperConnect = value.isEmpty ? nil : value
+            case "schema.registry.zk.namespace": config.zookeeperNamespace = value
             case "kafkastore.timeout.ms":
                 guard let timeout = Int64(value), timeout > 0 else {
                     throw ConfigurationError("\(key)=\(value): not a positive number")

@@ -1,13 +1,20 @@
+import Foundation
 public import Hummingbird
 public import Logging
 import NIOCore
 import SchemaRegistry
 public import ServiceLifecycle
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// `swiftkafka-schema-registry`: Confluent Schema Registry's REST API (`SchemaRegistryAPI`) over HTTP
 /// (Hummingbird) on the `_schemas`-backed store. Lifecycle: `run()` starts the store (topic made or checked, read
-/// whole), serves until cancelled (SIGTERM), then closes the store. One instance writes; running several against
-/// one topic is not safe yet (no leader election: ids could collide).
+/// whole), with `kafkastore.connection.url` joins the ZooKeeper election (`ZooKeeperLeadership`), serves until
+/// cancelled (SIGTERM), then closes. Without ZooKeeper this instance writes alone; with it, an instance that does
+/// not lead forwards each write to the leader and relays its answer (Confluent's forwarding; 50004 while no leader
+/// is known, 50003 when the leader cannot be reached).
 public struct SchemaRegistryServer: Sendable {
     public let config: SchemaRegistryConfig
     public let logger: Logger
@@ -25,15 +32,39 @@ public struct SchemaRegistryServer: Sendable {
         storeConfiguration.timeoutMs = config.timeoutMs
         let store = try KafkaSchemaStore(configuration: storeConfiguration, logger: logger)
         try await store.start()
+        let (host, port) = try config.listener()
+        var leadership: ZooKeeperLeadership?
+        if let connect = config.zookeeperConnect {
+            let me = ZooKeeperLeadership.Identity(host: config.hostName, port: port)
+            let elector = ZooKeeperLeadership(
+                connectString: connect,
+                namespace: config.zookeeperNamespace,
+                me: me,
+                logger: logger
+            )
+            try await elector.start()
+            await store.setLeadership(elector)
+            leadership = elector
+        }
         let api = SchemaRegistryAPI(store: store, modeMutability: config.modeMutability)
         let logger = self.logger
+        let forwarding = leadership
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             var request = request
             let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-            let body = try await request.collectBody(upTo: 16 << 20)
-            let answer = await api.handle(
-                RegistryRequest(method: request.method.rawValue, target: target, body: Array(buffer: body))
-            )
+            let body = Array(buffer: try await request.collectBody(upTo: 16 << 20))
+            let registryRequest = RegistryRequest(method: request.method.rawValue, target: target, body: body)
+            let answer: RegistryResponse
+            if let forwarding, Self.isWrite(registryRequest), await !forwarding.isLeader {
+                answer = await Self.forward(
+                    registryRequest,
+                    target: target,
+                    to: await forwarding.leader,
+                    logger: logger
+                )
+            } else {
+                answer = await api.handle(registryRequest)
+            }
             if answer.status >= 500 {
                 logger.error(
                     "Request failed",
@@ -48,7 +79,6 @@ public struct SchemaRegistryServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: answer.body))
             )
         }
-        let (host, port) = try config.listener()
         let application = Application(
             responder: responder,
             configuration: ApplicationConfiguration(
@@ -61,14 +91,62 @@ public struct SchemaRegistryServer: Sendable {
             logger: logger
         )
         let reader = Task { await store.run() }
-        defer { reader.cancel() }
+        let watcher = Task { [forwarding] in await forwarding?.run() }
+        defer {
+            reader.cancel()
+            watcher.cancel()
+        }
         do {
             try await application.runService()
         } catch {
+            await leadership?.close()
             await store.close()
             throw error
         }
         reader.cancel()
+        watcher.cancel()
+        await leadership?.close()
         await store.close()
+    }
+
+    /// Registrations, deletes and settings changes; lookups and compatibility checks are reads.
+    static func isWrite(_ request: RegistryRequest) -> Bool {
+        switch request.method {
+        case "PUT", "DELETE": true
+        case "POST": request.path.count == 3 && request.path[0] == "subjects" && request.path[2] == "versions"
+        default: false
+        }
+    }
+
+    /// Sends the request to the leader and relays its answer.
+    static func forward(
+        _ request: RegistryRequest,
+        target: String,
+        to leader: ZooKeeperLeadership.Identity?,
+        logger: Logger
+    ) async -> RegistryResponse {
+        guard let leader, let url = URL(string: leader.url + target) else {
+            return RegistryResponse(status: 500, body: #"{"error_code":50004,"message":"Unknown leader"}"#)
+        }
+        var forwarded = URLRequest(url: url)
+        forwarded.httpMethod = request.method
+        forwarded.httpBody = request.body.isEmpty ? nil : Data(request.body)
+        forwarded.setValue(RegistryResponse.contentType, forHTTPHeaderField: "Content-Type")
+        forwarded.timeoutInterval = 30
+        do {
+            let (data, response) = try await URLSession.shared.data(for: forwarded)
+            let http = response as? HTTPURLResponse
+            return RegistryResponse(
+                status: http?.statusCode ?? 500,
+                body: String(decoding: data, as: UTF8.self),
+                contentType: http?.value(forHTTPHeaderField: "Content-Type") ?? RegistryResponse.contentType
+            )
+        } catch {
+            logger.warning("Forwarding a write to the leader failed: \(error)", metadata: ["leader": "\(leader.url)"])
+            return RegistryResponse(
+                status: 500,
+                body: #"{"error_code":50003,"message":"Error while forwarding the request to the leader"}"#
+            )
+        }
     }
 }

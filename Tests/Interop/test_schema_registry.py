@@ -30,13 +30,16 @@ CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 class Registry:
     """One swiftkafka-schema-registry process on a free port."""
 
-    def __init__(self, bootstrap, topic="_schemas"):
+    def __init__(self, bootstrap, topic="_schemas", properties=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.directory = tempfile.mkdtemp(prefix="swiftkafka-registry-")
+        values = {"listeners": f"http://127.0.0.1:{self.port}", "kafkastore.bootstrap.servers": f"PLAINTEXT://{bootstrap}",
+                  "kafkastore.topic": topic, "kafkastore.topic.replication.factor": "1", "mode.mutability": "true",
+                  "host.name": "127.0.0.1"}
+        values.update(properties or {})
         with open(f"{self.directory}/schema-registry.properties", "w") as f:
-            f.write(f"listeners=http://127.0.0.1:{self.port}\nkafkastore.bootstrap.servers=PLAINTEXT://{bootstrap}\n"
-                    f"kafkastore.topic={topic}\nkafkastore.topic.replication.factor=1\nmode.mutability=true\n")
+            f.write("".join(f"{k}={v}\n" for k, v in values.items()))
         self.start()
 
     def start(self):
@@ -275,3 +278,45 @@ def test_python_schema_registry_client_a_second_independent_client(registry):
     assert client.delete_version("other-client-value", 2) == 2
     assert client.delete_subject("other-client-value") == [1]
     assert "other-client-value" not in client.get_subjects()
+
+
+def test_two_instances_elect_one_writer_in_zookeeper_and_never_share_an_id(broker):
+    """Confluent's ZooKeeper mode (kafkastore.connection.url): the first instance leads
+    (/schema_registry/schema_registry_master holds its identity), the second forwards its writes there; registrations
+    through both, alternating, get distinct ids and are visible through both; when the leader stops the other takes
+    over and goes on from a new id range (/schema_registry/schema_id_counter)."""
+    from kazoo.client import KazooClient
+    properties = {"kafkastore.connection.url": broker.zookeeper.connect}
+    first = Registry(broker.bootstrap, topic="_schemas_pair", properties=properties)
+    second = Registry(broker.bootstrap, topic="_schemas_pair", properties=properties)
+    zk = KazooClient(hosts=broker.zookeeper.connect, timeout=10)
+    zk.start()
+    try:
+        master = json.loads(zk.get("/schema_registry/schema_registry_master")[0])
+        assert master == {"host": "127.0.0.1", "port": first.port, "master_eligibility": True, "scheme": "http",
+                          "version": 1}
+        ids = {}
+        for n in range(10):
+            target = (first, second)[n % 2]
+            status, body, _ = call(target.url, "POST", f"/subjects/pair-{n}/versions", {"schema": json.dumps(
+                {"type": "record", "name": f"P{n}", "fields": [{"name": "f", "type": "int"}]})})
+            assert status == 200, body
+            ids[n] = body["id"]
+        assert len(set(ids.values())) == 10
+        for instance in (first, second):
+            wait_for(lambda: call(instance.url, "GET", "/subjects")[1] == sorted(f"pair-{n}" for n in range(10)), 10,
+                     "every registration visible through both instances")
+            assert all(call(instance.url, "GET", f"/schemas/ids/{i}")[0] == 200 for i in ids.values())
+        counter = int(zk.get("/schema_registry/schema_id_counter")[0])
+        assert counter >= max(ids.values())
+
+        first.close()
+        wait_for(lambda: json.loads(zk.get("/schema_registry/schema_registry_master")[0])["port"] == second.port, 20,
+                 "the second instance to lead")
+        status, body, _ = call(second.url, "POST", "/subjects/after/versions", {"schema": '"float"'})
+        assert status == 200 and body["id"] > counter, (body, counter)
+    finally:
+        zk.stop()
+        second.close()
+        if first.process.poll() is None:
+            first.close()

@@ -50,12 +50,22 @@ struct SchemaRegistryAPITests {
         #expect(await call("GET", "/schemas/types") == (200, #"["AVRO"]"#))
         #expect(await call("GET", "/subjects/users-value/versions/1/referencedby") == (200, "[]"))
         _ = await call("POST", "/subjects/users-key/versions", Self.body(#""string""#))
-        _ = await call("POST", "/subjects/users-value/versions", Self.body(#"{"type":"record","name":"User","fields":[{"name":"id","type":"int"},{"name":"n","type":"int","default":0}]}"#))
+        _ = await call(
+            "POST",
+            "/subjects/users-value/versions",
+            Self.body(
+                #"{"type":"record","name":"User","fields":[{"name":"id","type":"int"},{"name":"n","type":"int","default":0}]}"#
+            )
+        )
         let listed = await call("GET", "/schemas?subjectPrefix=users-v")
         #expect(listed.0 == 200 && listed.1.hasPrefix(#"[{"subject":"users-value","version":1,"id":1,"#))
         #expect(listed.1.contains(#"{"subject":"users-value","version":2,"id":3,"#) && !listed.1.contains("users-key"))
         let latest = await call("GET", "/schemas?latestOnly=true")
-        #expect(latest.1.hasPrefix(#"[{"subject":"users-key","version":1,"id":2,"schema":"\"string\""},{"subject":"users-value","version":2,"#))
+        #expect(
+            latest.1.hasPrefix(
+                #"[{"subject":"users-key","version":1,"id":2,"schema":"\"string\""},{"subject":"users-value","version":2,"#
+            )
+        )
         #expect(await call("GET", "/schemas?offset=1&limit=1").1.hasPrefix(#"[{"subject":"users-value","version":1,"#))
     }
 

@@ -57,6 +57,9 @@ struct SchemaRegistryStateTests {
             ) == 1
         )
         #expect(try registry.register("other-value", Self.v1) == 1)
+        // A writer holding the id range from 50 hands out 50 for a new schema (and still 1 for a known one).
+        #expect(try registry.state.register(subject: "x", SchemaRequest(schema: #""bytes""#), idFloor: 50).id == 50)
+        #expect(try registry.state.register(subject: "x", SchemaRequest(schema: Self.v1), idFloor: 50).id == 1)
         #expect(try registry.register("users-value", Self.v2) == 2)
         #expect(try registry.state.versionNumbers(subject: "users-value") == [1, 2])
         #expect(try registry.state.version(subject: "users-value", .latest).id == 2)
