@@ -1,4 +1,4 @@
-public import Avro
+import Avro
 
 /// An HTTP request as the API sees it: the method, the path split into percent-decoded segments (a subject `a/b`
 /// arrives as `a%2Fb` and stays one segment), the decoded query, the body.

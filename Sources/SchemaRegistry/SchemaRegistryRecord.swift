@@ -1,4 +1,4 @@
-public import Avro
+import Avro
 
 /// A record of the `_schemas` topic, in Confluent Schema Registry's exact format (keys and values are UTF-8 JSON;
 /// the key bytes are the compaction identity, so member order and omitted members are as Jackson writes them):

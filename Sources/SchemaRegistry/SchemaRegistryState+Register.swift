@@ -1,4 +1,4 @@
-public import Avro
+import Avro
 
 /// A schema as a client sends it to register, look up or check.
 public struct SchemaRequest: Sendable, Equatable {

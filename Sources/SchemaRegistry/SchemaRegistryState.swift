@@ -1,4 +1,4 @@
-public import Avro
+import Avro
 
 /// What a registry instance knows: every subject's versions, the schemas by id, and the compatibility and mode
 /// settings — built only by applying `_schemas` records in order (Confluent's `KafkaStoreMessageHandler` and

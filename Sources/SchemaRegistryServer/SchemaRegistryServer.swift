@@ -1,9 +1,9 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 public import Logging
 import NIOCore
 import SchemaRegistry
-public import ServiceLifecycle
+import ServiceLifecycle
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking

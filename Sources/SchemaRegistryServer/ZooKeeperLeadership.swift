@@ -2,7 +2,7 @@ import Avro
 import Foundation
 public import Logging
 public import SchemaRegistry
-public import ZooKeeper
+import ZooKeeper
 
 /// Confluent Schema Registry's ZooKeeper mode (`kafkastore.connection.url`): one instance writes. Each instance
 /// tries to create the ephemeral `/<namespace>/schema_registry_master` holding its identity
