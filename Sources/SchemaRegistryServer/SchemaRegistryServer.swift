@@ -49,12 +49,23 @@ public struct SchemaRegistryServer: Sendable {
         let api = SchemaRegistryAPI(store: store, modeMutability: config.modeMutability)
         let logger = self.logger
         let forwarding = leadership
+        let metrics = SchemaRegistryMetrics()
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             var request = request
+            let started = ContinuousClock.now
             let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
             let body = Array(buffer: try await request.collectBody(upTo: 16 << 20))
             let registryRequest = RegistryRequest(method: request.method.rawValue, target: target, body: body)
+            if registryRequest.method == "GET" && registryRequest.path == ["metrics"] {
+                let isLeader = await forwarding?.isLeader ?? true
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/plain; version=0.0.4"],
+                    body: .init(byteBuffer: ByteBuffer(string: metrics.emit(await store.state, isLeader: isLeader)))
+                )
+            }
             let answer: RegistryResponse
+            defer { metrics.record(registryRequest, status: answer.status, duration: ContinuousClock.now - started) }
             if let forwarding, Self.isWrite(registryRequest), await !forwarding.isLeader {
                 answer = await Self.forward(
                     registryRequest,

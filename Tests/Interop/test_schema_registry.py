@@ -320,3 +320,20 @@ def test_two_instances_elect_one_writer_in_zookeeper_and_never_share_an_id(broke
         second.close()
         if first.process.poll() is None:
             first.close()
+
+
+def test_metrics_count_requests_by_route_template(registry):
+    for _ in range(3):
+        assert call(registry.url, "GET", "/subjects/metrics-value/versions")[0] == 404
+    with urllib.request.urlopen(registry.url + "/metrics", timeout=30) as response:
+        assert response.headers["Content-Type"].startswith("text/plain")
+        text = response.read().decode()
+    lines = text.splitlines()
+    counted = [line for line in lines if line.startswith("schema_registry_requests_total{")
+               and 'endpoint="/subjects/{subject}/versions"' in line and 'status="404"' in line]
+    assert counted and float(counted[0].split()[-1]) >= 3, counted
+    assert "metrics-value" not in text, "subjects never become label values"
+    subjects = len(call(registry.url, "GET", "/subjects")[1])
+    assert f"schema_registry_subjects {subjects}.0" in lines or f"schema_registry_subjects {subjects}" in lines
+    assert any(line.startswith("schema_registry_leader 1") for line in lines)
+    assert any(line.startswith("schema_registry_request_duration_seconds_bucket{") for line in lines)
