@@ -337,3 +337,32 @@ def test_metrics_count_requests_by_route_template(registry):
     assert f"schema_registry_subjects {subjects}.0" in lines or f"schema_registry_subjects {subjects}" in lines
     assert any(line.startswith("schema_registry_leader 1") for line in lines)
     assert any(line.startswith("schema_registry_request_duration_seconds_bucket{") for line in lines)
+
+
+def test_swiftkafka_admin_schemas(registry, tmp_path):
+    """`swiftkafka-admin schemas`: register from a file, list, describe, check compatibility (exit 1 with the
+    registry's messages when incompatible), and the registry's errors as `Error: … (error code N)`."""
+    admin = os.path.join(os.path.dirname(BROKER), "swiftkafka-admin")
+
+    def tool(*args):
+        return subprocess.run([admin, "schemas", "--schema-registry-url", registry.url, *args], capture_output=True,
+                              text=True, timeout=60)
+    v1, bad = tmp_path / "v1.avsc", tmp_path / "bad.avsc"
+    v1.write_text(json.dumps(USER_V1))
+    bad.write_text(json.dumps(USER_BAD))
+    registered = tool("--register", "--subject", "cli/value", "--schema-file", str(v1))
+    assert registered.returncode == 0, registered.stderr
+    schema_id = call(registry.url, "GET", "/subjects/cli%2Fvalue/versions/1")[1]["id"]
+    assert registered.stdout == f"Registered cli/value version 1 with id {schema_id}\n"
+    assert "cli/value" in tool("--list").stdout.splitlines()
+    described = tool("--describe", "--subject", "cli/value").stdout.splitlines()
+    assert described[:3] == ["Subject: cli/value", "Compatibility: BACKWARD", f"Version 1: id {schema_id} (latest)"]
+    assert described[3].startswith('Latest schema: {"type":"record","name":"User","namespace":"com.example"')
+    assert tool("--check", "--subject", "cli/value", "--schema-file", str(v1)).stdout == \
+        "Compatible with cli/value version latest\n"
+    incompatible = tool("--check", "--subject", "cli/value", "--schema-file", str(bad))
+    assert incompatible.returncode == 1
+    assert incompatible.stdout.splitlines()[0] == "Incompatible with cli/value version latest:"
+    assert "READER_FIELD_MISSING_DEFAULT_VALUE" in incompatible.stdout
+    missing = tool("--describe", "--subject", "nobody")
+    assert missing.returncode == 1 and missing.stderr == "Error: Subject 'nobody' not found. (error code 40401)\n"
