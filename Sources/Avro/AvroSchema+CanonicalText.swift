@@ -196,3 +196,8 @@ struct CanonicalWriter {
         return sign + first + "." + (rest.isEmpty ? "0" : rest) + "E" + String(pointPosition - 1)
     }
 }
+
+extension JSONValue {
+    /// The value as Jackson's tree writes it back (integers plainly, other numbers as Java's `Double.toString`).
+    public var jacksonNormalized: JSONValue { CanonicalWriter.jacksonJSON(self) }
+}

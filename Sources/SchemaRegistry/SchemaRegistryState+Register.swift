@@ -31,29 +31,51 @@ public struct SchemaRequest: Sendable, Equatable {
 /// against the live versions the subject's level names (not in IMPORT); re-registering a soft-deleted schema
 /// tombstones its older soft-deleted versions.
 extension SchemaRegistryState {
-    /// The schema types this registry parses and checks (`GET /schemas/types`).
-    public static let schemaTypes = ["AVRO"]
+    /// The schema types this registry stores (`GET /schemas/types`, Confluent's order). Avro schemas are parsed,
+    /// canonicalised and checked for compatibility; JSON Schemas are stored as compact JSON and Protobuf schemas as
+    /// sent, and their compatibility is not checked: a subject of either type takes a second version only under
+    /// NONE (42201 otherwise, rather than a check that is not made).
+    public static let schemaTypes = ["JSON", "PROTOBUF", "AVRO"]
 
-    /// A schema parsed with its references: the stored form and the Avro document.
+    /// A schema parsed with its references: the stored form and, for Avro, the document.
     struct Parsed {
         var stored: StoredSchema
-        var document: AvroSchemaDocument
+        var document: AvroSchemaDocument?
     }
 
     func parse(_ request: SchemaRequest, validateDefaults: Bool) throws(SchemaRegistryError) -> Parsed {
         let type = request.schemaType.uppercased()
         guard Self.schemaTypes.contains(type) else {
+            throw .invalidSchema("unknown schema type \(request.schemaType)")
+        }
+        for reference in request.references where subjects[reference.subject]?[reference.version] == nil {
             throw .invalidSchema(
-                "unsupported schema type \(request.schemaType) (this registry checks \(Self.schemaTypes.joined(separator: ", ")))"
+                "reference \(reference.name) to \(reference.subject) version \(reference.version) not found"
             )
+        }
+        switch type {
+        case "JSON":
+            guard let json = try? JSONValue.parse(request.schema),
+                json.objectValue != nil || json == .bool(true) || json == .bool(false)
+            else { throw .invalidSchema("not a JSON Schema (an object or a boolean)") }
+            let text = json.jacksonNormalized.compactText
+            return Parsed(
+                stored: StoredSchema(schemaType: type, schema: text, references: request.references),
+                document: nil
+            )
+        case "PROTOBUF":
+            let text = request.schema.trimmingWhitespace
+            guard !text.isEmpty else { throw .invalidSchema("Empty schema") }
+            return Parsed(
+                stored: StoredSchema(schemaType: type, schema: text, references: request.references),
+                document: nil
+            )
+        default:
+            break
         }
         var imported: [AvroSchemaDocument] = []
         for reference in request.references {
-            guard let value = subjects[reference.subject]?[reference.version] else {
-                throw .invalidSchema(
-                    "reference \(reference.name) to \(reference.subject) version \(reference.version) not found"
-                )
-            }
+            let value = subjects[reference.subject]![reference.version]!
             do {
                 imported.append(try referencedDocument(value))
             } catch {
@@ -127,12 +149,8 @@ extension SchemaRegistryState {
         if mode != .import {
             let level = compatibility(of: subject)
             let previous = versions(of: subject).reversed().map { $0 }
-            if !incompatibilities(
-                parsed,
-                against: level.isTransitive ? previous : Array(previous.prefix(1)),
-                level: level
-            )
-            .isEmpty {
+            let against = level.isTransitive ? previous : Array(previous.prefix(1))
+            if !(try incompatibilities(parsed, against: against, level: level)).isEmpty {
                 throw .incompatible(subject)
             }
         }
@@ -180,14 +198,18 @@ extension SchemaRegistryState {
         let live = versions(of: subject).reversed().map { $0 }
         switch version {
         case nil:
-            return incompatibilities(parsed, against: level.isTransitive ? live : Array(live.prefix(1)), level: level)
+            return try incompatibilities(
+                parsed,
+                against: level.isTransitive ? live : Array(live.prefix(1)),
+                level: level
+            )
         case .latest?:
-            return incompatibilities(parsed, against: Array(live.prefix(1)), level: level)
+            return try incompatibilities(parsed, against: Array(live.prefix(1)), level: level)
         case .number(let number)?:
             guard let previous = live.first(where: { $0.version == number }) else {
                 throw .versionNotFound(number)
             }
-            return incompatibilities(parsed, against: [previous], level: level)
+            return try incompatibilities(parsed, against: [previous], level: level)
         }
     }
 
@@ -201,16 +223,26 @@ extension SchemaRegistryState {
         _ parsed: Parsed,
         against previous: [SchemaVersionValue],
         level: CompatibilityLevel
-    ) -> [String] {
-        guard level != .none else { return [] }
+    ) throws(SchemaRegistryError) -> [String] {
+        guard level != .none, !previous.isEmpty else { return [] }
+        guard let document = parsed.document else {
+            throw .invalidSchema(
+                "compatibility of \(parsed.stored.schemaType) schemas is not checked by this registry; a new version "
+                    + "needs the subject's compatibility level to be NONE"
+            )
+        }
         var messages: [String] = []
         for value in previous {
+            guard value.schemaType == "AVRO" else {
+                messages.append("the previous version \(value.version) is a \(value.schemaType) schema, not AVRO")
+                continue
+            }
             guard let old = try? referencedDocument(value) else { continue }
             if level.checksBackward {
-                messages += AvroCompatibility.check(reader: parsed.document, writer: old).map(\.description)
+                messages += AvroCompatibility.check(reader: document, writer: old).map(\.description)
             }
             if level.checksForward {
-                messages += AvroCompatibility.check(reader: old, writer: parsed.document).map(\.description)
+                messages += AvroCompatibility.check(reader: old, writer: document).map(\.description)
             }
         }
         return messages
@@ -230,5 +262,12 @@ public enum VersionSpec: Sendable, Equatable {
         } else {
             throw .invalidVersion(text)
         }
+    }
+}
+
+extension String {
+    /// Without leading and trailing whitespace and newlines.
+    fileprivate var trimmingWhitespace: String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 }

@@ -147,7 +147,13 @@ def test_rest_answers_over_http(registry):
     assert call(registry.url, "GET", "/subjects/a%2Fb/versions/x")[1]["error_code"] == 42202
     assert call(registry.url, "PUT", "/config/a%2Fb", {"compatibility": "FULL"})[:2] == (200, {"compatibility": "FULL"})
     assert call(registry.url, "GET", "/config/a%2Fb")[:2] == (200, {"compatibilityLevel": "FULL"})
-    assert call(registry.url, "GET", "/schemas/types")[:2] == (200, ["AVRO"])
+    assert call(registry.url, "GET", "/schemas/types")[:2] == (200, ["JSON", "PROTOBUF", "AVRO"])
+    # A Protobuf schema is stored and served (its compatibility is not checked).
+    proto = 'syntax = "proto3";\nmessage Event { string name = 1; }'
+    status, body, _ = call(registry.url, "POST", "/subjects/events-value/versions",
+                           {"schemaType": "PROTOBUF", "schema": proto})
+    assert status == 200
+    assert call(registry.url, "GET", f"/schemas/ids/{body['id']}")[1] == {"schemaType": "PROTOBUF", "schema": proto}
 
 
 def schemas_topic(bootstrap, topic="_schemas"):

@@ -153,7 +153,7 @@ struct SchemaRegistryStateTests {
             } == 42201
         )
         #expect(
-            error { _ = try registry.state.register(subject: "s", SchemaRequest(schema: "{}", schemaType: "PROTOBUF")) }
+            error { _ = try registry.state.register(subject: "s", SchemaRequest(schema: "{}", schemaType: "XML")) }
                 == 42201
         )
         _ = try registry.register("s", Self.v1)
@@ -180,6 +180,40 @@ struct SchemaRegistryStateTests {
         )
         #expect(try importing.state.mode(subject: "s", defaultToGlobal: true) == .import)
         #expect(error { _ = try importing.state.mode(subject: "s") } == 40409)
+    }
+
+    @Test func jsonAndProtobufSchemasAreStoredAndServedButNotChecked() throws {
+        var registry = Registry()
+        let (jsonID, records) = try registry.state.register(
+            subject: "j",
+            SchemaRequest(
+                schema: #"{ "type": "object", "properties": {"a": {"type": "number", "maximum": 1.50}} }"#,
+                schemaType: "json"
+            )
+        )
+        registry.write(records)
+        let stored = try registry.state.schema(id: jsonID)
+        #expect(stored.schemaType == "JSON")
+        #expect(stored.schema == #"{"type":"object","properties":{"a":{"type":"number","maximum":1.5}}}"#)
+        #expect(SchemaRegistryState.entity(stored).compactText.hasPrefix(#"{"schemaType":"JSON","schema":"#))
+        #expect(
+            error { _ = try registry.state.register(subject: "j", SchemaRequest(schema: "[1]", schemaType: "JSON")) }
+                == 42201
+        )
+        let proto = "syntax = \"proto3\";\nmessage M { string a = 1; }\n"
+        let (protoID, protoRecords) = try registry.state.register(
+            subject: "p",
+            SchemaRequest(schema: proto, schemaType: "PROTOBUF")
+        )
+        registry.write(protoRecords)
+        #expect(try registry.state.schema(id: protoID).schema == "syntax = \"proto3\";\nmessage M { string a = 1; }")
+        // A second version is not checked, so it is taken only where nothing is to be checked.
+        let next = SchemaRequest(schema: "syntax = \"proto3\";\nmessage M { int64 a = 1; }", schemaType: "PROTOBUF")
+        #expect(error { _ = try registry.state.register(subject: "p", next) } == 42201)
+        registry.write(try registry.state.setCompatibility("NONE", subject: "p").records)
+        registry.write(try registry.state.register(subject: "p", next).records)
+        #expect(try registry.state.versionNumbers(subject: "p") == [1, 2])
+        #expect(SchemaRegistryState.schemaTypes == ["JSON", "PROTOBUF", "AVRO"])
     }
 
     @Test func softThenPermanentDeletes() throws {
