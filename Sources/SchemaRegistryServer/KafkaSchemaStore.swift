@@ -8,8 +8,9 @@ public import SchemaRegistry
 /// the topic is created at startup when missing (1 partition, `cleanup.policy=compact`, replication
 /// `kafkastore.topic.replication.factor` bounded by the live brokers) and refused when it is not compacted; a
 /// reader consumes it from offset 0 into memory for as long as the store runs, so records other instances write
-/// are followed too; a write first waits until the reader has reached the topic's end, decides on that state,
-/// produces its records (acks=all) and returns once the reader has applied them.
+/// are followed too; a write first appends a NOOP record and waits until the reader has read it (so it decides on
+/// everything written before it, by any instance: Confluent's way, since a compacted topic's end offset may lie
+/// past its last record), produces its records (acks=all) and returns once the reader has applied them.
 ///
 /// Lifecycle: `init`, `start()` (topic, then the whole topic read before the first request is served), `run()`
 /// (the reader; returns when cancelled), `close()`. Writes are one at a time (an explicit queue: the actor is
@@ -75,8 +76,10 @@ public actor KafkaSchemaStore: SchemaStore {
         try await ensureTopic()
         try await consumer.assign([partition])
         try await consumer.seekToBeginning([partition])
-        let end = try await consumer.endOffsets([partition])[partition] ?? 0
-        while applied < end {
+        // Confluent's way to the end: a NOOP record, read back (a compacted topic's end offset may lie past its
+        // last record).
+        let end = try await appendNoop()
+        while applied <= end {
             try await readOnce()
         }
         logger.info(
@@ -117,6 +120,12 @@ public actor KafkaSchemaStore: SchemaStore {
                     + "'compact' cleanup policy to avoid Kafka deleting your schemas after a week."
             )
         }
+    }
+
+    /// Appends a NOOP record; its offset.
+    func appendNoop() async throws -> Int64 {
+        try await producer.send(topic: configuration.topic, key: SchemaRegistryKey.noop.bytes, value: nil, partition: 0)
+            .offset
     }
 
     /// The reader, until cancelled.
@@ -178,15 +187,14 @@ public actor KafkaSchemaStore: SchemaStore {
         defer {
             if writeQueue.isEmpty { writing = false } else { writeQueue.removeFirst().resume() }
         }
-        // Decide on everything written so far, by this instance or another.
+        // Decide on everything written so far, by this instance or another: up to a NOOP record of its own.
         let end: Int64
         do {
-            // From the leader (the admin client's connection, not the reader's consumer, which is polling).
-            end = try await admin.listOffsets([partition], at: -1)[partition]?.get() ?? 0
+            end = try await appendNoop()
         } catch {
             throw SchemaRegistryError(50001, "Error while reading the Kafka store: \(error)")
         }
-        try await waitApplied(end)
+        try await waitApplied(end + 1)
         var idFloor: Int32 = 1
         if let leadership {
             guard await leadership.isLeader else { throw SchemaRegistryError(50004, "Unknown leader") }
