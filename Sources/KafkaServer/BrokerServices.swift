@@ -19,6 +19,8 @@ public struct BrokerServices: Sendable {
     public var groupCoordinator: GroupCoordinator
     public var offsetsTopic: OffsetsTopicManager
     public var metrics: BrokerMetrics
+    /// Checks produced records' schema ids for topics with schema validation on.
+    var schemaValidator: SchemaIDValidator
     var fetcherManager: ReplicaFetcherManager
     var brokerEpoch: BrokerEpoch
 

@@ -205,6 +205,7 @@ extension KafkaBroker {
                 coordinator: groupCoordinator
             ),
             metrics: metrics,
+            schemaValidator: SchemaIDValidator(registryURL: config.schemaRegistryURL, logger: logger),
             fetcherManager: fetcherManager,
             brokerEpoch: BrokerEpoch()
         )

@@ -54,6 +54,15 @@ public struct LogConfig: Sendable, Equatable {
     public var uncleanLeaderElectionEnable = false
     /// `min.insync.replicas`.
     public var minInSyncReplicas = 1
+    /// `confluent.key.schema.validation` / `confluent.value.schema.validation` (Confluent Server's topic configs):
+    /// the broker checks each record's key or value for a schema id registered in the schema registry.
+    public var keySchemaValidation = false
+    public var valueSchemaValidation = false
+    /// `confluent.key.subject.name.strategy` / `confluent.value.subject.name.strategy`: the subject an id must be
+    /// registered under (TopicNameStrategy: `<topic>-key` / `<topic>-value`; the other strategies: any subject).
+    public var keySubjectNameStrategy = LogConfig.topicNameStrategy
+    public var valueSubjectNameStrategy = LogConfig.topicNameStrategy
+    public static let topicNameStrategy = "io.confluent.kafka.serializers.subject.TopicNameStrategy"
 
     public init() {}
 

@@ -1,14 +1,19 @@
 """Schema registry benchmark (not a test): on one broker of its own and one registry, registrations per second
-(1,000 subjects, one schema each, from 1 and from 8 client threads), lookups per second (POST /subjects/{s}) and the
-latency of GET /schemas/ids/{id} (p50, p99) over those 1,000 schemas. Run through scripts/bench-schema-registry,
-which builds the release binaries and sets up the Python environment."""
+(1,000 subjects, one schema each, from 1 and from 8 client threads), lookups per second (POST /subjects/{s}), the
+latency of GET /schemas/ids/{id} (p50, p99) over those 1,000 schemas, and the produce throughput of 1 KiB
+schema-framed values (one confluent-kafka producer, acks=1) into a topic with broker-side schema validation on and
+into one with it off, in the same run. Run through scripts/bench-schema-registry, which builds the release binaries
+and sets up the Python environment."""
 import argparse
 import json
 import threading
 import time
 import urllib.request
 
-from conftest import single_broker
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from conftest import free_port, single_broker
 from test_schema_registry import Registry
 
 CONTENT = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
@@ -54,9 +59,11 @@ def run_threads(count, threads, work):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--subjects", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=200_000)
     args = parser.parse_args()
-    for broker in single_broker():
-        registry = Registry(broker.bootstrap)
+    port = free_port()
+    for broker in single_broker({"confluent.schema.registry.url": f"http://127.0.0.1:{port}"}):
+        registry = Registry(broker.bootstrap, port=port)
         try:
             url, count = registry.url, args.subjects
             ids = {}
@@ -79,6 +86,30 @@ def main():
             print(f"lookups: {count / lookups:.0f}/s from 8 threads")
             print(f"GET /schemas/ids/{{id}}: p50 {latencies[len(latencies) // 2] * 1000:.2f} ms, "
                   f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.2f} ms")
+            schema_id = post(url, "/subjects/bench-validated-value/versions", {"schema": '"bytes"'})["id"]
+            value = b"\x00" + schema_id.to_bytes(4, "big") + bytes(1019)
+            admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+            for future in admin.create_topics([
+                    NewTopic("bench-validated", 6, 1, config={"confluent.value.schema.validation": "true"}),
+                    NewTopic("bench-plain", 6, 1)]).values():
+                future.result(30)
+            for _ in range(2):
+                for topic in ("bench-plain", "bench-validated"):
+                    producer = Producer({"bootstrap.servers": broker.bootstrap, "acks": "1", "linger.ms": 5,
+                                         "batch.size": 1 << 20, "compression.type": "none"})
+                    failures = []
+                    started = time.time()
+                    for n in range(args.messages):
+                        while True:
+                            try:
+                                producer.produce(topic, value=value, on_delivery=lambda e, m: e and failures.append(e))
+                                break
+                            except BufferError:
+                                producer.poll(0.01)
+                    producer.flush(120)
+                    elapsed = time.time() - started
+                    assert not failures, failures[:3]
+                    print(f"produce 1 KiB framed values, {topic}: {args.messages / elapsed:,.0f} msg/s")
         finally:
             registry.close()
 

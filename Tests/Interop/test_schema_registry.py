@@ -30,8 +30,8 @@ CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 class Registry:
     """One swiftkafka-schema-registry process on a free port."""
 
-    def __init__(self, bootstrap, topic="_schemas", properties=None):
-        self.port = free_port()
+    def __init__(self, bootstrap, topic="_schemas", properties=None, port=None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.directory = tempfile.mkdtemp(prefix="swiftkafka-registry-")
         values = {"listeners": f"http://127.0.0.1:{self.port}", "kafkastore.bootstrap.servers": f"PLAINTEXT://{bootstrap}",

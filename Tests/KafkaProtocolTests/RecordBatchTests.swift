@@ -146,3 +146,34 @@ struct RecordBatchTests {
         #expect(batch.lastSequence == 0)  // wraps past Int32.max
     }
 }
+
+/// `forEachKeyAndValue`, the scan broker-side schema validation uses: the same keys and values as the full decode,
+/// for plain and compressed batches, and a stop when asked.
+@Suite("RecordBatch key and value scan")
+struct RecordBatchKeyValueScanTests {
+    @Test(arguments: [CompressionCodec.none, .gzip, .zstd])
+    func theScanSeesWhatTheDecodeSees(codec: CompressionCodec) throws {
+        var builder = RecordBatchBuilder(codec: codec)
+        builder.append(timestamp: 1, key: nil, value: [0, 0, 0, 0, 7, 1])
+        builder.append(timestamp: 2, key: [9], value: nil, headers: [(key: "h", value: [1, 2])])
+        builder.append(timestamp: 3, key: [8, 8], value: Array(repeating: 5, count: 300))
+        let batch = builder.build()
+        var scanned: [([UInt8]?, [UInt8]?)] = []
+        try batch.forEachKeyAndValue(decompressionLimit: 1 << 20) { key, value in
+            scanned.append((key.map { Array($0.readableBytesView) }, value.map { Array($0.readableBytesView) }))
+            return true
+        }
+        let decoded = try batch.records(decompressionLimit: 1 << 20)
+        #expect(scanned.count == 3)
+        for (found, record) in zip(scanned, decoded) {
+            #expect(found.0 == record.key.map { Array($0.readableBytesView) })
+            #expect(found.1 == record.value.map { Array($0.readableBytesView) })
+        }
+        var seen = 0
+        try batch.forEachKeyAndValue(decompressionLimit: 1 << 20) { _, _ in
+            seen += 1
+            return false
+        }
+        #expect(seen == 1)
+    }
+}

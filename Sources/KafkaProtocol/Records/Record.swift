@@ -97,6 +97,42 @@ extension RecordBatch {
         return records
     }
 
+    /// Calls `body` with each record's key and value, in order, without building `Record`s (broker-side schema
+    /// validation reads only these); `body` returns false to stop. Compressed records are decompressed first.
+    public func forEachKeyAndValue(
+        decompressionLimit: Int,
+        _ body: (_ key: ByteBuffer?, _ value: ByteBuffer?) -> Bool
+    ) throws(RecordBatchError) {
+        let codecBits = attributes & Self.compressionCodecMask
+        guard let codec = CompressionCodec(rawValue: codecBits) else { throw .unknownCodec(codecBits) }
+        var section: ByteBuffer
+        do {
+            section = try Compression.decompress(recordsSection, codec: codec, limit: decompressionLimit)
+        } catch {
+            throw .decompression(error)
+        }
+        var index = 0
+        while section.readableBytes > 0 {
+            do {
+                let length = Int(try section.readVarint())
+                guard length >= 0, var record = section.readSlice(length: length) else {
+                    throw RecordBatchError.malformedRecord(index: index, reason: "bad length")
+                }
+                _ = try record.readKafkaInteger(Int8.self)
+                _ = try record.readVarlong()
+                _ = try record.readVarint()
+                let key = try Self.readNullable(&record)
+                let value = try Self.readNullable(&record)
+                guard body(key, value) else { return }
+            } catch let error as RecordBatchError {
+                throw error
+            } catch {
+                throw .malformedRecord(index: index, reason: "\(error)")
+            }
+            index += 1
+        }
+    }
+
     private static func readNullable(_ buffer: inout ByteBuffer) throws -> ByteBuffer? {
         let length = try buffer.readVarint()
         if length == -1 { return nil }

@@ -64,6 +64,9 @@ public struct BrokerConfig: Sendable {
     public var metricsPort: Int32 = -1
     /// `metrics.host`: the address `/metrics` binds; empty means every interface.
     public var metricsHost = ""
+    /// `confluent.schema.registry.url`: the schema registry that topics with schema validation are checked
+    /// against; empty: none.
+    public var schemaRegistryURL = ""
     public var logRetentionHours: Int32 = 168
     public var logRetentionMinutes: Int32?
     public var logRetentionMs: Int64?

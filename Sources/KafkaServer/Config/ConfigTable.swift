@@ -23,6 +23,7 @@ public enum ConfigTable {
         Section(title: "Log retention and cleanup policy", keys: logRetention),
         Section(title: "Replication", keys: replication),
         Section(title: "ZooKeeper", keys: zooKeeper),
+        Section(title: "Schema validation", keys: schemaValidation),
         Section(title: "Accepted for compatibility, not acted on", keys: acceptedOnly),
     ]
 

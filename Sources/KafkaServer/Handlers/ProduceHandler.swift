@@ -5,7 +5,9 @@ import KafkaProtocol
 /// are converted to one v2 batch per partition first (`MessageFormatConversion`, counted in
 /// `producemessageconversions`), as Kafka 2.8 does. Every partition's batches are validated and appended;
 /// acks=all then waits until the ISR holds them (REQUEST_TIMED_OUT after the request's timeout); acks=0 gets no
-/// response at all.
+/// response at all. A topic with schema validation on (`confluent.value.schema.validation`) has its batches checked
+/// by `SchemaIDValidator` first; a bad record refuses its partition's batches with INVALID_RECORD and a message
+/// naming it.
 enum ProduceHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(ProduceRequest.self) { request, context in
@@ -52,6 +54,29 @@ enum ProduceHandler {
                             )
                             continue
                         }
+                    }
+                    if let config = services.replicaManager.partition(topicPartition)?.log.config,
+                        config.keySchemaValidation || config.valueSchemaValidation,
+                        let problem = await services.schemaValidator.problem(
+                            in: records,
+                            topic: topic.name,
+                            config: config
+                        )
+                    {
+                        let message = "Schema validation failed: \(problem.message)"
+                        services.logger.info(
+                            "Refused a batch",
+                            metadata: ["partition": "\(topicPartition)", "reason": "\(message)"]
+                        )
+                        partitions.append(
+                            .init(
+                                index: partition.index,
+                                errorCode: KafkaErrorCode.invalidRecord,
+                                recordErrors: [.init(batchIndex: problem.index, batchIndexErrorMessage: message)],
+                                errorMessage: message
+                            )
+                        )
+                        continue
                     }
                     let result = services.replicaManager.appendRecords(
                         topicPartition,
