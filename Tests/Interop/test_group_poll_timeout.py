@@ -50,13 +50,21 @@ def test_a_member_over_max_poll_interval_costs_the_others_one_rebalance(broker):
             other.poll(0.05)
     thread = threading.Thread(target=run_other)
     thread.start()
+    # The other member first, alone (all four partitions), then the busy one joins: the same order every run.
+    wait_for(lambda: [e for e in events if e[:2] == ("other", "assign") and len(e[2]) == 4], 30,
+             "the other member alone in the group")
     busy = Consumer(dict(common, **{"client.id": "busy", "session.timeout.ms": 2000,
                                     "heartbeat.interval.ms": 500, "max.poll.interval.ms": 2000}))
     try:
         on_assign, on_revoke = callbacks("busy")
         busy.subscribe([TOPIC], on_assign=on_assign, on_revoke=on_revoke)
+        def current(name):
+            """A member's partitions: its last assignment (eager protocol: each assignment is the whole set)."""
+            assigned = [e[2] for e in events if e[0] == name and e[1] == "assign"]
+            return assigned[-1] if assigned else []
+        # Both members in one generation (the first to join may have had all four partitions alone before).
         deadline = time.time() + 30
-        while sorted(p for e in events if e[1] == "assign" for p in e[2]) != [0, 1, 2, 3]:
+        while not (current("busy") and current("other") and sorted(current("busy") + current("other")) == [0, 1, 2, 3]):
             assert time.time() < deadline, f"both members assigned: {events}"
             busy.poll(0.05)
         before = list(events)
