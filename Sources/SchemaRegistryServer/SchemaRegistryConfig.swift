@@ -1,3 +1,4 @@
+import Foundation
 public import SchemaRegistry
 
 /// `conf/schema-registry.properties`: Confluent Schema Registry 6.2's keys this server acts on, with its
@@ -44,7 +45,12 @@ public struct SchemaRegistryConfig: Sendable, Equatable {
             guard let equals = trimmed.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
                 throw ConfigurationError("not a key=value line: \(trimmed)")
             }
-            pairs.append((trimmed[..<equals].trimmed, trimmed[trimmed.index(after: equals)...].trimmed))
+            pairs.append(
+                (
+                    trimmed[..<equals].trimmingCharacters(in: .whitespaces),
+                    trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+                )
+            )
         }
         var config = SchemaRegistryConfig()
         var warnings: [String] = []
@@ -54,7 +60,7 @@ public struct SchemaRegistryConfig: Sendable, Equatable {
             case "host.name": config.hostName = value
             case "kafkastore.bootstrap.servers":
                 config.bootstrapServers = value.split(separator: ",").map { server in
-                    let text = server.trimmed
+                    let text = server.trimmingCharacters(in: .whitespaces)
                     return text.range(of: "://").map { String(text[$0.upperBound...]) } ?? text
                 }
             case "kafkastore.topic": config.topic = value
@@ -95,7 +101,7 @@ public struct SchemaRegistryConfig: Sendable, Equatable {
 
     /// The host and port of the first listener (`http://host:port`).
     public func listener() throws(ConfigurationError) -> (host: String, port: Int) {
-        let first = listeners.split(separator: ",").first.map { $0.trimmed } ?? ""
+        let first = listeners.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         guard first.hasPrefix("http://"), let colon = first.lastIndex(of: ":"),
             let port = Int(first[first.index(after: colon)...]), port > 0, port < 65536
         else { throw ConfigurationError("listeners=\(listeners): expected http://host:port (https is not served)") }
@@ -107,10 +113,4 @@ public struct SchemaRegistryConfig: Sendable, Equatable {
 public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
-}
-
-extension StringProtocol {
-    var trimmed: String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-    }
 }
