@@ -134,6 +134,9 @@ public struct SchemaRegistryAPI: Sendable {
             return try await config(request)
         case (_, _, "mode"?):
             return try await mode(request)
+        case ("GET", 1, "contexts"?):
+            // Confluent 7.0: this registry has only the default context, ".".
+            return RegistryResponse(.array([.string(".")]))
         default:
             throw Self.notFound
         }
@@ -230,7 +233,9 @@ public struct SchemaRegistryAPI: Sendable {
         let state = try await store.state
         switch path.count == 4 ? path[3] : nil {
         case nil:
-            return RegistryResponse(SchemaRegistryState.entity(try state.schema(id: id)))
+            return RegistryResponse(
+                SchemaRegistryState.entity(try state.schema(id: id, format: request.query["format"]))
+            )
         case "subjects"?:
             let subjects = try state.subjectVersions(id: id, includeDeleted: request.flag("deleted")).map(\.subject)
             return RegistryResponse(.array(subjects.map { .string($0) }))

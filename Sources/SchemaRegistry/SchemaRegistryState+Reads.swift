@@ -32,9 +32,17 @@ extension SchemaRegistryState {
         }
     }
 
-    /// `GET /schemas/ids/{id}`: soft-deleted schemas too (old messages still decode).
-    public func schema(id: Int32) throws(SchemaRegistryError) -> StoredSchema {
-        guard let stored = schemasByID[id] else { throw .schemaNotFound(id) }
+    /// `GET /schemas/ids/{id}[?format=]`: soft-deleted schemas too (old messages still decode). Confluent 7.0's
+    /// `format=resolved` gives an Avro schema with the named types of its references written in full where they are
+    /// first used; any other format (Confluent's rule, for formats added later) the stored text.
+    public func schema(id: Int32, format: String? = nil) throws(SchemaRegistryError) -> StoredSchema {
+        guard var stored = schemasByID[id] else { throw .schemaNotFound(id) }
+        if format == "resolved", stored.schemaType == "AVRO", !stored.references.isEmpty,
+            let value = subjects.values.lazy.flatMap(\.values).first(where: { $0.id == id }),
+            let document = try? referencedDocument(value)
+        {
+            stored.schema = document.canonicalText(of: document.root)
+        }
         return stored
     }
 

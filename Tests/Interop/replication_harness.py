@@ -31,7 +31,6 @@ BROKER_PROPERTIES = {
     "offsets.topic.replication.factor": "3",
     "offsets.topic.num.partitions": "6",
     "log.segment.bytes": str(1 << 20),
-    "controlled.shutdown.retry.backoff.ms": "500",
 }
 
 

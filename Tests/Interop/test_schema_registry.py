@@ -289,6 +289,29 @@ def test_python_schema_registry_client_a_second_independent_client(registry):
     assert "other-client-value" not in client.get_subjects()
 
 
+def test_debians_confluent_kafka_1_7_serializes_through_the_registry(broker, registry):
+    """Debian's own client (python3-confluent-kafka 1.7.0 on librdkafka 2.0.2, run by Debian's Python): its
+    AvroSerializer auto-registers under `<topic>-value` and produces; every value starts with 0x00 and the id; its
+    AvroDeserializer reads them back; an evolution with a default is registered, a changed field type refused with
+    409."""
+    python = os.path.join(os.path.dirname(__file__), "..", "..", ".venv-debian", "bin", "python")
+    assert os.path.exists(python), "no .venv-debian: scripts/test makes it (Debian's python3 with its packages)"
+    from confluent_kafka.admin import NewTopic
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.create_topics([NewTopic("readings", 1, 1)])["readings"].result(30)
+    script = os.path.join(os.path.dirname(__file__), "debian_avro_client.py")
+    done = subprocess.run([python, script, broker.bootstrap, registry.url, "readings", "25"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome["client"] == "1.7.0"
+    assert outcome["version"] == 1 and outcome["read"] is True
+    assert outcome["headers"] == ["00" + outcome["schema_id"].to_bytes(4, "big").hex()]
+    assert outcome["evolved_id"] not in (None, outcome["schema_id"])
+    assert call(registry.url, "GET", "/subjects/readings-value/versions")[1] == [1, 2]
+    assert outcome["refused"] == [409, 409]
+
+
 def test_two_instances_elect_one_writer_in_zookeeper_and_never_share_an_id(broker):
     """Confluent's ZooKeeper mode (kafkastore.connection.url): the first instance leads
     (/schema_registry/schema_registry_master holds its identity), the second forwards its writes there; registrations

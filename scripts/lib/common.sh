@@ -19,6 +19,7 @@ SWIFTKAFKA_APT_PACKAGES=(
   gcc                  # cgo, for Sarama's zstd dependency
   golang-github-shopify-sarama-dev      # Sarama 1.22 (its default protocol version is Kafka 0.8.2)
   golang-github-segmentio-kafka-go-dev  # kafka-go 0.2.1 (CreateTopics v0, message format v1)
+  python3-confluent-kafka  # Debian's confluent-kafka 1.7.0 (librdkafka 2.0.2), the schema registry's old client
 )
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -38,14 +39,16 @@ ensure_apt_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# ensure_venv DIR REQUIREMENTS: a Python virtual environment with the requirements installed (again when they change).
+# ensure_venv DIR REQUIREMENTS [PYTHON [VENV-OPTION...]]: a Python virtual environment made by PYTHON (python3 by
+# default) with the requirements installed (again when they or the options change).
 ensure_venv() {
-  local dir=$1 requirements=$2 stamp
-  stamp=$(sha256sum "$requirements" | cut -d' ' -f1)
+  local dir=$1 requirements=$2 python=${3:-python3} stamp
+  local options=("${@:4}")
+  stamp="$(sha256sum "$requirements" | cut -d' ' -f1)${3:+ $python ${options[*]}}"
   if [ ! -x "$dir/bin/python" ] || [ "$(cat "$dir/.requirements" 2>/dev/null)" != "$stamp" ]; then
     log "creating the Python environment in $dir"
     rm -rf "$dir"
-    python3 -m venv "$dir"
+    "$python" -m venv "${options[@]}" "$dir"
     "$dir/bin/pip" install -q --disable-pip-version-check -r "$requirements"
     echo "$stamp" > "$dir/.requirements"
   fi
