@@ -14,7 +14,7 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from conftest import free_port, single_broker
-from test_schema_registry import USER_V1, Registry, call
+from test_schema_registry import USER_V1, USER_V2, Registry, call
 
 TOPIC = "validated"
 
@@ -84,3 +84,25 @@ def test_only_registered_schema_ids_are_written(setup):
     configs = list(described.values())[0].result(10)
     assert configs["confluent.value.schema.validation"].value == "true"
     assert configs["confluent.key.schema.validation"].value == "false"
+
+
+def test_an_unreachable_registry_refuses_batches_with_one_log_line(setup):
+    """The registry stopped: a record whose id the broker has not cached is refused (nothing unvalidated is
+    written), and the broker logs that the registry does not answer once, not once per batch; the registry back,
+    the same record is written and the broker says so."""
+    broker, registry = setup
+    fresh = call(registry.url, "POST", f"/subjects/{TOPIC}-value/versions", {"schema": json.dumps(USER_V2)})[1]["id"]
+    value = b"\x00" + struct.pack(">i", fresh) + b"\x02"
+    log = lambda: open(f"{broker.directory}/broker.log").read()
+    registry.close()
+    try:
+        for _ in range(3):
+            error, _ = produce(broker.bootstrap, TOPIC, value, partition=0)
+            assert error.code() == KafkaError.INVALID_RECORD
+        assert log().count("Schema validation refuses batches: the schema registry does not answer") == 1
+        assert f"could not be asked about schema id {fresh}" in log()
+    finally:
+        registry.start()
+    error, _ = produce(broker.bootstrap, TOPIC, value, partition=0)
+    assert error is None
+    assert log().count("Schema validation: the schema registry answers again") == 1

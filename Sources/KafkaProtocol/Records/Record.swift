@@ -37,59 +37,41 @@ extension RecordBatch {
     /// of a LogAppendTime batch). For the compactor and the group coordinator; the append path never decodes
     /// records.
     public func records(decompressionLimit: Int) throws(RecordBatchError) -> [Record] {
-        let codecBits = attributes & Self.compressionCodecMask
-        guard let codec = CompressionCodec(rawValue: codecBits) else { throw .unknownCodec(codecBits) }
-        var section: ByteBuffer
-        do {
-            section = try Compression.decompress(recordsSection, codec: codec, limit: decompressionLimit)
-        } catch {
-            throw .decompression(error)
-        }
         var records: [Record] = []
         records.reserveCapacity(Int(max(0, min(recordCount, 100_000))))
         let base = baseOffset
         let baseTime = baseTimestamp
         let appendTime: Int64? = isLogAppendTime ? maxTimestamp : nil
-        while section.readableBytes > 0 {
-            let index = records.count
-            do {
-                let length = Int(try section.readVarint())
-                guard length >= 0, var body = section.readSlice(length: length) else {
-                    throw RecordBatchError.malformedRecord(index: index, reason: "bad length")
-                }
-                _ = try body.readKafkaInteger(Int8.self)
-                let timestampDelta = try body.readVarlong()
-                let offsetDelta = try body.readVarint()
-                let key = try Self.readNullable(&body)
-                let value = try Self.readNullable(&body)
-                let headerCount = try body.readVarint()
-                guard headerCount >= 0, Int(headerCount) <= body.readableBytes else {
-                    throw RecordBatchError.malformedRecord(index: index, reason: "bad header count")
-                }
-                var headers: [RecordHeader] = []
-                for _ in 0..<headerCount {
-                    guard var keyBytes = try Self.readNullable(&body),
-                        let headerKey = keyBytes.readString(length: keyBytes.readableBytes)
-                    else { throw RecordBatchError.malformedRecord(index: index, reason: "null header key") }
-                    headers.append(RecordHeader(key: headerKey, value: try Self.readNullable(&body)))
-                }
-                guard body.readableBytes == 0 else {
-                    throw RecordBatchError.malformedRecord(index: index, reason: "length does not match its fields")
-                }
-                records.append(
-                    Record(
-                        offset: base &+ Int64(offsetDelta),
-                        timestamp: appendTime ?? (baseTime &+ timestampDelta),
-                        key: key,
-                        value: value,
-                        headers: headers
-                    )
-                )
-            } catch let error as RecordBatchError {
-                throw error
-            } catch {
-                throw .malformedRecord(index: index, reason: "\(error)")
+        try forEachRecordBody(decompressionLimit: decompressionLimit) { index, body in
+            _ = try body.readKafkaInteger(Int8.self)
+            let timestampDelta = try body.readVarlong()
+            let offsetDelta = try body.readVarint()
+            let key = try Self.readNullable(&body)
+            let value = try Self.readNullable(&body)
+            let headerCount = try body.readVarint()
+            guard headerCount >= 0, Int(headerCount) <= body.readableBytes else {
+                throw RecordBatchError.malformedRecord(index: index, reason: "bad header count")
             }
+            var headers: [RecordHeader] = []
+            for _ in 0..<headerCount {
+                guard var keyBytes = try Self.readNullable(&body),
+                    let headerKey = keyBytes.readString(length: keyBytes.readableBytes)
+                else { throw RecordBatchError.malformedRecord(index: index, reason: "null header key") }
+                headers.append(RecordHeader(key: headerKey, value: try Self.readNullable(&body)))
+            }
+            guard body.readableBytes == 0 else {
+                throw RecordBatchError.malformedRecord(index: index, reason: "length does not match its fields")
+            }
+            records.append(
+                Record(
+                    offset: base &+ Int64(offsetDelta),
+                    timestamp: appendTime ?? (baseTime &+ timestampDelta),
+                    key: key,
+                    value: value,
+                    headers: headers
+                )
+            )
+            return true
         }
         guard records.count == Int(recordCount) else {
             throw .recordCountMismatch(declared: recordCount, found: records.count)
@@ -102,6 +84,23 @@ extension RecordBatch {
     public func forEachKeyAndValue(
         decompressionLimit: Int,
         _ body: (_ key: ByteBuffer?, _ value: ByteBuffer?) -> Bool
+    ) throws(RecordBatchError) {
+        try forEachRecordBody(decompressionLimit: decompressionLimit) { _, record in
+            _ = try record.readKafkaInteger(Int8.self)
+            _ = try record.readVarlong()
+            _ = try record.readVarint()
+            let key = try Self.readNullable(&record)
+            let value = try Self.readNullable(&record)
+            return body(key, value)
+        }
+    }
+
+    /// The records section, decompressed, cut into each record's bytes (after its Length varint) for `visit`,
+    /// which returns false to stop; an error in `visit` that is not a `RecordBatchError` becomes a malformed
+    /// record at that index.
+    private func forEachRecordBody(
+        decompressionLimit: Int,
+        _ visit: (_ index: Int, _ record: inout ByteBuffer) throws -> Bool
     ) throws(RecordBatchError) {
         let codecBits = attributes & Self.compressionCodecMask
         guard let codec = CompressionCodec(rawValue: codecBits) else { throw .unknownCodec(codecBits) }
@@ -118,12 +117,7 @@ extension RecordBatch {
                 guard length >= 0, var record = section.readSlice(length: length) else {
                     throw RecordBatchError.malformedRecord(index: index, reason: "bad length")
                 }
-                _ = try record.readKafkaInteger(Int8.self)
-                _ = try record.readVarlong()
-                _ = try record.readVarint()
-                let key = try Self.readNullable(&record)
-                let value = try Self.readNullable(&record)
-                guard body(key, value) else { return }
+                guard try visit(index, &record) else { return }
             } catch let error as RecordBatchError {
                 throw error
             } catch {

@@ -23,10 +23,20 @@ actor SchemaIDValidator {
     let registryURL: String
     let logger: Logger
     private var cache: [Int32: (subjects: Set<String>?, expires: ContinuousClock.Instant)] = [:]
+    /// Whether the last question to the registry was answered: one log line when that changes, not one per batch.
+    private var registryAnswers = true
 
     init(registryURL: String, logger: Logger) {
         self.registryURL = registryURL.hasSuffix("/") ? String(registryURL.dropLast()) : registryURL
         self.logger = logger
+    }
+
+    /// The registry's URL without any user and password in it, for log lines.
+    var loggedURL: String {
+        guard var components = URLComponents(string: registryURL) else { return "(unparsable URL)" }
+        components.user = nil
+        components.password = nil
+        return components.string ?? "(unparsable URL)"
     }
 
     /// One framed key or value: its record's index over the request's batches, which part, and its schema id
@@ -94,7 +104,20 @@ actor SchemaIDValidator {
         do {
             subjects = try await registered(id)
         } catch {
+            // A URLError's text can carry the URL, and with it credentials: only its code is told.
+            let error = (error as? URLError).map { "URLError \($0.code.rawValue)" } ?? "\(error)"
+            if registryAnswers {
+                registryAnswers = false
+                logger.warning(
+                    "Schema validation refuses batches: the schema registry does not answer",
+                    metadata: ["url": "\(loggedURL)", "error": "\(error)"]
+                )
+            }
             return "the schema registry could not be asked about schema id \(id): \(error)"
+        }
+        if !registryAnswers {
+            registryAnswers = true
+            logger.info("Schema validation: the schema registry answers again", metadata: ["url": "\(loggedURL)"])
         }
         guard let subjects else { return "schema id \(id) of the \(part) is not registered" }
         if strategy == LogConfig.topicNameStrategy && !subjects.contains(subject) {
