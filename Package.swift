@@ -188,7 +188,7 @@ let package = Package(
         .executableTarget(
             name: "SwiftKafkaBroker",
             dependencies: [
-                "KafkaServer",
+                "KafkaServer", "KafkaCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaCore
 public import SchemaRegistry
 
 /// `conf/schema-registry.properties`: Confluent Schema Registry 6.2's keys this server acts on, with its
@@ -32,26 +33,13 @@ public struct SchemaRegistryConfig: Sendable, Equatable {
         "metrics.jmx.prefix", "response.mediatype.default", "response.mediatype.preferred", "kafkastore.group.id",
     ]
 
-    /// The configuration of a properties text (`key=value` lines, `#` comments) with `overrides` applied after;
+    /// The configuration of a Java properties text (`JavaProperties`, as the broker's) with `overrides` applied after;
     /// also the warnings for keys accepted but not acted on.
     public static func parse(
         properties text: String,
         overrides: [(String, String)] = []
     ) throws(ConfigurationError) -> (SchemaRegistryConfig, [String]) {
-        var pairs: [(String, String)] = []
-        for line in text.split(whereSeparator: \.isNewline) {
-            let trimmed = line.drop(while: \.isWhitespace)
-            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), !trimmed.hasPrefix("!") else { continue }
-            guard let equals = trimmed.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
-                throw ConfigurationError("not a key=value line: \(trimmed)")
-            }
-            pairs.append(
-                (
-                    trimmed[..<equals].trimmingCharacters(in: .whitespaces),
-                    trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-                )
-            )
-        }
+        let pairs = JavaProperties.parse(text).map { ($0.key, $0.value) }
         var config = SchemaRegistryConfig()
         var warnings: [String] = []
         for (key, value) in pairs + overrides {

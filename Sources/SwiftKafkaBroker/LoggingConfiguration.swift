@@ -1,3 +1,4 @@
+import KafkaCore
 import KafkaServer
 import Logging
 

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaCore
 import KafkaServer
 import Testing
 

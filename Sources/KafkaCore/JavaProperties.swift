@@ -1,5 +1,3 @@
-import KafkaCore
-
 /// Java `.properties` text as Kafka reads `server.properties`: `key=value`, `key: value` or `key value`; `#` and
 /// `!` comment lines; a trailing backslash continues a line; `\t`, `\n`, `\\`, `\=`, `\:` and `\uXXXX` escapes.
 public enum JavaProperties {
