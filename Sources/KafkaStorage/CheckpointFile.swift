@@ -14,10 +14,13 @@ enum CheckpointFile {
     }
 
     static func writeAtomically(_ path: String, contents: String) throws(StorageError) {
+        try writeAtomically(path, bytes: Array(contents.utf8))
+    }
+
+    static func writeAtomically(_ path: String, bytes: [UInt8]) throws(StorageError) {
         let temporary = path + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw .io(operation: "open", path: temporary, errno: errno) }
-        let bytes = Array(contents.utf8)
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes {
@@ -61,6 +64,11 @@ enum CheckpointFile {
     }
 
     static func readText(_ path: String) -> String? {
+        readBytes(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The whole file, or nil when it cannot be opened.
+    static func readBytes(_ path: String) -> [UInt8]? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -71,6 +79,6 @@ enum CheckpointFile {
             if count <= 0 { break }
             bytes.append(contentsOf: chunk[0..<count])
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 }
