@@ -2,6 +2,17 @@ public import KafkaCore
 public import KafkaProtocol
 public import NIOCore
 
+/// The partitions of one topic in a transaction.
+public struct TransactionTopicPartitions: Sendable, Equatable {
+    public var topic: String
+    public var partitions: [Int32]
+
+    public init(_ topic: String, _ partitions: [Int32]) {
+        self.topic = topic
+        self.partitions = partitions
+    }
+}
+
 /// One transactional id's metadata as a `__transaction_state` value records it.
 public struct TransactionLogValue: Sendable, Equatable {
     public var producerID: ProducerID
@@ -10,7 +21,7 @@ public struct TransactionLogValue: Sendable, Equatable {
     public var state: TransactionState
     /// The partitions in the transaction, grouped by topic in the order written; nil is written as Kafka's null
     /// array (Empty), an empty list as an empty one (CompleteCommit, CompleteAbort).
-    public var partitions: [(topic: String, partitions: [Int32])]?
+    public var partitions: [TransactionTopicPartitions]?
     public var lastUpdateTimestampMs: Int64
     /// -1 while Empty.
     public var startTimestampMs: Int64
@@ -20,7 +31,7 @@ public struct TransactionLogValue: Sendable, Equatable {
         producerEpoch: ProducerEpoch,
         transactionTimeoutMs: Int32,
         state: TransactionState,
-        partitions: [(topic: String, partitions: [Int32])]?,
+        partitions: [TransactionTopicPartitions]?,
         lastUpdateTimestampMs: Int64,
         startTimestampMs: Int64
     ) {
@@ -31,14 +42,6 @@ public struct TransactionLogValue: Sendable, Equatable {
         self.partitions = partitions
         self.lastUpdateTimestampMs = lastUpdateTimestampMs
         self.startTimestampMs = startTimestampMs
-    }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.producerID == rhs.producerID && lhs.producerEpoch == rhs.producerEpoch
-            && lhs.transactionTimeoutMs == rhs.transactionTimeoutMs && lhs.state == rhs.state
-            && lhs.partitions?.map(\.topic) == rhs.partitions?.map(\.topic)
-            && lhs.partitions?.map(\.partitions) == rhs.partitions?.map(\.partitions)
-            && lhs.lastUpdateTimestampMs == rhs.lastUpdateTimestampMs && lhs.startTimestampMs == rhs.startTimestampMs
     }
 }
 
@@ -73,10 +76,10 @@ public enum TransactionLogRecords {
         buffer.writeKafkaInteger(Int8(bitPattern: value.state.rawValue))
         if let topics = value.partitions {
             buffer.writeKafkaInteger(Int32(topics.count))
-            for (topic, partitions) in topics {
-                buffer.writeKafkaString(topic, compact: false)
-                buffer.writeKafkaInteger(Int32(partitions.count))
-                for partition in partitions { buffer.writeKafkaInteger(partition) }
+            for entry in topics {
+                buffer.writeKafkaString(entry.topic, compact: false)
+                buffer.writeKafkaInteger(Int32(entry.partitions.count))
+                for partition in entry.partitions { buffer.writeKafkaInteger(partition) }
             }
         } else {
             buffer.writeKafkaInteger(Int32(-1))
@@ -97,19 +100,15 @@ public enum TransactionLogRecords {
             let state = TransactionState(rawValue: stateByte),
             let topicCount = buffer.readInteger(as: Int32.self), topicCount >= -1
         else { return nil }
-        var partitions: [(topic: String, partitions: [Int32])]?
+        var partitions: [TransactionTopicPartitions]?
         if topicCount >= 0 {
-            var topics: [(topic: String, partitions: [Int32])] = []
+            var topics: [TransactionTopicPartitions] = []
             for _ in 0..<topicCount {
                 guard let topic = try? buffer.readKafkaString(compact: false),
                     let count = buffer.readInteger(as: Int32.self), count >= 0, Int(count) * 4 <= buffer.readableBytes
                 else { return nil }
-                var ids: [Int32] = []
-                for _ in 0..<count {
-                    guard let id = buffer.readInteger(as: Int32.self) else { return nil }
-                    ids.append(id)
-                }
-                topics.append((topic, ids))
+                // The length check above guarantees the ids.
+                topics.append(TransactionTopicPartitions(topic, (0..<count).map { _ in buffer.readInteger()! }))
             }
             partitions = topics
         }

@@ -1,6 +1,7 @@
 import Foundation
 public import KafkaCore
 import KafkaProtocol
+import NIOCore
 
 /// One producer's state in a snapshot: its epoch and its last batch (sequence, offsets, timestamp), the epoch of
 /// the transaction coordinator that last wrote a marker for it, and the first offset of its open transaction.
@@ -57,24 +58,23 @@ public enum ProducerSnapshotFile {
     }
 
     public static func encode(_ entries: [ProducerSnapshotEntry]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(headerSize + entries.count * entrySize)
-        append(version, to: &bytes)
-        append(UInt32(0), to: &bytes)
-        append(Int32(entries.count), to: &bytes)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(headerSize + entries.count * entrySize)
+        buffer.writeInteger(version)
+        buffer.writeInteger(UInt32(0))
+        buffer.writeInteger(Int32(entries.count))
         for entry in entries {
-            append(entry.producerID, to: &bytes)
-            append(entry.epoch, to: &bytes)
-            append(entry.lastSequence, to: &bytes)
-            append(entry.lastOffset, to: &bytes)
-            append(entry.offsetDelta, to: &bytes)
-            append(entry.timestamp, to: &bytes)
-            append(entry.coordinatorEpoch, to: &bytes)
-            append(entry.currentTransactionFirstOffset ?? -1, to: &bytes)
+            buffer.writeInteger(entry.producerID)
+            buffer.writeInteger(entry.epoch)
+            buffer.writeInteger(entry.lastSequence)
+            buffer.writeInteger(entry.lastOffset)
+            buffer.writeInteger(entry.offsetDelta)
+            buffer.writeInteger(entry.timestamp)
+            buffer.writeInteger(entry.coordinatorEpoch)
+            buffer.writeInteger(entry.currentTransactionFirstOffset ?? -1)
         }
-        let crc = CRC32C.checksum(Array(bytes[6...]))
-        for index in 0..<4 { bytes[2 + index] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * index)) }
-        return bytes
+        buffer.setInteger(CRC32C.checksum(of: buffer, at: 6, length: buffer.readableBytes - 6), at: 2)
+        return Array(buffer.readableBytesView)
     }
 
     /// The entries of a snapshot's bytes; `path` names the file in the error.
@@ -84,36 +84,29 @@ public enum ProducerSnapshotFile {
     ) throws(StorageError) -> [ProducerSnapshotEntry] {
         func corrupt(_ reason: String) -> StorageError { .inconsistentDirectory(path: path, reason: reason) }
         guard bytes.count >= headerSize else { throw corrupt("producer snapshot shorter than its header") }
-        var reader = Reader(bytes: bytes)
-        let fileVersion: Int16 = reader.next()
+        var buffer = ByteBuffer(bytes: bytes)
+        let fileVersion = buffer.readInteger(as: Int16.self)!
         guard fileVersion == version else { throw corrupt("producer snapshot of unknown version \(fileVersion)") }
-        let stored: UInt32 = reader.next()
-        let computed = CRC32C.checksum(Array(bytes[6...]))
+        let stored = buffer.readInteger(as: UInt32.self)!
+        let computed = CRC32C.checksum(of: buffer, at: 6, length: bytes.count - 6)
         guard stored == computed else {
             throw corrupt("producer snapshot CRC \(stored) does not match its contents' \(computed)")
         }
-        let count: Int32 = reader.next()
+        let count = buffer.readInteger(as: Int32.self)!
         guard count >= 0, bytes.count == headerSize + Int(count) * entrySize else {
             throw corrupt("producer snapshot of \(bytes.count) bytes cannot hold \(count) entries")
         }
         return (0..<Int(count)).map { _ in
-            let producerID: Int64 = reader.next()
-            let epoch: Int16 = reader.next()
-            let lastSequence: Int32 = reader.next()
-            let lastOffset: Int64 = reader.next()
-            let offsetDelta: Int32 = reader.next()
-            let timestamp: Int64 = reader.next()
-            let coordinatorEpoch: Int32 = reader.next()
-            let transactionFirstOffset: Int64 = reader.next()
-            return ProducerSnapshotEntry(
-                producerID: producerID,
-                epoch: epoch,
-                lastSequence: lastSequence,
-                lastOffset: lastOffset,
-                offsetDelta: offsetDelta,
-                timestamp: timestamp,
-                coordinatorEpoch: coordinatorEpoch,
-                currentTransactionFirstOffset: transactionFirstOffset >= 0 ? transactionFirstOffset : nil
+            // The size check above guarantees every field; arguments are read in order.
+            ProducerSnapshotEntry(
+                producerID: buffer.readInteger()!,
+                epoch: buffer.readInteger()!,
+                lastSequence: buffer.readInteger()!,
+                lastOffset: buffer.readInteger()!,
+                offsetDelta: buffer.readInteger()!,
+                timestamp: buffer.readInteger()!,
+                coordinatorEpoch: buffer.readInteger()!,
+                currentTransactionFirstOffset: buffer.readInteger(as: Int64.self).flatMap { $0 >= 0 ? $0 : nil }
             )
         }
     }
@@ -139,23 +132,5 @@ public enum ProducerSnapshotFile {
         return names.compactMap { name in
             name.hasSuffix(suffix) && name.count == 20 + suffix.count ? Int64(name.prefix(20)) : nil
         }.sorted()
-    }
-
-    static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    struct Reader {
-        let bytes: [UInt8]
-        var index = 0
-
-        mutating func next<T: FixedWidthInteger>() -> T {
-            var value: T = 0
-            for _ in 0..<MemoryLayout<T>.size {
-                value = value << 8 | T(truncatingIfNeeded: bytes[index])
-                index += 1
-            }
-            return value
-        }
     }
 }

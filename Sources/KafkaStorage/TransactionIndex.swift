@@ -64,19 +64,28 @@ public struct TransactionIndex: Sendable {
         return found
     }
 
-    /// Appends an entry (creating the file); its last offset must be past every entry's.
+    /// Appends an entry (creating the file); its last offset must be past the last entry's, which is the only
+    /// one read.
     public func append(_ transaction: AbortedTransaction) throws(StorageError) {
-        if let last = try entries().last, last.lastOffset >= transaction.lastOffset {
-            throw .nonMonotonicOffsets(expected: last.lastOffset + 1, found: transaction.lastOffset)
-        }
         let file = try SegmentFile.open(path, create: true)
+        let size = try file.size()
+        if size >= Int64(Self.entrySize) {
+            // The last entry's last offset: bytes 18-25 of it.
+            var last = try file.read(at: size - Int64(Self.entrySize) + 18, length: 8)
+            guard let lastOffset = last.readInteger(as: Int64.self) else {
+                throw .inconsistentDirectory(path: path, reason: "transaction index shorter than it was")
+            }
+            guard lastOffset < transaction.lastOffset else {
+                throw .nonMonotonicOffsets(expected: lastOffset + 1, found: transaction.lastOffset)
+            }
+        }
         var entry = ByteBuffer()
         entry.writeInteger(Int16(0))
         entry.writeInteger(transaction.producerID)
         entry.writeInteger(transaction.firstOffset)
         entry.writeInteger(transaction.lastOffset)
         entry.writeInteger(transaction.lastStableOffset)
-        try file.write([entry], at: try file.size())
+        try file.write([entry], at: size)
     }
 
     /// Removes the entries whose marker is at or after `offset` (the log was truncated there).

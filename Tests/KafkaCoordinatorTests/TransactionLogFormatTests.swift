@@ -29,7 +29,7 @@ struct TransactionLogFormatTests {
 
     static func value(
         _ state: TransactionState,
-        _ partitions: [(topic: String, partitions: [Int32])]?,
+        _ partitions: [TransactionTopicPartitions]?,
         _ update: Int64,
         _ start: Int64
     )
@@ -54,7 +54,7 @@ struct TransactionLogFormatTests {
                 Self.ongoing,
                 Self.value(
                     .ongoing,
-                    [("orders", [0, 5]), ("__consumer_offsets", [17])],
+                    [.init("orders", [0, 5]), .init("__consumer_offsets", [17])],
                     1_700_000_001_000,
                     1_700_000_000_000
                 )
