@@ -36,8 +36,10 @@ extension Partition {
     /// Holding the append lock: copies what the current log gained since, then makes the future log the
     /// partition's log through `replace` (`LogManager.replaceCurrentWithFutureLog`).
     public func completeMove(replace: () throws(StorageError) -> Log) throws(StorageError) {
-        try producerStates.withLock { (_: inout ProducerStateManager) throws(StorageError) in
+        try producerStates.withLock { (producers: inout ProducerStateManager) throws(StorageError) in
             try moveLock.withLock { _ throws(StorageError) in try completeMoveLocked(replace: replace) }
+            // The snapshots stayed in the old directory: the new one starts with the state as of now.
+            if !producers.producers.isEmpty { writeSnapshot(producers, offset: log.logEndOffset) }
         }
     }
 

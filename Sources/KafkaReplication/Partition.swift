@@ -86,7 +86,7 @@ public final class Partition: Sendable {
         var initial = State()
         initial.highWatermark = min(highWatermark, log.logEndOffset)
         state = Mutex(initial)
-        rebuildProducerState()
+        loadProducerState()
     }
 
     public var current: State { state.withLock { $0 } }
@@ -196,6 +196,7 @@ public final class Partition: Sendable {
             } catch {
                 throw .storage(error)
             }
+            if let base = info.rolledSegmentBaseOffset { snapshotAtRoll(producers, base: base) }
             if let batch, batch.hasProducerID {
                 producers.record(
                     producerID: batch.producerID,
@@ -203,7 +204,8 @@ public final class Partition: Sendable {
                     firstSequence: batch.baseSequence,
                     lastSequence: batch.lastSequence,
                     firstOffset: info.firstOffset,
-                    lastOffset: info.lastOffset
+                    lastOffset: info.lastOffset,
+                    timestamp: info.logAppendTime >= 0 ? info.logAppendTime : batch.maxTimestamp
                 )
             }
             return info
@@ -393,6 +395,7 @@ public final class Partition: Sendable {
         return try producerStates.withLock {
             (producers: inout ProducerStateManager) throws(StorageError) -> LogAppendInfo in
             let info = try log.append(records, origin: .replication, leaderEpoch: -1)
+            if let base = info.rolledSegmentBaseOffset { snapshotAtRoll(producers, base: base) }
             Self.recordProducers(in: records, into: &producers)
             return info
         }
@@ -414,7 +417,7 @@ public final class Partition: Sendable {
                 try log.truncate(to: offset)
                 if let future = futureLog, future.logEndOffset > offset { try future.truncate(to: offset) }
             }
-            producers.truncate(from: offset)
+            reloadProducerState(&producers, truncatedTo: offset)
         }
         state.withLock { $0.highWatermark = min($0.highWatermark, offset) }
     }
@@ -427,47 +430,9 @@ public final class Partition: Sendable {
                 try futureLog?.truncateFully(startingAt: offset)
             }
             producers = ProducerStateManager()
+            deleteProducerSnapshots()
         }
         state.withLock { $0.highWatermark = offset }
-    }
-
-    // MARK: Producer state
-
-    /// Reads the producers of the active segment's batches back (Kafka restores them from snapshots; producers
-    /// that wrote only to older segments are forgotten, and may then start at any sequence).
-    private func rebuildProducerState() {
-        guard let base = log.segmentBaseOffsets.last else { return }
-        var offset = max(base, log.logStartOffset)
-        producerStates.withLock { producers in
-            while offset < log.logEndOffset {
-                guard let data = try? log.read(from: offset, maxBytes: 1 << 20), let slice = data.records,
-                    let bytes = try? slice.readBytes()
-                else { return }
-                let next = Self.recordProducers(in: bytes, into: &producers)
-                guard next > offset else { return }
-                offset = next
-            }
-        }
-    }
-
-    /// Records the producer batches among `records`; returns the offset after the last whole batch.
-    @discardableResult
-    static func recordProducers(in records: ByteBuffer, into producers: inout ProducerStateManager) -> Int64 {
-        var remaining = records
-        var next: Int64 = -1
-        while let batch = try? RecordBatch.nextBatch(from: &remaining) {
-            next = batch.nextOffset
-            guard batch.hasProducerID else { continue }
-            producers.record(
-                producerID: batch.producerID,
-                epoch: batch.producerEpoch,
-                firstSequence: batch.baseSequence,
-                lastSequence: batch.lastSequence,
-                firstOffset: batch.baseOffset,
-                lastOffset: batch.lastOffset
-            )
-        }
-        return next
     }
 
     public enum AppendError: Error, Sendable {

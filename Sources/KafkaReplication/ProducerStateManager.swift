@@ -1,5 +1,6 @@
 import KafkaCore
 import KafkaProtocol
+import KafkaStorage
 
 /// The state of idempotent producers on one partition: per producer id its epoch and its last five batches
 /// (Kafka's `ProducerStateManager`, NUM_BATCHES_TO_RETAIN = 5, matching max.in.flight ≤ 5).
@@ -8,18 +9,26 @@ import KafkaProtocol
 /// must start at sequence 0; within an epoch the first sequence must follow the last one; an exact repeat of one
 /// of the last five batches is a duplicate, answered with the original offset and not appended again; an unknown
 /// producer may start anywhere. Not thread-safe: its `Partition` calls it under the partition's append lock.
-/// Followers record the batches they replicate; at startup the active segment's batches are read back.
+/// Followers record the batches they replicate. The state as of an offset is saved in a producer snapshot
+/// (`ProducerSnapshotFile`, one entry per producer with its last batch) and restored from one
+/// (`Partition+ProducerState`).
 struct ProducerStateManager {
     struct BatchMetadata: Equatable {
         var firstSequence: Int32
         var lastSequence: Int32
         var firstOffset: Int64
         var lastOffset: Int64
+        /// The batch's max timestamp (a snapshot keeps the last one).
+        var timestamp: Int64 = -1
     }
 
-    struct Entry {
+    struct Entry: Equatable {
         var epoch: ProducerEpoch
         var batches: [BatchMetadata]
+        /// The epoch of the transaction coordinator that last wrote a marker for this producer (-1: none).
+        var coordinatorEpoch: Int32 = -1
+        /// The first offset of the producer's open transaction.
+        var currentTransactionFirstOffset: Int64?
     }
 
     enum Verdict: Equatable {
@@ -29,6 +38,47 @@ struct ProducerStateManager {
     }
 
     private(set) var producers: [ProducerID: Entry] = [:]
+
+    init() {}
+
+    /// The state a snapshot saved: each producer with its last batch (Kafka keeps no more in a snapshot, so a retry
+    /// of an older batch after a restart is out of order rather than a duplicate, as with Kafka).
+    init(snapshot entries: [ProducerSnapshotEntry]) {
+        for entry in entries {
+            let delta = Int64(entry.offsetDelta)
+            let last = BatchMetadata(
+                firstSequence: Int32(truncatingIfNeeded: max(0, Int64(entry.lastSequence) - delta)),
+                lastSequence: entry.lastSequence,
+                firstOffset: entry.lastOffset - delta,
+                lastOffset: entry.lastOffset,
+                timestamp: entry.timestamp
+            )
+            producers[entry.producerID] = Entry(
+                epoch: entry.epoch,
+                batches: entry.lastSequence >= 0 ? [last] : [],
+                coordinatorEpoch: entry.coordinatorEpoch,
+                currentTransactionFirstOffset: entry.currentTransactionFirstOffset
+            )
+        }
+    }
+
+    /// The snapshot of this state, ordered by producer id. A producer without a batch (one whose open transaction
+    /// began with a marker only) is saved with sequence and offsets -1, as Kafka does.
+    var snapshotEntries: [ProducerSnapshotEntry] {
+        producers.sorted { $0.key < $1.key }.map { producerID, entry in
+            let last = entry.batches.last
+            return ProducerSnapshotEntry(
+                producerID: producerID,
+                epoch: entry.epoch,
+                lastSequence: last?.lastSequence ?? -1,
+                lastOffset: last?.lastOffset ?? -1,
+                offsetDelta: last.map { Int32(truncatingIfNeeded: $0.lastOffset - $0.firstOffset) } ?? 0,
+                timestamp: last?.timestamp ?? -1,
+                coordinatorEpoch: entry.coordinatorEpoch,
+                currentTransactionFirstOffset: entry.currentTransactionFirstOffset
+            )
+        }
+    }
 
     func check(producerID: ProducerID, epoch: ProducerEpoch, firstSequence: Int32, lastSequence: Int32) -> Verdict {
         guard let entry = producers[producerID] else { return .append }
@@ -65,16 +115,21 @@ struct ProducerStateManager {
         firstSequence: Int32,
         lastSequence: Int32,
         firstOffset: Int64,
-        lastOffset: Int64
+        lastOffset: Int64,
+        timestamp: Int64 = -1
     ) {
         var entry = producers[producerID] ?? Entry(epoch: epoch, batches: [])
-        if epoch != entry.epoch { entry = Entry(epoch: epoch, batches: []) }
+        if epoch != entry.epoch {
+            entry.epoch = epoch
+            entry.batches = []
+        }
         entry.batches.append(
             BatchMetadata(
                 firstSequence: firstSequence,
                 lastSequence: lastSequence,
                 firstOffset: firstOffset,
-                lastOffset: lastOffset
+                lastOffset: lastOffset,
+                timestamp: timestamp
             )
         )
         if entry.batches.count > 5 { entry.batches.removeFirst(entry.batches.count - 5) }

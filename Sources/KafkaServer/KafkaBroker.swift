@@ -131,6 +131,8 @@ public final class KafkaBroker: Sendable {
         fetcherManager.shutdown()
         parts.channel.closeAll()
         try? parts.logManager.checkpointHighWatermarks(replicaManager.highWatermarks)
+        // With the connections closed and the fetchers stopped, nothing appends: the producers as of each log end.
+        for partition in replicaManager.allPartitions { partition.writeProducerSnapshot() }
         parts.logManager.shutdown()
         await parts.zookeeper.close()
         try? await group.shutdownGracefully()

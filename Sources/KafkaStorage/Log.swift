@@ -1,6 +1,6 @@
 public import KafkaCore
 import KafkaProtocol
-import Logging
+public import Logging
 public import NIOCore
 import Synchronization
 
@@ -16,7 +16,7 @@ public final class Log: Sendable {
     public let topicPartition: TopicPartition
     public let directory: String
     public let clock: any KafkaClock
-    let logger: Logger
+    public let logger: Logger
 
     struct State {
         var config: LogConfig
@@ -119,7 +119,7 @@ public final class Log: Sendable {
             if origin == .replication && plan.firstOffset < state.logEndOffset {
                 throw .nonMonotonicOffsets(expected: state.logEndOffset, found: plan.firstOffset)
             }
-            try maybeRoll(&state, plan: plan, now: now)
+            let rolled = try maybeRoll(&state, plan: plan, now: now)
             try state.activeSegment.append(
                 buffers: plan.buffers,
                 byteCount: plan.byteCount,
@@ -144,7 +144,8 @@ public final class Log: Sendable {
                 logStartOffset: state.logStartOffset,
                 batchCount: plan.batchCount,
                 recordCount: plan.recordCount,
-                validBytes: plan.byteCount
+                validBytes: plan.byteCount,
+                rolledSegmentBaseOffset: rolled
             )
         }
     }
@@ -239,23 +240,27 @@ public final class Log: Sendable {
         return plan
     }
 
-    private func maybeRoll(_ state: inout State, plan: AppendPlan, now: Int64) throws(StorageError) {
+    /// Rolls when the active segment cannot take `plan`; returns the new segment's base offset.
+    private func maybeRoll(_ state: inout State, plan: AppendPlan, now: Int64) throws(StorageError) -> Int64? {
         let segment = state.activeSegment
-        if segment.shouldRoll(
-            messagesSize: plan.byteCount,
-            maxTimestampInMessages: plan.maxTimestamp,
-            maxOffsetInMessages: plan.lastOffset,
-            now: now,
-            config: state.config
-        ) {
-            try roll(&state, baseOffset: plan.firstOffset, now: now)
-        }
+        guard
+            segment.shouldRoll(
+                messagesSize: plan.byteCount,
+                maxTimestampInMessages: plan.maxTimestamp,
+                maxOffsetInMessages: plan.lastOffset,
+                now: now,
+                config: state.config
+            )
+        else { return nil }
+        return try roll(&state, baseOffset: plan.firstOffset, now: now) ? plan.firstOffset : nil
     }
 
-    /// Starts a new active segment at `baseOffset` (the log end offset).
-    func roll(_ state: inout State, baseOffset: Int64, now: Int64) throws(StorageError) {
+    /// Starts a new active segment at `baseOffset` (the log end offset); false when the active segment is empty and
+    /// starts there already.
+    @discardableResult
+    func roll(_ state: inout State, baseOffset: Int64, now: Int64) throws(StorageError) -> Bool {
         let old = state.activeSegment
-        if old.size == 0 && old.baseOffset == baseOffset { return }
+        if old.size == 0 && old.baseOffset == baseOffset { return false }
         let segment = try LogSegment.open(
             directory: directory,
             baseOffset: baseOffset,
@@ -266,13 +271,14 @@ public final class Log: Sendable {
         try old.onBecomeInactive()
         state.segments.append(segment)
         logger.debug("Rolled a new log segment", metadata: ["baseOffset": "\(baseOffset)"])
+        return true
     }
 
     /// Rolls a new segment now (tests, and retention when every segment is to go).
     public func roll() throws(StorageError) {
         let now = clock.milliseconds
         try state.withLock { (state: inout State) throws(StorageError) in
-            try roll(&state, baseOffset: state.logEndOffset, now: now)
+            _ = try roll(&state, baseOffset: state.logEndOffset, now: now)
         }
     }
 

@@ -20,6 +20,9 @@ public struct LogAppendInfo: Sendable, Equatable {
     public var batchCount: Int
     public var recordCount: Int
     public var validBytes: Int
+    /// The base offset of the segment this append rolled to before writing, nil when it rolled none (the state
+    /// derived from the log as of that offset is the state before this append).
+    public var rolledSegmentBaseOffset: Int64?
 
     public init(
         firstOffset: Int64,
@@ -30,7 +33,8 @@ public struct LogAppendInfo: Sendable, Equatable {
         logStartOffset: Int64,
         batchCount: Int,
         recordCount: Int,
-        validBytes: Int
+        validBytes: Int,
+        rolledSegmentBaseOffset: Int64? = nil
     ) {
         self.firstOffset = firstOffset
         self.lastOffset = lastOffset
@@ -41,6 +45,7 @@ public struct LogAppendInfo: Sendable, Equatable {
         self.batchCount = batchCount
         self.recordCount = recordCount
         self.validBytes = validBytes
+        self.rolledSegmentBaseOffset = rolledSegmentBaseOffset
     }
 }
 

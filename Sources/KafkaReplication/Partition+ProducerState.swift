@@ -1,0 +1,125 @@
+import Foundation
+import KafkaCore
+import KafkaProtocol
+import KafkaStorage
+import NIOCore
+
+/// How a partition's producer state survives restarts (Kafka's producer snapshots and `Log.loadProducerState`).
+///
+/// A snapshot of every producer (`ProducerSnapshotFile`) is written as of the new segment's base offset when an
+/// append rolls the log, and as of the log end at a clean shutdown or when a replica has moved to another log
+/// directory; a partition that opens loads the latest snapshot at or below its log end and replays the batches after
+/// it (with none, only the active segment's). A truncation deletes the snapshots beyond it and reloads from the
+/// latest one left; a full truncation deletes them all; those below the oldest segment go at each roll. A partition
+/// without producers writes none. Snapshot files are only touched under the append lock (`producerStates`).
+extension Partition {
+    /// Restores the producers when the partition opens.
+    func loadProducerState() {
+        producerStates.withLock { producers in
+            let (offset, restored) = Self.latestSnapshot(of: log) ?? (log.segmentBaseOffsets.last ?? 0, .init())
+            producers = restored
+            Self.replay(log, from: offset, into: &producers)
+        }
+    }
+
+    /// The state saved by the latest readable snapshot at or below the log end, with its offset. Snapshots beyond
+    /// the log end (a truncation a crash interrupted) and damaged ones are deleted, the latter with one log line.
+    static func latestSnapshot(of log: Log) -> (Int64, ProducerStateManager)? {
+        let end = log.logEndOffset
+        for offset in ProducerSnapshotFile.offsets(in: log.directory).reversed() {
+            let path = ProducerSnapshotFile.path(log.directory, offset: offset)
+            guard offset <= end else {
+                try? FileManager.default.removeItem(atPath: path)
+                continue
+            }
+            do {
+                guard let entries = try ProducerSnapshotFile.read(path) else { continue }
+                return (offset, ProducerStateManager(snapshot: entries))
+            } catch {
+                log.logger.warning("Deleting a producer snapshot that cannot be read: \(error)")
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
+        return nil
+    }
+
+    /// Records the producers of `log`'s batches from `offset` (or its log start, if later) to its end.
+    static func replay(_ log: Log, from offset: Int64, into producers: inout ProducerStateManager) {
+        var offset = max(offset, log.logStartOffset)
+        while offset < log.logEndOffset {
+            guard let data = try? log.read(from: offset, maxBytes: 1 << 20), let slice = data.records,
+                let bytes = try? slice.readBytes()
+            else { return }
+            let next = recordProducers(in: bytes, into: &producers)
+            guard next > offset else { return }
+            offset = next
+        }
+    }
+
+    /// Records the producer batches among `records`; returns the offset after the last whole batch.
+    @discardableResult
+    static func recordProducers(in records: ByteBuffer, into producers: inout ProducerStateManager) -> Int64 {
+        var remaining = records
+        var next: Int64 = -1
+        while let batch = try? RecordBatch.nextBatch(from: &remaining) {
+            next = batch.nextOffset
+            guard batch.hasProducerID else { continue }
+            producers.record(
+                producerID: batch.producerID,
+                epoch: batch.producerEpoch,
+                firstSequence: batch.baseSequence,
+                lastSequence: batch.lastSequence,
+                firstOffset: batch.baseOffset,
+                lastOffset: batch.lastOffset,
+                timestamp: batch.maxTimestamp
+            )
+        }
+        return next
+    }
+
+    /// After an append that rolled the log to `base`, with `producers` as they were before it (so as of `base`):
+    /// saves them and deletes the snapshots below the oldest segment.
+    func snapshotAtRoll(_ producers: ProducerStateManager, base: Int64) {
+        guard !producers.producers.isEmpty else { return }
+        writeSnapshot(producers, offset: base)
+        let oldest = log.segmentBaseOffsets.first ?? base
+        for offset in ProducerSnapshotFile.offsets(in: log.directory) where offset < oldest {
+            try? FileManager.default.removeItem(atPath: ProducerSnapshotFile.path(log.directory, offset: offset))
+        }
+    }
+
+    /// Saves the producers as of the log end (a clean shutdown; the broker's connections are closed by then).
+    public func writeProducerSnapshot() {
+        producerStates.withLock { producers in
+            guard !producers.producers.isEmpty else { return }
+            writeSnapshot(producers, offset: log.logEndOffset)
+        }
+    }
+
+    func writeSnapshot(_ producers: ProducerStateManager, offset: Int64) {
+        do {
+            try ProducerSnapshotFile.write(log.directory, offset: offset, producers.snapshotEntries)
+        } catch {
+            // The state stays in memory; a restart replays from an older snapshot or the active segment.
+            log.logger.warning("Cannot write the producer snapshot at offset \(offset): \(error)")
+        }
+    }
+
+    /// After the log was truncated to `offset`: the snapshots beyond it go, and the state is reloaded from the
+    /// latest one left; without one, the batches from `offset` on are forgotten.
+    func reloadProducerState(_ producers: inout ProducerStateManager, truncatedTo offset: Int64) {
+        if let (snapshotOffset, restored) = Self.latestSnapshot(of: log) {
+            producers = restored
+            Self.replay(log, from: snapshotOffset, into: &producers)
+        } else {
+            producers.truncate(from: offset)
+        }
+    }
+
+    /// After the log started afresh: no producer, no snapshot.
+    func deleteProducerSnapshots() {
+        for offset in ProducerSnapshotFile.offsets(in: log.directory) {
+            try? FileManager.default.removeItem(atPath: ProducerSnapshotFile.path(log.directory, offset: offset))
+        }
+    }
+}
