@@ -18,7 +18,8 @@ extension Partition {
         producerStates.withLock { producers in
             let (offset, restored) = Self.latestSnapshot(of: log) ?? (log.segmentBaseOffsets.last ?? 0, .init())
             producers = restored
-            Self.replay(log, from: offset, into: &producers)
+            replay(from: offset, into: &producers)
+            transactionsChanged(producers, completed: [], reset: true)
         }
     }
 
@@ -43,38 +44,114 @@ extension Partition {
         return nil
     }
 
-    /// Records the producers of `log`'s batches from `offset` (or its log start, if later) to its end.
-    static func replay(_ log: Log, from offset: Int64, into producers: inout ProducerStateManager) {
+    /// Records the producers of the log's batches from `offset` (or its log start, if later) to its end.
+    func replay(from offset: Int64, into producers: inout ProducerStateManager) {
         var offset = max(offset, log.logStartOffset)
         while offset < log.logEndOffset {
             guard let data = try? log.read(from: offset, maxBytes: 1 << 20), let slice = data.records,
                 let bytes = try? slice.readBytes()
             else { return }
-            let next = recordProducers(in: bytes, into: &producers)
+            let next = recordProducers(in: bytes, into: &producers).next
             guard next > offset else { return }
             offset = next
         }
     }
 
-    /// Records the producer batches among `records`; returns the offset after the last whole batch.
+    /// Records the producer batches among `records` (a follower's, or a replay's); returns the offset after the
+    /// last whole batch and whether a transaction opened or closed.
     @discardableResult
-    static func recordProducers(in records: ByteBuffer, into producers: inout ProducerStateManager) -> Int64 {
+    func recordProducers(
+        in records: ByteBuffer,
+        into producers: inout ProducerStateManager
+    )
+        -> (next: Int64, completed: [ProducerStateManager.CompletedTransaction], changed: Bool)
+    {
         var remaining = records
         var next: Int64 = -1
+        var completed: [ProducerStateManager.CompletedTransaction] = []
+        var changed = false
         while let batch = try? RecordBatch.nextBatch(from: &remaining) {
             next = batch.nextOffset
             guard batch.hasProducerID else { continue }
+            let opens =
+                batch.isTransactional && producers.producers[batch.producerID]?.currentTransactionFirstOffset == nil
+            changed = changed || opens || batch.isControl
+            let closed = record(
+                batch,
+                firstOffset: batch.baseOffset,
+                lastOffset: batch.lastOffset,
+                timestamp: batch.maxTimestamp,
+                into: &producers
+            )
+            if let closed { completed.append(closed) }
+        }
+        return (next, completed, changed)
+    }
+
+    /// Records one batch written at `firstOffset...lastOffset`: a data batch's sequence (and the transaction a
+    /// transactional one opens), or a marker, which closes the producer's transaction — an aborted one with data
+    /// is added to the marker's segment's `.txnindex`. Returns the transaction a marker closed.
+    func record(
+        _ batch: RecordBatch,
+        firstOffset: Int64,
+        lastOffset: Int64,
+        timestamp: Int64,
+        into producers: inout ProducerStateManager
+    ) -> ProducerStateManager.CompletedTransaction? {
+        guard batch.isControl else {
             producers.record(
                 producerID: batch.producerID,
                 epoch: batch.producerEpoch,
                 firstSequence: batch.baseSequence,
                 lastSequence: batch.lastSequence,
-                firstOffset: batch.baseOffset,
-                lastOffset: batch.lastOffset,
-                timestamp: batch.maxTimestamp
+                firstOffset: firstOffset,
+                lastOffset: lastOffset,
+                timestamp: timestamp,
+                isTransactional: batch.isTransactional
             )
+            return nil
         }
-        return next
+        guard let marker = batch.endTransactionMarker,
+            let completed = producers.recordMarker(
+                producerID: batch.producerID,
+                epoch: batch.producerEpoch,
+                marker: marker,
+                offset: firstOffset
+            )
+        else { return nil }
+        if completed.isAborted {
+            let aborted = AbortedTransaction(
+                producerID: completed.producerID,
+                firstOffset: completed.firstOffset,
+                lastOffset: completed.lastOffset,
+                lastStableOffset: producers.firstOpenTransactionOffset ?? completed.lastOffset + 1
+            )
+            do {
+                try log.appendAbortedTransaction(aborted)
+            } catch .nonMonotonicOffsets {
+                // Indexed before: a replay after a restart, or a follower fetching again what it had.
+            } catch {
+                log.logger.warning("Cannot index the aborted transaction at offset \(completed.lastOffset): \(error)")
+            }
+        }
+        return completed
+    }
+
+    /// Publishes the transactions' part of the last stable offset after producers opened or closed transactions
+    /// (`reset`: the producer state was rebuilt, and completed transactions not yet replicated are forgotten, as
+    /// Kafka does on a reload).
+    func transactionsChanged(
+        _ producers: ProducerStateManager,
+        completed: [ProducerStateManager.CompletedTransaction],
+        reset: Bool = false
+    ) {
+        let open = producers.firstOpenTransactionOffset
+        state.withLock { state in
+            if reset { state.unreplicatedTransactions = [] }
+            state.unreplicatedTransactions.removeAll { $0.lastOffset < state.highWatermark }
+            state.unreplicatedTransactions += completed.filter { $0.lastOffset >= state.highWatermark }
+            state.firstOpenTransactionOffset = open
+        }
     }
 
     /// After an append that rolled the log to `base`, with `producers` as they were before it (so as of `base`):
@@ -110,10 +187,11 @@ extension Partition {
     func reloadProducerState(_ producers: inout ProducerStateManager, truncatedTo offset: Int64) {
         if let (snapshotOffset, restored) = Self.latestSnapshot(of: log) {
             producers = restored
-            Self.replay(log, from: snapshotOffset, into: &producers)
+            replay(from: snapshotOffset, into: &producers)
         } else {
             producers.truncate(from: offset)
         }
+        transactionsChanged(producers, completed: [], reset: true)
     }
 
     /// After the log started afresh: no producer, no snapshot.

@@ -42,6 +42,20 @@ public final class Partition: Sendable {
         var leaderEpochStartOffset: Int64 = 0
         var followers: [BrokerID: FollowerState] = [:]
         var isrUpdateInFlight = false
+        /// The first offset of the earliest open transaction (published by `transactionsChanged`).
+        var firstOpenTransactionOffset: Int64?
+        /// Completed transactions whose markers may still be at or above the high watermark.
+        var unreplicatedTransactions: [ProducerStateManager.CompletedTransaction] = []
+
+        /// Kafka's last stable offset: the first offset of the earliest transaction that is open or whose marker is
+        /// not yet below the high watermark, bounded by the high watermark (equal to it without transactions).
+        public var lastStableOffset: Int64 {
+            var stable = min(firstOpenTransactionOffset ?? .max, highWatermark)
+            for transaction in unreplicatedTransactions where transaction.lastOffset >= highWatermark {
+                stable = min(stable, transaction.firstOffset)
+            }
+            return stable
+        }
     }
 
     /// What the leader knows of one follower (Kafka's `Replica`).
@@ -74,7 +88,7 @@ public final class Partition: Sendable {
         public var shrinks = false
     }
 
-    private let state: Mutex<State>
+    let state: Mutex<State>
     /// Serialises appends (and truncations, and the move to another log directory) with the idempotence checks that
     /// decide them.
     let producerStates = Mutex(ProducerStateManager())
@@ -92,6 +106,7 @@ public final class Partition: Sendable {
     public var current: State { state.withLock { $0 } }
     public var isLeader: Bool { state.withLock { $0.leader == localBrokerID } }
     public var highWatermark: Int64 { state.withLock { $0.highWatermark } }
+    public var lastStableOffset: Int64 { state.withLock { $0.lastStableOffset } }
 
     /// Applies a LeaderAndIsr decision. An older leader epoch is stale and changes nothing.
     @discardableResult
@@ -164,12 +179,23 @@ public final class Partition: Sendable {
         let batch = try? RecordBatch.nextBatch(from: &first)
         let info = try producerStates.withLock {
             (producers: inout ProducerStateManager) throws(AppendError) -> LogAppendInfo in
+            if let batch, batch.hasProducerID, batch.isControl, origin == .coordinator,
+                let marker = batch.endTransactionMarker,
+                let (code, message) = producers.checkMarker(
+                    producerID: batch.producerID,
+                    epoch: batch.producerEpoch,
+                    coordinatorEpoch: marker.coordinatorEpoch
+                )
+            {
+                throw .producerState(code, message)
+            }
             if let batch, batch.hasProducerID, origin == .client {
                 switch producers.check(
                     producerID: batch.producerID,
                     epoch: batch.producerEpoch,
                     firstSequence: batch.baseSequence,
-                    lastSequence: batch.lastSequence
+                    lastSequence: batch.lastSequence,
+                    isTransactional: batch.isTransactional
                 )
                 {
                 case .duplicate(let firstOffset):
@@ -198,15 +224,17 @@ public final class Partition: Sendable {
             }
             if let base = info.rolledSegmentBaseOffset { snapshotAtRoll(producers, base: base) }
             if let batch, batch.hasProducerID {
-                producers.record(
-                    producerID: batch.producerID,
-                    epoch: batch.producerEpoch,
-                    firstSequence: batch.baseSequence,
-                    lastSequence: batch.lastSequence,
+                let opened = producers.producers[batch.producerID]?.currentTransactionFirstOffset == nil
+                let completed = record(
+                    batch,
                     firstOffset: info.firstOffset,
                     lastOffset: info.lastOffset,
-                    timestamp: info.logAppendTime >= 0 ? info.logAppendTime : batch.maxTimestamp
+                    timestamp: info.logAppendTime >= 0 ? info.logAppendTime : batch.maxTimestamp,
+                    into: &producers
                 )
+                if batch.isControl || (batch.isTransactional && opened) {
+                    transactionsChanged(producers, completed: completed.map { [$0] } ?? [])
+                }
             }
             return info
         }
@@ -396,7 +424,8 @@ public final class Partition: Sendable {
             (producers: inout ProducerStateManager) throws(StorageError) -> LogAppendInfo in
             let info = try log.append(records, origin: .replication, leaderEpoch: -1)
             if let base = info.rolledSegmentBaseOffset { snapshotAtRoll(producers, base: base) }
-            Self.recordProducers(in: records, into: &producers)
+            let recorded = recordProducers(in: records, into: &producers)
+            if recorded.changed { transactionsChanged(producers, completed: recorded.completed) }
             return info
         }
     }
@@ -431,6 +460,7 @@ public final class Partition: Sendable {
             }
             producers = ProducerStateManager()
             deleteProducerSnapshots()
+            transactionsChanged(producers, completed: [], reset: true)
         }
         state.withLock { $0.highWatermark = offset }
     }

@@ -2,13 +2,18 @@ import KafkaCore
 import KafkaProtocol
 import KafkaStorage
 
-/// The state of idempotent producers on one partition: per producer id its epoch and its last five batches
-/// (Kafka's `ProducerStateManager`, NUM_BATCHES_TO_RETAIN = 5, matching max.in.flight ≤ 5).
+/// The state of idempotent and transactional producers on one partition: per producer id its epoch, its last five
+/// batches (Kafka's `ProducerStateManager`, NUM_BATCHES_TO_RETAIN = 5, matching max.in.flight ≤ 5), the first
+/// offset of its open transaction and the coordinator epoch of its last marker.
 ///
 /// Checks, in Kafka's order, for a batch with a producer id: an older epoch is INVALID_PRODUCER_EPOCH; a new epoch
 /// must start at sequence 0; within an epoch the first sequence must follow the last one; an exact repeat of one
 /// of the last five batches is a duplicate, answered with the original offset and not appended again; an unknown
-/// producer may start anywhere. Not thread-safe: its `Partition` calls it under the partition's append lock.
+/// producer may start anywhere; a non-transactional batch while the producer's transaction is open is
+/// INVALID_TXN_STATE. A transactional batch opens a transaction at its first offset; a marker (a control batch,
+/// written by the transaction coordinator) with an older epoch is INVALID_PRODUCER_EPOCH, with an older coordinator
+/// epoch TRANSACTION_COORDINATOR_FENCED; it closes the open transaction, if any, and takes the producer to its
+/// epoch. Not thread-safe: its `Partition` calls it under the partition's append lock.
 /// Followers record the batches they replicate. The state as of an offset is saved in a producer snapshot
 /// (`ProducerSnapshotFile`, one entry per producer with its last batch) and restored from one
 /// (`Partition+ProducerState`).
@@ -29,6 +34,14 @@ struct ProducerStateManager {
         var coordinatorEpoch: Int32 = -1
         /// The first offset of the producer's open transaction.
         var currentTransactionFirstOffset: Int64?
+    }
+
+    /// A transaction a marker closed: its producer, its first offset, the marker's offset, and whether it aborted.
+    struct CompletedTransaction: Equatable {
+        var producerID: ProducerID
+        var firstOffset: Int64
+        var lastOffset: Int64
+        var isAborted: Bool
     }
 
     enum Verdict: Equatable {
@@ -80,8 +93,38 @@ struct ProducerStateManager {
         }
     }
 
-    func check(producerID: ProducerID, epoch: ProducerEpoch, firstSequence: Int32, lastSequence: Int32) -> Verdict {
+    /// The first offset of the earliest open transaction (the partition's first unstable offset, with the
+    /// completed transactions whose markers are not yet replicated).
+    var firstOpenTransactionOffset: Int64? {
+        producers.values.lazy.compactMap(\.currentTransactionFirstOffset).min()
+    }
+
+    func check(
+        producerID: ProducerID,
+        epoch: ProducerEpoch,
+        firstSequence: Int32,
+        lastSequence: Int32,
+        isTransactional: Bool = false
+    ) -> Verdict {
         guard let entry = producers[producerID] else { return .append }
+        let verdict = checkSequence(entry, epoch: epoch, firstSequence: firstSequence, lastSequence: lastSequence)
+        if verdict == .append, !isTransactional, entry.currentTransactionFirstOffset != nil {
+            return .reject(
+                .invalidTxnState,
+                "Expected a transactional write from producer \(producerID): its transaction is open"
+            )
+        }
+        return verdict
+    }
+
+    private func checkSequence(
+        _ entry: Entry,
+        epoch: ProducerEpoch,
+        firstSequence: Int32,
+        lastSequence: Int32
+    )
+        -> Verdict
+    {
         if epoch < entry.epoch {
             return .reject(
                 .invalidProducerEpoch,
@@ -116,7 +159,8 @@ struct ProducerStateManager {
         lastSequence: Int32,
         firstOffset: Int64,
         lastOffset: Int64,
-        timestamp: Int64 = -1
+        timestamp: Int64 = -1,
+        isTransactional: Bool = false
     ) {
         var entry = producers[producerID] ?? Entry(epoch: epoch, batches: [])
         if epoch != entry.epoch {
@@ -133,15 +177,71 @@ struct ProducerStateManager {
             )
         )
         if entry.batches.count > 5 { entry.batches.removeFirst(entry.batches.count - 5) }
+        if isTransactional && entry.currentTransactionFirstOffset == nil {
+            entry.currentTransactionFirstOffset = firstOffset
+        }
         producers[producerID] = entry
     }
 
-    /// Forgets the batches at or after `offset` (the log was truncated there); a producer left with none is
-    /// forgotten.
+    /// Whether a marker for `producerID` may be written: nil, or the error (Kafka's `appendEndTxnMarker` checks).
+    func checkMarker(
+        producerID: ProducerID,
+        epoch: ProducerEpoch,
+        coordinatorEpoch: Int32
+    )
+        -> (KafkaErrorCode, String)?
+    {
+        guard let entry = producers[producerID] else { return nil }
+        if epoch < entry.epoch {
+            return (
+                .invalidProducerEpoch, "Marker epoch \(epoch) is older than producer \(producerID)'s \(entry.epoch)"
+            )
+        }
+        if coordinatorEpoch < entry.coordinatorEpoch {
+            return (
+                .transactionCoordinatorFenced,
+                "Marker coordinator epoch \(coordinatorEpoch) is older than \(entry.coordinatorEpoch)"
+            )
+        }
+        return nil
+    }
+
+    /// Records a marker written at `offset`: the producer's transaction, if one is open, is closed and returned.
+    mutating func recordMarker(
+        producerID: ProducerID,
+        epoch: ProducerEpoch,
+        marker: EndTransactionMarker,
+        offset: Int64
+    ) -> CompletedTransaction? {
+        var entry = producers[producerID] ?? Entry(epoch: epoch, batches: [])
+        if epoch != entry.epoch {
+            entry.epoch = epoch
+            entry.batches = []
+        }
+        entry.coordinatorEpoch = marker.coordinatorEpoch
+        let completed = entry.currentTransactionFirstOffset.map {
+            CompletedTransaction(
+                producerID: producerID,
+                firstOffset: $0,
+                lastOffset: offset,
+                isAborted: !marker.isCommit
+            )
+        }
+        entry.currentTransactionFirstOffset = nil
+        producers[producerID] = entry
+        return completed
+    }
+
+    /// Forgets the batches and open transactions at or after `offset` (the log was truncated there); a producer
+    /// left with neither is forgotten.
     mutating func truncate(from offset: Int64) {
         for (producerID, var entry) in producers {
             entry.batches.removeAll { $0.lastOffset >= offset }
-            producers[producerID] = entry.batches.isEmpty ? nil : entry
+            if let first = entry.currentTransactionFirstOffset, first >= offset {
+                entry.currentTransactionFirstOffset = nil
+            }
+            let isEmpty = entry.batches.isEmpty && entry.currentTransactionFirstOffset == nil
+            producers[producerID] = isEmpty ? nil : entry
         }
     }
 }

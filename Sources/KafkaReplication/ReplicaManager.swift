@@ -1,5 +1,5 @@
 public import KafkaCore
-import KafkaProtocol
+public import KafkaProtocol
 public import KafkaStorage
 public import Logging
 public import NIOCore
@@ -189,6 +189,37 @@ public final class ReplicaManager: Sendable {
         }
     }
 
+    /// Writes a transaction marker for `producerID` (WriteTxnMarkers at a partition leader): a control batch
+    /// appended with the coordinator's origin and acks=all, after the producer-state checks (an older producer
+    /// epoch is INVALID_PRODUCER_EPOCH, an older coordinator epoch TRANSACTION_COORDINATOR_FENCED). Returns the
+    /// error code and, on success, the offset replication must reach.
+    public func appendTransactionMarker(
+        _ topicPartition: TopicPartition,
+        producerID: ProducerID,
+        producerEpoch: ProducerEpoch,
+        marker: EndTransactionMarker
+    ) -> (KafkaErrorCode, requiredOffset: Int64) {
+        guard let partition = partition(topicPartition) else { return (.unknownTopicOrPartition, -1) }
+        let batch = RecordBatchBuilder.controlBatch(
+            marker.type,
+            coordinatorEpoch: marker.coordinatorEpoch,
+            producerID: producerID,
+            producerEpoch: producerEpoch,
+            timestamp: partition.log.clock.milliseconds
+        )
+        do {
+            let info = try partition.appendAsLeader(batch.buffer, origin: .coordinator, requiredAcks: -1)
+            waiters.notify(topicPartition)
+            return (.none, info.lastOffset + 1)
+        } catch {
+            if case .storage(let storage) = error {
+                logger.error("Marker append failed: \(storage)", metadata: ["partition": "\(topicPartition)"])
+                logManager.reportFailure(of: topicPartition, storage)
+            }
+            return (error.errorCode, -1)
+        }
+    }
+
     /// The checks that need the records themselves, on one decode and only when a setting asks for them (the
     /// defaults decode nothing): a compacted topic needs a key on every record, and with CreateTime and
     /// `message.timestamp.difference.max.ms` set every record timestamp (but NO_TIMESTAMP, -1, which v0 messages
@@ -290,7 +321,7 @@ public final class ReplicaManager: Sendable {
         }
     }
 
-    private func write(_ proposal: Partition.IsrProposal, on partition: Partition, reason: String) {
+    func write(_ proposal: Partition.IsrProposal, on partition: Partition, reason: String) {
         Task {
             let version = await isrWriter(proposal)
             if partition.completeIsrUpdate(proposal, newZkVersion: version) {
@@ -324,155 +355,5 @@ public final class ReplicaManager: Sendable {
         guard check == .none else { return (check, -1, -1) }
         let answer = partition.log.endOffset(forLeaderEpoch: leaderEpoch)
         return (.none, answer.epoch, answer.endOffset)
-    }
-
-    // MARK: Fetch
-
-    public struct FetchResult: Sendable {
-        public var errorCode: KafkaErrorCode
-        public var highWatermark: Int64 = -1
-        public var logStartOffset: Int64 = -1
-        public var records: FileSlice?
-        /// The replica the consumer should read this partition from instead (KIP-392), or -1.
-        public var preferredReadReplica: BrokerID = -1
-    }
-
-    /// How a consumer's fetch may be served (KIP-392): from a follower (Fetch v11+, the only versions that carry
-    /// the client's metadata), and, on the leader, which replica to point it to (nil: read here).
-    public struct ConsumerFetch: Sendable {
-        public var fromFollowerAllowed: Bool
-        /// Given the leader and the replicas holding the fetch offset, the one to read from (nil: the leader).
-        public var selectReplica: (@Sendable (_ leader: BrokerID, [ReplicaView]) -> BrokerID?)?
-
-        public init(
-            fromFollowerAllowed: Bool,
-            selectReplica: (@Sendable (BrokerID, [ReplicaView]) -> BrokerID?)? = nil
-        ) {
-            self.fromFollowerAllowed = fromFollowerAllowed
-            self.selectReplica = selectReplica
-        }
-
-        public static let leaderOnly = ConsumerFetch(fromFollowerAllowed: false)
-    }
-
-    public struct FetchRequestPartition: Sendable {
-        public var topicPartition: TopicPartition
-        public var offset: Int64
-        public var maxBytes: Int
-        public var currentLeaderEpoch: Int32
-        /// A follower's log start offset (-1 from consumers).
-        public var logStartOffset: Int64
-
-        public init(
-            topicPartition: TopicPartition,
-            offset: Int64,
-            maxBytes: Int,
-            currentLeaderEpoch: Int32 = -1,
-            logStartOffset: Int64 = -1
-        ) {
-            self.topicPartition = topicPartition
-            self.offset = offset
-            self.maxBytes = maxBytes
-            self.currentLeaderEpoch = currentLeaderEpoch
-            self.logStartOffset = logStartOffset
-        }
-    }
-
-    /// Reads the partitions, waiting up to `maxWait` for `minBytes`; `maxBytes` bounds the whole response (the
-    /// first partition's first batch always comes whole). `replicaID` ≥ 0 is a follower broker.
-    public func fetch(
-        _ requests: [FetchRequestPartition],
-        replicaID: BrokerID = -1,
-        consumer: ConsumerFetch = .leaderOnly,
-        maxWait: Duration,
-        minBytes: Int,
-        maxBytes: Int
-    ) async -> [TopicPartition: FetchResult] {
-        let deadline = ContinuousClock.now + maxWait
-        while true {
-            let wakeUp = waiters.register(Set(requests.map(\.topicPartition)))
-            let results = read(requests, replicaID: replicaID, consumer: consumer, maxBytes: maxBytes)
-            let bytes = results.values.reduce(0) { $0 + ($1.records?.length ?? 0) }
-            // Errors and redirections to another replica are answered at once, as Kafka does.
-            let hasError = results.values.contains { $0.errorCode != .none || $0.preferredReadReplica >= 0 }
-            if bytes >= minBytes || hasError || ContinuousClock.now >= deadline || Task.isCancelled {
-                waiters.cancel(wakeUp)
-                return results
-            }
-            await waiters.wait(wakeUp, until: deadline)
-        }
-    }
-
-    private func read(
-        _ requests: [FetchRequestPartition],
-        replicaID: BrokerID,
-        consumer: ConsumerFetch,
-        maxBytes: Int
-    ) -> [TopicPartition: FetchResult] {
-        var results: [TopicPartition: FetchResult] = [:]
-        var budget = maxBytes
-        let fromFollower = replicaID >= 0
-        for request in requests {
-            guard let partition = partition(request.topicPartition) else {
-                results[request.topicPartition] = FetchResult(errorCode: .unknownTopicOrPartition)
-                continue
-            }
-            let check = partition.checkLeaderEpoch(
-                request.currentLeaderEpoch,
-                requireLeader: fromFollower || !consumer.fromFollowerAllowed
-            )
-            guard check == .none else {
-                results[request.topicPartition] = FetchResult(errorCode: check)
-                continue
-            }
-            if !fromFollower, let select = consumer.selectReplica, partition.isLeader,
-                let chosen = select(
-                    brokerID,
-                    partition.readableReplicas(fetchOffset: request.offset, nowMs: nowMs)
-                ), chosen != brokerID
-            {
-                // Kafka's preferred read replica: no records, the consumer goes to `chosen`.
-                results[request.topicPartition] = FetchResult(
-                    errorCode: .none,
-                    highWatermark: partition.highWatermark,
-                    logStartOffset: partition.log.logStartOffset,
-                    preferredReadReplica: chosen
-                )
-                continue
-            }
-            let logEndOffset = partition.log.logEndOffset
-            var result = FetchResult(errorCode: .none, logStartOffset: partition.log.logStartOffset)
-            do {
-                let limit = min(request.maxBytes, max(budget, 0))
-                let data = try partition.log.read(
-                    from: request.offset,
-                    maxBytes: limit,
-                    upTo: fromFollower ? logEndOffset : partition.highWatermark,
-                    minOneMessage: budget == maxBytes
-                )
-                result.records = data.records
-                budget -= data.sizeInBytes
-            } catch {
-                result.errorCode = error.errorCode
-            }
-            if fromFollower && result.errorCode == .none {
-                let lowWatermark = partition.lowWatermark
-                let update = partition.updateFollowerFetchState(
-                    replica: replicaID,
-                    fetchOffset: request.offset,
-                    followerLogStartOffset: request.logStartOffset,
-                    leaderLogEndOffset: logEndOffset,
-                    nowMs: nowMs
-                )
-                // Acks=all produces wait for the high watermark, DeleteRecords for the low one.
-                if update.highWatermarkMoved || partition.lowWatermark != lowWatermark {
-                    waiters.notify(request.topicPartition)
-                }
-                if let expansion = update.expansion { write(expansion, on: partition, reason: "expansion") }
-            }
-            result.highWatermark = partition.highWatermark
-            results[request.topicPartition] = result
-        }
-        return results
     }
 }

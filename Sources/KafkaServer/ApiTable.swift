@@ -45,6 +45,7 @@ enum ApiTable {
             .client(DeleteTopicsHandler.make(services), 0...6),
             .client(DeleteRecordsHandler.make(services), 0...2),
             .client(InitProducerIDHandler.make(services), 0...4),
+            .client(WriteTxnMarkersHandler.make(services), 0...1),
             .client(OffsetForLeaderEpochHandler.make(services), 0...4),
             .client(DescribeConfigsHandler.make(services), 0...4),
             .client(AlterConfigsHandler.make(services), 0...2),

@@ -62,7 +62,10 @@ public final class OffsetsTopicManager: Sendable {
             else { break }
             var next = offset
             while let batch = try? RecordBatch.nextBatch(from: &bytes) {
-                if batch.lastOffset >= offset, let batchRecords = try? batch.records(decompressionLimit: 64 << 20) {
+                // Transaction markers are not offset or group records (their key would read as one).
+                if !batch.isControl, batch.lastOffset >= offset,
+                    let batchRecords = try? batch.records(decompressionLimit: 64 << 20)
+                {
                     records.append(contentsOf: batchRecords.filter { $0.offset >= offset })
                 }
                 next = max(next, batch.lastOffset + 1)

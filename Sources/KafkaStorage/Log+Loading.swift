@@ -49,7 +49,9 @@ extension Log {
         ).sorted()
         // Index files without their log are leftovers.
         for name in entries
-        where name.hasSuffix(LogFileNames.indexSuffix) || name.hasSuffix(LogFileNames.timeIndexSuffix) {
+        where name.hasSuffix(LogFileNames.indexSuffix) || name.hasSuffix(LogFileNames.timeIndexSuffix)
+            || name.hasSuffix(TransactionIndex.suffix)
+        {
             if let base = LogFileNames.baseOffset(ofFileNamed: name), !baseOffsets.contains(base) {
                 try? files.removeItem(atPath: "\(directory)/\(name)")
             }

@@ -2,7 +2,8 @@ import KafkaProtocol
 import NIOCore
 
 /// One segment of a partition's log: `<base offset>.log` holding whole batches back to back, with its
-/// `.index` (offset → position) and `.timeindex` (timestamp → offset), Kafka's on-disk format.
+/// `.index` (offset → position), `.timeindex` (timestamp → offset) and, once a transaction is aborted in it,
+/// `.txnindex` (`TransactionIndex`), Kafka's on-disk format.
 ///
 /// Lifecycle: created empty when the log rolls (or opened at load), appended to while it is the active (last)
 /// segment, then read-only until retention or compaction deletes it. Not thread-safe: the owning `Log` calls it
@@ -12,6 +13,7 @@ final class LogSegment {
     let file: SegmentFile
     let offsetIndex: OffsetIndex
     let timeIndex: TimeIndex
+    private(set) var transactionIndex: TransactionIndex
     let indexIntervalBytes: Int
     let createdMilliseconds: Int64
     private(set) var size: Int64
@@ -26,6 +28,7 @@ final class LogSegment {
         file: SegmentFile,
         offsetIndex: OffsetIndex,
         timeIndex: TimeIndex,
+        transactionIndex: TransactionIndex,
         indexIntervalBytes: Int,
         created: Int64
     ) throws(StorageError) {
@@ -33,6 +36,7 @@ final class LogSegment {
         self.file = file
         self.offsetIndex = offsetIndex
         self.timeIndex = timeIndex
+        self.transactionIndex = transactionIndex
         self.indexIntervalBytes = indexIntervalBytes
         self.createdMilliseconds = created
         self.size = try file.size()
@@ -66,6 +70,7 @@ final class LogSegment {
             file: file,
             offsetIndex: offsetIndex,
             timeIndex: timeIndex,
+            transactionIndex: TransactionIndex(directory: directory, baseOffset: baseOffset, suffix: suffix),
             indexIntervalBytes: config.indexIntervalBytes,
             created: now
         )
@@ -318,6 +323,8 @@ final class LogSegment {
         }
         let truncated = fileSize - validBytes
         if truncated > 0 { try file.truncate(to: validBytes) }
+        // Aborted transactions whose marker did not survive go too; the partition's replay writes missing ones.
+        try transactionIndex.truncate(to: expectedOffset)
         size = validBytes
         bytesSinceLastIndexEntry = Int(validBytes - lastIndexEntry)
         timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar)
@@ -336,6 +343,7 @@ final class LogSegment {
         let removed = size - position
         offsetIndex.truncate(to: offset)
         timeIndex.truncate(to: offset)
+        try transactionIndex.truncate(to: offset)
         try file.truncate(to: position)
         size = position
         bytesSinceLastIndexEntry = 0
@@ -369,18 +377,20 @@ final class LogSegment {
         try? onBecomeInactive()
     }
 
-    /// Renames all three files from one suffix to another ("" ↔ ".deleted", ".cleaned" → ".swap", ...).
+    /// Renames its files from one suffix to another ("" ↔ ".deleted", ".cleaned" → ".swap", ...).
     func changeSuffix(from old: String, to new: String) throws(StorageError) {
         func renamed(_ path: String) -> String { String(path.dropLast(old.count)) + new }
         try file.rename(to: renamed(file.path))
         try offsetIndex.index.rename(to: renamed(offsetIndex.index.path))
         try timeIndex.index.rename(to: renamed(timeIndex.index.path))
+        transactionIndex = try transactionIndex.renamed(to: renamed(transactionIndex.path))
     }
 
     func deleteFiles() {
         try? file.delete()
         offsetIndex.index.delete()
         timeIndex.index.delete()
+        transactionIndex.delete()
     }
 }
 

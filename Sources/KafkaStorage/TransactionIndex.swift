@@ -32,9 +32,21 @@ public struct TransactionIndex: Sendable {
 
     public let path: String
 
-    public init(directory: String, baseOffset: Int64) {
-        path = "\(directory)/\(LogFileNames.offsetPrefix(baseOffset))\(Self.suffix)"
+    public init(directory: String, baseOffset: Int64, suffix fileSuffix: String = "") {
+        path = "\(directory)/\(LogFileNames.offsetPrefix(baseOffset))\(Self.suffix)\(fileSuffix)"
     }
+
+    init(path: String) { self.path = path }
+
+    var exists: Bool { access(path, F_OK) == 0 }
+
+    /// Renames the file, when there is one.
+    func renamed(to newPath: String) throws(StorageError) -> TransactionIndex {
+        if exists && rename(path, newPath) != 0 { throw .io(operation: "rename", path: path, errno: errno) }
+        return TransactionIndex(path: newPath)
+    }
+
+    func delete() { unlink(path) }
 
     /// Every entry, in order; none when the file does not exist.
     public func entries() throws(StorageError) -> [AbortedTransaction] {
@@ -110,3 +122,7 @@ public struct TransactionIndex: Sendable {
         return (found, false)
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

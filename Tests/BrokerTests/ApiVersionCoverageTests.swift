@@ -49,6 +49,7 @@ struct ApiVersionCoverageTests {
             DeleteTopicsRequest.apiKey.rawValue: { Probe(DeleteTopicsRequest(), $0) },
             DeleteRecordsRequest.apiKey.rawValue: { Probe(DeleteRecordsRequest(), $0) },
             InitProducerIDRequest.apiKey.rawValue: { Probe(InitProducerIDRequest(), $0) },
+            WriteTxnMarkersRequest.apiKey.rawValue: { Probe(WriteTxnMarkersRequest(), $0) },
             OffsetForLeaderEpochRequest.apiKey.rawValue: { Probe(OffsetForLeaderEpochRequest(), $0) },
             DescribeConfigsRequest.apiKey.rawValue: { Probe(describeConfigs, $0) },
             AlterConfigsRequest.apiKey.rawValue: { Probe(AlterConfigsRequest(), $0) },

@@ -24,6 +24,28 @@ struct FetchResponseEncoderTests {
         padding.clear()
         let slice = FileSlice(file: file, position: 37, length: batch.readableBytes)
 
+        // A read_committed answer: the last stable offset below the high watermark, two aborted transactions.
+        var committed = FetchResponseEncoder.Partition(
+            index: 2,
+            errorCode: .none,
+            highWatermark: 20,
+            lastStableOffset: 12,
+            logStartOffset: 0,
+            records: slice
+        )
+        committed.abortedTransactions = [
+            AbortedTransaction(producerID: 9, firstOffset: 3, lastOffset: 6, lastStableOffset: 7),
+            AbortedTransaction(producerID: 4000, firstOffset: 8, lastOffset: 10, lastStableOffset: 12),
+        ]
+        var nothingAborted = FetchResponseEncoder.Partition(
+            index: 3,
+            errorCode: .none,
+            highWatermark: 20,
+            lastStableOffset: 20,
+            logStartOffset: 0,
+            records: nil
+        )
+        nothingAborted.abortedTransactions = []
         let topics: [(name: String, partitions: [FetchResponseEncoder.Partition])] = [
             (
                 "orders",
@@ -44,6 +66,8 @@ struct FetchResponseEncoderTests {
                         logStartOffset: -1,
                         records: nil
                     ),
+                    committed,
+                    nothingAborted,
                 ]
             ),
             (
@@ -81,7 +105,9 @@ struct FetchResponseEncoderTests {
                             highWatermark: partition.highWatermark,
                             lastStableOffset: partition.lastStableOffset,
                             logStartOffset: partition.logStartOffset,
-                            abortedTransactions: nil,
+                            abortedTransactions: partition.abortedTransactions?.map {
+                                .init(producerID: $0.producerID, firstOffset: $0.firstOffset)
+                            },
                             preferredReadReplica: -1,
                             records: partition.records == nil ? ByteBuffer() : batch
                         )

@@ -48,6 +48,7 @@ public struct BrokerConfig: Sendable {
     public var leaderImbalanceCheckIntervalSeconds: Int64 = 300
     public var leaderImbalancePerBrokerPercentage = 10
     public var controlledShutdownRetryBackoffMs: Int64 = 5000
+    public var requestTimeoutMs: Int32 = 30_000
     public var offsetsTopicNumPartitions: Int32 = 50
     public var offsetsTopicReplicationFactor: Int16 = 3
     public var offsetsRetentionMinutes: Int64 = 10_080

@@ -12,7 +12,6 @@ extension ConfigTable {
         .accepted("queued.max.requests", default: Int32(500), .atLeast(1), "Kafka's request queue length."),
         .accepted("socket.send.buffer.bytes", default: Int32(102_400), "SO_SNDBUF of client sockets."),
         .accepted("socket.receive.buffer.bytes", default: Int32(102_400), "SO_RCVBUF of client sockets."),
-        .accepted("request.timeout.ms", default: Int32(30_000), "The broker's own client request timeout."),
         .accepted("replica.socket.timeout.ms", default: Int32(30_000), "The followers' socket timeout."),
         .accepted("fetch.max.bytes", default: Int32(57_671_680), .atLeast(0), "The most one consumer fetch returns."),
         .accepted("log.dir", default: "/tmp/kafka-logs", "The log directory when log.dirs is not set."),

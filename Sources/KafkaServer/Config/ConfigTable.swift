@@ -104,6 +104,12 @@ public enum ConfigTable {
             .atLeast(1),
             "A client connection with no bytes read or written for this long is closed."
         ),
+        .broker(
+            "request.timeout.ms",
+            \.requestTimeoutMs,
+            .atLeast(0),
+            "How long the broker waits for its own requests' outcome (transaction markers' replication)."
+        ),
     ]
 
     static let metrics: [ConfigKey] = [

@@ -38,6 +38,7 @@ struct FetchHandler: RequestHandler {
         let results = await services.replicaManager.fetch(
             requests,
             replicaID: request.replicaID,
+            isolationLevel: frame.apiVersion >= 4 ? request.isolationLevel : 0,
             consumer: consumerFetch(request, version: frame.apiVersion),
             maxWait: .milliseconds(Int64(max(request.maxWaitMs, 0))),
             minBytes: Int(max(request.minBytes, 0)),
@@ -59,11 +60,12 @@ struct FetchHandler: RequestHandler {
                     index: partition.partition,
                     errorCode: result?.errorCode ?? .none,
                     highWatermark: result?.highWatermark ?? -1,
-                    lastStableOffset: result?.highWatermark ?? -1,
+                    lastStableOffset: result?.lastStableOffset ?? -1,
                     logStartOffset: result?.logStartOffset ?? -1,
                     records: result?.records
                 )
                 answer.preferredReadReplica = result?.preferredReadReplica ?? -1
+                answer.abortedTransactions = result?.abortedTransactions
                 if conversion != nil, let records = result?.records {
                     answer.records = nil
                     do {

@@ -6,7 +6,7 @@ public import NIOCore
 /// Writes a Fetch response (versions 0-12) with each partition's records as a file region instead of bytes: the
 /// same bytes the generated `FetchResponse` encoder writes (a test checks this), cut into parts around the records.
 /// Versions 0-3 carry message formats v0/v1, which the handler converts into memory (`convertedRecords`).
-/// Aborted transactions are null and the tagged fields at their defaults.
+/// Tagged fields are at their defaults.
 public enum FetchResponseEncoder {
     public struct Partition: Sendable {
         public var index: Int32
@@ -19,6 +19,8 @@ public enum FetchResponseEncoder {
         public var convertedRecords: ByteBuffer?
         /// KIP-392 (v11+): the replica to read this partition from instead, or -1.
         public var preferredReadReplica: Int32 = -1
+        /// v4+: the aborted transactions of a read_committed fetch; null for read_uncommitted.
+        public var abortedTransactions: [AbortedTransaction]?
 
         public init(
             index: Int32,
@@ -71,7 +73,16 @@ public enum FetchResponseEncoder {
                 if version >= 4 {
                     current.writeKafkaInteger(partition.lastStableOffset)
                     if version >= 5 { current.writeKafkaInteger(partition.logStartOffset) }
-                    writeNull(compact: flexible, to: &current)  // aborted transactions
+                    if let aborted = partition.abortedTransactions {
+                        writeLength(aborted.count, compact: flexible, to: &current)
+                        for transaction in aborted {
+                            current.writeKafkaInteger(transaction.producerID)
+                            current.writeKafkaInteger(transaction.firstOffset)
+                            if flexible { current.writeUnsignedVarint(0) }
+                        }
+                    } else {
+                        writeNull(compact: flexible, to: &current)
+                    }
                 }
                 if version >= 11 { current.writeKafkaInteger(partition.preferredReadReplica) }
                 let length = partition.recordsLength

@@ -2,8 +2,9 @@ import Foundation
 import KafkaCore
 import KafkaProtocol
 
-/// ListOffsets (2), versions 0-6: -2 earliest (log start offset), -1 latest (the high watermark), -3 the offset
-/// of the largest timestamp (v7, KIP-734), otherwise the first offset whose timestamp is at or after the one asked.
+/// ListOffsets (2), versions 0-6: -2 earliest (log start offset), -1 latest (the high watermark; the last stable
+/// offset for read_committed, v2+), -3 the offset of the largest timestamp (v7, KIP-734), otherwise the first offset
+/// whose timestamp is at or after the one asked — each below the same bound.
 /// Version 0 answers Kafka's old way instead: up to `max_num_offsets` segment boundaries as `old_style_offsets`.
 enum ListOffsetsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
@@ -23,7 +24,12 @@ enum ListOffsetsHandler {
                                     services
                                 )
                             }
-                            return answer(topicPartition, timestamp: partition.timestamp, services)
+                            return answer(
+                                topicPartition,
+                                timestamp: partition.timestamp,
+                                readCommitted: context.apiVersion >= 2 && request.isolationLevel == 1,
+                                services
+                            )
                         }
                     )
                 }
@@ -65,6 +71,7 @@ enum ListOffsetsHandler {
     static func answer(
         _ topicPartition: TopicPartition,
         timestamp: Int64,
+        readCommitted: Bool = false,
         _ services: BrokerServices
     )
         -> ListOffsetsResponse.ListOffsetsPartitionResponse
@@ -78,7 +85,8 @@ enum ListOffsetsHandler {
             response.errorCode = KafkaErrorCode.notLeaderOrFollower
             return response
         }
-        let highWatermark = partition.highWatermark
+        // Kafka's bound for consumers: what they can read.
+        let highWatermark = readCommitted ? partition.lastStableOffset : partition.highWatermark
         response.leaderEpoch = partition.current.leaderEpoch
         switch timestamp {
         case -2:

@@ -1,0 +1,47 @@
+import KafkaCore
+import KafkaProtocol
+
+/// WriteTxnMarkers (27), versions 0-1: the transaction coordinator's COMMIT or ABORT markers, written by each
+/// partition's leader as a control batch (acks=all) that closes the producer's open transaction there; the answer
+/// waits, up to `request.timeout.ms`, until every marker is replicated. Per partition: NONE,
+/// UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, INVALID_PRODUCER_EPOCH (an older producer epoch),
+/// TRANSACTION_COORDINATOR_FENCED (an older coordinator epoch), NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT.
+enum WriteTxnMarkersHandler {
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(WriteTxnMarkersRequest.self) { request, _ in
+            let deadline = ContinuousClock.now + .milliseconds(Int64(services.config.requestTimeoutMs))
+            let replicaManager = services.replicaManager
+            var results: [WriteTxnMarkersResponse.WritableTxnMarkerResult] = []
+            for marker in request.markers {
+                let content = EndTransactionMarker(
+                    type: marker.transactionResult ? .commit : .abort,
+                    coordinatorEpoch: marker.coordinatorEpoch
+                )
+                var topics: [WriteTxnMarkersResponse.WritableTxnMarkerTopicResult] = []
+                for topic in marker.topics {
+                    var partitions: [WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult] = []
+                    for index in topic.partitionIndexes {
+                        let topicPartition = TopicPartition(topic.name, index)
+                        var (error, requiredOffset) = replicaManager.appendTransactionMarker(
+                            topicPartition,
+                            producerID: marker.producerID,
+                            producerEpoch: marker.producerEpoch,
+                            marker: content
+                        )
+                        if error == .none {
+                            error = await replicaManager.waitForReplication(
+                                topicPartition,
+                                requiredOffset: requiredOffset,
+                                deadline: deadline
+                            )
+                        }
+                        partitions.append(.init(partitionIndex: index, errorCode: error))
+                    }
+                    topics.append(.init(name: topic.name, partitions: partitions))
+                }
+                results.append(.init(producerID: marker.producerID, topics: topics))
+            }
+            return WriteTxnMarkersResponse(markers: results)
+        }
+    }
+}
