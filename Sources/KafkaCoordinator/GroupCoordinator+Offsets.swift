@@ -106,3 +106,45 @@ extension GroupCoordinator {
         }
     }
 }
+
+extension GroupCoordinator {
+    /// TxnOffsetCommit (KIP-98, with KIP-447's member checks): offsets committed in `producerID`'s transaction, kept
+    /// pending until its marker. A fenced static member is FENCED_INSTANCE_ID, a named member the group does not
+    /// know UNKNOWN_MEMBER_ID, a generation other than the group's ILLEGAL_GENERATION (-1 skips it); the offsets
+    /// partition's refusal (INVALID_PRODUCER_EPOCH for a fenced producer) is answered as it is.
+    public func commitTransactionalOffsets(
+        groupID: String,
+        producerID: ProducerID,
+        producerEpoch: ProducerEpoch,
+        generationID: Int32,
+        memberID: String,
+        groupInstanceID: String?,
+        offsets: [TopicPartition: CommittedOffset]
+    ) async -> KafkaErrorCode {
+        if isFenced(groupID, memberID, groupInstanceID) { return .fencedInstanceID }
+        if let group = groups[groupID] {
+            if group.state == .dead { return .coordinatorNotAvailable }
+            if !memberID.isEmpty && group.members[memberID] == nil { return .unknownMemberID }
+            if generationID >= 0 && generationID != group.generationID { return .illegalGeneration }
+        }
+        guard let store = offsetStore as? TopicOffsetStore else {
+            logger.warning("TxnOffsetCommit needs offsets.storage=kafka", metadata: ["group": "\(groupID)"])
+            return .invalidRequest
+        }
+        do {
+            try await store.commitTransactional(
+                group: groupID,
+                producerID: producerID,
+                producerEpoch: producerEpoch,
+                offsets: offsets
+            )
+            addEmptyGroupIfAbsent(groupID)
+            return .none
+        } catch let failure as OffsetCommitFailure {
+            return failure.code == .invalidProducerEpoch ? .producerFenced : failure.code
+        } catch {
+            logger.error("Transactional offset commit failed: \(error)", metadata: ["group": "\(groupID)"])
+            return .coordinatorNotAvailable
+        }
+    }
+}

@@ -189,6 +189,16 @@ public final class Partition: Sendable {
             {
                 throw .producerState(code, message)
             }
+            // The broker's own transactional writes (offsets in a transaction) are not sequenced, but an older
+            // producer epoch is fenced all the same.
+            if let batch, batch.hasProducerID, !batch.isControl, origin == .coordinator,
+                let entry = producers.producers[batch.producerID], batch.producerEpoch < entry.epoch
+            {
+                throw .producerState(
+                    .invalidProducerEpoch,
+                    "Producer epoch \(batch.producerEpoch) is older than the current epoch \(entry.epoch)"
+                )
+            }
             if let batch, batch.hasProducerID, origin == .client {
                 switch producers.check(
                     producerID: batch.producerID,

@@ -142,7 +142,8 @@ public final class ReplicaManager: Sendable {
     public func appendRecords(
         _ topicPartition: TopicPartition,
         records: ByteBuffer,
-        requiredAcks: Int16
+        requiredAcks: Int16,
+        origin: AppendOrigin = .client
     ) -> ProduceResult {
         guard let partition = partition(topicPartition) else {
             return ProduceResult(errorCode: .unknownTopicOrPartition)
@@ -171,7 +172,7 @@ public final class ReplicaManager: Sendable {
         }
         guard batches > 0 else { return ProduceResult(errorCode: .invalidRecord, errorMessage: "no record batch") }
         do {
-            let info = try partition.appendAsLeader(records, origin: .client, requiredAcks: requiredAcks)
+            let info = try partition.appendAsLeader(records, origin: origin, requiredAcks: requiredAcks)
             waiters.notify(topicPartition)
             return ProduceResult(
                 errorCode: .none,

@@ -18,6 +18,9 @@ public struct BrokerServices: Sendable {
     public var logger: Logger
     public var groupCoordinator: GroupCoordinator
     public var offsetsTopic: OffsetsTopicManager
+    public var transactionTopic: TransactionTopicManager
+    var producerIDs: ProducerIDManager
+    var markerSender: TransactionMarkerSender
     public var metrics: BrokerMetrics
     /// Checks produced records' schema ids for topics with schema validation on.
     var schemaValidator: SchemaIDValidator

@@ -163,10 +163,13 @@ extension KafkaBroker {
         let topicStore =
             config.offsetsStorage == "kafka"
             ? TopicOffsetStore(partitions: offsetsTopicPartitions, clock: clock) { partition, records in
+                // As Kafka's group coordinator: the coordinator's origin (a transactional commit's sequence is not
+                // a producer's; its epoch is still checked).
                 let result = replicaManager.appendRecords(
                     TopicPartition(OffsetsTopicManager.topic, partition),
                     records: records,
-                    requiredAcks: -1
+                    requiredAcks: -1,
+                    origin: .coordinator
                 )
                 guard result.errorCode == .none else { throw OffsetCommitFailure(code: result.errorCode) }
                 // Offsets count once the offsets partition's ISR holds them (offsets.commit.required.acks=-1).
@@ -189,6 +192,33 @@ extension KafkaBroker {
             clock: clock,
             logger: logger
         )
+        let producerIDs = ProducerIDManager(brokerID: brokerID, zk: zk)
+        let markerSender = TransactionMarkerSender(
+            listenerName: interBrokerListener,
+            metadataCache: metadataCache,
+            group: group,
+            logger: logger
+        )
+        let transactionTimeoutMs = config.requestTimeoutMs
+        let transactionCoordinator = TransactionCoordinator(
+            configuration: .init(
+                partitionCount: config.transactionStateLogNumPartitions,
+                maxTimeoutMs: config.transactionMaxTimeoutMs,
+                idExpirationMs: config.transactionalIDExpirationMs
+            ),
+            append: { partition, records in
+                await TransactionTopicManager.append(
+                    records,
+                    partition: partition,
+                    replicaManager: replicaManager,
+                    timeoutMs: transactionTimeoutMs
+                )
+            },
+            sendMarkers: { markers, isCurrent in await markerSender.send(markers, stillCoordinator: isCurrent) },
+            nextProducerID: { try await producerIDs.nextProducerID() },
+            clock: clock,
+            logger: logger
+        )
         let services = BrokerServices(
             brokerID: brokerID,
             config: config,
@@ -204,6 +234,9 @@ extension KafkaBroker {
                 topicStore: topicStore,
                 coordinator: groupCoordinator
             ),
+            transactionTopic: TransactionTopicManager(coordinator: transactionCoordinator),
+            producerIDs: producerIDs,
+            markerSender: markerSender,
             metrics: metrics,
             schemaValidator: SchemaIDValidator(registryURL: config.schemaRegistryURL, logger: logger),
             fetcherManager: fetcherManager,
@@ -242,10 +275,4 @@ extension KafkaBroker {
         guard !endpoints.isEmpty else { throw BrokerConfig.Error(key: key, reason: "is empty") }
         return endpoints
     }
-}
-
-/// An offsets partition refused a commit (this broker is no longer its leader, or the disk failed).
-struct OffsetCommitFailure: Error, CustomStringConvertible {
-    var code: KafkaErrorCode
-    var description: String { "the offsets partition refused the commit: \(code)" }
 }

@@ -130,6 +130,7 @@ public final class KafkaBroker: Sendable {
 
         fetcherManager.shutdown()
         parts.channel.closeAll()
+        parts.services.markerSender.closeAll()
         try? parts.logManager.checkpointHighWatermarks(replicaManager.highWatermarks)
         // With the connections closed and the fetchers stopped, nothing appends: the producers as of each log end.
         for partition in replicaManager.allPartitions { partition.writeProducerSnapshot() }
@@ -210,6 +211,19 @@ public final class KafkaBroker: Sendable {
             PeriodicTask(name: "group-member-expiration", interval: .seconds(1)) {
                 await groupCoordinator.expireMembers()
             }
+        )
+        let transactions = parts.services.transactionTopic.coordinator
+        services.append(
+            PeriodicTask(
+                name: "transaction-abort-timed-out",
+                interval: .milliseconds(config.transactionAbortTimedOutCleanupIntervalMs)
+            ) { await transactions.abortTimedOutTransactions() }
+        )
+        services.append(
+            PeriodicTask(
+                name: "transactional-id-expiration",
+                interval: .milliseconds(config.transactionRemoveExpiredCleanupIntervalMs)
+            ) { await transactions.removeExpiredTransactionalIDs() }
         )
         let retentionMs = config.offsetsRetentionMinutes * 60_000
         services.append(

@@ -53,7 +53,7 @@ public final class OffsetsTopicManager: Sendable {
         loading.withLock { _ = $0.insert(partitionID) }
         defer { loading.withLock { _ = $0.remove(partitionID) } }
         guard let partition = replicaManager.partition(TopicPartition(Self.topic, partitionID)) else { return }
-        var records: [Record] = []
+        var batches: [OffsetsTopicBatch] = []
         var offset = partition.log.logStartOffset
         let end = partition.log.logEndOffset
         while offset < end {
@@ -62,18 +62,27 @@ public final class OffsetsTopicManager: Sendable {
             else { break }
             var next = offset
             while let batch = try? RecordBatch.nextBatch(from: &bytes) {
-                // Transaction markers are not offset or group records (their key would read as one).
-                if !batch.isControl, batch.lastOffset >= offset,
-                    let batchRecords = try? batch.records(decompressionLimit: 64 << 20)
-                {
-                    records.append(contentsOf: batchRecords.filter { $0.offset >= offset })
+                defer { next = max(next, batch.lastOffset + 1) }
+                guard batch.lastOffset >= offset else { continue }
+                if batch.isControl {
+                    // A transaction marker: not an offset or group record (its key would read as one).
+                    if let marker = batch.endTransactionMarker {
+                        batches.append(OffsetsTopicBatch(producerID: batch.producerID, marker: marker, records: []))
+                    }
+                } else if let batchRecords = try? batch.records(decompressionLimit: 64 << 20) {
+                    batches.append(
+                        OffsetsTopicBatch(
+                            producerID: batch.producerID,
+                            isTransactional: batch.isTransactional,
+                            records: batchRecords.filter { $0.offset >= offset }
+                        )
+                    )
                 }
-                next = max(next, batch.lastOffset + 1)
             }
             guard next > offset else { break }
             offset = next
         }
-        topicStore.load(partition: partitionID, records: records)
+        topicStore.load(partition: partitionID, batches: batches)
         await coordinator.restore(topicStore.takeLoadedGroups(partition: partitionID))
         await coordinator.restoreOffsetOnlyGroups(topicStore.groupsWithOffsets(partition: partitionID))
     }

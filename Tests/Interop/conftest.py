@@ -193,8 +193,9 @@ class Broker:
             "broker.id": str(broker_id), "listeners": f"PLAINTEXT://{host}:{self.port}",
             "log.dirs": f"{directory}/logs", "zookeeper.connect": zookeeper.connect,
             "zookeeper.session.timeout.ms": "6000", "num.partitions": "3",
-            # As Kafka's sample server.properties: one broker can host the offsets topic.
+            # As Kafka's sample server.properties: one broker can host the offsets and transaction state topics.
             "offsets.topic.replication.factor": "1",
+            "transaction.state.log.replication.factor": "1", "transaction.state.log.min.isr": "1",
             # The last broker of a cluster to stop still leads replicated partitions nobody can take over, and
             # retries its controlled shutdown three times (Kafka's rule): 0.5 s apart instead of 5 s each.
             "controlled.shutdown.retry.backoff.ms": "500",

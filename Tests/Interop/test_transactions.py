@@ -9,6 +9,10 @@ consumers reading the result.
   COMMIT or ABORT marker; read_committed consumers (confluent-kafka, kafka-python) read exactly the committed and
   non-transactional records, read_uncommitted ones all records and no marker; ListOffsets answers the last stable
   offset to read_committed.
+- The coordinator (items 1-2) with real transactional producers (confluent-kafka, kafka-python, aiokafka): committed
+  and aborted transactions as read_committed and read_uncommitted consumers see them, a second producer with the same
+  transactional id fencing the first, a transaction left open past its timeout aborted by the coordinator, and the
+  coordinator's state surviving a restart of the broker.
 """
 import struct
 import time
@@ -29,7 +33,8 @@ RETRIABLE = {3, 5, 6, 15}  # unknown topic, leader not available, not leader, co
 
 @pytest.fixture(scope="module")
 def broker():
-    yield from single_broker()
+    # Timed-out transactions are looked for every 0.5 s instead of 10 s.
+    yield from single_broker({"transaction.abort.timed.out.transaction.cleanup.interval.ms": "500"})
 
 
 def init_producer_id(port):
@@ -215,3 +220,232 @@ def test_markers_decide_what_read_committed_consumers_see(broker):
         keys += [record.key.decode() for record in records]
     consumer.close()
     assert keys == committed
+
+
+def create_topic(broker, topic, partitions=1):
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.create_topics([NewTopic(topic, partitions, 1)])[topic].result(30)
+
+
+def read_all(broker, topics, isolation_level, partitions=1):
+    """Every record's (topic, partition, key) in the partitions, read to their end at an isolation level."""
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": f"read-{isolation_level}",
+                         "enable.auto.commit": False, "isolation.level": isolation_level,
+                         "enable.partition.eof": True})
+    assigned = [TopicPartition(topic, p, 0) for topic in topics for p in range(partitions)]
+    consumer.assign(assigned)
+    records, ended, deadline = [], set(), time.time() + 30
+    while len(ended) < len(assigned) and time.time() < deadline:
+        message = consumer.poll(0.5)
+        if message is None:
+            continue
+        if message.error():
+            ended.add((message.topic(), message.partition()))
+            continue
+        records.append((message.topic(), message.partition(), message.key().decode()))
+    consumer.close()
+    assert len(ended) == len(assigned), "the consumer did not reach the end of every partition"
+    return records
+
+
+def transactional_producer(broker, transactional_id, **extra):
+    from confluent_kafka import Producer
+    return Producer({"bootstrap.servers": broker.bootstrap, "transactional.id": transactional_id,
+                     "linger.ms": 5, **extra})
+
+
+def test_confluent_kafka_commits_and_aborts(broker):
+    create_topic(broker, "txn-out", partitions=2)
+    producer = transactional_producer(broker, "committer")
+    producer.init_transactions(30)
+    sent = {"commit": [], "abort": []}
+    for round_number, outcome in enumerate(["commit", "abort", "commit", "abort", "commit"]):
+        producer.begin_transaction()
+        for index in range(20):
+            key = f"{outcome}-{round_number}-{index}"
+            producer.produce("txn-out", key=key, value=b"v", partition=index % 2)
+            sent[outcome].append(("txn-out", index % 2, key))
+        producer.flush(30)  # the records reach the log before the outcome is decided
+        if outcome == "commit":
+            producer.commit_transaction(30)
+        else:
+            producer.abort_transaction(30)
+    committed = read_all(broker, ["txn-out"], "read_committed", partitions=2)
+    everything = read_all(broker, ["txn-out"], "read_uncommitted", partitions=2)
+    by_partition = lambda records, p: [r for r in records if r[1] == p]
+    for partition in range(2):
+        assert by_partition(committed, partition) == by_partition(sent["commit"], partition)
+        # read_uncommitted: every record in the order sent, no marker.
+        in_order = [r for round_number in range(5) for r in (sent["commit"] + sent["abort"])
+                    if r[2].split("-")[1] == str(round_number)]
+        assert by_partition(everything, partition) == by_partition(in_order, partition)
+    print(f"committed {len(sent['commit'])}, aborted {len(sent['abort'])}: read_committed {len(committed)}, "
+          f"read_uncommitted {len(everything)}")
+
+
+def test_a_second_instance_fences_the_first(broker):
+    from confluent_kafka import KafkaException
+    create_topic(broker, "txn-fenced")
+    zombie = transactional_producer(broker, "fenced-id")
+    zombie.init_transactions(30)
+    zombie.begin_transaction()
+    zombie.produce("txn-fenced", key="zombie-0", value=b"v")
+    zombie.flush(30)
+    successor = transactional_producer(broker, "fenced-id")
+    successor.init_transactions(30)  # aborts the zombie's open transaction
+    successor.begin_transaction()
+    successor.produce("txn-fenced", key="successor-0", value=b"v")
+    successor.commit_transaction(30)
+    zombie.produce("txn-fenced", key="zombie-1", value=b"v")
+    with pytest.raises(KafkaException) as failure:
+        zombie.commit_transaction(30)
+    assert failure.value.args[0].fatal() or failure.value.args[0].txn_requires_abort()
+    assert [r[2] for r in read_all(broker, ["txn-fenced"], "read_committed")] == ["successor-0"]
+
+
+def test_a_transaction_open_past_its_timeout_is_aborted(broker):
+    create_topic(broker, "txn-timeout")
+    producer = transactional_producer(broker, "slow-id", **{"transaction.timeout.ms": 2000})
+    producer.init_transactions(30)
+    producer.begin_transaction()
+    producer.produce("txn-timeout", key="late", value=b"v")
+    producer.flush(30)
+    port = broker.port
+    assert list_latest(port, "txn-timeout", 1) == (0, 0)  # held by the open transaction
+    # The coordinator aborts it (within the timeout and one 0.5 s check): the last stable offset passes the marker.
+    wait_for(lambda: list_latest(port, "txn-timeout", 1) == (0, 2), 30, "the timed-out transaction's abort")
+    assert read_all(broker, ["txn-timeout"], "read_committed") == []
+    assert [r[2] for r in read_all(broker, ["txn-timeout"], "read_uncommitted")] == ["late"]
+
+
+def find_transaction_coordinator(port, transactional_id):
+    """FindCoordinator v1 with key type 1: the error code."""
+    reader = Reader(request(port, 10, 1, string(transactional_id) + struct.pack(">b", 1)))
+    reader.int(">i")
+    return reader.int(">h")
+
+
+def init_transactional_producer(port, transactional_id):
+    """InitProducerId v1 with a transactional id, retried while the coordinator loads: (error, id, epoch)."""
+    answer = []
+
+    def attempt():
+        if find_transaction_coordinator(port, transactional_id) != 0:
+            return False
+        reader = Reader(request(port, 22, 1, string(transactional_id) + struct.pack(">i", 60000)))
+        reader.int(">i")
+        answer[:] = [(reader.int(">h"), reader.int(">q"), reader.int(">h"))]
+        return answer[0][0] not in (14, 15, 16, 51)
+
+    wait_for(attempt, 60, "the transaction coordinator")
+    return answer[0]
+
+
+def test_the_coordinators_state_survives_a_restart(broker):
+    error, producer_id, epoch = init_transactional_producer(broker.port, "durable-id")
+    assert error == 0
+    assert init_transactional_producer(broker.port, "durable-id") == (0, producer_id, epoch + 1)
+    broker.restart(crash=True)
+    # Loaded from __transaction_state: the same producer id, the next epoch.
+    assert init_transactional_producer(broker.port, "durable-id") == (0, producer_id, epoch + 2)
+
+
+def test_kafka_python_and_aiokafka_transactional_producers(broker):
+    import asyncio
+    from kafka import KafkaProducer
+    from aiokafka import AIOKafkaProducer
+    create_topic(broker, "txn-python")
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, transactional_id="kafka-python-id")
+    producer.init_transactions()
+    producer.begin_transaction()
+    producer.send("txn-python", key=b"kp-commit", value=b"v")
+    producer.commit_transaction()
+    producer.begin_transaction()
+    producer.send("txn-python", key=b"kp-abort", value=b"v").get(30)
+    producer.abort_transaction()
+    producer.close()
+
+    async def aiokafka_transactions():
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, transactional_id="aiokafka-id")
+        await producer.start()
+        try:
+            async with producer.transaction():
+                await producer.send_and_wait("txn-python", key=b"aio-commit", value=b"v")
+            await producer.begin_transaction()
+            await producer.send_and_wait("txn-python", key=b"aio-abort", value=b"v")
+            await producer.abort_transaction()
+        finally:
+            await producer.stop()
+
+    asyncio.run(aiokafka_transactions())
+    assert [r[2] for r in read_all(broker, ["txn-python"], "read_committed")] == ["kp-commit", "aio-commit"]
+    assert [r[2] for r in read_all(broker, ["txn-python"], "read_uncommitted")] == [
+        "kp-commit", "kp-abort", "aio-commit", "aio-abort"]
+
+
+def test_consume_transform_produce_commits_output_and_offsets_together(broker):
+    """confluent-kafka's exactly-once loop: each transaction writes transformed records and the input offsets
+    (send_offsets_to_transaction); one aborted transaction in the middle is redone from the committed offsets. The
+    output holds each input once, and the group's committed offsets are the input's ends — also after a restart
+    of the broker (the offsets partition's markers replayed)."""
+    create_topic(broker, "ctp-in", partitions=2)
+    create_topic(broker, "ctp-out", partitions=2)
+    from confluent_kafka import Producer
+    source = Producer({"bootstrap.servers": broker.bootstrap, "enable.idempotence": True})
+    for index in range(1000):
+        source.produce("ctp-in", key=f"k{index}", value=f"{index}", partition=index % 2)
+    source.flush(30)
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "ctp", "enable.auto.commit": False,
+                         "auto.offset.reset": "earliest", "isolation.level": "read_committed"})
+    consumer.subscribe(["ctp-in"])
+    producer = transactional_producer(broker, "ctp-transformer")
+    producer.init_transactions(30)
+    transformed, aborted_once, deadline = 0, False, time.time() + 90
+    while transformed < 1000 and time.time() < deadline:
+        messages = [m for m in consumer.consume(100, 1) if m.error() is None]
+        if not messages:
+            continue
+        producer.begin_transaction()
+        for message in messages:
+            producer.produce("ctp-out", key=message.key(), value=b"t" + message.value(), partition=message.partition())
+        producer.send_offsets_to_transaction(consumer.position(consumer.assignment()),
+                                             consumer.consumer_group_metadata(), 30)
+        if not aborted_once and transformed >= 300:
+            producer.flush(30)
+            producer.abort_transaction(30)
+            aborted_once = True
+            # Back to what the group committed: the aborted batch is read and transformed again.
+            for partition in consumer.committed(consumer.assignment(), 30):
+                consumer.seek(partition if partition.offset >= 0 else TopicPartition(partition.topic, partition.partition, 0))
+            continue
+        producer.commit_transaction(30)
+        transformed += len(messages)
+    assert transformed == 1000 and aborted_once
+    consumer.close()
+    output = read_all(broker, ["ctp-out"], "read_committed", partitions=2)
+    assert sorted(r[2] for r in output) == sorted(f"k{index}" for index in range(1000))
+
+    def committed_offsets():
+        """The group's committed offsets, asked until the (restarted) broker coordinates the group again."""
+        from confluent_kafka import KafkaException
+        reader_consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "ctp"})
+        answer = []
+
+        def attempt():
+            try:
+                wanted = [TopicPartition("ctp-in", 0), TopicPartition("ctp-in", 1)]
+                answer[:] = [p.offset for p in reader_consumer.committed(wanted, 10)]
+                return True
+            except KafkaException as error:
+                assert error.args[0].retriable() or error.args[0].code() == 16, error  # NOT_COORDINATOR
+                return False
+
+        try:
+            wait_for(attempt, 60, "the group's coordinator")
+        finally:
+            reader_consumer.close()
+        return answer
+
+    assert committed_offsets() == [500, 500]
+    broker.restart()
+    assert committed_offsets() == [500, 500]

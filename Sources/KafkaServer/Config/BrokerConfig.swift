@@ -49,6 +49,14 @@ public struct BrokerConfig: Sendable {
     public var leaderImbalancePerBrokerPercentage = 10
     public var controlledShutdownRetryBackoffMs: Int64 = 5000
     public var requestTimeoutMs: Int32 = 30_000
+    public var transactionStateLogNumPartitions: Int32 = 50
+    public var transactionStateLogReplicationFactor: Int16 = 3
+    public var transactionStateLogMinIsr: Int32 = 2
+    public var transactionStateLogSegmentBytes: Int32 = 104_857_600
+    public var transactionMaxTimeoutMs: Int32 = 900_000
+    public var transactionalIDExpirationMs: Int64 = 604_800_000
+    public var transactionAbortTimedOutCleanupIntervalMs: Int64 = 10_000
+    public var transactionRemoveExpiredCleanupIntervalMs: Int64 = 3_600_000
     public var offsetsTopicNumPartitions: Int32 = 50
     public var offsetsTopicReplicationFactor: Int16 = 3
     public var offsetsRetentionMinutes: Int64 = 10_080

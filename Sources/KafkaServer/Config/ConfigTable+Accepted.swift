@@ -51,19 +51,6 @@ extension ConfigTable {
         .accepted("inter.broker.protocol.version", default: "2.8-IV1", "The inter-broker protocol (Kafka 2.8)."),
         .accepted("zookeeper.set.acl", default: false, "Whether znodes are written with ACLs."),
         .accepted(
-            "transaction.state.log.replication.factor",
-            default: Int16(3),
-            .atLeast(1),
-            "Replication factor of __transaction_state."
-        ),
-        .accepted("transaction.state.log.min.isr", default: Int32(2), .atLeast(1), "min.insync.replicas of it."),
-        .accepted(
-            "transaction.state.log.num.partitions",
-            default: Int32(50),
-            .atLeast(1),
-            "Partitions of __transaction_state."
-        ),
-        .accepted(
             "offsets.commit.required.acks",
             default: Int16(-1),
             "Acks of offset commits (deprecated in Kafka)."

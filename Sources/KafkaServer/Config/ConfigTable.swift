@@ -19,6 +19,7 @@ public enum ConfigTable {
         Section(title: "Log basics", keys: logBasics),
         Section(title: "Internal topics", keys: internalTopics),
         Section(title: "Group coordinator", keys: groupCoordinator),
+        Section(title: "Transaction coordinator", keys: transactionCoordinator),
         Section(title: "Log flush policy", keys: logFlush),
         Section(title: "Log retention and cleanup policy", keys: logRetention),
         Section(title: "Replication", keys: replication),

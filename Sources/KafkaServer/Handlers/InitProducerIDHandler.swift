@@ -1,24 +1,31 @@
+import KafkaCoordinator
 import KafkaCore
 import KafkaProtocol
 
-/// InitProducerId (22), versions 0-4: a new producer id with epoch 0 for an idempotent producer. Transactional
-/// producers (a transactional id) need the transaction coordinator, which is not built yet: they get
-/// COORDINATOR_NOT_AVAILABLE.
+/// InitProducerId (22), versions 0-4: without a transactional id, a new producer id with epoch 0 for an idempotent
+/// producer (blocks of ids claimed in ZooKeeper, `ProducerIDManager`); with one, the transaction coordinator's answer
+/// (`TransactionCoordinator.initProducerID`: the id's producer with its next epoch, fencing an older instance).
+/// PRODUCER_FENCED is INVALID_PRODUCER_EPOCH below v4, as in Kafka.
 enum InitProducerIDHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        let manager = ProducerIDManager(brokerID: services.brokerID, zk: services.zk)
-        return TypedHandler(InitProducerIDRequest.self) { request, _ in
-            if request.transactionalID != nil {
+        TypedHandler(InitProducerIDRequest.self) { request, context in
+            if let transactionalID = request.transactionalID {
+                let answer = await services.transactionTopic.coordinator.initProducerID(
+                    transactionalID: transactionalID,
+                    timeoutMs: request.transactionTimeoutMs,
+                    expectedProducerID: context.apiVersion >= 3 ? request.producerID : -1,
+                    expectedEpoch: context.apiVersion >= 3 ? request.producerEpoch : -1
+                )
                 return InitProducerIDResponse(
-                    errorCode: KafkaErrorCode.coordinatorNotAvailable,
-                    producerID: -1,
-                    producerEpoch: -1
+                    errorCode: TransactionHandlers.fencedError(answer.errorCode, modern: context.apiVersion >= 4),
+                    producerID: answer.producerID,
+                    producerEpoch: answer.producerEpoch
                 )
             }
             do {
                 return InitProducerIDResponse(
                     errorCode: .none,
-                    producerID: try await manager.nextProducerID(),
+                    producerID: try await services.producerIDs.nextProducerID(),
                     producerEpoch: 0
                 )
             } catch {

@@ -70,6 +70,16 @@ enum LeaderAndIsrHandler {
                         )
                     }
                 }
+                if topic.topicName == TransactionTopicManager.topic {
+                    for (state, error) in zip(topic.partitionStates, errors) where error.errorCode == .none {
+                        await services.transactionTopic.leadershipChanged(
+                            state.partitionIndex,
+                            isLeader: state.leader == services.brokerID,
+                            leaderEpoch: state.leaderEpoch,
+                            replicaManager: services.replicaManager
+                        )
+                    }
+                }
                 topics.append(.init(topicID: topic.topicID, partitionErrors: errors))
             }
             return LeaderAndIsrResponse(errorCode: .none, topics: topics)

@@ -2,7 +2,9 @@ import KafkaCoordinator
 import KafkaCore
 import KafkaProtocol
 
-/// OffsetFetch (9): a group's committed offsets (-1 where none); v0 reads ZooKeeper, as in Kafka.
+/// OffsetFetch (9): a group's committed offsets (-1 where none); v0 reads ZooKeeper, as in Kafka. With
+/// `require_stable` (v7, KIP-447; librdkafka's read_committed consumers set it) a partition whose offset an open
+/// transaction is committing answers UNSTABLE_OFFSET_COMMIT, which the client retries.
 enum OffsetFetchHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(OffsetFetchRequest.self) { request, context in
@@ -61,6 +63,18 @@ enum OffsetFetchHandler {
                     .init(
                         name: topic,
                         partitions: byTopic[topic]!.map { partition in
+                            if context.apiVersion >= 7, request.requireStable,
+                                services.offsetsTopic.topicStore?.hasPendingOffset(
+                                    group: request.groupID,
+                                    partition: partition
+                                ) == true
+                            {
+                                return .init(
+                                    partitionIndex: partition.partition,
+                                    committedOffset: -1,
+                                    errorCode: .unstableOffsetCommit
+                                )
+                            }
                             let offset = committed[partition]
                             return .init(
                                 partitionIndex: partition.partition,

@@ -5,7 +5,9 @@ import KafkaProtocol
 /// partition's leader as a control batch (acks=all) that closes the producer's open transaction there; the answer
 /// waits, up to `request.timeout.ms`, until every marker is replicated. Per partition: NONE,
 /// UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, INVALID_PRODUCER_EPOCH (an older producer epoch),
-/// TRANSACTION_COORDINATOR_FENCED (an older coordinator epoch), NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT.
+/// TRANSACTION_COORDINATOR_FENCED (an older coordinator epoch), NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT. A marker
+/// written to a `__consumer_offsets` partition makes the producer's pending offsets for its groups committed or
+/// drops them.
 enum WriteTxnMarkersHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(WriteTxnMarkersRequest.self) { request, _ in
@@ -33,6 +35,13 @@ enum WriteTxnMarkersHandler {
                                 topicPartition,
                                 requiredOffset: requiredOffset,
                                 deadline: deadline
+                            )
+                        }
+                        if error == .none, topic.name == OffsetsTopicManager.topic {
+                            services.offsetsTopic.topicStore?.completeTransaction(
+                                producerID: marker.producerID,
+                                commit: marker.transactionResult,
+                                partition: index
                             )
                         }
                         partitions.append(.init(partitionIndex: index, errorCode: error))

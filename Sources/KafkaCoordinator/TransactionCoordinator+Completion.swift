@@ -1,0 +1,88 @@
+import KafkaCore
+
+/// How a prepared transaction ends, and the coordinator's periodic duties: markers sent to every partition of a
+/// transaction in PrepareCommit/PrepareAbort, then CompleteCommit/CompleteAbort written (partitions cleared);
+/// transactions open longer than their timeout aborted with a bumped epoch (Kafka's
+/// `transaction.abort.timed.out.transaction.cleanup.interval.ms` task); ids idle past `transactional.id.expiration.ms`
+/// removed with a tombstone (Kafka's `transaction.remove.expired.transaction.cleanup.interval.ms` task).
+extension TransactionCoordinator {
+    /// Sends the markers of `prepared` and completes it, in a task of its own.
+    func completeInBackground(_ prepared: TransactionMetadata, coordinatorEpoch: Int32) {
+        let markers = Markers(
+            transactionalID: prepared.transactionalID,
+            producerID: prepared.producerID,
+            producerEpoch: prepared.producerEpoch,
+            commit: prepared.state == .prepareCommit,
+            coordinatorEpoch: coordinatorEpoch,
+            partitions: prepared.partitions
+        )
+        let send = sendMarkers
+        let partition = partition(for: prepared.transactionalID)
+        Task {
+            let sent = await send(markers) {
+                await self.isCoordinator(partition: partition, coordinatorEpoch: coordinatorEpoch)
+            }
+            if sent { await self.complete(markers) }
+        }
+    }
+
+    /// Writes CompleteCommit/CompleteAbort once every marker is written (retried while the write fails and this
+    /// broker still coordinates the id at the same epoch).
+    func complete(_ markers: Markers) async {
+        let partition = partition(for: markers.transactionalID)
+        while isCoordinator(partition: partition, coordinatorEpoch: markers.coordinatorEpoch) {
+            guard let current = metadata(markers.transactionalID), current.producerID == markers.producerID,
+                current.producerEpoch == markers.producerEpoch,
+                current.state == (markers.commit ? .prepareCommit : .prepareAbort)
+            else { return }
+            if current.pendingState != nil {
+                try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            var target = current
+            target.state = markers.commit ? .completeCommit : .completeAbort
+            target.partitions = []
+            target.lastUpdateTimestampMs = clock.milliseconds
+            let error = await transition(to: target)
+            if error == .none || error == .notCoordinator { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Aborts every Ongoing transaction open longer than its timeout; returns their ids.
+    @discardableResult
+    public func abortTimedOutTransactions() async -> [String] {
+        let now = clock.milliseconds
+        let expired = partitions.values.filter { !$0.isLoading }.flatMap(\.transactions.values).filter {
+            $0.state == .ongoing && $0.pendingState == nil && $0.startTimestampMs + Int64($0.timeoutMs) < now
+        }
+        for metadata in expired {
+            logger.info(
+                "Aborting a transaction open longer than its timeout",
+                metadata: [
+                    "transactionalId": "\(metadata.transactionalID)", "timeoutMs": "\(metadata.timeoutMs)",
+                    "producerId": "\(metadata.producerID)",
+                ]
+            )
+            await abortWithBumpedEpoch(metadata)
+        }
+        return expired.map(\.transactionalID).sorted()
+    }
+
+    /// Removes the ids with no transaction whose last update is older than `transactional.id.expiration.ms`.
+    @discardableResult
+    public func removeExpiredTransactionalIDs() async -> [String] {
+        let now = clock.milliseconds
+        let expired = partitions.values.filter { !$0.isLoading }.flatMap(\.transactions.values).filter {
+            [.empty, .completeCommit, .completeAbort].contains($0.state) && $0.pendingState == nil
+                && $0.lastUpdateTimestampMs <= now - configuration.idExpirationMs
+        }
+        var removed: [String] = []
+        for metadata in expired {
+            var target = metadata
+            target.state = .dead
+            if await transition(to: target) == .none { removed.append(metadata.transactionalID) }
+        }
+        return removed.sorted()
+    }
+}

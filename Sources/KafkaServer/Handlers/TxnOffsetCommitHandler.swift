@@ -1,0 +1,51 @@
+import KafkaCoordinator
+import KafkaCore
+import KafkaProtocol
+
+/// TxnOffsetCommit (28), versions 0-3: a transactional producer's offsets for a group (`send_offsets_to_transaction`),
+/// sent to the group's coordinator after AddOffsetsToTxn; they count when the transaction commits
+/// (`GroupCoordinator.commitTransactionalOffsets`). Every partition carries the one answer. A fenced producer is
+/// PRODUCER_FENCED from v3 (INVALID_PRODUCER_EPOCH before); below v2 COORDINATOR_LOAD_IN_PROGRESS is
+/// COORDINATOR_NOT_AVAILABLE, as in Kafka.
+enum TxnOffsetCommitHandler {
+    static func make(_ services: BrokerServices) -> any RequestHandler {
+        TypedHandler(TxnOffsetCommitRequest.self) { request, context in
+            var code: KafkaErrorCode
+            if let error = GroupHandlers.check(request.groupID, services) {
+                code = error
+            } else {
+                let now = services.clock.milliseconds
+                var offsets: [TopicPartition: CommittedOffset] = [:]
+                for topic in request.topics {
+                    for partition in topic.partitions {
+                        offsets[TopicPartition(topic.name, partition.partitionIndex)] = CommittedOffset(
+                            offset: partition.committedOffset,
+                            leaderEpoch: partition.committedLeaderEpoch,
+                            metadata: partition.committedMetadata ?? "",
+                            commitTimestamp: now
+                        )
+                    }
+                }
+                code = await services.groupCoordinator.commitTransactionalOffsets(
+                    groupID: request.groupID,
+                    producerID: request.producerID,
+                    producerEpoch: request.producerEpoch,
+                    generationID: request.generationID,
+                    memberID: request.memberID,
+                    groupInstanceID: request.groupInstanceID,
+                    offsets: offsets
+                )
+            }
+            if code == .producerFenced && context.apiVersion < 3 { code = .invalidProducerEpoch }
+            if code == .coordinatorLoadInProgress && context.apiVersion < 2 { code = .coordinatorNotAvailable }
+            return TxnOffsetCommitResponse(
+                topics: request.topics.map { topic in
+                    .init(
+                        name: topic.name,
+                        partitions: topic.partitions.map { .init(partitionIndex: $0.partitionIndex, errorCode: code) }
+                    )
+                }
+            )
+        }
+    }
+}
