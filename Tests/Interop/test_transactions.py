@@ -449,3 +449,64 @@ def test_consume_transform_produce_commits_output_and_offsets_together(broker):
     assert committed_offsets() == [500, 500]
     broker.restart()
     assert committed_offsets() == [500, 500]
+
+
+def java_partition(text, partitions):
+    """Kafka's `Utils.abs(text.hashCode()) % partitions` (Java's String.hashCode over UTF-16 units)."""
+    value = 0
+    for unit in text.encode("utf-16-be").hex(" ", 2).split():
+        value = (31 * value + int(unit, 16)) & 0xFFFFFFFF
+    value = value - (1 << 32) if value >= 1 << 31 else value
+    return (0 if value == -(1 << 31) else abs(value)) % partitions
+
+
+def test_transactions_go_on_when_the_coordinators_broker_is_killed():
+    """Three brokers (__transaction_state RF 3, min.insync 2; output RF 3, min.insync 2): a confluent-kafka
+    transactional producer commits 20-record transactions while the broker coordinating its id is killed (kill -9)
+    after the tenth. The next broker to lead the id's partition loads it and completes what was prepared; the
+    producer goes on. A read_committed consumer then holds exactly the keys of the committed transactions, once
+    each: none lost, none from an aborted one, no duplicate."""
+    import signal
+    from confluent_kafka import KafkaException, Producer
+    from conftest import stop
+    from replication_harness import Cluster
+    cluster = Cluster({"transaction.state.log.replication.factor": "3", "transaction.state.log.min.isr": "2",
+                       "transaction.state.log.num.partitions": "3"})
+    try:
+        cluster.create_topic("eos", partitions=3, replication=3)
+        transactional_id = "eos-producer"
+        producer = Producer({"bootstrap.servers": cluster.bootstrap, "transactional.id": transactional_id,
+                             "linger.ms": 5})
+        producer.init_transactions(60)
+        committed, aborted, killed = [], [], None
+        for number in range(30):
+            if number == 10:
+                killed = cluster.leader(java_partition(transactional_id, 3), "__transaction_state")
+                stop(cluster.brokers[killed].process, signal.SIGKILL)
+            keys = [f"t{number}-{index}" for index in range(20)]
+            producer.begin_transaction()
+            for key in keys:
+                producer.produce("eos", key=key, value=b"v")
+            while True:
+                try:
+                    producer.commit_transaction(60)
+                    committed += keys
+                    break
+                except KafkaException as failure:
+                    error = failure.args[0]
+                    if error.txn_requires_abort():
+                        producer.abort_transaction(60)
+                        aborted += keys
+                        break
+                    assert error.retriable(), error  # a fatal error fails the test
+        successor = cluster.leader(java_partition(transactional_id, 3), "__transaction_state")
+        assert successor not in (killed, -1)
+        print(f"coordinator broker {killed} killed, broker {successor} took over: committed {len(committed)}, "
+              f"aborted {len(aborted)}")
+        records = read_all(cluster, ["eos"], "read_committed", partitions=3)
+        keys = [record[2] for record in records]
+        assert len(keys) == len(set(keys)), "a committed record was read twice"
+        assert set(keys) == set(committed)
+        assert len(committed) >= 20 * 25  # the failover cost at most a few transactions
+    finally:
+        cluster.close()
