@@ -1,4 +1,5 @@
 public import KafkaCore
+public import KafkaProtocol
 
 /// One transactional id at its coordinator (Kafka's `TransactionMetadata`): the producer id and epoch it hands out,
 /// the previous ones (KIP-360 retries; in memory only, as Kafka 2.8 does not log them), its transaction timeout,

@@ -17,7 +17,7 @@ let apis = [
     "InitProducerId", "OffsetForLeaderEpoch", "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn", "WriteTxnMarkers",
     "TxnOffsetCommit", "DescribeConfigs", "AlterConfigs", "CreatePartitions", "ElectLeaders", "DeleteGroups",
     "IncrementalAlterConfigs", "OffsetDelete", "DescribeCluster", "AlterPartitionReassignments",
-    "ListPartitionReassignments", "DescribeLogDirs", "AlterReplicaLogDirs",
+    "ListPartitionReassignments", "DescribeLogDirs", "AlterReplicaLogDirs", "DescribeProducers",
 ]
 /// Other messages: the headers, the `__consumer_offsets` records, the consumer protocol's member data.
 let dataMessages = [

@@ -1,7 +1,7 @@
 import Foundation
 import KafkaCore
 import KafkaProtocol
-import KafkaStorage
+public import KafkaStorage
 import NIOCore
 
 /// How a partition's producer state survives restarts (Kafka's producer snapshots and `Log.loadProducerState`).
@@ -146,12 +146,14 @@ extension Partition {
         reset: Bool = false
     ) {
         let open = producers.firstOpenTransactionOffset
-        state.withLock { state in
+        let unstable = state.withLock { state -> Int64? in
             if reset { state.unreplicatedTransactions = [] }
             state.unreplicatedTransactions.removeAll { $0.lastOffset < state.highWatermark }
             state.unreplicatedTransactions += completed.filter { $0.lastOffset >= state.highWatermark }
             state.firstOpenTransactionOffset = open
+            return state.firstUnstableOffset
         }
+        log.updateFirstUnstableOffset(unstable)
     }
 
     /// After an append that rolled the log to `base`, with `producers` as they were before it (so as of `base`):
@@ -164,6 +166,9 @@ extension Partition {
             try? FileManager.default.removeItem(atPath: ProducerSnapshotFile.path(log.directory, offset: offset))
         }
     }
+
+    /// Every producer this replica keeps state for (DescribeProducers), ordered by producer id.
+    public var activeProducers: [ProducerSnapshotEntry] { producerStates.withLock { $0.snapshotEntries } }
 
     /// Saves the producers as of the log end (a clean shutdown; the broker's connections are closed by then).
     public func writeProducerSnapshot() {

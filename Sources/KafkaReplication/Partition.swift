@@ -47,6 +47,18 @@ public final class Partition: Sendable {
         /// Completed transactions whose markers may still be at or above the high watermark.
         var unreplicatedTransactions: [ProducerStateManager.CompletedTransaction] = []
 
+        /// The first offset of a transaction that is open or whose marker is not yet below the high watermark.
+        var firstUnstableOffset: Int64? {
+            ([firstOpenTransactionOffset].compactMap { $0 } + unreplicatedTransactions.map(\.firstOffset)).min()
+        }
+
+        /// Forgets the completed transactions whose markers the high watermark has passed; returns whether any went.
+        mutating func pruneReplicatedTransactions() -> Bool {
+            guard unreplicatedTransactions.contains(where: { $0.lastOffset < highWatermark }) else { return false }
+            unreplicatedTransactions.removeAll { $0.lastOffset < highWatermark }
+            return true
+        }
+
         /// Kafka's last stable offset: the first offset of the earliest transaction that is open or whose marker is
         /// not yet below the high watermark, bounded by the high watermark (equal to it without transactions).
         public var lastStableOffset: Int64 {
@@ -329,16 +341,18 @@ public final class Partition: Sendable {
     /// The high watermark rule: the smallest log end offset in the ISR (never moving back). Returns whether it moved.
     func maybeIncrementHighWatermark() -> Bool {
         let end = log.logEndOffset
-        return state.withLock { state in
-            guard state.leader == localBrokerID else { return false }
+        let (moved, unstable) = state.withLock { state -> (Bool, Int64??) in
+            guard state.leader == localBrokerID else { return (false, nil) }
             var candidate = end
             for replica in state.isr where replica != localBrokerID {
                 candidate = min(candidate, state.followers[replica]?.logEndOffset ?? -1)
             }
-            guard candidate > state.highWatermark else { return false }
+            guard candidate > state.highWatermark else { return (false, nil) }
             state.highWatermark = candidate
-            return true
+            return (true, state.pruneReplicatedTransactions() ? .some(state.firstUnstableOffset) : nil)
         }
+        if let unstable { log.updateFirstUnstableOffset(unstable) }
+        return moved
     }
 
     /// Whether an acks=all append ending before `requiredOffset` is done: nil while waiting; NONE, or
@@ -443,10 +457,12 @@ public final class Partition: Sendable {
     /// A follower's high watermark: the leader's, bounded by what this replica holds.
     public func updateFollowerHighWatermark(_ leaderHighWatermark: Int64) {
         let end = log.logEndOffset
-        state.withLock { state in
-            guard state.leader != localBrokerID else { return }
+        let unstable = state.withLock { state -> Int64?? in
+            guard state.leader != localBrokerID else { return nil }
             state.highWatermark = min(leaderHighWatermark, end)
+            return state.pruneReplicatedTransactions() ? .some(state.firstUnstableOffset) : nil
         }
+        if let unstable { log.updateFirstUnstableOffset(unstable) }
     }
 
     /// Removes everything from `offset` on (a diverged follower), with the producer state that described it.

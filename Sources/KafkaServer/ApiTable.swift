@@ -50,6 +50,7 @@ enum ApiTable {
             .client(EndTxnHandler.make(services), 0...3),
             .client(WriteTxnMarkersHandler.make(services), 0...1),
             .client(TxnOffsetCommitHandler.make(services), 0...3),
+            .client(DescribeProducersHandler.make(services), 0...0),
             .client(OffsetForLeaderEpochHandler.make(services), 0...4),
             .client(DescribeConfigsHandler.make(services), 0...4),
             .client(AlterConfigsHandler.make(services), 0...2),

@@ -282,7 +282,8 @@ public final class KafkaBroker: Sendable {
                 isLeader: state.leader == replicaManager.brokerID,
                 inSyncReplicas: state.isr.count,
                 replicas: state.replicas.count,
-                minInSyncReplicas: log.config.minInSyncReplicas
+                minInSyncReplicas: log.config.minInSyncReplicas,
+                lastStableOffsetLag: state.highWatermark - state.lastStableOffset
             )
         }
         gauges.replicaMaxLag = fetcherManager.maxLag

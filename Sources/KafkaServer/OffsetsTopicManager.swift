@@ -10,14 +10,16 @@ import Synchronization
 /// first use, and loading a partition's offsets when this broker becomes its leader.
 ///
 /// Created once at startup; LeaderAndIsr calls `leadershipChanged`, request handlers call `coordinatorError`.
-/// Safe to share: the loading set is behind a mutex.
+/// Safe to share: the set of loaded partitions is behind a mutex.
 public final class OffsetsTopicManager: Sendable {
     public static let topic = "__consumer_offsets"
 
     public let partitionCount: Int32
     /// The offsets kept in `__consumer_offsets`; nil with `offsets.storage=zookeeper`.
     public let topicStore: TopicOffsetStore?
-    private let loading = Mutex<Set<Int32>>([])
+    /// The partitions whose groups and offsets are loaded here (Kafka's owned partitions): a partition this broker
+    /// leads but has not loaded yet answers COORDINATOR_LOAD_IN_PROGRESS, never offsets from an empty store.
+    private let loaded = Mutex<Set<Int32>>([])
 
     let coordinator: GroupCoordinator
 
@@ -32,26 +34,28 @@ public final class OffsetsTopicManager: Sendable {
     }
 
     /// Nil when this broker coordinates `group`; otherwise the error for the client: NOT_COORDINATOR, or
-    /// COORDINATOR_LOAD_IN_PROGRESS while the partition is being loaded.
+    /// COORDINATOR_LOAD_IN_PROGRESS while the partition is led here but not loaded yet.
     public func coordinatorError(for group: String, replicaManager: ReplicaManager) -> KafkaErrorCode? {
         let topicPartition = partition(for: group)
         guard replicaManager.partition(topicPartition)?.isLeader == true else { return .notCoordinator }
-        if loading.withLock({ $0.contains(topicPartition.partition) }) { return .coordinatorLoadInProgress }
+        if !loaded.withLock({ $0.contains(topicPartition.partition) }) { return .coordinatorLoadInProgress }
         return nil
     }
 
     /// Called for every `__consumer_offsets` partition in a LeaderAndIsr request, after the replica manager applied
     /// it: a new leader replays the partition's log (offsets and groups); a follower forgets its groups.
     public func leadershipChanged(_ partitionID: Int32, isLeader: Bool, replicaManager: ReplicaManager) async {
+        loaded.withLock { _ = $0.remove(partitionID) }
         let count = partitionCount
         await coordinator.unload { GroupPartitioner.partition(for: $0, partitions: count) == partitionID }
-        guard let topicStore else { return }
+        guard let topicStore else {
+            if isLeader { loaded.withLock { _ = $0.insert(partitionID) } }
+            return
+        }
         guard isLeader else {
             topicStore.unload(partition: partitionID)
             return
         }
-        loading.withLock { _ = $0.insert(partitionID) }
-        defer { loading.withLock { _ = $0.remove(partitionID) } }
         guard let partition = replicaManager.partition(TopicPartition(Self.topic, partitionID)) else { return }
         var batches: [OffsetsTopicBatch] = []
         var offset = partition.log.logStartOffset
@@ -85,5 +89,6 @@ public final class OffsetsTopicManager: Sendable {
         topicStore.load(partition: partitionID, batches: batches)
         await coordinator.restore(topicStore.takeLoadedGroups(partition: partitionID))
         await coordinator.restoreOffsetOnlyGroups(topicStore.groupsWithOffsets(partition: partitionID))
+        loaded.withLock { _ = $0.insert(partitionID) }
     }
 }

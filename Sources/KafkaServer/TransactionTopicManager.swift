@@ -25,6 +25,8 @@ public struct TransactionTopicManager: Sendable {
             await coordinator.resign(partition: partitionID)
             return
         }
+        // The controller repeats LeaderAndIsr (a broker's restart, an ISR change): nothing to load again.
+        if await coordinator.isCoordinator(partition: partitionID, coordinatorEpoch: leaderEpoch) { return }
         await coordinator.beginLoading(partition: partitionID, coordinatorEpoch: leaderEpoch)
         var records: [(key: ByteBuffer, value: ByteBuffer?)] = []
         var offset = partition.log.logStartOffset

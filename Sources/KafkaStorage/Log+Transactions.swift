@@ -5,6 +5,13 @@ public import KafkaCore
 /// append lock, so the marker's segment is known); read_committed fetches collect the ones overlapping what they
 /// return.
 extension Log {
+    /// The partition's first unstable offset (`Partition.transactionsChanged`), so that compaction never rewrites a
+    /// transaction whose outcome is not known. The log manager sets the log start offset when it loads a log at
+    /// startup, until its partition has read its producer state.
+    public func updateFirstUnstableOffset(_ offset: Int64?) {
+        state.withLock { $0.firstUnstableOffset = offset }
+    }
+
     /// Adds `transaction` to the index of the segment holding its marker. An entry at or before one already there
     /// is refused with `nonMonotonicOffsets` (a replay after a restart finds the ones written before).
     public func appendAbortedTransaction(_ transaction: AbortedTransaction) throws(StorageError) {

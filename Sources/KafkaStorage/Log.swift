@@ -30,6 +30,9 @@ public final class Log: Sendable {
         var isClosed = false
         /// Segments renamed `.deleted`, with the time their files may go.
         var pendingDeletions: [(segment: LogSegment, due: Int64)] = []
+        /// The first offset of a transaction that is open or not yet replicated (from the partition's producer
+        /// state): compaction stops before it. Nil: none.
+        var firstUnstableOffset: Int64?
 
         var activeSegment: LogSegment { segments[segments.count - 1] }
 

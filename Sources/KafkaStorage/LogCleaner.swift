@@ -5,7 +5,9 @@ import NIOCore
 /// Log compaction (`cleanup.policy=compact`): keeps the last record of every key, as Kafka's `LogCleaner`.
 ///
 /// One pass over a log: (1) the segments before the active one whose records are all older than
-/// `min.compaction.lag.ms` are cleanable; (2) a map from key to the key's last offset is built over them;
+/// `min.compaction.lag.ms`, and that end before the first unstable offset (no open transaction), are cleanable;
+/// (2) a map from key to the key's last offset is built over them, leaving out the records of aborted transactions
+/// (found in the segments' `.txnindex`), which are removed, as Kafka's cleaner does; transaction markers stay;
 /// (3) consecutive cleanable segments are rewritten in groups no larger than `segment.bytes` into
 /// `<base>.log.cleaned` (+ indexes), keeping a record when it is its key's last, or has no key; tombstones (null
 /// values) stay until their segment is older than `delete.retention.ms`; batches that lose nothing are copied
@@ -19,6 +21,8 @@ public enum LogCleaner {
         public var recordsRead = 0
         public var recordsRetained = 0
         public var tombstonesRemoved = 0
+        /// Records of aborted transactions, removed.
+        public var abortedRecordsRemoved = 0
         public var bytesBefore: Int64 = 0
         public var bytesAfter: Int64 = 0
         /// Where the cleaned part of the log ends (the first offset the pass did not clean), when every group was
@@ -48,10 +52,13 @@ public enum LogCleaner {
         // sequence and epoch survive a reload of the producer state).
         var lastOffsets: [ByteBuffer: Int64] = [:]
         var producersLastBatch: [Int64: Int64] = [:]
+        let aborted = try AbortedRanges(
+            log.abortedTransactions(fetchOffset: segments[0].baseOffset, upperBoundOffset: segments.last!.nextOffset)
+        )
         for segment in segments {
             try forEachBatch(in: segment.file, size: segment.size) { (batch) throws(StorageError) in
                 if batch.producerID >= 0 { producersLastBatch[batch.producerID] = batch.lastOffset }
-                guard !batch.isControl else { return }
+                guard !batch.isControl, !aborted.contains(batch) else { return }
                 for record in try decode(batch) {
                     if let key = record.key { lastOffsets[key] = record.offset }
                 }
@@ -76,6 +83,7 @@ public enum LogCleaner {
                         batch,
                         lastOffsets: lastOffsets,
                         keepTombstones: keepTombstones,
+                        aborted: aborted.contains(batch),
                         keepEmpty: batch.producerID >= 0 && producersLastBatch[batch.producerID] == batch.lastOffset,
                         stats: &stats
                     )
@@ -138,21 +146,26 @@ public enum LogCleaner {
         _ batch: RecordBatch,
         lastOffsets: [ByteBuffer: Int64],
         keepTombstones: Bool,
+        aborted: Bool = false,
         keepEmpty: Bool = false,
         stats: inout Stats
     ) throws(StorageError) -> RecordBatch? {
         if batch.isControl { return batch }
         let records = try decode(batch)
         stats.recordsRead += records.count
-        let kept = records.filter { record in
-            guard let key = record.key else { return true }
-            guard lastOffsets[key] == record.offset else { return false }
-            if record.value == nil && !keepTombstones {
-                stats.tombstonesRemoved += 1
-                return false
+        if aborted { stats.abortedRecordsRemoved += records.count }
+        let kept =
+            aborted
+            ? []
+            : records.filter { record in
+                guard let key = record.key else { return true }
+                guard lastOffsets[key] == record.offset else { return false }
+                if record.value == nil && !keepTombstones {
+                    stats.tombstonesRemoved += 1
+                    return false
+                }
+                return true
             }
-            return true
-        }
         stats.recordsRetained += kept.count
         if kept.count == records.count { return batch }
         guard !kept.isEmpty || keepEmpty else { return nil }
@@ -244,6 +257,8 @@ extension Log {
                 guard segment.size == 0 || now - segment.largestTimestamp >= state.config.minCompactionLagMs else {
                     break
                 }
+                // Nothing at or after an open (or not yet replicated) transaction.
+                if let unstable = state.firstUnstableOffset, state.segments[index + 1].baseOffset > unstable { break }
                 result.append(
                     CleanableSegment(
                         baseOffset: segment.baseOffset,
@@ -273,5 +288,23 @@ extension Log {
             try cleaned.changeSuffix(from: LogFileNames.swapSuffix, to: "")
             return true
         }
+    }
+}
+
+/// The offset ranges of aborted transactions, per producer (first offset through the ABORT marker's), which the
+/// cleaner removes.
+struct AbortedRanges {
+    private var ranges: [Int64: [ClosedRange<Int64>]] = [:]
+
+    init(_ transactions: [AbortedTransaction]) {
+        for transaction in transactions {
+            ranges[transaction.producerID, default: []].append(transaction.firstOffset...transaction.lastOffset)
+        }
+    }
+
+    /// Whether `batch` holds data of an aborted transaction.
+    func contains(_ batch: RecordBatch) -> Bool {
+        guard batch.isTransactional, !batch.isControl, let producer = ranges[batch.producerID] else { return false }
+        return producer.contains { $0.contains(batch.baseOffset) }
     }
 }

@@ -153,7 +153,7 @@ public final class LogManager: Sendable {
                 DispatchQueue.concurrentPerform(iterations: jobList.count) { index in
                     let job = jobList[index]
                     let result = Result { () throws(StorageError) -> Log in
-                        try Log.load(
+                        let log = try Log.load(
                             directory: job.path,
                             topicPartition: job.partition,
                             config: config,
@@ -163,6 +163,9 @@ public final class LogManager: Sendable {
                             clock: clock,
                             logger: logger
                         )
+                        // Not compacted until its partition knows its open transactions.
+                        log.updateFirstUnstableOffset(log.logStartOffset)
+                        return log
                     }
                     slots.withLock { $0[index] = result }
                 }

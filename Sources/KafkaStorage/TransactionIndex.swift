@@ -1,5 +1,5 @@
 public import KafkaCore
-public import NIOCore
+import NIOCore
 
 /// One aborted transaction of a segment's `.txnindex`: the producer, its first offset, the offset of its ABORT
 /// marker (`lastOffset`), and the last stable offset when the marker was written (the first offset of the earliest

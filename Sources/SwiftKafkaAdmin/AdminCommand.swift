@@ -15,7 +15,7 @@ struct AdminCommand: AsyncParsableCommand {
             TopicsCommand.self, ConfigsCommand.self, ConsumerGroupsCommand.self, DeleteRecordsCommand.self,
             LeaderElectionCommand.self, ReassignPartitionsCommand.self, LogDirsCommand.self,
             ConsoleProducerCommand.self, ConsoleConsumerCommand.self,
-            ProducerPerfTestCommand.self, ConsumerPerfTestCommand.self, SchemasCommand.self,
+            ProducerPerfTestCommand.self, ConsumerPerfTestCommand.self, SchemasCommand.self, TransactionsCommand.self,
         ]
     )
 

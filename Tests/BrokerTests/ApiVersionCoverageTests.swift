@@ -54,6 +54,7 @@ struct ApiVersionCoverageTests {
             AddOffsetsToTxnRequest.apiKey.rawValue: { Probe(AddOffsetsToTxnRequest(), $0) },
             EndTxnRequest.apiKey.rawValue: { Probe(EndTxnRequest(), $0) },
             TxnOffsetCommitRequest.apiKey.rawValue: { Probe(TxnOffsetCommitRequest(), $0) },
+            DescribeProducersRequest.apiKey.rawValue: { Probe(DescribeProducersRequest(), $0) },
             OffsetForLeaderEpochRequest.apiKey.rawValue: { Probe(OffsetForLeaderEpochRequest(), $0) },
             DescribeConfigsRequest.apiKey.rawValue: { Probe(describeConfigs, $0) },
             AlterConfigsRequest.apiKey.rawValue: { Probe(AlterConfigsRequest(), $0) },

@@ -34,7 +34,8 @@ RETRIABLE = {3, 5, 6, 15}  # unknown topic, leader not available, not leader, co
 @pytest.fixture(scope="module")
 def broker():
     # Timed-out transactions are looked for every 0.5 s instead of 10 s.
-    yield from single_broker({"transaction.abort.timed.out.transaction.cleanup.interval.ms": "500"})
+    yield from single_broker({"transaction.abort.timed.out.transaction.cleanup.interval.ms": "500",
+                              "metrics.port": "0", "metrics.host": "127.0.0.1"})
 
 
 def init_producer_id(port):
@@ -312,8 +313,13 @@ def test_a_transaction_open_past_its_timeout_is_aborted(broker):
     producer.flush(30)
     port = broker.port
     assert list_latest(port, "txn-timeout", 1) == (0, 0)  # held by the open transaction
+    from test_metrics import scrape, value
+    lag = lambda: value(scrape(broker)[0], "kafka_cluster_partition_laststableoffsetlag", topic="txn-timeout",
+                        partition="0")
+    assert lag() == 1  # Kafka's LastStableOffsetLag: the high watermark (1) minus the last stable offset (0)
     # The coordinator aborts it (within the timeout and one 0.5 s check): the last stable offset passes the marker.
     wait_for(lambda: list_latest(port, "txn-timeout", 1) == (0, 2), 30, "the timed-out transaction's abort")
+    assert lag() == 0
     assert read_all(broker, ["txn-timeout"], "read_committed") == []
     assert [r[2] for r in read_all(broker, ["txn-timeout"], "read_uncommitted")] == ["late"]
 
@@ -510,3 +516,72 @@ def test_transactions_go_on_when_the_coordinators_broker_is_killed():
         assert len(committed) >= 20 * 25  # the failover cost at most a few transactions
     finally:
         cluster.close()
+
+
+def table(output):
+    """Kafka's prettyPrintTable output: rows of cells (padding stripped, the trailing tab dropped)."""
+    return [[cell.strip() for cell in line.split("\t")[:-1]] for line in output.splitlines() if line]
+
+
+def test_the_admin_tool_describes_transactions_and_aborts_a_hanging_one(broker):
+    """swiftkafka-admin transactions (Kafka 3.0's kafka-transactions): describe-producers and find-hanging at the
+    partition leader (DescribeProducers), abort (WriteTxnMarkers) of a transaction no coordinator knows — written by a
+    producer that never asked one (KIP-890's hanging transaction) — and list / describe of the coordinators' state."""
+    from test_admin_cli import admin
+    create_topic(broker, "txn-hanging")
+    port = broker.port
+    producer_id, epoch = init_producer_id(port)
+    before = int(time.time() * 1000)
+    hanging = batch("h", 0, producer_id, epoch, 0, transactional=True)
+    assert produce_when_led(port, "txn-hanging", hanging, "ghost") == (0, 0)
+    assert produce(port, "txn-hanging", batch("plain", 0)) == (0, 3)
+    assert list_latest(port, "txn-hanging", 1) == (0, 0)  # held by the hanging transaction
+
+    rows = table(admin(broker, "transactions", "describe-producers", "--topic", "txn-hanging", "--partition", "0").stdout)
+    assert rows[0] == ["ProducerId", "ProducerEpoch", "LatestCoordinatorEpoch", "LastSequence", "LastTimestamp",
+                       "CurrentTransactionStartOffset"]
+    assert len(rows) == 2 and rows[1][:4] == [str(producer_id), str(epoch), "-1", "2"] and rows[1][5] == "0"
+    assert before <= int(rows[1][4]) <= int(time.time() * 1000)
+    rows = table(admin(broker, "transactions", "find-hanging", "--topic", "txn-hanging",
+                       "--max-transaction-timeout", "0").stdout)
+    assert rows[0] == ["Topic", "Partition", "ProducerId", "ProducerEpoch", "CoordinatorEpoch", "StartOffset",
+                       "LastTimestamp", "Duration(min)"]
+    assert [row[:6] for row in rows[1:]] == [["txn-hanging", "0", str(producer_id), str(epoch), "-1", "0"]]
+    # Younger than the default 15 minutes: not reported.
+    assert table(admin(broker, "transactions", "find-hanging", "--topic", "txn-hanging").stdout)[1:] == []
+    admin(broker, "transactions", "abort", "--topic", "txn-hanging", "--partition", "0", "--start-offset", "0")
+    assert list_latest(port, "txn-hanging", 1) == (0, 7)  # past the ABORT marker at 6
+    assert [r[2] for r in read_all(broker, ["txn-hanging"], "read_committed")] == ["plain0", "plain1", "plain2"]
+    assert table(admin(broker, "transactions", "find-hanging", "--topic", "txn-hanging",
+                       "--max-transaction-timeout", "0").stdout)[1:] == []
+
+    # The coordinators' state: one finished transaction, one open.
+    create_topic(broker, "txn-listed")
+    finished = transactional_producer(broker, "listed-finished")
+    finished.init_transactions(30)
+    finished.begin_transaction()
+    finished.produce("txn-listed", key="f", value=b"v")
+    finished.commit_transaction(30)
+    open_one = transactional_producer(broker, "listed-open")
+    open_one.init_transactions(30)
+    open_one.begin_transaction()
+    open_one.produce("txn-listed", key="o", value=b"v")
+    open_one.flush(30)
+
+    def listed():
+        rows = table(admin(broker, "transactions", "list").stdout)
+        return {row[0]: row for row in rows[1:]}
+
+    wait_for(lambda: listed().get("listed-finished", [None] * 4)[3] == "CompleteCommit", 30, "the commit's completion")
+    assert listed()["listed-open"][1:] == ["1", listed()["listed-open"][2], "Ongoing"]
+    rows = table(admin(broker, "transactions", "list", "--duration-filter", "0").stdout)
+    assert "listed-open" in [row[0] for row in rows[1:]] and "listed-finished" not in [row[0] for row in rows[1:]]
+    rows = table(admin(broker, "transactions", "describe", "--transactional-id", "listed-open").stdout)
+    assert rows[0] == ["CoordinatorId", "TransactionalId", "ProducerId", "ProducerEpoch", "TransactionState",
+                       "TransactionTimeoutMs", "CurrentTransactionStartTimeMs", "TransactionDurationMs",
+                       "TopicPartitions"]
+    assert rows[1][0:2] == ["1", "listed-open"] and rows[1][4:6] == ["Ongoing", "60000"]
+    assert rows[1][8] == "txn-listed-0"
+    missing = admin(broker, "transactions", "describe", "--transactional-id", "no-such-id", check=False)
+    assert missing.returncode == 1 and "no-such-id" in missing.stderr
+    open_one.abort_transaction(30)

@@ -153,4 +153,63 @@ struct LogCleanerTests {
         #expect(batches.allSatisfy { $0.crc == $0.computeCRC() })
         #expect(log.logEndOffset == 9)
     }
+
+    /// A transactional batch of one record, or a marker, for the transaction tests.
+    private func transactional(_ producer: Int64, key: String, value: String, _ clock: ManualClock) -> ByteBuffer {
+        var builder = RecordBatchBuilder()
+        builder.producerID = producer
+        builder.producerEpoch = 0
+        builder.baseSequence = 0
+        builder.isTransactional = true
+        builder.append(timestamp: clock.milliseconds - 10_000, key: Array(key.utf8), value: Array(value.utf8))
+        return builder.build().buffer
+    }
+
+    private func marker(_ type: ControlRecordType, _ producer: Int64, _ clock: ManualClock) -> ByteBuffer {
+        RecordBatchBuilder.controlBatch(
+            type,
+            coordinatorEpoch: 0,
+            producerID: producer,
+            producerEpoch: 0,
+            timestamp: clock.milliseconds - 10_000
+        ).buffer
+    }
+
+    @Test func anAbortedTransactionsRecordsNeitherHideCommittedOnesNorSurvive() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock()
+        var config = LogConfig.small(segmentBytes: 1 << 20)
+        config.cleanupPolicy = .compact
+        let log = try openLog(directory.path, config: config, clock: clock)
+        try log.append(transactional(1, key: "k", value: "committed", clock), origin: .client, leaderEpoch: 0)  // 0
+        try log.append(marker(.commit, 1, clock), origin: .coordinator, leaderEpoch: 0)  // 1
+        try log.append(transactional(2, key: "k", value: "aborted", clock), origin: .client, leaderEpoch: 0)  // 2
+        try log.append(marker(.abort, 2, clock), origin: .coordinator, leaderEpoch: 0)  // 3
+        // The partition indexes the abort (its marker at 3, no other open transaction).
+        try log.appendAbortedTransaction(
+            AbortedTransaction(producerID: 2, firstOffset: 2, lastOffset: 3, lastStableOffset: 4)
+        )
+        try log.roll()
+        let stats = try LogCleaner.clean(log)
+        #expect(stats.abortedRecordsRemoved == 1)
+        let records = try readAll(log)
+        // The committed value stays; the aborted batch is gone (its producer's last batch is the marker); both
+        // markers stay.
+        #expect(records.filter { $0.keyString == "k" }.map(\.valueString) == ["committed"])
+        #expect(records.map(\.offset) == [0, 1, 3])
+    }
+
+    @Test func nothingFromTheFirstUnstableOffsetOnIsCleaned() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock()
+        let log = try compactedLog(directory.path, clock: clock)
+        let segments = log.segmentBaseOffsets
+        // An open transaction from the third segment on: only the two segments before it may be cleaned.
+        log.updateFirstUnstableOffset(segments[2])
+        let stats = try LogCleaner.clean(log)
+        #expect(stats.segmentsCleaned == 2)
+        #expect(stats.endOffset == segments[2])
+    }
 }

@@ -43,6 +43,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case listPartitionReassignments = 46
     case offsetDelete = 47
     case describeCluster = 60
+    case describeProducers = 61
 
     /// Kafka's name of the API, e.g. `Produce`.
     public var name: String {
@@ -87,6 +88,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .listPartitionReassignments: "ListPartitionReassignments"
         case .offsetDelete: "OffsetDelete"
         case .describeCluster: "DescribeCluster"
+        case .describeProducers: "DescribeProducers"
         }
     }
 
@@ -133,6 +135,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .listPartitionReassignments: 0...0
         case .offsetDelete: 0...0
         case .describeCluster: 0...1
+        case .describeProducers: 0...0
         }
     }
 
@@ -179,6 +182,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .listPartitionReassignments: 0
         case .offsetDelete: nil
         case .describeCluster: 0
+        case .describeProducers: 0
         }
     }
 
@@ -225,6 +229,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .listPartitionReassignments: ListPartitionReassignmentsRequest.self
         case .offsetDelete: OffsetDeleteRequest.self
         case .describeCluster: DescribeClusterRequest.self
+        case .describeProducers: DescribeProducersRequest.self
         }
     }
 

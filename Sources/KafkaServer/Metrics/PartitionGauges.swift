@@ -6,7 +6,9 @@ import Synchronization
 /// One series per partition this broker holds, named as Prometheus' JMX exporter names Kafka's per-partition
 /// MBeans: `kafka_log_log_{size,logstartoffset,logendoffset,numlogsegments}{topic,partition}` (Log) and
 /// `kafka_cluster_partition_{underreplicated,insyncreplicascount,replicascount,underminisr,atminisr}{topic,partition}`
-/// (Partition; 0 where this broker does not lead, as in Kafka). A partition's series go when the broker no longer
+/// (Partition; 0 where this broker does not lead, as in Kafka) and `kafka_cluster_partition_laststableoffsetlag`
+/// (the high watermark minus the last stable offset: how far open transactions hold read_committed consumers back,
+/// on every replica, as Kafka's gauge). A partition's series go when the broker no longer
 /// holds it (moved, deleted).
 ///
 /// Lifecycle: one per `BrokerMetrics`; `publish(_:)` runs at each scrape, under the table's lock (scrapes may
@@ -23,6 +25,7 @@ final class PartitionGauges: Sendable {
         var inSyncReplicas = 0
         var replicas = 0
         var minInSyncReplicas = 1
+        var lastStableOffsetLag: Int64 = 0
 
         /// Kafka's conditions, true only on the leader (the ReplicaManager counts add them up).
         var isUnderReplicated: Bool { isLeader && inSyncReplicas < replicas }
@@ -34,7 +37,7 @@ final class PartitionGauges: Sendable {
             [
                 size, logStartOffset, logEndOffset, Int64(segments), isUnderReplicated ? 1 : 0,
                 isLeader ? Int64(inSyncReplicas) : 0, isLeader ? Int64(replicas) : 0, isUnderMinIsr ? 1 : 0,
-                isAtMinIsr ? 1 : 0,
+                isAtMinIsr ? 1 : 0, lastStableOffsetLag,
             ]
         }
     }
@@ -44,6 +47,7 @@ final class PartitionGauges: Sendable {
         "kafka_log_log_numlogsegments", "kafka_cluster_partition_underreplicated",
         "kafka_cluster_partition_insyncreplicascount", "kafka_cluster_partition_replicascount",
         "kafka_cluster_partition_underminisr", "kafka_cluster_partition_atminisr",
+        "kafka_cluster_partition_laststableoffsetlag",
     ]
 
     private let factory: PrometheusMetricsFactory

@@ -2890,6 +2890,68 @@ extension AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult {
     }
 }
 
+extension DescribeProducersRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.topics = random.array { random in DescribeProducersRequest.TopicRequest.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension DescribeProducersRequest.TopicRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.name = random.string()
+        value.partitionIndexes = random.array { random in random.integer(Int32.self) }
+        return value
+    }
+}
+
+extension DescribeProducersResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.throttleTimeMs = random.integer(Int32.self)
+        value.topics = random.array { random in
+            DescribeProducersResponse.TopicResponse.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension DescribeProducersResponse.TopicResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.name = random.string()
+        value.partitions = random.array { random in
+            DescribeProducersResponse.PartitionResponse.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension DescribeProducersResponse.PartitionResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.partitionIndex = random.integer(Int32.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        value.activeProducers = random.array { random in
+            DescribeProducersResponse.ProducerState.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension DescribeProducersResponse.ProducerState {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.producerID = random.integer(Int64.self)
+        value.producerEpoch = random.integer(Int32.self)
+        value.lastSequence = random.integer(Int32.self)
+        value.lastTimestamp = random.integer(Int64.self)
+        value.coordinatorEpoch = random.integer(Int32.self)
+        value.currentTxnStartOffset = random.integer(Int64.self)
+        return value
+    }
+}
+
 extension RequestHeader {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
@@ -3111,6 +3173,8 @@ let allGeneratedMessages: [any SampleableMessage.Type] = [
     DescribeLogDirsResponse.self,
     AlterReplicaLogDirsRequest.self,
     AlterReplicaLogDirsResponse.self,
+    DescribeProducersRequest.self,
+    DescribeProducersResponse.self,
     RequestHeader.self,
     ResponseHeader.self,
     OffsetCommitKey.self,
@@ -3200,6 +3264,8 @@ extension DescribeLogDirsRequest: SampleableMessage {}
 extension DescribeLogDirsResponse: SampleableMessage {}
 extension AlterReplicaLogDirsRequest: SampleableMessage {}
 extension AlterReplicaLogDirsResponse: SampleableMessage {}
+extension DescribeProducersRequest: SampleableMessage {}
+extension DescribeProducersResponse: SampleableMessage {}
 extension RequestHeader: SampleableMessage {}
 extension ResponseHeader: SampleableMessage {}
 extension OffsetCommitKey: SampleableMessage {}

@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import Testing
 
-@testable import KafkaCoordinator
+@testable import KafkaProtocol
 
 @Suite("__transaction_state records and transaction states")
 struct TransactionLogFormatTests {

@@ -1,5 +1,4 @@
 public import KafkaCore
-public import KafkaProtocol
 public import NIOCore
 
 /// The partitions of one topic in a transaction.
@@ -49,7 +48,8 @@ public struct TransactionLogValue: Sendable, Equatable {
 /// then the transactional id as an int16-length string) and value version 0 (int16 0, int64 producer id, int16
 /// epoch, int32 timeout, int8 state, the partitions as an int32-counted array of topics — -1 for null — each an
 /// int16-length topic and an int32-counted array of int32 partitions, int64 last update time, int64 start time).
-/// A null value (tombstone) removes the id. Which partition holds an id: `GroupPartitioner`, as for groups.
+/// A null value (tombstone) removes the id. Which partition holds an id: `abs(javaHashCode(id)) % partitions`,
+/// as for groups (`TransactionCoordinator.partition(for:)`).
 public enum TransactionLogRecords {
     public static func key(_ transactionalID: String) -> [UInt8] {
         var buffer = ByteBuffer()
