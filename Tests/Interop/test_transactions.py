@@ -351,7 +351,8 @@ def test_the_coordinators_state_survives_a_restart(broker):
     error, producer_id, epoch = init_transactional_producer(broker.port, "durable-id")
     assert error == 0
     assert init_transactional_producer(broker.port, "durable-id") == (0, producer_id, epoch + 1)
-    broker.restart(crash=True)
+    # A clean restart (kill -9 of a coordinator's broker: the three-broker test below).
+    broker.restart()
     # Loaded from __transaction_state: the same producer id, the next epoch.
     assert init_transactional_producer(broker.port, "durable-id") == (0, producer_id, epoch + 2)
 
@@ -469,7 +470,7 @@ def java_partition(text, partitions):
 def test_transactions_go_on_when_the_coordinators_broker_is_killed():
     """Three brokers (__transaction_state RF 3, min.insync 2; output RF 3, min.insync 2): a confluent-kafka
     transactional producer commits 20-record transactions while the broker coordinating its id is killed (kill -9)
-    after the tenth. The next broker to lead the id's partition loads it and completes what was prepared; the
+    after the sixth. The next broker to lead the id's partition loads it and completes what was prepared; the
     producer goes on. A read_committed consumer then holds exactly the keys of the committed transactions, once
     each: none lost, none from an aborted one, no duplicate."""
     import signal
@@ -485,8 +486,8 @@ def test_transactions_go_on_when_the_coordinators_broker_is_killed():
                              "linger.ms": 5})
         producer.init_transactions(60)
         committed, aborted, killed = [], [], None
-        for number in range(30):
-            if number == 10:
+        for number in range(20):
+            if number == 6:
                 killed = cluster.leader(java_partition(transactional_id, 3), "__transaction_state")
                 stop(cluster.brokers[killed].process, signal.SIGKILL)
             keys = [f"t{number}-{index}" for index in range(20)]
@@ -513,7 +514,7 @@ def test_transactions_go_on_when_the_coordinators_broker_is_killed():
         keys = [record[2] for record in records]
         assert len(keys) == len(set(keys)), "a committed record was read twice"
         assert set(keys) == set(committed)
-        assert len(committed) >= 20 * 25  # the failover cost at most a few transactions
+        assert len(committed) >= 20 * 16  # the failover cost at most a few transactions
     finally:
         cluster.close()
 
