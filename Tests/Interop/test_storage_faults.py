@@ -149,11 +149,21 @@ def test_22_damaged_checkpoint_files(cluster, damage):
 
 
 def end_offset(cluster, partition, brokers=None):
-    from confluent_kafka import Consumer, TopicPartition
+    """The partition's high watermark as a consumer bootstrapped from `brokers` reads it. librdkafka 2.16 fails a
+    query whose broker handle it drops on a metadata update (_DESTROY_BROKER, seen once in a fresh-clone run, right after the
+    other brokers stopped): such a query is asked again, up to 30 s; any other error fails the test."""
+    from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
     bootstrap = ",".join(b.bootstrap for b in (brokers or cluster.brokers.values()))
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "ends"})
+    deadline = time.time() + 30
     try:
-        return consumer.get_watermark_offsets(TopicPartition(TOPIC, partition), timeout=30)[1]
+        while True:
+            try:
+                return consumer.get_watermark_offsets(TopicPartition(TOPIC, partition), timeout=30)[1]
+            except KafkaException as failure:
+                if failure.args[0].code() != KafkaError._DESTROY_BROKER or time.time() > deadline:
+                    raise
+                time.sleep(0.2)
     finally:
         consumer.close()
 
