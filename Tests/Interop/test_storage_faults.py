@@ -150,8 +150,8 @@ def test_22_damaged_checkpoint_files(cluster, damage):
 
 def end_offset(cluster, partition, brokers=None):
     """The partition's high watermark as a consumer bootstrapped from `brokers` reads it. librdkafka 2.16 fails a
-    query whose broker handle it drops on a metadata update (_DESTROY_BROKER, seen once in a fresh-clone run, right after the
-    other brokers stopped): such a query is asked again, up to 30 s; any other error fails the test."""
+    query whose broker handle it drops on a metadata update (_DESTROY_BROKER, seen once in a fresh-clone run, right
+    after the other brokers stopped): such a query is asked again, up to 30 s; any other error fails the test."""
     from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
     bootstrap = ",".join(b.bootstrap for b in (brokers or cluster.brokers.values()))
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "ends"})
