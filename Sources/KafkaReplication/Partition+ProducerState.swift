@@ -46,32 +46,30 @@ extension Partition {
 
     /// Records the producers of the log's batches from `offset` (or its log start, if later) to its end.
     func replay(from offset: Int64, into producers: inout ProducerStateManager) {
-        var offset = max(offset, log.logStartOffset)
-        while offset < log.logEndOffset {
-            guard let data = try? log.read(from: offset, maxBytes: 1 << 20), let slice = data.records,
-                let bytes = try? slice.readBytes()
-            else { return }
-            let next = recordProducers(in: bytes, into: &producers).next
-            guard next > offset else { return }
-            offset = next
+        log.forEachBatch(from: offset) { batch in
+            guard batch.hasProducerID else { return }
+            _ = record(
+                batch,
+                firstOffset: batch.baseOffset,
+                lastOffset: batch.lastOffset,
+                timestamp: batch.maxTimestamp,
+                into: &producers
+            )
         }
     }
 
-    /// Records the producer batches among `records` (a follower's, or a replay's); returns the offset after the
-    /// last whole batch and whether a transaction opened or closed.
-    @discardableResult
+    /// Records the producer batches among `records` (a follower's fetch); returns the transactions its markers
+    /// closed and whether a transaction opened or closed.
     func recordProducers(
         in records: ByteBuffer,
         into producers: inout ProducerStateManager
     )
-        -> (next: Int64, completed: [ProducerStateManager.CompletedTransaction], changed: Bool)
+        -> (completed: [ProducerStateManager.CompletedTransaction], changed: Bool)
     {
         var remaining = records
-        var next: Int64 = -1
         var completed: [ProducerStateManager.CompletedTransaction] = []
         var changed = false
         while let batch = try? RecordBatch.nextBatch(from: &remaining) {
-            next = batch.nextOffset
             guard batch.hasProducerID else { continue }
             let opens =
                 batch.isTransactional && producers.producers[batch.producerID]?.currentTransactionFirstOffset == nil
@@ -85,7 +83,7 @@ extension Partition {
             )
             if let closed { completed.append(closed) }
         }
-        return (next, completed, changed)
+        return (completed, changed)
     }
 
     /// Records one batch written at `firstOffset...lastOffset`: a data batch's sequence (and the transaction a

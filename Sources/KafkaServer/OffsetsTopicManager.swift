@@ -58,33 +58,22 @@ public final class OffsetsTopicManager: Sendable {
         }
         guard let partition = replicaManager.partition(TopicPartition(Self.topic, partitionID)) else { return }
         var batches: [OffsetsTopicBatch] = []
-        var offset = partition.log.logStartOffset
-        let end = partition.log.logEndOffset
-        while offset < end {
-            guard let info = try? partition.log.read(from: offset, maxBytes: 1 << 20),
-                var bytes = try? info.records?.readBytes(), bytes.readableBytes > 0
-            else { break }
-            var next = offset
-            while let batch = try? RecordBatch.nextBatch(from: &bytes) {
-                defer { next = max(next, batch.lastOffset + 1) }
-                guard batch.lastOffset >= offset else { continue }
-                if batch.isControl {
-                    // A transaction marker: not an offset or group record (its key would read as one).
-                    if let marker = batch.endTransactionMarker {
-                        batches.append(OffsetsTopicBatch(producerID: batch.producerID, marker: marker, records: []))
-                    }
-                } else if let batchRecords = try? batch.records(decompressionLimit: 64 << 20) {
-                    batches.append(
-                        OffsetsTopicBatch(
-                            producerID: batch.producerID,
-                            isTransactional: batch.isTransactional,
-                            records: batchRecords.filter { $0.offset >= offset }
-                        )
-                    )
+        let start = partition.log.logStartOffset
+        partition.log.forEachBatch(from: start) { batch in
+            if batch.isControl {
+                // A transaction marker: not an offset or group record (its key would read as one).
+                if let marker = batch.endTransactionMarker {
+                    batches.append(OffsetsTopicBatch(producerID: batch.producerID, marker: marker, records: []))
                 }
+            } else if let batchRecords = try? batch.records(decompressionLimit: 64 << 20) {
+                batches.append(
+                    OffsetsTopicBatch(
+                        producerID: batch.producerID,
+                        isTransactional: batch.isTransactional,
+                        records: batchRecords.filter { $0.offset >= start }
+                    )
+                )
             }
-            guard next > offset else { break }
-            offset = next
         }
         topicStore.load(partition: partitionID, batches: batches)
         await coordinator.restore(topicStore.takeLoadedGroups(partition: partitionID))

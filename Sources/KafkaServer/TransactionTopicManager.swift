@@ -29,24 +29,12 @@ public struct TransactionTopicManager: Sendable {
         if await coordinator.isCoordinator(partition: partitionID, coordinatorEpoch: leaderEpoch) { return }
         await coordinator.beginLoading(partition: partitionID, coordinatorEpoch: leaderEpoch)
         var records: [(key: ByteBuffer, value: ByteBuffer?)] = []
-        var offset = partition.log.logStartOffset
-        while offset < partition.log.logEndOffset {
-            guard let info = try? partition.log.read(from: offset, maxBytes: 1 << 20),
-                var bytes = try? info.records?.readBytes(), bytes.readableBytes > 0
-            else { break }
-            var next = offset
-            while let batch = try? RecordBatch.nextBatch(from: &bytes) {
-                if !batch.isControl, batch.lastOffset >= offset,
-                    let batchRecords = try? batch.records(decompressionLimit: 64 << 20)
-                {
-                    for record in batchRecords where record.offset >= offset {
-                        if let key = record.key { records.append((key, record.value)) }
-                    }
-                }
-                next = max(next, batch.lastOffset + 1)
+        let start = partition.log.logStartOffset
+        partition.log.forEachBatch(from: start) { batch in
+            guard !batch.isControl, let batchRecords = try? batch.records(decompressionLimit: 64 << 20) else { return }
+            for record in batchRecords where record.offset >= start {
+                if let key = record.key { records.append((key, record.value)) }
             }
-            guard next > offset else { break }
-            offset = next
         }
         await coordinator.completeLoading(partition: partitionID, coordinatorEpoch: leaderEpoch, records: records)
     }

@@ -13,26 +13,37 @@ enum WriteTxnMarkersHandler {
         TypedHandler(WriteTxnMarkersRequest.self) { request, _ in
             let deadline = ContinuousClock.now + .milliseconds(Int64(services.config.requestTimeoutMs))
             let replicaManager = services.replicaManager
-            var results: [WriteTxnMarkersResponse.WritableTxnMarkerResult] = []
+            // Every marker appended first, then one wait for them all (as Kafka's appendRecords), not one
+            // replication round trip per partition in turn.
+            var appended: [[[(KafkaErrorCode, requiredOffset: Int64)]]] = []
             for marker in request.markers {
                 let content = EndTransactionMarker(
                     type: marker.transactionResult ? .commit : .abort,
                     coordinatorEpoch: marker.coordinatorEpoch
                 )
+                appended.append(
+                    marker.topics.map { topic in
+                        topic.partitionIndexes.map { index in
+                            replicaManager.appendTransactionMarker(
+                                TopicPartition(topic.name, index),
+                                producerID: marker.producerID,
+                                producerEpoch: marker.producerEpoch,
+                                marker: content
+                            )
+                        }
+                    }
+                )
+            }
+            var results: [WriteTxnMarkersResponse.WritableTxnMarkerResult] = []
+            for (marker, topicsAppended) in zip(request.markers, appended) {
                 var topics: [WriteTxnMarkersResponse.WritableTxnMarkerTopicResult] = []
-                for topic in marker.topics {
+                for (topic, partitionsAppended) in zip(marker.topics, topicsAppended) {
                     var partitions: [WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult] = []
-                    for index in topic.partitionIndexes {
-                        let topicPartition = TopicPartition(topic.name, index)
-                        var (error, requiredOffset) = replicaManager.appendTransactionMarker(
-                            topicPartition,
-                            producerID: marker.producerID,
-                            producerEpoch: marker.producerEpoch,
-                            marker: content
-                        )
+                    for (index, (appendError, requiredOffset)) in zip(topic.partitionIndexes, partitionsAppended) {
+                        var error = appendError
                         if error == .none {
                             error = await replicaManager.waitForReplication(
-                                topicPartition,
+                                TopicPartition(topic.name, index),
                                 requiredOffset: requiredOffset,
                                 deadline: deadline
                             )
