@@ -30,6 +30,8 @@ extension TransactionCoordinator {
     /// broker still coordinates the id at the same epoch).
     func complete(_ markers: Markers) async {
         let partition = partition(for: markers.transactionalID)
+        var retrying = false
+        defer { if retrying { completionsRetryingAppend -= 1 } }
         while isCoordinator(partition: partition, coordinatorEpoch: markers.coordinatorEpoch) {
             guard let current = metadata(markers.transactionalID), current.producerID == markers.producerID,
                 current.producerEpoch == markers.producerEpoch,
@@ -45,6 +47,10 @@ extension TransactionCoordinator {
             target.lastUpdateTimestampMs = clock.milliseconds
             let error = await transition(to: target)
             if error == .none || error == .notCoordinator { return }
+            if !retrying {
+                retrying = true
+                completionsRetryingAppend += 1
+            }
             try? await Task.sleep(for: .milliseconds(100))
         }
     }

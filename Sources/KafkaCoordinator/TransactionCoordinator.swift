@@ -69,6 +69,8 @@ public actor TransactionCoordinator {
     struct PartitionState {
         var coordinatorEpoch: Int32
         var isLoading: Bool
+        /// When `beginLoading` was called (the clock's milliseconds), for the load-time metrics.
+        var loadingSinceMs: Int64 = 0
         var transactions: [String: TransactionMetadata] = [:]
     }
 
@@ -79,6 +81,10 @@ public actor TransactionCoordinator {
     let clock: any KafkaClock
     let logger: Logger
     var partitions: [Int32: PartitionState] = [:]
+    /// Recent partition loads (completion time, duration in ms), kept for `Metrics`' 30-second window.
+    var partitionLoads: [(completedMs: Int64, durationMs: Int64)] = []
+    /// Completions whose `__transaction_state` write failed and is being retried (LogAppendRetryQueueSize).
+    var completionsRetryingAppend = 0
 
     public init(
         configuration: Configuration,
@@ -124,7 +130,11 @@ public actor TransactionCoordinator {
 
     /// This broker became leader of `partition` at `coordinatorEpoch`; its records are about to be read.
     public func beginLoading(partition: Int32, coordinatorEpoch: Int32) {
-        partitions[partition] = PartitionState(coordinatorEpoch: coordinatorEpoch, isLoading: true)
+        partitions[partition] = PartitionState(
+            coordinatorEpoch: coordinatorEpoch,
+            isLoading: true,
+            loadingSinceMs: clock.milliseconds
+        )
     }
 
     /// The partition's records, in offset order (key, value or nil for a tombstone): the last value of each id
@@ -134,7 +144,8 @@ public actor TransactionCoordinator {
         coordinatorEpoch: Int32,
         records: [(key: ByteBuffer, value: ByteBuffer?)]
     ) {
-        guard partitions[partition]?.coordinatorEpoch == coordinatorEpoch else { return }
+        guard let loading = partitions[partition], loading.coordinatorEpoch == coordinatorEpoch else { return }
+        recordPartitionLoad(startedMs: loading.loadingSinceMs)
         var transactions: [String: TransactionMetadata] = [:]
         for (key, value) in records {
             guard let id = TransactionLogRecords.decodeKey(key) else { continue }

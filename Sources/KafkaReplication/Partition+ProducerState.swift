@@ -114,7 +114,8 @@ extension Partition {
                 producerID: batch.producerID,
                 epoch: batch.producerEpoch,
                 marker: marker,
-                offset: firstOffset
+                offset: firstOffset,
+                timestamp: timestamp
             )
         else { return nil }
         if completed.isAborted {
@@ -163,6 +164,13 @@ extension Partition {
         for offset in ProducerSnapshotFile.offsets(in: log.directory) where offset < oldest {
             try? FileManager.default.removeItem(atPath: ProducerSnapshotFile.path(log.directory, offset: offset))
         }
+    }
+
+    /// Forgets the producers idle for `expirationMs` (no open transaction, last write that old by its timestamp):
+    /// Kafka's periodic producer expiration check. Returns how many went.
+    @discardableResult
+    public func removeExpiredProducers(now: Int64, expirationMs: Int64) -> Int {
+        producerStates.withLock { $0.removeExpired(now: now, expirationMs: expirationMs).count }
     }
 
     /// Every producer this replica keeps state for (DescribeProducers), ordered by producer id.

@@ -34,6 +34,8 @@ struct ProducerStateManager {
         var coordinatorEpoch: Int32 = -1
         /// The first offset of the producer's open transaction.
         var currentTransactionFirstOffset: Int64?
+        /// The max timestamp of its last batch or marker (what a snapshot saves; expiry measures from it).
+        var lastTimestamp: Int64 = -1
     }
 
     /// A transaction a marker closed: its producer, its first offset, the marker's offset, and whether it aborted.
@@ -70,7 +72,8 @@ struct ProducerStateManager {
                 epoch: entry.epoch,
                 batches: entry.lastSequence >= 0 ? [last] : [],
                 coordinatorEpoch: entry.coordinatorEpoch,
-                currentTransactionFirstOffset: entry.currentTransactionFirstOffset
+                currentTransactionFirstOffset: entry.currentTransactionFirstOffset,
+                lastTimestamp: entry.timestamp
             )
         }
     }
@@ -86,7 +89,7 @@ struct ProducerStateManager {
                 lastSequence: last?.lastSequence ?? -1,
                 lastOffset: last?.lastOffset ?? -1,
                 offsetDelta: last.map { Int32(truncatingIfNeeded: $0.lastOffset - $0.firstOffset) } ?? 0,
-                timestamp: last?.timestamp ?? -1,
+                timestamp: entry.lastTimestamp,
                 coordinatorEpoch: entry.coordinatorEpoch,
                 currentTransactionFirstOffset: entry.currentTransactionFirstOffset
             )
@@ -177,6 +180,7 @@ struct ProducerStateManager {
             )
         )
         if entry.batches.count > 5 { entry.batches.removeFirst(entry.batches.count - 5) }
+        entry.lastTimestamp = timestamp
         if isTransactional && entry.currentTransactionFirstOffset == nil {
             entry.currentTransactionFirstOffset = firstOffset
         }
@@ -211,7 +215,8 @@ struct ProducerStateManager {
         producerID: ProducerID,
         epoch: ProducerEpoch,
         marker: EndTransactionMarker,
-        offset: Int64
+        offset: Int64,
+        timestamp: Int64 = -1
     ) -> CompletedTransaction? {
         var entry = producers[producerID] ?? Entry(epoch: epoch, batches: [])
         if epoch != entry.epoch {
@@ -228,8 +233,19 @@ struct ProducerStateManager {
             )
         }
         entry.currentTransactionFirstOffset = nil
+        entry.lastTimestamp = timestamp
         producers[producerID] = entry
         return completed
+    }
+
+    /// Forgets the producers without an open transaction whose last batch or marker is `expirationMs` or more
+    /// older than `now` (Kafka 2.8's `removeExpiredProducers`, with `transactional.id.expiration.ms`); returns them.
+    mutating func removeExpired(now: Int64, expirationMs: Int64) -> [ProducerID] {
+        let expired = producers.filter { _, entry in
+            entry.currentTransactionFirstOffset == nil && now - entry.lastTimestamp >= expirationMs
+        }.keys
+        for producerID in expired { producers.removeValue(forKey: producerID) }
+        return expired.sorted()
     }
 
     /// Forgets the batches and open transactions at or after `offset` (the log was truncated there); a producer

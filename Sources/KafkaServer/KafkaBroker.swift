@@ -88,7 +88,9 @@ public final class KafkaBroker: Sendable {
                     logCleaner: parts.logCleaner,
                     replicaManager: replicaManager,
                     fetcherManager: fetcherManager,
-                    controller: controller
+                    controller: controller,
+                    transactionCoordinator: parts.services.transactionTopic.coordinator,
+                    markerSender: parts.services.markerSender
                 )
             }
         }
@@ -225,6 +227,19 @@ public final class KafkaBroker: Sendable {
                 interval: .milliseconds(config.transactionRemoveExpiredCleanupIntervalMs)
             ) { await transactions.removeExpiredTransactionalIDs() }
         )
+        let producerExpirationMs = config.transactionalIDExpirationMs
+        let clock = parts.services.clock
+        services.append(
+            PeriodicTask(
+                name: "producer-id-expiration",
+                interval: .milliseconds(config.producerIDExpirationCheckIntervalMs)
+            ) {
+                let now = clock.milliseconds
+                for partition in replicaManager.allPartitions {
+                    partition.removeExpiredProducers(now: now, expirationMs: producerExpirationMs)
+                }
+            }
+        )
         let retentionMs = config.offsetsRetentionMinutes * 60_000
         services.append(
             PeriodicTask(name: "offsets-expiration", interval: .milliseconds(config.offsetsRetentionCheckIntervalMs)) {
@@ -267,7 +282,9 @@ public final class KafkaBroker: Sendable {
         logCleaner: LogCleanerManager,
         replicaManager: ReplicaManager,
         fetcherManager: ReplicaFetcherManager,
-        controller: Controller
+        controller: Controller,
+        transactionCoordinator: TransactionCoordinator,
+        markerSender: TransactionMarkerSender
     ) async -> [UInt8] {
         var gauges = BrokerMetrics.Gauges()
         gauges.partitions = replicaManager.allPartitions.map { partition in
@@ -294,6 +311,11 @@ public final class KafkaBroker: Sendable {
         gauges.globalTopics = cluster.topics
         gauges.uncleanLeaderElections = cluster.uncleanLeaderElections
         gauges.cleaner = logCleaner.metrics
+        let coordinator = await transactionCoordinator.metrics
+        gauges.transactions.unknownDestinationQueueSize = markerSender.unknownDestinations
+        gauges.transactions.logAppendRetryQueueSize = coordinator.logAppendRetryQueueSize
+        gauges.transactions.partitionLoadTimeMaxMs = coordinator.partitionLoadTimeMaxMs
+        gauges.transactions.partitionLoadTimeAvgMs = coordinator.partitionLoadTimeAvgMs
         return metrics.emit(gauges)
     }
 

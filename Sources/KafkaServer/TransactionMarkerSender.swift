@@ -4,6 +4,7 @@ import KafkaCore
 import KafkaProtocol
 import Logging
 import NIOPosix
+import Synchronization
 
 /// Sends a finished transaction's markers (Kafka's `TransactionMarkerChannelManager`): WriteTxnMarkers v1 to each
 /// partition's leader as the metadata cache knows it, over the inter-broker listener (this broker included), on a
@@ -12,11 +13,16 @@ import NIOPosix
 /// (leaders looked up again) every 100 ms; INVALID_PRODUCER_EPOCH or TRANSACTION_COORDINATOR_FENCED stop the sending
 /// (a newer producer or coordinator owns the transaction); a partition whose topic is gone, or another error, is
 /// dropped with one log line. Stops as soon as this broker no longer coordinates the transactional id.
+/// `unknownDestinations` is Kafka's UnknownDestinationQueueSize: the markers waiting for their partition's leader to
+/// be known (or alive).
 final class TransactionMarkerSender: Sendable {
     let listenerName: String
     let metadataCache: MetadataCache
     let logger: Logger
     private let pool: ConnectionPool
+    private let waitingForALeader = Atomic<Int>(0)
+
+    var unknownDestinations: Int { waitingForALeader.load(ordering: .relaxed) }
 
     init(listenerName: String, metadataCache: MetadataCache, group: MultiThreadedEventLoopGroup, logger: Logger) {
         self.listenerName = listenerName
@@ -33,18 +39,27 @@ final class TransactionMarkerSender: Sendable {
         stillCoordinator: @escaping @Sendable () async -> Bool
     ) async -> Bool {
         var pending = markers.partitions
+        var counted = 0  // this sending's share of `waitingForALeader`
+        defer { waitingForALeader.subtract(counted, ordering: .relaxed) }
         while !pending.isEmpty {
             guard await stillCoordinator() else { return false }
             var byLeader: [BrokerID: [TopicPartition]] = [:]
+            var leaderless = 0
+            let brokers = Dictionary(uniqueKeysWithValues: metadataCache.liveBrokers.map { ($0.id, $0) })
             for partition in pending {
                 guard let info = metadataCache.partition(partition) else {
                     // The topic was deleted: nothing to mark (Kafka skips such partitions too).
                     pending.remove(partition)
                     continue
                 }
-                if info.leader >= 0 { byLeader[info.leader, default: []].append(partition) }
+                if info.leader >= 0, brokers[info.leader] != nil {
+                    byLeader[info.leader, default: []].append(partition)
+                } else {
+                    leaderless += 1
+                }
             }
-            let brokers = Dictionary(uniqueKeysWithValues: metadataCache.liveBrokers.map { ($0.id, $0) })
+            waitingForALeader.add(leaderless - counted, ordering: .relaxed)
+            counted = leaderless
             let outcomes = await withTaskGroup(of: [(TopicPartition, KafkaErrorCode)].self) { group in
                 for (leader, partitions) in byLeader {
                     guard let broker = brokers[leader],

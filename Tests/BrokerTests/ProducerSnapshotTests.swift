@@ -18,11 +18,13 @@ struct ProducerSnapshotTests {
         epoch: Int16 = 0,
         sequence: Int32,
         count: Int = 3,
-        timestamp: Int64 = 7
+        timestamp: Int64 = 7,
+        transactional: Bool = false
     )
         -> ByteBuffer
     {
         var builder = RecordBatchBuilder()
+        builder.isTransactional = transactional
         builder.producerID = producer
         builder.producerEpoch = epoch
         builder.baseSequence = sequence
@@ -212,6 +214,23 @@ struct ProducerSnapshotTests {
             #expect(try append(second, batch(producer: 9, sequence: 6)) == 6)
             #expect(try append(second, batch(producer: 9, sequence: 9)) == 9)
             second.log.close()
+        }
+    }
+
+    @Test func idleProducersExpireButNotOnesWithAnOpenTransaction() throws {
+        try withDirectory { directory in
+            let partition = try open(directory)
+            _ = try append(partition, batch(producer: 9, sequence: 0, timestamp: 5))
+            _ = try append(partition, batch(producer: 4, sequence: 0, timestamp: 1_000))
+            _ = try append(partition, batch(producer: 11, sequence: 0, timestamp: 0, transactional: true))
+            // Producer 9's last write is exactly the expiration old; producer 11's too, but its transaction is open.
+            #expect(partition.removeExpiredProducers(now: 1_005, expirationMs: 1_000) == 1)
+            #expect(partition.activeProducers.map(\.producerID) == [4, 11])
+            // Forgotten: producer 9 may start anywhere again (a gap was OUT_OF_ORDER_SEQUENCE_NUMBER before).
+            #expect(
+                errorCode(partition, batch(producer: 4, sequence: 9, timestamp: 1_001)) == .outOfOrderSequenceNumber
+            )
+            #expect(errorCode(partition, batch(producer: 9, sequence: 9, timestamp: 1_001)) == nil)
         }
     }
 }

@@ -12,7 +12,9 @@ consumers reading the result.
 - The coordinator (items 1-2) with real transactional producers (confluent-kafka, kafka-python, aiokafka): committed
   and aborted transactions as read_committed and read_uncommitted consumers see them, a second producer with the same
   transactional id fencing the first, a transaction left open past its timeout aborted by the coordinator, and the
-  coordinator's state surviving a restart of the broker.
+  coordinator's state surviving a restart of the broker (and its metrics, by Kafka's names).
+The runs with several transactions hand what the producers did and what read_committed read to `txn_checker`.
+Killed brokers and a killed application under a 100,000-record consume-transform-produce run: test_exactly_once.py.
 """
 import struct
 import time
@@ -22,6 +24,7 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
+import txn_checker
 from conftest import single_broker, wait_for
 from test_groups import Reader, request, string
 
@@ -260,18 +263,23 @@ def test_confluent_kafka_commits_and_aborts(broker):
     producer = transactional_producer(broker, "committer")
     producer.init_transactions(30)
     sent = {"commit": [], "abort": []}
+    history = txn_checker.History()
     for round_number, outcome in enumerate(["commit", "abort", "commit", "abort", "commit"]):
         producer.begin_transaction()
+        history.began(round_number)
         for index in range(20):
             key = f"{outcome}-{round_number}-{index}"
             producer.produce("txn-out", key=key, value=b"v", partition=index % 2)
             sent[outcome].append(("txn-out", index % 2, key))
+            history.wrote(round_number, index % 2, key, "v")
         producer.flush(30)  # the records reach the log before the outcome is decided
         if outcome == "commit":
             producer.commit_transaction(30)
         else:
             producer.abort_transaction(30)
+        history.ended(round_number, txn_checker.COMMITTED if outcome == "commit" else txn_checker.ABORTED)
     committed = read_all(broker, ["txn-out"], "read_committed", partitions=2)
+    txn_checker.assert_valid(txn_checker.check(history, as_reads(committed)))
     everything = read_all(broker, ["txn-out"], "read_uncommitted", partitions=2)
     by_partition = lambda records, p: [r for r in records if r[1] == p]
     for partition in range(2):
@@ -284,24 +292,44 @@ def test_confluent_kafka_commits_and_aborts(broker):
           f"read_uncommitted {len(everything)}")
 
 
+def as_reads(records):
+    """read_all's records as the checker's reads (each record's value is "v"; keys are unique)."""
+    reads = {}
+    for _, partition, key in records:
+        reads.setdefault(partition, []).append((key, "v"))
+    return reads
+
+
 def test_a_second_instance_fences_the_first(broker):
     from confluent_kafka import KafkaException
     create_topic(broker, "txn-fenced")
+    history = txn_checker.History()
     zombie = transactional_producer(broker, "fenced-id")
     zombie.init_transactions(30)
     zombie.begin_transaction()
+    history.began("zombie")
     zombie.produce("txn-fenced", key="zombie-0", value=b"v")
+    history.wrote("zombie", 0, "zombie-0", "v")
     zombie.flush(30)
     successor = transactional_producer(broker, "fenced-id")
     successor.init_transactions(30)  # aborts the zombie's open transaction
     successor.begin_transaction()
+    history.began("successor")
     successor.produce("txn-fenced", key="successor-0", value=b"v")
+    history.wrote("successor", 0, "successor-0", "v")
     successor.commit_transaction(30)
+    history.ended("successor", txn_checker.COMMITTED)
     zombie.produce("txn-fenced", key="zombie-1", value=b"v")
+    history.wrote("zombie", 0, "zombie-1", "v")
     with pytest.raises(KafkaException) as failure:
         zombie.commit_transaction(30)
     assert failure.value.args[0].fatal() or failure.value.args[0].txn_requires_abort()
-    assert [r[2] for r in read_all(broker, ["txn-fenced"], "read_committed")] == ["successor-0"]
+    history.ended("zombie", txn_checker.ABORTED)  # fenced: its commit failed
+    committed = read_all(broker, ["txn-fenced"], "read_committed")
+    assert [r[2] for r in committed] == ["successor-0"]
+    report = txn_checker.check(history, as_reads(committed))
+    txn_checker.assert_valid(report)
+    assert report["aborted_records"] == 2
 
 
 def test_a_transaction_open_past_its_timeout_is_aborted(broker):
@@ -351,10 +379,20 @@ def test_the_coordinators_state_survives_a_restart(broker):
     error, producer_id, epoch = init_transactional_producer(broker.port, "durable-id")
     assert error == 0
     assert init_transactional_producer(broker.port, "durable-id") == (0, producer_id, epoch + 1)
-    # A clean restart (kill -9 of a coordinator's broker: the three-broker test below).
+    # A clean restart (kill -9 of a coordinator's broker: test_exactly_once.py).
     broker.restart()
     # Loaded from __transaction_state: the same producer id, the next epoch.
     assert init_transactional_producer(broker.port, "durable-id") == (0, producer_id, epoch + 2)
+    # The coordinator's metrics (Kafka's names): the loads just made are timed (NaN when none in the last 30 s),
+    # and no marker or completion waits.
+    from test_metrics import scrape
+    samples = scrape(broker)[0]
+    gauge = lambda name: samples[(f"kafka_{name}", frozenset())]
+    load_max = gauge("server_transaction_coordinator_metrics_partition_load_time_max")
+    load_avg = gauge("server_transaction_coordinator_metrics_partition_load_time_avg")
+    assert 0 <= load_avg <= load_max < 60_000, (load_avg, load_max)
+    assert gauge("coordinator_transaction_transactionmarkerchannelmanager_unknowndestinationqueuesize") == 0
+    assert gauge("coordinator_transaction_transactionmarkerchannelmanager_logappendretryqueuesize") == 0
 
 
 def test_kafka_python_and_aiokafka_transactional_producers(broker):
@@ -465,58 +503,6 @@ def java_partition(text, partitions):
         value = (31 * value + int(unit, 16)) & 0xFFFFFFFF
     value = value - (1 << 32) if value >= 1 << 31 else value
     return (0 if value == -(1 << 31) else abs(value)) % partitions
-
-
-def test_transactions_go_on_when_the_coordinators_broker_is_killed():
-    """Three brokers (__transaction_state RF 3, min.insync 2; output RF 3, min.insync 2): a confluent-kafka
-    transactional producer commits 20-record transactions while the broker coordinating its id is killed (kill -9)
-    after the sixth. The next broker to lead the id's partition loads it and completes what was prepared; the
-    producer goes on. A read_committed consumer then holds exactly the keys of the committed transactions, once
-    each: none lost, none from an aborted one, no duplicate."""
-    import signal
-    from confluent_kafka import KafkaException, Producer
-    from conftest import stop
-    from replication_harness import Cluster
-    cluster = Cluster({"transaction.state.log.replication.factor": "3", "transaction.state.log.min.isr": "2",
-                       "transaction.state.log.num.partitions": "3"})
-    try:
-        cluster.create_topic("eos", partitions=3, replication=3)
-        transactional_id = "eos-producer"
-        producer = Producer({"bootstrap.servers": cluster.bootstrap, "transactional.id": transactional_id,
-                             "linger.ms": 5})
-        producer.init_transactions(60)
-        committed, aborted, killed = [], [], None
-        for number in range(20):
-            if number == 6:
-                killed = cluster.leader(java_partition(transactional_id, 3), "__transaction_state")
-                stop(cluster.brokers[killed].process, signal.SIGKILL)
-            keys = [f"t{number}-{index}" for index in range(20)]
-            producer.begin_transaction()
-            for key in keys:
-                producer.produce("eos", key=key, value=b"v")
-            while True:
-                try:
-                    producer.commit_transaction(60)
-                    committed += keys
-                    break
-                except KafkaException as failure:
-                    error = failure.args[0]
-                    if error.txn_requires_abort():
-                        producer.abort_transaction(60)
-                        aborted += keys
-                        break
-                    assert error.retriable(), error  # a fatal error fails the test
-        successor = cluster.leader(java_partition(transactional_id, 3), "__transaction_state")
-        assert successor not in (killed, -1)
-        print(f"coordinator broker {killed} killed, broker {successor} took over: committed {len(committed)}, "
-              f"aborted {len(aborted)}")
-        records = read_all(cluster, ["eos"], "read_committed", partitions=3)
-        keys = [record[2] for record in records]
-        assert len(keys) == len(set(keys)), "a committed record was read twice"
-        assert set(keys) == set(committed)
-        assert len(committed) >= 20 * 16  # the failover cost at most a few transactions
-    finally:
-        cluster.close()
 
 
 def table(output):

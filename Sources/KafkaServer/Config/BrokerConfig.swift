@@ -55,6 +55,7 @@ public struct BrokerConfig: Sendable {
     public var transactionStateLogSegmentBytes: Int32 = 104_857_600
     public var transactionMaxTimeoutMs: Int32 = 900_000
     public var transactionalIDExpirationMs: Int64 = 604_800_000
+    public var producerIDExpirationCheckIntervalMs: Int64 = 600_000
     public var transactionAbortTimedOutCleanupIntervalMs: Int64 = 10_000
     public var transactionRemoveExpiredCleanupIntervalMs: Int64 = 3_600_000
     public var offsetsTopicNumPartitions: Int32 = 50

@@ -36,7 +36,15 @@ extension ConfigTable {
             "transactional.id.expiration.ms",
             \.transactionalIDExpirationMs,
             .atLeast(1),
-            "A transactional id without a transaction for this long is removed."
+            "A transactional id without a transaction for this long is removed; so is, at each partition, a producer"
+                + " without an open transaction whose last write is this old."
+        ),
+        .broker(
+            "producer.id.expiration.check.interval.ms",
+            \.producerIDExpirationCheckIntervalMs,
+            .atLeast(1),
+            "How often partitions forget producers idle past transactional.id.expiration.ms (Kafka 2.8's fixed"
+                + " 10 minutes; the key is Kafka 3.5's)."
         ),
         .broker(
             "transaction.abort.timed.out.transaction.cleanup.interval.ms",

@@ -27,7 +27,11 @@ public import ZooKeeper
 ///   `kafka_cluster_partition_*` gauges of `PartitionGauges`;
 ///   `kafka_controller_kafkacontroller_activecontrollercount`,
 ///   `…_offlinepartitionscount`, `…_globalpartitioncount`, `…_globaltopiccount`, and
-///   `kafka_controller_controllerstats_uncleanleaderelections_total`.
+///   `kafka_controller_controllerstats_uncleanleaderelections_total`;
+/// - the transaction coordinator's `kafka_coordinator_transaction_transactionmarkerchannelmanager_`
+///   `{unknowndestinationqueuesize,logappendretryqueuesize}` and
+///   `kafka_server_transaction_coordinator_metrics_partition_load_time_{max,avg}` (Kafka's MBeans and Kafka-metrics
+///   group, named as jmx_exporter names beans no rule of `kafka-2_0_0.yml` matches: dots and dashes as `_`).
 ///
 /// Everything goes through swift-metrics with this broker's own `PrometheusMetricsFactory` (no process-wide
 /// bootstrap, so several brokers can share a test process). Lifecycle: one per broker, made at startup; counters
@@ -49,6 +53,19 @@ public final class BrokerMetrics: Sendable {
         var partitions: [PartitionGauges.State] = []
         /// The log cleaner's gauges.
         public var cleaner = LogCleanerManager.Metrics()
+        /// The transaction coordinator's gauges.
+        public var transactions = TransactionGauges()
+
+        public init() {}
+    }
+
+    /// Kafka's TransactionMarkerChannelManager queue sizes and `transaction-coordinator-metrics` load times (NaN
+    /// when no `__transaction_state` partition was loaded in the last 30 s, as Kafka shows it).
+    public struct TransactionGauges: Sendable {
+        public var unknownDestinationQueueSize = 0
+        public var logAppendRetryQueueSize = 0
+        public var partitionLoadTimeMaxMs = Double.nan
+        public var partitionLoadTimeAvgMs = Double.nan
 
         public init() {}
     }
@@ -118,6 +135,10 @@ public final class BrokerMetrics: Sendable {
     private let zooKeeperSyncConnects: CoreMetrics.Counter
     private let zooKeeperAuthFailures: CoreMetrics.Counter
     private let partitionGauges: PartitionGauges
+    private let unknownDestinationQueueSize: CoreMetrics.Gauge
+    private let logAppendRetryQueueSize: CoreMetrics.Gauge
+    private let transactionPartitionLoadTimeMax: CoreMetrics.Gauge
+    private let transactionPartitionLoadTimeAvg: CoreMetrics.Gauge
 
     public init() {
         factory = PrometheusMetricsFactory(registry: registry)
@@ -145,6 +166,11 @@ public final class BrokerMetrics: Sendable {
         cleanerRecopyPercent = gauge("kafka_log_logcleaner_cleaner_recopy_percent")
         cleanerMaxCleanTime = gauge("kafka_log_logcleaner_max_clean_time_secs")
         cleanerTimeSinceLastRun = gauge("kafka_log_logcleanermanager_time_since_last_run_ms")
+        let markerChannel = "kafka_coordinator_transaction_transactionmarkerchannelmanager"
+        unknownDestinationQueueSize = gauge("\(markerChannel)_unknowndestinationqueuesize")
+        logAppendRetryQueueSize = gauge("\(markerChannel)_logappendretryqueuesize")
+        transactionPartitionLoadTimeMax = gauge("kafka_server_transaction_coordinator_metrics_partition_load_time_max")
+        transactionPartitionLoadTimeAvg = gauge("kafka_server_transaction_coordinator_metrics_partition_load_time_avg")
         zooKeeperLatency = LatencyMetric(
             "kafka_server_zookeeperclientmetrics_zookeeperrequestlatencyms",
             factory: factory
@@ -306,6 +332,10 @@ public final class BrokerMetrics: Sendable {
         cleanerMaxCleanTime.record(state.cleaner.maxCleanTimeSeconds)
         let lastRun = state.cleaner.lastRunMilliseconds
         cleanerTimeSinceLastRun.record(lastRun > 0 ? Int64(Date().timeIntervalSince1970 * 1000) - lastRun : 0)
+        unknownDestinationQueueSize.record(state.transactions.unknownDestinationQueueSize)
+        logAppendRetryQueueSize.record(state.transactions.logAppendRetryQueueSize)
+        transactionPartitionLoadTimeMax.record(state.transactions.partitionLoadTimeMaxMs)
+        transactionPartitionLoadTimeAvg.record(state.transactions.partitionLoadTimeAvgMs)
         partitionGauges.publish(state.partitions)
         for metric in requests.values { metric.publish() }
         zooKeeperLatency.publish()

@@ -1,0 +1,117 @@
+"""One instance of an exactly-once consume-transform-produce application (confluent-kafka), run as its own process by
+test_exactly_once.py so that the test can kill it with SIGKILL.
+
+    eos_transformer.py BOOTSTRAP INPUT OUTPUT GROUP TRANSACTIONAL_ID INSTANCE HISTORY_FILE HOLD_FILE ENDS_JSON
+
+It reads INPUT (read_committed, group GROUP) and, per transaction, writes each record to OUTPUT's partition of the
+same number, keyed as the input, valued `<input partition>:<input offset>:<input value>|<instance>|<transaction>`
+(unique: a record processed again after an abort is written with its new transaction's number), and commits the
+input positions with send_offsets_to_transaction. It appends what it does to HISTORY_FILE, one JSON object per line
+(flushed before the step it announces is taken): {"begin": n}, {"wrote": n, "records": [[partition, key, value]]},
+{"commit": n}, {"committed": n}, {"abort": n, "error": ...}, {"aborted": n}, {"holding": n}. While HOLD_FILE exists
+it stops in the middle of its next transaction, after its records were delivered to the output partitions (they are
+in the log, uncommitted), announces {"holding": n} and waits to be killed. It exits 0 once the group's positions reach
+ENDS_JSON ({"partition": end offset}) on every input partition and the last transaction is committed; a fatal error
+(fenced) exits 3. EOS_TRANSFORMER_DEBUG, when set, is the producer's librdkafka `debug` setting (e.g. `eos,protocol`).
+"""
+import json
+import os
+import sys
+import time
+
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+
+
+def main():
+    bootstrap, source, sink, group, transactional_id, instance, history_path, hold_path, ends = sys.argv[1:]
+    ends = {int(p): o for p, o in json.loads(ends).items()}
+    history = open(history_path, "a")
+
+    def log(**event):
+        history.write(json.dumps(event) + "\n")
+        history.flush()
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
+                         "auto.offset.reset": "earliest", "isolation.level": "read_committed",
+                         "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000,
+                         "partition.assignment.strategy": "range"})
+    debug = {"debug": os.environ["EOS_TRANSFORMER_DEBUG"]} if os.environ.get("EOS_TRANSFORMER_DEBUG") else {}
+    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": transactional_id, "linger.ms": 5,
+                         "transaction.timeout.ms": 60000, **debug})
+    producer.init_transactions(120)
+    consumer.subscribe([source])
+    number = 0
+    while True:
+        assignment = consumer.assignment()
+        if len(assignment) == len(ends):
+            positions = consumer.position(assignment)
+            if all(p.offset >= ends[p.partition] for p in positions):
+                break
+        messages = consumer.consume(500, 0.5)
+        failed = [m for m in messages if m.error() is not None]
+        assert not failed, [m.error() for m in failed]
+        if not messages:
+            continue
+        number += 1
+        log(begin=number)
+        producer.begin_transaction()
+        records = []
+        for message in messages:
+            key = message.key().decode()
+            value = f"{message.partition()}:{message.offset()}:{message.value().decode()}|{instance}|{number}"
+            records.append([message.partition(), key, value])
+            produce(producer, sink, key, value, message.partition())
+        log(wrote=number, records=records)
+        try:
+            positions = [p for p in consumer.position(consumer.assignment()) if p.offset >= 0]
+            producer.send_offsets_to_transaction(positions, consumer.consumer_group_metadata(), 60)
+            if os.path.exists(hold_path):
+                assert producer.flush(60) == 0
+                log(holding=number)
+                while True:
+                    time.sleep(1)
+            log(commit=number)
+            commit(producer)
+            log(committed=number)
+        except KafkaException as failure:
+            error = failure.args[0]
+            if error.fatal() or not error.txn_requires_abort():
+                log(fatal=number, error=str(error))
+                sys.exit(3)
+            log(abort=number, error=str(error))
+            producer.abort_transaction(60)
+            log(aborted=number)
+            rewind(consumer)
+    log(done=number)
+    consumer.close()
+
+
+def produce(producer, topic, key, value, partition):
+    while True:
+        try:
+            producer.produce(topic, key=key, value=value, partition=partition)
+            return
+        except BufferError:
+            producer.poll(0.05)
+
+
+def commit(producer):
+    """commit_transaction, asked again on a retriable error (librdkafka's advice); anything else is raised."""
+    while True:
+        try:
+            producer.commit_transaction(60)
+            return
+        except KafkaException as failure:
+            if not failure.args[0].retriable():
+                raise
+
+
+def rewind(consumer):
+    """After an abort: back to the group's committed offsets, so that the aborted records are processed again."""
+    assignment = consumer.assignment()
+    for partition in consumer.committed(assignment, 60):
+        consumer.seek(partition if partition.offset >= 0 else TopicPartition(partition.topic, partition.partition, 0))
+
+
+if __name__ == "__main__":
+    main()
