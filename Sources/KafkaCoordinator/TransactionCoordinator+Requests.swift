@@ -153,8 +153,8 @@ extension TransactionCoordinator {
         }
     }
 
-    /// EndTxn: commit or abort the producer's transaction. Answered once PrepareCommit/PrepareAbort is written; the
-    /// markers follow, then the completed state.
+    /// EndTxn: commit or abort the producer's transaction: PrepareCommit/PrepareAbort written, then the markers and
+    /// the completed state, for which the answer waits a bounded time (`waitForCompletion`).
     public func endTransaction(
         transactionalID: String,
         producerID: ProducerID,
@@ -165,7 +165,9 @@ extension TransactionCoordinator {
         guard let current = metadata(transactionalID) else { return .invalidProducerIDMapping }
         switch (current.state, commit) {
         case (.ongoing, _):
-            return await prepare(current, commit: commit)
+            let error = await prepare(current, commit: commit)
+            if error == .none { await waitForCompletion(of: transactionalID) }
+            return error
         case (.completeCommit, true), (.completeAbort, false):
             return .none  // a retry of an EndTxn that completed
         case (.prepareCommit, true), (.prepareAbort, false):

@@ -22,11 +22,20 @@ public actor TransactionCoordinator {
         public var maxTimeoutMs: Int32
         /// `transactional.id.expiration.ms`: an id without a transaction for this long is forgotten.
         public var idExpirationMs: Int64
+        /// How long EndTxn waits for the markers and the completed state before answering anyway (see
+        /// `waitForCompletion`).
+        public var completionWaitMs: Int64
 
-        public init(partitionCount: Int32, maxTimeoutMs: Int32 = 900_000, idExpirationMs: Int64 = 604_800_000) {
+        public init(
+            partitionCount: Int32,
+            maxTimeoutMs: Int32 = 900_000,
+            idExpirationMs: Int64 = 604_800_000,
+            completionWaitMs: Int64 = 1000
+        ) {
             self.partitionCount = partitionCount
             self.maxTimeoutMs = maxTimeoutMs
             self.idExpirationMs = idExpirationMs
+            self.completionWaitMs = completionWaitMs
         }
     }
 
@@ -85,6 +94,9 @@ public actor TransactionCoordinator {
     var partitionLoads: [(completedMs: Int64, durationMs: Int64)] = []
     /// Completions whose `__transaction_state` write failed and is being retried (LogAppendRetryQueueSize).
     var completionsRetryingAppend = 0
+    /// EndTxn requests waiting for their transaction's completion, by transactional id and waiter number.
+    var completionWaiters: [String: [Int: CheckedContinuation<Void, Never>]] = [:]
+    var nextCompletionWaiter = 0
 
     public init(
         configuration: Configuration,

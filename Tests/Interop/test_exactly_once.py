@@ -166,7 +166,7 @@ def test_consume_transform_produce_survives_kills_of_the_transformer_the_coordin
         output_leader = cluster.leader(0, "eos-out")
         kill_and_restart(cluster, output_leader, second, "the output leader")
 
-        second.process.wait(600)
+        second.process.wait(300)
         assert second.process.returncode == 0, open(second.output.name).read()[-3000:]
         assert "done" in second.events()[-1]
 

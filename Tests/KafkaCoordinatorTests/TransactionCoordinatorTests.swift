@@ -23,7 +23,12 @@ struct TransactionCoordinatorTests {
 
         func coordinator(partitions: Int32 = 4) -> TransactionCoordinator {
             TransactionCoordinator(
-                configuration: .init(partitionCount: partitions, maxTimeoutMs: 60_000, idExpirationMs: 100_000),
+                configuration: .init(
+                    partitionCount: partitions,
+                    maxTimeoutMs: 60_000,
+                    idExpirationMs: 100_000,
+                    completionWaitMs: 50
+                ),
                 append: { partition, records in
                     if self.appendError.withLock({ $0 }) != .none { return self.appendError.withLock { $0 } }
                     var buffer = records
@@ -415,5 +420,36 @@ struct TransactionCoordinatorTests {
         #expect(await coordinator.removeExpiredTransactionalIDs() == ["idle"])
         #expect(world.written.withLock { $0.last?.id == "idle" && $0.last?.value == nil })
         #expect(await coordinator.transactions.isEmpty)
+    }
+
+    @Test func endTxnAnswersOnceTheTransactionIsCompletedOrAfterTheWait() async {
+        let world = World()
+        let coordinator = await loaded(world)
+        let producer = await coordinator.initProducerID(transactionalID: "tx", timeoutMs: 5000)
+        func transaction(commit: Bool) async -> KafkaErrorCode {
+            _ = await coordinator.addPartitions(
+                transactionalID: "tx",
+                producerID: producer.producerID,
+                producerEpoch: producer.producerEpoch,
+                partitions: [TopicPartition("t", 0)]
+            )
+            return await coordinator.endTransaction(
+                transactionalID: "tx",
+                producerID: producer.producerID,
+                producerEpoch: producer.producerEpoch,
+                commit: commit
+            )
+        }
+        // Markers delivered: the answer comes after CompleteCommit, so the next transaction may begin at once.
+        #expect(await transaction(commit: true) == .none)
+        #expect(world.states.last == .completeCommit)
+        // Markers held: the answer comes after the wait (50 ms here), the transaction still prepared.
+        world.holdMarkers.withLock { $0 = true }
+        let started = ContinuousClock.now
+        #expect(await transaction(commit: false) == .none)
+        #expect(ContinuousClock.now - started >= .milliseconds(50))
+        #expect(world.states.last == .prepareAbort)
+        world.holdMarkers.withLock { $0 = false }
+        #expect(await eventually { world.states.last == .completeAbort })
     }
 }
