@@ -14,8 +14,10 @@ in the log, uncommitted), announces {"holding": n} and waits to be killed. It ex
 ENDS_JSON ({"partition": end offset}) on every input partition and the last transaction is committed; a fatal error
 (fenced) exits 3. EOS_TRANSFORMER_DEBUG, when set, is the producer's librdkafka `debug` setting (e.g. `eos,protocol`).
 """
+import faulthandler
 import json
 import os
+import signal
 import sys
 import time
 
@@ -25,6 +27,7 @@ from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 def main():
     bootstrap, source, sink, group, transactional_id, instance, history_path, hold_path, ends = sys.argv[1:]
     ends = {int(p): o for p, o in json.loads(ends).items()}
+    faulthandler.register(signal.SIGUSR1)  # the test asks for the stack of a transformer that stopped progressing
     history = open(history_path, "a")
 
     def log(**event):
@@ -41,12 +44,7 @@ def main():
     producer.init_transactions(120)
     consumer.subscribe([source])
     number = 0
-    while True:
-        assignment = consumer.assignment()
-        if len(assignment) == len(ends):
-            positions = consumer.position(assignment)
-            if all(p.offset >= ends[p.partition] for p in positions):
-                break
+    while not finished(consumer, ends):
         messages = consumer.consume(500, 0.5)
         failed = [m for m in messages if m.error() is not None]
         assert not failed, [m.error() for m in failed]
@@ -84,6 +82,22 @@ def main():
             rewind(consumer)
     log(done=number)
     consumer.close()
+
+
+def finished(consumer, ends):
+    """Whether every input partition is assigned here and read to its end. A partition with nothing consumed since
+    it was assigned has no position yet: it starts at the group's committed offset, which is then asked."""
+    assignment = consumer.assignment()
+    if len(assignment) != len(ends):
+        return False
+    positions = {p.partition: p.offset for p in consumer.position(assignment)}
+    if any(offset < 0 for offset in positions.values()):
+        try:
+            for partition in consumer.committed(assignment, 30):
+                positions[partition.partition] = max(positions[partition.partition], partition.offset)
+        except KafkaException:
+            return False  # the group's coordinator is moving: ask again at the next turn
+    return all(positions[p] >= ends[p] for p in positions)
 
 
 def produce(producer, topic, key, value, partition):

@@ -76,8 +76,21 @@ class Transformer:
         def progressed():
             assert self.process.poll() is None, f"transformer {self.name} exited: {self.process.returncode}"
             return self.committed() >= count
-        wait_for(progressed, 180, f"{count} transactions committed by transformer {self.name} ({what})")
+        try:
+            wait_for(progressed, 180, f"{count} transactions committed by transformer {self.name} ({what})")
+        except AssertionError:
+            self.show_stack()
+            raise
         return self.committed()
+
+    def show_stack(self):
+        """Prints where a stalled transformer is (its faulthandler answers SIGUSR1) and its last events."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(1)
+        with open(self.output.name, errors="replace") as f:
+            print(f"transformer {self.name}'s output, last lines:\n" + "".join(f.readlines()[-30:]))
+        print(f"transformer {self.name}'s last events: {[str(e)[:120] for e in self.events()[-4:]]}")
 
     def add_to(self, history):
         """Its events into the checker's history; transactions it asked to commit but never heard of are unknown."""
@@ -166,7 +179,11 @@ def test_consume_transform_produce_survives_kills_of_the_transformer_the_coordin
         output_leader = cluster.leader(0, "eos-out")
         kill_and_restart(cluster, output_leader, second, "the output leader")
 
-        second.process.wait(300)
+        try:
+            second.process.wait(300)
+        except subprocess.TimeoutExpired:
+            second.show_stack()
+            raise
         assert second.process.returncode == 0, open(second.output.name).read()[-3000:]
         assert "done" in second.events()[-1]
 
