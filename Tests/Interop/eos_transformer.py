@@ -12,13 +12,14 @@ input positions with send_offsets_to_transaction. It appends what it does to HIS
 it stops in the middle of its next transaction, after its records were delivered to the output partitions (they are
 in the log, uncommitted), announces {"holding": n} and waits to be killed. It exits 0 once the group's positions reach
 ENDS_JSON ({"partition": end offset}) on every input partition and the last transaction is committed; a fatal error
-(fenced) exits 3. EOS_TRANSFORMER_DEBUG, when set, is the producer's librdkafka `debug` setting (e.g. `eos,protocol`).
+(fenced) exits 3; an instance with no step for STALL_SECONDS exits 4 after {"stalled": n}. EOS_TRANSFORMER_DEBUG, when set, is the producer's librdkafka `debug` setting (e.g. `eos,protocol`).
 """
 import faulthandler
 import json
 import os
 import signal
 import sys
+import threading
 import time
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
@@ -29,10 +30,24 @@ def main():
     ends = {int(p): o for p, o in json.loads(ends).items()}
     faulthandler.register(signal.SIGUSR1)  # the test asks for the stack of a transformer that stopped progressing
     history = open(history_path, "a")
+    last_step = [time.time()]
+    lock = threading.Lock()
 
     def log(**event):
-        history.write(json.dumps(event) + "\n")
-        history.flush()
+        with lock:
+            history.write(json.dumps(event) + "\n")
+            history.flush()
+            last_step[0] = time.time()
+
+    def watchdog():
+        while time.time() - last_step[0] < STALL_SECONDS:
+            time.sleep(1)
+        faulthandler.dump_traceback()
+        log(stalled=number)
+        os._exit(4)
+
+    number = 0
+    threading.Thread(target=watchdog, daemon=True).start()
 
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
                          "auto.offset.reset": "earliest", "isolation.level": "read_committed",
@@ -43,7 +58,6 @@ def main():
                          "transaction.timeout.ms": 60000, **debug})
     producer.init_transactions(120)
     consumer.subscribe([source])
-    number = 0
     while not finished(consumer, ends):
         messages = consumer.consume(500, 0.5)
         failed = [m for m in messages if m.error() is not None]
@@ -82,6 +96,11 @@ def main():
             rewind(consumer)
     log(done=number)
     consumer.close()
+
+
+# An application's liveness check: no step logged for this long (a client call blocked far past its timeout) and the
+# process reports {"stalled": n} and exits 4, for its supervisor (the test) to start another instance.
+STALL_SECONDS = 90
 
 
 def finished(consumer, ends):
