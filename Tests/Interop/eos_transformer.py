@@ -98,7 +98,8 @@ def main():
     consumer.close()
 
 
-# An application's liveness check: no step logged for this long (a client call blocked far past its timeout) and the
+# An application's liveness check: no step logged for this long (a client call blocked far past its timeout, as
+# librdkafka's send_offsets_to_transaction can after the group's coordinator dies: librdkafka #5456, #5511) and the
 # process reports {"stalled": n} and exits 4, for its supervisor (the test) to start another instance.
 STALL_SECONDS = 90
 

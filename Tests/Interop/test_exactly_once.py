@@ -11,9 +11,11 @@ Then the output topic must hold each input record exactly once, transformed, in 
 committed offsets must be the input's ends; the killed instance's open transaction must be in the log but not
 visible to read_committed; and `txn_checker` finds no anomaly over the instances' histories.
 
-The test acts as the application's supervisor: an instance that reports itself stalled (no step for 90 s: seen in
-about one run in ten, a librdkafka send_offsets_to_transaction call blocked far past its timeout after the
-coordinator's broker was killed during it) is replaced by a new instance, which fences it; the run says so.
+The test acts as the application's supervisor: an instance that reports itself stalled (no step for 90 s) is
+replaced by a new instance, which fences it; the run says so. Seen in 5 of 28 runs while this test was written:
+librdkafka's send_offsets_to_transaction blocked far past its timeout after the killed broker, the group's
+coordinator, left the metadata — librdkafka issues #5456 (the coordinator request's timeout is never checked) and
+#5511 (a decommissioned broker stays cached as the group coordinator), open against librdkafka 2.14-2.16.
 """
 import json
 import os
@@ -236,14 +238,16 @@ def test_consume_transform_produce_survives_kills_of_the_transformer_the_coordin
 
         committed, everything = read_output(cluster, "read_committed"), read_output(cluster, "read_uncommitted")
         offsets = committed_offsets(cluster)
+        # The histories, read before the cluster's directory (which holds them) is removed.
+        history = txn_checker.History()
+        for transformer in transformers:
+            transformer.add_to(history)
+        aborts = [(t.name, e["abort"], e["error"][:120]) for t in transformers for e in t.events() if "abort" in e]
     finally:
         for transformer in transformers:
             stop(transformer.process, signal.SIGKILL)
         cluster.close()
 
-    history = txn_checker.History()
-    for transformer in transformers:
-        transformer.add_to(history)
     report = txn_checker.check(history, committed)
 
     # Each input record once in the output, at the input's partition, in input order per key.
@@ -258,7 +262,6 @@ def test_consume_transform_produce_survives_kills_of_the_transformer_the_coordin
     duplicated = [i for i, times in inputs.items() if times > 1]
     held_visible = [record for record in held if record[2] in {v for _, v in committed[record[0]]}]
     held_in_log = [record for record in held if record[2] in {v for _, v in everything[record[0]]}]
-    aborts = [(t.name, e["abort"], e["error"][:120]) for t in transformers for e in t.events() if "abort" in e]
     print(f"aborted by the transformers (abortable errors): {aborts}; instances after the first: "
           f"{[t.name for t in transformers[1:]]} (each beyond b replaced a stalled one)")
     print(f"coordinator broker {coordinator} and output leader {output_leader} killed; inputs {RECORDS}, "
@@ -271,3 +274,4 @@ def test_consume_transform_produce_survives_kills_of_the_transformer_the_coordin
     assert held and len(held_in_log) == len(held) and not held_visible
     assert offsets == ends
     assert report["aborted_transactions"] >= 1 and report["committed_transactions"] >= 40
+    assert report["read"] == RECORDS  # a history was read: every record read is one it names (no foreign read)
