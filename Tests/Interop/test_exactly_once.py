@@ -274,4 +274,4 @@ def test_consume_transform_produce_survives_kills_of_the_transformer_the_coordin
     assert held and len(held_in_log) == len(held) and not held_visible
     assert offsets == ends
     assert report["aborted_transactions"] >= 1 and report["committed_transactions"] >= 40
-    assert report["read"] == RECORDS  # a history was read: every record read is one it names (no foreign read)
+    assert report["read"] == RECORDS
