@@ -58,7 +58,8 @@ extension TransactionCoordinator {
     }
 
     func releaseCompletionWaiters(_ transactionalID: String) {
-        for waiter in completionWaiters.removeValue(forKey: transactionalID)?.values ?? [:].values { waiter.resume() }
+        guard let waiters = completionWaiters.removeValue(forKey: transactionalID) else { return }
+        for waiter in waiters.values { waiter.resume() }
     }
 
     /// Writes CompleteCommit/CompleteAbort once every marker is written (retried while the write fails and this

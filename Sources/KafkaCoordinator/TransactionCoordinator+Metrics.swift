@@ -6,19 +6,12 @@ import KafkaCore
 /// Kafka's Max and Avg answer) and the TransactionMarkerChannelManager's LogAppendRetryQueueSize (completions whose
 /// CompleteCommit/CompleteAbort write failed and is being retried). Read by the broker's `/metrics` scrape.
 extension TransactionCoordinator {
-    public struct Metrics: Sendable, Equatable {
+    public struct Metrics: Sendable {
         public var partitionLoadTimeMaxMs = Double.nan
         public var partitionLoadTimeAvgMs = Double.nan
         public var logAppendRetryQueueSize = 0
 
         public init() {}
-
-        public static func == (lhs: Metrics, rhs: Metrics) -> Bool {
-            func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) }
-            return same(lhs.partitionLoadTimeMaxMs, rhs.partitionLoadTimeMaxMs)
-                && same(lhs.partitionLoadTimeAvgMs, rhs.partitionLoadTimeAvgMs)
-                && lhs.logAppendRetryQueueSize == rhs.logAppendRetryQueueSize
-        }
     }
 
     /// Kafka's sensor window for the load times.

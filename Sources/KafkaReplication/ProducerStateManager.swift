@@ -23,8 +23,6 @@ struct ProducerStateManager {
         var lastSequence: Int32
         var firstOffset: Int64
         var lastOffset: Int64
-        /// The batch's max timestamp (a snapshot keeps the last one).
-        var timestamp: Int64 = -1
     }
 
     struct Entry: Equatable {
@@ -65,8 +63,7 @@ struct ProducerStateManager {
                 firstSequence: Int32(truncatingIfNeeded: max(0, Int64(entry.lastSequence) - delta)),
                 lastSequence: entry.lastSequence,
                 firstOffset: entry.lastOffset - delta,
-                lastOffset: entry.lastOffset,
-                timestamp: entry.timestamp
+                lastOffset: entry.lastOffset
             )
             producers[entry.producerID] = Entry(
                 epoch: entry.epoch,
@@ -175,8 +172,7 @@ struct ProducerStateManager {
                 firstSequence: firstSequence,
                 lastSequence: lastSequence,
                 firstOffset: firstOffset,
-                lastOffset: lastOffset,
-                timestamp: timestamp
+                lastOffset: lastOffset
             )
         )
         if entry.batches.count > 5 { entry.batches.removeFirst(entry.batches.count - 5) }

@@ -260,8 +260,10 @@ def test_consume_transform_produce_survives_kills_of_the_transformer_the_coordin
     expected = {(p, o) for p in range(PARTITIONS) for o in range(ends[p])}
     missing = expected - set(inputs)
     duplicated = [i for i, times in inputs.items() if times > 1]
-    held_visible = [record for record in held if record[2] in {v for _, v in committed[record[0]]}]
-    held_in_log = [record for record in held if record[2] in {v for _, v in everything[record[0]]}]
+    visible = {(p, value) for p, records in committed.items() for _, value in records}
+    in_log = {(p, value) for p, records in everything.items() for _, value in records}
+    held_visible = [record for record in held if (record[0], record[2]) in visible]
+    held_in_log = [record for record in held if (record[0], record[2]) in in_log]
     print(f"aborted by the transformers (abortable errors): {aborts}; instances after the first: "
           f"{[t.name for t in transformers[1:]]} (each beyond b replaced a stalled one)")
     print(f"coordinator broker {coordinator} and output leader {output_leader} killed; inputs {RECORDS}, "

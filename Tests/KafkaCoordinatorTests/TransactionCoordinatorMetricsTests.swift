@@ -29,11 +29,7 @@ struct TransactionCoordinatorMetricsTests {
 
     @Test func aCompletionWhoseWriteFailsIsCountedUntilItIsWritten() async {
         let world = TransactionCoordinatorTests.World()
-        let coordinator = world.coordinator()
-        for partition in Int32(0)..<4 {
-            await coordinator.beginLoading(partition: partition, coordinatorEpoch: 7)
-            await coordinator.completeLoading(partition: partition, coordinatorEpoch: 7, records: [])
-        }
+        let coordinator = await world.loaded()
         let producer = await coordinator.initProducerID(transactionalID: "tx", timeoutMs: 5000)
         _ = await coordinator.addPartitions(
             transactionalID: "tx",
@@ -53,17 +49,18 @@ struct TransactionCoordinatorMetricsTests {
         #expect(await coordinator.metrics.logAppendRetryQueueSize == 0)
         world.appendError.withLock { $0 = .notEnoughReplicas }
         world.holdMarkers.withLock { $0 = false }
-        #expect(await eventually { await coordinator.metrics.logAppendRetryQueueSize == 1 })
+        #expect(
+            await TransactionCoordinatorTests.World.eventually {
+                await coordinator.metrics.logAppendRetryQueueSize == 1
+            }
+        )
         world.appendError.withLock { $0 = .none }
-        #expect(await eventually { world.states.last == .completeCommit })
-        #expect(await eventually { await coordinator.metrics.logAppendRetryQueueSize == 0 })
+        #expect(await TransactionCoordinatorTests.World.eventually { world.states.last == .completeCommit })
+        #expect(
+            await TransactionCoordinatorTests.World.eventually {
+                await coordinator.metrics.logAppendRetryQueueSize == 0
+            }
+        )
     }
 
-    private func eventually(_ condition: () async -> Bool) async -> Bool {
-        for _ in 0..<400 {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return false
-    }
 }

@@ -60,30 +60,30 @@ struct TransactionCoordinatorTests {
 
         var states: [TransactionState?] { written.withLock { $0.map { $0.value?.state } } }
         var last: TransactionLogValue? { written.withLock { $0.last?.value } }
-    }
 
-    /// A coordinator that leads every partition at coordinator epoch 7.
-    private func loaded(_ world: World) async -> TransactionCoordinator {
-        let coordinator = world.coordinator()
-        for partition in Int32(0)..<4 {
-            await coordinator.beginLoading(partition: partition, coordinatorEpoch: 7)
-            await coordinator.completeLoading(partition: partition, coordinatorEpoch: 7, records: [])
+        /// A coordinator that leads every partition at coordinator epoch 7.
+        func loaded() async -> TransactionCoordinator {
+            let coordinator = coordinator()
+            for partition in Int32(0)..<4 {
+                await coordinator.beginLoading(partition: partition, coordinatorEpoch: 7)
+                await coordinator.completeLoading(partition: partition, coordinatorEpoch: 7, records: [])
+            }
+            return coordinator
         }
-        return coordinator
-    }
 
-    /// Waits (a bounded number of turns) until `condition` holds, for the markers' background task.
-    private func eventually(_ condition: () async -> Bool) async -> Bool {
-        for _ in 0..<400 {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(5))
+        /// Waits (a bounded number of turns) until `condition` holds, for the markers' background task.
+        static func eventually(_ condition: () async -> Bool) async -> Bool {
+            for _ in 0..<400 {
+                if await condition() { return true }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+            return false
         }
-        return false
     }
 
     @Test func aNewIDGetsEpochZeroAndEachInitBumpsIt() async {
         let world = World()
-        let coordinator = await loaded(world)
+        let coordinator = await world.loaded()
         let first = await coordinator.initProducerID(transactionalID: "tx", timeoutMs: 5000)
         #expect(first == .init(errorCode: .none, producerID: 1000, producerEpoch: 0))
         #expect(
@@ -126,7 +126,7 @@ struct TransactionCoordinatorTests {
 
     @Test func aCommitGoesThroughPrepareMarkersAndComplete() async {
         let world = World()
-        let coordinator = await loaded(world)
+        let coordinator = await world.loaded()
         let producer = await coordinator.initProducerID(transactionalID: "tx", timeoutMs: 5000)
         let partitions: Set = [TopicPartition("t", 0), TopicPartition("t", 1)]
         let started = world.clock.milliseconds
@@ -160,7 +160,7 @@ struct TransactionCoordinatorTests {
                 commit: true
             ) == .none
         )
-        #expect(await eventually { world.states == [.empty, .ongoing, .prepareCommit, .completeCommit] })
+        #expect(await World.eventually { world.states == [.empty, .ongoing, .prepareCommit, .completeCommit] })
         #expect(
             world.markers.withLock { $0 }
                 == [
@@ -188,7 +188,7 @@ struct TransactionCoordinatorTests {
 
     @Test func producerChecksComeInKafkasOrder() async {
         let world = World()
-        let coordinator = await loaded(world)
+        let coordinator = await world.loaded()
         let producer = await coordinator.initProducerID(transactionalID: "tx", timeoutMs: 5000)
         let partition: Set = [TopicPartition("t", 0)]
         #expect(
@@ -228,7 +228,7 @@ struct TransactionCoordinatorTests {
 
     @Test func aNewInstanceFencesAndAbortsTheOpenTransaction() async {
         let world = World()
-        let coordinator = await loaded(world)
+        let coordinator = await world.loaded()
         let old = await coordinator.initProducerID(transactionalID: "tx", timeoutMs: 5000)
         _ = await coordinator.addPartitions(
             transactionalID: "tx",
@@ -240,7 +240,7 @@ struct TransactionCoordinatorTests {
             await coordinator.initProducerID(transactionalID: "tx", timeoutMs: 5000).errorCode
                 == .concurrentTransactions
         )
-        #expect(await eventually { world.states.last == .completeAbort })
+        #expect(await World.eventually { world.states.last == .completeAbort })
         #expect(world.written.withLock { $0[2].value?.state == .prepareAbort && $0[2].value?.producerEpoch == 1 })
         #expect(world.markers.withLock { $0.map(\.producerEpoch) == [1] && $0.map(\.commit) == [false] })
         // The retry gets the epoch after the fencing one; the old instance is fenced.
@@ -260,7 +260,7 @@ struct TransactionCoordinatorTests {
 
     @Test func requestsWhileMarkersAreOutAreConcurrent() async {
         let world = World()
-        let coordinator = await loaded(world)
+        let coordinator = await world.loaded()
         let producer = await coordinator.initProducerID(transactionalID: "tx", timeoutMs: 5000)
         _ = await coordinator.addPartitions(
             transactionalID: "tx",
@@ -298,12 +298,12 @@ struct TransactionCoordinatorTests {
             ) == .concurrentTransactions
         )
         world.holdMarkers.withLock { $0 = false }
-        #expect(await eventually { world.states.last == .completeAbort })
+        #expect(await World.eventually { world.states.last == .completeAbort })
     }
 
     @Test func aTransactionPastItsTimeoutIsAbortedWithABumpedEpoch() async {
         let world = World()
-        let coordinator = await loaded(world)
+        let coordinator = await world.loaded()
         let producer = await coordinator.initProducerID(transactionalID: "slow", timeoutMs: 1000)
         _ = await coordinator.addPartitions(
             transactionalID: "slow",
@@ -315,7 +315,7 @@ struct TransactionCoordinatorTests {
         #expect(await coordinator.abortTimedOutTransactions() == [])
         world.clock.advance(by: 1)
         #expect(await coordinator.abortTimedOutTransactions() == ["slow"])
-        #expect(await eventually { world.states.last == .completeAbort })
+        #expect(await World.eventually { world.states.last == .completeAbort })
         #expect(world.markers.withLock { $0.map(\.producerEpoch) } == [1])
     }
 
@@ -345,7 +345,7 @@ struct TransactionCoordinatorTests {
             coordinatorEpoch: 9,
             records: [record(.empty, epoch: 4), record(.ongoing, epoch: 4), record(.prepareCommit, epoch: 4), gone]
         )
-        #expect(await eventually { world.states == [.completeCommit] })
+        #expect(await World.eventually { world.states == [.completeCommit] })
         #expect(
             world.markers.withLock { $0 }
                 == [
@@ -367,7 +367,7 @@ struct TransactionCoordinatorTests {
 
     @Test func kip360RetriesAndExpectedProducers() async {
         let world = World()
-        let coordinator = await loaded(world)
+        let coordinator = await world.loaded()
         let first = await coordinator.initProducerID(transactionalID: "tx", timeoutMs: 5000)
         let bumped = await coordinator.initProducerID(
             transactionalID: "tx",
@@ -398,7 +398,7 @@ struct TransactionCoordinatorTests {
 
     @Test func aFailedWriteChangesNothingAndAMovedCoordinatorAnswersNotCoordinator() async {
         let world = World()
-        let coordinator = await loaded(world)
+        let coordinator = await world.loaded()
         world.appendError.withLock { $0 = .coordinatorNotAvailable }
         #expect(
             await coordinator.initProducerID(transactionalID: "tx", timeoutMs: 5000).errorCode
@@ -412,7 +412,7 @@ struct TransactionCoordinatorTests {
 
     @Test func idleIDsExpireWithATombstone() async {
         let world = World()
-        let coordinator = await loaded(world)
+        let coordinator = await world.loaded()
         _ = await coordinator.initProducerID(transactionalID: "idle", timeoutMs: 5000)
         world.clock.advance(by: 99_999)
         #expect(await coordinator.removeExpiredTransactionalIDs() == [])
@@ -424,7 +424,7 @@ struct TransactionCoordinatorTests {
 
     @Test func endTxnAnswersOnceTheTransactionIsCompletedOrAfterTheWait() async {
         let world = World()
-        let coordinator = await loaded(world)
+        let coordinator = await world.loaded()
         let producer = await coordinator.initProducerID(transactionalID: "tx", timeoutMs: 5000)
         func transaction(commit: Bool) async -> KafkaErrorCode {
             _ = await coordinator.addPartitions(
@@ -450,6 +450,6 @@ struct TransactionCoordinatorTests {
         #expect(ContinuousClock.now - started >= .milliseconds(50))
         #expect(world.states.last == .prepareAbort)
         world.holdMarkers.withLock { $0 = false }
-        #expect(await eventually { world.states.last == .completeAbort })
+        #expect(await World.eventually { world.states.last == .completeAbort })
     }
 }
