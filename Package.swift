@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
     ],
     targets: [
         .systemLibrary(
@@ -38,6 +42,14 @@ let package = Package(
         ),
         .target(
             name: "KafkaCore",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KafkaSecurity",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(name: "CCRC32C"),
@@ -150,9 +162,13 @@ let package = Package(
             dependencies: [
                 "KafkaController", "KafkaCoordinator", "KafkaClient",
                 "KafkaCore", "KafkaProtocol", "KafkaStorage", "KafkaZooKeeper", "ZooKeeper", "KafkaReplication",
+                "KafkaSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Atomics", package: "swift-atomics"),
@@ -279,6 +295,11 @@ let package = Package(
                 "KafkaZooKeeper", "ZooKeeper", "KafkaCore", "ClusterTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KafkaSecurityTests",
+            dependencies: ["KafkaSecurity"],
             swiftSettings: strictSettings
         ),
         .testTarget(

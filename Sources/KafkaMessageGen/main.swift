@@ -18,6 +18,8 @@ let apis = [
     "TxnOffsetCommit", "DescribeConfigs", "AlterConfigs", "CreatePartitions", "ElectLeaders", "DeleteGroups",
     "IncrementalAlterConfigs", "OffsetDelete", "DescribeCluster", "AlterPartitionReassignments",
     "ListPartitionReassignments", "DescribeLogDirs", "AlterReplicaLogDirs", "DescribeProducers",
+    "SaslHandshake", "SaslAuthenticate", "DescribeAcls", "CreateAcls", "DeleteAcls", "DescribeClientQuotas",
+    "AlterClientQuotas", "DescribeUserScramCredentials", "AlterUserScramCredentials",
 ]
 /// Other messages: the headers, the `__consumer_offsets` records, the consumer protocol's member data.
 let dataMessages = [

@@ -26,6 +26,8 @@ public struct BrokerServices: Sendable {
     var schemaValidator: SchemaIDValidator
     var fetcherManager: ReplicaFetcherManager
     var brokerEpoch: BrokerEpoch
+    /// Every user's SCRAM credentials from `/config/users`, kept current by `ConfigChangeListener`.
+    var scramCredentials: ScramCredentialCache
 
     /// Why a request from the controller must be refused: it comes from an older controller epoch than one already
     /// seen (STALE_CONTROLLER_EPOCH; nil `controllerEpoch` skips that check), or was meant for an earlier

@@ -1,9 +1,11 @@
 import KafkaCore
 import KafkaZooKeeper
 
-/// Applies topic config changes announced in `/config/changes/config_change_<seq>` to this broker's logs, as Kafka's
-/// `ZkNodeChangeNotificationListener` does. Notifications older than this broker's start are skipped (logs get their
-/// topic's config when they are created or led). An actor: notifications are handled one at a time.
+/// Applies topic and user config changes announced in `/config/changes/config_change_<seq>`, as Kafka's
+/// `ZkNodeChangeNotificationListener` does: a topic's to its logs, a user's SCRAM credentials to the
+/// `ScramCredentialCache` (so a new or changed user authenticates on the next connection). Notifications older than
+/// this broker's start are skipped (logs get their topic's config when they are created or led, credentials are read
+/// at startup). An actor: notifications are handled one at a time.
 actor ConfigChangeListener {
     let services: BrokerServices
     private var lastSequence = -1
@@ -24,12 +26,19 @@ actor ConfigChangeListener {
         })
         where sequence > lastSequence {
             lastSequence = sequence
-            guard let fetched = try? await services.zk.zookeeper.getData("\(ZkPaths.configChanges)/\(child)"),
-                let data = fetched.data,
-                case let text = String(decoding: data, as: UTF8.self),
-                let range = text.range(of: "\"entity_path\":\"topics/")
+            let path = "\(ZkPaths.configChanges)/\(child)"
+            guard let fetched = try? await services.zk.zookeeper.getData(path),
+                let entity = ConfigZNode.decodeChangeNotification(fetched.data, path: path)
             else { continue }
-            let topic = String(text[range.upperBound...].prefix { $0 != "\"" })
+            let entityPath = entity.split(separator: "/").map(String.init)
+            if entityPath.count == 2, entityPath[0] == "users", let user = Sanitizer.desanitize(entityPath[1]) {
+                let config = (try? await services.zk.getEntityConfig(type: "users", name: entityPath[1])) ?? [:]
+                services.scramCredentials.update(user: user, config: config)
+                services.logger.info("Applied a user config change", metadata: ["user": "\(user)"])
+                continue
+            }
+            guard entityPath.count == 2, entityPath[0] == "topics" else { continue }
+            let topic = entityPath[1]
             let config = await services.logConfig(for: topic)
             for partition in services.replicaManager.allPartitions where partition.topicPartition.topic == topic {
                 partition.log.updateConfig(config)

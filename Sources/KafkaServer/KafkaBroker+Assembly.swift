@@ -54,7 +54,9 @@ extension KafkaBroker {
         let advertised =
             try config.advertisedListeners.map { try Self.endpoints($0, "advertised.listeners", protocolMap) }
             ?? listeners
-        let interBrokerListener = config.interBrokerListenerName?.uppercased() ?? listeners[0].listenerName
+        let interBrokerListener =
+            config.interBrokerListenerName?.uppercased() ?? config.securityInterBrokerProtocol
+            ?? listeners[0].listenerName
 
         // ZooKeeper.
         let zookeeperConfiguration = ZooKeeperConfiguration(
@@ -68,6 +70,11 @@ extension KafkaBroker {
         let zk = KafkaZkClient(zookeeper: zookeeper, clock: clock, logger: logger)
         try await zk.createPersistentPaths()
         let clusterID = try await zk.getOrCreateClusterID(proposed: KafkaUUID.random().description)
+        let scramCredentials = ScramCredentialCache()
+        for user in try await zk.zookeeper.children("/config/users") {
+            guard let name = Sanitizer.desanitize(user) else { continue }
+            scramCredentials.update(user: name, config: try await zk.getEntityConfig(type: "users", name: user))
+        }
 
         // Logs and the broker id.
         let logManager = try LogManager(
@@ -240,7 +247,8 @@ extension KafkaBroker {
             metrics: metrics,
             schemaValidator: SchemaIDValidator(registryURL: config.schemaRegistryURL, logger: logger),
             fetcherManager: fetcherManager,
-            brokerEpoch: BrokerEpoch()
+            brokerEpoch: BrokerEpoch(),
+            scramCredentials: scramCredentials
         )
 
         return BrokerAssembly(

@@ -56,6 +56,12 @@ public final class KafkaBroker: Sendable {
                     port: Int(endpoint.port),
                     maxRequestSize: config.socketRequestMaxBytes,
                     maxIdleMs: config.connectionsMaxIdleMs,
+                    security: try ListenerSecurity.make(
+                        listener: endpoint.listenerName,
+                        protocolName: endpoint.securityProtocol,
+                        config: config,
+                        scramCredentials: parts.services.scramCredentials
+                    ),
                     dispatcher: dispatcher,
                     group: group,
                     logger: logger

@@ -30,6 +30,13 @@ public enum ConfigZNode {
         ZNodeJSON.encode(["version": 2, "entity_path": "\(entityType)/\(name)"])
     }
 
+    /// The entity path of a change notification (`topics/foo`, `users/alice`, `users/alice/clients/c1`); nil when
+    /// the node is not one.
+    public static func decodeChangeNotification(_ bytes: [UInt8]?, path: String) -> String? {
+        guard let bytes, let object = try? ZNodeJSON.decode(bytes, path: path) else { return nil }
+        return object["entity_path"] as? String
+    }
+
     public static let changeNotificationPrefix = "\(ZkPaths.configChanges)/config_change_"
 }
 

@@ -107,4 +107,55 @@ struct BrokerConfigTests {
         #expect(warnings.isEmpty)
         #expect(again.effectiveValues.map(\.value) == effective.map(\.value))
     }
+
+    @Test func listenerPrefixedKeysAndHiddenPasswords() throws {
+        let (config, warnings) = try BrokerConfig.parse(
+            properties: """
+                zookeeper.connect=zk:2181
+                listeners=INTERNAL://:9092,EXTERNAL://:9093
+                listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:SASL_SSL
+                sasl.enabled.mechanisms=SCRAM-SHA-256
+                ssl.keystore.password=store-secret
+                listener.name.external.sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+                listener.name.EXTERNAL.ssl.client.auth=required
+                listener.name.external.plain.sasl.jaas.config=PlainLoginModule required user_a="b";
+                """
+        )
+        #expect(warnings.isEmpty)
+        #expect(config.saslEnabledMechanisms == ["SCRAM-SHA-256"])
+        #expect(config.forListener("EXTERNAL").saslEnabledMechanisms == ["SCRAM-SHA-512", "PLAIN"])
+        #expect(config.forListener("EXTERNAL").sslClientAuth == "required")
+        #expect(config.forListener("INTERNAL").sslClientAuth == "none")
+        #expect(
+            config.jaasConfig(listener: "EXTERNAL", mechanism: "PLAIN") == "PlainLoginModule required user_a=\"b\";"
+        )
+        #expect(config.jaasConfig(listener: "INTERNAL", mechanism: "PLAIN") == nil)
+        // The password is kept for the TLS context, never shown.
+        #expect(config.sslKeystorePassword == "store-secret")
+        let shown = Dictionary(uniqueKeysWithValues: config.effectiveValues.map { ($0.key, $0.value) })
+        #expect(shown["ssl.keystore.password"] == "[hidden]")
+        #expect(shown["ssl.key.password"] == "null")
+        #expect(ConfigTable.brokerKeys["ssl.keystore.password"]?.isSensitive == true)
+        // A key that cannot be set per listener, a bad value, and a malformed prefix name their key.
+        for (line, key) in [
+            ("listener.name.external.log.retention.hours=1", "listener.name.external.log.retention.hours"),
+            ("listener.name.external.ssl.client.auth=sometimes", "listener.name.external.ssl.client.auth"),
+            ("listener.name.external=1", "listener.name.external"),
+        ] {
+            #expect(throws: BrokerConfig.Error.self, "\(line)") {
+                try BrokerConfig.parse(properties: "zookeeper.connect=zk:2181\n\(line)")
+            }
+            do {
+                _ = try BrokerConfig.parse(properties: "zookeeper.connect=zk:2181\n\(line)")
+            } catch {
+                #expect(error.key == key)
+            }
+        }
+        #expect(throws: BrokerConfig.Error.self) {
+            try BrokerConfig.parse(
+                properties:
+                    "zookeeper.connect=zk:2181\ninter.broker.listener.name=A\nsecurity.inter.broker.protocol=SSL"
+            )
+        }
+    }
 }

@@ -12,10 +12,14 @@ committed offsets must be the input's ends; the killed instance's open transacti
 visible to read_committed; and `txn_checker` finds no anomaly over the instances' histories.
 
 The test acts as the application's supervisor: an instance that reports itself stalled (no step for 90 s) is
-replaced by a new instance, which fences it; the run says so. Seen in 5 of 28 runs while this test was written:
-librdkafka's send_offsets_to_transaction blocked far past its timeout after the killed broker, the group's
-coordinator, left the metadata — librdkafka issues #5456 (the coordinator request's timeout is never checked) and
-#5511 (a decommissioned broker stays cached as the group coordinator), open against librdkafka 2.14-2.16.
+replaced by a new instance, which fences it; the run says so. Seen in 5 of 28 runs while this test was written, and
+caught with librdkafka's debug log (`EOS_TRANSFORMER_DEBUG=eos,broker,protocol,cgrp`): the killed broker, the group's
+coordinator, leaves the metadata and librdkafka decommissions it ("Decommissioning this broker"); the next
+send_offsets_to_transaction gets its AddOffsetsToTxn answered by the new transaction coordinator, then waits for the
+group coordinator still cached as the decommissioned broker, whose handle only logs "Handle is terminating in state
+TRY_CONNECT" (82,538 times in 90 s), never sends the TxnOffsetCommit and ignores the call's 60 s timeout. These are
+librdkafka issues #5511 (a decommissioned broker stays cached as the group coordinator) and #5456 (a coordinator
+request's timeout is never checked), open against librdkafka 2.14-2.16; the venv has 2.16.
 """
 import json
 import os

@@ -20,6 +20,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case syncGroup = 14
     case describeGroups = 15
     case listGroups = 16
+    case saslHandshake = 17
     case apiVersions = 18
     case createTopics = 19
     case deleteTopics = 20
@@ -31,10 +32,14 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case endTxn = 26
     case writeTxnMarkers = 27
     case txnOffsetCommit = 28
+    case describeAcls = 29
+    case createAcls = 30
+    case deleteAcls = 31
     case describeConfigs = 32
     case alterConfigs = 33
     case alterReplicaLogDirs = 34
     case describeLogDirs = 35
+    case saslAuthenticate = 36
     case createPartitions = 37
     case deleteGroups = 42
     case electLeaders = 43
@@ -42,6 +47,10 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
     case alterPartitionReassignments = 45
     case listPartitionReassignments = 46
     case offsetDelete = 47
+    case describeClientQuotas = 48
+    case alterClientQuotas = 49
+    case describeUserScramCredentials = 50
+    case alterUserScramCredentials = 51
     case describeCluster = 60
     case describeProducers = 61
 
@@ -65,6 +74,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .syncGroup: "SyncGroup"
         case .describeGroups: "DescribeGroups"
         case .listGroups: "ListGroups"
+        case .saslHandshake: "SaslHandshake"
         case .apiVersions: "ApiVersions"
         case .createTopics: "CreateTopics"
         case .deleteTopics: "DeleteTopics"
@@ -76,10 +86,14 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .endTxn: "EndTxn"
         case .writeTxnMarkers: "WriteTxnMarkers"
         case .txnOffsetCommit: "TxnOffsetCommit"
+        case .describeAcls: "DescribeAcls"
+        case .createAcls: "CreateAcls"
+        case .deleteAcls: "DeleteAcls"
         case .describeConfigs: "DescribeConfigs"
         case .alterConfigs: "AlterConfigs"
         case .alterReplicaLogDirs: "AlterReplicaLogDirs"
         case .describeLogDirs: "DescribeLogDirs"
+        case .saslAuthenticate: "SaslAuthenticate"
         case .createPartitions: "CreatePartitions"
         case .deleteGroups: "DeleteGroups"
         case .electLeaders: "ElectLeaders"
@@ -87,6 +101,10 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .alterPartitionReassignments: "AlterPartitionReassignments"
         case .listPartitionReassignments: "ListPartitionReassignments"
         case .offsetDelete: "OffsetDelete"
+        case .describeClientQuotas: "DescribeClientQuotas"
+        case .alterClientQuotas: "AlterClientQuotas"
+        case .describeUserScramCredentials: "DescribeUserScramCredentials"
+        case .alterUserScramCredentials: "AlterUserScramCredentials"
         case .describeCluster: "DescribeCluster"
         case .describeProducers: "DescribeProducers"
         }
@@ -112,6 +130,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .syncGroup: 0...5
         case .describeGroups: 0...5
         case .listGroups: 0...5
+        case .saslHandshake: 0...1
         case .apiVersions: 0...3
         case .createTopics: 0...7
         case .deleteTopics: 0...6
@@ -123,10 +142,14 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .endTxn: 0...4
         case .writeTxnMarkers: 0...1
         case .txnOffsetCommit: 0...4
+        case .describeAcls: 0...3
+        case .createAcls: 0...3
+        case .deleteAcls: 0...3
         case .describeConfigs: 0...4
         case .alterConfigs: 0...2
         case .alterReplicaLogDirs: 0...2
         case .describeLogDirs: 0...4
+        case .saslAuthenticate: 0...2
         case .createPartitions: 0...3
         case .deleteGroups: 0...2
         case .electLeaders: 0...2
@@ -134,6 +157,10 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .alterPartitionReassignments: 0...0
         case .listPartitionReassignments: 0...0
         case .offsetDelete: 0...0
+        case .describeClientQuotas: 0...1
+        case .alterClientQuotas: 0...1
+        case .describeUserScramCredentials: 0...0
+        case .alterUserScramCredentials: 0...0
         case .describeCluster: 0...1
         case .describeProducers: 0...0
         }
@@ -159,6 +186,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .syncGroup: 4
         case .describeGroups: 5
         case .listGroups: 3
+        case .saslHandshake: nil
         case .apiVersions: 3
         case .createTopics: 5
         case .deleteTopics: 4
@@ -170,10 +198,14 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .endTxn: 3
         case .writeTxnMarkers: 1
         case .txnOffsetCommit: 3
+        case .describeAcls: 2
+        case .createAcls: 2
+        case .deleteAcls: 2
         case .describeConfigs: 4
         case .alterConfigs: 2
         case .alterReplicaLogDirs: 2
         case .describeLogDirs: 2
+        case .saslAuthenticate: 2
         case .createPartitions: 2
         case .deleteGroups: 2
         case .electLeaders: 2
@@ -181,6 +213,10 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .alterPartitionReassignments: 0
         case .listPartitionReassignments: 0
         case .offsetDelete: nil
+        case .describeClientQuotas: 1
+        case .alterClientQuotas: 1
+        case .describeUserScramCredentials: 0
+        case .alterUserScramCredentials: 0
         case .describeCluster: 0
         case .describeProducers: 0
         }
@@ -206,6 +242,7 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .syncGroup: SyncGroupRequest.self
         case .describeGroups: DescribeGroupsRequest.self
         case .listGroups: ListGroupsRequest.self
+        case .saslHandshake: SaslHandshakeRequest.self
         case .apiVersions: ApiVersionsRequest.self
         case .createTopics: CreateTopicsRequest.self
         case .deleteTopics: DeleteTopicsRequest.self
@@ -217,10 +254,14 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .endTxn: EndTxnRequest.self
         case .writeTxnMarkers: WriteTxnMarkersRequest.self
         case .txnOffsetCommit: TxnOffsetCommitRequest.self
+        case .describeAcls: DescribeAclsRequest.self
+        case .createAcls: CreateAclsRequest.self
+        case .deleteAcls: DeleteAclsRequest.self
         case .describeConfigs: DescribeConfigsRequest.self
         case .alterConfigs: AlterConfigsRequest.self
         case .alterReplicaLogDirs: AlterReplicaLogDirsRequest.self
         case .describeLogDirs: DescribeLogDirsRequest.self
+        case .saslAuthenticate: SaslAuthenticateRequest.self
         case .createPartitions: CreatePartitionsRequest.self
         case .deleteGroups: DeleteGroupsRequest.self
         case .electLeaders: ElectLeadersRequest.self
@@ -228,6 +269,10 @@ public enum ApiKey: Int16, Sendable, CaseIterable, CustomStringConvertible {
         case .alterPartitionReassignments: AlterPartitionReassignmentsRequest.self
         case .listPartitionReassignments: ListPartitionReassignmentsRequest.self
         case .offsetDelete: OffsetDeleteRequest.self
+        case .describeClientQuotas: DescribeClientQuotasRequest.self
+        case .alterClientQuotas: AlterClientQuotasRequest.self
+        case .describeUserScramCredentials: DescribeUserScramCredentialsRequest.self
+        case .alterUserScramCredentials: AlterUserScramCredentialsRequest.self
         case .describeCluster: DescribeClusterRequest.self
         case .describeProducers: DescribeProducersRequest.self
         }

@@ -16,6 +16,34 @@ public struct BrokerConfig: Sendable {
     public var listenerSecurityProtocolMap =
         "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
     public var interBrokerListenerName: String?
+    /// `security.inter.broker.protocol`: the inter-broker listener's protocol when `inter.broker.listener.name` is
+    /// unset (Kafka allows only one of the two); nil means Kafka's default, PLAINTEXT.
+    public var securityInterBrokerProtocol: String?
+    /// SASL and TLS (`ConfigTable+Security`); each may be set per listener as `listener.name.<l>.<key>`.
+    public var saslEnabledMechanisms = ["GSSAPI"]
+    public var saslMechanismInterBrokerProtocol = "GSSAPI"
+    public var connectionsMaxReauthMs: Int64 = 0
+    public var connectionFailedAuthenticationDelayMs: Int64 = 100
+    public var saslServerMaxReceiveSize = 524_288
+    public var sslKeystoreType = "JKS"
+    public var sslKeystoreLocation: String?
+    public var sslKeystorePassword: String?
+    public var sslKeyPassword: String?
+    public var sslKeystoreKey: String?
+    public var sslKeystoreCertificateChain: String?
+    public var sslTruststoreType = "JKS"
+    public var sslTruststoreLocation: String?
+    public var sslTruststorePassword: String?
+    public var sslTruststoreCertificates: String?
+    public var sslClientAuth = "none"
+    public var sslProtocol = "TLSv1.3"
+    public var sslEnabledProtocols = ["TLSv1.2", "TLSv1.3"]
+    public var sslCipherSuites: String?
+    public var sslEndpointIdentificationAlgorithm = "https"
+    public var sslPrincipalMappingRules = "DEFAULT"
+    /// Every `listener.name.<listener>.<key>` value as given (keys lower-case in the listener part), read by
+    /// `forListener(_:)` and `jaasConfig(listener:mechanism:)`.
+    public var listenerOverrides: [String: String] = [:]
     /// `broker.rack` (KIP-36): the broker's rack, in its registration and Metadata; null when unset.
     public var brokerRack: String?
     /// `replica.selector.class` (KIP-392): null (consumers read from leaders) or Kafka's
@@ -118,11 +146,12 @@ public struct BrokerConfig: Sendable {
         var config = BrokerConfig()
         var warnings: [String] = []
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            if key.hasPrefix("listener.name.") {
+                config.listenerOverrides[key] = value.trimmingCharacters()
+                continue
+            }
             guard let row = ConfigTable.brokerKeys[key] else {
-                // Security keys are Kafka's; the listeners' own settings follow them when TLS and SASL exist.
-                if !key.hasPrefix("listener.name.") && !key.hasPrefix("ssl.") && !key.hasPrefix("sasl.") {
-                    warnings.append("The configuration '\(key)' was supplied but isn't a known config.")
-                }
+                warnings.append("The configuration '\(key)' was supplied but isn't a known config.")
                 continue
             }
             try row.setBroker(&config, value.trimmingCharacters())
@@ -155,6 +184,27 @@ public struct BrokerConfig: Sendable {
         guard brokerID <= reservedBrokerMaxID else {
             throw Error(key: "broker.id", reason: "\(brokerID) is above reserved.broker.max.id \(reservedBrokerMaxID)")
         }
+        if interBrokerListenerName != nil && securityInterBrokerProtocol != nil {
+            throw Error(
+                key: "inter.broker.listener.name",
+                reason: "Only one of inter.broker.listener.name and security.inter.broker.protocol should be set."
+            )
+        }
+        for (key, value) in listenerOverrides {
+            guard let (listener, name) = Self.splitListenerKey(key) else {
+                throw Error(key: key, reason: "is not listener.name.<listener>.<config>")
+            }
+            if name.hasSuffix(".sasl.jaas.config") { continue }
+            guard ConfigTable.listenerKeys.contains(name), let row = ConfigTable.brokerKeys[name] else {
+                throw Error(key: key, reason: "\(name) cannot be set per listener")
+            }
+            var copy = self
+            do {
+                try row.setBroker(&copy, value)
+            } catch {
+                throw Error(key: "listener.name.\(listener).\(name)", reason: error.reason)
+            }
+        }
         // Kafka loads the class by name; the one selector it ships is the only one there is here.
         guard replicaSelectorClass == nil || replicaSelectorClass == Self.rackAwareReplicaSelector else {
             throw Error(
@@ -172,5 +222,34 @@ public struct BrokerConfig: Sendable {
     /// are shown as `null`, as Kafka shows them.
     public var effectiveValues: [(key: String, value: String)] {
         ConfigTable.brokerKeys.values.map { (key: $0.name, value: $0.value(in: self)) }.sorted { $0.key < $1.key }
+    }
+}
+
+extension BrokerConfig {
+    /// This config as listener `name` sees it: each `listener.name.<name>.<key>` applied over the broker-wide value
+    /// (Kafka's listener prefix; the listener name is matched case-insensitively).
+    public func forListener(_ name: String) -> BrokerConfig {
+        var config = self
+        for (key, value) in listenerOverrides {
+            guard let (listener, configName) = Self.splitListenerKey(key), listener == name.lowercased(),
+                let row = ConfigTable.brokerKeys[configName], ConfigTable.listenerKeys.contains(configName)
+            else { continue }
+            try? row.setBroker(&config, value)  // validated at parse
+        }
+        return config
+    }
+
+    /// `listener.name.<listener>.<mechanism>.sasl.jaas.config` (the mechanism lower-case, as Kafka spells it).
+    public func jaasConfig(listener: String, mechanism: String) -> String? {
+        listenerOverrides["listener.name.\(listener.lowercased()).\(mechanism.lowercased()).sasl.jaas.config"]
+    }
+
+    /// `listener.name.<listener>.<rest>` → (listener lower-cased, rest).
+    static func splitListenerKey(_ key: String) -> (String, String)? {
+        let rest = key.dropFirst("listener.name.".count)
+        guard key.hasPrefix("listener.name."), let dot = rest.firstIndex(of: "."), dot != rest.startIndex else {
+            return nil
+        }
+        return (rest[..<dot].lowercased(), String(rest[rest.index(after: dot)...]))
     }
 }

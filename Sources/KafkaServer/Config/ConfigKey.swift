@@ -31,6 +31,9 @@ public struct ConfigKey: Sendable {
     let getTopic: (@Sendable (LogConfig) -> String)?
     /// Whether `text` is a valid value (type and validator).
     let isValid: @Sendable (String) -> Bool
+    /// A password (Kafka's `PASSWORD` type): printed as `[hidden]`, described with a null value and
+    /// `is_sensitive`, never logged.
+    public var isSensitive = false
 
     /// The key's name where it is defined first: its broker name, else its topic name.
     public var name: String { brokerName ?? topicName ?? "" }
@@ -127,6 +130,27 @@ extension ConfigKey {
             setTopic: nil,
             getTopic: nil,
             isValid: { Value(configText: $0).map(check.allows) ?? false }
+        )
+    }
+
+    /// A password kept in a `BrokerConfig` property: its value is never shown (`[hidden]` when set).
+    static func password(
+        _ name: String,
+        _ path: any WritableKeyPath<BrokerConfig, String?> & Sendable,
+        _ documentation: String
+    ) -> ConfigKey {
+        ConfigKey(
+            brokerName: name,
+            topicName: nil,
+            kafkaType: "password",
+            documentation: documentation,
+            example: nil,
+            setBroker: { config, text in config[keyPath: path] = text },
+            getBroker: { $0[keyPath: path] == nil ? "null" : "[hidden]" },
+            setTopic: nil,
+            getTopic: nil,
+            isValid: { _ in true },
+            isSensitive: true
         )
     }
 

@@ -15,6 +15,7 @@ public enum ConfigTable {
     public static let sections: [Section] = [
         Section(title: "Server basics", keys: serverBasics),
         Section(title: "Socket server settings", keys: socketServer),
+        Section(title: "Security (TLS and SASL)", keys: security),
         Section(title: "Metrics", keys: metrics),
         Section(title: "Log basics", keys: logBasics),
         Section(title: "Internal topics", keys: internalTopics),

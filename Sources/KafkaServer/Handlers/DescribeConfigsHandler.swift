@@ -44,13 +44,16 @@ enum DescribeConfigsHandler {
                     )
                     result.configs = values.filter { resource.configurationKeys?.contains($0.key) ?? true }.map {
                         let isDefault = defaults[$0.key] == $0.value
+                        // Passwords are never sent: a null value marked sensitive, as Kafka describes them.
+                        let isSensitive = ConfigTable.brokerKeys[$0.key]?.isSensitive ?? false
                         return .init(
                             name: $0.key,
-                            value: $0.value,
+                            value: isSensitive ? nil : $0.value,
                             readOnly: true,
                             isDefault: isDefault,
                             configSource: (isDefault
-                                ? TopicConfig.Source.defaultConfig : TopicConfig.Source.staticBrokerConfig).rawValue
+                                ? TopicConfig.Source.defaultConfig : TopicConfig.Source.staticBrokerConfig).rawValue,
+                            isSensitive: isSensitive
                         )
                     }
                 default:

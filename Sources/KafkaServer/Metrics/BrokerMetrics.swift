@@ -28,6 +28,8 @@ public import ZooKeeper
 ///   `kafka_controller_kafkacontroller_activecontrollercount`,
 ///   `…_offlinepartitionscount`, `…_globalpartitioncount`, `…_globaltopiccount`, and
 ///   `kafka_controller_controllerstats_uncleanleaderelections_total`;
+/// - `kafka_server_socket_server_metrics_{successful,failed}_authentication_total{listener}` (the SocketServer's
+///   authentication counts);
 /// - the transaction coordinator's `kafka_coordinator_transaction_transactionmarkerchannelmanager_`
 ///   `{unknowndestinationqueuesize,logappendretryqueuesize}` and
 ///   `kafka_server_transaction_coordinator_metrics_partition_load_time_{max,avg}` (Kafka's MBeans and Kafka-metrics
@@ -109,6 +111,7 @@ public final class BrokerMetrics: Sendable {
     private let requestCounts = MetricTable<RequestVersion, CoreMetrics.Counter>()
     private let requests = MetricTable<String, LatencyMetric>()
     private let errors = MetricTable<RequestError, CoreMetrics.Counter>()
+    private let authentications = MetricTable<String, CoreMetrics.Counter>()
     private let isrShrinks: CoreMetrics.Counter
     private let isrExpands: CoreMetrics.Counter
     private let underReplicatedPartitions: CoreMetrics.Gauge
@@ -249,6 +252,18 @@ public final class BrokerMetrics: Sendable {
         let counters = topics.entry(topic) { Self.topicCounters(topic, factory: factory) }
         counters.replicationBytesIn.increment(by: Int64(bytes))
         allTopics.replicationBytesIn.increment(by: Int64(bytes))
+    }
+
+    /// A connection on `listener` finished its authentication (SASL exchange or TLS client certificate), well or not.
+    public func recordAuthentication(listener: String, succeeded: Bool) {
+        let name = succeeded ? "successful" : "failed"
+        authentications.entry("\(listener)/\(name)") {
+            CoreMetrics.Counter(
+                label: "kafka_server_socket_server_metrics_\(name)_authentication_total",
+                dimensions: [("listener", listener)],
+                factory: factory
+            )
+        }.increment()
     }
 
     /// One request of `name` (Kafka's API name) at `version` took `duration` from decoding to its response.

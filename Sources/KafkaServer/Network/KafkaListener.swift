@@ -1,7 +1,10 @@
+import Dispatch
 import KafkaProtocol
+import KafkaSecurity
 public import Logging
 import NIOCore
 public import NIOPosix
+import NIOSSL
 
 /// A listener socket (one of `listeners`) and the connections it accepts.
 ///
@@ -10,19 +13,27 @@ public import NIOPosix
 /// progress; pipelined requests wait in the socket). A connection whose client misbehaves is closed with one log
 /// line; the others are not affected; one that stays silent for `connections.max.idle.ms` is closed (Kafka's
 /// `Selector` idle expiry). Lifecycle: `bind` → `run()` until cancelled.
+///
+/// Security (`ListenerSecurity`): on SSL and SASL_SSL listeners TLS is the pipeline's first handler; on SASL ones
+/// each connection's frames go through its `SaslServerAuthenticator` until it is authenticated (and again for a
+/// re-authentication); a failed authentication is answered, logged in one line without secrets, counted, and the
+/// connection closed after `connection.failed.authentication.delay.ms`. Each request is dispatched with the
+/// connection's principal.
 public final class KafkaListener: Sendable {
     public let name: String
     public let port: Int
     let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, [ResponsePart]>, Never>
+    let security: ListenerSecurity
     let dispatcher: RequestDispatcher
     let logger: Logger
 
-    public static func bind(
+    static func bind(
         name: String,
         host: String,
         port: Int,
         maxRequestSize: Int,
         maxIdleMs: Int64,
+        security: ListenerSecurity = .plaintext,
         dispatcher: RequestDispatcher,
         group: MultiThreadedEventLoopGroup,
         logger: Logger
@@ -33,13 +44,19 @@ public final class KafkaListener: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host.isEmpty ? "0.0.0.0" : host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
+                    if let tls = security.tls {
+                        try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
                     // connections.max.idle.ms: no byte read or written for that long closes the connection.
                     try child.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .milliseconds(maxIdleMs)))
                     try child.pipeline.syncOperations.addHandler(IdleConnectionCloser())
                     try child.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxRequestSize))
                     )
-                    try child.pipeline.syncOperations.addHandler(ResponsePartsWriter())
+                    // TLS encrypts in user space: file regions are read into memory there, not sent with sendfile.
+                    try child.pipeline.syncOperations.addHandler(
+                        ResponsePartsWriter(readsFileRegions: security.tls != nil)
+                    )
                     return try NIOAsyncChannel<ByteBuffer, [ResponsePart]>(wrappingChannelSynchronously: child)
                 }
             }
@@ -47,6 +64,7 @@ public final class KafkaListener: Sendable {
             name: name,
             port: channel.channel.localAddress?.port ?? port,
             channel: channel,
+            security: security,
             dispatcher: dispatcher,
             logger: logger
         )
@@ -56,12 +74,14 @@ public final class KafkaListener: Sendable {
         name: String,
         port: Int,
         channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, [ResponsePart]>, Never>,
+        security: ListenerSecurity,
         dispatcher: RequestDispatcher,
         logger: Logger
     ) {
         self.name = name
         self.port = port
         self.channel = channel
+        self.security = security
         self.dispatcher = dispatcher
         self.logger = logger
     }
@@ -78,14 +98,57 @@ public final class KafkaListener: Sendable {
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, [ResponsePart]>) async {
         let client = connection.channel.remoteAddress?.description ?? "unknown"
         let clientHost = "/" + (connection.channel.remoteAddress?.ipAddress ?? "")
+        var authenticator = security.sasl.map(SaslServerAuthenticator.init)
+        var principal: KafkaPrincipal? = security.securityProtocol == .ssl ? nil : .anonymous
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await frame in inbound {
+                    if principal == nil {
+                        // The first frame came through TLS, so the handshake is done: the certificate is known.
+                        principal = security.principal(forCertificate: try await peerCertificate(connection.channel))
+                        guard principal != nil else {
+                            dispatcher.metrics.recordAuthentication(listener: name, succeeded: false)
+                            logger.info(
+                                "Failed authentication: no ssl.principal.mapping.rules rule applies to the client certificate",
+                                metadata: ["client": "\(client)", "listener": "\(name)"]
+                            )
+                            return
+                        }
+                    }
+                    if var sasl = authenticator {
+                        let wasComplete = sasl.isComplete
+                        let action = sasl.receive(frame, now: Self.monotonicMilliseconds())
+                        authenticator = sasl
+                        switch action {
+                        case .dispatch:
+                            break
+                        case .respond(let response):
+                            if sasl.isComplete, !wasComplete || sasl.principal != principal {
+                                principal = sasl.principal
+                                dispatcher.metrics.recordAuthentication(listener: name, succeeded: true)
+                            }
+                            try await outbound.write([.bytes(response)])
+                            continue
+                        case .fail(let response, let reason):
+                            dispatcher.metrics.recordAuthentication(listener: name, succeeded: false)
+                            logger.info(
+                                "Failed authentication: \(reason)",
+                                metadata: ["client": "\(client)", "listener": "\(name)"]
+                            )
+                            if let response { try await outbound.write([.bytes(response)]) }
+                            try await Task.sleep(for: .milliseconds(sasl.settings.failedAuthenticationDelayMs))
+                            return
+                        case .close(let reason):
+                            logger.info("Closing connection: \(reason)", metadata: ["client": "\(client)"])
+                            return
+                        }
+                    }
                     switch await dispatcher.dispatch(
                         frame,
                         listenerName: name,
                         clientAddress: client,
-                        clientHost: clientHost
+                        clientHost: clientHost,
+                        principal: principal ?? .anonymous
                     ) {
                     case .response(let buffer):
                         try await outbound.write([.bytes(buffer)])
@@ -104,6 +167,20 @@ public final class KafkaListener: Sendable {
         } catch {
             logger.debug("Connection ended: \(error)", metadata: ["client": "\(client)"])
         }
+    }
+}
+
+extension KafkaListener {
+    /// The TLS peer's certificate (DER), on the connection's event loop; nil without TLS or without a certificate.
+    fileprivate func peerCertificate(_ channel: any Channel) async throws -> [UInt8]? {
+        try await channel.eventLoop.submit {
+            let handler = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+            return try handler.peerCertificate?.toDERBytes()
+        }.get()
+    }
+
+    fileprivate static func monotonicMilliseconds() -> Int64 {
+        return Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000)
     }
 }
 

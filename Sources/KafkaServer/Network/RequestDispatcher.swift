@@ -1,5 +1,6 @@
 import KafkaCore
 public import KafkaProtocol
+public import KafkaSecurity
 public import Logging
 public import NIOCore
 
@@ -27,7 +28,8 @@ public final class RequestDispatcher: Sendable {
         _ frame: ByteBuffer,
         listenerName: String,
         clientAddress: String,
-        clientHost: String = ""
+        clientHost: String = "",
+        principal: KafkaPrincipal = .anonymous
     ) async -> RequestOutcome {
         let request: RequestFrame
         do {
@@ -43,6 +45,7 @@ public final class RequestDispatcher: Sendable {
             clientAddress: clientAddress,
             clientHost: clientHost,
             header: request.header,
+            principal: principal,
             metrics: metrics
         )
         guard api.versions.contains(request.apiVersion) else {

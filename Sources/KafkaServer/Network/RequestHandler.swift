@@ -1,5 +1,6 @@
 import KafkaCore
 public import KafkaProtocol
+public import KafkaSecurity
 public import NIOCore
 
 /// What the broker does with a request: answer it, answer nothing (Produce with acks=0), or close the connection.
@@ -18,6 +19,8 @@ public struct RequestContext: Sendable {
     /// The client's IP address as Kafka reports it in group descriptions (`InetAddress.toString()`: "/127.0.0.1").
     public var clientHost: String
     public var header: RequestHeader
+    /// Who sent it: `User:ANONYMOUS` on a PLAINTEXT listener, else as its listener authenticated the connection.
+    public var principal: KafkaPrincipal
     /// Where handlers count the error codes of their responses (Kafka's ErrorsPerSec).
     public var metrics: BrokerMetrics
     public var apiVersion: Int16 { header.requestApiVersion }

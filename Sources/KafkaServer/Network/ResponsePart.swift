@@ -22,6 +22,12 @@ public enum ResponsePart: Sendable {
 final class ResponsePartsWriter: ChannelOutboundHandler {
     typealias OutboundIn = [ResponsePart]
     typealias OutboundOut = IOData
+    /// Whether file regions are read into buffers (under TLS, which cannot encrypt what sendfile sends).
+    let readsFileRegions: Bool
+
+    init(readsFileRegions: Bool = false) {
+        self.readsFileRegions = readsFileRegions
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let parts = unwrapOutboundIn(data)
@@ -29,6 +35,20 @@ final class ResponsePartsWriter: ChannelOutboundHandler {
             let isLast = index == parts.count - 1
             switch part {
             case .bytes(let buffer):
+                context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: isLast ? promise : nil)
+            case .file(let slice) where readsFileRegions:
+                var buffer = context.channel.allocator.buffer(capacity: slice.length)
+                var read = 0
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: slice.length) { pointer in
+                    read = pread(slice.file.descriptor, pointer.baseAddress, slice.length, off_t(slice.position))
+                    return max(read, 0)
+                }
+                guard read == slice.length else {
+                    let error = IOError(errnoCode: read < 0 ? errno : EIO, reason: "pread of a fetched segment region")
+                    context.fireErrorCaught(error)
+                    promise?.fail(error)
+                    return
+                }
                 context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: isLast ? promise : nil)
             case .file(let slice):
                 let descriptor = dup(slice.file.descriptor)

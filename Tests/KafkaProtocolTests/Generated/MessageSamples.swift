@@ -2952,6 +2952,420 @@ extension DescribeProducersResponse.ProducerState {
     }
 }
 
+extension SaslHandshakeRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.mechanism = random.string()
+        return value
+    }
+}
+
+extension SaslHandshakeResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.mechanisms = random.array { random in random.string() }
+        return value
+    }
+}
+
+extension SaslAuthenticateRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.authBytes = random.bytes()
+        return value
+    }
+}
+
+extension SaslAuthenticateResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        value.authBytes = random.bytes()
+        if version >= 1 {
+            value.sessionLifetimeMs = random.integer(Int64.self)
+        }
+        return value
+    }
+}
+
+extension DescribeAclsRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.resourceTypeFilter = random.integer(Int8.self)
+        value.resourceNameFilter = random.maybeNil(allowed: true) { random in random.string() }
+        if version >= 1 {
+            value.patternTypeFilter = random.integer(Int8.self)
+        }
+        value.principalFilter = random.maybeNil(allowed: true) { random in random.string() }
+        value.hostFilter = random.maybeNil(allowed: true) { random in random.string() }
+        value.operation = random.integer(Int8.self)
+        value.permissionType = random.integer(Int8.self)
+        return value
+    }
+}
+
+extension DescribeAclsResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.throttleTimeMs = random.integer(Int32.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        value.resources = random.array { random in
+            DescribeAclsResponse.DescribeAclsResource.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension DescribeAclsResponse.DescribeAclsResource {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.resourceType = random.integer(Int8.self)
+        value.resourceName = random.string()
+        if version >= 1 {
+            value.patternType = random.integer(Int8.self)
+        }
+        value.acls = random.array { random in DescribeAclsResponse.AclDescription.sample(version: version, &random) }
+        return value
+    }
+}
+extension DescribeAclsResponse.AclDescription {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.principal = random.string()
+        value.host = random.string()
+        value.operation = random.integer(Int8.self)
+        value.permissionType = random.integer(Int8.self)
+        return value
+    }
+}
+
+extension CreateAclsRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.creations = random.array { random in CreateAclsRequest.AclCreation.sample(version: version, &random) }
+        return value
+    }
+}
+extension CreateAclsRequest.AclCreation {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.resourceType = random.integer(Int8.self)
+        value.resourceName = random.string()
+        if version >= 1 {
+            value.resourcePatternType = random.integer(Int8.self)
+        }
+        value.principal = random.string()
+        value.host = random.string()
+        value.operation = random.integer(Int8.self)
+        value.permissionType = random.integer(Int8.self)
+        return value
+    }
+}
+
+extension CreateAclsResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.throttleTimeMs = random.integer(Int32.self)
+        value.results = random.array { random in CreateAclsResponse.AclCreationResult.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension CreateAclsResponse.AclCreationResult {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        return value
+    }
+}
+
+extension DeleteAclsRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.filters = random.array { random in DeleteAclsRequest.DeleteAclsFilter.sample(version: version, &random) }
+        return value
+    }
+}
+extension DeleteAclsRequest.DeleteAclsFilter {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.resourceTypeFilter = random.integer(Int8.self)
+        value.resourceNameFilter = random.maybeNil(allowed: true) { random in random.string() }
+        if version >= 1 {
+            value.patternTypeFilter = random.integer(Int8.self)
+        }
+        value.principalFilter = random.maybeNil(allowed: true) { random in random.string() }
+        value.hostFilter = random.maybeNil(allowed: true) { random in random.string() }
+        value.operation = random.integer(Int8.self)
+        value.permissionType = random.integer(Int8.self)
+        return value
+    }
+}
+
+extension DeleteAclsResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.throttleTimeMs = random.integer(Int32.self)
+        value.filterResults = random.array { random in
+            DeleteAclsResponse.DeleteAclsFilterResult.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension DeleteAclsResponse.DeleteAclsFilterResult {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        value.matchingAcls = random.array { random in
+            DeleteAclsResponse.DeleteAclsMatchingAcl.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension DeleteAclsResponse.DeleteAclsMatchingAcl {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        value.resourceType = random.integer(Int8.self)
+        value.resourceName = random.string()
+        if version >= 1 {
+            value.patternType = random.integer(Int8.self)
+        }
+        value.principal = random.string()
+        value.host = random.string()
+        value.operation = random.integer(Int8.self)
+        value.permissionType = random.integer(Int8.self)
+        return value
+    }
+}
+
+extension DescribeClientQuotasRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.components = random.array { random in
+            DescribeClientQuotasRequest.ComponentData.sample(version: version, &random)
+        }
+        value.strict = random.bool()
+        return value
+    }
+}
+extension DescribeClientQuotasRequest.ComponentData {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.entityType = random.string()
+        value.matchType = random.integer(Int8.self)
+        value.match = random.maybeNil(allowed: true) { random in random.string() }
+        return value
+    }
+}
+
+extension DescribeClientQuotasResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.throttleTimeMs = random.integer(Int32.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        value.entries = random.maybeNil(allowed: true) { random in
+            random.array { random in DescribeClientQuotasResponse.EntryData.sample(version: version, &random) }
+        }
+        return value
+    }
+}
+extension DescribeClientQuotasResponse.EntryData {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.entity = random.array { random in
+            DescribeClientQuotasResponse.EntityData.sample(version: version, &random)
+        }
+        value.values = random.array { random in DescribeClientQuotasResponse.ValueData.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension DescribeClientQuotasResponse.EntityData {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.entityType = random.string()
+        value.entityName = random.maybeNil(allowed: true) { random in random.string() }
+        return value
+    }
+}
+extension DescribeClientQuotasResponse.ValueData {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.key = random.string()
+        value.value = random.double()
+        return value
+    }
+}
+
+extension AlterClientQuotasRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.entries = random.array { random in AlterClientQuotasRequest.EntryData.sample(version: version, &random) }
+        value.validateOnly = random.bool()
+        return value
+    }
+}
+extension AlterClientQuotasRequest.EntryData {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.entity = random.array { random in AlterClientQuotasRequest.EntityData.sample(version: version, &random) }
+        value.ops = random.array { random in AlterClientQuotasRequest.OpData.sample(version: version, &random) }
+        return value
+    }
+}
+extension AlterClientQuotasRequest.EntityData {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.entityType = random.string()
+        value.entityName = random.maybeNil(allowed: true) { random in random.string() }
+        return value
+    }
+}
+extension AlterClientQuotasRequest.OpData {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.key = random.string()
+        value.value = random.double()
+        value.remove = random.bool()
+        return value
+    }
+}
+
+extension AlterClientQuotasResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.throttleTimeMs = random.integer(Int32.self)
+        value.entries = random.array { random in AlterClientQuotasResponse.EntryData.sample(version: version, &random) }
+        return value
+    }
+}
+extension AlterClientQuotasResponse.EntryData {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        value.entity = random.array { random in AlterClientQuotasResponse.EntityData.sample(version: version, &random) }
+        return value
+    }
+}
+extension AlterClientQuotasResponse.EntityData {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.entityType = random.string()
+        value.entityName = random.maybeNil(allowed: true) { random in random.string() }
+        return value
+    }
+}
+
+extension DescribeUserScramCredentialsRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.users = random.maybeNil(allowed: true) { random in
+            random.array { random in DescribeUserScramCredentialsRequest.UserName.sample(version: version, &random) }
+        }
+        return value
+    }
+}
+extension DescribeUserScramCredentialsRequest.UserName {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.name = random.string()
+        return value
+    }
+}
+
+extension DescribeUserScramCredentialsResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.throttleTimeMs = random.integer(Int32.self)
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        value.results = random.array { random in
+            DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.user = random.string()
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        value.credentialInfos = random.array { random in
+            DescribeUserScramCredentialsResponse.CredentialInfo.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension DescribeUserScramCredentialsResponse.CredentialInfo {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.mechanism = random.integer(Int8.self)
+        value.iterations = random.integer(Int32.self)
+        return value
+    }
+}
+
+extension AlterUserScramCredentialsRequest {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.deletions = random.array { random in
+            AlterUserScramCredentialsRequest.ScramCredentialDeletion.sample(version: version, &random)
+        }
+        value.upsertions = random.array { random in
+            AlterUserScramCredentialsRequest.ScramCredentialUpsertion.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension AlterUserScramCredentialsRequest.ScramCredentialDeletion {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.name = random.string()
+        value.mechanism = random.integer(Int8.self)
+        return value
+    }
+}
+extension AlterUserScramCredentialsRequest.ScramCredentialUpsertion {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.name = random.string()
+        value.mechanism = random.integer(Int8.self)
+        value.iterations = random.integer(Int32.self)
+        value.salt = random.bytes()
+        value.saltedPassword = random.bytes()
+        return value
+    }
+}
+
+extension AlterUserScramCredentialsResponse {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.throttleTimeMs = random.integer(Int32.self)
+        value.results = random.array { random in
+            AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult.sample(version: version, &random)
+        }
+        return value
+    }
+}
+extension AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {
+    static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
+        var value = Self()
+        value.user = random.string()
+        value.errorCode = KafkaErrorCode(rawValue: random.integer(Int16.self))
+        value.errorMessage = random.maybeNil(allowed: true) { random in random.string() }
+        return value
+    }
+}
+
 extension RequestHeader {
     static func sample(version: Int16, _ random: inout SampleRandom) -> Self {
         var value = Self()
@@ -3175,6 +3589,24 @@ let allGeneratedMessages: [any SampleableMessage.Type] = [
     AlterReplicaLogDirsResponse.self,
     DescribeProducersRequest.self,
     DescribeProducersResponse.self,
+    SaslHandshakeRequest.self,
+    SaslHandshakeResponse.self,
+    SaslAuthenticateRequest.self,
+    SaslAuthenticateResponse.self,
+    DescribeAclsRequest.self,
+    DescribeAclsResponse.self,
+    CreateAclsRequest.self,
+    CreateAclsResponse.self,
+    DeleteAclsRequest.self,
+    DeleteAclsResponse.self,
+    DescribeClientQuotasRequest.self,
+    DescribeClientQuotasResponse.self,
+    AlterClientQuotasRequest.self,
+    AlterClientQuotasResponse.self,
+    DescribeUserScramCredentialsRequest.self,
+    DescribeUserScramCredentialsResponse.self,
+    AlterUserScramCredentialsRequest.self,
+    AlterUserScramCredentialsResponse.self,
     RequestHeader.self,
     ResponseHeader.self,
     OffsetCommitKey.self,
@@ -3266,6 +3698,24 @@ extension AlterReplicaLogDirsRequest: SampleableMessage {}
 extension AlterReplicaLogDirsResponse: SampleableMessage {}
 extension DescribeProducersRequest: SampleableMessage {}
 extension DescribeProducersResponse: SampleableMessage {}
+extension SaslHandshakeRequest: SampleableMessage {}
+extension SaslHandshakeResponse: SampleableMessage {}
+extension SaslAuthenticateRequest: SampleableMessage {}
+extension SaslAuthenticateResponse: SampleableMessage {}
+extension DescribeAclsRequest: SampleableMessage {}
+extension DescribeAclsResponse: SampleableMessage {}
+extension CreateAclsRequest: SampleableMessage {}
+extension CreateAclsResponse: SampleableMessage {}
+extension DeleteAclsRequest: SampleableMessage {}
+extension DeleteAclsResponse: SampleableMessage {}
+extension DescribeClientQuotasRequest: SampleableMessage {}
+extension DescribeClientQuotasResponse: SampleableMessage {}
+extension AlterClientQuotasRequest: SampleableMessage {}
+extension AlterClientQuotasResponse: SampleableMessage {}
+extension DescribeUserScramCredentialsRequest: SampleableMessage {}
+extension DescribeUserScramCredentialsResponse: SampleableMessage {}
+extension AlterUserScramCredentialsRequest: SampleableMessage {}
+extension AlterUserScramCredentialsResponse: SampleableMessage {}
 extension RequestHeader: SampleableMessage {}
 extension ResponseHeader: SampleableMessage {}
 extension OffsetCommitKey: SampleableMessage {}
