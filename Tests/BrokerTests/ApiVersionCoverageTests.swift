@@ -55,6 +55,9 @@ struct ApiVersionCoverageTests {
             EndTxnRequest.apiKey.rawValue: { Probe(EndTxnRequest(), $0) },
             TxnOffsetCommitRequest.apiKey.rawValue: { Probe(TxnOffsetCommitRequest(), $0) },
             DescribeProducersRequest.apiKey.rawValue: { Probe(DescribeProducersRequest(), $0) },
+            // On a PLAINTEXT listener both are answered with ILLEGAL_SASL_STATE, as Kafka's KafkaApis answers them.
+            SaslHandshakeRequest.apiKey.rawValue: { Probe(SaslHandshakeRequest(mechanism: "PLAIN"), $0) },
+            SaslAuthenticateRequest.apiKey.rawValue: { Probe(SaslAuthenticateRequest(), $0) },
             OffsetForLeaderEpochRequest.apiKey.rawValue: { Probe(OffsetForLeaderEpochRequest(), $0) },
             DescribeConfigsRequest.apiKey.rawValue: { Probe(describeConfigs, $0) },
             AlterConfigsRequest.apiKey.rawValue: { Probe(AlterConfigsRequest(), $0) },
