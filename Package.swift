@@ -101,9 +101,10 @@ let package = Package(
         .target(
             name: "KafkaClient",
             dependencies: [
-                "KafkaCore", "KafkaProtocol",
+                "KafkaCore", "KafkaProtocol", "KafkaSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
@@ -305,7 +306,7 @@ let package = Package(
         .testTarget(
             name: "BrokerTests",
             dependencies: [
-                "KafkaTestSupport",
+                "KafkaTestSupport", "KafkaSecurity",
                 "KafkaServer", "KafkaClient", "KafkaProtocol", "KafkaCore", "ClusterTestSupport", "KafkaReplication",
                 "KafkaStorage",
                 "ZooKeeper",

@@ -19,24 +19,47 @@ public struct ClientConfiguration: PropertyConfigurable {
     public var metadataMaxAgeMs: Int64 = 300_000
     /// `socket.connection.setup.timeout.ms`: how long one connection attempt may take.
     public var socketConnectionSetupTimeoutMs: Int64 = 10_000
+    /// `security.protocol`: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (`ClientConfiguration+Security`).
+    public var securityProtocol = "PLAINTEXT"
+    public var saslMechanism = "GSSAPI"
+    /// `sasl.jaas.config`: the login module with `username` and `password` (PLAIN and SCRAM).
+    public var saslJaasConfig: String?
+    public var sslTruststoreType = "JKS"
+    public var sslTruststoreLocation: String?
+    public var sslTruststorePassword: String?
+    public var sslTruststoreCertificates: String?
+    public var sslKeystoreType = "JKS"
+    public var sslKeystoreLocation: String?
+    public var sslKeystorePassword: String?
+    public var sslKeyPassword: String?
+    public var sslKeystoreKey: String?
+    public var sslKeystoreCertificateChain: String?
+    public var sslEndpointIdentificationAlgorithm = "https"
+    public var sslEnabledProtocols = ["TLSv1.2", "TLSv1.3"]
 
     public init() {}
 
-    public static let properties: [ConfigProperty<ClientConfiguration>] = [
-        .key("bootstrap.servers", \.bootstrapServers, "host:port pairs to start from, comma-separated."),
-        .key("client.id", \.clientID, "The client's name in requests."),
-        .key("request.timeout.ms", \.requestTimeoutMs, .atLeast(0), "How long a request may wait for its answer."),
-        .key("retry.backoff.ms", \.retryBackoffMs, .atLeast(0), "The wait before a failed request is retried."),
-        .key("reconnect.backoff.ms", \.reconnectBackoffMs, .atLeast(0), "The first wait before reconnecting."),
-        .key("reconnect.backoff.max.ms", \.reconnectBackoffMaxMs, .atLeast(0), "The longest wait before reconnecting."),
-        .key("metadata.max.age.ms", \.metadataMaxAgeMs, .atLeast(0), "Metadata is refreshed at least this often."),
-        .key(
-            "socket.connection.setup.timeout.ms",
-            \.socketConnectionSetupTimeoutMs,
-            .atLeast(0),
-            "How long one connection attempt may take."
-        ),
-    ]
+    public static let properties: [ConfigProperty<ClientConfiguration>] =
+        [
+            .key("bootstrap.servers", \.bootstrapServers, "host:port pairs to start from, comma-separated."),
+            .key("client.id", \.clientID, "The client's name in requests."),
+            .key("request.timeout.ms", \.requestTimeoutMs, .atLeast(0), "How long a request may wait for its answer."),
+            .key("retry.backoff.ms", \.retryBackoffMs, .atLeast(0), "The wait before a failed request is retried."),
+            .key("reconnect.backoff.ms", \.reconnectBackoffMs, .atLeast(0), "The first wait before reconnecting."),
+            .key(
+                "reconnect.backoff.max.ms",
+                \.reconnectBackoffMaxMs,
+                .atLeast(0),
+                "The longest wait before reconnecting."
+            ),
+            .key("metadata.max.age.ms", \.metadataMaxAgeMs, .atLeast(0), "Metadata is refreshed at least this often."),
+            .key(
+                "socket.connection.setup.timeout.ms",
+                \.socketConnectionSetupTimeoutMs,
+                .atLeast(0),
+                "How long one connection attempt may take."
+            ),
+        ] + securityProperties
 
     /// The bootstrap addresses; an empty or malformed list is a configuration error.
     public func bootstrapAddresses() throws(ConfigError) -> [BrokerAddress] {

@@ -35,6 +35,8 @@ public final class ConnectionPool: Sendable {
     /// client's `reconnect.backoff.ms` and `reconnect.backoff.max.ms`); nil: try again at once.
     public let reconnectBackoff: (initial: Duration, max: Duration)?
     private let group: any EventLoopGroup
+    /// TLS and SASL for every connection made.
+    public let security: ConnectionSecurity
     private let slots = Mutex<[BrokerAddress: Slot]>([:])
     /// Read only while `slots` is held, when a new attempt would start (lock order: `slots`, then `failures`).
     private let failures = Mutex<[BrokerAddress: Failure]>([:])
@@ -43,12 +45,14 @@ public final class ConnectionPool: Sendable {
         clientID: String,
         group: any EventLoopGroup,
         connectTimeout: Duration = .seconds(5),
-        reconnectBackoff: (initial: Duration, max: Duration)? = nil
+        reconnectBackoff: (initial: Duration, max: Duration)? = nil,
+        security: ConnectionSecurity = .plaintext
     ) {
         self.clientID = clientID
         self.group = group
         self.connectTimeout = connectTimeout
         self.reconnectBackoff = reconnectBackoff
+        self.security = security
     }
 
     /// The open connection to `address`, connecting when there is none.
@@ -107,13 +111,16 @@ public final class ConnectionPool: Sendable {
             {
                 throw BackingOff(address: address, lastError: failure.error)
             }
-            let (clientID, group, connectTimeout) = (self.clientID, self.group, self.connectTimeout)
+            let (clientID, group, connectTimeout, security) = (
+                self.clientID, self.group, self.connectTimeout, self.security
+            )
             let attempt = Task {
                 try await KafkaConnection.connect(
                     to: address,
                     clientID: clientID,
                     group: group,
-                    connectTimeout: connectTimeout
+                    connectTimeout: connectTimeout,
+                    security: security
                 )
             }
             slots[address] = .connecting(attempt)

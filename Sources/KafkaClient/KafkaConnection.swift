@@ -1,6 +1,8 @@
 public import KafkaProtocol
+import KafkaSecurity
 public import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// One TCP connection to a Kafka broker, speaking the request/response protocol: each `send` frames a request
@@ -8,6 +10,9 @@ import Synchronization
 /// when the response carrying that correlation id arrives. The broker answers a connection's requests in order;
 /// matching by id also keeps concurrent senders apart. How many requests are in flight is the caller's choice
 /// (the producer's `max.in.flight.requests.per.connection`, one fetch at a time for a fetcher).
+///
+/// With `ConnectionSecurity`, TLS is the pipeline's first handler and a SASL exchange (SaslHandshake v1,
+/// SaslAuthenticate v1) completes before `connect` returns; the broker's refusal is `AuthenticationFailed`.
 ///
 /// Lifecycle: `connect` → `send`… → `close()`. When the connection fails or closes, every request in flight fails
 /// with `Closed`, and later sends fail at once: the owner (usually a `ConnectionPool`) connects again. A request
@@ -38,14 +43,23 @@ public final class KafkaConnection: Sendable {
         clientID: String,
         group: any EventLoopGroup,
         connectTimeout: Duration = .seconds(5),
-        maxResponseSize: Int = 100 << 20
+        maxResponseSize: Int = 100 << 20,
+        security: ConnectionSecurity = .plaintext
     ) async throws -> KafkaConnection {
         let inFlight = InFlightRequests(address: address)
+        // The host name for SNI and the certificate check; an IP address is checked against the peer's address.
+        let isIP = (try? SocketAddress(ipAddress: address.host, port: 0)) != nil
+        let serverHostname = isIP || !security.verifiesHostname ? nil : address.host
         let channel = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(TimeAmount(connectTimeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls = security.tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: tls, serverHostname: serverHostname)
+                        )
+                    }
                     try channel.pipeline.syncOperations.addHandlers(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxResponseSize)),
                         ResponseRouter(inFlight: inFlight)
@@ -54,7 +68,57 @@ public final class KafkaConnection: Sendable {
             }
             .connect(host: address.host, port: address.port)
             .get()
-        return KafkaConnection(address: address, clientID: clientID, channel: channel, inFlight: inFlight)
+        let connection = KafkaConnection(address: address, clientID: clientID, channel: channel, inFlight: inFlight)
+        if let sasl = security.sasl {
+            do {
+                try await connection.authenticate(sasl, timeout: connectTimeout)
+            } catch {
+                connection.close()
+                throw error
+            }
+        }
+        return connection
+    }
+
+    /// The broker refused the SASL exchange (or offered no such mechanism); the message is the broker's.
+    public struct AuthenticationFailed: Error, CustomStringConvertible {
+        public var address: BrokerAddress
+        public var message: String
+        public var description: String { "authentication with \(address) failed: \(message)" }
+    }
+
+    /// SaslHandshake v1, then SaslAuthenticate v1 until the mechanism has checked the broker's final token.
+    private func authenticate(_ credentials: SaslCredentials, timeout: Duration) async throws {
+        guard var client = credentials.client() else {
+            throw AuthenticationFailed(
+                address: address,
+                message: "SASL mechanism \(credentials.mechanism) is not available"
+            )
+        }
+        let handshake = try await send(
+            SaslHandshakeRequest(mechanism: credentials.mechanism),
+            version: 1,
+            timeout: timeout
+        )
+        guard handshake.errorCode == .none else {
+            throw AuthenticationFailed(
+                address: address,
+                message: "\(handshake.errorCode) (the broker offers \(handshake.mechanisms.joined(separator: ", ")))"
+            )
+        }
+        var token = client.initialResponse()
+        while true {
+            let answer = try await send(SaslAuthenticateRequest(authBytes: token), version: 1, timeout: timeout)
+            guard answer.errorCode == .none else {
+                throw AuthenticationFailed(address: address, message: answer.errorMessage ?? "\(answer.errorCode)")
+            }
+            do {
+                guard let next = try client.evaluate(answer.authBytes) else { return }
+                token = next
+            } catch {
+                throw AuthenticationFailed(address: address, message: error.message)
+            }
+        }
     }
 
     private init(address: BrokerAddress, clientID: String, channel: any Channel, inFlight: InFlightRequests) {

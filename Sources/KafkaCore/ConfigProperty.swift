@@ -29,6 +29,21 @@ public struct ConfigProperty<Config>: Sendable {
         )
     }
 
+    /// A secret (Kafka's `PASSWORD` type): kept in `path`, printed as `[hidden]`.
+    public static func password(
+        _ name: String,
+        _ path: any WritableKeyPath<Config, String?> & Sendable,
+        _ documentation: String
+    ) -> ConfigProperty {
+        ConfigProperty(
+            name: name,
+            kafkaType: "password",
+            documentation: documentation,
+            set: { config, text in config[keyPath: path] = text },
+            get: { $0[keyPath: path] == nil ? "null" : "[hidden]" }
+        )
+    }
+
     /// A key without a validator beyond its type.
     public static func key<Value: ConfigValue>(
         _ name: String,

@@ -107,11 +107,24 @@ extension KafkaBroker {
         try await logManager.startup()
         try logManager.writeMetaProperties(MetaProperties(brokerID: brokerID, clusterID: clusterID))
 
+        // Brokers reach each other on the inter-broker listener, secured as that listener is.
+        guard let interBrokerEndpoint = listeners.first(where: { $0.listenerName == interBrokerListener }) else {
+            throw BrokerConfig.Error(
+                key: "inter.broker.listener.name",
+                reason: "\(interBrokerListener) is not one of the listeners"
+            )
+        }
+        let interBrokerSecurity = try TLSSettings.interBrokerSecurity(
+            config,
+            listener: interBrokerListener,
+            protocolName: interBrokerEndpoint.securityProtocol
+        )
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
         let channel = TCPBrokerChannel(
             listenerName: interBrokerListener,
             clientID: "broker-\(brokerID)-controller",
-            group: group
+            group: group,
+            security: interBrokerSecurity
         )
         let metadataCache = MetadataCache(clusterID: clusterID)
         let brokerLogger = logger
@@ -154,7 +167,9 @@ extension KafkaBroker {
                 partitionMaxBytes: config.replicaFetchMaxBytes,
                 backoff: .milliseconds(config.replicaFetchBackoffMs)
             ),
-            makeEndpoint: { [brokerID] in TCPLeaderEndpoint(leader: $0, brokerID: brokerID, group: group) },
+            makeEndpoint: { [brokerID] in
+                TCPLeaderEndpoint(leader: $0, brokerID: brokerID, group: group, security: interBrokerSecurity)
+            },
             onReplicated: { metrics.recordReplicated(topic: $0, bytes: $1) },
             logger: logger
         )
@@ -204,6 +219,7 @@ extension KafkaBroker {
             listenerName: interBrokerListener,
             metadataCache: metadataCache,
             group: group,
+            security: interBrokerSecurity,
             logger: logger
         )
         let transactionTimeoutMs = config.requestTimeoutMs

@@ -24,11 +24,17 @@ final class TransactionMarkerSender: Sendable {
 
     var unknownDestinations: Int { waitingForALeader.load(ordering: .relaxed) }
 
-    init(listenerName: String, metadataCache: MetadataCache, group: MultiThreadedEventLoopGroup, logger: Logger) {
+    init(
+        listenerName: String,
+        metadataCache: MetadataCache,
+        group: MultiThreadedEventLoopGroup,
+        security: ConnectionSecurity,
+        logger: Logger
+    ) {
         self.listenerName = listenerName
         self.metadataCache = metadataCache
         self.logger = logger
-        self.pool = ConnectionPool(clientID: "transaction-marker-sender", group: group)
+        self.pool = ConnectionPool(clientID: "transaction-marker-sender", group: group, security: security)
     }
 
     func closeAll() { pool.closeAll() }

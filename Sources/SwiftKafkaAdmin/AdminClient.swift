@@ -9,18 +9,24 @@ import KafkaProtocol
 /// Lifecycle: made per command run, `close()` at the end. Every request fails after `timeout` instead of hanging.
 struct AdminClient: Sendable {
     let admin: KafkaAdminClient
+    /// `bootstrap.servers` and the `--command-config` keys (security): what another client of the same command
+    /// (the transaction log reader) is configured with.
+    let connectionProperties: [String: String]
 
-    init(bootstrapServers: String, timeout: Duration) throws {
+    init(bootstrapServers: String, timeout: Duration, commandConfig: [String: String] = [:]) throws {
         do {
             _ = try BrokerAddress.parseList(bootstrapServers)
         } catch {
             throw Failure("--bootstrap-server: \(error)")
         }
         let milliseconds = timeout.components.seconds * 1000
-        admin = try KafkaAdminClient(properties: [
-            "bootstrap.servers": bootstrapServers, "client.id": "swiftkafka-admin",
-            "request.timeout.ms": "\(milliseconds)", "socket.connection.setup.timeout.ms": "\(milliseconds)",
-        ])
+        connectionProperties = commandConfig.merging(["bootstrap.servers": bootstrapServers]) { $1 }
+        admin = try KafkaAdminClient(
+            properties: connectionProperties.merging([
+                "client.id": "swiftkafka-admin",
+                "request.timeout.ms": "\(milliseconds)", "socket.connection.setup.timeout.ms": "\(milliseconds)",
+            ]) { $1 }
+        )
     }
 
     /// Sends `request` to broker `brokerID`, or to any broker, at the highest version both sides speak.

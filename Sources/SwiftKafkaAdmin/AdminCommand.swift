@@ -51,11 +51,18 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Seconds to wait for each answer.")
     var timeout: Int = 30
 
+    @Option(help: "A properties file with the client's settings (security.protocol, sasl.*, ssl.*), as Kafka's tools.")
+    var commandConfig: String?
+
     /// Runs `body` with a connected client; a failure prints `prefix` and its line to standard error, exit 1.
     func withClient(failurePrefix prefix: String, _ body: (AdminClient) async throws -> Void) async throws {
         let client: AdminClient
         do {
-            client = try AdminClient(bootstrapServers: bootstrapServer, timeout: .seconds(timeout))
+            client = try AdminClient(
+                bootstrapServers: bootstrapServer,
+                timeout: .seconds(timeout),
+                commandConfig: try readClientProperties(commandConfig, option: "--command-config")
+            )
         } catch {
             FileHandle.standardError.write(Data("\(prefix)\(error)\n".utf8))
             throw ExitCode(1)
@@ -71,6 +78,16 @@ struct ClusterOptions: ParsableArguments {
             throw ExitCode(1)
         }
     }
+}
+
+/// The keys of a client properties file (`--command-config`, `--producer.config`, `--consumer.config`); none
+/// without a file. An unreadable file is a one-line failure.
+func readClientProperties(_ path: String?, option: String) throws -> [String: String] {
+    guard let path else { return [:] }
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        throw Failure("\(option): cannot read \(path)")
+    }
+    return Dictionary(JavaProperties.parse(text).map { ($0.0, $0.1) }) { $1 }
 }
 
 /// `key=value` pairs from repeated `--config k=v` or one `--add-config k=v,k2=v2`.

@@ -38,6 +38,8 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
     var property: [String] = []
     @Option(parsing: .upToNextOption, help: "Consumer properties as key=value.")
     var consumerProperty: [String] = []
+    @Option(name: .customLong("consumer.config"), help: "A consumer properties file (security settings, ...).")
+    var consumerConfig: String?
 
     func run() async throws {
         let format = try RecordFormat(Dictionary(try parseAssignments(property, option: "--property")) { $1 })
@@ -46,6 +48,7 @@ struct ConsoleConsumerCommand: AsyncParsableCommand {
             "auto.offset.reset": fromBeginning ? "earliest" : "latest",
         ]
         if partition == nil { properties["group.id"] = group ?? "console-consumer-\(Int.random(in: 1..<100_000))" }
+        properties.merge(try readClientProperties(consumerConfig, option: "--consumer.config")) { $1 }
         for (key, value) in try parseAssignments(consumerProperty, option: "--consumer-property") {
             properties[key] = value
         }

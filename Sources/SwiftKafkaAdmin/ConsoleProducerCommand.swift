@@ -27,6 +27,8 @@ struct ConsoleProducerCommand: AsyncParsableCommand {
     var property: [String] = []
     @Option(parsing: .upToNextOption, help: "Producer properties as key=value.")
     var producerProperty: [String] = []
+    @Option(name: .customLong("producer.config"), help: "A producer properties file (security settings, ...).")
+    var producerConfig: String?
 
     func run() async throws {
         let reader = Dictionary(try parseAssignments(property, option: "--property")) { $1 }
@@ -38,6 +40,7 @@ struct ConsoleProducerCommand: AsyncParsableCommand {
             "compression.type": compressionCodec,
             "linger.ms": "5",
         ]
+        properties.merge(try readClientProperties(producerConfig, option: "--producer.config")) { $1 }
         for (key, value) in try parseAssignments(producerProperty, option: "--producer-property") {
             properties[key] = value
         }

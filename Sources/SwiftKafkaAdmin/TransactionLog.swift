@@ -19,7 +19,7 @@ enum TransactionLog {
         let leaders = Dictionary(uniqueKeysWithValues: described.partitions.map { ($0.partition, $0.leader) })
         let partitions = described.partitions.map { TopicPartition(topic, $0.partition) }
         let consumer = try KafkaConsumer(
-            properties: ["bootstrap.servers": bootstrap, "client.id": "swiftkafka-admin-transactions"],
+            properties: client.connectionProperties.merging(["client.id": "swiftkafka-admin-transactions"]) { $1 },
             logger: stderrLogger("swiftkafka.transactions")
         )
         var found: [String: (coordinator: BrokerID, value: TransactionLogValue)] = [:]

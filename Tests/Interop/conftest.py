@@ -201,8 +201,10 @@ class Broker:
             "controlled.shutdown.retry.backoff.ms": "500",
         }
         values.update(properties or {})
-        # A caller that sets `listeners` itself (several listeners) names the client port in its PLAINTEXT one.
-        plaintext = re.search(r"PLAINTEXT://[^,]*:(\d+)", values["listeners"])
+        # A caller that sets `listeners` itself (several listeners) names the client port in its PLAINTEXT one,
+        # or, without one, in its first.
+        plaintext = (re.search(r"(?:^|,)PLAINTEXT://[^,]*:(\d+)", values["listeners"])
+                     or re.search(r"://[^,]*:(\d+)", values["listeners"]))
         self.port = int(plaintext.group(1)) if plaintext else self.port
         with open(f"{directory}/server.properties", "w") as f:
             f.write("".join(f"{k}={v}\n" for k, v in values.items()))

@@ -37,11 +37,15 @@ BROKER_PROPERTIES = {
 class Cluster:
     """ZooKeeper and brokers 1-3 in one temporary directory; `close()` stops every process it started."""
 
-    def __init__(self, properties=None, broker_ids=(1, 2, 3), network=None, per_broker=None, ensemble=False):
+    def __init__(self, properties=None, broker_ids=(1, 2, 3), network=None, per_broker=None, ensemble=False,
+                 client_config=None, prepare=None):
         """`network`, for partition tests: {"zk": (netns, address), 1: (netns, address), ...}; every process runs
         in its namespace at its address (the caller itself runs in another namespace of the same network).
         `per_broker`: {broker id: properties} on top of `properties` (e.g. each broker's broker.rack).
-        `ensemble`: a three-server ZooKeeper quorum (`ZooKeeperEnsemble`) instead of one standalone server."""
+        `ensemble`: a three-server ZooKeeper quorum (`ZooKeeperEnsemble`) instead of one standalone server.
+        `client_config`: librdkafka settings every client of the harness adds (security on a secured cluster).
+        `prepare`: called with a ZooKeeper client (in the brokers' chroot) before the brokers start."""
+        self.client_config = client_config or {}
         network = network or {}
         self.network = network
         self.directory = tempfile.mkdtemp(prefix="swiftkafka-replication-")
@@ -49,6 +53,15 @@ class Cluster:
         self.zookeeper = (ZooKeeperEnsemble(self.directory) if ensemble
                           else ZooKeeper(f"{self.directory}/zk", host=zk_host, netns=zk_netns))
         self.brokers = {}
+        if prepare:
+            root = KazooClient(hosts=self.zookeeper.connect.split("/")[0], timeout=10)
+            root.start()
+            root.ensure_path("/" + self.zookeeper.connect.split("/", 1)[1])
+            root.stop()
+            early = KazooClient(hosts=self.zookeeper.connect, timeout=10)
+            early.start()
+            prepare(early)
+            early.stop()
         values = dict(BROKER_PROPERTIES, **(properties or {}))
         if len(broker_ids) < 3:
             values["offsets.topic.replication.factor"] = str(len(broker_ids))
@@ -79,7 +92,7 @@ class Cluster:
             shutil.rmtree(self.directory, ignore_errors=True)
 
     def create_topic(self, topic=TOPIC, partitions=PARTITIONS, replication=3, config=None, assignment=None):
-        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        admin = AdminClient({"bootstrap.servers": self.bootstrap, **self.client_config})
         config = config or {"min.insync.replicas": "2"}
         new = (NewTopic(topic, len(assignment), replica_assignment=assignment, config=config) if assignment
                else NewTopic(topic, partitions, replication, config=config))
@@ -161,7 +174,7 @@ class Workload:
         self.producer = Producer({
             "bootstrap.servers": cluster.bootstrap, "acks": acks, "enable.idempotence": idempotent,
             "max.in.flight.requests.per.connection": 5, "delivery.timeout.ms": 120000, "linger.ms": 5,
-            "retry.backoff.ms": 100, "topic.metadata.refresh.interval.ms": 1000,
+            "retry.backoff.ms": 100, "topic.metadata.refresh.interval.ms": 1000, **cluster.client_config,
         })
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -220,7 +233,7 @@ class Workload:
 def read_all(cluster, topic=TOPIC):
     """Every record of every partition, from the partition leaders: {(partition, offset): value}."""
     consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "checker", "enable.auto.commit": False,
-                         "auto.offset.reset": "earliest"})
+                         "auto.offset.reset": "earliest", **cluster.client_config})
     records = {}
     try:
         ends = {}

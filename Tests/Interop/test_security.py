@@ -9,6 +9,7 @@ SCRAM-SHA-512), SSL with client certificates required and a principal mapping ru
 are made with Debian's openssl; SCRAM users are written to ZooKeeper as kafka-configs writes them."""
 import asyncio
 import json
+import signal
 import os
 import re
 import socket
@@ -335,6 +336,30 @@ def test_librdkafka_hostname_mismatch_and_wrong_ca(secured):
             e.code() in (KafkaError._SSL, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN) for e in errors), errors
 
 
+ADMIN = os.path.join(os.path.dirname(__file__), "../../.build/debug/swiftkafka-admin")
+
+
+def test_the_admin_tool_with_command_config(secured, tmp_path):
+    """`--command-config` with Java client keys (SASL_SSL, SCRAM, a PEM trust store), as Kafka's tools take it."""
+    config = tmp_path / "client.properties"
+    jaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="{}";'
+    config.write_text("security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\n"
+                      f"sasl.jaas.config={jaas.format(PASSWORD)}\n"
+                      f"ssl.truststore.type=PEM\nssl.truststore.location={secured.certificates.ca}\n")
+    topic = f"admin-{uuid.uuid4().hex[:6]}"
+    base = [ADMIN, "topics", "--bootstrap-server", address(secured, "SASL_SSL"), "--command-config", str(config)]
+    created = subprocess.run(base + ["--create", "--topic", topic, "--partitions", "2"], capture_output=True,
+                             text=True, timeout=60)
+    assert created.returncode == 0, created.stderr
+    listed = subprocess.run(base + ["--list"], capture_output=True, text=True, timeout=60)
+    assert topic in listed.stdout.split(), listed.stderr
+    # A wrong password: one line naming the broker's answer, no password in it.
+    config.write_text(config.read_text().replace(PASSWORD, "not-the-password"))
+    refused = subprocess.run(base + ["--list"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "not-the-password" not in refused.stderr + refused.stdout
+    assert "invalid credentials" in refused.stderr, refused.stderr
+
+
 # -- the protocol's edges on a raw socket -------------------------------------------------------------------------------
 
 def string(text):
@@ -428,3 +453,58 @@ def test_unknown_mechanism_wrong_password_and_authenticate_after_authentication(
                        authenticate(b"\x00carol\x00carol-secret"))
     assert struct.unpack(">h", answers[1][4:6])[0] == 0
     assert struct.unpack(">h", answers[2][4:6])[0] == 34  # ILLEGAL_SASL_STATE
+
+
+# -- a secured three-broker cluster ---------------------------------------------------------------------------------
+
+def test_2_leader_hard_bounce_under_sasl_ssl_with_inter_broker_sasl_ssl(tmp_path):
+    """Reliability fault test 2 (kill -9 of w-0's leader, twice) on a cluster whose only listener is SASL_SSL,
+    brokers authenticating to each other with SCRAM-SHA-512 over TLS (controller requests, replica fetches,
+    transaction markers): nothing acknowledged is lost, nothing duplicated."""
+    from replication_harness import Cluster, Workload, check
+    from test_replication import leader_of_w0, COUNT
+    from replication_harness import SESSION_TIMEOUT_S
+
+    certificates = Certificates(str(tmp_path / "certs"))
+    ports = {broker_id: free_port() for broker_id in (1, 2, 3)}
+
+    def users(zk):
+        zk.ensure_path("/config/changes")
+        set_scram_user(zk, "broker", "broker-secret", ["SCRAM-SHA-512"])
+        set_scram_user(zk, "alice", PASSWORD, ["SCRAM-SHA-512"])
+
+    client = {"security.protocol": "sasl_ssl", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": "alice",
+              "sasl.password": PASSWORD, "ssl.ca.location": certificates.ca}
+    cluster = Cluster(
+        properties={
+            "inter.broker.listener.name": "SASL_SSL",
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config":
+                'org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" '
+                'password="broker-secret";',
+            "ssl.keystore.type": "PEM", "ssl.keystore.location": certificates.broker["pem"],
+            "ssl.truststore.type": "PEM", "ssl.truststore.location": certificates.ca,
+        },
+        per_broker={b: {"listeners": f"SASL_SSL://127.0.0.1:{port}"} for b, port in ports.items()},
+        client_config=client, prepare=users)
+    try:
+        cluster.create_topic()
+        workload = Workload(cluster, count=COUNT // 2).start()
+        workload.wait_sent(0.2)
+        for _ in range(2):
+            victim = cluster.brokers[leader_of_w0(cluster)]
+            stop(victim.process, signal.SIGKILL)
+            wait_for(lambda: cluster.leader(0) not in (victim.id, -1), SESSION_TIMEOUT_S + 5, "a new leader of w-0")
+            wait_for(lambda: victim.id not in cluster.registered(), SESSION_TIMEOUT_S + 5, "the registration to go")
+            victim.start()
+            cluster.wait_fully_in_sync(60)  # the restarted broker fetches again over SASL_SSL
+        workload.finish()
+        check(cluster, workload)
+        # The brokers authenticated to each other (SASL_SSL is their only listener): no failed authentication.
+        for broker in cluster.brokers.values():
+            with open(f"{broker.directory}/broker.log") as f:
+                log = f.read()
+            assert "Failed authentication" not in log
+    finally:
+        cluster.close()

@@ -38,7 +38,8 @@ public actor Cluster {
             reconnectBackoff: (
                 .milliseconds(configuration.reconnectBackoffMs),
                 .milliseconds(max(configuration.reconnectBackoffMs, configuration.reconnectBackoffMaxMs))
-            )
+            ),
+            security: try configuration.connectionSecurity()
         )
         self.logger = logger
     }

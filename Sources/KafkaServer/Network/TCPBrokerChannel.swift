@@ -12,9 +12,9 @@ final class TCPBrokerChannel: BrokerChannel {
     let listenerName: String
     private let pool: ConnectionPool
 
-    init(listenerName: String, clientID: String, group: MultiThreadedEventLoopGroup) {
+    init(listenerName: String, clientID: String, group: MultiThreadedEventLoopGroup, security: ConnectionSecurity) {
         self.listenerName = listenerName
-        self.pool = ConnectionPool(clientID: clientID, group: group)
+        self.pool = ConnectionPool(clientID: clientID, group: group, security: security)
     }
 
     struct NoEndpoint: Error {}

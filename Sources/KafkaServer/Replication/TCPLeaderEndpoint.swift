@@ -10,9 +10,9 @@ struct TCPLeaderEndpoint: LeaderEndpoint {
     let address: BrokerAddress
     let pool: ConnectionPool
 
-    init(leader: LeaderBroker, brokerID: Int32, group: MultiThreadedEventLoopGroup) {
+    init(leader: LeaderBroker, brokerID: Int32, group: MultiThreadedEventLoopGroup, security: ConnectionSecurity) {
         address = BrokerAddress(host: leader.host, port: Int(leader.port))
-        pool = ConnectionPool(clientID: "broker-\(brokerID)-fetcher-0", group: group)
+        pool = ConnectionPool(clientID: "broker-\(brokerID)-fetcher-0", group: group, security: security)
     }
 
     func fetch(_ request: FetchRequest) async throws -> FetchResponse {

@@ -1,10 +1,12 @@
-import Foundation
+import KafkaClient
+import KafkaSecurity
 import NIOSSL
 
-/// A TLS listener's (or the broker's own client's) TLS context from Kafka's `ssl.*` keys, as one listener sees them
-/// (`BrokerConfig.forListener`): the key store (PEM file, inline PEM, or PKCS12; Java's JKS cannot be read and is
-/// refused with a hint), the trust store (PEM file, inline PEM, or PKCS12), `ssl.client.auth`, the protocol
-/// versions and TLS 1.2 cipher suites. Made once at startup; a context is shared by every connection.
+/// The TLS and SASL a broker uses, from Kafka's `ssl.*` and `sasl.*` keys as one listener sees them
+/// (`BrokerConfig.forListener`): a listener's server context (key store, trust store, `ssl.client.auth`, versions,
+/// TLS 1.2 cipher suites), and the broker's own client security on the inter-broker listener (the same stores; SASL
+/// with `sasl.mechanism.inter.broker.protocol` and the `username`/`password` of that mechanism's JAAS config). The
+/// stores are read by `TLSStores`, shared with the client library. Made once at startup.
 enum TLSSettings {
     struct Invalid: Error, CustomStringConvertible {
         var description: String
@@ -12,156 +14,120 @@ enum TLSSettings {
 
     /// The server side of an SSL or SASL_SSL listener.
     static func serverContext(_ config: BrokerConfig, listener: String) throws(Invalid) -> NIOSSLContext {
-        let (chain, key) = try keyStore(config, listener: listener)
-        var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain.map { .certificate($0) },
-            privateKey: .privateKey(key)
-        )
-        try applyCommon(config, to: &tls, listener: listener)
-        switch config.sslClientAuth {
-        case "required": tls.certificateVerification = .noHostnameVerification
-        case "requested": tls.certificateVerification = .optionalVerification
-        default: tls.certificateVerification = .none
-        }
-        if tls.certificateVerification != .none {
-            guard let roots = try trustStore(config, listener: listener) else {
-                throw Invalid(
-                    description:
-                        "listener \(listener): ssl.client.auth=\(config.sslClientAuth) needs a trust store (ssl.truststore.location or ssl.truststore.certificates)"
-                )
-            }
-            tls.trustRoots = .certificates(roots)
-        }
+        let prefix = "listener \(listener): "
         do {
+            let store = try keyStore(config)
+            var tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: store.chain.map { .certificate($0) },
+                privateKey: .privateKey(store.key)
+            )
+            try applyCommon(config, to: &tls)
+            switch config.sslClientAuth {
+            case "required": tls.certificateVerification = .noHostnameVerification
+            case "requested": tls.certificateVerification = .optionalVerification
+            default: tls.certificateVerification = .none
+            }
+            if config.sslClientAuth != "none" {
+                guard let roots = try trustStore(config) else {
+                    throw Invalid(
+                        description: prefix
+                            + "ssl.client.auth=\(config.sslClientAuth) needs a trust store (ssl.truststore.location or ssl.truststore.certificates)"
+                    )
+                }
+                tls.trustRoots = .certificates(roots)
+            }
             return try NIOSSLContext(configuration: tls)
+        } catch let error as Invalid {
+            throw error
+        } catch let error as TLSStores.Invalid {
+            throw Invalid(description: prefix + error.description)
         } catch {
-            throw Invalid(description: "listener \(listener): TLS configuration rejected: \(error)")
+            throw Invalid(description: prefix + "TLS configuration rejected: \(error)")
         }
     }
 
-    /// The client side (a broker reaching another over SSL or SASL_SSL): the trust store, and the key store when
-    /// one is configured (for brokers that require client certificates).
-    static func clientConfiguration(_ config: BrokerConfig, listener: String) throws(Invalid) -> TLSConfiguration {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        try applyCommon(config, to: &tls, listener: listener)
-        if let roots = try trustStore(config, listener: listener) { tls.trustRoots = .certificates(roots) }
-        if config.sslKeystoreLocation != nil || config.sslKeystoreKey != nil {
-            let (chain, key) = try keyStore(config, listener: listener)
-            tls.certificateChain = chain.map { .certificate($0) }
-            tls.privateKey = .privateKey(key)
-        }
-        tls.certificateVerification =
-            config.sslEndpointIdentificationAlgorithm.isEmpty ? .noHostnameVerification : .fullVerification
-        return tls
-    }
-
-    private static func applyCommon(
-        _ config: BrokerConfig,
-        to tls: inout TLSConfiguration,
-        listener: String
+    /// How this broker connects to the others' `listener` (the inter-broker listener) with `protocolName`.
+    static func interBrokerSecurity(
+        _ brokerConfig: BrokerConfig,
+        listener: String,
+        protocolName: String
     )
-        throws(Invalid)
+        throws(Invalid) -> ConnectionSecurity
     {
-        var versions: [TLSVersion] = []
-        for name in config.sslEnabledProtocols {
-            switch name {
-            case "TLSv1.2": versions.append(.tlsv12)
-            case "TLSv1.3": versions.append(.tlsv13)
-            default:
-                throw Invalid(
-                    description: "listener \(listener): ssl.enabled.protocols: \(name) is not TLSv1.2 or TLSv1.3"
-                )
+        let config = brokerConfig.forListener(listener)
+        let prefix = "inter-broker listener \(listener): "
+        var security = ConnectionSecurity(verifiesHostname: !config.sslEndpointIdentificationAlgorithm.isEmpty)
+        if protocolName == "SSL" || protocolName == "SASL_SSL" {
+            do {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                try applyCommon(config, to: &tls)
+                if let roots = try trustStore(config) { tls.trustRoots = .certificates(roots) }
+                if config.sslKeystoreLocation != nil || config.sslKeystoreKey != nil {
+                    let store = try keyStore(config)
+                    tls.certificateChain = store.chain.map { .certificate($0) }
+                    tls.privateKey = .privateKey(store.key)
+                }
+                tls.certificateVerification = security.verifiesHostname ? .fullVerification : .noHostnameVerification
+                security.tls = try NIOSSLContext(configuration: tls)
+            } catch let error as TLSStores.Invalid {
+                throw Invalid(description: prefix + error.description)
+            } catch {
+                throw Invalid(description: prefix + "TLS configuration rejected: \(error)")
             }
         }
-        tls.minimumTLSVersion = versions.contains(.tlsv12) ? .tlsv12 : .tlsv13
-        tls.maximumTLSVersion = versions.contains(.tlsv13) ? .tlsv13 : .tlsv12
+        if protocolName == "SASL_PLAINTEXT" || protocolName == "SASL_SSL" {
+            let mechanism = brokerConfig.saslMechanismInterBrokerProtocol.uppercased()
+            let key = "listener.name.\(listener.lowercased()).\(mechanism.lowercased()).sasl.jaas.config"
+            guard let text = brokerConfig.jaasConfig(listener: listener, mechanism: mechanism) else {
+                throw Invalid(
+                    description: prefix
+                        + "sasl.mechanism.inter.broker.protocol=\(mechanism) needs \(key) with the broker's username and password"
+                )
+            }
+            let jaas: JaasConfig
+            do {
+                jaas = try JaasConfig(parsing: text)
+            } catch {
+                throw Invalid(description: prefix + "\(key): \(error)")
+            }
+            guard let username = jaas.options["username"], let password = jaas.options["password"] else {
+                throw Invalid(description: prefix + "\(key) needs username and password options")
+            }
+            security.sasl = SaslCredentials(mechanism: mechanism, username: username, password: password)
+        }
+        return security
+    }
+
+    private static func applyCommon(_ config: BrokerConfig, to tls: inout TLSConfiguration) throws(TLSStores.Invalid) {
+        let versions = try TLSStores.versions(config.sslEnabledProtocols)
+        (tls.minimumTLSVersion, tls.maximumTLSVersion) = (versions.minimum, versions.maximum)
         if let suites = config.sslCipherSuites, !suites.isEmpty {
-            tls.cipherSuites = suites.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            tls.cipherSuites = suites.split(separator: ",").map { String($0).trimmingCharacters() }
                 .joined(separator: ":")
         }
     }
 
     private static func keyStore(
-        _ config: BrokerConfig,
-        listener: String
-    ) throws(Invalid) -> (
-        [NIOSSLCertificate], NIOSSLPrivateKey
+        _ config: BrokerConfig
+    ) throws(TLSStores.Invalid) -> (
+        chain: [NIOSSLCertificate], key: NIOSSLPrivateKey
     ) {
-        let prefix = "listener \(listener): "
-        do {
-            switch config.sslKeystoreType {
-            case "PKCS12":
-                guard let location = config.sslKeystoreLocation else {
-                    throw Invalid(description: prefix + "ssl.keystore.type=PKCS12 needs ssl.keystore.location")
-                }
-                let bundle = try NIOSSLPKCS12Bundle(
-                    file: location,
-                    passphrase: config.sslKeystorePassword.map { Array($0.utf8) }
-                )
-                return (bundle.certificateChain, bundle.privateKey)
-            case "PEM":
-                if let key = config.sslKeystoreKey, let chain = config.sslKeystoreCertificateChain {
-                    return (
-                        try NIOSSLCertificate.fromPEMBytes(Array(chain.utf8)),
-                        try privateKey(bytes: Array(key.utf8), password: config.sslKeyPassword)
-                    )
-                }
-                guard let location = config.sslKeystoreLocation else {
-                    throw Invalid(
-                        description: prefix
-                            + "ssl.keystore.type=PEM needs ssl.keystore.location, or ssl.keystore.key and ssl.keystore.certificate.chain"
-                    )
-                }
-                let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: location)))
-                return (
-                    try NIOSSLCertificate.fromPEMBytes(bytes),
-                    try privateKey(bytes: bytes, password: config.sslKeyPassword)
-                )
-            default:
-                throw Invalid(
-                    description: prefix
-                        + "ssl.keystore.type=\(config.sslKeystoreType) cannot be read: use PEM or PKCS12 (keytool -importkeystore -deststoretype PKCS12 converts a JKS store)"
-                )
-            }
-        } catch let error as Invalid {
-            throw error
-        } catch {
-            throw Invalid(description: prefix + "cannot read the key store: \(error)")
-        }
+        try TLSStores.keyStore(
+            type: config.sslKeystoreType,
+            location: config.sslKeystoreLocation,
+            password: config.sslKeystorePassword,
+            keyPassword: config.sslKeyPassword,
+            inlineKey: config.sslKeystoreKey,
+            inlineChain: config.sslKeystoreCertificateChain
+        )
     }
 
-    private static func privateKey(bytes: [UInt8], password: String?) throws -> NIOSSLPrivateKey {
-        guard let password else { return try NIOSSLPrivateKey(bytes: bytes, format: .pem) }
-        return try NIOSSLPrivateKey(bytes: bytes, format: .pem) { supply in supply(Array(password.utf8)) }
-    }
-
-    /// The trusted CAs, or nil when no trust store is configured.
-    private static func trustStore(_ config: BrokerConfig, listener: String) throws(Invalid) -> [NIOSSLCertificate]? {
-        let prefix = "listener \(listener): "
-        do {
-            if let inline = config.sslTruststoreCertificates {
-                return try NIOSSLCertificate.fromPEMBytes(Array(inline.utf8))
-            }
-            guard let location = config.sslTruststoreLocation else { return nil }
-            switch config.sslTruststoreType {
-            case "PEM":
-                return try NIOSSLCertificate.fromPEMFile(location)
-            case "PKCS12":
-                let bundle = try NIOSSLPKCS12Bundle(
-                    file: location,
-                    passphrase: config.sslTruststorePassword.map { Array($0.utf8) }
-                )
-                return bundle.certificateChain
-            default:
-                throw Invalid(
-                    description: prefix
-                        + "ssl.truststore.type=\(config.sslTruststoreType) cannot be read: use PEM or PKCS12"
-                )
-            }
-        } catch let error as Invalid {
-            throw error
-        } catch {
-            throw Invalid(description: prefix + "cannot read the trust store: \(error)")
-        }
+    private static func trustStore(_ config: BrokerConfig) throws(TLSStores.Invalid) -> [NIOSSLCertificate]? {
+        try TLSStores.trustStore(
+            type: config.sslTruststoreType,
+            location: config.sslTruststoreLocation,
+            password: config.sslTruststorePassword,
+            inlineCertificates: config.sslTruststoreCertificates
+        )
     }
 }
