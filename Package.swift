@@ -195,6 +195,7 @@ let package = Package(
                 "KafkaClient",
                 "KafkaProtocol",
                 "KafkaCore",
+                "KafkaSecurity",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -68,6 +68,8 @@ enum ApiTable {
             .client(ListPartitionReassignmentsHandler.make(services), 0...0),
             .client(SaslHandlers.handshake(), 0...1),
             .client(SaslHandlers.authenticate(), 0...2),
+            .client(UserScramCredentialsHandlers.describe(services), 0...0),
+            .client(UserScramCredentialsHandlers.alter(services), 0...0),
         ]
         let apiVersions: ClosedRange<Int16> = 0...3
         let advertised = served.filter(\.advertised).map { (key: $0.key, versions: $0.versions) }

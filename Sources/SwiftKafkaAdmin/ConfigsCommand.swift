@@ -8,6 +8,9 @@ import KafkaProtocol
 /// `  key=value sensitive=false synonyms={SOURCE:key=value}` line per config, as Kafka 2.8 does; `--alter`
 /// with `--add-config k=v,k2=v2` and/or `--delete-config k,k2` (IncrementalAlterConfigs: SET and DELETE) prints
 /// `Completed updating config for topic t.` Broker configs are static here: they can be described, not altered.
+/// Users (`--entity-type users`, `ConfigsCommand+Users`): SCRAM credentials described and altered over KIP-554's
+/// APIs, `--add-config 'SCRAM-SHA-256=[iterations=8192,password=...]'`, as kafka-configs 2.8 with
+/// `--bootstrap-server`.
 struct ConfigsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "configs",
@@ -19,30 +22,35 @@ struct ConfigsCommand: AsyncParsableCommand {
     }
 
     enum EntityType: String, ExpressibleByArgument {
-        case topics, brokers
+        case topics, brokers, users
     }
 
     @OptionGroup var cluster: ClusterOptions
     @Flag(help: "What to do.") var action: Action
-    @Option(help: "topics or brokers.") var entityType: EntityType
-    @Option(help: "The topic name or broker id.") var entityName: String
+    @Option(help: "topics, brokers or users.") var entityType: EntityType
+    @Option(help: "The topic name, broker id or user name (users: optional with --describe).") var entityName: String?
     @Option(help: "Configs to set, k=v,k2=v2.") var addConfig: String?
     @Option(help: "Configs to remove (back to their defaults), k,k2.") var deleteConfig: String?
     @Flag(help: "With --describe: every config, not only the dynamic ones.") var all = false
 
-    private var resource: ConfigResource { ConfigResource(entityType == .topics ? .topic : .broker, entityName) }
+    private var resource: ConfigResource {
+        ConfigResource(entityType == .topics ? .topic : .broker, entityName ?? "")
+    }
     private var entityLabel: String { entityType == .topics ? "topic" : "broker" }
 
     func run() async throws {
         try await cluster.withClient(failurePrefix: "Error while executing config command with args: ") { client in
-            switch action {
-            case .describe: try await describe(client)
-            case .alter: try await alter(client)
+            switch (action, entityType) {
+            case (.describe, .users): try await describeUsers(client)
+            case (.alter, .users): try await alterUser(client)
+            case (.describe, _): try await describe(client)
+            case (.alter, _): try await alter(client)
             }
         }
     }
 
     private func describe(_ client: AdminClient) async throws {
+        guard let entityName else { throw ValidationError("--entity-name is required for \(entityType.rawValue)") }
         if entityType == .brokers, Int32(entityName) == nil {
             throw ValidationError("--entity-name: '\(entityName)' is not a broker id")
         }
@@ -63,7 +71,7 @@ struct ConfigsCommand: AsyncParsableCommand {
     }
 
     private func alter(_ client: AdminClient) async throws {
-        guard entityType == .topics else {
+        guard entityType == .topics, let entityName else {
             throw Failure("broker configs are static in SwiftKafka: change server.properties and restart the broker")
         }
         let sets = try parseAssignments(

@@ -1,4 +1,4 @@
-"""Security, part 1 (issue 17): TLS and SASL listeners with real clients — confluent-kafka (librdkafka 2.16),
+"""Security (issue 17): TLS and SASL listeners with real clients — confluent-kafka (librdkafka 2.16),
 Debian's python3-confluent-kafka 1.7 (librdkafka 2.0.2, which doubles its SCRAM client nonce), kafka-python,
 aiokafka and kcat — and the protocol's edges on a raw socket (SaslHandshake v0 raw tokens, requests before
 authentication, unknown mechanisms, wrong passwords, SaslAuthenticate after authentication).
@@ -358,6 +358,53 @@ def test_the_admin_tool_with_command_config(secured, tmp_path):
     refused = subprocess.run(base + ["--list"], capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1 and "not-the-password" not in refused.stderr + refused.stdout
     assert "invalid credentials" in refused.stderr, refused.stderr
+
+
+def test_scram_users_made_with_the_admin_tool_and_confluent_kafkas_admin_client(secured):
+    """KIP-554: `configs --alter --entity-type users --add-config 'SCRAM-SHA-256=[...]'` (the tool hashes the
+    password), then a client authenticates as the user; the znode holds Kafka's salted form and never the password;
+    deletion stops the user. confluent-kafka's AdminClient drives the same APIs."""
+    plaintext = address(secured, "PLAINTEXT")
+    base = [ADMIN, "configs", "--bootstrap-server", plaintext, "--entity-type", "users"]
+    altered = subprocess.run(base + ["--alter", "--entity-name", "erin", "--add-config",
+                                     "SCRAM-SHA-256=[iterations=8192,password=erin-pw],SCRAM-SHA-512=[password=erin-pw]"],
+                             capture_output=True, text=True, timeout=60)
+    assert altered.stdout.strip() == "Completed updating config for user erin.", altered.stderr
+    described = subprocess.run(base + ["--describe", "--entity-name", "erin"], capture_output=True, text=True, timeout=60)
+    assert described.stdout.strip() == ("SCRAM credential configs for user-principal 'erin' are "
+                                        "SCRAM-SHA-256=iterations=8192, SCRAM-SHA-512=iterations=4096"), described.stderr
+    stored = json.loads(secured.zk.get("/config/users/erin")[0])["config"]
+    assert sorted(stored) == ["SCRAM-SHA-256", "SCRAM-SHA-512"]
+    assert sorted(k.split("=")[0] for k in stored["SCRAM-SHA-256"].split(",")) == [
+        "iterations", "salt", "server_key", "stored_key"]
+    assert "erin-pw" not in json.dumps(stored)
+    for mechanism in ["SCRAM-SHA-256", "SCRAM-SHA-512"]:
+        config = sasl_config(secured, "SASL_PLAINTEXT", mechanism, "erin", "erin-pw")
+        wait_for(lambda: round_trip(config)[0] == "ok", 15, f"erin over {mechanism}")
+    deleted = subprocess.run(base + ["--alter", "--entity-name", "erin", "--delete-config", "SCRAM-SHA-256"],
+                             capture_output=True, text=True, timeout=60)
+    assert deleted.returncode == 0, deleted.stderr
+    wait_for(lambda: authentication_errors(sasl_config(secured, "SASL_PLAINTEXT", "SCRAM-SHA-256", "erin", "erin-pw"),
+                                           wait=3), 15, "erin's SCRAM-SHA-256 credential gone")
+    # Kafka's errors: too few iterations; deleting what does not exist.
+    refused = subprocess.run(base + ["--alter", "--entity-name", "erin", "--add-config",
+                                     "SCRAM-SHA-256=[iterations=100,password=x]"], capture_output=True, text=True,
+                             timeout=60)
+    assert refused.returncode == 1 and "Too few iterations" in refused.stderr, refused.stderr
+    missing = subprocess.run(base + ["--alter", "--entity-name", "nobody", "--delete-config", "SCRAM-SHA-512"],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1 and "does not exist" in missing.stderr, missing.stderr
+
+    from confluent_kafka.admin import ScramCredentialInfo, ScramMechanism, UserScramCredentialUpsertion
+    admin = AdminClient({"bootstrap.servers": plaintext})
+    upsert = UserScramCredentialUpsertion("frank", ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 10000), b"frank-pw")
+    for future in admin.alter_user_scram_credentials([upsert]).values():
+        future.result(30)
+    description = admin.describe_user_scram_credentials(["frank"])["frank"].result(30)
+    assert [(i.mechanism, i.iterations) for i in description.scram_credential_infos] == [
+        (ScramMechanism.SCRAM_SHA_512, 10000)]
+    config = sasl_config(secured, "SASL_SSL", "SCRAM-SHA-512", "frank", "frank-pw")
+    wait_for(lambda: round_trip(config)[0] == "ok", 15, "frank over SCRAM-SHA-512")
 
 
 # -- the protocol's edges on a raw socket -------------------------------------------------------------------------------
