@@ -58,6 +58,10 @@ struct ApiVersionCoverageTests {
             // On a PLAINTEXT listener both are answered with ILLEGAL_SASL_STATE, as Kafka's KafkaApis answers them.
             SaslHandshakeRequest.apiKey.rawValue: { Probe(SaslHandshakeRequest(mechanism: "PLAIN"), $0) },
             SaslAuthenticateRequest.apiKey.rawValue: { Probe(SaslAuthenticateRequest(), $0) },
+            DescribeUserScramCredentialsRequest.apiKey.rawValue: {
+                Probe(DescribeUserScramCredentialsRequest(users: [.init(name: "nobody")]), $0)
+            },
+            AlterUserScramCredentialsRequest.apiKey.rawValue: { Probe(AlterUserScramCredentialsRequest(), $0) },
             OffsetForLeaderEpochRequest.apiKey.rawValue: { Probe(OffsetForLeaderEpochRequest(), $0) },
             DescribeConfigsRequest.apiKey.rawValue: { Probe(describeConfigs, $0) },
             AlterConfigsRequest.apiKey.rawValue: { Probe(AlterConfigsRequest(), $0) },
