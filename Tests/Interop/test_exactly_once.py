@@ -11,7 +11,7 @@ Then the output topic must hold each input record exactly once, transformed, in 
 committed offsets must be the input's ends; the killed instance's open transaction must be in the log but not
 visible to read_committed; and `txn_checker` finds no anomaly over the instances' histories.
 
-The test acts as the application's supervisor: an instance that reports itself stalled (no step for 90 s) is
+The test acts as the application's supervisor: an instance that reports itself stalled (no step for 45 s) is
 replaced by a new instance, which fences it; the run says so. Seen in 5 of 28 runs while this test was written, and
 caught with librdkafka's debug log (`EOS_TRANSFORMER_DEBUG=eos,broker,protocol,cgrp`): the killed broker, the group's
 coordinator, leaves the metadata and librdkafka decommissions it ("Decommissioning this broker"); the next
