@@ -337,8 +337,7 @@ def test_librdkafka_hostname_mismatch_and_wrong_ca(secured):
                    {"bootstrap.servers": address(secured, "TLS12"), "security.protocol": "ssl",
                     "ssl.ca.location": certs.other_ca}]:
         errors = authentication_errors(config)
-        assert errors and "certificate verify failed" in str(errors[0]).lower() or any(
-            e.code() in (KafkaError._SSL, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN) for e in errors), errors
+        assert any("certificate verify failed" in str(e) for e in errors), errors
 
 
 ADMIN = os.path.join(os.path.dirname(__file__), "../../.build/debug/swiftkafka-admin")

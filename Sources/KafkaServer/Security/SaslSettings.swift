@@ -51,5 +51,4 @@ final class ScramCredentialCache: Sendable {
         credentials.withLock { $0[user] = parsed.isEmpty ? nil : parsed }
     }
 
-    var users: [String] { credentials.withLock { Array($0.keys) } }
 }

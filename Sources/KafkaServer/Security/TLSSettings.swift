@@ -1,5 +1,4 @@
 import KafkaClient
-import KafkaSecurity
 import NIOSSL
 
 /// The TLS and SASL a broker uses, from Kafka's `ssl.*` and `sasl.*` keys as one listener sees them
@@ -46,7 +45,9 @@ enum TLSSettings {
         }
     }
 
-    /// How this broker connects to the others' `listener` (the inter-broker listener) with `protocolName`.
+    /// How this broker connects to the others' `listener` (the inter-broker listener) with `protocolName`: the
+    /// client library's `ClientConfiguration.connectionSecurity()` over the listener's `ssl.*` stores and, with SASL,
+    /// `sasl.mechanism.inter.broker.protocol` and that mechanism's JAAS config (its `username` and `password`).
     static func interBrokerSecurity(
         _ brokerConfig: BrokerConfig,
         listener: String,
@@ -55,47 +56,31 @@ enum TLSSettings {
         throws(Invalid) -> ConnectionSecurity
     {
         let config = brokerConfig.forListener(listener)
-        let prefix = "inter-broker listener \(listener): "
-        var security = ConnectionSecurity(verifiesHostname: !config.sslEndpointIdentificationAlgorithm.isEmpty)
-        if protocolName == "SSL" || protocolName == "SASL_SSL" {
-            do {
-                var tls = TLSConfiguration.makeClientConfiguration()
-                try applyCommon(config, to: &tls)
-                if let roots = try trustStore(config) { tls.trustRoots = .certificates(roots) }
-                if config.sslKeystoreLocation != nil || config.sslKeystoreKey != nil {
-                    let store = try keyStore(config)
-                    tls.certificateChain = store.chain.map { .certificate($0) }
-                    tls.privateKey = .privateKey(store.key)
-                }
-                tls.certificateVerification = security.verifiesHostname ? .fullVerification : .noHostnameVerification
-                security.tls = try NIOSSLContext(configuration: tls)
-            } catch let error as TLSStores.Invalid {
-                throw Invalid(description: prefix + error.description)
-            } catch {
-                throw Invalid(description: prefix + "TLS configuration rejected: \(error)")
-            }
+        var client = ClientConfiguration()
+        client.securityProtocol = protocolName
+        client.saslMechanism = brokerConfig.saslMechanismInterBrokerProtocol.uppercased()
+        client.saslJaasConfig = brokerConfig.jaasConfig(listener: listener, mechanism: client.saslMechanism)
+        client.sslTruststoreType = config.sslTruststoreType
+        client.sslTruststoreLocation = config.sslTruststoreLocation
+        client.sslTruststorePassword = config.sslTruststorePassword
+        client.sslTruststoreCertificates = config.sslTruststoreCertificates
+        client.sslKeystoreType = config.sslKeystoreType
+        client.sslKeystoreLocation = config.sslKeystoreLocation
+        client.sslKeystorePassword = config.sslKeystorePassword
+        client.sslKeyPassword = config.sslKeyPassword
+        client.sslKeystoreKey = config.sslKeystoreKey
+        client.sslKeystoreCertificateChain = config.sslKeystoreCertificateChain
+        client.sslEndpointIdentificationAlgorithm = config.sslEndpointIdentificationAlgorithm
+        client.sslEnabledProtocols = config.sslEnabledProtocols
+        do {
+            return try client.connectionSecurity()
+        } catch {
+            let key =
+                error.key == "sasl.jaas.config"
+                ? "listener.name.\(listener.lowercased()).\(client.saslMechanism.lowercased()).sasl.jaas.config"
+                : error.key
+            throw Invalid(description: "inter-broker listener \(listener): \(key): \(error.reason)")
         }
-        if protocolName == "SASL_PLAINTEXT" || protocolName == "SASL_SSL" {
-            let mechanism = brokerConfig.saslMechanismInterBrokerProtocol.uppercased()
-            let key = "listener.name.\(listener.lowercased()).\(mechanism.lowercased()).sasl.jaas.config"
-            guard let text = brokerConfig.jaasConfig(listener: listener, mechanism: mechanism) else {
-                throw Invalid(
-                    description: prefix
-                        + "sasl.mechanism.inter.broker.protocol=\(mechanism) needs \(key) with the broker's username and password"
-                )
-            }
-            let jaas: JaasConfig
-            do {
-                jaas = try JaasConfig(parsing: text)
-            } catch {
-                throw Invalid(description: prefix + "\(key): \(error)")
-            }
-            guard let username = jaas.options["username"], let password = jaas.options["password"] else {
-                throw Invalid(description: prefix + "\(key) needs username and password options")
-            }
-            security.sasl = SaslCredentials(mechanism: mechanism, username: username, password: password)
-        }
-        return security
     }
 
     private static func applyCommon(_ config: BrokerConfig, to tls: inout TLSConfiguration) throws(TLSStores.Invalid) {
