@@ -127,7 +127,7 @@ let package = Package(
         .target(
             name: "KafkaZooKeeper",
             dependencies: [
-                "ZooKeeper", "KafkaCore",
+                "ZooKeeper", "KafkaCore", "KafkaSecurity",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -293,6 +293,7 @@ let package = Package(
         .testTarget(
             name: "KafkaZooKeeperTests",
             dependencies: [
+                "KafkaSecurity",
                 "KafkaTestSupport",
                 "KafkaZooKeeper", "ZooKeeper", "KafkaCore", "ClusterTestSupport",
                 .product(name: "Logging", package: "swift-log"),

@@ -24,7 +24,8 @@ public final class BrokerProcess: Sendable {
         return bundle.appendingPathComponent("swiftkafka-broker")
     }
 
-    /// Writes the broker's properties and starts it. `properties` add to or replace the defaults here.
+    /// Writes the broker's properties and starts it. `properties` add to or replace the defaults here (`{port}` in a
+    /// value stands for `port`).
     public static func start(id: Int32, zookeeper: String, properties: [String: String] = [:]) throws -> BrokerProcess {
         let directory = try TestDirectory.make(prefix: "swiftkafka-broker-\(id)")
         let port = try FreePort.allocate()[0]
@@ -40,7 +41,8 @@ public final class BrokerProcess: Sendable {
             "offsets.topic.replication.factor": "1",
             "log.flush.offset.checkpoint.interval.ms": "1000",
         ]
-        values.merge(properties) { $1 }
+        // `{port}` in a value is the broker's own port (for tests that add listeners beside the PLAINTEXT one).
+        values.merge(properties.mapValues { $0.replacingOccurrences(of: "{port}", with: "\(port)") }) { $1 }
         let text = values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n") + "\n"
         try text.write(to: directory.appendingPathComponent("server.properties"), atomically: true, encoding: .utf8)
         try broker.start()

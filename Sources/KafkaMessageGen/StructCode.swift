@@ -97,7 +97,7 @@ struct StructCode {
     /// Whether this struct has an ErrorCode field, or a field of a struct in `bearing`.
     func bearsErrors(_ bearing: Set<String>) -> Bool {
         fields.contains { field in
-            field.field.name == "ErrorCode" || Self.structName(field.field.type).map(bearing.contains) == true
+            field.isErrorCode || Self.structName(field.field.type).map(bearing.contains) == true
         }
     }
 
@@ -107,8 +107,8 @@ struct StructCode {
         var body: [String] = []
         for field in fields {
             let value = "self.\(field: field)"
-            if field.field.name == "ErrorCode" {
-                body.append("body(\(value))")
+            if field.isErrorCode {
+                body.append(field.declaredType.hasSuffix("?") ? "\(value).map(body)" : "body(\(value))")
             } else if let nested = Self.structName(field.field.type), bearing.contains(nested) {
                 let optional = field.declaredType.hasSuffix("?")
                 if case .array = field.field.type {

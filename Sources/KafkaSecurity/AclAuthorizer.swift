@@ -54,6 +54,48 @@ public struct AclAuthorizer: Sendable {
     }
 }
 
+extension AclAuthorizer {
+    /// KIP-679's `authorizeByResourceType`: may `principal` perform `operation` on *some* resource of this type?
+    /// (An idempotent producer without Cluster:IdempotentWrite needs Write on any topic.) A literal DENY on `*`
+    /// refuses; otherwise an ALLOW counts unless a DENY covers it: a literal name denied literally or by a prefix, a
+    /// prefix denied by a shorter (or equal) denied prefix. Without any ACL of the type, `allow.everyone.if.no.acl.found`
+    /// decides.
+    public func authorizeAny(
+        _ principal: KafkaPrincipal,
+        host: String,
+        operation: AclOperation,
+        resource type: ResourceType,
+        acls: AclSnapshot
+    ) -> Bool {
+        if superUsers.contains(principal.description) { return true }
+        let ofType = acls.patterns.filter { $0.key.type == type }
+        if ofType.isEmpty { return allowEveryoneIfNoAclFound }
+        let principals: Set<String> = [principal.description, AccessControlEntry.wildcardPrincipal]
+        var deniedLiterals: Set<String> = []
+        var deniedPrefixes: [String] = []
+        var allowed: [ResourcePattern] = []
+        for (pattern, entries) in ofType {
+            for entry in entries
+            where principals.contains(entry.principal) && (entry.host == host || entry.host == "*")
+                && (entry.operation == operation || entry.operation == .all)
+            {
+                switch (entry.permission, pattern.patternType) {
+                case (.deny, .literal): deniedLiterals.insert(pattern.name)
+                case (.deny, .prefixed): deniedPrefixes.append(pattern.name)
+                case (.allow, _): allowed.append(pattern)
+                default: break
+                }
+            }
+        }
+        if deniedLiterals.contains(ResourcePattern.wildcard) { return false }
+        return allowed.contains { pattern in
+            if deniedPrefixes.contains(where: { pattern.name.hasPrefix($0) }) { return false }
+            return pattern.patternType == .prefixed || pattern.name == ResourcePattern.wildcard
+                || !deniedLiterals.contains(pattern.name)
+        }
+    }
+}
+
 /// Every ACL of the cluster, by resource pattern: an immutable value the broker replaces when a change
 /// notification arrives, read by request handlers without a lock.
 public struct AclSnapshot: Sendable {

@@ -70,6 +70,9 @@ enum ApiTable {
             .client(SaslHandlers.authenticate(), 0...2),
             .client(UserScramCredentialsHandlers.describe(services), 0...0),
             .client(UserScramCredentialsHandlers.alter(services), 0...0),
+            .client(AclHandlers.describe(services), 0...2),
+            .client(AclHandlers.create(services), 0...2),
+            .client(AclHandlers.delete(services), 0...2),
         ]
         let apiVersions: ClosedRange<Int16> = 0...3
         let advertised = served.filter(\.advertised).map { (key: $0.key, versions: $0.versions) }

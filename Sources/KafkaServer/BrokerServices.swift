@@ -28,6 +28,8 @@ public struct BrokerServices: Sendable {
     var brokerEpoch: BrokerEpoch
     /// Every user's SCRAM credentials from `/config/users`, kept current by `ConfigChangeListener`.
     var scramCredentials: ScramCredentialCache
+    /// Whether a request may do what it asks (`authorizer.class.name`), over the ACLs kept current from ZooKeeper.
+    public var authorizer: BrokerAuthorizer
 
     /// Why a request from the controller must be refused: it comes from an older controller epoch than one already
     /// seen (STALE_CONTROLLER_EPOCH; nil `controllerEpoch` skips that check), or was meant for an earlier

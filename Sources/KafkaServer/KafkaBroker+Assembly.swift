@@ -75,6 +75,11 @@ extension KafkaBroker {
             guard let name = Sanitizer.desanitize(user) else { continue }
             scramCredentials.update(user: name, config: try await zk.getEntityConfig(type: "users", name: user))
         }
+        let authorizer = BrokerAuthorizer(config: config, logger: logger)
+        if authorizer.isEnabled {
+            try await zk.createAclPaths()
+            authorizer.load(try await zk.getAllAcls())
+        }
 
         // Logs and the broker id.
         let logManager = try LogManager(
@@ -264,7 +269,8 @@ extension KafkaBroker {
             schemaValidator: SchemaIDValidator(registryURL: config.schemaRegistryURL, logger: logger),
             fetcherManager: fetcherManager,
             brokerEpoch: BrokerEpoch(),
-            scramCredentials: scramCredentials
+            scramCredentials: scramCredentials,
+            authorizer: authorizer
         )
 
         return BrokerAssembly(

@@ -170,6 +170,7 @@ public final class KafkaBroker: Sendable {
             ZooKeeperWatchRouter(
                 zookeeper: parts.zookeeper,
                 configChanges: ConfigChangeListener(services: parts.services),
+                aclChanges: AclChangeListener(services: parts.services),
                 controller: controller
             )
         )

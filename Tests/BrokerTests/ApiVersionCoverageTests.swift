@@ -62,6 +62,10 @@ struct ApiVersionCoverageTests {
                 Probe(DescribeUserScramCredentialsRequest(users: [.init(name: "nobody")]), $0)
             },
             AlterUserScramCredentialsRequest.apiKey.rawValue: { Probe(AlterUserScramCredentialsRequest(), $0) },
+            // Without an authorizer all three answer SECURITY_DISABLED.
+            DescribeAclsRequest.apiKey.rawValue: { Probe(DescribeAclsRequest(), $0) },
+            CreateAclsRequest.apiKey.rawValue: { Probe(CreateAclsRequest(), $0) },
+            DeleteAclsRequest.apiKey.rawValue: { Probe(DeleteAclsRequest(), $0) },
             OffsetForLeaderEpochRequest.apiKey.rawValue: { Probe(OffsetForLeaderEpochRequest(), $0) },
             DescribeConfigsRequest.apiKey.rawValue: { Probe(describeConfigs, $0) },
             AlterConfigsRequest.apiKey.rawValue: { Probe(AlterConfigsRequest(), $0) },

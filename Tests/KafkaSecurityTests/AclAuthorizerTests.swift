@@ -99,6 +99,87 @@ import Testing
         #expect(!allowed(.read, .group, "g1", host: "10.0.0.2", in: acls))
     }
 
+    /// DescribeAcls/DeleteAcls filters (Kafka's `ResourcePatternFilter.matches`, `AccessControlEntryFilter.matches`).
+    @Test func filtersMatchAsKafkaMatches() {
+        let literal = ResourcePattern(.topic, "orders")
+        let wildcard = ResourcePattern(.topic, "*")
+        let prefixed = ResourcePattern(.topic, "ord", .prefixed)
+        let group = ResourcePattern(.group, "orders")
+        let all = [literal, wildcard, prefixed, group]
+        func matching(_ filter: AclBindingFilter) -> Set<ResourcePattern> { Set(all.filter(filter.matches)) }
+        #expect(matching(AclBindingFilter()) == Set(all))
+        #expect(
+            matching(AclBindingFilter(resourceType: .topic, name: "orders", patternType: .match)) == [
+                literal, wildcard, prefixed,
+            ]
+        )
+        #expect(matching(AclBindingFilter(resourceType: .topic, name: "orders", patternType: .any)) == [literal])
+        #expect(
+            matching(AclBindingFilter(resourceType: .any, name: "orders", patternType: .literal)) == [literal, group]
+        )
+        #expect(matching(AclBindingFilter(resourceType: .topic, name: "ord", patternType: .prefixed)) == [prefixed])
+        #expect(matching(AclBindingFilter(resourceType: .topic, name: "*", patternType: .literal)) == [wildcard])
+        let entry = Self.entry(.read, .deny, host: "10.0.0.1")
+        #expect(AclBindingFilter(principal: "User:alice", operation: .read, permission: .deny).matches(entry))
+        #expect(!AclBindingFilter(host: "*").matches(entry))
+        #expect(!AclBindingFilter(operation: .write).matches(entry))
+        #expect(AclBindingFilter(resourceType: .unknown).invalidReason != nil)
+    }
+
+    @Test func creationsKafkaRefuses() {
+        func reason(_ pattern: ResourcePattern, _ entry: AccessControlEntry = Self.entry(.read)) -> String? {
+            AclBinding(pattern, entry).invalidReason
+        }
+        #expect(reason(ResourcePattern(.topic, "t")) == nil)
+        #expect(reason(ResourcePattern(.cluster, "kafka-cluster"), Self.entry(.alter)) == nil)
+        #expect(reason(ResourcePattern(.cluster, "other")) != nil)
+        #expect(reason(ResourcePattern(.topic, "")) != nil)
+        #expect(reason(ResourcePattern(.topic, "t", .match)) != nil)
+        #expect(reason(ResourcePattern(.any, "t")) != nil)
+        #expect(reason(ResourcePattern(.topic, "t"), Self.entry(.any)) != nil)
+        #expect(reason(ResourcePattern(.topic, "t"), Self.entry(.read, for: "alice")) != nil)
+    }
+
+    /// KIP-679: Write on *some* topic (what an idempotent producer without IdempotentWrite needs).
+    @Test func authorizeByResourceType() {
+        func any(_ acls: [ResourcePattern: Set<AccessControlEntry>], everyone: Bool = false) -> Bool {
+            AclAuthorizer(allowEveryoneIfNoAclFound: everyone).authorizeAny(
+                Self.alice,
+                host: "10.0.0.1",
+                operation: .write,
+                resource: .topic,
+                acls: AclSnapshot(acls)
+            )
+        }
+        #expect(!any([:]))
+        #expect(any([:], everyone: true))
+        #expect(any([ResourcePattern(.topic, "t"): [Self.entry(.write)]]))
+        #expect(any([ResourcePattern(.topic, "t"): [Self.entry(.all)]]))
+        #expect(!any([ResourcePattern(.topic, "t"): [Self.entry(.read)]]))
+        #expect(!any([ResourcePattern(.topic, "t"): [Self.entry(.write, for: "User:bob")]]))
+        // A literal deny of the same name, a denied prefix, or a denied wildcard take the allow away.
+        #expect(!any([ResourcePattern(.topic, "t"): [Self.entry(.write), Self.entry(.write, .deny)]]))
+        #expect(
+            !any([
+                ResourcePattern(.topic, "tenant.t"): [Self.entry(.write)],
+                ResourcePattern(.topic, "tenant.", .prefixed): [Self.entry(.write, .deny)],
+            ])
+        )
+        #expect(
+            !any([
+                ResourcePattern(.topic, "t"): [Self.entry(.write)],
+                ResourcePattern(.topic, "*"): [Self.entry(.write, .deny)],
+            ])
+        )
+        // A deny elsewhere leaves another allowed topic.
+        #expect(
+            any([
+                ResourcePattern(.topic, "t"): [Self.entry(.write)],
+                ResourcePattern(.topic, "u"): [Self.entry(.write, .deny)],
+            ])
+        )
+    }
+
     @Test func namesAsKafkaSpellsThem() {
         #expect(ResourceType(name: "TOPIC") == .topic && ResourceType(name: "Topic") == .topic)
         #expect(ResourceType(name: "TRANSACTIONAL_ID") == .transactionalID)

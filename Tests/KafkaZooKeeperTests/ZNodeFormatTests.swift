@@ -1,5 +1,6 @@
 import Foundation
 import KafkaCore
+import KafkaSecurity
 import Testing
 
 @testable import KafkaZooKeeper
@@ -120,5 +121,46 @@ struct ZNodeFormatTests {
             ]
         )
         #expect(try ProducerIDBlock.decode(block.encode()) == block)
+    }
+
+    /// The ACL store (ZkData.scala's ZkAclStore and ZkAclChangeStore): paths, values, change notifications in both
+    /// spellings Kafka has written.
+    @Test func aclZNodes() throws {
+        #expect(AclZNodes.path(ResourcePattern(.topic, "t1")) == "/kafka-acl/Topic/t1")
+        #expect(
+            AclZNodes.path(ResourcePattern(.transactionalID, "tx", .prefixed))
+                == "/kafka-acl-extended/prefixed/TransactionalId/tx"
+        )
+        #expect(AclZNodes.path(ResourcePattern(.cluster, "kafka-cluster")) == "/kafka-acl/Cluster/kafka-cluster")
+        // Kafka 2.8's own value for one ACL (from its AclAuthorizer tests).
+        let kafka =
+            #"{"version":1,"acls":[{"principal":"User:alice","permissionType":"Allow","operation":"Read","host":"*"}]}"#
+        let entries = try AclZNodes.decode(Array(kafka.utf8), path: "/kafka-acl/Topic/t1")
+        #expect(entries == [AccessControlEntry(principal: "User:alice", operation: .read, permission: .allow)])
+        let written = json(AclZNodes.encode(entries))
+        #expect(written["version"] as? Int == 1)
+        #expect(
+            written["acls"] as? [[String: String]] == [
+                ["principal": "User:alice", "permissionType": "Allow", "operation": "Read", "host": "*"]
+            ]
+        )
+        #expect(String(decoding: AclZNodes.encodeChange(ResourcePattern(.topic, "t1")), as: UTF8.self) == "TOPIC:t1")
+        let extended = json(AclZNodes.encodeChange(ResourcePattern(.group, "g-", .prefixed)))
+        #expect(extended["resourceType"] as? String == "GROUP" && extended["patternType"] as? String == "PREFIXED")
+        #expect(extended["name"] as? String == "g-" && extended["version"] as? Int == 1)
+        #expect(try AclZNodes.decodeChange(Array("Topic:t1".utf8), path: "c") == ResourcePattern(.topic, "t1"))
+        #expect(
+            try AclZNodes.decodeChange(Array("TRANSACTIONAL_ID:a:b".utf8), path: "c")
+                == ResourcePattern(.transactionalID, "a:b")
+        )
+        #expect(
+            try AclZNodes.decodeChange(
+                Array(#"{"version":1,"resourceType":"TOPIC","name":"x","patternType":"PREFIXED"}"#.utf8),
+                path: "c"
+            )
+                == ResourcePattern(.topic, "x", .prefixed)
+        )
+        #expect(throws: ZNodeError.self) { try AclZNodes.decodeChange(Array("nonsense".utf8), path: "c") }
+        #expect(AclZNodes.sequence("acl_changes_0000000012") == 12)
     }
 }

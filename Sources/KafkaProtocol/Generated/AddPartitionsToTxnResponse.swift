@@ -83,6 +83,8 @@ public struct AddPartitionsToTxnResponse: KafkaResponse {
     /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
     public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
         body(self.errorCode)
+        for element in self.resultsByTransaction { element.forEachErrorCode(body) }
+        for element in self.resultsByTopicV3AndBelow { element.forEachErrorCode(body) }
     }
 
     public struct AddPartitionsToTxnTopicResult: Sendable, Equatable {
@@ -124,6 +126,11 @@ public struct AddPartitionsToTxnResponse: KafkaResponse {
                 buffer.writeUnsignedVarint(0)
             }
         }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
+            for element in self.resultsByPartition { element.forEachErrorCode(body) }
+        }
     }
 
     public struct AddPartitionsToTxnPartitionResult: Sendable, Equatable {
@@ -161,6 +168,11 @@ public struct AddPartitionsToTxnResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
+            body(self.partitionErrorCode)
         }
     }
 
@@ -210,6 +222,11 @@ public struct AddPartitionsToTxnResponse: KafkaResponse {
             if flexible {
                 buffer.writeUnsignedVarint(0)
             }
+        }
+
+        /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
+        public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
+            for element in self.topicResults { element.forEachErrorCode(body) }
         }
     }
 }

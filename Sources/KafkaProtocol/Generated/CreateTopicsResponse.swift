@@ -179,6 +179,7 @@ public struct CreateTopicsResponse: KafkaResponse {
         /// Calls `body` with every error code of this message, nested ones included (Kafka's errorCounts).
         public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {
             body(self.errorCode)
+            body(self.topicConfigErrorCode)
         }
     }
 

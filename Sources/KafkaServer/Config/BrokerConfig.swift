@@ -41,6 +41,10 @@ public struct BrokerConfig: Sendable {
     public var sslCipherSuites: String?
     public var sslEndpointIdentificationAlgorithm = "https"
     public var sslPrincipalMappingRules = "DEFAULT"
+    /// `authorizer.class.name` (`ConfigTable+Authorizer`): empty, or one of the two names of Kafka's ACL authorizer.
+    public var authorizerClassName = ""
+    public var superUsers = ""
+    public var allowEveryoneIfNoAclFound = false
     /// Every `listener.name.<listener>.<key>` value as given (keys lower-case in the listener part), read by
     /// `forListener(_:)` and `jaasConfig(listener:mechanism:)`.
     public var listenerOverrides: [String: String] = [:]
@@ -213,6 +217,13 @@ public struct BrokerConfig: Sendable {
             )
         }
     }
+
+    /// Kafka 2.8's ACL authorizer, and the name it had before 2.4 (deprecated, same behaviour).
+    public static let aclAuthorizer = "kafka.security.authorizer.AclAuthorizer"
+    public static let simpleAclAuthorizer = "kafka.security.auth.SimpleAclAuthorizer"
+
+    /// Whether requests are checked against ACLs.
+    public var authorizerEnabled: Bool { !authorizerClassName.isEmpty }
 
     /// Kafka's KIP-392 selector: a consumer reads from a replica in its `client.rack` when one has the offset.
     public static let rackAwareReplicaSelector = "org.apache.kafka.common.replica.RackAwareReplicaSelector"

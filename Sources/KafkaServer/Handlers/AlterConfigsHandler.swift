@@ -4,7 +4,7 @@ import KafkaProtocol
 /// AlterConfigs (33): replaces a topic's overrides as a whole (validated, written to `/config/topics/<t>`, announced).
 enum AlterConfigsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(AlterConfigsRequest.self) { request, _ in
+        TypedHandler(AlterConfigsRequest.self) { request, context in
             var responses: [AlterConfigsResponse.AlterConfigsResourceResponse] = []
             for resource in request.resources {
                 let configs = Dictionary(
@@ -15,6 +15,7 @@ enum AlterConfigsHandler {
                     resource.resourceType,
                     resource.resourceName,
                     validateOnly: request.validateOnly,
+                    context,
                     services
                 ) { _ in configs }
                 responses.append(

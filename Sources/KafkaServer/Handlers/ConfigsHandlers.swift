@@ -1,23 +1,46 @@
 import KafkaCore
 import KafkaProtocol
+import KafkaSecurity
 
 /// What the config API handlers (`DescribeConfigsHandler`, `AlterConfigsHandler`, `IncrementalAlterConfigsHandler`)
 /// share. They serve topics as Kafka
 /// 2.8 in ZooKeeper mode handles them on any broker: overrides live in `/config/topics/<t>`, and every write is
 /// announced in `/config/changes` so that every broker applies it to its logs. Broker resources can be described
-/// (the static configuration); changing them at run time is not supported (INVALID_REQUEST).
+/// (the static configuration); changing them at run time is not supported (INVALID_REQUEST). With an authorizer
+/// describing needs DescribeConfigs and changing AlterConfigs (`authorizationError`).
 enum ConfigsHandlers {
     static let topicResource: Int8 = 2
     static let brokerResource: Int8 = 4
 
-    /// Validates and writes a topic's new overrides (computed from the current ones by `change`).
+    /// With an authorizer: a broker resource needs the operation on the cluster (CLUSTER_AUTHORIZATION_FAILED), a
+    /// topic on the topic (TOPIC_AUTHORIZATION_FAILED). Nil when allowed.
+    static func authorizationError(
+        _ type: Int8,
+        _ name: String,
+        _ operation: AclOperation,
+        _ context: RequestContext,
+        _ services: BrokerServices
+    ) -> KafkaErrorCode? {
+        switch type {
+        case topicResource:
+            return services.authorizer.authorize(context, operation, .topic, name) ? nil : .topicAuthorizationFailed
+        default:
+            return services.authorizer.authorizeCluster(context, operation) ? nil : .clusterAuthorizationFailed
+        }
+    }
+
+    /// Authorizes, validates and writes a topic's new overrides (computed from the current ones by `change`).
     static func alter(
         _ type: Int8,
         _ name: String,
         validateOnly: Bool,
+        _ context: RequestContext,
         _ services: BrokerServices,
         _ change: ([String: String]) -> [String: String]
     ) async -> (KafkaErrorCode, String?) {
+        if let error = authorizationError(type, name, .alterConfigs, context, services) {
+            return (error, "Authorization failed.")
+        }
         guard type == topicResource else {
             return (.invalidRequest, "Changing broker configs at run time is not supported; edit server.properties")
         }

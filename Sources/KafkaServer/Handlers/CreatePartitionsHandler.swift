@@ -5,10 +5,11 @@ import KafkaZooKeeper
 
 /// CreatePartitions (37), versions 0-3: on the controller only. Adds partitions to a topic (never fewer), with
 /// given replicas or Kafka's assignment continued from the existing partition count; the controller sees the
-/// topic's new assignment and elects their leaders.
+/// topic's new assignment and elects their leaders. With an authorizer each topic needs Topic:Alter
+/// (TOPIC_AUTHORIZATION_FAILED).
 enum CreatePartitionsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(CreatePartitionsRequest.self) { request, _ in
+        TypedHandler(CreatePartitionsRequest.self) { request, context in
             let isController = services.controller.isActive
             var results: [CreatePartitionsResponse.CreatePartitionsTopicResult] = []
             for topic in request.topics {
@@ -16,6 +17,10 @@ enum CreatePartitionsHandler {
                 defer { results.append(result) }
                 guard isController else {
                     result.errorCode = KafkaErrorCode.notController
+                    continue
+                }
+                guard services.authorizer.authorize(context, .alter, .topic, topic.name) else {
+                    result.errorCode = .topicAuthorizationFailed
                     continue
                 }
                 guard var assignment = try? await services.zk.getTopicAssignment(topic.name) else {

@@ -2,7 +2,8 @@ import KafkaCore
 import KafkaProtocol
 
 /// DeleteTopics (20), versions 0-6: on the controller only; writes `/admin/delete_topics/<t>` and waits (up to the
-/// request's timeout) until the topic is gone from the metadata.
+/// request's timeout) until the topic is gone from the metadata. With an authorizer each topic needs Topic:Delete
+/// (TOPIC_AUTHORIZATION_FAILED, whether it exists or not).
 enum DeleteTopicsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(DeleteTopicsRequest.self) { request, context in
@@ -13,6 +14,8 @@ enum DeleteTopicsHandler {
                 var result = DeleteTopicsResponse.DeletableTopicResult(name: name)
                 if !isController {
                     result.errorCode = KafkaErrorCode.notController
+                } else if !services.authorizer.authorize(context, .delete, .topic, name) {
+                    result.errorCode = KafkaErrorCode.topicAuthorizationFailed
                 } else if !services.config.deleteTopicEnable {
                     result.errorCode = KafkaErrorCode.topicDeletionDisabled
                 } else if services.metadataCache.partitions(of: name) == nil {

@@ -5,13 +5,25 @@ import KafkaProtocol
 /// setting, default) and synonyms, or a broker's configuration. See `ConfigsHandlers` for where overrides live.
 enum DescribeConfigsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(DescribeConfigsRequest.self) { request, _ in
+        TypedHandler(DescribeConfigsRequest.self) { request, context in
             var results: [DescribeConfigsResponse.DescribeConfigsResult] = []
             for resource in request.resources {
                 var result = DescribeConfigsResponse.DescribeConfigsResult(
                     resourceType: resource.resourceType,
                     resourceName: resource.resourceName
                 )
+                if let error = ConfigsHandlers.authorizationError(
+                    resource.resourceType,
+                    resource.resourceName,
+                    .describeConfigs,
+                    context,
+                    services
+                ) {
+                    result.errorCode = error
+                    result.errorMessage = "Authorization failed."
+                    results.append(result)
+                    continue
+                }
                 switch resource.resourceType {
                 case ConfigsHandlers.topicResource
                 where services.metadataCache.partitions(of: resource.resourceName) != nil:

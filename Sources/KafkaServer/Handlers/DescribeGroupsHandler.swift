@@ -3,11 +3,16 @@ import KafkaCore
 import KafkaProtocol
 
 /// DescribeGroups (15): state, protocol and members (with their metadata and assignments) of groups coordinated here.
+/// With an authorizer each group needs Group:Describe (GROUP_AUTHORIZATION_FAILED).
 enum DescribeGroupsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(DescribeGroupsRequest.self) { request, _ in
+        TypedHandler(DescribeGroupsRequest.self) { request, context in
             var described: [DescribeGroupsResponse.DescribedGroup] = []
             for groupID in request.groups {
+                guard services.authorizer.authorize(context, .describe, .group, groupID) else {
+                    described.append(.init(errorCode: .groupAuthorizationFailed, groupID: groupID))
+                    continue
+                }
                 if let error = GroupHandlers.check(groupID, services) {
                     described.append(.init(errorCode: error, groupID: groupID))
                     continue

@@ -5,7 +5,7 @@ import KafkaProtocol
 /// each broker for itself: every configured log directory (KAFKA_STORAGE_ERROR and nothing else for an offline one)
 /// with the partitions it holds (all, or those asked), each with its size in bytes and its offset lag (Kafka's
 /// `max(0, high watermark - log end offset)`), and the copies of replicas moving into it (`is_future_key`, their lag
-/// behind the replica's current log).
+/// behind the replica's current log). With an authorizer: Cluster:Describe, else an empty answer.
 enum DescribeLogDirsHandler {
     private struct Replica {
         var partition: TopicPartition
@@ -13,7 +13,9 @@ enum DescribeLogDirsHandler {
     }
 
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(DescribeLogDirsRequest.self) { request, _ in
+        TypedHandler(DescribeLogDirsRequest.self) { request, context in
+            // Without Cluster:Describe the answer is empty, as Kafka's (v0-2 have no error field for it).
+            guard services.authorizer.authorizeCluster(context, .describe) else { return DescribeLogDirsResponse() }
             let logManager = services.replicaManager.logManager
             let asked = request.topics.map { topics in
                 Set(topics.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) } })

@@ -7,7 +7,8 @@ import NIOCore
 /// polling, honours max.bytes and each partition's max, and sends the records as regions of the segment files
 /// (sendfile: no copy through the broker) — except for versions 0-3, whose records are down-converted to message
 /// format v0/v1 in memory (`DownConversion`). Fetch sessions (KIP-227) are not kept: session id 0 means clients send
-/// full fetches.
+/// full fetches. With an authorizer a follower needs Cluster:ClusterAction and a consumer Topic:Read on each topic
+/// (TOPIC_AUTHORIZATION_FAILED for the partitions of a denied one).
 struct FetchHandler: RequestHandler {
     let services: BrokerServices
     var apiKey: ApiKey { .fetch }
@@ -21,8 +22,14 @@ struct FetchHandler: RequestHandler {
         } catch {
             return .closeConnection(reason: "cannot decode Fetch v\(frame.apiVersion): \(error)")
         }
+        // A follower needs Cluster:ClusterAction, a consumer Topic:Read; a denied topic's partitions are not read.
+        let authorizer = services.authorizer
+        let readable: Set<String> =
+            request.replicaID >= 0
+            ? (authorizer.authorizeCluster(context, .clusterAction) ? Set(request.topics.map(\.topic)) : [])
+            : authorizer.authorizedNames(context, .read, .topic, request.topics.map(\.topic))
         var requests: [ReplicaManager.FetchRequestPartition] = []
-        for topic in request.topics {
+        for topic in request.topics where readable.contains(topic.topic) {
             for partition in topic.partitions {
                 requests.append(
                     .init(
@@ -47,6 +54,9 @@ struct FetchHandler: RequestHandler {
         var errors = BrokerMetrics.ErrorCounts()
         errors.add(.none)  // the response's own error code
         for result in results.values { errors.add(result.errorCode) }
+        for topic in request.topics where !readable.contains(topic.topic) {
+            for _ in topic.partitions { errors.add(.topicAuthorizationFailed) }
+        }
         services.metrics.recordErrors("Fetch", errors)
         // Versions 0-3 answer in message format v0 (0-1) or v1 (2-3), within the request's limits.
         var conversion = frame.apiVersion < 4 ? DownConversion(request: request, version: frame.apiVersion) : nil
@@ -58,7 +68,7 @@ struct FetchHandler: RequestHandler {
                 let result = results[topicPartition]
                 var answer = FetchResponseEncoder.Partition(
                     index: partition.partition,
-                    errorCode: result?.errorCode ?? .none,
+                    errorCode: readable.contains(topic.topic) ? result?.errorCode ?? .none : .topicAuthorizationFailed,
                     highWatermark: result?.highWatermark ?? -1,
                     lastStableOffset: result?.lastStableOffset ?? -1,
                     logStartOffset: result?.logStartOffset ?? -1,

@@ -7,7 +7,8 @@ import KafkaProtocol
 /// refused with COORDINATOR_NOT_AVAILABLE while fewer brokers are alive than the replication factor, as in Kafka;
 /// until the partition has a leader the answer is COORDINATOR_NOT_AVAILABLE, which clients retry. A transactional
 /// id's coordinator (key type 1) is the leader of its `__transaction_state` partition, created the same way with
-/// the `transaction.state.log.*` settings. Another key type is INVALID_REQUEST.
+/// the `transaction.state.log.*` settings. Another key type is INVALID_REQUEST. With an authorizer: Group:Describe
+/// or TransactionalId:Describe on the key (GROUP_/TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
 enum FindCoordinatorHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(FindCoordinatorRequest.self) { request, context in
@@ -17,9 +18,15 @@ enum FindCoordinatorHandler {
             let topicPartition: TopicPartition
             switch request.keyType {
             case 0:
+                guard services.authorizer.authorize(context, .describe, .group, request.key) else {
+                    return failure(.groupAuthorizationFailed, "Group authorization failed.")
+                }
                 guard !request.key.isEmpty else { return failure(.invalidGroupID, "The group id is empty.") }
                 topicPartition = services.offsetsTopic.partition(for: request.key)
             case 1:
+                guard services.authorizer.authorize(context, .describe, .transactionalID, request.key) else {
+                    return failure(.transactionalIDAuthorizationFailed, "Transactional Id authorization failed.")
+                }
                 topicPartition = TopicPartition(
                     TransactionTopicManager.topic,
                     services.transactionTopic.coordinator.partition(for: request.key)

@@ -5,8 +5,8 @@ import KafkaProtocol
 /// Heartbeat (12): keeps a member alive; REBALANCE_IN_PROGRESS tells it to join again.
 enum HeartbeatHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(HeartbeatRequest.self) { request, _ in
-            if let error = GroupHandlers.check(request.groupID, services) {
+        TypedHandler(HeartbeatRequest.self) { request, context in
+            if let error = GroupHandlers.checkMember(request.groupID, services, context) {
                 return HeartbeatResponse(errorCode: error)
             }
             let error = await services.groupCoordinator.heartbeat(

@@ -4,13 +4,14 @@ import KafkaProtocol
 /// IncrementalAlterConfigs (44): sets, deletes, appends to or subtracts from single topic overrides.
 enum IncrementalAlterConfigsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(IncrementalAlterConfigsRequest.self) { request, _ in
+        TypedHandler(IncrementalAlterConfigsRequest.self) { request, context in
             var responses: [IncrementalAlterConfigsResponse.AlterConfigsResourceResponse] = []
             for resource in request.resources {
                 let (code, message) = await ConfigsHandlers.alter(
                     resource.resourceType,
                     resource.resourceName,
                     validateOnly: request.validateOnly,
+                    context,
                     services
                 ) { current in
                     var configs = current

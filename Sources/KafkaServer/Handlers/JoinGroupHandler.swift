@@ -8,7 +8,7 @@ enum JoinGroupHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(JoinGroupRequest.self) { request, context in
             let noProtocol: String? = context.apiVersion >= 7 ? nil : ""
-            if let error = GroupHandlers.check(request.groupID, services) {
+            if let error = GroupHandlers.checkMember(request.groupID, services, context) {
                 return JoinGroupResponse(
                     errorCode: error,
                     protocolName: noProtocol,

@@ -5,9 +5,13 @@ import KafkaReplication
 /// LeaderAndIsr (4), from the controller: this broker becomes leader or follower of partitions (followers start
 /// fetching from their leader). Refused from an older controller epoch (STALE_CONTROLLER_EPOCH) or for an older
 /// registration of this broker (STALE_BROKER_EPOCH).
+/// With an authorizer the sender needs Cluster:ClusterAction (CLUSTER_AUTHORIZATION_FAILED).
 enum LeaderAndIsrHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(LeaderAndIsrRequest.self) { request, _ in
+        TypedHandler(LeaderAndIsrRequest.self) { request, context in
+            guard services.authorizer.authorizeCluster(context, .clusterAction) else {
+                return LeaderAndIsrResponse(errorCode: .clusterAuthorizationFailed)
+            }
             if let error = services.fencingError(
                 controllerEpoch: request.controllerEpoch,
                 brokerEpoch: request.brokerEpoch

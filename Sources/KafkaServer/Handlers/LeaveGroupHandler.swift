@@ -6,7 +6,7 @@ import KafkaProtocol
 enum LeaveGroupHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(LeaveGroupRequest.self) { request, context in
-            if let error = GroupHandlers.check(request.groupID, services) {
+            if let error = GroupHandlers.checkMember(request.groupID, services, context) {
                 return LeaveGroupResponse(errorCode: error)
             }
             // v0-2 name one member; v3+ a batch (KIP-345).

@@ -2,14 +2,23 @@ import KafkaCoordinator
 import KafkaCore
 import KafkaProtocol
 
-/// ListGroups (16): the groups this broker coordinates, with their states (v4+ filtered by state).
+/// ListGroups (16): the groups this broker coordinates, with their states (v4+ filtered by state); with
+/// an authorizer those the principal may describe (all of them with Cluster:Describe).
 enum ListGroupsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(ListGroupsRequest.self) { request, _ in
+        TypedHandler(ListGroupsRequest.self) { request, context in
             let states = Set(request.statesFilter.map { $0.lowercased() })
+            // Cluster:Describe sees every group; otherwise only those the principal may describe, quietly.
+            let authorizer = services.authorizer
+            let seesAll = authorizer.authorizeCluster(context, .describe, logIfDenied: false)
             let groups = await services.groupCoordinator.listGroups().filter { group in
-                services.offsetsTopic.coordinatorError(for: group.groupID, replicaManager: services.replicaManager)
-                    == nil && (states.isEmpty || states.contains(group.state.rawValue.lowercased()))
+                (seesAll || authorizer.authorize(context, .describe, .group, group.groupID, logIfDenied: false))
+                    && services.offsetsTopic.coordinatorError(
+                        for: group.groupID,
+                        replicaManager: services.replicaManager
+                    )
+                        == nil
+                    && (states.isEmpty || states.contains(group.state.rawValue.lowercased()))
                     && (request.typesFilter.isEmpty || request.typesFilter.contains { $0.lowercased() == "classic" })
             }
             return ListGroupsResponse(

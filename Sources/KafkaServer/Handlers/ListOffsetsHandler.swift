@@ -6,15 +6,23 @@ import KafkaProtocol
 /// offset for read_committed, v2+), -3 the offset of the largest timestamp (v7, KIP-734), otherwise the first offset
 /// whose timestamp is at or after the one asked — each below the same bound.
 /// Version 0 answers Kafka's old way instead: up to `max_num_offsets` segment boundaries as `old_style_offsets`.
+/// With an authorizer each topic needs Topic:Describe (TOPIC_AUTHORIZATION_FAILED).
 enum ListOffsetsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(ListOffsetsRequest.self) { request, context in
-            ListOffsetsResponse(
+            let described = services.authorizer.authorizedNames(context, .describe, .topic, request.topics.map(\.name))
+            return ListOffsetsResponse(
                 topics: request.topics.map { topic in
                     .init(
                         name: topic.name,
                         partitions: topic.partitions.map { partition in
                             let topicPartition = TopicPartition(topic.name, partition.partitionIndex)
+                            guard described.contains(topic.name) else {
+                                return .init(
+                                    partitionIndex: partition.partitionIndex,
+                                    errorCode: .topicAuthorizationFailed
+                                )
+                            }
                             if context.apiVersion == 0 {
                                 return legacyAnswer(
                                     topicPartition,

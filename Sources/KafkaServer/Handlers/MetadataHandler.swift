@@ -5,7 +5,9 @@ import KafkaProtocol
 /// the live controller, and the requested topics (all topics for a null list, or an empty one before v1). An
 /// unknown topic is created when `auto.create.topics.enable` is on and the request allows it (v4+), and answered
 /// LEADER_NOT_AVAILABLE until its leaders are elected. Leader epochs are reported as -1: OffsetForLeaderEpoch is
-/// not served yet, so clients skip KIP-320 validation.
+/// not served yet, so clients skip KIP-320 validation. With an authorizer a named topic needs Topic:Describe
+/// (TOPIC_AUTHORIZATION_FAILED, whether it exists or not), an all-topics request lists only those the principal
+/// may describe, and auto-creation needs Cluster:Create or Topic:Create.
 enum MetadataHandler {
     static let internalTopics: Set<String> = ["__consumer_offsets", "__transaction_state"]
 
@@ -13,14 +15,25 @@ enum MetadataHandler {
         TypedHandler(MetadataRequest.self) { request, context in
             let cache = services.metadataCache
             let allTopics = request.topics == nil || (context.apiVersion == 0 && request.topics?.isEmpty == true)
-            let names = allTopics ? cache.topicNames : (request.topics ?? []).compactMap(\.name)
+            let authorizer = services.authorizer
+            let requested = allTopics ? cache.topicNames : (request.topics ?? []).compactMap(\.name)
+            // Every topic: the ones the principal may not describe are left out quietly; named ones are refused.
+            let described = authorizer.authorizedNames(context, .describe, .topic, requested, logIfDenied: !allTopics)
+            let names = allTopics ? requested.filter(described.contains) : requested
             let autoCreate =
                 services.config.autoCreateTopicsEnable && (context.apiVersion < 4 || request.allowAutoTopicCreation)
+            let mayCreateAny = autoCreate && authorizer.authorizeCluster(context, .create, logIfDenied: false)
             var topics: [MetadataResponse.MetadataResponseTopic] = []
             for name in names {
+                guard described.contains(name) else {
+                    topics.append(.init(errorCode: .topicAuthorizationFailed, name: name, isInternal: false))
+                    continue
+                }
                 guard let partitions = cache.partitions(of: name) else {
                     var code = KafkaErrorCode.unknownTopicOrPartition
-                    if autoCreate && !internalTopics.contains(name) {
+                    if autoCreate && !mayCreateAny && !authorizer.authorize(context, .create, .topic, name) {
+                        code = .topicAuthorizationFailed
+                    } else if autoCreate && !internalTopics.contains(name) {
                         do throws(TopicCreator.Failure) {
                             try await TopicCreator(services: services).create(
                                 name,

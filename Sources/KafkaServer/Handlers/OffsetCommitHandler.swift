@@ -6,6 +6,7 @@ import KafkaProtocol
 /// as in Kafka. Commits outside any generation (generation -1, no member) are the admin tools' resets. A partition
 /// the metadata cache does not know is answered UNKNOWN_TOPIC_OR_PARTITION and nothing is stored for it, in both
 /// modes (Kafka's `handleOffsetCommitRequest`); a request with no known partition does not reach the coordinator.
+/// With an authorizer: Group:Read (else GROUP_AUTHORIZATION_FAILED for all), then Topic:Read per topic.
 enum OffsetCommitHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(OffsetCommitRequest.self) { request, context in
@@ -24,8 +25,14 @@ enum OffsetCommitHandler {
                     }
                 )
             }
-            // One pass sorts the partitions: unknown to the metadata cache, metadata too large, or to store. v0's
-            // ZooKeeper store keeps only the offset.
+            let authorizer = services.authorizer
+            guard authorizer.authorize(context, .read, .group, request.groupID) else {
+                return answer { _ in .groupAuthorizationFailed }
+            }
+            let readable = authorizer.authorizedNames(context, .read, .topic, request.topics.map(\.name))
+            // One pass sorts the partitions: not authorized, unknown to the metadata cache, metadata too large, or
+            // to store. v0's ZooKeeper store keeps only the offset.
+            var denied: Set<TopicPartition> = []
             var unknown: Set<TopicPartition> = []
             var tooLarge: Set<TopicPartition> = []
             var offsets: [TopicPartition: CommittedOffset] = [:]
@@ -33,7 +40,9 @@ enum OffsetCommitHandler {
             for topic in request.topics {
                 for partition in topic.partitions {
                     let topicPartition = TopicPartition(topic.name, partition.partitionIndex)
-                    if services.metadataCache.partition(topicPartition) == nil {
+                    if !readable.contains(topic.name) {
+                        denied.insert(topicPartition)
+                    } else if services.metadataCache.partition(topicPartition) == nil {
                         unknown.insert(topicPartition)
                     } else if (partition.committedMetadata?.utf8.count ?? 0) > services.config.offsetMetadataMaxBytes {
                         tooLarge.insert(topicPartition)
@@ -49,8 +58,10 @@ enum OffsetCommitHandler {
             }
             func answer(storing outcome: KafkaErrorCode) -> OffsetCommitResponse {
                 answer {
-                    unknown.contains($0)
-                        ? .unknownTopicOrPartition : tooLarge.contains($0) ? .offsetMetadataTooLarge : outcome
+                    denied.contains($0)
+                        ? .topicAuthorizationFailed
+                        : unknown.contains($0)
+                            ? .unknownTopicOrPartition : tooLarge.contains($0) ? .offsetMetadataTooLarge : outcome
                 }
             }
             // v0 writes to ZooKeeper in both modes, without the coordinator, as Kafka does.

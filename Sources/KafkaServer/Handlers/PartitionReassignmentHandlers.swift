@@ -4,10 +4,14 @@ import KafkaProtocol
 
 /// AlterPartitionReassignments (45) and ListPartitionReassignments (46), version 0 (KIP-455), answered by the
 /// active controller (`Controller+ApiReassignment.swift`); any other broker answers NOT_CONTROLLER at the top level,
-/// as Kafka 2.8 does, and clients send them to the controller Metadata names.
+/// as Kafka 2.8 does, and clients send them to the controller Metadata names. With an authorizer: Cluster:Alter and
+/// Cluster:Describe (CLUSTER_AUTHORIZATION_FAILED).
 enum AlterPartitionReassignmentsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(AlterPartitionReassignmentsRequest.self) { request, _ in
+        TypedHandler(AlterPartitionReassignmentsRequest.self) { request, context in
+            guard services.authorizer.authorizeCluster(context, .alter) else {
+                return AlterPartitionReassignmentsResponse(errorCode: .clusterAuthorizationFailed, errorMessage: nil)
+            }
             var requested: [TopicPartition: [BrokerID]?] = [:]
             for topic in request.topics {
                 for partition in topic.partitions {
@@ -43,7 +47,10 @@ enum AlterPartitionReassignmentsHandler {
 
 enum ListPartitionReassignmentsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(ListPartitionReassignmentsRequest.self) { request, _ in
+        TypedHandler(ListPartitionReassignmentsRequest.self) { request, context in
+            guard services.authorizer.authorizeCluster(context, .describe) else {
+                return ListPartitionReassignmentsResponse(errorCode: .clusterAuthorizationFailed, errorMessage: nil)
+            }
             let asked = request.topics.map { topics in
                 topics.flatMap { topic in topic.partitionIndexes.map { TopicPartition(topic.name, $0) } }
             }

@@ -7,18 +7,36 @@ import KafkaProtocol
 /// acks=all then waits until the ISR holds them (REQUEST_TIMED_OUT after the request's timeout); acks=0 gets no
 /// response at all. A topic with schema validation on (`confluent.value.schema.validation`) has its batches checked
 /// by `SchemaIDValidator` first; a bad record refuses its partition's batches with INVALID_RECORD and a message
-/// naming it.
+/// naming it. With an authorizer: a transactional producer needs TransactionalId:Write (else every partition gets
+/// TRANSACTIONAL_ID_AUTHORIZATION_FAILED), and each topic Topic:Write (else TOPIC_AUTHORIZATION_FAILED).
 enum ProduceHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(ProduceRequest.self) { request, context in
             let acks = request.acks
             var responses: [ProduceResponse.TopicProduceResponse] = []
+            let authorizer = services.authorizer
+            if let id = request.transactionalID, !authorizer.authorize(context, .write, .transactionalID, id) {
+                let failed = request.topicData.map { topic in
+                    ProduceResponse.TopicProduceResponse(
+                        name: topic.name,
+                        partitionResponses: topic.partitionData.map {
+                            .init(index: $0.index, errorCode: .transactionalIDAuthorizationFailed)
+                        }
+                    )
+                }
+                return acks == 0 ? nil : ProduceResponse(responses: failed)
+            }
+            let writable = authorizer.authorizedNames(context, .write, .topic, request.topicData.map(\.name))
             // acks=all: every partition is appended first, then each waits for its high watermark.
             var waiting: [(topic: Int, partition: Int, TopicPartition, Int64)] = []
             for topic in request.topicData {
                 var partitions: [ProduceResponse.PartitionProduceResponse] = []
                 for partition in topic.partitionData {
                     let topicPartition = TopicPartition(topic.name, partition.index)
+                    guard writable.contains(topic.name) else {
+                        partitions.append(.init(index: partition.index, errorCode: .topicAuthorizationFailed))
+                        continue
+                    }
                     guard acks == 0 || acks == 1 || acks == -1 else {
                         partitions.append(
                             .init(index: partition.index, errorCode: KafkaErrorCode.invalidRequiredAcks)

@@ -2,9 +2,13 @@ import KafkaCore
 import KafkaProtocol
 
 /// StopReplica (5), from the controller: this broker stops following partitions, deleting their logs when asked.
+/// With an authorizer the sender needs Cluster:ClusterAction (CLUSTER_AUTHORIZATION_FAILED).
 enum StopReplicaHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(StopReplicaRequest.self) { request, _ in
+        TypedHandler(StopReplicaRequest.self) { request, context in
+            guard services.authorizer.authorizeCluster(context, .clusterAction) else {
+                return StopReplicaResponse(errorCode: .clusterAuthorizationFailed)
+            }
             if let error = services.fencingError(
                 controllerEpoch: request.controllerEpoch,
                 brokerEpoch: request.brokerEpoch

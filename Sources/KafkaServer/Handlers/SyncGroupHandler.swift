@@ -5,8 +5,8 @@ import KafkaProtocol
 /// SyncGroup (14): the leader hands out the assignment; every member waits for its own part.
 enum SyncGroupHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(SyncGroupRequest.self) { request, _ in
-            if let error = GroupHandlers.check(request.groupID, services) {
+        TypedHandler(SyncGroupRequest.self) { request, context in
+            if let error = GroupHandlers.checkMember(request.groupID, services, context) {
                 return SyncGroupResponse(errorCode: error)
             }
             let result = await services.groupCoordinator.sync(

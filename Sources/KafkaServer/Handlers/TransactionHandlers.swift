@@ -5,7 +5,9 @@ import KafkaProtocol
 /// The transactional producer's requests to its transaction coordinator (the leader of the id's
 /// `__transaction_state` partition), answered by `TransactionCoordinator`: AddPartitionsToTxn (24) and
 /// AddOffsetsToTxn (25), which add partitions to the open transaction, and EndTxn (26), each versions 0-3. Another
-/// broker answers NOT_COORDINATOR, which sends the client back to FindCoordinator.
+/// broker answers NOT_COORDINATOR, which sends the client back to FindCoordinator. With an authorizer each needs
+/// TransactionalId:Write (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), AddPartitionsToTxn also Topic:Write per topic
+/// (TOPIC_AUTHORIZATION_FAILED, the others OPERATION_NOT_ATTEMPTED), AddOffsetsToTxn Group:Read.
 enum TransactionHandlers {
     /// KIP-588's PRODUCER_FENCED reaches only clients that know it (InitProducerId v4+, the others v2+).
     static func fencedError(_ code: KafkaErrorCode, modern: Bool) -> KafkaErrorCode {
@@ -22,11 +24,19 @@ enum AddPartitionsToTxnHandler {
             let requested = request.v3AndBelowTopics.flatMap { topic in
                 topic.partitions.map { TopicPartition(topic.name, $0) }
             }
+            let authorizer = services.authorizer
+            let writable = authorizer.authorizedNames(context, .write, .topic, request.v3AndBelowTopics.map(\.name))
+            let denied = Set(requested.filter { !writable.contains($0.topic) })
             let unknown = Set(requested.filter { services.metadataCache.partition($0) == nil })
             var errors: [TopicPartition: KafkaErrorCode] = [:]
-            if !unknown.isEmpty {
+            if !authorizer.authorize(context, .write, .transactionalID, request.v3AndBelowTransactionalID) {
+                for partition in requested { errors[partition] = .transactionalIDAuthorizationFailed }
+            } else if !denied.isEmpty || !unknown.isEmpty {
                 for partition in requested {
-                    errors[partition] = unknown.contains(partition) ? .unknownTopicOrPartition : .operationNotAttempted
+                    errors[partition] =
+                        denied.contains(partition)
+                        ? .topicAuthorizationFailed
+                        : unknown.contains(partition) ? .unknownTopicOrPartition : .operationNotAttempted
                 }
             } else {
                 let answer = await services.transactionTopic.coordinator.addPartitions(
@@ -60,6 +70,12 @@ enum AddPartitionsToTxnHandler {
 enum AddOffsetsToTxnHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(AddOffsetsToTxnRequest.self) { request, context in
+            guard services.authorizer.authorize(context, .write, .transactionalID, request.transactionalID) else {
+                return AddOffsetsToTxnResponse(errorCode: .transactionalIDAuthorizationFailed)
+            }
+            guard services.authorizer.authorize(context, .read, .group, request.groupID) else {
+                return AddOffsetsToTxnResponse(errorCode: .groupAuthorizationFailed)
+            }
             let answer = await services.transactionTopic.coordinator.addPartitions(
                 transactionalID: request.transactionalID,
                 producerID: request.producerID,
@@ -78,6 +94,9 @@ enum AddOffsetsToTxnHandler {
 enum EndTxnHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(EndTxnRequest.self) { request, context in
+            guard services.authorizer.authorize(context, .write, .transactionalID, request.transactionalID) else {
+                return EndTxnResponse(errorCode: .transactionalIDAuthorizationFailed)
+            }
             let answer = await services.transactionTopic.coordinator.endTransaction(
                 transactionalID: request.transactionalID,
                 producerID: request.producerID,

@@ -6,12 +6,21 @@ import KafkaProtocol
 /// sent to the group's coordinator after AddOffsetsToTxn; they count when the transaction commits
 /// (`GroupCoordinator.commitTransactionalOffsets`). Every partition carries the one answer. A fenced producer is
 /// PRODUCER_FENCED from v3 (INVALID_PRODUCER_EPOCH before); below v2 COORDINATOR_LOAD_IN_PROGRESS is
-/// COORDINATOR_NOT_AVAILABLE, as in Kafka.
+/// COORDINATOR_NOT_AVAILABLE, as in Kafka. With an authorizer: TransactionalId:Write, Group:Read, Topic:Read per
+/// topic (a denied topic's partitions TOPIC_AUTHORIZATION_FAILED, the others not attempted).
 enum TxnOffsetCommitHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(TxnOffsetCommitRequest.self) { request, context in
             var code: KafkaErrorCode
-            if let error = GroupHandlers.check(request.groupID, services) {
+            let authorizer = services.authorizer
+            let readable = authorizer.authorizedNames(context, .read, .topic, request.topics.map(\.name))
+            if !authorizer.authorize(context, .write, .transactionalID, request.transactionalID) {
+                code = .transactionalIDAuthorizationFailed
+            } else if !authorizer.authorize(context, .read, .group, request.groupID) {
+                code = .groupAuthorizationFailed
+            } else if readable.count < Set(request.topics.map(\.name)).count {
+                code = .topicAuthorizationFailed
+            } else if let error = GroupHandlers.check(request.groupID, services) {
                 code = error
             } else {
                 let now = services.clock.milliseconds
@@ -42,7 +51,13 @@ enum TxnOffsetCommitHandler {
                 topics: request.topics.map { topic in
                     .init(
                         name: topic.name,
-                        partitions: topic.partitions.map { .init(partitionIndex: $0.partitionIndex, errorCode: code) }
+                        partitions: topic.partitions.map {
+                            .init(
+                                partitionIndex: $0.partitionIndex,
+                                errorCode: code == .topicAuthorizationFailed && readable.contains(topic.name)
+                                    ? .operationNotAttempted : code
+                            )
+                        }
                     )
                 }
             )

@@ -10,10 +10,14 @@ import KafkaZooKeeper
 /// each mechanism's iteration count, never a salt or key. Alter runs on the controller (NOT_CONTROLLER elsewhere):
 /// the client sends a salted password (it ran PBKDF2), the broker derives the stored and server keys, writes the
 /// user's map and announces it in `/config/changes`, so every broker's `ScramCredentialCache` has it within moments.
-/// Errors as Kafka's: RESOURCE_NOT_FOUND, DUPLICATE_RESOURCE, UNACCEPTABLE_CREDENTIAL, UNSUPPORTED_SASL_MECHANISM.
+/// Errors as Kafka's: RESOURCE_NOT_FOUND, DUPLICATE_RESOURCE, UNACCEPTABLE_CREDENTIAL, UNSUPPORTED_SASL_MECHANISM;
+/// with an authorizer Cluster:Describe and Cluster:Alter (CLUSTER_AUTHORIZATION_FAILED).
 enum UserScramCredentialsHandlers {
     static func describe(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(DescribeUserScramCredentialsRequest.self) { request, _ in
+        TypedHandler(DescribeUserScramCredentialsRequest.self) { request, context in
+            guard services.authorizer.authorizeCluster(context, .describe) else {
+                return DescribeUserScramCredentialsResponse(errorCode: .clusterAuthorizationFailed, errorMessage: nil)
+            }
             typealias Result = DescribeUserScramCredentialsResponse.DescribeUserScramCredentialsResult
             var response = DescribeUserScramCredentialsResponse(errorMessage: nil)
             guard let wanted = request.users?.map(\.name) else {
@@ -48,8 +52,15 @@ enum UserScramCredentialsHandlers {
     }
 
     static func alter(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(AlterUserScramCredentialsRequest.self) { request, _ in
+        TypedHandler(AlterUserScramCredentialsRequest.self) { request, context in
             let users = request.deletions.map(\.name) + request.upsertions.map(\.name)
+            guard services.authorizer.authorizeCluster(context, .alter) else {
+                return AlterUserScramCredentialsResponse(
+                    results: Array(Set(users)).sorted().map {
+                        .init(user: $0, errorCode: .clusterAuthorizationFailed, errorMessage: nil)
+                    }
+                )
+            }
             guard services.controller.isActive else {
                 return AlterUserScramCredentialsResponse(
                     results: Array(Set(users)).sorted().map {

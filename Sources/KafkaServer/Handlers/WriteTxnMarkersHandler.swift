@@ -7,10 +7,27 @@ import KafkaProtocol
 /// UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, INVALID_PRODUCER_EPOCH (an older producer epoch),
 /// TRANSACTION_COORDINATOR_FENCED (an older coordinator epoch), NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT. A marker
 /// written to a `__consumer_offsets` partition makes the producer's pending offsets for its groups committed or
-/// drops them.
+/// drops them. With an authorizer the coordinator needs Cluster:ClusterAction (CLUSTER_AUTHORIZATION_FAILED).
 enum WriteTxnMarkersHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
-        TypedHandler(WriteTxnMarkersRequest.self) { request, _ in
+        TypedHandler(WriteTxnMarkersRequest.self) { request, context in
+            guard services.authorizer.authorizeCluster(context, .clusterAction) else {
+                return WriteTxnMarkersResponse(
+                    markers: request.markers.map { marker in
+                        .init(
+                            producerID: marker.producerID,
+                            topics: marker.topics.map { topic in
+                                .init(
+                                    name: topic.name,
+                                    partitions: topic.partitionIndexes.map {
+                                        .init(partitionIndex: $0, errorCode: .clusterAuthorizationFailed)
+                                    }
+                                )
+                            }
+                        )
+                    }
+                )
+            }
             let deadline = ContinuousClock.now + .milliseconds(Int64(services.config.requestTimeoutMs))
             let replicaManager = services.replicaManager
             // Every marker appended first, then one wait for them all (as Kafka's appendRecords), not one

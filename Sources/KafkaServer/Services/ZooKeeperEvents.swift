@@ -4,26 +4,39 @@ import ServiceLifecycle
 import ZooKeeper
 
 /// The broker's one reader of ZooKeeper watch events: config change notifications go to the `ConfigChangeListener`,
+/// ACL change notifications to the `AclChangeListener`,
 /// the controller's paths become `ControllerEvent`s on its queue, anything else is dropped. Subscribed when made, so
 /// no event between startup and `run()` is missed.
 struct ZooKeeperWatchRouter: Service {
     let events: AsyncStream<WatchEvent>
     let configChanges: ConfigChangeListener
+    let aclChanges: AclChangeListener
     let controller: Controller
 
-    init(zookeeper: ZooKeeperClient, configChanges: ConfigChangeListener, controller: Controller) {
+    init(
+        zookeeper: ZooKeeperClient,
+        configChanges: ConfigChangeListener,
+        aclChanges: AclChangeListener,
+        controller: Controller
+    ) {
         self.events = zookeeper.watchEvents()
         self.configChanges = configChanges
+        self.aclChanges = aclChanges
         self.controller = controller
     }
 
     func run() async throws {
-        let (events, configChanges, controller) = (self.events, self.configChanges, self.controller)
+        let (events, configChanges, aclChanges, controller) = (
+            self.events, self.configChanges, self.aclChanges, self.controller
+        )
         await configChanges.start()
+        await aclChanges.start()
         try? await cancelWhenGracefulShutdown {
             for await event in events {
                 if event.path == ZkPaths.configChanges {
                     await configChanges.process()
+                } else if AclChangeListener.paths.contains(event.path) {
+                    await aclChanges.process(event.path)
                 } else if let controllerEvent = ControllerEvent(watch: event) {
                     controller.enqueue(controllerEvent)
                 }
