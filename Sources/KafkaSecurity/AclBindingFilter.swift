@@ -79,3 +79,10 @@ extension AclBinding {
         return nil
     }
 }
+
+extension AclBindingFilter {
+    /// `ResourcePatternFilter(resourceType=TOPIC, name=t1, patternType=LITERAL)`, as Kafka's tools print it.
+    public var patternDescription: String {
+        "ResourcePatternFilter(resourceType=\(resourceType.upperName), name=\(name ?? "null"), patternType=\(patternType.upperName))"
+    }
+}
