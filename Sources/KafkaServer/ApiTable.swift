@@ -73,6 +73,8 @@ enum ApiTable {
             .client(AclHandlers.describe(services), 0...2),
             .client(AclHandlers.create(services), 0...2),
             .client(AclHandlers.delete(services), 0...2),
+            .client(ClientQuotasHandlers.describe(services), 0...1),
+            .client(ClientQuotasHandlers.alter(services), 0...1),
         ]
         let apiVersions: ClosedRange<Int16> = 0...3
         let advertised = served.filter(\.advertised).map { (key: $0.key, versions: $0.versions) }

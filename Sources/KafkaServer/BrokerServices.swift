@@ -30,6 +30,8 @@ public struct BrokerServices: Sendable {
     var scramCredentials: ScramCredentialCache
     /// Whether a request may do what it asks (`authorizer.class.name`), over the ACLs kept current from ZooKeeper.
     public var authorizer: BrokerAuthorizer
+    /// Client quotas from `/config/users` and `/config/clients`, and the managers that enforce them.
+    var quotas: ClientQuotas
 
     /// Why a request from the controller must be refused: it comes from an older controller epoch than one already
     /// seen (STALE_CONTROLLER_EPOCH; nil `controllerEpoch` skips that check), or was meant for an earlier

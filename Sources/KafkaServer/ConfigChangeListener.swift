@@ -3,7 +3,8 @@ import KafkaZooKeeper
 
 /// Applies topic and user config changes announced in `/config/changes/config_change_<seq>`, as Kafka's
 /// `ZkNodeChangeNotificationListener` does: a topic's to its logs, a user's SCRAM credentials to the
-/// `ScramCredentialCache` (so a new or changed user authenticates on the next connection). Notifications older than
+/// `ScramCredentialCache` (so a new or changed user authenticates on the next connection), a user's or client id's
+/// quotas to the `ClientQuotaCache`. Notifications older than
 /// this broker's start are skipped (logs get their topic's config when they are created or led, credentials are read
 /// at startup). An actor: notifications are handled one at a time.
 actor ConfigChangeListener {
@@ -31,10 +32,14 @@ actor ConfigChangeListener {
                 let entity = ConfigZNode.decodeChangeNotification(fetched.data, path: path)
             else { continue }
             let entityPath = entity.split(separator: "/").map(String.init)
-            if entityPath.count == 2, entityPath[0] == "users", let user = Sanitizer.desanitize(entityPath[1]) {
-                let config = (try? await services.zk.getEntityConfig(type: "users", name: entityPath[1])) ?? [:]
-                services.scramCredentials.update(user: user, config: config)
-                services.logger.info("Applied a user config change", metadata: ["user": "\(user)"])
+            if let quotaEntity = ClientQuotaEntity(entityPath: entity) {
+                let name = entityPath.dropFirst().joined(separator: "/")
+                let config = (try? await services.zk.getEntityConfig(type: entityPath[0], name: name)) ?? [:]
+                services.quotas.cache.update(quotaEntity, config: config)
+                if entityPath.count == 2, entityPath[0] == "users", let user = Sanitizer.desanitize(entityPath[1]) {
+                    services.scramCredentials.update(user: user, config: config)
+                }
+                services.logger.info("Applied a config change", metadata: ["entity": "\(entity)"])
                 continue
             }
             guard entityPath.count == 2, entityPath[0] == "topics" else { continue }

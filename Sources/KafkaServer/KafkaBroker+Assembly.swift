@@ -71,9 +71,25 @@ extension KafkaBroker {
         try await zk.createPersistentPaths()
         let clusterID = try await zk.getOrCreateClusterID(proposed: KafkaUUID.random().description)
         let scramCredentials = ScramCredentialCache()
+        let metrics = BrokerMetrics()
+        let quotas = ClientQuotas(config: config, metrics: metrics)
         for user in try await zk.zookeeper.children("/config/users") {
-            guard let name = Sanitizer.desanitize(user) else { continue }
-            scramCredentials.update(user: name, config: try await zk.getEntityConfig(type: "users", name: user))
+            let userConfig = try await zk.getEntityConfig(type: "users", name: user)
+            if let name = Sanitizer.desanitize(user) { scramCredentials.update(user: name, config: userConfig) }
+            if let entity = ClientQuotaEntity(entityPath: "users/\(user)") {
+                quotas.cache.update(entity, config: userConfig)
+            }
+            for client in (try? await zk.zookeeper.children("/config/users/\(user)/clients")) ?? [] {
+                guard let entity = ClientQuotaEntity(entityPath: "users/\(user)/clients/\(client)") else { continue }
+                quotas.cache.update(
+                    entity,
+                    config: try await zk.getEntityConfig(type: "users", name: "\(user)/clients/\(client)")
+                )
+            }
+        }
+        for client in try await zk.zookeeper.children("/config/clients") {
+            guard let entity = ClientQuotaEntity(entityPath: "clients/\(client)") else { continue }
+            quotas.cache.update(entity, config: try await zk.getEntityConfig(type: "clients", name: client))
         }
         let authorizer = BrokerAuthorizer(config: config, logger: logger)
         if authorizer.isEnabled {
@@ -134,7 +150,6 @@ extension KafkaBroker {
         let metadataCache = MetadataCache(clusterID: clusterID)
         let brokerLogger = logger
         let commitTimeoutMs = config.offsetsCommitTimeoutMs
-        let metrics = BrokerMetrics()
         zookeeper.observeRequestLatency { metrics.recordZooKeeperRequest($0) }
         let replicaManager = ReplicaManager(brokerID: brokerID, logManager: logManager, logger: logger) {
             proposal in
@@ -270,7 +285,8 @@ extension KafkaBroker {
             fetcherManager: fetcherManager,
             brokerEpoch: BrokerEpoch(),
             scramCredentials: scramCredentials,
-            authorizer: authorizer
+            authorizer: authorizer,
+            quotas: quotas
         )
 
         return BrokerAssembly(

@@ -10,7 +10,8 @@ import KafkaProtocol
 /// `Completed updating config for topic t.` Broker configs are static here: they can be described, not altered.
 /// Users (`--entity-type users`, `ConfigsCommand+Users`): SCRAM credentials described and altered over KIP-554's
 /// APIs, `--add-config 'SCRAM-SHA-256=[iterations=8192,password=...]'`, as kafka-configs 2.8 with
-/// `--bootstrap-server`.
+/// `--bootstrap-server`. Client quotas (`ConfigsCommand+Quotas`): `--entity-type users` and/or `clients` with
+/// `producer_byte_rate`, `consumer_byte_rate`, `request_percentage`, `controller_mutation_rate`, over KIP-546's APIs.
 struct ConfigsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "configs",
@@ -22,16 +23,33 @@ struct ConfigsCommand: AsyncParsableCommand {
     }
 
     enum EntityType: String, ExpressibleByArgument {
-        case topics, brokers, users
+        case topics, brokers, users, clients
     }
 
     @OptionGroup var cluster: ClusterOptions
     @Flag(help: "What to do.") var action: Action
-    @Option(help: "topics, brokers or users.") var entityType: EntityType
-    @Option(help: "The topic name, broker id or user name (users: optional with --describe).") var entityName: String?
+    @Option(name: .customLong("entity-type"), help: "topics, brokers, users or clients (users then clients for both).")
+    var entityTypes: [EntityType] = []
+    @Option(
+        name: .customLong("entity-name"),
+        help: "The topic name, broker id, user or client id, one per --entity-type (users: optional with --describe)."
+    )
+    var entityNames: [String] = []
+    @Flag(help: "The default user or client id (for the --entity-type without an --entity-name).")
+    var entityDefault = false
     @Option(help: "Configs to set, k=v,k2=v2.") var addConfig: String?
     @Option(help: "Configs to remove (back to their defaults), k,k2.") var deleteConfig: String?
     @Flag(help: "With --describe: every config, not only the dynamic ones.") var all = false
+
+    var entityType: EntityType { entityTypes.first ?? .topics }
+    var entityName: String? { entityNames.first }
+
+    func validate() throws {
+        guard !entityTypes.isEmpty else { throw ValidationError("Missing expected argument '--entity-type'") }
+        if entityTypes.count > 1, entityTypes != [.users, .clients] {
+            throw ValidationError("Only --entity-type users with --entity-type clients may be combined")
+        }
+    }
 
     private var resource: ConfigResource {
         ConfigResource(entityType == .topics ? .topic : .broker, entityName ?? "")
@@ -41,8 +59,9 @@ struct ConfigsCommand: AsyncParsableCommand {
     func run() async throws {
         try await cluster.withClient(failurePrefix: "Error while executing config command with args: ") { client in
             switch (action, entityType) {
-            case (.describe, .users): try await describeUsers(client)
-            case (.alter, .users): try await alterUser(client)
+            case (.describe, .users), (.describe, .clients): try await describeQuotas(client)
+            case (.alter, .users) where !isQuotaChange && entityTypes.count == 1: try await alterUser(client)
+            case (.alter, .users), (.alter, .clients): try await alterQuotas(client)
             case (.describe, _): try await describe(client)
             case (.alter, _): try await alter(client)
             }

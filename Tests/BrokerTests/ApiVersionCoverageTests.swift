@@ -66,6 +66,8 @@ struct ApiVersionCoverageTests {
             DescribeAclsRequest.apiKey.rawValue: { Probe(DescribeAclsRequest(), $0) },
             CreateAclsRequest.apiKey.rawValue: { Probe(CreateAclsRequest(), $0) },
             DeleteAclsRequest.apiKey.rawValue: { Probe(DeleteAclsRequest(), $0) },
+            DescribeClientQuotasRequest.apiKey.rawValue: { Probe(DescribeClientQuotasRequest(), $0) },
+            AlterClientQuotasRequest.apiKey.rawValue: { Probe(AlterClientQuotasRequest(), $0) },
             OffsetForLeaderEpochRequest.apiKey.rawValue: { Probe(OffsetForLeaderEpochRequest(), $0) },
             DescribeConfigsRequest.apiKey.rawValue: { Probe(describeConfigs, $0) },
             AlterConfigsRequest.apiKey.rawValue: { Probe(AlterConfigsRequest(), $0) },

@@ -247,6 +247,13 @@ struct AuthorizationTests {
         shutdown.brokerID = 1
         var scramAlter = AlterUserScramCredentialsRequest()
         scramAlter.deletions = [.init(name: "bob", mechanism: 1)]
+        var alterQuotas = AlterClientQuotasRequest()
+        alterQuotas.entries = [
+            .init(
+                entity: [.init(entityType: "user", entityName: "alice")],
+                ops: [.init(key: "producer_byte_rate", value: 1024)]
+            )
+        ]
         var initTxn = InitProducerIDRequest()
         initTxn.transactionalID = "txn"
         initTxn.transactionTimeoutMs = 10_000
@@ -311,6 +318,8 @@ struct AuthorizationTests {
             ),
             (.alterUserScramCredentials, clusterAuth, { [scramAlter] c in try await codes(c, scramAlter, 0) }),
             (.describeProducers, topicAuth, { [producers] c in try await codes(c, producers, 0) }),
+            (.describeClientQuotas, clusterAuth, { try await codes($0, DescribeClientQuotasRequest(), 1) }),
+            (.alterClientQuotas, clusterAuth, { [alterQuotas] c in try await codes(c, alterQuotas, 1) }),
             // An idempotent producer without IdempotentWrite or Write on any topic.
             (.initProducerID, clusterAuth, { [initIdempotent] c in try await codes(c, initIdempotent, 3) }),
         ]

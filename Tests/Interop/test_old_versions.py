@@ -63,7 +63,6 @@ def test_list_offsets_v0_answers_segment_boundaries_newest_first(broker):
 
 # APIs Kafka 2.8 serves that this broker does not yet, with the issue that brings each.
 NOT_SERVED = {
-    48: "DescribeClientQuotas (issue 17)", 49: "AlterClientQuotas (issue 17)",
     38: "CreateDelegationToken", 39: "RenewDelegationToken", 40: "ExpireDelegationToken",
     41: "DescribeDelegationToken",
     57: "UpdateFeatures",

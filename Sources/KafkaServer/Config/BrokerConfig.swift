@@ -45,6 +45,8 @@ public struct BrokerConfig: Sendable {
     public var authorizerClassName = ""
     public var superUsers = ""
     public var allowEveryoneIfNoAclFound = false
+    public var quotaWindowNum = 11
+    public var quotaWindowSizeSeconds = 1
     /// Every `listener.name.<listener>.<key>` value as given (keys lower-case in the listener part), read by
     /// `forListener(_:)` and `jaasConfig(listener:mechanism:)`.
     public var listenerOverrides: [String: String] = [:]

@@ -17,6 +17,7 @@ public enum ConfigTable {
         Section(title: "Socket server settings", keys: socketServer),
         Section(title: "Security (TLS and SASL)", keys: security),
         Section(title: "Authorizer (ACLs)", keys: authorizer),
+        Section(title: "Client quotas", keys: quotas),
         Section(title: "Metrics", keys: metrics),
         Section(title: "Log basics", keys: logBasics),
         Section(title: "Internal topics", keys: internalTopics),

@@ -8,7 +8,8 @@ import NIOCore
 /// (sendfile: no copy through the broker) — except for versions 0-3, whose records are down-converted to message
 /// format v0/v1 in memory (`DownConversion`). Fetch sessions (KIP-227) are not kept: session id 0 means clients send
 /// full fetches. With an authorizer a follower needs Cluster:ClusterAction and a consumer Topic:Read on each topic
-/// (TOPIC_AUTHORIZATION_FAILED for the partitions of a denied one).
+/// (TOPIC_AUTHORIZATION_FAILED for the partitions of a denied one). A consumer with a `consumer_byte_rate` quota
+/// gets at most one quota window of bytes, and none with the throttle time when the fetch would exceed it.
 struct FetchHandler: RequestHandler {
     let services: BrokerServices
     var apiKey: ApiKey { .fetch }
@@ -42,6 +43,12 @@ struct FetchHandler: RequestHandler {
                 )
             }
         }
+        // consumer_byte_rate: a consumer's fetch returns at most what its quota allows in one window.
+        let user = context.principal.name
+        let clientID = context.header.clientID ?? ""
+        let quotaBytes =
+            request.replicaID < 0 ? services.quotas.fetch.maxBytesInWindow(user: user, clientID: clientID) : nil
+        let requestMaxBytes = Int(request.maxBytes <= 0 ? Int32.max : request.maxBytes)
         let results = await services.replicaManager.fetch(
             requests,
             replicaID: request.replicaID,
@@ -49,8 +56,29 @@ struct FetchHandler: RequestHandler {
             consumer: consumerFetch(request, version: frame.apiVersion),
             maxWait: .milliseconds(Int64(max(request.maxWaitMs, 0))),
             minBytes: Int(max(request.minBytes, 0)),
-            maxBytes: Int(request.maxBytes <= 0 ? Int32.max : request.maxBytes)
+            maxBytes: min(requestMaxBytes, quotaBytes ?? requestMaxBytes)
         )
+        // Over the quota: the bytes are taken back and the answer carries no records, only the throttle time, and
+        // the connection is muted (KIP-219, v8+) or the answer delayed (older versions), as Kafka does.
+        var throttle: Int64 = 0
+        if quotaBytes != nil {
+            let bytes = results.values.reduce(0) { $0 + ($1.records?.length ?? 0) }
+            let now = services.clock.milliseconds
+            throttle = services.quotas.fetch.recordAndGetThrottleMs(
+                bytes: bytes,
+                user: user,
+                clientID: clientID,
+                now: now
+            )
+            if throttle > 0 {
+                services.quotas.fetch.unrecord(bytes: bytes, user: user, clientID: clientID, now: now)
+                if frame.apiVersion >= 8 {
+                    context.throttle.set(throttle)
+                } else {
+                    try? await Task.sleep(for: .milliseconds(throttle))
+                }
+            }
+        }
         var errors = BrokerMetrics.ErrorCounts()
         errors.add(.none)  // the response's own error code
         for result in results.values { errors.add(result.errorCode) }
@@ -72,11 +100,11 @@ struct FetchHandler: RequestHandler {
                     highWatermark: result?.highWatermark ?? -1,
                     lastStableOffset: result?.lastStableOffset ?? -1,
                     logStartOffset: result?.logStartOffset ?? -1,
-                    records: result?.records
+                    records: throttle > 0 ? nil : result?.records
                 )
                 answer.preferredReadReplica = result?.preferredReadReplica ?? -1
                 answer.abortedTransactions = result?.abortedTransactions
-                if conversion != nil, let records = result?.records {
+                if conversion != nil, let records = answer.records {
                     answer.records = nil
                     do {
                         let converted = try conversion!.convert(records, partition: partition)
@@ -104,7 +132,12 @@ struct FetchHandler: RequestHandler {
             topics.append((name: topic.topic, partitions: partitions))
         }
         return .parts(
-            FetchResponseEncoder.encode(topics: topics, version: frame.apiVersion, correlationID: frame.correlationID)
+            FetchResponseEncoder.encode(
+                topics: topics,
+                version: frame.apiVersion,
+                correlationID: frame.correlationID,
+                throttleTimeMs: Int32(clamping: throttle)
+            )
         )
     }
 

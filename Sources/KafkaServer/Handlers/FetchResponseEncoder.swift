@@ -48,7 +48,8 @@ public enum FetchResponseEncoder {
     public static func encode(
         topics: [(name: String, partitions: [Partition])],
         version: Int16,
-        correlationID: Int32
+        correlationID: Int32,
+        throttleTimeMs: Int32 = 0
     ) -> [ResponsePart] {
         precondition(versions.contains(version))
         let flexible = version >= 12
@@ -57,7 +58,7 @@ public enum FetchResponseEncoder {
         current.writeInteger(Int32(0))  // size, set below
         ResponseHeader(correlationID: correlationID)
             .write(to: &current, version: ApiKey.fetch.responseHeaderVersion(for: version))
-        if version >= 1 { current.writeKafkaInteger(Int32(0)) }  // throttle time
+        if version >= 1 { current.writeKafkaInteger(throttleTimeMs) }
         if version >= 7 {
             current.writeKafkaInteger(Int16(0))  // error code
             current.writeKafkaInteger(Int32(0))  // session id: no fetch session

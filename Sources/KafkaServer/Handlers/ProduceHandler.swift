@@ -136,7 +136,38 @@ enum ProduceHandler {
                     responses[topic].partitionResponses[partition].errorMessage = "\(code)"
                 }
             }
-            return acks == 0 ? nil : ProduceResponse(responses: responses)
+            let throttle = await Self.throttle(request, context, services)
+            return acks == 0 ? nil : ProduceResponse(responses: responses, throttleTimeMs: Int32(clamping: throttle))
         }
+    }
+
+    /// `producer_byte_rate`: the request's record bytes count against the principal's and client id's quota; the
+    /// throttle time it earns mutes the connection after the response (KIP-219, v6+) or, for older clients, delays
+    /// the response itself, as Kafka does.
+    private static func throttle(
+        _ request: ProduceRequest,
+        _ context: RequestContext,
+        _ services: BrokerServices
+    ) async
+        -> Int64
+    {
+        var bytes = 0
+        for topic in request.topicData {
+            for partition in topic.partitionData { bytes += partition.records?.readableBytes ?? 0 }
+        }
+        let throttle = services.quotas.produce.recordAndGetThrottleMs(
+            bytes: bytes,
+            user: context.principal.name,
+            clientID: context.header.clientID ?? "",
+            now: services.clock.milliseconds
+        )
+        if throttle > 0 {
+            if context.apiVersion >= 6 {
+                context.throttle.set(throttle)
+            } else {
+                try? await Task.sleep(for: .milliseconds(throttle))
+            }
+        }
+        return throttle
     }
 }

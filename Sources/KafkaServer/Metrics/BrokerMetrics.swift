@@ -112,6 +112,7 @@ public final class BrokerMetrics: Sendable {
     private let requests = MetricTable<String, LatencyMetric>()
     private let errors = MetricTable<RequestError, CoreMetrics.Counter>()
     private let authentications = MetricTable<String, CoreMetrics.Counter>()
+    private let quotaGauges = MetricTable<String, [CoreMetrics.Gauge]>()
     private let isrShrinks: CoreMetrics.Counter
     private let isrExpands: CoreMetrics.Counter
     private let underReplicatedPartitions: CoreMetrics.Gauge
@@ -264,6 +265,22 @@ public final class BrokerMetrics: Sendable {
                 factory: factory
             )
         }.increment()
+    }
+
+    /// A quota owner's byte rate and the throttle time its last request earned (Kafka's `type=Produce|Fetch,
+    /// user=…,client-id=…` `byte-rate` and `throttle-time`; an empty part is an empty label).
+    public func recordQuota(_ type: String, user: String, clientID: String, rate: Double, throttleMs: Int64) {
+        let gauges = quotaGauges.entry("\(type)/\(user)/\(clientID)") {
+            ["byte_rate", "throttle_time"].map {
+                CoreMetrics.Gauge(
+                    label: "kafka_server_\(type.lowercased())_\($0)",
+                    dimensions: [("user", user), ("client_id", clientID)],
+                    factory: factory
+                )
+            }
+        }
+        gauges[0].record(rate)
+        gauges[1].record(Double(throttleMs))
     }
 
     /// One request of `name` (Kafka's API name) at `version` took `duration` from decoding to its response.

@@ -100,6 +100,7 @@ public final class KafkaListener: Sendable {
         let clientHost = "/" + (connection.channel.remoteAddress?.ipAddress ?? "")
         var authenticator = security.sasl.map(SaslServerAuthenticator.init)
         var principal: KafkaPrincipal? = security.securityProtocol == .ssl ? nil : .anonymous
+        let throttle = ResponseThrottle()
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await frame in inbound {
@@ -148,18 +149,22 @@ public final class KafkaListener: Sendable {
                         listenerName: name,
                         clientAddress: client,
                         clientHost: clientHost,
-                        principal: principal ?? .anonymous
+                        principal: principal ?? .anonymous,
+                        throttle: throttle
                     ) {
                     case .response(let buffer):
                         try await outbound.write([.bytes(buffer)])
                     case .parts(let parts):
                         try await outbound.write(parts)
                     case .noResponse:
-                        continue
+                        break
                     case .closeConnection(let reason):
                         logger.warning("Closing connection: \(reason)", metadata: ["client": "\(client)"])
                         return
                     }
+                    // KIP-219: a throttled response is sent at once, then the connection is muted that long.
+                    let mute = throttle.take()
+                    if mute > 0 { try await Task.sleep(for: .milliseconds(mute)) }
                 }
             }
         } catch let error as KafkaFrameDecoder.FrameTooLarge {

@@ -29,7 +29,8 @@ public final class RequestDispatcher: Sendable {
         listenerName: String,
         clientAddress: String,
         clientHost: String = "",
-        principal: KafkaPrincipal = .anonymous
+        principal: KafkaPrincipal = .anonymous,
+        throttle: ResponseThrottle = ResponseThrottle()
     ) async -> RequestOutcome {
         let request: RequestFrame
         do {
@@ -46,7 +47,8 @@ public final class RequestDispatcher: Sendable {
             clientHost: clientHost,
             header: request.header,
             principal: principal,
-            metrics: metrics
+            metrics: metrics,
+            throttle: throttle
         )
         guard api.versions.contains(request.apiVersion) else {
             if request.apiKey == .apiVersions {

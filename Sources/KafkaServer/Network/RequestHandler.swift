@@ -2,6 +2,7 @@ import KafkaCore
 public import KafkaProtocol
 public import KafkaSecurity
 public import NIOCore
+import Synchronization
 
 /// What the broker does with a request: answer it, answer nothing (Produce with acks=0), or close the connection.
 public enum RequestOutcome: Sendable {
@@ -23,6 +24,8 @@ public struct RequestContext: Sendable {
     public var principal: KafkaPrincipal
     /// Where handlers count the error codes of their responses (Kafka's ErrorsPerSec).
     public var metrics: BrokerMetrics
+    /// The connection's KIP-219 mute: a quota-violating handler sets the throttle time it answered with.
+    public var throttle: ResponseThrottle = ResponseThrottle()
     public var apiVersion: Int16 { header.requestApiVersion }
 }
 
@@ -61,4 +64,21 @@ public struct TypedHandler<Request: KafkaRequest>: RequestHandler {
         ResponseFrame.write(response, version: request.apiVersion, correlationID: request.correlationID, to: &buffer)
         return .response(buffer)
     }
+}
+
+/// KIP-219's mute for one connection: the throttle time a handler gave its response (a quota violation), which the
+/// listener waits out after writing that response and before reading the connection's next request — the client
+/// is answered at once and told to back off, and a client that does not is held back anyway. Made by the listener
+/// per connection; only that connection's requests, one at a time, touch it.
+public final class ResponseThrottle: Sendable {
+    private let milliseconds = Atomic<Int64>(0)
+
+    public init() {}
+
+    func set(_ value: Int64) {
+        if value > 0 { milliseconds.store(value, ordering: .relaxed) }
+    }
+
+    /// The pending mute, cleared.
+    public func take() -> Int64 { milliseconds.exchange(0, ordering: .relaxed) }
 }
