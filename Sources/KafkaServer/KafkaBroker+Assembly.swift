@@ -59,11 +59,31 @@ extension KafkaBroker {
             ?? listeners[0].listenerName
 
         // ZooKeeper.
-        let zookeeperConfiguration = ZooKeeperConfiguration(
+        var zookeeperConfiguration = ZooKeeperConfiguration(
             connectString: config.zookeeperConnect,
             sessionTimeout: .milliseconds(config.zookeeperSessionTimeoutMs),
             connectionTimeout: .milliseconds(config.zookeeperConnectionTimeout)
         )
+        do {
+            zookeeperConfiguration.digestCredentials = try ZooKeeperCredentials.fromEnvironment(
+                ProcessInfo.processInfo.environment
+            )
+        } catch {
+            throw StartupError(description: "\(error)")
+        }
+        if config.zookeeperSetAcl {
+            // Kafka's KafkaServer.initZkClient: ACLs without an identity to own them would lock everyone out.
+            guard zookeeperConfiguration.digestCredentials != nil else {
+                throw StartupError(
+                    description:
+                        "zookeeper.set.acl is true, but the broker has no ZooKeeper credentials: set KAFKA_OPTS=-Djava.security.auth.login.config=<JAAS file with a Client section>"
+                )
+            }
+            zookeeperConfiguration.acl = .secure(
+                sensitivePrefixes: ZkPaths.sensitiveRootPaths,
+                openPaths: [ZkPaths.consumers]
+            )
+        }
         try await KafkaZkClient.ensureChroot(zookeeperConfiguration)
         let zookeeper = ZooKeeperClient(configuration: zookeeperConfiguration, logger: logger)
         try await zookeeper.connect()

@@ -22,6 +22,10 @@ public enum ZkPaths {
         "/config/brokers", "/config/ips",
     ]
 
+    /// What `zookeeper.set.acl` keeps from the world's eyes (`ZkData.SensitiveRootPaths`): credentials, broker
+    /// configs, delegation tokens.
+    public static let sensitiveRootPaths = ["/config/users", "/config/brokers", "/delegation_token/tokens"]
+
     public static func broker(_ id: Int32) -> String { "\(brokerIDs)/\(id)" }
     public static func topic(_ topic: String) -> String { "\(brokerTopics)/\(topic)" }
     public static func partitions(_ topic: String) -> String { "\(brokerTopics)/\(topic)/partitions" }

@@ -18,7 +18,7 @@ final class MultiStorage: @unchecked Sendable {
     private let pathBuffers: UnsafeMutablePointer<CChar>
     private var allocations: [UnsafeMutableRawPointer] = []
 
-    init(_ operations: [ZooKeeperOperation]) {
+    init(_ operations: [ZooKeeperOperation], acl: ZooKeeperACL = .open) {
         self.operations = operations
         let count = max(operations.count, 1)
         ops = .allocate(capacity: count)
@@ -38,7 +38,7 @@ final class MultiStorage: @unchecked Sendable {
                     copy(path),
                     value,
                     length,
-                    czk_open_acl_unsafe(),
+                    acl.vector(for: path),
                     mode.flags,
                     pathBuffers + index * Self.pathBufferLength,
                     Int32(Self.pathBufferLength)

@@ -5,6 +5,7 @@ extension ZooKeeperClient: ZooKeeperOperations {
     /// Throws `nodeExists` when it exists and `noNode` when its parent does not.
     @discardableResult
     public func create(_ path: String, data: [UInt8], mode: CreateMode) async throws -> String {
+        let acl = configuration.acl.vector(for: path)
         let reply = try await submit(path: path) { handle, request in
             withCData(data) { value, length in
                 zoo_acreate(
@@ -12,7 +13,7 @@ extension ZooKeeperClient: ZooKeeperOperations {
                     path,
                     value,
                     length,
-                    czk_open_acl_unsafe(),
+                    acl,
                     mode.flags,
                     stringCompletion,
                     request
@@ -82,7 +83,7 @@ extension ZooKeeperClient: ZooKeeperOperations {
     @discardableResult
     public func multi(_ operations: [ZooKeeperOperation]) async throws -> [ZooKeeperOperationResult] {
         guard !operations.isEmpty else { return [] }
-        let storage = MultiStorage(operations)
+        let storage = MultiStorage(operations, acl: configuration.acl)
         let reply = try await submit(path: nil, multiStorage: storage) { handle, request in
             zoo_amulti(handle, Int32(operations.count), storage.ops, storage.results, multiCompletion, request)
         }

@@ -10,15 +10,24 @@ public struct ZooKeeperConfiguration: Sendable, Equatable {
     /// How long `connect()` waits for a session; Kafka's `zookeeper.connection.timeout.ms` defaults to the
     /// session timeout.
     public var connectionTimeout: Duration
+    /// The ACL of the znodes this client creates (Kafka's `zookeeper.set.acl`).
+    public var acl: ZooKeeperACL
+    /// `user:password` for ZooKeeper's `digest` scheme, added to every session this client opens; the identity
+    /// that `ZooKeeperACL.secure` makes the creator of its znodes.
+    public var digestCredentials: String?
 
     public init(
         connectString: String,
         sessionTimeout: Duration = .seconds(18),
-        connectionTimeout: Duration? = nil
+        connectionTimeout: Duration? = nil,
+        acl: ZooKeeperACL = .open,
+        digestCredentials: String? = nil
     ) {
         self.connectString = connectString
         self.sessionTimeout = sessionTimeout
         self.connectionTimeout = connectionTimeout ?? sessionTimeout
+        self.acl = acl
+        self.digestCredentials = digestCredentials
     }
 
     /// The servers, without the chroot.

@@ -40,6 +40,15 @@ final class ZooKeeperSession: @unchecked Sendable {
             throw ZooKeeperError(.badArguments, path: configuration.connectString)
         }
         self.handle = handle
+        if let credentials = configuration.digestCredentials {
+            // Queued before any request: the C library sends it first on every (re)connection of this session.
+            let bytes = Array(credentials.utf8)
+            _ = bytes.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) {
+                    zoo_add_auth(handle, "digest", $0.baseAddress, Int32(buffer.count), nil, nil)
+                }
+            }
+        }
     }
 
     /// Runs `body` with the handle while it is open; throws `closing` once `close()` has begun.

@@ -183,8 +183,9 @@ class ZooKeeperEnsemble:
 
 
 class Broker:
-    def __init__(self, broker_id, zookeeper, directory, properties=None, host="127.0.0.1", netns=None):
+    def __init__(self, broker_id, zookeeper, directory, properties=None, host="127.0.0.1", netns=None, env=None):
         self.id = broker_id
+        self.env = env
         self.port = free_port()
         self.host = host
         self.netns = netns
@@ -213,7 +214,8 @@ class Broker:
     def start(self):
         self.log = open(f"{self.directory}/broker.log", "a")
         self.process = subprocess.Popen(in_namespace(self.netns) + [BROKER, f"{self.directory}/server.properties"],
-                                        stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                        stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        env={**os.environ, **self.env} if self.env else None)
         register(self.process.pid)
         deadline = time.time() + 60
         while True:

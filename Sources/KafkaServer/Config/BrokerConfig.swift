@@ -59,6 +59,7 @@ public struct BrokerConfig: Sendable {
     public var zookeeperConnect = ""
     public var zookeeperSessionTimeoutMs: Int64 = 18_000
     public var zookeeperConnectionTimeoutMs: Int64?
+    public var zookeeperSetAcl = false
     public var numPartitions: Int32 = 1
     public var defaultReplicationFactor: Int16 = 1
     public var autoCreateTopicsEnable = true

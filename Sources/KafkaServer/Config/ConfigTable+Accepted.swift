@@ -49,7 +49,6 @@ extension ConfigTable {
             "Replicas whose follower-side replication is throttled."
         ),
         .accepted("inter.broker.protocol.version", default: "2.8-IV1", "The inter-broker protocol (Kafka 2.8)."),
-        .accepted("zookeeper.set.acl", default: false, "Whether znodes are written with ACLs."),
         .accepted(
             "offsets.commit.required.acks",
             default: Int16(-1),

@@ -487,5 +487,10 @@ public enum ConfigTable {
             \.zookeeperConnectionTimeoutMs,
             "How long to wait for a ZooKeeper connection (default: zookeeper.session.timeout.ms)."
         ),
+        .broker(
+            "zookeeper.set.acl",
+            \.zookeeperSetAcl,
+            "Whether the znodes the broker creates get ACLs: the broker's identity may do anything, others may only read (nothing under /config/users and /config/brokers). Needs the JAAS Client section named by KAFKA_OPTS=-Djava.security.auth.login.config=<file>, whose username and password authenticate with ZooKeeper's digest scheme."
+        ),
     ]
 }
