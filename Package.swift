@@ -181,6 +181,7 @@ let package = Package(
         .executableTarget(
             name: "SwiftKafkaZK",
             dependencies: [
+                "KafkaSecurity",
                 "KafkaZooKeeper",
                 "ZooKeeper",
                 "KafkaCore",

@@ -189,8 +189,17 @@ struct ConfigsCommand: AsyncParsableCommand {
             var rows: [[String: Any]] = []
             for type in ["topics", "brokers", "clients", "users", "ips"] {
                 for name in ((try? await zk.zookeeper.children("/config/\(type)")) ?? []).sorted() {
-                    let config = try await zk.getEntityConfig(type: type, name: name)
-                    rows.append(["entityType": type, "entityName": name, "config": config])
+                    var names = [name]
+                    if type == "users" {
+                        // A user's client-id quotas: users/<user>/clients/<client-id>.
+                        let clients = (try? await zk.zookeeper.children("/config/users/\(name)/clients")) ?? []
+                        names += clients.sorted().map { "\(name)/clients/\($0)" }
+                    }
+                    for entity in names {
+                        rows.append([
+                            "entityType": type, "entityName": entity, "config": await Self.config(zk, type, entity),
+                        ])
+                    }
                 }
             }
             return rows
@@ -203,6 +212,23 @@ struct ConfigsCommand: AsyncParsableCommand {
                         ? "(no overrides)" : config.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
                     + "\n"
             }.joined()
+        }
+    }
+}
+
+extension ConfigsCommand {
+    /// An entity's config as it may be shown: SCRAM credentials (salted keys) by their iteration count only, as
+    /// kafka-configs describes them; a znode the world may not read (`zookeeper.set.acl`) says so.
+    static func config(_ zk: KafkaZkClient, _ type: String, _ name: String) async -> [String: String] {
+        do {
+            var config = try await zk.getEntityConfig(type: type, name: name)
+            for (key, value) in config where key.hasPrefix("SCRAM-SHA-") {
+                let iterations = value.split(separator: ",").first { $0.hasPrefix("iterations=") } ?? "iterations=?"
+                config[key] = "[\(iterations)]"
+            }
+            return config
+        } catch {
+            return ["(unreadable)": "\(error)"]
         }
     }
 }

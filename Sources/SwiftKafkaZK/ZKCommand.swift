@@ -15,8 +15,8 @@ struct ZKCommand: AsyncParsableCommand {
         abstract: "Inspects a SwiftKafka (or Kafka 2.x) cluster through its ZooKeeper tree.",
         subcommands: [
             ListCommand.self, GetCommand.self, TreeCommand.self, BrokersCommand.self, ControllerCommand.self,
-            TopicsCommand.self, TopicCommand.self, ConsumersCommand.self, ConfigsCommand.self, CheckCommand.self,
-            WatchCommand.self,
+            TopicsCommand.self, TopicCommand.self, ConsumersCommand.self, ConfigsCommand.self, AclsCommand.self,
+            CheckCommand.self, WatchCommand.self,
         ]
     )
 }

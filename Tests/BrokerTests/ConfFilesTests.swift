@@ -1,7 +1,8 @@
 import Foundation
 import KafkaCore
-import KafkaServer
 import Testing
+
+@testable import KafkaServer
 
 /// The files in `conf/` are what users copy: every broker file parses with no unknown key, the three-broker set
 /// describes three distinct brokers of one replicated cluster, and the ZooKeeper ensemble files agree on their
@@ -21,6 +22,25 @@ struct ConfFilesTests {
             let (_, warnings) = try BrokerConfig.parse(properties: try read(name))
             #expect(warnings.isEmpty, "\(name): \(warnings)")
         }
+    }
+
+    /// The secured example: SASL_SSL outside, PLAINTEXT between brokers, ACLs and ZooKeeper ACLs, its JAAS file's
+    /// Client section where the broker reads it, and a client file the tools read.
+    @Test func securedExampleIsComplete() throws {
+        let (config, warnings) = try BrokerConfig.parse(properties: try read("secure/server.properties"))
+        #expect(warnings.isEmpty, "\(warnings)")
+        #expect(config.authorizerEnabled && config.zookeeperSetAcl)
+        #expect(config.interBrokerListenerName == "INTERNAL")
+        #expect(config.jaasConfig(listener: "EXTERNAL", mechanism: "PLAIN") != nil)
+        #expect(
+            try ZooKeeperCredentials.credentials(inJaasFile: try read("secure/zookeeper_jaas.conf"), path: "j")
+                == "kafka:change-me-zookeeper"
+        )
+        let client = Dictionary(
+            JavaProperties.parse(try read("secure/client.properties")).map { ($0.key, $0.value) },
+            uniquingKeysWith: { $1 }
+        )
+        #expect(client["security.protocol"] == "SASL_SSL" && client["sasl.mechanism"] == "SCRAM-SHA-512")
     }
 
     @Test func threeBrokerSetIsOneReplicatedCluster() throws {

@@ -20,6 +20,8 @@ from kazoo.client import KazooClient
 
 from conftest import Broker, ZooKeeper, free_port, single_broker, stop, wait_for
 
+ZK_TOOL = os.environ.get("SWIFTKAFKA_ZK_TOOL",
+                         os.path.join(os.path.dirname(__file__), "../../.build/debug/swiftkafka-zk"))
 ADMIN = os.environ.get("SWIFTKAFKA_ADMIN",
                        os.path.join(os.path.dirname(__file__), "../../.build/debug/swiftkafka-admin"))
 JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required '
@@ -223,6 +225,11 @@ def test_swiftkafka_admin_acls_prints_what_kafka_acls_prints(secured):
             ("User:bob", "Describe", "Allow", "*"), ("User:bob", "Read", "Allow", "*")]
     finally:
         zk.stop()
+    # swiftkafka-zk reads the same ACLs straight from ZooKeeper and prints them the same way.
+    from_zk = subprocess.run([ZK_TOOL, "acls", "--zookeeper", secured.zookeeper.connect], capture_output=True,
+                             text=True, timeout=60)
+    assert from_zk.returncode == 0, from_zk.stderr
+    assert listed.stdout in from_zk.stdout
     removed = acls(secured, "--remove", "--force", "--allow-principal", "User:bob", "--operation", "Read",
                    "--topic", topic)
     assert removed.stdout == f"Current ACLs for resource `{pattern}`: \n \t{describe} \n\n"

@@ -18,6 +18,8 @@ from kazoo.client import KazooClient
 from conftest import single_broker
 from security_harness import set_scram_user
 
+ZK_TOOL = os.environ.get("SWIFTKAFKA_ZK_TOOL",
+                         os.path.join(os.path.dirname(__file__), "../../.build/debug/swiftkafka-zk"))
 ADMIN = os.environ.get("SWIFTKAFKA_ADMIN",
                        os.path.join(os.path.dirname(__file__), "../../.build/debug/swiftkafka-admin"))
 QUOTA = 204800  # bytes per second
@@ -80,6 +82,12 @@ def test_kafka_configs_sets_describes_and_stores_quotas(broker):
         assert stored["consumer_byte_rate"] == "4096" and stored["SCRAM-SHA-256"].startswith("salt=")
     finally:
         zk.stop()
+    # swiftkafka-zk shows the quotas and only the credential's iteration count, never its salted keys.
+    view = subprocess.run([ZK_TOOL, "configs", "--zookeeper", broker.zookeeper.connect], capture_output=True,
+                          text=True, timeout=60)
+    assert view.returncode == 0, view.stderr
+    assert "users/quota-user: SCRAM-SHA-256=[iterations=4096],consumer_byte_rate=4096\n" in view.stdout
+    assert "stored_key" not in view.stdout and "salt=" not in view.stdout
     user = configs(broker, "--describe", "--entity-type", "users", "--entity-name", "quota-user")
     assert user.stdout == ("Quota configs for user-principal 'quota-user' are consumer_byte_rate=4096.0\n"
                            "SCRAM credential configs for user-principal 'quota-user' are SCRAM-SHA-256=iterations=4096\n")
