@@ -166,11 +166,13 @@ public final class KafkaBroker: Sendable {
         if let metricsServer {
             services.append(ServedUntilShutdown(name: "metrics", serve: metricsServer.run, close: metricsServer.close))
         }
+        let configChanges = ConfigChangeListener(services: parts.services)
+        let aclChanges = AclChangeListener(services: parts.services)
         services.append(
             ZooKeeperWatchRouter(
                 zookeeper: parts.zookeeper,
-                configChanges: ConfigChangeListener(services: parts.services),
-                aclChanges: AclChangeListener(services: parts.services),
+                configChanges: configChanges,
+                aclChanges: aclChanges,
                 controller: controller
             )
         )
@@ -187,6 +189,9 @@ public final class KafkaBroker: Sendable {
                         controller: controller,
                         brokerEpoch: parts.services.brokerEpoch
                     )
+                    // The old session's watches are gone: set them again, applying what was announced meanwhile.
+                    await configChanges.process()
+                    for path in AclChangeListener.paths { await aclChanges.process(path) }
                 }
             )
         )

@@ -47,12 +47,16 @@ def secured():
     zk.start()
     # A user that exists before the broker starts (read at startup); others are added while it runs.
     set_scram_user(zk, "alice", PASSWORD)
-    ports = {name: free_port() for name in ["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "MTLS", "BADHOST", "TLS12"]}
+    ports = {name: free_port() for name in ["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "MTLS", "BADHOST", "TLS12",
+                                            "REAUTH"]}
     listeners = ",".join(f"{name}://127.0.0.1:{port}" for name, port in ports.items())
     properties = {
         "listeners": listeners,
         "listener.security.protocol.map":
-            "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL,BADHOST:SSL,TLS12:SSL",
+            "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,MTLS:SSL,BADHOST:SSL,TLS12:SSL,"
+            "REAUTH:SASL_PLAINTEXT",
+        # KIP-368: sessions on REAUTH last two seconds, then the client must re-authenticate on its connection.
+        "listener.name.reauth.connections.max.reauth.ms": "2000",
         "inter.broker.listener.name": "PLAINTEXT",
         "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
         "listener.name.sasl_plaintext.plain.sasl.jaas.config": PLAIN_JAAS,
@@ -174,6 +178,33 @@ def test_failed_and_successful_authentications_are_counted(secured):
         rf'kafka_server_socket_server_metrics_{kind}_authentication_total{{listener="SASL_PLAINTEXT"}} (\S+)', text).group(1))
         for kind in ["successful", "failed"]}
     assert counts["successful"] >= 1 and counts["failed"] >= 1, counts
+
+
+def test_librdkafka_re_authenticates_every_session_lifetime_without_losing_a_record(secured):
+    """KIP-368 with librdkafka 2.16 (which re-authenticates): a producer sending for seven seconds on a listener
+    whose sessions last two gets every record delivered, re-authenticates on its connection (counted by the broker),
+    and reports no error."""
+    errors = []
+    config = {**sasl_config(secured, "REAUTH", "SCRAM-SHA-256"), "security.protocol": "sasl_plaintext",
+              "error_cb": errors.append, "linger.ms": 5}
+    producer = Producer(config)
+    topic = f"reauth-{uuid.uuid4().hex[:6]}"
+    delivered = []
+    started = time.time()
+    sent = 0
+    while time.time() - started < 7:
+        producer.produce(topic, str(sent).encode(), partition=0, on_delivery=lambda err, msg: delivered.append(err))
+        sent += 1
+        producer.poll(0.05)
+    assert producer.flush(30) == 0
+    assert len(delivered) == sent and all(err is None for err in delivered), [e for e in delivered if e][:3]
+    assert errors == [], errors
+    with open(f"{secured.directory}/broker1/broker.log") as f:
+        port = int(re.search(r"metrics=http://127.0.0.1:(\d+)/metrics", f.read()).group(1))
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    count = float(re.search(r'kafka_server_socket_server_metrics_successful_reauthentication_total'
+                            r'{listener="REAUTH"} (\S+)', text).group(1))
+    assert count >= 2, count
 
 
 def test_a_user_added_while_running_authenticates_within_seconds(secured):

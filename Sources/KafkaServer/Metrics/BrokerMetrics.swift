@@ -255,12 +255,13 @@ public final class BrokerMetrics: Sendable {
         allTopics.replicationBytesIn.increment(by: Int64(bytes))
     }
 
-    /// A connection on `listener` finished its authentication (SASL exchange or TLS client certificate), well or not.
-    public func recordAuthentication(listener: String, succeeded: Bool) {
-        let name = succeeded ? "successful" : "failed"
+    /// A connection on `listener` finished its authentication (SASL exchange or TLS client certificate), well or not;
+    /// with `reauthentication`, a KIP-368 re-authentication of an authenticated connection.
+    public func recordAuthentication(listener: String, succeeded: Bool, reauthentication: Bool = false) {
+        let name = (succeeded ? "successful" : "failed") + (reauthentication ? "_reauthentication" : "_authentication")
         authentications.entry("\(listener)/\(name)") {
             CoreMetrics.Counter(
-                label: "kafka_server_socket_server_metrics_\(name)_authentication_total",
+                label: "kafka_server_socket_server_metrics_\(name)_total",
                 dimensions: [("listener", listener)],
                 factory: factory
             )

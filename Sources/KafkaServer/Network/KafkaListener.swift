@@ -118,6 +118,7 @@ public final class KafkaListener: Sendable {
                     }
                     if var sasl = authenticator {
                         let wasComplete = sasl.isComplete
+                        let reauthentications = sasl.reauthentications
                         let action = sasl.receive(frame, now: Self.monotonicMilliseconds())
                         authenticator = sasl
                         switch action {
@@ -127,6 +128,13 @@ public final class KafkaListener: Sendable {
                             if sasl.isComplete, !wasComplete || sasl.principal != principal {
                                 principal = sasl.principal
                                 dispatcher.metrics.recordAuthentication(listener: name, succeeded: true)
+                            }
+                            if sasl.reauthentications > reauthentications {
+                                dispatcher.metrics.recordAuthentication(
+                                    listener: name,
+                                    succeeded: true,
+                                    reauthentication: true
+                                )
                             }
                             try await outbound.write([.bytes(response)])
                             continue

@@ -24,6 +24,8 @@ struct SaslServerAuthenticator {
     private var mechanism: String?
     /// When the authenticated session ends (milliseconds, monotonic); nil without re-authentication.
     private var sessionExpiresAt: Int64?
+    /// How many KIP-368 re-authentications have completed on this connection.
+    private(set) var reauthentications = 0
 
     private enum State {
         case handshake
@@ -197,6 +199,7 @@ struct SaslServerAuthenticator {
             state = .failed
             return .fail(nil, reason: "re-authentication changed the principal from \(principal) to \(authenticated)")
         }
+        if principal != nil { reauthentications += 1 }
         principal = authenticated
         state = .complete
         sessionExpiresAt = settings.reauthenticationMs > 0 ? now + settings.reauthenticationMs : nil
