@@ -57,6 +57,7 @@ def secured():
             "REAUTH:SASL_PLAINTEXT",
         # KIP-368: sessions on REAUTH last two seconds, then the client must re-authenticate on its connection.
         "listener.name.reauth.connections.max.reauth.ms": "2000",
+        "listener.name.reauth.plain.sasl.jaas.config": PLAIN_JAAS,
         "inter.broker.listener.name": "PLAINTEXT",
         "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
         "listener.name.sasl_plaintext.plain.sasl.jaas.config": PLAIN_JAAS,

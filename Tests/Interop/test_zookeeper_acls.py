@@ -75,13 +75,25 @@ def test_znodes_belong_to_the_brokers_and_the_world_may_only_read(secured_zk):
     assert result.returncode == 0, result.stderr
 
     owner = make_digest_acl_credential("kafka", "zk-secret")  # "kafka:<base64 sha1>"
-    anonymous = kazoo(zookeeper)
+    paths = ["/brokers/ids/1", "/brokers/topics/" + topic, f"/brokers/topics/{topic}/partitions/0/state",
+             "/controller", "/cluster/id", "/config/topics/" + topic]
+    # The brokers' identity sees the exact ACL (ZooKeeper shows others a digest id's hash as "x").
+    trusted = kazoo(zookeeper, auth=[("digest", "kafka:zk-secret")])
     try:
-        for path in ["/brokers/ids/1", "/brokers/topics/" + topic, f"/brokers/topics/{topic}/partitions/0/state",
-                     "/controller", "/cluster/id", "/config/topics/" + topic]:
-            acls, _ = anonymous.get_acls(path)
+        for path in paths:
+            acls, _ = trusted.get_acls(path)
             assert sorted((a.id.scheme, a.id.id, a.perms) for a in acls) == [
                 ("digest", owner, 31), ("world", "anyone", 1)], (path, acls)
+        # Credentials: the brokers' only. The old consumers' path: open.
+        acls, _ = trusted.get_acls("/config/users/alice")
+        assert [(a.id.scheme, a.id.id, a.perms) for a in acls] == [("digest", owner, 31)]
+        acls, _ = trusted.get_acls("/consumers")
+        assert [(a.id.scheme, a.id.id, a.perms) for a in acls] == [("world", "anyone", 31)]
+    finally:
+        trusted.stop()
+    anonymous = kazoo(zookeeper)
+    try:
+        for path in paths:
             anonymous.get(path)  # readable by anyone
         with pytest.raises(NoAuthError):
             anonymous.set(f"/brokers/topics/{topic}", b'{"version":2,"partitions":{}}')
@@ -89,14 +101,10 @@ def test_znodes_belong_to_the_brokers_and_the_world_may_only_read(secured_zk):
             anonymous.delete("/controller")
         with pytest.raises(NoAuthError):
             anonymous.create(f"/admin/delete_topics/{topic}")
-        # Credentials cannot be read by the world.
-        acls, _ = anonymous.get_acls("/config/users/alice")
-        assert [(a.id.scheme, a.perms) for a in acls] == [("digest", 31)]
+        # Credentials cannot be read by the world; /consumers can be written by anyone.
         with pytest.raises(NoAuthError):
             anonymous.get("/config/users/alice")
-        # The old consumers' path stays open.
-        acls, _ = anonymous.get_acls("/consumers")
-        assert [(a.id.scheme, a.id.id, a.perms) for a in acls] == [("world", "anyone", 31)]
+        anonymous.create("/consumers/legacy-group/owners", makepath=True)
     finally:
         anonymous.stop()
     # With the brokers' credentials the same znodes can be read and changed, as Kafka's tools with the JAAS file.
