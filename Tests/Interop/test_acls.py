@@ -43,14 +43,16 @@ def secured():
         "offsets.topic.num.partitions": "1",
     }
     os.makedirs(f"{directory}/broker1")
-    broker = Broker(1, zookeeper, f"{directory}/broker1", properties)
-    broker.sasl = f"127.0.0.1:{sasl}"
-    broker.zookeeper = zookeeper
-    broker.directory = directory
+    broker = None
     try:
+        broker = Broker(1, zookeeper, f"{directory}/broker1", properties)
+        broker.sasl = f"127.0.0.1:{sasl}"
+        broker.zookeeper = zookeeper
+        broker.directory = directory
         yield broker
     finally:
-        stop(broker.process)
+        if broker:
+            stop(broker.process)
         stop(zookeeper.process)
         if os.environ.get("SWIFTKAFKA_KEEP_TEST_DIRS") is None:
             import shutil

@@ -80,16 +80,18 @@ def secured():
         "connection.failed.authentication.delay.ms": "100",
     }
     os.makedirs(f"{directory}/broker1")
-    broker = Broker(1, zookeeper, f"{directory}/broker1", properties)
-    broker.ports = ports
-    broker.certificates = certificates
-    broker.zk = zk
-    broker.directory = directory
+    broker = None
     try:
+        broker = Broker(1, zookeeper, f"{directory}/broker1", properties)
+        broker.ports = ports
+        broker.certificates = certificates
+        broker.zk = zk
+        broker.directory = directory
         yield broker
     finally:
         zk.stop()
-        stop(broker.process)
+        if broker:
+            stop(broker.process)
         stop(zookeeper.process)
         if os.environ.get("SWIFTKAFKA_KEEP_TEST_DIRS") is None:
             import shutil
