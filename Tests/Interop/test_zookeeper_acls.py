@@ -44,7 +44,10 @@ def secured_zk():
         for broker_id in (1, 2):
             os.makedirs(f"{directory}/broker{broker_id}")
             brokers.append(Broker(broker_id, zookeeper, f"{directory}/broker{broker_id}",
-                                  {"zookeeper.set.acl": "true", "offsets.topic.replication.factor": "2"}, env=env))
+                                  {"zookeeper.set.acl": "true", "offsets.topic.replication.factor": "2",
+                                   # The ACL store's znodes too (the brokers talk as User:ANONYMOUS: super users).
+                                   "authorizer.class.name": "kafka.security.authorizer.AclAuthorizer",
+                                   "super.users": "User:ANONYMOUS"}, env=env))
         yield zookeeper, brokers, directory
     finally:
         for broker in brokers:
@@ -101,6 +104,11 @@ def test_znodes_belong_to_the_brokers_and_the_world_may_only_read(secured_zk):
             anonymous.delete("/controller")
         with pytest.raises(NoAuthError):
             anonymous.create(f"/admin/delete_topics/{topic}")
+        # Nobody grants themselves ACLs by writing the store.
+        with pytest.raises(NoAuthError):
+            anonymous.create("/kafka-acl/Topic/" + topic, b'{"version":1,"acls":[]}')
+        with pytest.raises(NoAuthError):
+            anonymous.create("/kafka-acl-changes/acl_changes_", b"TOPIC:" + topic.encode(), sequence=True)
         # Credentials cannot be read by the world; /consumers can be written by anyone.
         with pytest.raises(NoAuthError):
             anonymous.get("/config/users/alice")
