@@ -24,14 +24,22 @@ struct ConfFilesTests {
         }
     }
 
-    /// The secured example: SASL_SSL outside, PLAINTEXT between brokers, ACLs and ZooKeeper ACLs, its JAAS file's
+    /// The secured three-broker example: SASL_SSL outside, PLAINTEXT between brokers, ACLs and ZooKeeper ACLs, its JAAS file's
     /// Client section where the broker reads it, and a client file the tools read.
     @Test func securedExampleIsComplete() throws {
-        let (config, warnings) = try BrokerConfig.parse(properties: try read("secure/server.properties"))
-        #expect(warnings.isEmpty, "\(warnings)")
-        #expect(config.authorizerEnabled && config.zookeeperSetAcl)
-        #expect(config.interBrokerListenerName == "INTERNAL")
-        #expect(config.jaasConfig(listener: "EXTERNAL", mechanism: "PLAIN") != nil)
+        var ids: Set<Int32> = []
+        var addresses: Set<String> = []
+        for id in 1...3 {
+            let (config, warnings) = try BrokerConfig.parse(properties: try read("secure/server-\(id).properties"))
+            #expect(warnings.isEmpty, "\(warnings)")
+            #expect(config.authorizerEnabled && config.zookeeperSetAcl)
+            #expect(config.interBrokerListenerName == "INTERNAL")
+            #expect(config.jaasConfig(listener: "EXTERNAL", mechanism: "PLAIN") != nil)
+            #expect(config.defaultReplicationFactor == 3 && config.minInSyncReplicas == 2)
+            ids.insert(config.brokerID)
+            addresses.insert(config.advertisedListeners ?? "")
+        }
+        #expect(ids == [1, 2, 3] && addresses.count == 3)
         #expect(
             try ZooKeeperCredentials.credentials(inJaasFile: try read("secure/zookeeper_jaas.conf"), path: "j")
                 == "kafka:change-me-zookeeper"

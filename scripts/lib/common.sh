@@ -130,3 +130,53 @@ stop_pid() {
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+
+# make_secure_settings DIR: what `scripts/run --secure` needs, made once and kept: a CA and a broker certificate for
+# localhost/127.0.0.1 (openssl), a generated password for the PLAIN user admin (its JAAS line for the broker, and
+# client.properties and kcat.conf for clients, mode 600), and the brokers' ZooKeeper identity (zookeeper_jaas.conf).
+make_secure_settings() {
+  local dir=$1
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  if [ ! -f "$dir/broker.pem" ]; then
+    (
+      cd "$dir"
+      openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=swiftkafka-dev-ca" -keyout ca.key -out ca.crt 2>/dev/null
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout broker.key -out broker.csr 2>/dev/null
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' > broker.cnf
+      openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -extfile broker.cnf \
+        -out broker.crt 2>/dev/null
+      (umask 077; cat broker.crt broker.key > broker.pem)
+      rm -f broker.csr
+    )
+  fi
+  if [ ! -f "$dir/client.properties" ]; then
+    local password zk_password
+    password=$(openssl rand -hex 16)
+    zk_password=$(openssl rand -hex 16)
+    (
+      umask 077
+      printf 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="%s";' "$password" \
+        > "$dir/plain-users.jaas"
+      cat > "$dir/client.properties" <<PROPERTIES
+security.protocol=SASL_SSL
+sasl.mechanism=PLAIN
+sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="$password";
+ssl.truststore.type=PEM
+ssl.truststore.location=$dir/ca.crt
+PROPERTIES
+      cat > "$dir/kcat.conf" <<PROPERTIES
+security.protocol=SASL_SSL
+sasl.mechanisms=PLAIN
+sasl.username=admin
+sasl.password=$password
+ssl.ca.location=$dir/ca.crt
+PROPERTIES
+      cat > "$dir/zookeeper_jaas.conf" <<JAAS
+Client {
+  org.apache.zookeeper.server.auth.DigestLoginModule required username="swiftkafka" password="$zk_password";
+};
+JAAS
+    )
+  fi
+}
