@@ -122,6 +122,15 @@ public func withCluster<Result: Sendable>(
     properties: [String: String] = [:],
     _ body: (ZooKeeperEnsemble, [BrokerProcess]) async throws -> Result
 ) async throws -> Result {
+    try await withCluster(brokers: count, propertiesFor: { _ in properties }, body)
+}
+
+/// As `withCluster(brokers:properties:_:)`, with each broker's properties made for its id (its own extra ports).
+public func withCluster<Result: Sendable>(
+    brokers count: Int,
+    propertiesFor: (Int32) throws -> [String: String],
+    _ body: (ZooKeeperEnsemble, [BrokerProcess]) async throws -> Result
+) async throws -> Result {
     try await withZooKeeper { ensemble in
         var brokers: [BrokerProcess] = []
         do {
@@ -130,7 +139,7 @@ public func withCluster<Result: Sendable>(
                     try BrokerProcess.start(
                         id: Int32(id),
                         zookeeper: ensemble.connectString(chroot: "/kafka"),
-                        properties: properties
+                        properties: try propertiesFor(Int32(id))
                     )
                 )
             }

@@ -20,9 +20,10 @@ import ZooKeeper
 struct AuthorizationTests {
     static let group = MultiThreadedEventLoopGroup.singleton
 
-    static func properties(saslPorts: [Int]) -> [String: String] {
+    /// One broker's properties: its PLAINTEXT port (`{port}`, the harness's) and its SASL port.
+    static func properties(saslPort: Int) -> [String: String] {
         [
-            "listeners": "PLAINTEXT://127.0.0.1:{port},SASL_PLAINTEXT://127.0.0.1:SASLPORT",
+            "listeners": "PLAINTEXT://127.0.0.1:{port},SASL_PLAINTEXT://127.0.0.1:\(saslPort)",
             "inter.broker.listener.name": "PLAINTEXT",
             "sasl.enabled.mechanisms": "PLAIN",
             "listener.name.sasl_plaintext.plain.sasl.jaas.config":
@@ -38,38 +39,12 @@ struct AuthorizationTests {
     static func withSecuredCluster(
         _ body: (ZooKeeperEnsemble, [BrokerProcess], [Int]) async throws -> Void
     ) async throws {
-        try await withZooKeeper { ensemble in
-            let saslPorts = try FreePort.allocate(2)
-            var brokers: [BrokerProcess] = []
-            do {
-                for id in 1...2 {
-                    var values = properties(saslPorts: saslPorts)
-                    values["listeners"] = values["listeners"]!.replacingOccurrences(
-                        of: "SASLPORT",
-                        with: "\(saslPorts[id - 1])"
-                    )
-                    brokers.append(
-                        try BrokerProcess.start(
-                            id: Int32(id),
-                            zookeeper: ensemble.connectString(chroot: "/kafka"),
-                            properties: values
-                        )
-                    )
-                }
-                for broker in brokers { try await broker.waitUntilReady() }
-                try await body(ensemble, brokers, saslPorts)
-                for broker in brokers {
-                    await broker.stop()
-                    broker.remove()
-                }
-            } catch {
-                for broker in brokers {
-                    print("--- broker \(broker.id) log ---\n\(broker.logTail())")
-                    await broker.kill()
-                    broker.remove()
-                }
-                throw error
-            }
+        let saslPorts = try FreePort.allocate(2)
+        try await withCluster(
+            brokers: 2,
+            propertiesFor: { id in properties(saslPort: saslPorts[Int(id) - 1]) }
+        ) { ensemble, brokers in
+            try await body(ensemble, brokers, saslPorts)
         }
     }
 
@@ -343,7 +318,7 @@ struct AuthorizationTests {
     }
 
     @Test func everyApiRefusesAPrincipalWithoutAcls() async throws {
-        try await Self.withSecuredCluster { _, brokers, saslPorts in
+        try await Self.withSecuredCluster { _, _, saslPorts in
             let port = try await Self.controllerPort(saslPorts)
             let admin = try await Self.connect(port, as: "admin")
             let alice = try await Self.connect(port, as: "alice")
@@ -399,7 +374,6 @@ struct AuthorizationTests {
             let adminMetadata = try await admin.send(Self.metadata(nil), version: 9)
             #expect(adminMetadata.topics.map(\.name).contains("t"))
             #expect(try await Self.codes(admin, Self.describeAllAcls(), 1) == [KafkaErrorCode.none])
-            _ = brokers
         }
     }
 
@@ -435,7 +409,7 @@ struct AuthorizationTests {
     }
 
     @Test func aclsDecideStoreInZooKeeperAndReachEveryBroker() async throws {
-        try await Self.withSecuredCluster { ensemble, brokers, saslPorts in
+        try await Self.withSecuredCluster { ensemble, _, saslPorts in
             // The client's broker is the controller (topics are created there and led there); the other one only
             // learns the ACLs from ZooKeeper.
             let port = try await Self.controllerPort(saslPorts)
@@ -571,7 +545,6 @@ struct AuthorizationTests {
             try await eventually(timeout: .seconds(15), "broker 2 to drop the ACLs") {
                 try await Self.codes(aliceOnTwo, Self.metadata(["t"]), 9) == [.topicAuthorizationFailed]
             }
-            _ = brokers
         }
     }
 }

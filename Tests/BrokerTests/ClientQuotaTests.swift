@@ -70,12 +70,12 @@ import Testing
             samples: 11,
             windowSeconds: 1
         )
-        #expect(manager.recordAndGetThrottleMs(bytes: 5_000, user: "alice", clientID: "a", now: 0) == 0)
+        #expect(manager.recordAndGetThrottleMs(bytes: { 5_000 }, user: "alice", clientID: "a", now: 0) == 0)
         // alice's second client shares her quota: 25,000 bytes in 10 s is 2.5× the bound.
-        #expect(manager.recordAndGetThrottleMs(bytes: 20_000, user: "alice", clientID: "b", now: 0) == 15_000)
-        #expect(manager.recordAndGetThrottleMs(bytes: 1_000_000, user: "bob", clientID: "a", now: 0) == 0)
+        #expect(manager.recordAndGetThrottleMs(bytes: { 20_000 }, user: "alice", clientID: "b", now: 0) == 15_000)
+        #expect(manager.recordAndGetThrottleMs(bytes: { 1_000_000 }, user: "bob", clientID: "a", now: 0) == 0)
         manager.unrecord(bytes: 20_000, user: "alice", clientID: "b", now: 0)
-        #expect(manager.recordAndGetThrottleMs(bytes: 0, user: "alice", clientID: "a", now: 0) == 0)
+        #expect(manager.recordAndGetThrottleMs(bytes: { 0 }, user: "alice", clientID: "a", now: 0) == 0)
         #expect(manager.maxBytesInWindow(user: "alice", clientID: "a") == 10_000)
         #expect(manager.maxBytesInWindow(user: "bob", clientID: "a") == nil)
     }

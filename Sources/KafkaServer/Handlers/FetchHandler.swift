@@ -25,10 +25,10 @@ struct FetchHandler: RequestHandler {
         }
         // A follower needs Cluster:ClusterAction, a consumer Topic:Read; a denied topic's partitions are not read.
         let authorizer = services.authorizer
-        let readable: Set<String> =
+        let readable =
             request.replicaID >= 0
-            ? (authorizer.authorizeCluster(context, .clusterAction) ? Set(request.topics.map(\.topic)) : [])
-            : authorizer.authorizedNames(context, .read, .topic, request.topics.map(\.topic))
+            ? (authorizer.authorizeCluster(context, .clusterAction) ? AuthorizedNames.all : .empty)
+            : authorizer.authorizedNames(context, .read, .topic, request.topics.lazy.map(\.topic))
         var requests: [ReplicaManager.FetchRequestPartition] = []
         for topic in request.topics where readable.contains(topic.topic) {
             for partition in topic.partitions {
@@ -65,7 +65,7 @@ struct FetchHandler: RequestHandler {
             let bytes = results.values.reduce(0) { $0 + ($1.records?.length ?? 0) }
             let now = services.clock.milliseconds
             throttle = services.quotas.fetch.recordAndGetThrottleMs(
-                bytes: bytes,
+                bytes: { bytes },
                 user: user,
                 clientID: clientID,
                 now: now

@@ -10,7 +10,12 @@ import KafkaProtocol
 enum ListOffsetsHandler {
     static func make(_ services: BrokerServices) -> any RequestHandler {
         TypedHandler(ListOffsetsRequest.self) { request, context in
-            let described = services.authorizer.authorizedNames(context, .describe, .topic, request.topics.map(\.name))
+            let described = services.authorizer.authorizedNames(
+                context,
+                .describe,
+                .topic,
+                request.topics.lazy.map(\.name)
+            )
             return ListOffsetsResponse(
                 topics: request.topics.map { topic in
                     .init(

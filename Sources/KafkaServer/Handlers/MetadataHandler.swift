@@ -19,7 +19,7 @@ enum MetadataHandler {
             let requested = allTopics ? cache.topicNames : (request.topics ?? []).compactMap(\.name)
             // Every topic: the ones the principal may not describe are left out quietly; named ones are refused.
             let described = authorizer.authorizedNames(context, .describe, .topic, requested, logIfDenied: !allTopics)
-            let names = allTopics ? requested.filter(described.contains) : requested
+            let names = allTopics ? requested.filter { described.contains($0) } : requested
             let autoCreate =
                 services.config.autoCreateTopicsEnable && (context.apiVersion < 4 || request.allowAutoTopicCreation)
             let mayCreateAny = autoCreate && authorizer.authorizeCluster(context, .create, logIfDenied: false)

@@ -11,7 +11,7 @@ enum OffsetForLeaderEpochHandler {
             let authorizer = services.authorizer
             let described =
                 authorizer.authorizeCluster(context, .clusterAction, logIfDenied: false)
-                ? Set(request.topics.map(\.topic))
+                ? AuthorizedNames.all
                 : authorizer.authorizedNames(context, .describe, .topic, request.topics.map(\.topic))
             return OffsetForLeaderEpochResponse(
                 topics: request.topics.map { topic in

@@ -26,7 +26,7 @@ enum ProduceHandler {
                 }
                 return acks == 0 ? nil : ProduceResponse(responses: failed)
             }
-            let writable = authorizer.authorizedNames(context, .write, .topic, request.topicData.map(\.name))
+            let writable = authorizer.authorizedNames(context, .write, .topic, request.topicData.lazy.map(\.name))
             // acks=all: every partition is appended first, then each waits for its high watermark.
             var waiting: [(topic: Int, partition: Int, TopicPartition, Int64)] = []
             for topic in request.topicData {
@@ -151,12 +151,12 @@ enum ProduceHandler {
     ) async
         -> Int64
     {
-        var bytes = 0
-        for topic in request.topicData {
-            for partition in topic.partitionData { bytes += partition.records?.readableBytes ?? 0 }
-        }
         let throttle = services.quotas.produce.recordAndGetThrottleMs(
-            bytes: bytes,
+            bytes: {
+                request.topicData.reduce(0) { sum, topic in
+                    topic.partitionData.reduce(sum) { $0 + ($1.records?.readableBytes ?? 0) }
+                }
+            },
             user: context.principal.name,
             clientID: context.header.clientID ?? "",
             now: services.clock.milliseconds

@@ -18,7 +18,7 @@ enum TxnOffsetCommitHandler {
                 code = .transactionalIDAuthorizationFailed
             } else if !authorizer.authorize(context, .read, .group, request.groupID) {
                 code = .groupAuthorizationFailed
-            } else if readable.count < Set(request.topics.map(\.name)).count {
+            } else if request.topics.contains(where: { !readable.contains($0.name) }) {
                 code = .topicAuthorizationFailed
             } else if let error = GroupHandlers.check(request.groupID, services) {
                 code = error

@@ -33,11 +33,13 @@ final class ClientQuotaManager: Sendable {
     }
 
     /// Records `bytes` against the owner's rate; the throttle time (ms) the request earns (0 within the quota).
-    func recordAndGetThrottleMs(bytes: Int, user: String, clientID: String, now: Int64) -> Int64 {
+    /// `bytes` is only counted when a quota applies.
+    func recordAndGetThrottleMs(bytes: () -> Int, user: String, clientID: String, now: Int64) -> Int64 {
         guard let (bound, owner) = quota(user: user, clientID: clientID) else { return 0 }
+        let count = Double(bytes())
         let (rate, throttle) = rates.withLock { rates in
             var rate = rates[owner] ?? QuotaRate(samples: samples, windowMs: windowMs)
-            rate.record(Double(bytes), now: now)
+            rate.record(count, now: now)
             rates[owner] = rate
             return (rate.rate(now: now), rate.throttleMs(bound: bound, now: now))
         }

@@ -23,28 +23,23 @@ struct QuotaRate: Sendable {
     }
 
     /// Per second.
-    func rate(now: Int64) -> Double {
-        let live = windows.filter { now - $0.start < Int64(samples) * windowMs }
-        let total = live.reduce(0) { $0 + $1.value }
-        return total / (Double(spanMs(now: now, live: live)) / 1000)
-    }
+    func rate(now: Int64) -> Double { measure(now: now).rate }
 
     /// Kafka's `ClientQuotaManager.throttleTime`: how long the client must pause so that its rate falls back to
     /// `bound` — (rate − bound) / bound × span; 0 when within the bound.
     func throttleMs(bound: Double, now: Int64) -> Int64 {
-        let live = windows.filter { now - $0.start < Int64(samples) * windowMs }
-        let span = Double(spanMs(now: now, live: live))
-        let rate = live.reduce(0) { $0 + $1.value } / (span / 1000)
+        let (rate, spanMs) = measure(now: now)
         guard bound > 0, rate > bound else { return 0 }
-        return Int64(((rate - bound) / bound * span).rounded())
+        return Int64(((rate - bound) / bound * Double(spanMs)).rounded())
     }
 
-    /// Kafka's `Rate.windowSize`: the time since the oldest window began, plus the whole windows missing to make
-    /// `samples - 1`.
-    private func spanMs(now: Int64, live: [(start: Int64, value: Double)]) -> Int64 {
+    /// The rate over the live windows and the span it is measured over: Kafka's `Rate.windowSize`, the time since
+    /// the oldest window began plus the whole windows missing to make `samples - 1`.
+    private func measure(now: Int64) -> (rate: Double, spanMs: Int64) {
+        let live = windows.filter { now - $0.start < Int64(samples) * windowMs }
         let elapsed = now - (live.first?.start ?? now)
-        let fullWindows = elapsed / windowMs
-        return max(elapsed + max(Int64(samples - 1) - fullWindows, 0) * windowMs, 1)
+        let span = max(elapsed + max(Int64(samples - 1) - elapsed / windowMs, 0) * windowMs, 1)
+        return (live.reduce(0) { $0 + $1.value } / (Double(span) / 1000), span)
     }
 
     private mutating func purge(now: Int64) {

@@ -46,7 +46,7 @@ public final class BrokerAuthorizer: Sendable {
         logIfDenied: Bool = true
     ) -> Bool {
         guard let decision else { return true }
-        let host = context.clientHost.hasPrefix("/") ? String(context.clientHost.dropFirst()) : context.clientHost
+        let host = Self.host(context)
         let acls = snapshot.withLock { $0 }
         let allowed = decision.authorize(
             context.principal,
@@ -67,7 +67,7 @@ public final class BrokerAuthorizer: Sendable {
     /// Whether the principal may perform `operation` on some resource of the type (KIP-679). Never logged.
     func authorizeAny(_ context: RequestContext, _ operation: AclOperation, _ type: ResourceType) -> Bool {
         guard let decision else { return true }
-        let host = context.clientHost.hasPrefix("/") ? String(context.clientHost.dropFirst()) : context.clientHost
+        let host = Self.host(context)
         return decision.authorizeAny(
             context.principal,
             host: host,
@@ -82,15 +82,33 @@ public final class BrokerAuthorizer: Sendable {
         authorize(context, operation, .cluster, ResourceType.clusterName, logIfDenied: logIfDenied)
     }
 
-    /// The names of `names` on which the operation is allowed (each checked once).
+    /// The names of `names` on which the operation is allowed (each checked once); without an authorizer, all of
+    /// them, without reading `names` or allocating anything (Produce and Fetch ask on every request).
     func authorizedNames(
         _ context: RequestContext,
         _ operation: AclOperation,
         _ type: ResourceType,
         _ names: some Sequence<String>,
         logIfDenied: Bool = true
-    ) -> Set<String> {
-        guard isEnabled else { return Set(names) }
-        return Set(names.filter { authorize(context, operation, type, $0, logIfDenied: logIfDenied) })
+    ) -> AuthorizedNames {
+        guard isEnabled else { return .all }
+        return AuthorizedNames(
+            allowed: Set(names.filter { authorize(context, operation, type, $0, logIfDenied: logIfDenied) })
+        )
     }
+
+    /// The host ACLs match: the client's address without `InetAddress`'s leading slash.
+    private static func host(_ context: RequestContext) -> String {
+        context.clientHost.hasPrefix("/") ? String(context.clientHost.dropFirst()) : context.clientHost
+    }
+}
+
+/// What `BrokerAuthorizer.authorizedNames` allows: every name, or the named ones.
+struct AuthorizedNames: Sendable {
+    let allowed: Set<String>?
+
+    static let all = AuthorizedNames(allowed: nil)
+    static let empty = AuthorizedNames(allowed: [])
+
+    func contains(_ name: String) -> Bool { allowed?.contains(name) ?? true }
 }
