@@ -166,7 +166,7 @@ extension TransactionCoordinator {
         switch (current.state, commit) {
         case (.ongoing, _):
             let error = await prepare(current, commit: commit)
-            if error == .none { await waitForCompletion(of: transactionalID) }
+            if error == .none { await RequestWaitClock.parked { await waitForCompletion(of: transactionalID) } }
             return error
         case (.completeCommit, true), (.completeAbort, false):
             return .none  // a retry of an EndTxn that completed

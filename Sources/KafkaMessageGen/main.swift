@@ -134,7 +134,9 @@ for api in apis {
         extensionLines: [
             "", "extension \(Naming.typeName(response.name)) {",
             "    public static var apiKey: ApiKey { .\(caseName) }", "}",
-        ],
+        ]
+            + (response.fields.contains { $0.name == "ThrottleTimeMs" }
+                ? ["", "extension \(Naming.typeName(response.name)): ThrottledResponse {}"] : []),
         visitsErrorCodes: true
     )
 }

@@ -28,6 +28,11 @@ final class FetchWaiters: Sendable {
 
     /// Waits until `notify` names one of the waiter's partitions or `deadline` passes; then the waiter is gone.
     func wait(_ id: Int, until deadline: ContinuousClock.Instant) async {
+        await RequestWaitClock.parked { await waitForNotification(id, until: deadline) }
+        cancel(id)
+    }
+
+    private func waitForNotification(_ id: Int, until deadline: ContinuousClock.Instant) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -47,7 +52,6 @@ final class FetchWaiters: Sendable {
             await group.next()
             group.cancelAll()
         }
-        cancel(id)
     }
 
     func notify(_ partition: TopicPartition) {

@@ -92,7 +92,7 @@ extension KafkaBroker {
         let clusterID = try await zk.getOrCreateClusterID(proposed: KafkaUUID.random().description)
         let scramCredentials = ScramCredentialCache()
         let metrics = BrokerMetrics()
-        let quotas = ClientQuotas(config: config, metrics: metrics)
+        let quotas = ClientQuotas(config: config, metrics: metrics, clock: clock)
         for user in try await zk.zookeeper.children("/config/users") {
             let userConfig = try await zk.getEntityConfig(type: "users", name: user)
             if let name = Sanitizer.desanitize(user) { scramCredentials.update(user: name, config: userConfig) }

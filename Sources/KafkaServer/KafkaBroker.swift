@@ -46,7 +46,12 @@ public final class KafkaBroker: Sendable {
         let (replicaManager, fetcherManager, controller) = (
             parts.replicaManager, parts.fetcherManager, parts.controller
         )
-        let dispatcher = RequestDispatcher(apis: ApiTable.make(parts.services), logger: logger, metrics: metrics)
+        let dispatcher = RequestDispatcher(
+            apis: ApiTable.make(parts.services),
+            logger: logger,
+            metrics: metrics,
+            quotas: parts.services.quotas
+        )
         var bound: [KafkaListener] = []
         for endpoint in listeners {
             bound.append(

@@ -112,7 +112,7 @@ public struct TopicCreator: Sendable {
             {
                 return true
             }
-            try? await Task.sleep(for: .milliseconds(20))
+            await RequestWaitClock.parked { try? await Task.sleep(for: .milliseconds(20)) }
         }
         return false
     }

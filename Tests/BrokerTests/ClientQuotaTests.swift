@@ -1,3 +1,4 @@
+import KafkaCore
 import Testing
 
 @testable import KafkaServer
@@ -70,13 +71,51 @@ import Testing
             samples: 11,
             windowSeconds: 1
         )
-        #expect(manager.recordAndGetThrottleMs(bytes: { 5_000 }, user: "alice", clientID: "a", now: 0) == 0)
+        #expect(manager.recordAndGetThrottleMs({ 5_000 }, user: "alice", clientID: "a", now: 0) == 0)
         // alice's second client shares her quota: 25,000 bytes in 10 s is 2.5× the bound.
-        #expect(manager.recordAndGetThrottleMs(bytes: { 20_000 }, user: "alice", clientID: "b", now: 0) == 15_000)
-        #expect(manager.recordAndGetThrottleMs(bytes: { 1_000_000 }, user: "bob", clientID: "a", now: 0) == 0)
+        #expect(manager.recordAndGetThrottleMs({ 20_000 }, user: "alice", clientID: "b", now: 0) == 15_000)
+        #expect(manager.recordAndGetThrottleMs({ 1_000_000 }, user: "bob", clientID: "a", now: 0) == 0)
         manager.unrecord(bytes: 20_000, user: "alice", clientID: "b", now: 0)
-        #expect(manager.recordAndGetThrottleMs(bytes: { 0 }, user: "alice", clientID: "a", now: 0) == 0)
+        #expect(manager.recordAndGetThrottleMs({ 0 }, user: "alice", clientID: "a", now: 0) == 0)
         #expect(manager.maxBytesInWindow(user: "alice", clientID: "a") == 10_000)
         #expect(manager.maxBytesInWindow(user: "bob", clientID: "a") == nil)
+    }
+
+    /// request_percentage charges a request's work, not the time it waited for others (here a parked sleep), and
+    /// never throttles longer than one window.
+    @Test func aRequestIsChargedItsWorkNotItsWaits() async {
+        let cache = ClientQuotaCache()
+        cache.update(.init(user: nil, clientID: .named("app")), config: [ClientQuotaKey.requestPercentage: "50"])
+        let manager = ClientQuotaManager(
+            key: ClientQuotaKey.requestPercentage,
+            cache: cache,
+            samples: 2,
+            windowSeconds: 1,
+            maxThrottleMs: 1000
+        )
+        struct Frozen: KafkaClock { var milliseconds: Int64 { 1_000_000 } }
+        func meter(user: String, startedAgo: Duration) -> RequestQuotaMeter {
+            RequestQuotaMeter(
+                manager: manager,
+                user: user,
+                clientID: "app",
+                start: .now - startedAgo,
+                waits: RequestWaitClock(),
+                clock: Frozen()
+            )
+        }
+        // 800 ms parked: 80 % of the one-second span if it were charged, over the 50 % bound.
+        let waiting = meter(user: "waiter", startedAgo: .zero)
+        await RequestWaitClock.$current.withValue(waiting.waits) {
+            await RequestWaitClock.parked { try? await Task.sleep(for: .milliseconds(800)) }
+        }
+        #expect(waiting.waits.waited >= .milliseconds(800))
+        #expect(waiting.recordAndGetThrottleMs() == 0)
+        // 800 ms of work (a request that began 800 ms ago and never waited) is over it; users of one client id
+        // share the client's quota, so the waiter's charge counts too. (80 − 50) / 50 × 1000 ms = 600 ms at least.
+        let worker = meter(user: "worker", startedAgo: .milliseconds(800))
+        #expect(worker.recordAndGetThrottleMs() >= 600)
+        // Far over: bounded by one window.
+        #expect(meter(user: "worker", startedAgo: .seconds(10)).recordAndGetThrottleMs() == 1000)
     }
 }

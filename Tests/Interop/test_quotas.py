@@ -183,3 +183,42 @@ def test_a_consumer_is_held_to_its_byte_rate_and_gets_every_record(broker):
     rate = count * PAYLOAD / elapsed
     assert rate < 2 * QUOTA, f"{rate:.0f} B/s against a quota of {QUOTA}"
     assert stats and max(max_throttle(s) for s in stats) > 0, "no throttle_time_ms reached librdkafka"
+
+
+def delivered_in(broker, topic, client, seconds):
+    """Messages a librdkafka producer gets acknowledged in `seconds`, one message per request (one in flight, one
+    message a batch), and the largest throttle time its statistics reported."""
+    stats = []
+    acked = []
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "client.id": client, "linger.ms": 0, "acks": 1,
+                         "max.in.flight": 1, "batch.num.messages": 1, "statistics.interval.ms": 500,
+                         "stats_cb": lambda s: stats.append(json.loads(s))})
+    producer.produce(topic, b"warm-up", partition=0)  # connected and metadata known before the clock starts
+    assert producer.flush(30) == 0
+    started = time.time()
+    while time.time() - started < seconds:
+        if len(producer) < 10:
+            producer.produce(topic, b"r", partition=0, on_delivery=lambda err, msg: acked.append(err))
+        producer.poll(0.001)
+    count = sum(1 for err in acked if err is None)
+    producer.flush(30)
+    producer.poll(1)
+    return count, max((max_throttle(s) for s in stats), default=0)
+
+
+def test_request_percentage_holds_a_client_to_its_share_of_broker_time(broker):
+    topic = f"quota-r-{uuid.uuid4().hex[:6]}"
+    limited = f"request-limited-{uuid.uuid4().hex[:4]}"
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    # 1 % of one thread: ten milliseconds of the broker's time per second.
+    configs(broker, "--alter", "--add-config", "request_percentage=1", "--entity-type", "clients",
+            "--entity-name", limited)
+    free_count, free_throttle = delivered_in(broker, topic, f"request-free-{uuid.uuid4().hex[:4]}", 3)
+    limited_count, limited_throttle = delivered_in(broker, topic, limited, 3)
+    assert free_throttle == 0, "a client without a quota was throttled"
+    assert limited_throttle > 0, "no throttle_time_ms reached librdkafka"
+    assert limited_count * 3 < free_count, f"limited {limited_count} requests against {free_count} without a quota"
+    text = metrics_text(broker)
+    assert re.search(rf'kafka_server_request_request_time{{[^}}]*client_id="{limited}"', text), "no request metric"
+    assert re.search(rf'kafka_server_request_throttle_time{{[^}}]*client_id="{limited}"', text), "no throttle metric"

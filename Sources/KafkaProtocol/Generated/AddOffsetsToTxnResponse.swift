@@ -53,3 +53,5 @@ public struct AddOffsetsToTxnResponse: KafkaResponse {
 extension AddOffsetsToTxnResponse {
     public static var apiKey: ApiKey { .addOffsetsToTxn }
 }
+
+extension AddOffsetsToTxnResponse: ThrottledResponse {}

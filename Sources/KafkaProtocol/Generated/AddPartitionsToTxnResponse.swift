@@ -234,3 +234,5 @@ public struct AddPartitionsToTxnResponse: KafkaResponse {
 extension AddPartitionsToTxnResponse {
     public static var apiKey: ApiKey { .addPartitionsToTxn }
 }
+
+extension AddPartitionsToTxnResponse: ThrottledResponse {}

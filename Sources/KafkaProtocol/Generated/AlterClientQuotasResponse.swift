@@ -148,3 +148,5 @@ public struct AlterClientQuotasResponse: KafkaResponse {
 extension AlterClientQuotasResponse {
     public static var apiKey: ApiKey { .alterClientQuotas }
 }
+
+extension AlterClientQuotasResponse: ThrottledResponse {}

@@ -115,3 +115,5 @@ public struct AlterConfigsResponse: KafkaResponse {
 extension AlterConfigsResponse {
     public static var apiKey: ApiKey { .alterConfigs }
 }
+
+extension AlterConfigsResponse: ThrottledResponse {}

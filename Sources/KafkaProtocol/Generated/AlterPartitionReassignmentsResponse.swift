@@ -146,3 +146,5 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponse {
 extension AlterPartitionReassignmentsResponse {
     public static var apiKey: ApiKey { .alterPartitionReassignments }
 }
+
+extension AlterPartitionReassignmentsResponse: ThrottledResponse {}

@@ -145,3 +145,5 @@ public struct AlterReplicaLogDirsResponse: KafkaResponse {
 extension AlterReplicaLogDirsResponse {
     public static var apiKey: ApiKey { .alterReplicaLogDirs }
 }
+
+extension AlterReplicaLogDirsResponse: ThrottledResponse {}

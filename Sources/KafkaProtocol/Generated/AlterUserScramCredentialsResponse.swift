@@ -93,3 +93,5 @@ public struct AlterUserScramCredentialsResponse: KafkaResponse {
 extension AlterUserScramCredentialsResponse {
     public static var apiKey: ApiKey { .alterUserScramCredentials }
 }
+
+extension AlterUserScramCredentialsResponse: ThrottledResponse {}

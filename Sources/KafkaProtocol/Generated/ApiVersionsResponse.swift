@@ -291,3 +291,5 @@ public struct ApiVersionsResponse: KafkaResponse {
 extension ApiVersionsResponse {
     public static var apiKey: ApiKey { .apiVersions }
 }
+
+extension ApiVersionsResponse: ThrottledResponse {}

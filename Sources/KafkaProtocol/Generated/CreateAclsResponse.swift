@@ -102,3 +102,5 @@ public struct CreateAclsResponse: KafkaResponse {
 extension CreateAclsResponse {
     public static var apiKey: ApiKey { .createAcls }
 }
+
+extension CreateAclsResponse: ThrottledResponse {}

@@ -109,3 +109,5 @@ public struct CreatePartitionsResponse: KafkaResponse {
 extension CreatePartitionsResponse {
     public static var apiKey: ApiKey { .createPartitions }
 }
+
+extension CreatePartitionsResponse: ThrottledResponse {}

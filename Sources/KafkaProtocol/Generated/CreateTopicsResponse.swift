@@ -265,3 +265,5 @@ public struct CreateTopicsResponse: KafkaResponse {
 extension CreateTopicsResponse {
     public static var apiKey: ApiKey { .createTopics }
 }
+
+extension CreateTopicsResponse: ThrottledResponse {}

@@ -206,3 +206,5 @@ public struct DeleteAclsResponse: KafkaResponse {
 extension DeleteAclsResponse {
     public static var apiKey: ApiKey { .deleteAcls }
 }
+
+extension DeleteAclsResponse: ThrottledResponse {}

@@ -99,3 +99,5 @@ public struct DeleteGroupsResponse: KafkaResponse {
 extension DeleteGroupsResponse {
     public static var apiKey: ApiKey { .deleteGroups }
 }
+
+extension DeleteGroupsResponse: ThrottledResponse {}

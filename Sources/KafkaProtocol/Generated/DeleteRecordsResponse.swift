@@ -151,3 +151,5 @@ public struct DeleteRecordsResponse: KafkaResponse {
 extension DeleteRecordsResponse {
     public static var apiKey: ApiKey { .deleteRecords }
 }
+
+extension DeleteRecordsResponse: ThrottledResponse {}

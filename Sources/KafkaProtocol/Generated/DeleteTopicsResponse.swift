@@ -127,3 +127,5 @@ public struct DeleteTopicsResponse: KafkaResponse {
 extension DeleteTopicsResponse {
     public static var apiKey: ApiKey { .deleteTopics }
 }
+
+extension DeleteTopicsResponse: ThrottledResponse {}

@@ -175,3 +175,5 @@ public struct DescribeAclsResponse: KafkaResponse {
 extension DescribeAclsResponse {
     public static var apiKey: ApiKey { .describeAcls }
 }
+
+extension DescribeAclsResponse: ThrottledResponse {}

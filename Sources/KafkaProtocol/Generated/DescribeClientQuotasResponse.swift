@@ -185,3 +185,5 @@ public struct DescribeClientQuotasResponse: KafkaResponse {
 extension DescribeClientQuotasResponse {
     public static var apiKey: ApiKey { .describeClientQuotas }
 }
+
+extension DescribeClientQuotasResponse: ThrottledResponse {}

@@ -134,3 +134,5 @@ public struct DescribeClusterResponse: KafkaResponse {
 extension DescribeClusterResponse {
     public static var apiKey: ApiKey { .describeCluster }
 }
+
+extension DescribeClusterResponse: ThrottledResponse {}

@@ -287,3 +287,5 @@ public struct DescribeConfigsResponse: KafkaResponse {
 extension DescribeConfigsResponse {
     public static var apiKey: ApiKey { .describeConfigs }
 }
+
+extension DescribeConfigsResponse: ThrottledResponse {}

@@ -209,3 +209,5 @@ public struct DescribeGroupsResponse: KafkaResponse {
 extension DescribeGroupsResponse {
     public static var apiKey: ApiKey { .describeGroups }
 }
+
+extension DescribeGroupsResponse: ThrottledResponse {}

@@ -229,3 +229,5 @@ public struct DescribeLogDirsResponse: KafkaResponse {
 extension DescribeLogDirsResponse {
     public static var apiKey: ApiKey { .describeLogDirs }
 }
+
+extension DescribeLogDirsResponse: ThrottledResponse {}

@@ -189,3 +189,5 @@ public struct DescribeProducersResponse: KafkaResponse {
 extension DescribeProducersResponse {
     public static var apiKey: ApiKey { .describeProducers }
 }
+
+extension DescribeProducersResponse: ThrottledResponse {}

@@ -147,3 +147,5 @@ public struct DescribeUserScramCredentialsResponse: KafkaResponse {
 extension DescribeUserScramCredentialsResponse {
     public static var apiKey: ApiKey { .describeUserScramCredentials }
 }
+
+extension DescribeUserScramCredentialsResponse: ThrottledResponse {}

@@ -166,3 +166,5 @@ public struct ElectLeadersResponse: KafkaResponse {
 extension ElectLeadersResponse {
     public static var apiKey: ApiKey { .electLeaders }
 }
+
+extension ElectLeadersResponse: ThrottledResponse {}

@@ -53,3 +53,5 @@ public struct EndTxnResponse: KafkaResponse {
 extension EndTxnResponse {
     public static var apiKey: ApiKey { .endTxn }
 }
+
+extension EndTxnResponse: ThrottledResponse {}

@@ -545,3 +545,5 @@ public struct FetchResponse: KafkaResponse {
 extension FetchResponse {
     public static var apiKey: ApiKey { .fetch }
 }
+
+extension FetchResponse: ThrottledResponse {}

@@ -213,3 +213,5 @@ public struct FindCoordinatorResponse: KafkaResponse {
 extension FindCoordinatorResponse {
     public static var apiKey: ApiKey { .findCoordinator }
 }
+
+extension FindCoordinatorResponse: ThrottledResponse {}

@@ -57,3 +57,5 @@ public struct HeartbeatResponse: KafkaResponse {
 extension HeartbeatResponse {
     public static var apiKey: ApiKey { .heartbeat }
 }
+
+extension HeartbeatResponse: ThrottledResponse {}

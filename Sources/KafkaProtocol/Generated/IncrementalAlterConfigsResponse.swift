@@ -115,3 +115,5 @@ public struct IncrementalAlterConfigsResponse: KafkaResponse {
 extension IncrementalAlterConfigsResponse {
     public static var apiKey: ApiKey { .incrementalAlterConfigs }
 }
+
+extension IncrementalAlterConfigsResponse: ThrottledResponse {}

@@ -65,3 +65,5 @@ public struct InitProducerIDResponse: KafkaResponse {
 extension InitProducerIDResponse {
     public static var apiKey: ApiKey { .initProducerID }
 }
+
+extension InitProducerIDResponse: ThrottledResponse {}

@@ -169,3 +169,5 @@ public struct JoinGroupResponse: KafkaResponse {
 extension JoinGroupResponse {
     public static var apiKey: ApiKey { .joinGroup }
 }
+
+extension JoinGroupResponse: ThrottledResponse {}

@@ -136,3 +136,5 @@ public struct LeaveGroupResponse: KafkaResponse {
 extension LeaveGroupResponse {
     public static var apiKey: ApiKey { .leaveGroup }
 }
+
+extension LeaveGroupResponse: ThrottledResponse {}

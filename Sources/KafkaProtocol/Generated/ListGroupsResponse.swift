@@ -123,3 +123,5 @@ public struct ListGroupsResponse: KafkaResponse {
 extension ListGroupsResponse {
     public static var apiKey: ApiKey { .listGroups }
 }
+
+extension ListGroupsResponse: ThrottledResponse {}

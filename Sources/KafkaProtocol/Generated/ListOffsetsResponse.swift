@@ -193,3 +193,5 @@ public struct ListOffsetsResponse: KafkaResponse {
 extension ListOffsetsResponse {
     public static var apiKey: ApiKey { .listOffsets }
 }
+
+extension ListOffsetsResponse: ThrottledResponse {}

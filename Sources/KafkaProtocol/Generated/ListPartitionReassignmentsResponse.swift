@@ -155,3 +155,5 @@ public struct ListPartitionReassignmentsResponse: KafkaResponse {
 extension ListPartitionReassignmentsResponse {
     public static var apiKey: ApiKey { .listPartitionReassignments }
 }
+
+extension ListPartitionReassignmentsResponse: ThrottledResponse {}

@@ -342,3 +342,5 @@ public struct MetadataResponse: KafkaResponse {
 extension MetadataResponse {
     public static var apiKey: ApiKey { .metadata }
 }
+
+extension MetadataResponse: ThrottledResponse {}

@@ -149,3 +149,5 @@ public struct OffsetCommitResponse: KafkaResponse {
 extension OffsetCommitResponse {
     public static var apiKey: ApiKey { .offsetCommit }
 }
+
+extension OffsetCommitResponse: ThrottledResponse {}

@@ -128,3 +128,5 @@ public struct OffsetDeleteResponse: KafkaResponse {
 extension OffsetDeleteResponse {
     public static var apiKey: ApiKey { .offsetDelete }
 }
+
+extension OffsetDeleteResponse: ThrottledResponse {}

@@ -432,3 +432,5 @@ public struct OffsetFetchResponse: KafkaResponse {
 extension OffsetFetchResponse {
     public static var apiKey: ApiKey { .offsetFetch }
 }
+
+extension OffsetFetchResponse: ThrottledResponse {}

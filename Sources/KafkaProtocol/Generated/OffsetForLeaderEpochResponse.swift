@@ -165,3 +165,5 @@ public struct OffsetForLeaderEpochResponse: KafkaResponse {
 extension OffsetForLeaderEpochResponse {
     public static var apiKey: ApiKey { .offsetForLeaderEpoch }
 }
+
+extension OffsetForLeaderEpochResponse: ThrottledResponse {}

@@ -406,3 +406,5 @@ public struct ProduceResponse: KafkaResponse {
 extension ProduceResponse {
     public static var apiKey: ApiKey { .produce }
 }
+
+extension ProduceResponse: ThrottledResponse {}

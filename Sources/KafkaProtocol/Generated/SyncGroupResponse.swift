@@ -91,3 +91,5 @@ public struct SyncGroupResponse: KafkaResponse {
 extension SyncGroupResponse {
     public static var apiKey: ApiKey { .syncGroup }
 }
+
+extension SyncGroupResponse: ThrottledResponse {}

@@ -145,3 +145,5 @@ public struct TxnOffsetCommitResponse: KafkaResponse {
 extension TxnOffsetCommitResponse {
     public static var apiKey: ApiKey { .txnOffsetCommit }
 }
+
+extension TxnOffsetCommitResponse: ThrottledResponse {}

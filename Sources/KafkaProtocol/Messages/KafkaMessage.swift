@@ -34,6 +34,12 @@ extension KafkaResponse {
     public func forEachErrorCode(_ body: (KafkaErrorCode) -> Void) {}
 }
 
+/// A response with a `throttle_time_ms` field (generated for every response whose schema has one): where a broker
+/// tells the client how long a quota holds it back. Versions without the field simply do not write it.
+public protocol ThrottledResponse: KafkaResponse {
+    var throttleTimeMs: Int32 { get set }
+}
+
 extension KafkaMessage {
     /// Whether `version` uses the flexible encoding.
     public static func isFlexible(_ version: Int16) -> Bool {

@@ -26,7 +26,7 @@ enum DeleteTopicsHandler {
                         try await services.zk.requestTopicDeletion(name)
                         let deadline = ContinuousClock.now + .milliseconds(Int64(max(request.timeoutMs, 0)))
                         while services.metadataCache.partitions(of: name) != nil && ContinuousClock.now < deadline {
-                            try await Task.sleep(for: .milliseconds(20))
+                            try await RequestWaitClock.parked { try await Task.sleep(for: .milliseconds(20)) }
                         }
                         if services.metadataCache.partitions(of: name) != nil {
                             result.errorCode = KafkaErrorCode.requestTimedOut

@@ -9,7 +9,8 @@ import NIOCore
 /// format v0/v1 in memory (`DownConversion`). Fetch sessions (KIP-227) are not kept: session id 0 means clients send
 /// full fetches. With an authorizer a follower needs Cluster:ClusterAction and a consumer Topic:Read on each topic
 /// (TOPIC_AUTHORIZATION_FAILED for the partitions of a denied one). A consumer with a `consumer_byte_rate` quota
-/// gets at most one quota window of bytes, and none with the throttle time when the fetch would exceed it.
+/// gets at most one quota window of bytes, and none with the throttle time when the fetch would exceed it; a consumer
+/// over its `request_percentage` gets none either.
 struct FetchHandler: RequestHandler {
     let services: BrokerServices
     var apiKey: ApiKey { .fetch }
@@ -58,25 +59,30 @@ struct FetchHandler: RequestHandler {
             minBytes: Int(max(request.minBytes, 0)),
             maxBytes: min(requestMaxBytes, quotaBytes ?? requestMaxBytes)
         )
-        // Over the quota: the bytes are taken back and the answer carries no records, only the throttle time, and
-        // the connection is muted (KIP-219, v8+) or the answer delayed (older versions), as Kafka does.
-        var throttle: Int64 = 0
+        // Over a quota (bytes or request time): the bytes are taken back and the answer carries no records, only
+        // the larger throttle time, and the connection is muted (KIP-219, v8+) or the answer delayed (older
+        // versions), as Kafka does.
+        var bandwidthThrottle: Int64 = 0
+        let bytes = quotaBytes == nil ? 0 : results.values.reduce(0) { $0 + ($1.records?.length ?? 0) }
+        let now = quotaBytes == nil ? 0 : services.clock.milliseconds
         if quotaBytes != nil {
-            let bytes = results.values.reduce(0) { $0 + ($1.records?.length ?? 0) }
-            let now = services.clock.milliseconds
-            throttle = services.quotas.fetch.recordAndGetThrottleMs(
-                bytes: { bytes },
+            bandwidthThrottle = services.quotas.fetch.recordAndGetThrottleMs(
+                { Double(bytes) },
                 user: user,
                 clientID: clientID,
                 now: now
             )
-            if throttle > 0 {
+        }
+        let throttle = max(bandwidthThrottle, context.requestThrottleMs())
+        if throttle > 0 {
+            if quotaBytes != nil {
                 services.quotas.fetch.unrecord(bytes: bytes, user: user, clientID: clientID, now: now)
-                if frame.apiVersion >= 8 {
-                    context.throttle.set(throttle)
-                } else {
-                    try? await Task.sleep(for: .milliseconds(throttle))
-                }
+            }
+            if frame.apiVersion >= 8 {
+                context.throttle.set(throttle)
+            } else {
+                _ = context.throttle.take()
+                await RequestWaitClock.parked { try? await Task.sleep(for: .milliseconds(throttle)) }
             }
         }
         var errors = BrokerMetrics.ErrorCounts()

@@ -15,18 +15,21 @@ enum JoinGroupHandler {
                     memberID: request.memberID
                 )
             }
-            let result = await services.groupCoordinator.join(
-                groupID: request.groupID,
-                memberID: request.memberID,
-                groupInstanceID: request.groupInstanceID,
-                clientID: context.header.clientID ?? "",
-                clientHost: context.clientHost,
-                sessionTimeoutMs: request.sessionTimeoutMs,
-                rebalanceTimeoutMs: context.apiVersion >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
-                protocolType: request.protocolType,
-                protocols: request.protocols.map { (name: $0.name, metadata: $0.metadata) },
-                requireKnownMemberID: context.apiVersion >= 4
-            )
+            // Joining waits for the rest of the group: time a request quota does not charge.
+            let result = await RequestWaitClock.parked {
+                await services.groupCoordinator.join(
+                    groupID: request.groupID,
+                    memberID: request.memberID,
+                    groupInstanceID: request.groupInstanceID,
+                    clientID: context.header.clientID ?? "",
+                    clientHost: context.clientHost,
+                    sessionTimeoutMs: request.sessionTimeoutMs,
+                    rebalanceTimeoutMs: context.apiVersion >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
+                    protocolType: request.protocolType,
+                    protocols: request.protocols.map { (name: $0.name, metadata: $0.metadata) },
+                    requireKnownMemberID: context.apiVersion >= 4
+                )
+            }
             return JoinGroupResponse(
                 errorCode: result.errorCode,
                 generationID: result.generationID,

@@ -152,10 +152,12 @@ enum ProduceHandler {
         -> Int64
     {
         let throttle = services.quotas.produce.recordAndGetThrottleMs(
-            bytes: {
-                request.topicData.reduce(0) { sum, topic in
-                    topic.partitionData.reduce(sum) { $0 + ($1.records?.readableBytes ?? 0) }
-                }
+            {
+                Double(
+                    request.topicData.reduce(0) { sum, topic in
+                        topic.partitionData.reduce(sum) { $0 + ($1.records?.readableBytes ?? 0) }
+                    }
+                )
             },
             user: context.principal.name,
             clientID: context.header.clientID ?? "",
@@ -165,7 +167,7 @@ enum ProduceHandler {
             if context.apiVersion >= 6 {
                 context.throttle.set(throttle)
             } else {
-                try? await Task.sleep(for: .milliseconds(throttle))
+                await RequestWaitClock.parked { try? await Task.sleep(for: .milliseconds(throttle)) }
             }
         }
         return throttle

@@ -9,16 +9,19 @@ enum SyncGroupHandler {
             if let error = GroupHandlers.checkMember(request.groupID, services, context) {
                 return SyncGroupResponse(errorCode: error)
             }
-            let result = await services.groupCoordinator.sync(
-                groupID: request.groupID,
-                generationID: request.generationID,
-                memberID: request.memberID,
-                groupInstanceID: request.groupInstanceID,
-                assignments: Dictionary(
-                    request.assignments.map { ($0.memberID, $0.assignment) },
-                    uniquingKeysWith: { $1 }
+            // Syncing waits for the leader's assignment: time a request quota does not charge.
+            let result = await RequestWaitClock.parked {
+                await services.groupCoordinator.sync(
+                    groupID: request.groupID,
+                    generationID: request.generationID,
+                    memberID: request.memberID,
+                    groupInstanceID: request.groupInstanceID,
+                    assignments: Dictionary(
+                        request.assignments.map { ($0.memberID, $0.assignment) },
+                        uniquingKeysWith: { $1 }
+                    )
                 )
-            )
+            }
             return SyncGroupResponse(
                 errorCode: result.errorCode,
                 protocolType: result.protocolType,

@@ -272,7 +272,8 @@ public final class BrokerMetrics: Sendable {
     /// user=…,client-id=…` `byte-rate` and `throttle-time`; an empty part is an empty label).
     public func recordQuota(_ type: String, user: String, clientID: String, rate: Double, throttleMs: Int64) {
         let gauges = quotaGauges.entry("\(type)/\(user)/\(clientID)") {
-            ["byte_rate", "throttle_time"].map {
+            // Kafka's sensors: byte-rate for Produce and Fetch, request-time (percent of one thread) for Request.
+            [type == "Request" ? "request_time" : "byte_rate", "throttle_time"].map {
                 CoreMetrics.Gauge(
                     label: "kafka_server_\(type.lowercased())_\($0)",
                     dimensions: [("user", user), ("client_id", clientID)],

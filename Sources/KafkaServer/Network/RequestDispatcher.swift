@@ -1,4 +1,4 @@
-import KafkaCore
+public import KafkaCore
 public import KafkaProtocol
 public import KafkaSecurity
 public import Logging
@@ -9,19 +9,22 @@ public import NIOCore
 /// Kafka's rules at the door: an unknown API key closes the connection; a version outside the handler's range is
 /// answered with UNSUPPORTED_VERSION (for ApiVersions in the v0 format, KIP-511) or, where the response cannot be
 /// shaped, closes the connection; a body that does not decode closes the connection. Each served request is
-/// counted and timed in `BrokerMetrics` (RequestsPerSec and TotalTimeMs by API name).
+/// counted and timed in `BrokerMetrics` (RequestsPerSec and TotalTimeMs by API name), and charged to its
+/// `request_percentage` quota when one applies (`RequestQuotaMeter`).
 public final class RequestDispatcher: Sendable {
     let apis: [ApiKey: ServedApi]
     let logger: Logger
     let metrics: BrokerMetrics
+    let quotas: ClientQuotas?
 
-    init(apis: [ServedApi], logger: Logger, metrics: BrokerMetrics) {
+    init(apis: [ServedApi], logger: Logger, metrics: BrokerMetrics, quotas: ClientQuotas? = nil) {
         self.apis = Dictionary(
             apis.map { ($0.key, $0) },
             uniquingKeysWith: { _, _ in preconditionFailure("API twice") }
         )
         self.logger = logger
         self.metrics = metrics
+        self.quotas = quotas
     }
 
     public func dispatch(
@@ -66,14 +69,22 @@ public final class RequestDispatcher: Sendable {
             )
         }
         let start = ContinuousClock.now
-        let outcome = await api.handler.handle(request, context: context)
+        let outcome: RequestOutcome
+        if let meter = quotas?.requestMeter(for: request, principal: principal) {
+            // request_percentage: the handler charges its work, less the waits the clock counts.
+            var metered = context
+            metered.requestQuota = meter
+            outcome = await RequestWaitClock.$current.withValue(meter.waits) {
+                await api.handler.handle(request, context: metered)
+            }
+        } else {
+            outcome = await api.handler.handle(request, context: context)
+        }
         let elapsed = ContinuousClock.now - start
         metrics.recordRequest(request.apiKey.name, version: request.apiVersion, duration: elapsed)
-        if request.apiKey == .fetch,
-            let replicaID = request.body.getInteger(at: request.body.readerIndex, as: Int32.self)
-        {
-            // Fetch v4-12 opens with the replica id: Kafka times consumer and follower fetches apart too.
-            metrics.recordTime(replicaID >= 0 ? "FetchFollower" : "FetchConsumer", duration: elapsed)
+        if request.apiKey == .fetch {
+            // Kafka times consumer and follower fetches apart too.
+            metrics.recordTime(request.isFollowerFetch ? "FetchFollower" : "FetchConsumer", duration: elapsed)
         }
         return outcome
     }

@@ -26,7 +26,19 @@ public struct RequestContext: Sendable {
     public var metrics: BrokerMetrics
     /// The connection's KIP-219 mute: a quota-violating handler sets the throttle time it answered with.
     public var throttle: ResponseThrottle = ResponseThrottle()
+    /// The request's `request_percentage` charge, when a quota applies: the handler that builds the response
+    /// reads it once (`requestThrottleMs()`).
+    var requestQuota: RequestQuotaMeter? = nil
     public var apiVersion: Int16 { header.requestApiVersion }
+
+    /// Charges the request's work to its request quota; the throttle time it earns (0 without a quota), which
+    /// also mutes the connection after the response.
+    func requestThrottleMs() -> Int64 {
+        guard let requestQuota else { return 0 }
+        let milliseconds = requestQuota.recordAndGetThrottleMs()
+        throttle.set(milliseconds)
+        return milliseconds
+    }
 }
 
 /// One API's handler: the work. Handlers decode their body at the request's version (which `ApiTable`'s range for
@@ -56,7 +68,12 @@ public struct TypedHandler<Request: KafkaRequest>: RequestHandler {
         } catch {
             return .closeConnection(reason: "cannot decode \(Request.apiKey.name) v\(request.apiVersion): \(error)")
         }
-        guard let response = await body(decoded, context) else { return .noResponse }
+        guard var response = await body(decoded, context) else { return .noResponse }
+        let requestThrottle = context.requestThrottleMs()
+        if requestThrottle > 0, var throttled = response as? any ThrottledResponse {
+            throttled.throttleTimeMs = max(throttled.throttleTimeMs, Int32(clamping: requestThrottle))
+            response = throttled as! Request.Response  // the same value, its throttle time raised
+        }
         var errors = BrokerMetrics.ErrorCounts()
         response.forEachErrorCode { errors.add($0) }
         context.metrics.recordErrors(Request.apiKey.name, errors)
@@ -75,8 +92,10 @@ public final class ResponseThrottle: Sendable {
 
     public init() {}
 
+    /// Mutes for `value` ms after the response, or longer if a mute is already pending (a request that exceeds
+    /// two quotas is held back by the larger throttle).
     func set(_ value: Int64) {
-        if value > 0 { milliseconds.store(value, ordering: .relaxed) }
+        if value > 0 { milliseconds.max(value, ordering: .relaxed) }
     }
 
     /// The pending mute, cleared.

@@ -13,7 +13,13 @@ final class ClientQuotaCache: Sendable {
         var clientID: String
     }
 
-    private let entities = Mutex<[ClientQuotaEntity: [String: Double]]>([:])
+    private struct State {
+        var entities: [ClientQuotaEntity: [String: Double]] = [:]
+        /// The keys some entity sets: a request whose key no one sets is answered without building candidates.
+        var keys: Set<String> = []
+    }
+
+    private let state = Mutex(State())
 
     init() {}
 
@@ -23,17 +29,19 @@ final class ClientQuotaCache: Sendable {
         for (key, value) in config where ClientQuotaKey.all[key] != nil {
             if let number = Double(value) { quotas[key] = number }
         }
-        entities.withLock { $0[entity] = quotas.isEmpty ? nil : quotas }
+        state.withLock { state in
+            state.entities[entity] = quotas.isEmpty ? nil : quotas
+            state.keys = Set(state.entities.values.flatMap(\.keys))
+        }
     }
 
-    var all: [ClientQuotaEntity: [String: Double]] { entities.withLock { $0 } }
+    var all: [ClientQuotaEntity: [String: Double]] { state.withLock { $0.entities } }
 
-    var isEmpty: Bool { entities.withLock { $0.isEmpty } }
+    var isEmpty: Bool { state.withLock { $0.entities.isEmpty } }
 
     /// The quota on `key` for a request from `user` with `clientID`, and whose usage it counts; nil without one.
     func quota(_ key: String, user: String, clientID: String) -> (bound: Double, owner: Owner)? {
-        let snapshot = entities.withLock { $0 }
-        if snapshot.isEmpty { return nil }
+        guard let snapshot = state.withLock({ $0.keys.contains(key) ? $0.entities : nil }) else { return nil }
         let candidates: [(ClientQuotaEntity, Owner)] = [
             (.init(user: .named(user), clientID: .named(clientID)), Owner(user: user, clientID: clientID)),
             (.init(user: .named(user), clientID: .default), Owner(user: user, clientID: clientID)),
