@@ -4,19 +4,24 @@ entrypoint) runs here as processes on loopback: the brokers register with both l
 and a client on the host listener produces and consumes."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import time
 import urllib.request
 
-from confluent_kafka import Consumer, Producer
+import pytest
+import yaml
+from confluent_kafka import Consumer, KafkaError, Producer
 from kazoo.client import KazooClient
+from kazoo.exceptions import NoAuthError
 
-from conftest import BROKER, CLASSPATH, free_port, register, serving, stop
+from conftest import BROKER, CLASSPATH, ZooKeeper, free_port, register, serving, stop
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
 COMPOSE = os.path.join(ROOT, "docker/docker-compose.yml")
+SECURE_COMPOSE = os.path.join(ROOT, "docker/docker-compose.secure.yml")
 
 
 def test_compose_file_validates():
@@ -136,4 +141,123 @@ def test_compose_topology_runs_as_processes_through_the_entrypoint():
             stop(process)
         for process in zookeepers:
             stop(process)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def client_errors(config, wait=10):
+    """The errors a producer with `config` reports while it tries to reach the cluster."""
+    errors = []
+    producer = Producer({**config, "error_cb": errors.append})
+    producer.produce("never", b"x")
+    deadline = time.time() + wait
+    while time.time() < deadline and not errors:
+        producer.poll(0.2)
+    producer.purge()
+    return errors
+
+
+def secure_compose_environment(secrets, zookeeper, ports, logs):
+    """Each broker's environment as docker-compose.secure.yml gives it (read from `docker-compose config`), moved from
+    containers to processes on loopback: compose's host names and ports become 127.0.0.1 and free ports, /run/secrets
+    the directory docker/make-secrets filled, zoo1:2181 a ZooKeeper server here. Nothing else is changed or added but
+    the log directory and the test's faster controlled shutdown."""
+    result = subprocess.run(["docker-compose", "-f", SECURE_COMPOSE, "config"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    config = yaml.safe_load(result.stdout)
+    assert sorted(config["services"]) == ["broker1", "broker2", "broker3", "zoo1"]
+    assert sorted(config["secrets"]) == ["broker.pem", "ca.crt", "plain-users.jaas", "zookeeper_jaas.conf"]
+    environments = {}
+    for i in (1, 2, 3):
+        service = config["services"][f"broker{i}"]
+        assert sorted(s["source"] for s in service["secrets"]) == sorted(config["secrets"])
+        internal, external = ports[i]
+        env = {}
+        for key, value in service["environment"].items():
+            value = str(value).replace("$$", "$")  # compose's escape, as a container would see it
+            value = value.replace("/run/secrets", secrets).replace("zoo1:2181", zookeeper)
+            value = value.replace("0.0.0.0:29092", f"127.0.0.1:{internal}")
+            value = value.replace(f"0.0.0.0:{9091 + i}", f"127.0.0.1:{external}")
+            value = value.replace(f"broker{i}:29092", f"127.0.0.1:{internal}")
+            value = value.replace(f"localhost:{9091 + i}", f"localhost:{external}")
+            env[key] = value
+        env.update(KAFKA_LOG_DIRS=f"{logs}/broker{i}", KAFKA_CONTROLLED_SHUTDOWN_RETRY_BACKOFF_MS="500")
+        environments[i] = env
+    return environments
+
+
+def test_secure_compose_runs_as_processes_through_the_entrypoint():
+    """docker-compose.secure.yml with the files docker/make-secrets makes: the brokers authenticate to each other
+    (SASL PLAIN as broker) and to ZooKeeper, clients need SASL_SSL with the generated CA, only admin may do anything."""
+    directory = tempfile.mkdtemp(prefix="swiftkafka-docker-secure-")
+    secrets = f"{directory}/secrets"
+    brokers = []
+    zookeeper = None
+    try:
+        made = subprocess.run([os.path.join(ROOT, "docker/make-secrets"), secrets], capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "SWIFTKAFKA_SECRETS_KEEP_OWNER": "1"})
+        assert made.returncode == 0, made.stderr
+        with open(SECURE_COMPOSE) as f:
+            compose_text = f.read()
+        with open(f"{secrets}/client.properties") as f:
+            admin_password = re.search(r'password="([0-9a-f]+)"', f.read()).group(1)
+        assert admin_password not in compose_text
+        zookeeper = ZooKeeper(f"{directory}/zookeeper")
+        zk_address = f"127.0.0.1:{zookeeper.port}"
+        ports = {i: (free_port(), free_port()) for i in (1, 2, 3)}
+        environments = secure_compose_environment(secrets, zk_address, ports, directory)
+        for i in (1, 2, 3):
+            env = {k: v for k, v in os.environ.items() if not k.startswith("KAFKA_")}
+            env.update(environments[i], SWIFTKAFKA_BROKER=BROKER,
+                       SWIFTKAFKA_PROPERTIES=os.path.join(ROOT, "conf/server.properties"))
+            log = open(f"{directory}/broker{i}.log", "w")
+            process = subprocess.Popen([os.path.join(ROOT, "docker/entrypoint.sh")], env=env, stdout=log,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            register(process.pid)
+            brokers.append(process)
+        zk = KazooClient(hosts=zk_address, timeout=10)
+        zk.start()
+        try:
+            deadline = time.time() + 60
+            while not (zk.exists("/kafka/brokers/ids") and sorted(zk.get_children("/kafka/brokers/ids")) == ["1", "2", "3"]):
+                assert time.time() < deadline and all(p.poll() is None for p in brokers), "brokers did not register"
+                time.sleep(0.2)
+            # zookeeper.set.acl: an unauthenticated ZooKeeper client may read the registrations but not change them.
+            with pytest.raises(NoAuthError):
+                zk.set("/kafka/brokers/ids/1", b"{}")
+            bootstrap = ",".join(f"localhost:{ports[i][1]}" for i in (1, 2, 3))
+            admin_settings = {"bootstrap.servers": bootstrap, "security.protocol": "SASL_SSL",
+                              "sasl.mechanism": "PLAIN", "sasl.username": "admin", "sasl.password": admin_password,
+                              "ssl.ca.location": f"{secrets}/ca.crt"}
+            producer = Producer({**admin_settings, "acks": "all", "enable.idempotence": True})
+            for n in range(300):
+                producer.produce("secured", key=str(n).encode(), value=f"v{n}".encode())
+            assert producer.flush(60) == 0
+            # Replicated three ways over the brokers' SASL listener: every follower is in sync.
+            states = [json.loads(zk.get(f"/kafka/brokers/topics/secured/partitions/{p}/state")[0])
+                      for p in range(len(zk.get_children("/kafka/brokers/topics/secured/partitions")))]
+            assert states and all(sorted(s["isr"]) == [1, 2, 3] for s in states), states
+            consumer = Consumer({**admin_settings, "group.id": "secured", "auto.offset.reset": "earliest"})
+            consumer.subscribe(["secured"])
+            values = set()
+            deadline = time.time() + 60
+            while len(values) < 300 and time.time() < deadline:
+                values |= {m.value().decode() for m in consumer.consume(300, 1.0) if m.error() is None}
+            consumer.close()
+            assert values == {f"v{n}" for n in range(300)}
+        finally:
+            zk.stop()
+        # A wrong password is refused with Kafka's error; a client without TLS gets nowhere.
+        wrong = client_errors({**admin_settings, "sasl.password": "not-the-password"})
+        assert wrong and wrong[0].code() == KafkaError._AUTHENTICATION and "Invalid username or password" in str(
+            wrong[0]), wrong
+        assert client_errors({**admin_settings, "security.protocol": "SASL_PLAINTEXT"}), "plaintext was accepted"
+        for i in (1, 2, 3):
+            with open(f"{directory}/broker{i}.log") as f:
+                assert admin_password not in f.read()
+    finally:
+        for process in brokers:
+            stop(process)
+        if zookeeper is not None:
+            stop(zookeeper.process)
         shutil.rmtree(directory, ignore_errors=True)

@@ -131,11 +131,16 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
-# make_secure_settings DIR: what `scripts/run --secure` needs, made once and kept: a CA and a broker certificate for
-# localhost/127.0.0.1 (openssl), a generated password for the PLAIN user admin (its JAAS line for the broker, and
-# client.properties and kcat.conf for clients, mode 600), and the brokers' ZooKeeper identity (zookeeper_jaas.conf).
+# make_secure_settings DIR [HOST...]: what `scripts/run --secure` and docker/make-secrets need, made once and kept: a
+# CA and a broker certificate for localhost/127.0.0.1 and each HOST (openssl), generated passwords for the PLAIN
+# users admin and broker (their JAAS line for a listener, plain-users.jaas: the broker logs in to other brokers as
+# broker where the inter-broker listener uses PLAIN; client.properties and kcat.conf for clients as admin; mode 600),
+# and the brokers' ZooKeeper identity (zookeeper_jaas.conf).
 make_secure_settings() {
   local dir=$1
+  shift
+  local san="DNS:localhost,IP:127.0.0.1" host
+  for host in "$@"; do san="$san,DNS:$host"; done
   mkdir -p "$dir"
   chmod 700 "$dir"
   if [ ! -f "$dir/broker.pem" ]; then
@@ -143,7 +148,7 @@ make_secure_settings() {
       cd "$dir"
       openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=swiftkafka-dev-ca" -keyout ca.key -out ca.crt 2>/dev/null
       openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout broker.key -out broker.csr 2>/dev/null
-      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' > broker.cnf
+      printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$san" > broker.cnf
       openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -extfile broker.cnf \
         -out broker.crt 2>/dev/null
       (umask 077; cat broker.crt broker.key > broker.pem)
@@ -151,13 +156,14 @@ make_secure_settings() {
     )
   fi
   if [ ! -f "$dir/client.properties" ]; then
-    local password zk_password
+    local password broker_password zk_password
     password=$(openssl rand -hex 16)
+    broker_password=$(openssl rand -hex 16)
     zk_password=$(openssl rand -hex 16)
     (
       umask 077
-      printf 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="%s";' "$password" \
-        > "$dir/plain-users.jaas"
+      printf 'org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="%s" user_broker="%s" user_admin="%s";' \
+        "$broker_password" "$broker_password" "$password" > "$dir/plain-users.jaas"
       cat > "$dir/client.properties" <<PROPERTIES
 security.protocol=SASL_SSL
 sasl.mechanism=PLAIN

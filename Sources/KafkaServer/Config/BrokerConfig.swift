@@ -139,8 +139,9 @@ public struct BrokerConfig: Sendable {
         public var description: String { "Invalid value for configuration \(key): \(reason)" }
     }
 
-    /// Parses `server.properties` text and overrides (applied after, as `--override` does). Returns the config and
-    /// a warning per unknown key.
+    /// Parses `server.properties` text and overrides (applied after, as `--override` does), with `${provider:…}`
+    /// variables resolved by the configured `config.providers` (KIP-421). Returns the config and a warning per
+    /// unknown key.
     public static func parse(
         properties text: String,
         overrides: [(String, String)] = []
@@ -150,9 +151,14 @@ public struct BrokerConfig: Sendable {
         var values: [String: String] = [:]
         for (key, value) in JavaProperties.parse(text) { values[key] = value }
         for (key, value) in overrides { values[key] = value }
+        do {
+            values = try ConfigProviders.resolve(values)
+        } catch {
+            throw Error(key: error.key, reason: error.reason)
+        }
         var config = BrokerConfig()
         var warnings: [String] = []
-        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) where !ConfigProviders.isProviderKey(key) {
             if key.hasPrefix("listener.name.") {
                 config.listenerOverrides[key] = value.trimmingCharacters()
                 continue
