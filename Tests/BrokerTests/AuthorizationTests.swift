@@ -436,6 +436,12 @@ struct AuthorizationTests {
                     replicationFactor: -1,
                     assignments: [.init(partitionIndex: 0, brokerIDs: [here])]
                 ),
+                .init(
+                    name: "hidden",
+                    numPartitions: -1,
+                    replicationFactor: -1,
+                    assignments: [.init(partitionIndex: 0, brokerIDs: [here])]
+                ),
             ]
             #expect(try await Self.codes(admin, create, 5) == [KafkaErrorCode.none])
 
@@ -490,6 +496,27 @@ struct AuthorizationTests {
                 try await Self.codes(aliceOnTwo, Self.metadata(["t"]), 9) == [KafkaErrorCode.none]
             }
 
+            // TxnOffsetCommit, as Kafka 2.8: with the transactional id and the group allowed, a topic alice may not
+            // read and one she may read that does not exist are refused partition by partition, and t goes on to the coordinator.
+            var transactional = CreateAclsRequest()
+            transactional.creations = [Self.acl(5, "tx", operation: 4), Self.acl(3, "g", operation: 3)]
+            #expect(try await Self.codes(admin, transactional, 1) == [KafkaErrorCode.none])
+            var commit = TxnOffsetCommitRequest()
+            commit.transactionalID = "tx"
+            commit.groupID = "g"
+            commit.producerID = 1
+            commit.topics = ["t", "hidden", "tenant-a.missing"].map {
+                .init(name: $0, partitions: [.init(partitionIndex: 0, committedOffset: 1)])
+            }
+            let committed = try await alice.send(commit, version: 3)
+            let byTopic = Dictionary(
+                uniqueKeysWithValues: committed.topics.map { ($0.name, $0.partitions.first?.errorCode) }
+            )
+            #expect(byTopic["hidden"] == .topicAuthorizationFailed)
+            #expect(byTopic["tenant-a.missing"] == .unknownTopicOrPartition)
+            let attempted = try #require(byTopic["t"] ?? nil)
+            #expect(![.topicAuthorizationFailed, .operationNotAttempted, .unknownTopicOrPartition].contains(attempted))
+
             // Deny beats allow: a DENY Read for alice from her host.
             var deny = CreateAclsRequest()
             var denial = Self.acl(2, "t", operation: 3, allow: false)
@@ -526,7 +553,7 @@ struct AuthorizationTests {
             #expect(deleted.filterResults.first?.matchingAcls.map(\.host) == ["127.0.0.1"])
             #expect(try await Self.codes(alice, Self.fetch("t"), 11) == [KafkaErrorCode.none])
             let remaining = try await admin.send(Self.describeAllAcls(), version: 1)
-            #expect(remaining.resources.flatMap(\.acls).count == 3)
+            #expect(remaining.resources.flatMap(\.acls).count == 5)
 
             // Removing every ACL of t deletes its znode, and broker 2 refuses alice again.
             delete.filters = [
