@@ -19,6 +19,11 @@ CLASSPATH = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-log4j12.jar:/us
 _HANDED_OUT = set()
 
 
+# scripts/test runs the suite as two pytest processes at once; SWIFTKAFKA_PORT_SLICE=i/n gives each its own ports
+# (those ≡ i mod n), so one cannot take a port the other has checked but not yet bound.
+_SLICE, _SLICES = (int(x) for x in os.environ.get("SWIFTKAFKA_PORT_SLICE", "0/1").split("/"))
+
+
 def free_port():
     """A free port below the kernel's ephemeral range, never handed out twice by this process: a port from bind(0)
     is an ephemeral one, which a client connection (a broker's fetcher, a ZooKeeper session) may take as its local
@@ -28,7 +33,7 @@ def free_port():
         low = int(f.read().split()[0])
     while True:
         port = random.randrange(max(1024, low - 12000), low)
-        if port in _HANDED_OUT:
+        if port in _HANDED_OUT or port % _SLICES != _SLICE:
             continue
         _HANDED_OUT.add(port)
         with socket.socket() as s:
