@@ -1,4 +1,4 @@
-public import KafkaCore
+import KafkaCore
 public import KafkaProtocol
 public import KafkaSecurity
 public import Logging
