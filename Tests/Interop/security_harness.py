@@ -78,3 +78,18 @@ def set_scram_user(zk, user, password, mechanisms=("SCRAM-SHA-256", "SCRAM-SHA-5
         zk.create(path, value, makepath=True)
     zk.create("/config/changes/config_change_", json.dumps({"version": 2, "entity_path": f"users/{name}"}).encode(),
               sequence=True)
+
+
+def authentication_errors(config, wait=10):
+    """What librdkafka reports for a producer that cannot reach the cluster under `config` (a wrong password, a
+    plaintext client at a TLS port), within `wait` seconds."""
+    import time
+    from confluent_kafka import Producer
+    errors = []
+    producer = Producer({**config, "error_cb": errors.append})
+    producer.produce("never", b"x")
+    deadline = time.time() + wait
+    while time.time() < deadline and not errors:
+        producer.poll(0.2)
+    producer.purge()
+    return errors

@@ -18,6 +18,7 @@ from kazoo.client import KazooClient
 from kazoo.exceptions import NoAuthError
 
 from conftest import BROKER, CLASSPATH, ZooKeeper, free_port, register, serving, stop
+from security_harness import authentication_errors
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
 COMPOSE = os.path.join(ROOT, "docker/docker-compose.yml")
@@ -144,18 +145,6 @@ def test_compose_topology_runs_as_processes_through_the_entrypoint():
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def client_errors(config, wait=10):
-    """The errors a producer with `config` reports while it tries to reach the cluster."""
-    errors = []
-    producer = Producer({**config, "error_cb": errors.append})
-    producer.produce("never", b"x")
-    deadline = time.time() + wait
-    while time.time() < deadline and not errors:
-        producer.poll(0.2)
-    producer.purge()
-    return errors
-
-
 def secure_compose_environment(secrets, zookeeper, ports, logs):
     """Each broker's environment as docker-compose.secure.yml gives it (read from `docker-compose config`), moved from
     containers to processes on loopback: compose's host names and ports become 127.0.0.1 and free ports, /run/secrets
@@ -248,10 +237,10 @@ def test_secure_compose_runs_as_processes_through_the_entrypoint():
         finally:
             zk.stop()
         # A wrong password is refused with Kafka's error; a client without TLS gets nowhere.
-        wrong = client_errors({**admin_settings, "sasl.password": "not-the-password"})
+        wrong = authentication_errors({**admin_settings, "sasl.password": "not-the-password"})
         assert wrong and wrong[0].code() == KafkaError._AUTHENTICATION and "Invalid username or password" in str(
             wrong[0]), wrong
-        assert client_errors({**admin_settings, "security.protocol": "SASL_PLAINTEXT"}), "plaintext was accepted"
+        assert authentication_errors({**admin_settings, "security.protocol": "SASL_PLAINTEXT"}), "plaintext was accepted"
         for i in (1, 2, 3):
             with open(f"{directory}/broker{i}.log") as f:
                 assert admin_password not in f.read()

@@ -27,7 +27,7 @@ from confluent_kafka.admin import AdminClient
 from kazoo.client import KazooClient
 
 from conftest import Broker, ZooKeeper, free_port, stop, wait_for
-from security_harness import Certificates, set_scram_user
+from security_harness import Certificates, authentication_errors, set_scram_user
 
 PLAIN_JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" '
               'password="admin-secret" user_admin="admin-secret" user_carol="carol-secret";')
@@ -133,18 +133,6 @@ def round_trip(config, topic=None):
     finally:
         consumer.close()
     return ("no record", None, errors)
-
-
-def authentication_errors(config, wait=10):
-    """What librdkafka reports for a producer that cannot authenticate under `config`."""
-    errors = []
-    producer = Producer({**config, "error_cb": errors.append})
-    producer.produce("never", b"x")
-    deadline = time.time() + wait
-    while time.time() < deadline and not errors:
-        producer.poll(0.2)
-    producer.purge()
-    return errors
 
 
 @pytest.mark.parametrize("listener", ["SASL_PLAINTEXT", "SASL_SSL"])
