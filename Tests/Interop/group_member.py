@@ -3,6 +3,8 @@
 
     group_member.py BOOTSTRAP GROUP TOPIC OUTPUT SESSION_TIMEOUT_MS BATCH_DELAY_S
 
+BATCH_DELAY_S is the pause after each batch in seconds, or a file holding it.
+
 It consumes with confluent-kafka (eager range assignment, manual commits), appends "<partition> <offset>" for every
 record it processed to OUTPUT and flushes before it commits the batch synchronously, and writes "assigned <n>" at
 every assignment. SIGTERM ends it cleanly (the current batch committed, the group left); kill -9 does not."""
@@ -26,7 +28,8 @@ signal.signal(signal.SIGTERM, terminate)
 out = open(output, "a", buffering=1)
 consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
                      "auto.offset.reset": "earliest", "session.timeout.ms": int(session_ms),
-                     "heartbeat.interval.ms": max(500, int(session_ms) // 10)})
+                     "heartbeat.interval.ms": max(500, int(session_ms) // 10),
+                     **({"debug": os.environ["MEMBER_DEBUG"]} if os.environ.get("MEMBER_DEBUG") else {})})
 consumer.subscribe([topic], on_assign=lambda c, ps: out.write(f"assigned {len(ps)}\n"))
 while not stopping:
     messages = [m for m in consumer.consume(200, timeout=0.2) if m.error() is None]
@@ -39,6 +42,8 @@ while not stopping:
         consumer.commit(asynchronous=False)
     except KafkaException as error:
         out.write(f"commit refused {error.args[0].name()}\n")  # a commit that crossed a rebalance
-    time.sleep(float(delay))
+    # The pause after each batch: BATCH_DELAY_S, or the number in the file BATCH_DELAY_S names (read at every
+    # batch, so a test can slow the group down while it disturbs it and let it finish quickly afterwards).
+    time.sleep(float(open(delay).read()) if os.path.exists(delay) else float(delay))
 consumer.close()
 out.write("closed\n")

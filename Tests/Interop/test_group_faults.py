@@ -39,19 +39,28 @@ def cluster():
 
 class Group:
     def __init__(self, cluster, directory, session_ms, delay):
-        self.cluster, self.directory, self.session_ms, self.delay = cluster, directory, session_ms, delay
+        self.cluster, self.directory, self.session_ms = cluster, directory, session_ms
+        self.delay_file = f"{directory}/delay"
+        self.set_delay(delay)
         self.name = f"g-{time.time_ns()}"
         self.members, self.outputs = [], []
 
     def start_member(self):
         output = f"{self.directory}/member-{len(self.outputs)}.txt"
         process = subprocess.Popen([sys.executable, MEMBER, self.cluster.bootstrap, self.name, "g", output,
-                                    str(self.session_ms), str(self.delay)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                    str(self.session_ms), self.delay_file],
+                                   stdout=subprocess.DEVNULL, stderr=open(f"{output}.stderr", "w"))
         register(process.pid)
         self.members.append(process)
         self.outputs.append(output)
         return process
+
+    def set_delay(self, seconds):
+        """The members' pause after each batch from their next batch on: long while the test disturbs the group
+        (the work must outlast the disturbance), none once it has (the rest is done quickly)."""
+        with open(f"{self.delay_file}.new", "w") as f:
+            f.write(str(seconds))
+        os.replace(f"{self.delay_file}.new", self.delay_file)
 
     def lines(self):
         for path in self.outputs:
@@ -97,12 +106,34 @@ def tally(group):
     return lost, duplicates
 
 
+def duplicate_report(group):
+    """Where the records processed twice were processed (member file, line numbers) and what else each member
+    wrote (assignments, refused commits): printed when a test finds duplicates, to tell a rebalance from a rewind."""
+    places = collections.defaultdict(list)
+    report = []
+    for path in group.outputs:
+        if not os.path.exists(path):
+            continue
+        for number, line in enumerate(open(path).read().splitlines(), 1):
+            if line[:1].isdigit():
+                places[tuple(map(int, line.split()))].append(f"{os.path.basename(path)}:{number}")
+            else:
+                report.append(f"{os.path.basename(path)}:{number}: {line}")
+    twice = sorted(record for record, where in places.items() if len(where) > 1)
+    for partition in sorted({p for p, _ in twice}):
+        offsets = [o for p, o in twice if p == partition]
+        first = next(record for record in twice if record[0] == partition)
+        report.append(f"partition {partition}: offsets {offsets[0]}..{offsets[-1]} ({len(offsets)}) processed at "
+                      f"{', '.join(places[first])} (first of them)")
+    return "\n".join(report)
+
+
 def test_23_consumer_bounces(cluster, tmp_path):
     """Five rolling SIGTERMs of the group's members (each replaced), then kill -9 of one: clean bounces cause no
     duplicate; the killed member's uncommitted batch at most is processed again; nothing is lost; each rebalance
     after a kill completes within session.timeout.ms + 5 s."""
     session_ms = 6000
-    group = Group(cluster, tmp_path, session_ms, delay=0.4)  # about 20 s of work: the bounces happen during it
+    group = Group(cluster, tmp_path, session_ms, delay=0.8)  # 40 s of work at least: the bounces end before it
     try:
         for _ in range(3):
             group.start_member()
@@ -124,6 +155,7 @@ def test_23_consumer_bounces(cluster, tmp_path):
         killed = time.time()
         wait_for(lambda: group.stable_with(2), session_ms / 1000 + 30, "the group stable without the killed member")
         after_kill = time.time() - killed
+        group.set_delay(0)
         wait_for(lambda: group.committed_all() >= RECORDS, 240, "every record committed")
     finally:
         group.stop()
@@ -131,6 +163,8 @@ def test_23_consumer_bounces(cluster, tmp_path):
     print(f"test 23: 5 clean bounces (rebalances {', '.join(f'{s:.1f}' for s in rebalances)} s), "
           f"{clean_duplicates} duplicates after them ({refusals_before_kill} commits refused); kill -9: group stable "
           f"{after_kill:.1f} s later, {duplicates - clean_duplicates} records processed again; {len(lost)} lost")
+    if duplicates:
+        print(duplicate_report(group))
     assert lost == []
     assert clean_duplicates == 0, "a clean bounce made a record be processed twice"
     assert duplicates - clean_duplicates <= 200, "more processed again than the killed member's last batch"
@@ -141,7 +175,7 @@ def test_24_broker_rolling_bounce_under_a_group(cluster, tmp_path):
     """The three brokers restarted one at a time (SIGTERM, back in every ISR before the next) while the group
     works, with session.timeout.ms=30000: no member is reassigned (the coordinator moves with
     __consumer_offsets, members find it again), committed offsets survive, nothing is lost or processed twice."""
-    group = Group(cluster, tmp_path, 30000, delay=0.7)  # about 35 s of work: the roll happens during it
+    group = Group(cluster, tmp_path, 30000, delay=1.5)  # 75 s of work at least: the roll ends before it
     try:
         for _ in range(3):
             group.start_member()
@@ -154,11 +188,14 @@ def test_24_broker_rolling_bounce_under_a_group(cluster, tmp_path):
                      "g and __consumer_offsets fully in sync")
         assignments_after = sum(1 for line in group.lines() if line.startswith("assigned"))
         assert group.committed_all() < RECORDS, "the work was over before the roll ended"
+        group.set_delay(0)
         wait_for(lambda: group.committed_all() >= RECORDS, 300, "every record committed")
     finally:
         group.stop()
     lost, duplicates = tally(group)
     print(f"test 24: rolling bounce of 3 brokers: {assignments_after - assignments_before} reassignments, "
           f"{duplicates} duplicates, {len(lost)} lost")
+    if duplicates:
+        print(duplicate_report(group))
     assert lost == [] and duplicates == 0
     assert assignments_after == assignments_before, "a broker bounce made the group rebalance"
