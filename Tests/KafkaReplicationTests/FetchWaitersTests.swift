@@ -1,0 +1,71 @@
+import KafkaCore
+import Testing
+
+@testable import KafkaReplication
+
+/// The wake-ups of waiting fetches and produces: a notification of a registered partition wakes the waiter whether
+/// it came before or after the waiter parked, others do not, the deadline ends the wait, and many waiters of many
+/// partitions each wake once.
+@Suite("Fetch waiters")
+struct FetchWaitersTests {
+    let waiters = FetchWaiters()
+    let a = TopicPartition("t", 0)
+    let b = TopicPartition("t", 1)
+
+    @Test func aNotificationBeforeTheWaitIsNotLost() async {
+        let waiter = waiters.register([a])
+        waiters.notify(a)
+        let started = ContinuousClock.now
+        await waiters.wait(waiter, until: .now + .seconds(30))
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    @Test func aNotificationOfAnotherPartitionDoesNotWake() async {
+        let waiter = waiters.register([a])
+        waiters.notify(b)
+        let deadline = ContinuousClock.now + .milliseconds(300)
+        await waiters.wait(waiter, until: deadline)
+        #expect(ContinuousClock.now >= deadline)
+    }
+
+    @Test func anyOfTheRegisteredPartitionsWakesAParkedWaiter() async {
+        let waiter = waiters.register([a, b])
+        let started = ContinuousClock.now
+        async let woken: Void = waiters.wait(waiter, until: .now + .seconds(30))
+        try? await Task.sleep(for: .milliseconds(50))
+        waiters.notify(b)
+        await woken
+        #expect(ContinuousClock.now - started < .seconds(10))
+        // Gone from both partitions' index: a later notification finds nobody.
+        waiters.notify(a)
+        waiters.notify(b)
+    }
+
+    @Test func cancelResumesAParkedWaiter() async {
+        let waiter = waiters.register([a])
+        let started = ContinuousClock.now
+        async let woken: Void = waiters.wait(waiter, until: .now + .seconds(30))
+        try? await Task.sleep(for: .milliseconds(50))
+        waiters.cancel(waiter)
+        await woken
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    @Test func manyWaitersOfManyPartitionsEachWake() async {
+        let partitions = (0..<200).map { TopicPartition("many", Int32($0)) }
+        let woken = await withTaskGroup(of: Bool.self) { group in
+            for partition in partitions {
+                let waiter = waiters.register([partition])
+                group.addTask {
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    await waiters.wait(waiter, until: deadline)
+                    return ContinuousClock.now < deadline
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+            for partition in partitions { waiters.notify(partition) }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(woken == partitions.count)
+    }
+}
