@@ -5,7 +5,8 @@ import Testing
 
 /// The wake-ups of waiting fetches and produces: a notification of a registered partition wakes the waiter whether
 /// it came before or after the waiter parked, others do not, the deadline ends the wait, and many waiters of many
-/// partitions each wake once.
+/// partitions each wake once. Woken means before the deadline, which is far (two minutes) so a loaded machine that
+/// runs the task late still tells a wake-up from a timeout.
 @Suite("Fetch waiters")
 struct FetchWaitersTests {
     let waiters = FetchWaiters()
@@ -15,9 +16,9 @@ struct FetchWaitersTests {
     @Test func aNotificationBeforeTheWaitIsNotLost() async {
         let waiter = waiters.register([a])
         waiters.notify(a)
-        let started = ContinuousClock.now
-        await waiters.wait(waiter, until: .now + .seconds(30))
-        #expect(ContinuousClock.now - started < .seconds(10))
+        let deadline = ContinuousClock.now + .seconds(120)
+        await waiters.wait(waiter, until: deadline)
+        #expect(ContinuousClock.now < deadline)
     }
 
     @Test func aNotificationOfAnotherPartitionDoesNotWake() async {
@@ -30,12 +31,12 @@ struct FetchWaitersTests {
 
     @Test func anyOfTheRegisteredPartitionsWakesAParkedWaiter() async {
         let waiter = waiters.register([a, b])
-        let started = ContinuousClock.now
-        async let woken: Void = waiters.wait(waiter, until: .now + .seconds(30))
+        let deadline = ContinuousClock.now + .seconds(120)
+        async let woken: Void = waiters.wait(waiter, until: deadline)
         try? await Task.sleep(for: .milliseconds(50))
         waiters.notify(b)
         await woken
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now < deadline)
         // Gone from both partitions' index: a later notification finds nobody.
         waiters.notify(a)
         waiters.notify(b)
@@ -43,12 +44,12 @@ struct FetchWaitersTests {
 
     @Test func cancelResumesAParkedWaiter() async {
         let waiter = waiters.register([a])
-        let started = ContinuousClock.now
-        async let woken: Void = waiters.wait(waiter, until: .now + .seconds(30))
+        let deadline = ContinuousClock.now + .seconds(120)
+        async let woken: Void = waiters.wait(waiter, until: deadline)
         try? await Task.sleep(for: .milliseconds(50))
         waiters.cancel(waiter)
         await woken
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now < deadline)
     }
 
     @Test func manyWaitersOfManyPartitionsEachWake() async {
@@ -57,7 +58,7 @@ struct FetchWaitersTests {
             for partition in partitions {
                 let waiter = waiters.register([partition])
                 group.addTask {
-                    let deadline = ContinuousClock.now + .seconds(30)
+                    let deadline = ContinuousClock.now + .seconds(120)
                     await waiters.wait(waiter, until: deadline)
                     return ContinuousClock.now < deadline
                 }
