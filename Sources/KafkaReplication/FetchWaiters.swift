@@ -91,6 +91,11 @@ final class FetchWaiters: Sendable {
         }
     }
 
+    /// How many waiters `partition` has registered (tests check that a finished wait leaves none behind).
+    func registeredCount(_ partition: TopicPartition) -> Int {
+        shard(partition).waiting.withLock { $0[partition]?.count ?? 0 }
+    }
+
     func notify(_ partition: TopicPartition) {
         let woken = shard(partition).waiting.withLock { waiting -> [Waiter] in
             guard let waiters = waiting[partition] else { return [] }

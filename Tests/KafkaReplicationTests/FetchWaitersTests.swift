@@ -29,27 +29,28 @@ struct FetchWaitersTests {
         #expect(ContinuousClock.now >= deadline)
     }
 
-    @Test func anyOfTheRegisteredPartitionsWakesAParkedWaiter() async {
-        let waiter = waiters.register([a, b])
+    /// Parks `waiter`, lets `wake` run once it is parked, and answers whether the wait ended before its deadline.
+    func endsBeforeTheDeadline(_ waiter: FetchWaiters.Waiter, _ wake: () -> Void) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(120)
         async let woken: Void = waiters.wait(waiter, until: deadline)
         try? await Task.sleep(for: .milliseconds(50))
-        waiters.notify(b)
+        wake()
         await woken
-        #expect(ContinuousClock.now < deadline)
-        // Gone from both partitions' index: a later notification finds nobody.
-        waiters.notify(a)
-        waiters.notify(b)
+        return ContinuousClock.now < deadline
+    }
+
+    @Test func anyOfTheRegisteredPartitionsWakesAParkedWaiter() async {
+        let waiter = waiters.register([a, b])
+        #expect(waiters.registeredCount(a) == 1 && waiters.registeredCount(b) == 1)
+        #expect(await endsBeforeTheDeadline(waiter) { waiters.notify(b) })
+        // Gone from both partitions' index once the wait is over.
+        #expect(waiters.registeredCount(a) == 0 && waiters.registeredCount(b) == 0)
     }
 
     @Test func cancelResumesAParkedWaiter() async {
         let waiter = waiters.register([a])
-        let deadline = ContinuousClock.now + .seconds(120)
-        async let woken: Void = waiters.wait(waiter, until: deadline)
-        try? await Task.sleep(for: .milliseconds(50))
-        waiters.cancel(waiter)
-        await woken
-        #expect(ContinuousClock.now < deadline)
+        #expect(await endsBeforeTheDeadline(waiter) { waiters.cancel(waiter) })
+        #expect(waiters.registeredCount(a) == 0)
     }
 
     @Test func manyWaitersOfManyPartitionsEachWake() async {
@@ -68,5 +69,6 @@ struct FetchWaitersTests {
             return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(woken == partitions.count)
+        #expect(partitions.allSatisfy { waiters.registeredCount($0) == 0 })
     }
 }
