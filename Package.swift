@@ -342,6 +342,7 @@ let package = Package(
                 "KafkaReplication", "KafkaStorage", "KafkaProtocol", "KafkaCore", "KafkaTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,22 +1,39 @@
 import KafkaCore
+import NIOCore
 import Synchronization
 
 /// Requests waiting for a partition to change: long-polling fetches, acks=all produces, DeleteRecords. Each
-/// registers the partitions it reads before it reads them, so an append that lands in between still wakes it; an
-/// append, a follower's fetch or a leadership change notifies the partition.
+/// registers the partitions it reads, and the changes it waits for, before it reads them, so a change that lands
+/// in between still wakes it. An append changes a partition's `data`; a follower's fetch that moves the high or low
+/// watermark changes its `progress`; a leadership, ISR or log directory change is both. Fetches wait for both (a
+/// consumer reads up to the high watermark); produces and DeleteRecords for `progress` only, so appends do not wake
+/// the produces still waiting for the ISR.
 ///
 /// No lock is shared by all partitions: the index from partition to waiters is split into shards by the partition's
 /// hash, and each waiter keeps its own state, so a notification takes one shard's lock (and the locks of the
-/// waiters it wakes). A waiter is woken at most once; `wait` always ends by unregistering it. Any thread may use it.
+/// waiters it wakes). Deadlines are NIO scheduled tasks on `timers` (no task or thread per wait). A waiter is woken
+/// at most once; `wait` always ends by unregistering it. Any thread may use it.
 final class FetchWaiters: Sendable {
+    /// What changed in a partition.
+    struct Changes: OptionSet, Sendable {
+        let rawValue: UInt8
+        /// Its log end (an append, a truncation).
+        static let data = Changes(rawValue: 1)
+        /// Its high or low watermark.
+        static let progress = Changes(rawValue: 2)
+        static let all: Changes = [.data, .progress]
+    }
+
     /// One waiting request. `fire` resumes it once (a notification, its deadline or `cancel`), before or after it
     /// parks.
     final class Waiter: Sendable {
         fileprivate let partitions: Set<TopicPartition>
+        fileprivate let changes: Changes
         private let state = Mutex<(fired: Bool, continuation: CheckedContinuation<Void, Never>?)>((false, nil))
 
-        fileprivate init(partitions: Set<TopicPartition>) {
+        fileprivate init(partitions: Set<TopicPartition>, changes: Changes) {
             self.partitions = partitions
+            self.changes = changes
         }
 
         fileprivate func fire() {
@@ -45,13 +62,18 @@ final class FetchWaiters: Sendable {
     }
 
     private let shards: [Shard] = (0..<64).map { _ in Shard() }
+    private let timers: any EventLoopGroup
+
+    init(timers: any EventLoopGroup) {
+        self.timers = timers
+    }
 
     private func shard(_ partition: TopicPartition) -> Shard {
         shards[Int(UInt(bitPattern: partition.hashValue) % UInt(shards.count))]
     }
 
-    func register(_ partitions: Set<TopicPartition>) -> Waiter {
-        let waiter = Waiter(partitions: partitions)
+    func register(_ partitions: Set<TopicPartition>, for changes: Changes = .all) -> Waiter {
+        let waiter = Waiter(partitions: partitions, changes: changes)
         let id = ObjectIdentifier(waiter)
         for partition in partitions {
             shard(partition).waiting.withLock { $0[partition, default: [:]][id] = waiter }
@@ -78,17 +100,19 @@ final class FetchWaiters: Sendable {
     }
 
     private func waitForNotification(_ waiter: Waiter, until deadline: ContinuousClock.Instant) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { waiter.park($0) }
-            }
-            group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                waiter.fire()
-            }
-            await group.next()
-            group.cancelAll()
+        let remaining = deadline - ContinuousClock.now
+        guard remaining > .zero else { return }
+        let (seconds, attoseconds) = remaining.components
+        let timer = timers.next().scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        {
+            waiter.fire()
         }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { waiter.park($0) }
+        } onCancel: {
+            waiter.fire()
+        }
+        timer.cancel()
     }
 
     /// How many waiters `partition` has registered (tests check that a finished wait leaves none behind).
@@ -96,10 +120,10 @@ final class FetchWaiters: Sendable {
         shard(partition).waiting.withLock { $0[partition]?.count ?? 0 }
     }
 
-    func notify(_ partition: TopicPartition) {
+    func notify(_ partition: TopicPartition, _ changes: Changes = .all) {
         let woken = shard(partition).waiting.withLock { waiting -> [Waiter] in
             guard let waiters = waiting[partition] else { return [] }
-            return Array(waiters.values)
+            return waiters.values.filter { !$0.changes.isDisjoint(with: changes) }
         }
         for waiter in woken { waiter.fire() }
     }

@@ -11,6 +11,13 @@ public protocol LeaderEndpoint: Sendable {
     func offsetForLeaderEpoch(_ request: OffsetForLeaderEpochRequest) async throws -> OffsetForLeaderEpochResponse
     /// Forgets the connection after a failure (the next request connects again); also called when fetching stops.
     func reset()
+    /// Where the fetcher's task should run: the thread that reads the endpoint's responses, so a response is applied
+    /// and the next fetch sent without a thread hand-off (nil: the cooperative pool).
+    var executor: (any TaskExecutor)? { get }
+}
+
+extension LeaderEndpoint {
+    public var executor: (any TaskExecutor)? { nil }
 }
 
 /// The broker a follower fetches from, as LeaderAndIsr's live leaders name it.

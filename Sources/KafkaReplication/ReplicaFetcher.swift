@@ -97,7 +97,7 @@ public final class ReplicaFetcher: Sendable {
     }
 
     func start() {
-        task.withLock { $0 = Task { await self.run() } }
+        task.withLock { $0 = Task(executorPreference: endpoint.executor) { await self.run() } }
     }
 
     func stop() {

@@ -168,7 +168,7 @@ extension ReplicaManager {
                 )
                 // Acks=all produces wait for the high watermark, DeleteRecords for the low one.
                 if update.highWatermarkMoved || partition.lowWatermark != lowWatermark {
-                    waiters.notify(request.topicPartition)
+                    waiters.notify(request.topicPartition, .progress)
                 }
                 if let expansion = update.expansion { write(expansion, on: partition, reason: "expansion") }
             }

@@ -19,7 +19,7 @@ public final class ReplicaManager: Sendable {
     public let logManager: LogManager
     let logger: Logger
     private let partitions = Mutex<[TopicPartition: Partition]>([:])
-    let waiters = FetchWaiters()
+    let waiters: FetchWaiters
     private let isrWriter: @Sendable (Partition.IsrProposal) async -> Int32?
     private let started = ContinuousClock.now
 
@@ -28,8 +28,10 @@ public final class ReplicaManager: Sendable {
         brokerID: BrokerID,
         logManager: LogManager,
         logger: Logger,
+        timers: any EventLoopGroup,
         isrWriter: @escaping @Sendable (Partition.IsrProposal) async -> Int32? = { _ in nil }
     ) {
+        self.waiters = FetchWaiters(timers: timers)
         self.brokerID = brokerID
         self.logManager = logManager
         self.logger = logger
@@ -173,7 +175,7 @@ public final class ReplicaManager: Sendable {
         guard batches > 0 else { return ProduceResult(errorCode: .invalidRecord, errorMessage: "no record batch") }
         do {
             let info = try partition.appendAsLeader(records, origin: origin, requiredAcks: requiredAcks)
-            waiters.notify(topicPartition)
+            waiters.notify(topicPartition, .data)
             return ProduceResult(
                 errorCode: .none,
                 baseOffset: info.firstOffset,
@@ -210,7 +212,7 @@ public final class ReplicaManager: Sendable {
         )
         do {
             let info = try partition.appendAsLeader(batch.buffer, origin: .coordinator, requiredAcks: -1)
-            waiters.notify(topicPartition)
+            waiters.notify(topicPartition, .data)
             return (.none, info.lastOffset + 1)
         } catch {
             if case .storage(let storage) = error {
@@ -287,8 +289,8 @@ public final class ReplicaManager: Sendable {
         return (answer, answer == .none ? lowWatermark : -1)
     }
 
-    /// Asks `check` about the partition (nil when this broker no longer holds it) each time the partition is
-    /// notified (an append, a follower's fetch), until it answers; nil at `deadline` or when the task is
+    /// Asks `check` about the partition (nil when this broker no longer holds it) each time the partition's
+    /// progress is notified (a watermark move, a leadership or ISR change), until it answers; nil at `deadline` or when the task is
     /// cancelled. The wake-up is registered before each check, so a notification in between is never lost.
     private func waitUntil<Answer>(
         _ topicPartition: TopicPartition,
@@ -296,7 +298,7 @@ public final class ReplicaManager: Sendable {
         _ check: (Partition?) -> Answer?
     ) async -> Answer? {
         while true {
-            let wakeUp = waiters.register([topicPartition])
+            let wakeUp = waiters.register([topicPartition], for: .progress)
             if let answer = check(partition(topicPartition)) {
                 waiters.cancel(wakeUp)
                 return answer

@@ -171,7 +171,12 @@ extension KafkaBroker {
         let brokerLogger = logger
         let commitTimeoutMs = config.offsetsCommitTimeoutMs
         zookeeper.observeRequestLatency { metrics.recordZooKeeperRequest($0) }
-        let replicaManager = ReplicaManager(brokerID: brokerID, logManager: logManager, logger: logger) {
+        let replicaManager = ReplicaManager(
+            brokerID: brokerID,
+            logManager: logManager,
+            logger: logger,
+            timers: group
+        ) {
             proposal in
             // A leader's own ISR write: conditional on the znode version it was given, then announced.
             let state = LeaderAndIsr(

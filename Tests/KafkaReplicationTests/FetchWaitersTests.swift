@@ -1,15 +1,17 @@
 import KafkaCore
+import NIOPosix
 import Testing
 
 @testable import KafkaReplication
 
 /// The wake-ups of waiting fetches and produces: a notification of a registered partition wakes the waiter whether
-/// it came before or after the waiter parked, others do not, the deadline ends the wait, and many waiters of many
-/// partitions each wake once. Woken means before the deadline, which is far (two minutes) so a loaded machine that
-/// runs the task late still tells a wake-up from a timeout.
+/// it came before or after the waiter parked, others do not, nor changes the waiter does not wait for, the deadline
+/// or the task's cancellation ends the wait, and many waiters of many partitions each wake once. Woken means before
+/// the deadline, which is far (two minutes) so a loaded machine that runs the task late still tells a wake-up from a
+/// timeout.
 @Suite("Fetch waiters")
 struct FetchWaitersTests {
-    let waiters = FetchWaiters()
+    let waiters = FetchWaiters(timers: MultiThreadedEventLoopGroup.singleton)
     let a = TopicPartition("t", 0)
     let b = TopicPartition("t", 1)
 
@@ -70,5 +72,36 @@ struct FetchWaitersTests {
         }
         #expect(woken == partitions.count)
         #expect(partitions.allSatisfy { waiters.registeredCount($0) == 0 })
+    }
+
+    /// An acks=all produce waits for the partition's progress: appends (data) do not wake it, a watermark move does.
+    @Test func aProgressWaiterSleepsThroughAppendsAndWakesOnProgress() async {
+        let waiter = waiters.register([a], for: .progress)
+        waiters.notify(a, .data)
+        let early = ContinuousClock.now + .milliseconds(300)
+        await waiters.wait(waiter, until: early)
+        #expect(ContinuousClock.now >= early)
+        let again = waiters.register([a], for: .progress)
+        #expect(await endsBeforeTheDeadline(again) { waiters.notify(a, .progress) })
+    }
+
+    /// A fetch waits for both: a consumer reads up to the high watermark, a follower to the log end.
+    @Test func aFetchWaiterWakesOnDataAndOnProgress() async {
+        let first = waiters.register([a])
+        #expect(await endsBeforeTheDeadline(first) { waiters.notify(a, .data) })
+        let second = waiters.register([a])
+        #expect(await endsBeforeTheDeadline(second) { waiters.notify(a, .progress) })
+    }
+
+    /// A cancelled task's wait ends at once (its deadline timer is cancelled with it), and the waiter is gone.
+    @Test func cancellingTheTaskEndsTheWait() async {
+        let waiter = waiters.register([a])
+        let deadline = ContinuousClock.now + .seconds(120)
+        let wait = Task { await waiters.wait(waiter, until: deadline) }
+        try? await Task.sleep(for: .milliseconds(50))
+        wait.cancel()
+        await wait.value
+        #expect(ContinuousClock.now < deadline)
+        #expect(waiters.registeredCount(a) == 0)
     }
 }

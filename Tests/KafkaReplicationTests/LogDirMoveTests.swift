@@ -6,6 +6,7 @@ import KafkaStorage
 import KafkaTestSupport
 import Logging
 import NIOCore
+import NIOPosix
 import Testing
 
 /// Moving a replica between two log directories on real disk (AlterReplicaLogDirs): Kafka's answers, the copy with
@@ -26,7 +27,12 @@ struct LogDirMoveTests {
             clock: ManualClock(),
             logger: logger
         )
-        return ReplicaManager(brokerID: 1, logManager: logManager, logger: logger)
+        return ReplicaManager(
+            brokerID: 1,
+            logManager: logManager,
+            logger: logger,
+            timers: MultiThreadedEventLoopGroup.singleton
+        )
     }
 
     func lead(_ replicas: ReplicaManager, epoch: Int32, _ partition: TopicPartition? = nil) {

@@ -6,6 +6,7 @@ import KafkaStorage
 import KafkaTestSupport
 import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 
 /// A leader that is only a log of batches with epochs, answering a follower's requests as Kafka's leader does:
@@ -142,7 +143,12 @@ final class FollowerHarness: Sendable {
             clock: ManualClock(),
             logger: logger
         )
-        replicaManager = ReplicaManager(brokerID: 2, logManager: logManager, logger: logger)
+        replicaManager = ReplicaManager(
+            brokerID: 2,
+            logManager: logManager,
+            logger: logger,
+            timers: MultiThreadedEventLoopGroup.singleton
+        )
         let leader = ScriptedLeader(topicPartition)
         self.leader = leader
         fetchers = ReplicaFetcherManager(

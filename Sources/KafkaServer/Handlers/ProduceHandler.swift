@@ -125,6 +125,11 @@ enum ProduceHandler {
                 responses.append(.init(name: topic.name, partitionResponses: partitions))
             }
             let deadline = ContinuousClock.now + .milliseconds(Int64(max(request.timeoutMs, 0)))
+            let throttle = await Self.throttle(request, context, services)
+            if throttle == 0 {
+                // Appended: the connection's next requests may be read while this one waits for the ISR.
+                context.releaseConnection()
+            }
             for (topic, partition, topicPartition, nextOffset) in waiting {
                 let code = await services.replicaManager.waitForReplication(
                     topicPartition,
@@ -136,7 +141,6 @@ enum ProduceHandler {
                     responses[topic].partitionResponses[partition].errorMessage = "\(code)"
                 }
             }
-            let throttle = await Self.throttle(request, context, services)
             return acks == 0 ? nil : ProduceResponse(responses: responses, throttleTimeMs: Int32(clamping: throttle))
         }
     }

@@ -88,7 +88,11 @@ public final class KafkaListener: Sendable {
 
     /// Accepts and serves connections until the task is cancelled.
     public func run() async throws {
-        try await channel.serveEach { await self.serve($0) }
+        try await channel.serveEach { connection in
+            await withTaskExecutorPreference(EventLoopTaskExecutor(connection.channel.eventLoop)) {
+                await self.serve(connection)
+            }
+        }
     }
 
     public func close() async {
@@ -97,88 +101,118 @@ public final class KafkaListener: Sendable {
 
     private func serve(_ connection: NIOAsyncChannel<ByteBuffer, [ResponsePart]>) async {
         let client = connection.channel.remoteAddress?.description ?? "unknown"
-        let clientHost = "/" + (connection.channel.remoteAddress?.ipAddress ?? "")
-        var authenticator = security.sasl.map(SaslServerAuthenticator.init)
-        var principal: KafkaPrincipal? = security.securityProtocol == .ssl ? nil : .anonymous
-        let throttle = ResponseThrottle()
         do {
             try await connection.executeThenClose { inbound, outbound in
-                for try await frame in inbound {
-                    if principal == nil {
-                        // The first frame came through TLS, so the handshake is done: the certificate is known.
-                        principal = security.principal(forCertificate: try await peerCertificate(connection.channel))
-                        guard principal != nil else {
-                            dispatcher.metrics.recordAuthentication(listener: name, succeeded: false)
-                            logger.info(
-                                "Failed authentication: no ssl.principal.mapping.rules rule applies to the client certificate",
-                                metadata: ["client": "\(client)", "listener": "\(name)"]
-                            )
-                            return
-                        }
-                    }
-                    if var sasl = authenticator {
-                        let wasComplete = sasl.isComplete
-                        let reauthentications = sasl.reauthentications
-                        let action = sasl.receive(frame, now: Self.monotonicMilliseconds())
-                        authenticator = sasl
-                        switch action {
-                        case .dispatch:
-                            break
-                        case .respond(let response):
-                            if sasl.isComplete, !wasComplete || sasl.principal != principal {
-                                principal = sasl.principal
-                                dispatcher.metrics.recordAuthentication(listener: name, succeeded: true)
-                            }
-                            if sasl.reauthentications > reauthentications {
-                                dispatcher.metrics.recordAuthentication(
-                                    listener: name,
-                                    succeeded: true,
-                                    reauthentication: true
-                                )
-                            }
-                            try await outbound.write([.bytes(response)])
-                            continue
-                        case .fail(let response, let reason):
-                            dispatcher.metrics.recordAuthentication(listener: name, succeeded: false)
-                            logger.info(
-                                "Failed authentication: \(reason)",
-                                metadata: ["client": "\(client)", "listener": "\(name)"]
-                            )
-                            if let response { try await outbound.write([.bytes(response)]) }
-                            try await Task.sleep(for: .milliseconds(sasl.settings.failedAuthenticationDelayMs))
-                            return
-                        case .close(let reason):
-                            logger.info("Closing connection: \(reason)", metadata: ["client": "\(client)"])
-                            return
-                        }
-                    }
-                    switch await dispatcher.dispatch(
-                        frame,
-                        listenerName: name,
-                        clientAddress: client,
-                        clientHost: clientHost,
-                        principal: principal ?? .anonymous,
-                        throttle: throttle
-                    ) {
-                    case .response(let buffer):
-                        try await outbound.write([.bytes(buffer)])
-                    case .parts(let parts):
-                        try await outbound.write(parts)
-                    case .noResponse:
-                        break
-                    case .closeConnection(let reason):
-                        logger.warning("Closing connection: \(reason)", metadata: ["client": "\(client)"])
-                        return
-                    }
-                    // KIP-219: a throttled response is sent at once, then the connection is muted that long.
-                    let mute = throttle.take()
-                    if mute > 0 { try await Task.sleep(for: .milliseconds(mute)) }
+                try await withThrowingDiscardingTaskGroup { group in
+                    var responses = ResponseQueue(
+                        outbound: outbound,
+                        channel: connection.channel,
+                        client: client,
+                        logger: logger
+                    )
+                    defer { responses.finish() }
+                    try await read(inbound, of: connection.channel, answeringTo: &responses, in: &group)
                 }
             }
         } catch let error as KafkaFrameDecoder.FrameTooLarge {
             logger.warning("Closing connection: \(error)", metadata: ["client": "\(client)"])
         } catch {
             logger.debug("Connection ended: \(error)", metadata: ["client": "\(client)"])
+        }
+    }
+
+    /// Reads and handles the connection's requests in order. A Produce runs in a task of its own and lets the next
+    /// request be read once its batches are appended (`RequestRelease`); any other request is done before the next
+    /// is read. Every answer, authentication's too, goes out through `responses`, in order.
+    private func read(
+        _ inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
+        of channel: any Channel,
+        answeringTo responses: inout ResponseQueue,
+        in group: inout ThrowingDiscardingTaskGroup<any Error>
+    ) async throws {
+        let client = channel.remoteAddress?.description ?? "unknown"
+        let clientHost = "/" + (channel.remoteAddress?.ipAddress ?? "")
+        var authenticator = security.sasl.map(SaslServerAuthenticator.init)
+        var principal: KafkaPrincipal? = security.securityProtocol == .ssl ? nil : .anonymous
+        let throttle = ResponseThrottle()
+        for try await frame in inbound {
+            if principal == nil {
+                // The first frame came through TLS, so the handshake is done: the certificate is known.
+                principal = security.principal(forCertificate: try await peerCertificate(channel))
+                guard principal != nil else {
+                    dispatcher.metrics.recordAuthentication(listener: name, succeeded: false)
+                    logger.info(
+                        "Failed authentication: no ssl.principal.mapping.rules rule applies to the client certificate",
+                        metadata: ["client": "\(client)", "listener": "\(name)"]
+                    )
+                    return
+                }
+            }
+            if var sasl = authenticator {
+                let wasComplete = sasl.isComplete
+                let reauthentications = sasl.reauthentications
+                let action = sasl.receive(frame, now: Self.monotonicMilliseconds())
+                authenticator = sasl
+                switch action {
+                case .dispatch:
+                    break
+                case .respond(let response):
+                    if sasl.isComplete, !wasComplete || sasl.principal != principal {
+                        principal = sasl.principal
+                        dispatcher.metrics.recordAuthentication(listener: name, succeeded: true)
+                    }
+                    if sasl.reauthentications > reauthentications {
+                        dispatcher.metrics.recordAuthentication(listener: name, succeeded: true, reauthentication: true)
+                    }
+                    _ = try await responses.answer(.response(response))
+                    continue
+                case .fail(let response, let reason):
+                    dispatcher.metrics.recordAuthentication(listener: name, succeeded: false)
+                    logger.info(
+                        "Failed authentication: \(reason)",
+                        metadata: ["client": "\(client)", "listener": "\(name)"]
+                    )
+                    if let response { _ = try await responses.answer(.response(response)) }
+                    try await Task.sleep(for: .milliseconds(sasl.settings.failedAuthenticationDelayMs))
+                    return
+                case .close(let reason):
+                    logger.info("Closing connection: \(reason)", metadata: ["client": "\(client)"])
+                    return
+                }
+            }
+            let requestPrincipal = principal ?? .anonymous
+            if frame.getInteger(at: frame.readerIndex, as: Int16.self) == ApiKey.produce.rawValue {
+                let release = RequestRelease()
+                let outcome = channel.eventLoop.makePromise(of: RequestOutcome.self)
+                await responses.enqueue(outcome.futureResult, bytes: frame.readableBytes, in: &group)
+                group.addTask {
+                    let result = await self.dispatcher.dispatch(
+                        frame,
+                        listenerName: self.name,
+                        clientAddress: client,
+                        clientHost: clientHost,
+                        principal: requestPrincipal,
+                        throttle: throttle,
+                        release: release
+                    )
+                    outcome.succeed(result)
+                    if case .closeConnection = result { release.open(closing: true) } else { release.open() }
+                }
+                if await release.wait() == .closing { return }
+            } else {
+                let outcome = await dispatcher.dispatch(
+                    frame,
+                    listenerName: name,
+                    clientAddress: client,
+                    clientHost: clientHost,
+                    principal: requestPrincipal,
+                    throttle: throttle
+                )
+                guard try await responses.answer(outcome) else { return }
+            }
+            // KIP-219: a throttled response is sent at once, then the connection is muted that long.
+            let mute = throttle.take()
+            if mute > 0 { try await Task.sleep(for: .milliseconds(mute)) }
         }
     }
 }

@@ -33,7 +33,8 @@ public final class RequestDispatcher: Sendable {
         clientAddress: String,
         clientHost: String = "",
         principal: KafkaPrincipal = .anonymous,
-        throttle: ResponseThrottle = ResponseThrottle()
+        throttle: ResponseThrottle = ResponseThrottle(),
+        release: RequestRelease? = nil
     ) async -> RequestOutcome {
         let request: RequestFrame
         do {
@@ -51,7 +52,8 @@ public final class RequestDispatcher: Sendable {
             header: request.header,
             principal: principal,
             metrics: metrics,
-            throttle: throttle
+            throttle: throttle,
+            release: release
         )
         guard api.versions.contains(request.apiVersion) else {
             if request.apiKey == .apiVersions {

@@ -29,7 +29,17 @@ public struct RequestContext: Sendable {
     /// The request's `request_percentage` charge, when a quota applies: the handler that builds the response
     /// reads it once (`requestThrottleMs()`).
     var requestQuota: RequestQuotaMeter? = nil
+    /// Set by the listener for a request that may overlap the connection's next ones (`RequestRelease`).
+    var release: RequestRelease? = nil
     public var apiVersion: Int16 { header.requestApiVersion }
+
+    /// Lets the connection read its next request while this one waits (its response still goes out first). Only
+    /// for work that no longer depends on order; a request charged to a request quota keeps the connection (KIP-219's
+    /// mute follows its response).
+    func releaseConnection() {
+        guard requestQuota == nil else { return }
+        release?.open()
+    }
 
     /// Charges the request's work to its request quota; the throttle time it earns (0 without a quota), which
     /// also mutes the connection after the response.
