@@ -22,7 +22,11 @@ public struct KafkaFrameDecoder: ByteToMessageDecoder {
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let size = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) else { return .needMoreData }
         guard size >= 0, Int(size) <= maxFrameSize else { throw FrameTooLarge(size: size, limit: maxFrameSize) }
-        guard buffer.readableBytes >= 4 + Int(size) else { return .needMoreData }
+        guard buffer.readableBytes >= 4 + Int(size) else {
+            // Room for the rest of the frame at once (up to 16 MiB), so a large frame is not copied at each doubling.
+            buffer.reserveCapacity(minimumWritableBytes: min(4 + Int(size) - buffer.readableBytes, 16 << 20))
+            return .needMoreData
+        }
         buffer.moveReaderIndex(forwardBy: 4)
         context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: Int(size))!))
         return .continue
