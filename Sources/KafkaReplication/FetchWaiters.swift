@@ -29,31 +29,16 @@ final class FetchWaiters: Sendable {
     final class Waiter: Sendable {
         fileprivate let partitions: Set<TopicPartition>
         fileprivate let changes: Changes
-        private let state = Mutex<(fired: Bool, continuation: CheckedContinuation<Void, Never>?)>((false, nil))
+        private let signal = OneShotSignal<Void>()
 
         fileprivate init(partitions: Set<TopicPartition>, changes: Changes) {
             self.partitions = partitions
             self.changes = changes
         }
 
-        fileprivate func fire() {
-            let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                guard !state.fired else { return nil }
-                state.fired = true
-                defer { state.continuation = nil }
-                return state.continuation
-            }
-            continuation?.resume()
-        }
+        fileprivate func fire() { signal.fire() }
 
-        fileprivate func park(_ continuation: CheckedContinuation<Void, Never>) {
-            let resumeNow = state.withLock { state -> Bool in
-                guard !state.fired else { return true }
-                state.continuation = continuation
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
+        fileprivate func park() async { await signal.wait() }
     }
 
     /// The waiters of the partitions that hash to one shard.
@@ -108,7 +93,7 @@ final class FetchWaiters: Sendable {
             waiter.fire()
         }
         await withTaskCancellationHandler {
-            await withCheckedContinuation { waiter.park($0) }
+            await waiter.park()
         } onCancel: {
             waiter.fire()
         }

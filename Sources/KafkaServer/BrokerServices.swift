@@ -32,6 +32,8 @@ public struct BrokerServices: Sendable {
     public var authorizer: BrokerAuthorizer
     /// Client quotas from `/config/users` and `/config/clients`, and the managers that enforce them.
     var quotas: ClientQuotas
+    /// Fetch sessions (KIP-227), `max.incremental.fetch.session.cache.slots` of them.
+    var fetchSessions: FetchSessionCache
 
     /// Why a request from the controller must be refused: it comes from an older controller epoch than one already
     /// seen (STALE_CONTROLLER_EPOCH; nil `controllerEpoch` skips that check), or was meant for an earlier

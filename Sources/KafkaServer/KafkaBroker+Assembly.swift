@@ -311,7 +311,8 @@ extension KafkaBroker {
             brokerEpoch: BrokerEpoch(),
             scramCredentials: scramCredentials,
             authorizer: authorizer,
-            quotas: quotas
+            quotas: quotas,
+            fetchSessions: FetchSessionCache(maxSlots: Int(config.maxIncrementalFetchSessionCacheSlots))
         )
 
         return BrokerAssembly(

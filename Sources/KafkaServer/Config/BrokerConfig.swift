@@ -77,6 +77,7 @@ public struct BrokerConfig: Sendable {
     public var replicaFetchMaxBytes: Int32 = 1_048_576
     public var replicaFetchResponseMaxBytes: Int32 = 10_485_760
     public var replicaFetchBackoffMs: Int64 = 1000
+    public var maxIncrementalFetchSessionCacheSlots: Int32 = 1000
     public var offsetsCommitTimeoutMs: Int64 = 5000
     public var controlledShutdownMaxRetries: Int32 = 3
     public var autoLeaderRebalanceEnable = true

@@ -429,6 +429,12 @@ public enum ConfigTable {
             "How much one follower fetch brings in all."
         ),
         .broker(
+            "max.incremental.fetch.session.cache.slots",
+            \.maxIncrementalFetchSessionCacheSlots,
+            .atLeast(0),
+            "How many fetch sessions (KIP-227) the broker keeps; 0 answers every fetch in full."
+        ),
+        .broker(
             "replica.fetch.backoff.ms",
             \.replicaFetchBackoffMs,
             .atLeast(0),

@@ -49,7 +49,9 @@ public enum FetchResponseEncoder {
         topics: [(name: String, partitions: [Partition])],
         version: Int16,
         correlationID: Int32,
-        throttleTimeMs: Int32 = 0
+        throttleTimeMs: Int32 = 0,
+        errorCode: KafkaErrorCode = .none,
+        sessionID: Int32 = 0
     ) -> [ResponsePart] {
         precondition(versions.contains(version))
         let flexible = version >= 12
@@ -60,8 +62,8 @@ public enum FetchResponseEncoder {
             .write(to: &current, version: ApiKey.fetch.responseHeaderVersion(for: version))
         if version >= 1 { current.writeKafkaInteger(throttleTimeMs) }
         if version >= 7 {
-            current.writeKafkaInteger(Int16(0))  // error code
-            current.writeKafkaInteger(Int32(0))  // session id: no fetch session
+            current.writeKafkaInteger(errorCode.rawValue)
+            current.writeKafkaInteger(sessionID)
         }
         writeLength(topics.count, compact: flexible, to: &current)
         for topic in topics {

@@ -8,9 +8,10 @@ import NIOSSL
 
 /// A listener socket (one of `listeners`) and the connections it accepts.
 ///
-/// Each connection is served by its own task: frames are read in order and each request is answered before the
-/// next is handled, so responses go out in request order (Kafka mutes a connection while a request is in
-/// progress; pipelined requests wait in the socket). A connection whose client misbehaves is closed with one log
+/// Each connection is served by its own task on its socket's event loop: frames are read in order and responses go
+/// out in request order. A request is answered before the next is handled (Kafka mutes a connection while a request
+/// is in progress; pipelined requests wait in the socket), except that an acks=all Produce lets the next requests in
+/// once its batches are appended (`RequestRelease`, `ResponseQueue`). A connection whose client misbehaves is closed with one log
 /// line; the others are not affected; one that stays silent for `connections.max.idle.ms` is closed (Kafka's
 /// `Selector` idle expiry). Lifecycle: `bind` → `run()` until cancelled.
 ///
@@ -121,9 +122,9 @@ public final class KafkaListener: Sendable {
         }
     }
 
-    /// Reads and handles the connection's requests in order. A Produce runs in a task of its own and lets the next
-    /// request be read once its batches are appended (`RequestRelease`); any other request is done before the next
-    /// is read. Every answer, authentication's too, goes out through `responses`, in order.
+    /// Reads and handles the connection's requests in order. A Produce with acks=all runs in a task of its own and
+    /// lets the next request be read once its batches are appended (`RequestRelease`); any other request is done
+    /// before the next is read. Every answer, authentication's too, goes out through `responses`, in order.
     private func read(
         _ inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
         of channel: any Channel,
@@ -181,7 +182,7 @@ public final class KafkaListener: Sendable {
                 }
             }
             let requestPrincipal = principal ?? .anonymous
-            if frame.getInteger(at: frame.readerIndex, as: Int16.self) == ApiKey.produce.rawValue {
+            if ProduceAcks.peek(frame) == -1 {
                 let release = RequestRelease()
                 let outcome = channel.eventLoop.makePromise(of: RequestOutcome.self)
                 await responses.enqueue(outcome.futureResult, bytes: frame.readableBytes, in: &group)

@@ -1,4 +1,4 @@
-import Synchronization
+import KafkaCore
 
 /// The point where a request lets its connection read the next one: Kafka handles a connection's requests in
 /// order and answers them in order; a Produce with acks=all has done its ordered part once its batches are
@@ -13,27 +13,13 @@ import Synchronization
 public final class RequestRelease: Sendable {
     enum Verdict: Sendable { case readNext, closing }
 
-    private let state = Mutex<(opened: Verdict?, waiting: CheckedContinuation<Verdict, Never>?)>((nil, nil))
+    private let signal = OneShotSignal<Verdict>()
 
     func open(closing: Bool = false) {
-        let verdict: Verdict = closing ? .closing : .readNext
-        let waiting = state.withLock { state -> CheckedContinuation<Verdict, Never>? in
-            guard state.opened == nil else { return nil }
-            state.opened = verdict
-            defer { state.waiting = nil }
-            return state.waiting
-        }
-        waiting?.resume(returning: verdict)
+        signal.fire(closing ? .closing : .readNext)
     }
 
     func wait() async -> Verdict {
-        await withCheckedContinuation { continuation in
-            let opened = state.withLock { state -> Verdict? in
-                if let opened = state.opened { return opened }
-                state.waiting = continuation
-                return nil
-            }
-            if let opened { continuation.resume(returning: opened) }
-        }
+        await signal.wait()
     }
 }

@@ -1,0 +1,229 @@
+import KafkaCore
+import KafkaReplication
+import Synchronization
+
+/// Fetch sessions (KIP-227, Kafka's `FetchSessionCache` and `FetchManager`): a client that fetches the same
+/// partitions again and again sends them once, then only what changed, and the broker answers only the partitions
+/// with something new (records, an error, a moved high watermark, last stable or log start offset).
+///
+/// A Fetch (v7+) carries a session id and epoch. Epoch -1: no session (the id, if any, is closed); epoch 0: a full
+/// fetch that opens a new session (closing the id it names), answered in full with the new id — or with id 0 when
+/// no slot is free; epoch n > 0: an incremental fetch of session `id`, whose epoch must be n
+/// (FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH otherwise); its partitions add to or update the session's,
+/// its forgotten topics leave it, and the whole session is fetched. A session left with no partition is closed and
+/// that fetch answered without one.
+///
+/// At most `max.incremental.fetch.session.cache.slots` sessions. When full, a new session takes the slot of one
+/// unused for 120 s (Kafka's `MIN_INCREMENTAL_FETCH_SESSION_EVICTION_MS`), else of the least valuable one if it is
+/// worth less: followers' sessions (privileged) over consumers', then more partitions over fewer. Partitions answered
+/// with something go to the end of their session, so a size-limited fetch reaches the others next time.
+///
+/// Shared by the broker's `FetchHandler` calls; one lock for the cache (held for bookkeeping only, never during a
+/// read or a wait).
+final class FetchSessionCache: Sendable {
+    static let evictionMs: Int64 = 120_000
+
+    /// What a session keeps of one partition: the client's last fetch position and what the last answer said.
+    struct CachedPartition: Sendable {
+        var request: ReplicaManager.FetchRequestPartition
+        var highWatermark: Int64 = -1
+        var lastStableOffset: Int64 = -1
+        var logStartOffset: Int64 = -1
+    }
+
+    struct Session: Sendable {
+        let id: Int32
+        let privileged: Bool
+        /// The epoch the next incremental fetch must carry.
+        var epoch: Int32
+        var partitions: [TopicPartition: CachedPartition]
+        /// Fetch order.
+        var order: [TopicPartition]
+        var lastUsedMs: Int64
+
+        /// Eviction value: a session may take the slot of one worth less.
+        var value: (Int, Int) { (privileged ? 1 : 0, partitions.count) }
+    }
+
+    /// How a Fetch is answered.
+    enum Context: Sendable, Equatable {
+        /// In full, with session id 0: epoch -1, or a new session found no slot.
+        case sessionless
+        /// In full; then the session is made (`open`) from what the answer says.
+        case opening
+        /// Only what changed, in session `id`.
+        case incremental(id: Int32)
+        /// A top-level error and no partitions.
+        case failed(KafkaErrorCode)
+    }
+
+    /// A session's partitions after an incremental fetch's changes, in fetch order.
+    struct Begun: Sendable {
+        var context: Context
+        var partitions: [ReplicaManager.FetchRequestPartition]
+    }
+
+    let maxSlots: Int
+    private let sessions = Mutex<[Int32: Session]>([:])
+    private let evictions = Mutex<Int>(0)
+
+    init(maxSlots: Int) {
+        self.maxSlots = maxSlots
+    }
+
+    var count: Int { sessions.withLock { $0.count } }
+    var cachedPartitions: Int { sessions.withLock { $0.values.reduce(0) { $0 + $1.partitions.count } } }
+    var evictionCount: Int { evictions.withLock { $0 } }
+
+    /// Decides how a Fetch with `sessionID`/`epoch` is answered; `partitions` are the request's own, `forgotten` its
+    /// forgotten topics' partitions. For an incremental fetch the session is updated and its epoch moves on.
+    func begin(
+        sessionID: Int32,
+        epoch: Int32,
+        partitions: [ReplicaManager.FetchRequestPartition],
+        forgotten: [TopicPartition],
+        now: Int64
+    ) -> Begun {
+        if epoch <= 0 {
+            if sessionID != 0 { sessions.withLock { _ = $0.removeValue(forKey: sessionID) } }
+            return Begun(context: epoch == 0 && maxSlots > 0 ? .opening : .sessionless, partitions: partitions)
+        }
+        return sessions.withLock { sessions in
+            guard var session = sessions[sessionID] else {
+                return Begun(context: .failed(.fetchSessionIDNotFound), partitions: [])
+            }
+            guard session.epoch == epoch else {
+                return Begun(context: .failed(.invalidFetchSessionEpoch), partitions: [])
+            }
+            for topicPartition in forgotten where session.partitions.removeValue(forKey: topicPartition) != nil {
+                session.order.removeAll { $0 == topicPartition }
+            }
+            for request in partitions {
+                if session.partitions[request.topicPartition] == nil { session.order.append(request.topicPartition) }
+                session.partitions[request.topicPartition, default: CachedPartition(request: request)].request = request
+            }
+            guard !session.partitions.isEmpty else {
+                sessions.removeValue(forKey: sessionID)
+                return Begun(context: .sessionless, partitions: [])
+            }
+            session.epoch = epoch == Int32.max ? 1 : epoch + 1
+            session.lastUsedMs = now
+            sessions[sessionID] = session
+            return Begun(
+                context: .incremental(id: sessionID),
+                partitions: session.order.map { session.partitions[$0]!.request }
+            )
+        }
+    }
+
+    /// After a full fetch that may open a session: makes it from `answered` (each partition's answer, in fetch
+    /// order) when a slot is free or can be freed; returns its id, or 0.
+    func open(
+        _ answered: [(request: ReplicaManager.FetchRequestPartition, answer: Answer)],
+        privileged: Bool,
+        now: Int64
+    ) -> Int32 {
+        var session = Session(id: 0, privileged: privileged, epoch: 1, partitions: [:], order: [], lastUsedMs: now)
+        for (request, answer) in answered where session.partitions[request.topicPartition] == nil {
+            var cached = CachedPartition(request: request)
+            _ = cached.mustAnswer(answer)
+            session.partitions[request.topicPartition] = cached
+            session.order.append(request.topicPartition)
+        }
+        guard !session.partitions.isEmpty else { return 0 }
+        return sessions.withLock { sessions in
+            guard sessions.count < maxSlots || evict(for: session, from: &sessions, now: now) else { return 0 }
+            var id: Int32
+            repeat { id = Int32.random(in: 1...Int32.max) } while sessions[id] != nil
+            sessions[id] = Session(
+                id: id,
+                privileged: privileged,
+                epoch: 1,
+                partitions: session.partitions,
+                order: session.order,
+                lastUsedMs: now
+            )
+            return id
+        }
+    }
+
+    /// After an incremental fetch: which partitions the answer carries (those with something new), in fetch order;
+    /// the session remembers what they were told and moves them to its end.
+    func answer(_ id: Int32, _ answered: [(topicPartition: TopicPartition, answer: Answer)]) -> Set<TopicPartition> {
+        sessions.withLock { sessions in
+            var included = Set<TopicPartition>()
+            guard var session = sessions[id] else {
+                // Closed meanwhile (a new full fetch with its id): answer everything.
+                return Set(answered.map(\.topicPartition))
+            }
+            for (topicPartition, answer) in answered {
+                guard var cached = session.partitions[topicPartition] else { continue }
+                if cached.mustAnswer(answer) { included.insert(topicPartition) }
+                session.partitions[topicPartition] = cached
+            }
+            if !included.isEmpty {
+                session.order =
+                    session.order.filter { !included.contains($0) } + session.order.filter(included.contains)
+            }
+            sessions[id] = session
+            return included
+        }
+    }
+
+    /// Frees one slot for `candidate` (Kafka's `tryEvict`): the least recently used session if unused for
+    /// `evictionMs`, else the least valuable one a session like `candidate` may take, when it is worth less.
+    private func evict(for candidate: Session, from sessions: inout [Int32: Session], now: Int64) -> Bool {
+        if let stale = sessions.values.min(by: { $0.lastUsedMs < $1.lastUsedMs }),
+            now - stale.lastUsedMs > Self.evictionMs
+        {
+            sessions.removeValue(forKey: stale.id)
+            evictions.withLock { $0 += 1 }
+            return true
+        }
+        let evictable = sessions.values.filter { candidate.privileged || !$0.privileged }
+        guard let cheapest = evictable.min(by: { $0.value < $1.value }), cheapest.value < candidate.value else {
+            return false
+        }
+        sessions.removeValue(forKey: cheapest.id)
+        evictions.withLock { $0 += 1 }
+        return true
+    }
+}
+
+extension FetchSessionCache {
+    /// What one partition's answer says, as far as a session compares it.
+    struct Answer: Sendable {
+        var errorCode: KafkaErrorCode
+        var highWatermark: Int64
+        var lastStableOffset: Int64
+        var logStartOffset: Int64
+        var hasRecords: Bool
+        var preferredReadReplica: Int32 = -1
+    }
+}
+
+extension FetchSessionCache.CachedPartition {
+    /// Whether an incremental answer must carry this partition (Kafka's `maybeUpdateResponseData`): records, an
+    /// error, a redirection, or a watermark the client has not been told. Remembers what it is told; after an error
+    /// the high watermark is forgotten so the next answer carries the partition again.
+    mutating func mustAnswer(_ answer: FetchSessionCache.Answer) -> Bool {
+        var must = answer.hasRecords || answer.preferredReadReplica >= 0
+        if highWatermark != answer.highWatermark {
+            must = true
+            highWatermark = answer.highWatermark
+        }
+        if lastStableOffset != answer.lastStableOffset {
+            must = true
+            lastStableOffset = answer.lastStableOffset
+        }
+        if logStartOffset != answer.logStartOffset {
+            must = true
+            logStartOffset = answer.logStartOffset
+        }
+        if answer.errorCode != .none {
+            must = true
+            highWatermark = -1
+        }
+        return must
+    }
+}
