@@ -11,7 +11,8 @@ import Synchronization
 /// the last one goes. A partition starts in truncation: OffsetForLeaderEpoch with its latest epoch tells how much
 /// of its log agrees with the leader (KIP-101/279), and the log is cut there. Then Fetch requests with this
 /// broker's replica id from the log end offset bring the leader's batches, appended unchanged, and the leader's
-/// high watermark. Partition errors pause that partition for `replica.fetch.backoff.ms`; a broken connection
+/// high watermark, in a fetch session (KIP-227: after the first fetch only changed partitions are named and only
+/// partitions with news come back). Partition errors pause that partition for `replica.fetch.backoff.ms`; a broken connection
 /// pauses the whole fetcher. The partition map is guarded by a lock held while a response is applied, so a
 /// partition removed by LeaderAndIsr gets no further appends.
 public final class ReplicaFetcher: Sendable {
@@ -56,6 +57,8 @@ public final class ReplicaFetcher: Sendable {
     let onReplicated: @Sendable (String, Int) -> Void
     let logger: Logger
     private let partitions = Mutex<[TopicPartition: FetchState]>([:])
+    /// The fetch session with the leader (KIP-227); only the fetch loop uses it.
+    private let session = Mutex(FetchSessionHandler())
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     init(
@@ -248,31 +251,57 @@ public final class ReplicaFetcher: Sendable {
     // MARK: Fetching
 
     private func fetch(_ ready: [TopicPartition: FetchState]) async throws {
+        var positions: [TopicPartition: FetchSessionHandler.Position] = [:]
+        for (topicPartition, state) in ready {
+            positions[topicPartition] = .init(
+                offset: state.offset,
+                logStartOffset: replicaManager.partition(topicPartition)?.log.logStartOffset ?? -1,
+                leaderEpoch: state.leaderEpoch,
+                maxBytes: settings.partitionMaxBytes
+            )
+        }
+        let next = session.withLock { $0.build(positions) }
         let request = FetchRequest(
             replicaID: brokerID,
             maxWaitMs: settings.maxWaitMs,
             minBytes: settings.minBytes,
             maxBytes: settings.maxBytes,
             isolationLevel: 0,
-            sessionID: 0,
-            sessionEpoch: -1,
-            topics: Dictionary(grouping: ready.keys, by: \.topic).map { topic, partitions in
+            sessionID: next.sessionID,
+            sessionEpoch: next.epoch,
+            topics: Dictionary(grouping: next.partitions.keys, by: \.topic).map { topic, partitions in
                 .init(
                     topic: topic,
                     partitions: partitions.sorted().map { topicPartition in
-                        let state = ready[topicPartition]!
+                        let position = next.partitions[topicPartition]!
                         return .init(
                             partition: topicPartition.partition,
-                            currentLeaderEpoch: state.leaderEpoch,
-                            fetchOffset: state.offset,
-                            logStartOffset: replicaManager.partition(topicPartition)?.log.logStartOffset ?? -1,
-                            partitionMaxBytes: settings.partitionMaxBytes
+                            currentLeaderEpoch: position.leaderEpoch,
+                            fetchOffset: position.offset,
+                            logStartOffset: position.logStartOffset,
+                            partitionMaxBytes: position.maxBytes
                         )
                     }
                 )
+            },
+            forgottenTopicsData: Dictionary(grouping: next.forgotten, by: \.topic).map { topic, partitions in
+                .init(topic: topic, partitions: partitions.map(\.partition).sorted())
             }
         )
-        let response = try await endpoint.fetch(request)
+        let response: FetchResponse
+        do {
+            response = try await endpoint.fetch(request)
+        } catch {
+            session.withLock { $0.failed() }
+            throw error
+        }
+        let accepted = session.withLock {
+            $0.handle(next, errorCode: response.errorCode, responseSessionID: response.sessionID)
+        }
+        guard accepted else {
+            logger.info("Fetch session refused: \(response.errorCode); starting a new one")
+            return
+        }
         for topic in response.responses {
             for data in topic.partitions {
                 let topicPartition = TopicPartition(topic.topic, data.partitionIndex)

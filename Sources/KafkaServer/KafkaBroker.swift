@@ -101,7 +101,8 @@ public final class KafkaBroker: Sendable {
                     fetcherManager: fetcherManager,
                     controller: controller,
                     transactionCoordinator: parts.services.transactionTopic.coordinator,
-                    markerSender: parts.services.markerSender
+                    markerSender: parts.services.markerSender,
+                    fetchSessions: parts.services.fetchSessions
                 )
             }
         }
@@ -301,7 +302,8 @@ public final class KafkaBroker: Sendable {
         fetcherManager: ReplicaFetcherManager,
         controller: Controller,
         transactionCoordinator: TransactionCoordinator,
-        markerSender: TransactionMarkerSender
+        markerSender: TransactionMarkerSender,
+        fetchSessions: FetchSessionCache
     ) async -> [UInt8] {
         var gauges = BrokerMetrics.Gauges()
         gauges.partitions = replicaManager.allPartitions.map { partition in
@@ -328,6 +330,7 @@ public final class KafkaBroker: Sendable {
         gauges.globalTopics = cluster.topics
         gauges.uncleanLeaderElections = cluster.uncleanLeaderElections
         gauges.cleaner = logCleaner.metrics
+        gauges.fetchSessions = (fetchSessions.count, fetchSessions.cachedPartitions, fetchSessions.evictionCount)
         let coordinator = await transactionCoordinator.metrics
         gauges.transactions.unknownDestinationQueueSize = markerSender.unknownDestinations
         gauges.transactions.logAppendRetryQueueSize = coordinator.logAppendRetryQueueSize

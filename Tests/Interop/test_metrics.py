@@ -91,6 +91,15 @@ def test_gauges_of_a_healthy_cluster(cluster):
         samples, _ = scrape(broker)
         # The offsets topic may add leaderships; w's alone are a lower bound.
         assert value(samples, "kafka_server_replicamanager_leadercount") >= leaders.get(broker_id, 0)
+    # Followers fetch in sessions (KIP-227): each leader of a w partition keeps one session per follower broker,
+    # holding at least the partitions it leads there (consumers here are librdkafka's, which fetch without one).
+    for broker_id, broker in cluster.brokers.items():
+        samples, types = scrape(broker)
+        assert types["kafka_server_fetchsessioncache_numincrementalfetchsessions"] == "gauge"
+        if leaders.get(broker_id, 0):
+            assert value(samples, "kafka_server_fetchsessioncache_numincrementalfetchsessions") >= 2
+            assert value(samples, "kafka_server_fetchsessioncache_numincrementalfetchpartitionscached") >= (
+                2 * leaders[broker_id])
     samples, _ = scrape(cluster.brokers[controller])
     assert value(samples, "kafka_controller_kafkacontroller_globaltopiccount") == len(cluster.zk.get_children(
         "/brokers/topics"))

@@ -23,7 +23,9 @@ public import ZooKeeper
 ///   `zookeeperauthfailures}_total`;
 /// - `kafka_server_replicamanager_{isrshrinks,isrexpands}_total`, and the gauges `…_underreplicatedpartitions`,
 ///   `…_underminisrpartitioncount`, `…_atminisrpartitioncount`, `…_leadercount`, `…_partitioncount`;
-///   `kafka_server_replicafetchermanager_maxlag{clientid="Replica"}`; per partition held the `kafka_log_log_*` and
+///   `kafka_server_replicafetchermanager_maxlag{clientid="Replica"}`; the fetch session cache's
+///   `kafka_server_fetchsessioncache_{numincrementalfetchsessions,numincrementalfetchpartitionscached}` and
+///   `…_incrementalfetchsessionevictions_total`; per partition held the `kafka_log_log_*` and
 ///   `kafka_cluster_partition_*` gauges of `PartitionGauges`;
 ///   `kafka_controller_kafkacontroller_activecontrollercount`,
 ///   `…_offlinepartitionscount`, `…_globalpartitioncount`, `…_globaltopiccount`, and
@@ -57,6 +59,8 @@ public final class BrokerMetrics: Sendable {
         public var cleaner = LogCleanerManager.Metrics()
         /// The transaction coordinator's gauges.
         public var transactions = TransactionGauges()
+        /// The fetch session cache's sessions, partitions and evictions so far.
+        var fetchSessions = (sessions: 0, partitions: 0, evictions: 0)
 
         public init() {}
     }
@@ -128,6 +132,10 @@ public final class BrokerMetrics: Sendable {
     private let underMinIsrPartitions: CoreMetrics.Gauge
     private let atMinIsrPartitions: CoreMetrics.Gauge
     private let replicaMaxLag: CoreMetrics.Gauge
+    private let fetchSessionCount: CoreMetrics.Gauge
+    private let fetchSessionPartitions: CoreMetrics.Gauge
+    private let fetchSessionEvictions: CoreMetrics.Counter
+    private let fetchSessionEvictionsCounted = Mutex(0)
     private let cleanerMaxDirtyPercent: CoreMetrics.Gauge
     private let cleanerUncleanablePartitions: CoreMetrics.Gauge
     private let cleanerRecopyPercent: CoreMetrics.Gauge
@@ -189,6 +197,12 @@ public final class BrokerMetrics: Sendable {
         replicaMaxLag = CoreMetrics.Gauge(
             label: "kafka_server_replicafetchermanager_maxlag",
             dimensions: [("clientid", "Replica")],
+            factory: factory
+        )
+        fetchSessionCount = gauge("kafka_server_fetchsessioncache_numincrementalfetchsessions")
+        fetchSessionPartitions = gauge("kafka_server_fetchsessioncache_numincrementalfetchpartitionscached")
+        fetchSessionEvictions = CoreMetrics.Counter(
+            label: "kafka_server_fetchsessioncache_incrementalfetchsessionevictions_total",
             factory: factory
         )
     }
@@ -360,6 +374,13 @@ public final class BrokerMetrics: Sendable {
         underMinIsrPartitions.record(partitions.count(where: \.isUnderMinIsr))
         atMinIsrPartitions.record(partitions.count(where: \.isAtMinIsr))
         replicaMaxLag.record(state.replicaMaxLag)
+        fetchSessionCount.record(state.fetchSessions.sessions)
+        fetchSessionPartitions.record(state.fetchSessions.partitions)
+        let newEvictions = fetchSessionEvictionsCounted.withLock { counted in
+            defer { counted = max(counted, state.fetchSessions.evictions) }
+            return max(state.fetchSessions.evictions - counted, 0)
+        }
+        if newEvictions > 0 { fetchSessionEvictions.increment(by: Int64(newEvictions)) }
         cleanerMaxDirtyPercent.record(state.cleaner.maxDirtyPercent)
         cleanerUncleanablePartitions.record(state.cleaner.uncleanablePartitions)
         cleanerRecopyPercent.record(state.cleaner.recopyPercent)
