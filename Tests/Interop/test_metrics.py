@@ -93,13 +93,15 @@ def test_gauges_of_a_healthy_cluster(cluster):
         assert value(samples, "kafka_server_replicamanager_leadercount") >= leaders.get(broker_id, 0)
     # Followers fetch in sessions (KIP-227): each leader of a w partition keeps one session per follower broker,
     # holding at least the partitions it leads there (consumers here are librdkafka's, which fetch without one).
-    for broker_id, broker in cluster.brokers.items():
-        samples, types = scrape(broker)
+    # A session is made when its first fetch is answered (up to replica.fetch.wait.max.ms after it is sent).
+    def sessions_held(broker_id):
+        samples, types = scrape(cluster.brokers[broker_id])
         assert types["kafka_server_fetchsessioncache_numincrementalfetchsessions"] == "gauge"
-        if leaders.get(broker_id, 0):
-            assert value(samples, "kafka_server_fetchsessioncache_numincrementalfetchsessions") >= 2
-            assert value(samples, "kafka_server_fetchsessioncache_numincrementalfetchpartitionscached") >= (
-                2 * leaders[broker_id])
+        return (value(samples, "kafka_server_fetchsessioncache_numincrementalfetchsessions") >= 2
+                and value(samples, "kafka_server_fetchsessioncache_numincrementalfetchpartitionscached")
+                >= 2 * leaders[broker_id])
+    for broker_id in leaders:
+        wait_for(lambda: sessions_held(broker_id), 15, f"broker {broker_id}'s followers to fetch in sessions")
     samples, _ = scrape(cluster.brokers[controller])
     assert value(samples, "kafka_controller_kafkacontroller_globaltopiccount") == len(cluster.zk.get_children(
         "/brokers/topics"))
