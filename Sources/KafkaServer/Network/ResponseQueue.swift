@@ -1,3 +1,4 @@
+import Atomics
 import Logging
 import NIOCore
 
@@ -20,7 +21,9 @@ struct ResponseQueue {
     let client: String
     let logger: Logger
     private var queued: AsyncStream<EventLoopFuture<RequestOutcome>>.Continuation?
-    private var ahead: [(response: EventLoopFuture<RequestOutcome>, bytes: Int)] = []
+    /// The overlapping requests not yet known to be answered, oldest first; those answered leave from the front
+    /// at the next `enqueue`, so a quiet connection keeps at most the entries of its last burst.
+    private var ahead: [Pending] = []
     private var bytesAhead = 0
 
     init(outbound: NIOAsyncChannelOutboundWriter<[ResponsePart]>, channel: any Channel, client: String, logger: Logger)
@@ -47,12 +50,14 @@ struct ResponseQueue {
         bytes: Int,
         in group: inout ThrowingDiscardingTaskGroup<any Error>
     ) async {
-        while let oldest = ahead.first, ahead.count >= Self.maxAhead || bytesAhead + bytes > Self.maxBytesAhead {
+        while let oldest = ahead.first,
+            oldest.isAnswered || ahead.count >= Self.maxAhead || bytesAhead + bytes > Self.maxBytesAhead
+        {
             _ = try? await oldest.response.get()
             ahead.removeFirst()
             bytesAhead -= oldest.bytes
         }
-        ahead.append((response, bytes))
+        ahead.append(Pending(response, bytes: bytes))
         bytesAhead += bytes
         if queued == nil {
             let (responses, queued) = AsyncStream.makeStream(of: EventLoopFuture<RequestOutcome>.self)
@@ -67,6 +72,21 @@ struct ResponseQueue {
             }
         }
         queued?.yield(response)
+    }
+
+    /// A request read ahead of its answer: its response to come and its frame's size.
+    private final class Pending: Sendable {
+        let response: EventLoopFuture<RequestOutcome>
+        let bytes: Int
+        private let answered = ManagedAtomic(false)
+
+        init(_ response: EventLoopFuture<RequestOutcome>, bytes: Int) {
+            self.response = response
+            self.bytes = bytes
+            response.whenComplete { [answered] _ in answered.store(true, ordering: .releasing) }
+        }
+
+        var isAnswered: Bool { answered.load(ordering: .acquiring) }
     }
 
     /// No more responses: the writer task ends after writing the queued ones.
