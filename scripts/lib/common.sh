@@ -54,6 +54,11 @@ ensure_venv() {
   fi
 }
 
+# A release build of one product, as every script and the Docker image make it: with cross-module optimization, so
+# the broker's modules specialize each other's generics instead of calling them through runtime metadata (measured,
+# one broker: about 30% less CPU per small request, 1 KiB throughput +30%).
+release_build() { swift build -c release -Xswiftc -cross-module-optimization "$@"; }
+
 ensure_swift() {
   command -v swift >/dev/null || { log "swift is not on PATH: install Swift 6 (swift.org) first"; exit 1; }
 }
