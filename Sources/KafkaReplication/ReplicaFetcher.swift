@@ -12,8 +12,8 @@ import Synchronization
 /// of its log agrees with the leader (KIP-101/279), and the log is cut there. Then Fetch requests with this
 /// broker's replica id from the log end offset bring the leader's batches, appended unchanged, and the leader's
 /// high watermark, in a fetch session (KIP-227: after the first fetch only changed partitions are named and only
-/// partitions with news come back). Partition errors pause that partition for `replica.fetch.backoff.ms`; a broken connection
-/// pauses the whole fetcher. The partition map is guarded by a lock held while a response is applied, so a
+/// partitions with news come back). Partition errors pause that partition for `replica.fetch.backoff.ms`; a broken
+/// connection pauses the whole fetcher. The partition map is guarded by a lock held while a response is applied, so a
 /// partition removed by LeaderAndIsr gets no further appends.
 public final class ReplicaFetcher: Sendable {
     struct FetchState: Sendable {

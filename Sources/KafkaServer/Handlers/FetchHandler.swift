@@ -3,14 +3,15 @@ import KafkaProtocol
 import KafkaReplication
 import NIOCore
 
-/// Fetch (1), versions 0-12: reads up to the high watermark (followers, with a replica id, up to the log end), waits up to max.wait.ms for min.bytes without
-/// polling, honours max.bytes and each partition's max, and sends the records as regions of the segment files
-/// (sendfile: no copy through the broker) — except for versions 0-3, whose records are down-converted to message
-/// format v0/v1 in memory (`DownConversion`). Fetch sessions (KIP-227, v7+) are kept in `FetchSessionCache`: an
-/// incremental fetch reads all its session's partitions and is answered with those that have something new. With an authorizer a follower needs Cluster:ClusterAction and a consumer Topic:Read on each topic
-/// (TOPIC_AUTHORIZATION_FAILED for the partitions of a denied one). A consumer with a `consumer_byte_rate` quota
-/// gets at most one quota window of bytes, and none with the throttle time when the fetch would exceed it; a consumer
-/// over its `request_percentage` gets none either.
+/// Fetch (1), versions 0-12: reads up to the high watermark (followers, with a replica id, up to the log end), waits
+/// up to max.wait.ms for min.bytes without polling, honours max.bytes and each partition's max, and sends the records
+/// as regions of the segment files (sendfile: no copy through the broker) — except for versions 0-3, whose records
+/// are down-converted to message format v0/v1 in memory (`DownConversion`). Fetch sessions (KIP-227, v7+) are kept
+/// in `FetchSessionCache`: an incremental fetch reads all its session's partitions and is answered with those that
+/// have something new. With an authorizer a follower needs Cluster:ClusterAction and a consumer Topic:Read on each
+/// topic (TOPIC_AUTHORIZATION_FAILED for the partitions of a denied one). A consumer with a `consumer_byte_rate`
+/// quota gets at most one quota window of bytes, and none with the throttle time when the fetch would exceed it; a
+/// consumer over its `request_percentage` gets none either.
 struct FetchHandler: RequestHandler {
     let services: BrokerServices
     var apiKey: ApiKey { .fetch }

@@ -11,9 +11,9 @@ import NIOSSL
 /// Each connection is served by its own task on its socket's event loop: frames are read in order and responses go
 /// out in request order. A request is answered before the next is handled (Kafka mutes a connection while a request
 /// is in progress; pipelined requests wait in the socket), except that an acks=all Produce lets the next requests in
-/// once its batches are appended (`RequestRelease`, `ResponseQueue`). A connection whose client misbehaves is closed with one log
-/// line; the others are not affected; one that stays silent for `connections.max.idle.ms` is closed (Kafka's
-/// `Selector` idle expiry). Lifecycle: `bind` → `run()` until cancelled.
+/// once its batches are appended (`RequestRelease`, `ResponseQueue`). A connection whose client misbehaves is closed
+/// with one log line; the others are not affected; one that stays silent for `connections.max.idle.ms` is closed
+/// (Kafka's `Selector` idle expiry). Lifecycle: `bind` → `run()` until cancelled.
 ///
 /// Security (`ListenerSecurity`): on SSL and SASL_SSL listeners TLS is the pipeline's first handler; on SASL ones
 /// each connection's frames go through its `SaslServerAuthenticator` until it is authenticated (and again for a
