@@ -9,17 +9,15 @@ public final class OneShotSignal<Value: Sendable>: Sendable {
 
     public init() {}
 
-    /// Delivers `value` unless a value was delivered already; returns whether this call delivered it.
-    @discardableResult
-    public func fire(_ value: Value) -> Bool {
-        let (delivered, waiting) = state.withLock { state -> (Bool, CheckedContinuation<Value, Never>?) in
-            guard state.fired == nil else { return (false, nil) }
+    /// Delivers `value` unless a value was delivered already.
+    public func fire(_ value: Value) {
+        let waiting = state.withLock { state -> CheckedContinuation<Value, Never>? in
+            guard state.fired == nil else { return nil }
             state.fired = value
             defer { state.waiting = nil }
-            return (true, state.waiting)
+            return state.waiting
         }
         waiting?.resume(returning: value)
-        return delivered
     }
 
     /// The value, once fired.
@@ -36,6 +34,5 @@ public final class OneShotSignal<Value: Sendable>: Sendable {
 }
 
 extension OneShotSignal where Value == Void {
-    @discardableResult
-    public func fire() -> Bool { fire(()) }
+    public func fire() { fire(()) }
 }

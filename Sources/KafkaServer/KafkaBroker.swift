@@ -330,7 +330,7 @@ public final class KafkaBroker: Sendable {
         gauges.globalTopics = cluster.topics
         gauges.uncleanLeaderElections = cluster.uncleanLeaderElections
         gauges.cleaner = logCleaner.metrics
-        gauges.fetchSessions = (fetchSessions.count, fetchSessions.cachedPartitions, fetchSessions.evictionCount)
+        gauges.fetchSessions = fetchSessions.stats
         let coordinator = await transactionCoordinator.metrics
         gauges.transactions.unknownDestinationQueueSize = markerSender.unknownDestinations
         gauges.transactions.logAppendRetryQueueSize = coordinator.logAppendRetryQueueSize

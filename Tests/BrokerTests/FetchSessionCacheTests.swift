@@ -32,7 +32,7 @@ struct FetchSessionCacheTests {
         let cache = FetchSessionCache(maxSlots: 10)
         let id = Self.open(cache, [Self.partition("a", 0), Self.partition("a", 1)])
         #expect(id != 0)
-        #expect(cache.count == 1)
+        #expect(cache.stats.sessions == 1)
         // Epoch 1 with no partitions fetches the whole session, in order.
         let next = cache.begin(sessionID: id, epoch: 1, partitions: [], forgotten: [], now: 1)
         #expect(next.context == .incremental(id: id))
@@ -72,7 +72,7 @@ struct FetchSessionCacheTests {
             now: 2
         )
         #expect(last.context == .sessionless)
-        #expect(cache.count == 0)
+        #expect(cache.stats.sessions == 0)
     }
 
     @Test func anIncrementalAnswerCarriesOnlyWhatChangedAndRotatesItToTheEnd() {
@@ -118,13 +118,13 @@ struct FetchSessionCacheTests {
             cache.begin(sessionID: first, epoch: -1, partitions: [Self.partition("a", 0)], forgotten: [], now: 1)
                 .context == .sessionless
         )
-        #expect(cache.count == 0)
+        #expect(cache.stats.sessions == 0)
         let second = Self.open(cache, [Self.partition("a", 0)])
         #expect(
             cache.begin(sessionID: second, epoch: 0, partitions: [Self.partition("a", 0)], forgotten: [], now: 1)
                 .context == .opening
         )
-        #expect(cache.count == 0)
+        #expect(cache.stats.sessions == 0)
     }
 
     @Test func noSlotsMeansNoSessions() {
@@ -154,8 +154,8 @@ struct FetchSessionCacheTests {
         // A follower's session outweighs any consumer's.
         let follower = Self.open(cache, [Self.partition("c", 0)], follower: true, now: 4000)
         #expect(follower != 0)
-        #expect(cache.count == 2)
-        #expect(cache.evictionCount == 2)
+        #expect(cache.stats.sessions == 2)
+        #expect(cache.stats.evictions == 2)
         // Past the eviction time, the least recently used goes whatever its worth.
         let late = Self.open(cache, [Self.partition("d", 0)], now: 4000 + FetchSessionCache.evictionMs + 1)
         #expect(late != 0)

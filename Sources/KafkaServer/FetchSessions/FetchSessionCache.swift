@@ -32,7 +32,7 @@ final class FetchSessionCache: Sendable {
     }
 
     struct Session: Sendable {
-        let id: Int32
+        var id: Int32
         let privileged: Bool
         /// The epoch the next incremental fetch must carry.
         var epoch: Int32
@@ -63,17 +63,25 @@ final class FetchSessionCache: Sendable {
         var partitions: [ReplicaManager.FetchRequestPartition]
     }
 
+    /// The sessions by id, and how many were evicted so far.
+    struct State: Sendable {
+        var sessions: [Int32: Session] = [:]
+        var evictions = 0
+    }
+
     let maxSlots: Int
-    private let sessions = Mutex<[Int32: Session]>([:])
-    private let evictions = Mutex<Int>(0)
+    private let state = Mutex(State())
 
     init(maxSlots: Int) {
         self.maxSlots = maxSlots
     }
 
-    var count: Int { sessions.withLock { $0.count } }
-    var cachedPartitions: Int { sessions.withLock { $0.values.reduce(0) { $0 + $1.partitions.count } } }
-    var evictionCount: Int { evictions.withLock { $0 } }
+    /// Sessions held, partitions they hold, evictions so far (the cache's metrics).
+    var stats: (sessions: Int, partitions: Int, evictions: Int) {
+        state.withLock { state in
+            (state.sessions.count, state.sessions.values.reduce(0) { $0 + $1.partitions.count }, state.evictions)
+        }
+    }
 
     /// Decides how a Fetch with `sessionID`/`epoch` is answered; `partitions` are the request's own, `forgotten` its
     /// forgotten topics' partitions. For an incremental fetch the session is updated and its epoch moves on.
@@ -85,11 +93,11 @@ final class FetchSessionCache: Sendable {
         now: Int64
     ) -> Begun {
         if epoch <= 0 {
-            if sessionID != 0 { sessions.withLock { _ = $0.removeValue(forKey: sessionID) } }
+            if sessionID != 0 { state.withLock { _ = $0.sessions.removeValue(forKey: sessionID) } }
             return Begun(context: epoch == 0 && maxSlots > 0 ? .opening : .sessionless, partitions: partitions)
         }
-        return sessions.withLock { sessions in
-            guard var session = sessions[sessionID] else {
+        return state.withLock { state in
+            guard var session = state.sessions[sessionID] else {
                 return Begun(context: .failed(.fetchSessionIDNotFound), partitions: [])
             }
             guard session.epoch == epoch else {
@@ -103,12 +111,12 @@ final class FetchSessionCache: Sendable {
                 session.partitions[request.topicPartition, default: CachedPartition(request: request)].request = request
             }
             guard !session.partitions.isEmpty else {
-                sessions.removeValue(forKey: sessionID)
+                state.sessions.removeValue(forKey: sessionID)
                 return Begun(context: .sessionless, partitions: [])
             }
             session.epoch = epoch == Int32.max ? 1 : epoch + 1
             session.lastUsedMs = now
-            sessions[sessionID] = session
+            state.sessions[sessionID] = session
             return Begun(
                 context: .incremental(id: sessionID),
                 partitions: session.order.map { session.partitions[$0]!.request }
@@ -131,28 +139,20 @@ final class FetchSessionCache: Sendable {
             session.order.append(request.topicPartition)
         }
         guard !session.partitions.isEmpty else { return 0 }
-        return sessions.withLock { sessions in
-            guard sessions.count < maxSlots || evict(for: session, from: &sessions, now: now) else { return 0 }
-            var id: Int32
-            repeat { id = Int32.random(in: 1...Int32.max) } while sessions[id] != nil
-            sessions[id] = Session(
-                id: id,
-                privileged: privileged,
-                epoch: 1,
-                partitions: session.partitions,
-                order: session.order,
-                lastUsedMs: now
-            )
-            return id
+        return state.withLock { state in
+            guard state.sessions.count < maxSlots || Self.evict(for: session, from: &state, now: now) else { return 0 }
+            repeat { session.id = Int32.random(in: 1...Int32.max) } while state.sessions[session.id] != nil
+            state.sessions[session.id] = session
+            return session.id
         }
     }
 
     /// After an incremental fetch: which partitions the answer carries (those with something new), in fetch order;
     /// the session remembers what they were told and moves them to its end.
     func answer(_ id: Int32, _ answered: [(topicPartition: TopicPartition, answer: Answer)]) -> Set<TopicPartition> {
-        sessions.withLock { sessions in
+        state.withLock { state in
             var included = Set<TopicPartition>()
-            guard var session = sessions[id] else {
+            guard var session = state.sessions[id] else {
                 // Closed meanwhile (a new full fetch with its id): answer everything.
                 return Set(answered.map(\.topicPartition))
             }
@@ -165,27 +165,25 @@ final class FetchSessionCache: Sendable {
                 session.order =
                     session.order.filter { !included.contains($0) } + session.order.filter(included.contains)
             }
-            sessions[id] = session
+            state.sessions[id] = session
             return included
         }
     }
 
     /// Frees one slot for `candidate` (Kafka's `tryEvict`): the least recently used session if unused for
     /// `evictionMs`, else the least valuable one a session like `candidate` may take, when it is worth less.
-    private func evict(for candidate: Session, from sessions: inout [Int32: Session], now: Int64) -> Bool {
-        if let stale = sessions.values.min(by: { $0.lastUsedMs < $1.lastUsedMs }),
-            now - stale.lastUsedMs > Self.evictionMs
-        {
-            sessions.removeValue(forKey: stale.id)
-            evictions.withLock { $0 += 1 }
-            return true
+    private static func evict(for candidate: Session, from state: inout State, now: Int64) -> Bool {
+        let sessions = state.sessions.values
+        let victim: Session?
+        if let stale = sessions.min(by: { $0.lastUsedMs < $1.lastUsedMs }), now - stale.lastUsedMs > evictionMs {
+            victim = stale
+        } else {
+            victim = sessions.filter { candidate.privileged || !$0.privileged }.min { $0.value < $1.value }
+                .flatMap { $0.value < candidate.value ? $0 : nil }
         }
-        let evictable = sessions.values.filter { candidate.privileged || !$0.privileged }
-        guard let cheapest = evictable.min(by: { $0.value < $1.value }), cheapest.value < candidate.value else {
-            return false
-        }
-        sessions.removeValue(forKey: cheapest.id)
-        evictions.withLock { $0 += 1 }
+        guard let victim else { return false }
+        state.sessions.removeValue(forKey: victim.id)
+        state.evictions += 1
         return true
     }
 }

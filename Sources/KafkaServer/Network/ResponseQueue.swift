@@ -1,6 +1,6 @@
-import Atomics
 import Logging
 import NIOCore
+import Synchronization
 
 /// One connection's way out: its responses, written in request order.
 ///
@@ -78,12 +78,12 @@ struct ResponseQueue {
     private final class Pending: Sendable {
         let response: EventLoopFuture<RequestOutcome>
         let bytes: Int
-        private let answered = ManagedAtomic(false)
+        private let answered = Atomic(false)
 
         init(_ response: EventLoopFuture<RequestOutcome>, bytes: Int) {
             self.response = response
             self.bytes = bytes
-            response.whenComplete { [answered] _ in answered.store(true, ordering: .releasing) }
+            response.whenComplete { _ in self.answered.store(true, ordering: .releasing) }
         }
 
         var isAnswered: Bool { answered.load(ordering: .acquiring) }
