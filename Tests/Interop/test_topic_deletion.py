@@ -142,10 +142,10 @@ class Member(threading.Thread):
     """One consumer of group `group` subscribed to `topics` with confluent-kafka or kafka-python, polling in its own
     thread; records the value of every record and each assignment it is given, with the time."""
 
-    def __init__(self, kind, bootstrap, group, topics, strategy="range,roundrobin"):
+    def __init__(self, kind, bootstrap, group, topics, strategy="range,roundrobin", auto_commit=True):
         super().__init__(daemon=True)
         self.kind, self.bootstrap, self.group, self.topics = kind, bootstrap, group, topics
-        self.strategy = strategy
+        self.strategy, self.auto_commit = strategy, auto_commit
         self.values = []
         # (time, partition, offset, value) of each record and (time, [(partition, offset, error)]) of each commit:
         # what a failing test prints (confluent members).
@@ -171,7 +171,7 @@ class Member(threading.Thread):
     def run_confluent(self):
         consumer = Consumer({
             "bootstrap.servers": self.bootstrap, "group.id": self.group, "auto.offset.reset": "earliest",
-            "session.timeout.ms": 10000, "heartbeat.interval.ms": 500,
+            "enable.auto.commit": self.auto_commit, "session.timeout.ms": 10000, "heartbeat.interval.ms": 500,
             # How often a subscribed consumer looks for changed topics (the default is five minutes).
             "topic.metadata.refresh.interval.ms": 1000, "partition.assignment.strategy": self.strategy,
             "on_commit": lambda error, partitions: self.commits.append(
@@ -351,10 +351,17 @@ def read_topic(bootstrap, topic, partitions):
 def test_a_topic_created_again_with_fewer_partitions_is_read_from_its_beginning(cluster):
     """Delete and create again (10 partitions → 3) under a subscribed consumer and a running producer: after the
     re-creation the consumer receives exactly the records of the new topic, none of the old topic again, none of
-    the new one missed; the old topic's extra partitions answer errors, never data."""
+    the new one missed; the old topic's extra partitions answer errors, never data.
+
+    The member commits nothing: Kafka 2.8 keys committed offsets by topic name, so a commit of the old topic's
+    positions that reaches the coordinator after the re-creation (librdkafka's auto-commit on revocation) is stored
+    for the new topic's partitions of the same numbers, by Kafka as by this broker, and the member resumes there
+    (seen once in CI: the revocation's commit came 0.5 s after auto-creation, and the member read the new
+    partition 0 from 48, the old partition 0's end, skipping 48 new records). Only topic ids in OffsetCommit
+    (Kafka 3.x) tell the two incarnations apart."""
     topic = unique("again")
     cluster.create_topic(topic, partitions=10, replication=3)
-    member = Member("confluent", cluster.bootstrap, unique("group"), [topic])
+    member = Member("confluent", cluster.bootstrap, unique("group"), [topic], auto_commit=False)
     member.start()
     producer = Producer({"bootstrap.servers": cluster.bootstrap, "acks": "all", "linger.ms": 5,
                          "message.timeout.ms": 60000})
