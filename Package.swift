@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "swiftkafka-zk", targets: ["SwiftKafkaZK"]),
         .executable(name: "swiftkafka-admin", targets: ["SwiftKafkaAdmin"]),
         .executable(name: "swiftkafka-schema-registry", targets: ["SwiftKafkaSchemaRegistry"]),
+        .executable(name: "swiftkafka-connect", targets: ["SwiftKafkaConnect"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
@@ -78,6 +79,31 @@ let package = Package(
             name: "SwiftKafkaSchemaRegistry",
             dependencies: [
                 "SchemaRegistryServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KafkaConnect",
+            dependencies: ["Avro"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ConnectRuntime",
+            dependencies: [
+                "KafkaConnect", "Avro", "KafkaClient", "KafkaCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SwiftKafkaConnect",
+            dependencies: [
+                "ConnectRuntime", "KafkaCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -268,6 +294,11 @@ let package = Package(
         .testTarget(
             name: "SchemaRegistryTests",
             dependencies: ["SchemaRegistry", "Avro"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KafkaConnectTests",
+            dependencies: ["KafkaConnect", "ConnectRuntime", "Avro"],
             swiftSettings: strictSettings
         ),
         .testTarget(

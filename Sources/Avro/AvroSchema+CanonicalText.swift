@@ -148,52 +148,11 @@ struct CanonicalWriter {
         case .number(let number):
             if let integer = number.integerValue { return .number(JSONNumber(String(integer))) }
             if number.isInteger { return value }
-            return .number(JSONNumber(javaDoubleText(number.doubleValue ?? 0)))
+            return .number(JSONNumber(java: number.doubleValue ?? 0))
         case .array(let items): return .array(items.map(jacksonJSON))
         case .object(let object): return .object(JSONObject(object.members.map { ($0.name, jacksonJSON($0.value)) }))
         default: return value
         }
-    }
-
-    /// Java's `Double.toString`: plain decimal with at least one fraction digit for 10^-3 ≤ |d| < 10^7, else
-    /// `d.dddE±n`; the shortest digits that read back the same.
-    static func javaDoubleText(_ value: Double) -> String {
-        if value.isNaN { return "NaN" }
-        if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
-        if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }
-        // Swift's description gives the shortest round-tripping digits; take them apart.
-        let text = "\(abs(value))"
-        var mantissa = text
-        var exponent = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            mantissa = String(text[..<e])
-            exponent = Int(text[text.index(after: e)...]) ?? 0
-        }
-        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
-        let integerPart = String(parts[0])
-        let fractionPart = parts.count > 1 ? String(parts[1]) : ""
-        var digits = integerPart + fractionPart
-        var pointPosition = integerPart.count + exponent
-        let leadingZeros = digits.prefix { $0 == "0" }.count
-        digits.removeFirst(leadingZeros)
-        pointPosition -= leadingZeros
-        while digits.count > 1 && digits.hasSuffix("0") { digits.removeLast() }
-        if digits.isEmpty { digits = "0" }
-        let sign = value < 0 ? "-" : ""
-        let magnitude = abs(value)
-        if magnitude >= 1e-3 && magnitude < 1e7 {
-            if pointPosition <= 0 {
-                return sign + "0." + String(repeating: "0", count: -pointPosition) + digits
-            }
-            if pointPosition >= digits.count {
-                return sign + digits + String(repeating: "0", count: pointPosition - digits.count) + ".0"
-            }
-            let index = digits.index(digits.startIndex, offsetBy: pointPosition)
-            return sign + digits[..<index] + "." + digits[index...]
-        }
-        let first = digits.prefix(1)
-        let rest = digits.dropFirst()
-        return sign + first + "." + (rest.isEmpty ? "0" : rest) + "E" + String(pointPosition - 1)
     }
 }
 

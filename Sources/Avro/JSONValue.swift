@@ -325,3 +325,52 @@ struct JSONParser {
         return JSONNumber(String(decoding: bytes[start..<position], as: UTF8.self))
     }
 }
+
+extension JSONNumber {
+    /// A double as Java's `Double.toString` (and so Jackson) writes it.
+    public init(java value: Double) { self.init(Self.javaText(value)) }
+
+    /// A float as Java's `Float.toString` writes it.
+    public init(java value: Float) { self.init(Self.javaText(value)) }
+
+    /// Java's `Double.toString` / `Float.toString`: plain decimal with at least one fraction digit for
+    /// 10^-3 ≤ |d| < 10^7, else `d.dddE±n`; the shortest digits that read back the same at that width.
+    static func javaText<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
+        if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }
+        // Swift's description gives the shortest round-tripping digits; take them apart.
+        let text = "\(abs(value))"
+        var mantissa = text
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = String(text[..<e])
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+        }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let integerPart = String(parts[0])
+        let fractionPart = parts.count > 1 ? String(parts[1]) : ""
+        var digits = integerPart + fractionPart
+        var pointPosition = integerPart.count + exponent
+        let leadingZeros = digits.prefix { $0 == "0" }.count
+        digits.removeFirst(leadingZeros)
+        pointPosition -= leadingZeros
+        while digits.count > 1 && digits.hasSuffix("0") { digits.removeLast() }
+        if digits.isEmpty { digits = "0" }
+        let sign = value < 0 ? "-" : ""
+        let magnitude = abs(value)
+        if magnitude >= 1e-3 && magnitude < 1e7 {
+            if pointPosition <= 0 {
+                return sign + "0." + String(repeating: "0", count: -pointPosition) + digits
+            }
+            if pointPosition >= digits.count {
+                return sign + digits + String(repeating: "0", count: pointPosition - digits.count) + ".0"
+            }
+            let index = digits.index(digits.startIndex, offsetBy: pointPosition)
+            return sign + digits[..<index] + "." + digits[index...]
+        }
+        let first = digits.prefix(1)
+        let rest = digits.dropFirst()
+        return sign + first + "." + (rest.isEmpty ? "0" : rest) + "E" + String(pointPosition - 1)
+    }
+}

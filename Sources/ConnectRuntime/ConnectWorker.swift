@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+import KafkaClient
+import KafkaConnect
+public import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// `swiftkafka-connect --standalone`: a standalone worker serving Connect's REST API (`ConnectAPI`) over
+/// HTTP (Hummingbird) on `listeners`. Lifecycle: `run` asks the cluster for its id, creates the connectors of
+/// the given properties (a refused one stops the worker, as Connect's standalone launcher does), serves until
+/// cancelled (SIGTERM or SIGINT), then stops every task (each commits its offsets) and returns.
+public struct ConnectWorker: Sendable {
+    public let config: WorkerConfig
+    public let connectors: [[String: String]]
+    public let logger: Logger
+
+    public init(config: WorkerConfig, connectors: [[String: String]], logger: Logger) {
+        self.config = config
+        self.connectors = connectors
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let herder = try StandaloneHerder(worker: config, logger: logger)
+        let clusterID = await clusterID()
+        for properties in connectors {
+            do {
+                try await herder.put(properties, allowUpdate: false)
+            } catch {
+                await herder.stopAll()
+                throw ConnectConfigError("Failed to create connector \(properties["name"] ?? "?"): \(error.message)")
+            }
+        }
+        let api = ConnectAPI(herder: herder, clusterID: clusterID)
+        let logger = self.logger
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            var request = request
+            let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            let body = Array(buffer: try await request.collectBody(upTo: 16 << 20))
+            let answer = await api.handle(ConnectRequest(method: request.method.rawValue, target: target, body: body))
+            if answer.status >= 500 {
+                logger.error(
+                    "Request failed",
+                    metadata: [
+                        "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(answer.status)",
+                    ]
+                )
+            }
+            var headers: HTTPFields = [:]
+            if let body = answer.body {
+                headers[.contentType] = "application/json"
+                if let location = answer.location { headers[.location] = location }
+                return Response(
+                    status: .init(code: answer.status),
+                    headers: headers,
+                    body: .init(byteBuffer: ByteBuffer(string: body.compactText))
+                )
+            }
+            return Response(status: .init(code: answer.status), headers: headers)
+        }
+        let host = config.restHost.isEmpty ? "0.0.0.0" : config.restHost
+        let port = config.restPort
+        let application = Application(
+            responder: responder,
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port),
+                serverName: "swiftkafka-connect"
+            ),
+            onServerRunning: { _ in
+                logger.info("Connect worker serving", metadata: ["listener": "http://\(host):\(port)"])
+            },
+            logger: logger
+        )
+        do {
+            try await application.runService()
+        } catch {
+            await herder.stopAll()
+            throw error
+        }
+        await herder.stopAll()
+        logger.info("Connect worker stopped")
+    }
+
+    /// The Kafka cluster's id, for `GET /`; nil (logged) when the cluster cannot be reached at start.
+    func clusterID() async -> String? {
+        let admin: KafkaAdminClient
+        do {
+            admin = try KafkaAdminClient(
+                properties: ["bootstrap.servers": config.bootstrapServers.joined(separator: ",")],
+                logger: logger
+            )
+        } catch {
+            logger.warning("Cannot read the Kafka cluster id: \(error)")
+            return nil
+        }
+        defer { admin.cluster.close() }
+        do {
+            return try await admin.describeCluster().clusterID
+        } catch {
+            logger.warning("Cannot read the Kafka cluster id: \(error)")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+public import KafkaConnect
+public import Logging
+
+/// The connectors of a standalone worker and their tasks (Java's `StandaloneHerder`): creates, reconfigures,
+/// pauses, resumes, restarts and deletes them, keeps each one's configuration, target state and status, and
+/// runs every task in its own Swift task. Connectors given on the command line are created at start;
+/// connectors created over REST live until the worker stops (standalone mode persists nothing but source
+/// offsets). An actor: the REST API and the tasks' status reports go through it one at a time.
+public actor StandaloneHerder {
+    public enum State: String, Sendable {
+        case unassigned = "UNASSIGNED", running = "RUNNING", paused = "PAUSED", failed = "FAILED"
+    }
+
+    /// A connector's or task's status as `/status` shows it.
+    public struct Status: Sendable, Equatable {
+        public var state: State
+        public var trace: String?
+        public var workerID: String
+    }
+
+    struct Entry {
+        var config: ConnectorConfig
+        var instance: (any Connector)?
+        var status: Status
+        var paused = false
+        var taskConfigs: [[String: String]] = []
+        var tasks: [Status] = []
+    }
+
+    let worker: WorkerConfig
+    let offsets: FileOffsetStore
+    let logger: Logger
+    var entries: [String: Entry] = [:]
+    /// The running Swift task of each connector task, and a generation that tells a stale report from a new one.
+    var running: [ConnectorTaskID: (generation: Int, task: Task<Void, Never>, stop: StopFlag)] = [:]
+    var generation = 0
+
+    public init(worker: WorkerConfig, logger: Logger) throws(ConnectConfigError) {
+        self.worker = worker
+        offsets = try FileOffsetStore(path: worker.offsetStorageFile ?? "connect.offsets")
+        self.logger = logger
+    }
+
+    public var connectorNames: [String] { entries.keys.sorted() }
+
+    // MARK: Changes
+
+    /// Creates the connector of `properties`, or reconfigures it when `allowUpdate` (its tasks are restarted
+    /// with the new configuration); returns whether it was created.
+    @discardableResult
+    public func put(_ properties: [String: String], allowUpdate: Bool) async throws(HerderError) -> Bool {
+        let config: ConnectorConfig
+        do {
+            config = try ConnectorConfig(properties)
+        } catch {
+            throw .badRequest(error.message)
+        }
+        let exists = entries[config.name] != nil
+        if exists && !allowUpdate { throw .conflict("Connector \(config.name) already exists") }
+        if exists { await stopConnector(config.name) }
+        var entry = Entry(
+            config: config,
+            status: Status(state: .unassigned, workerID: worker.workerID),
+            paused: entries[config.name]?.paused ?? false
+        )
+        let instance = config.plugin.init()
+        do {
+            try instance.start(properties)
+        } catch {
+            if !exists { throw .badRequest(error.message) }
+            entry.status = Status(state: .failed, trace: error.message, workerID: worker.workerID)
+            entries[config.name] = entry
+            return false
+        }
+        entry.instance = instance
+        entry.taskConfigs = instance.taskConfigs(maxTasks: config.tasksMax).map { task in
+            // Tasks see the connector's settings with the task's own over them, as Connect passes them.
+            properties.merging(task) { _, own in own }
+        }
+        entry.status = Status(state: entry.paused ? .paused : .running, workerID: worker.workerID)
+        entry.tasks = entry.taskConfigs.map { _ in Status(state: .unassigned, workerID: worker.workerID) }
+        entries[config.name] = entry
+        logger.info(
+            "Connector \(config.name) \(exists ? "reconfigured" : "created") with \(entry.taskConfigs.count) task(s)"
+        )
+        if !entry.paused { startTasks(config.name) }
+        return !exists
+    }
+
+    public func delete(_ name: String) async throws(HerderError) {
+        guard entries[name] != nil else { throw .notFound("Connector \(name) not found") }
+        await stopConnector(name)
+        entries[name] = nil
+        logger.info("Connector \(name) deleted")
+    }
+
+    public func pause(_ name: String) async throws(HerderError) {
+        guard var entry = entries[name] else { throw .notFound("Connector \(name) not found") }
+        guard !entry.paused else { return }
+        await stopTasks(name)
+        entry = entries[name] ?? entry
+        entry.paused = true
+        if entry.status.state == .running { entry.status.state = .paused }
+        entry.tasks = entry.tasks.map { Status(state: .paused, workerID: $0.workerID) }
+        entries[name] = entry
+    }
+
+    public func resume(_ name: String) throws(HerderError) {
+        guard var entry = entries[name] else { throw .notFound("Connector \(name) not found") }
+        guard entry.paused else { return }
+        entry.paused = false
+        if entry.status.state == .paused { entry.status.state = .running }
+        entries[name] = entry
+        startTasks(name)
+    }
+
+    /// Restarts the connector: it is stopped, started again with its configuration and its tasks re-planned.
+    public func restart(_ name: String) async throws(HerderError) {
+        guard let entry = entries[name] else { throw .notFound("Connector \(name) not found") }
+        try await put(entry.config.properties, allowUpdate: true)
+    }
+
+    public func restartTask(_ id: ConnectorTaskID) async throws(HerderError) {
+        guard let entry = entries[id.connector] else { throw .notFound("Connector \(id.connector) not found") }
+        guard entry.taskConfigs.indices.contains(id.task) else { throw .notFound("Task \(id) not found") }
+        await stopTask(id)
+        if !entry.paused { startTask(id) }
+    }
+
+    /// Stops every task, storing what they committed; called when the worker stops.
+    public func stopAll() async {
+        for name in entries.keys.sorted() { await stopConnector(name) }
+    }
+
+    // MARK: Reading
+
+    public func config(of name: String) throws(HerderError) -> [String: String] {
+        guard let entry = entries[name] else { throw .notFound("Connector \(name) not found") }
+        return entry.config.properties
+    }
+
+    public func type(of name: String) throws(HerderError) -> ConnectorType {
+        guard let entry = entries[name] else { throw .notFound("Connector \(name) not found") }
+        return entry.config.plugin.type
+    }
+
+    public func taskConfigs(of name: String) throws(HerderError) -> [[String: String]] {
+        guard let entry = entries[name] else { throw .notFound("Connector \(name) not found") }
+        return entry.taskConfigs
+    }
+
+    public func status(of name: String) throws(HerderError) -> (connector: Status, tasks: [Status]) {
+        guard let entry = entries[name] else { throw .notFound("No status found for connector \(name)") }
+        return (entry.status, entry.tasks)
+    }
+
+    public func offsets(of name: String) async -> [(partition: String, offset: String)] {
+        await offsets.offsets(of: name).map { ($0.partition.compactText, $0.offset.compactText) }
+    }
+}
+
+/// Why the herder refused a request, with the HTTP status Connect answers it with.
+public enum HerderError: Error, Sendable, Equatable {
+    case notFound(String)
+    case conflict(String)
+    case badRequest(String)
+
+    public var status: Int {
+        switch self {
+        case .notFound: 404
+        case .conflict: 409
+        case .badRequest: 400
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .notFound(let message), .conflict(let message), .badRequest(let message): message
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import KafkaClient
+import KafkaConnect
+import Logging
+import Synchronization
+
+/// Runs one source task (Java's `WorkerSourceTask`): `poll`, convert each record's key, value and headers,
+/// send it (the producer as Connect configures it: acks=all, one request in flight, no delivery timeout), and
+/// every `offset.flush.interval.ms` and on stop commit offsets: wait until everything sent so far is
+/// acknowledged, then store the latest source offset of each source partition, then tell the task (`commit`).
+/// An offset is stored only after its record and every record before it were written, so a restarted task
+/// repeats at most what was sent since the last commit and never skips. A send that fails, or a record that
+/// cannot be converted, fails the task (`errors.tolerance=none`). Lifecycle: made by the herder, `run` in its
+/// own Swift task until its stop flag is set (pause, delete, restart, worker stop) or it fails. It is stopped by
+/// the flag, not by cancellation, so the last commit's requests are not cancelled with it.
+struct WorkerSourceTask: Sendable {
+    let id: ConnectorTaskID
+    let taskType: any SourceTask.Type
+    let config: [String: String]
+    let keyConverter: any Converter
+    let valueConverter: any Converter
+    let producerProperties: [String: String]
+    let offsets: FileOffsetStore
+    let flushInterval: Duration
+    let logger: Logger
+
+    func run(until stop: StopFlag, running: @Sendable () async -> Void) async throws {
+        var properties = producerProperties
+        properties["acks"] = "all"
+        properties["max.in.flight.requests.per.connection"] = "1"
+        properties["delivery.timeout.ms"] = String(Int32.max)
+        properties["client.id"] = properties["client.id"] ?? "connector-producer-\(id.connector)-\(id.task)"
+        let producer = try KafkaProducer(properties: properties, logger: logger)
+        let context = SourceOffsets(connector: id.connector, store: offsets)
+        let task = taskType.init()
+        let failure = Mutex<ProducerError?>(nil)
+        var pending: [String: String?] = [:]
+        var lastCommit = ContinuousClock.now
+
+        func commit() async throws {
+            await producer.flush()
+            if let error = failure.withLock({ $0 }) {
+                throw ConnectDataError("Unrecoverable exception from producer send callback: \(error)")
+            }
+            try await offsets.store(pending)
+            pending.removeAll()
+            lastCommit = .now
+            try await task.commit()
+        }
+
+        do {
+            try await task.start(config, context: context)
+            await running()
+            while !stop.isSet {
+                let records = try await task.poll()
+                for record in records {
+                    let key = try keyConverter.fromConnectData(
+                        topic: record.topic,
+                        schema: record.keySchema,
+                        value: record.key
+                    )
+                    let value = try valueConverter.fromConnectData(
+                        topic: record.topic,
+                        schema: record.valueSchema,
+                        value: record.value
+                    )
+                    let headers = record.headers.map { header in
+                        (key: header.key, value: header.value.map { Array(StringConverter.text(of: $0).utf8) })
+                    }
+                    try await producer.send(
+                        topic: record.topic,
+                        key: key,
+                        value: value,
+                        headers: headers,
+                        partition: record.kafkaPartition,
+                        timestamp: record.timestamp
+                    ) { result in
+                        if case .failure(let error) = result { failure.withLock { $0 = $0 ?? error } }
+                    }
+                    if let partition = record.sourcePartition,
+                        let offsetKey = SourceOffsets.key(connector: id.connector, partition: partition)
+                    {
+                        pending[offsetKey] = SourceOffsets.text(record.sourceOffset)
+                    }
+                }
+                if let error = failure.withLock({ $0 }) {
+                    throw ConnectDataError("Unrecoverable exception from producer send callback: \(error)")
+                }
+                if ContinuousClock.now - lastCommit >= flushInterval { try await commit() }
+            }
+            await task.stop()
+            try await commit()
+            await producer.close()
+        } catch {
+            await task.stop()
+            await producer.close()
+            throw error
+        }
+    }
+}
+
+/// Set once to ask a worker task to stop after its current poll; read by that task.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+    func set() { flag.store(true, ordering: .releasing) }
+}
+
+/// A task of a connector: the connector's name and the task's number (`task-<connector>-<n>`).
+public struct ConnectorTaskID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var connector: String
+    public var task: Int
+
+    public init(_ connector: String, _ task: Int) {
+        self.connector = connector
+        self.task = task
+    }
+
+    public static func < (a: ConnectorTaskID, b: ConnectorTaskID) -> Bool {
+        (a.connector, a.task) < (b.connector, b.task)
+    }
+
+    public var description: String { "\(connector)-\(task)" }
+}
