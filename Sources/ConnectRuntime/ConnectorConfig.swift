@@ -4,8 +4,8 @@ import KafkaConnect
 /// `name`, `connector.class` (full class name or its alias without the package, with or without the
 /// `Connector` suffix), `tasks.max` (1), per-connector `key.converter` / `value.converter` (and their
 /// `key.converter.*` settings) over the worker's, and for sinks `topics` or `topics.regex` (exactly one).
-/// `transforms` and `predicates` are refused while single message transforms are not built; the `errors.*`
-/// settings are accepted with Kafka's default behaviour (`errors.tolerance=none`: a bad record fails the task).
+/// `transforms` and `predicates` build the task's `TransformationChain`; the `errors.*` settings are accepted
+/// with Kafka's default behaviour (`errors.tolerance=none`: a bad record fails the task).
 struct ConnectorConfig: Sendable {
     var name: String
     var plugin: any Connector.Type
@@ -16,6 +16,7 @@ struct ConnectorConfig: Sendable {
     var valueConverterProperties: [String: String]
     var topics: [String]
     var topicsRegex: String?
+    var transforms: TransformationChain
     var properties: [String: String]
 
     init(_ properties: [String: String]) throws(ConnectConfigError) {
@@ -45,9 +46,7 @@ struct ConnectorConfig: Sendable {
         valueConverter = properties["value.converter"]
         keyConverterProperties = Self.prefixed("key.converter.", properties)
         valueConverterProperties = Self.prefixed("value.converter.", properties)
-        if let transforms = properties["transforms"], !transforms.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw ConnectConfigError("transforms are not supported yet by this worker (transforms=\(transforms))")
-        }
+        transforms = try TransformationChain(connectorConfig: properties)
         topics = (properties["topics"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         topicsRegex = properties["topics.regex"].flatMap { $0.isEmpty ? nil : $0 }

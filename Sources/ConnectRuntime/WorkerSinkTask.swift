@@ -6,7 +6,7 @@ import NIOCore
 
 /// Runs one sink task (Java's `WorkerSinkTask`): a consumer in group `connect-<connector>` (auto-commit off,
 /// `auto.offset.reset=earliest`, as Connect sets them) subscribed to `topics` or `topics.regex`; each poll's
-/// records are converted and handed to `put`; every `offset.flush.interval.ms` and on stop the task is asked to
+/// records are converted, transformed (a dropped record still counts as consumed) and handed to `put`; every `offset.flush.interval.ms` and on stop the task is asked to
 /// `flush` (what it was given becomes durable) and only then the consumed offsets are committed, so a restarted
 /// task repeats at most the records since the last commit and never skips. A record that cannot be converted or
 /// a `put`/`flush` that throws fails the task (`errors.tolerance=none`). Lifecycle as `WorkerSourceTask`.
@@ -16,6 +16,7 @@ struct WorkerSinkTask: Sendable {
     let config: [String: String]
     let topics: [String]
     let topicsRegex: String?
+    let transforms: TransformationChain
     let keyConverter: any Converter
     let valueConverter: any Converter
     let consumerProperties: [String: String]
@@ -63,7 +64,7 @@ struct WorkerSinkTask: Sendable {
                     var batch: [SinkRecord] = []
                     batch.reserveCapacity(records.count)
                     for record in records {
-                        batch.append(try convert(record))
+                        if let transformed = try transforms.apply(try convert(record)) { batch.append(transformed) }
                         consumed[record.topicPartition] = OffsetAndMetadata(
                             offset: record.offset + 1,
                             leaderEpoch: record.leaderEpoch

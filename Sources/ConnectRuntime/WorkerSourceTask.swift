@@ -3,7 +3,7 @@ import KafkaConnect
 import Logging
 import Synchronization
 
-/// Runs one source task (Java's `WorkerSourceTask`): `poll`, convert each record's key, value and headers,
+/// Runs one source task (Java's `WorkerSourceTask`): `poll`, transform, convert each record's key, value and headers,
 /// send it (the producer as Connect configures it: acks=all, one request in flight, no delivery timeout), and
 /// every `offset.flush.interval.ms` and on stop commit offsets: wait until everything sent so far is
 /// acknowledged, then store the latest source offset of each source partition, then tell the task (`commit`).
@@ -16,6 +16,7 @@ struct WorkerSourceTask: Sendable {
     let id: ConnectorTaskID
     let taskType: any SourceTask.Type
     let config: [String: String]
+    let transforms: TransformationChain
     let keyConverter: any Converter
     let valueConverter: any Converter
     let producerProperties: [String: String]
@@ -52,7 +53,14 @@ struct WorkerSourceTask: Sendable {
             await running()
             while !stop.isSet {
                 let records = try await task.poll()
-                for record in records {
+                for polled in records {
+                    // A record the transforms drop is not written, but its source offset is committed.
+                    if let partition = polled.sourcePartition,
+                        let offsetKey = SourceOffsets.key(connector: id.connector, partition: partition)
+                    {
+                        pending[offsetKey] = SourceOffsets.text(polled.sourceOffset)
+                    }
+                    guard let record = try transforms.apply(polled) else { continue }
                     let key = try keyConverter.fromConnectData(
                         topic: record.topic,
                         schema: record.keySchema,
@@ -75,11 +83,6 @@ struct WorkerSourceTask: Sendable {
                         timestamp: record.timestamp
                     ) { result in
                         if case .failure(let error) = result { failure.withLock { $0 = $0 ?? error } }
-                    }
-                    if let partition = record.sourcePartition,
-                        let offsetKey = SourceOffsets.key(connector: id.connector, partition: partition)
-                    {
-                        pending[offsetKey] = SourceOffsets.text(record.sourceOffset)
                     }
                 }
                 if let error = failure.withLock({ $0 }) {

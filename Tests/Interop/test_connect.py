@@ -191,6 +191,36 @@ def test_the_topic_holds_jsonconverters_envelope(broker, tmp_path):
         worker.close()
 
 
+def test_transforms_shape_and_route_the_source_records(broker, tmp_path):
+    """A file source with HoistField$Value, InsertField$Value and RegexRouter: each line arrives in the routed
+    topic as Kafka's JsonConverter writes the transformed struct."""
+    source, _ = file_pipeline(tmp_path, "connect-raw")
+    source.update({
+        "transforms": "hoist,origin,route",
+        "transforms.hoist.type": "org.apache.kafka.connect.transforms.HoistField$Value",
+        "transforms.hoist.field": "line",
+        "transforms.origin.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+        "transforms.origin.static.field": "origin", "transforms.origin.static.value": "file",
+        "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+        "transforms.route.regex": "connect-(.*)", "transforms.route.replacement": "routed-$1",
+    })
+    with open(f"{tmp_path}/input.txt", "w") as f:
+        f.write("hello\n")
+    worker = Worker(broker.bootstrap, [source])
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "transform-check",
+                         "auto.offset.reset": "earliest", "topic.metadata.refresh.interval.ms": 500})
+    try:
+        consumer.subscribe(["routed-raw"])
+        message = wait_for(lambda: (lambda m: m if m is not None and not m.error() else None)(consumer.poll(0.5)),
+                           60, "the transformed record in routed-raw")
+        assert message.value() == (b'{"schema":{"type":"struct","fields":[{"type":"string","optional":false,"field":"line"},'
+                                   b'{"type":"string","optional":true,"field":"origin"}],"optional":false},'
+                                   b'"payload":{"line":"hello","origin":"file"}}')
+    finally:
+        consumer.close()
+        worker.close()
+
+
 def test_rest_api_as_kafka_28_answers(broker, tmp_path):
     """Kafka 2.8's REST flow: root, plugins, create (201, Location), duplicate (409), info, config, tasks,
     status, a config naming another connector (400), pause (202, PAUSED), resume (202, RUNNING), restarts (204),
