@@ -1,4 +1,4 @@
-public import Avro
+import Avro
 
 /// `org.apache.kafka.connect.transforms.Cast$Key|$Value`: `spec` is one type for the whole key or value
 /// (`int32`) or `field:type` pairs (`id:int64,price:float64`); the types are int8, int16, int32, int64, float32,

@@ -92,14 +92,14 @@ public enum Transforms {
             ("ValueToKey", { c throws(ConnectConfigError) in try ValueToKey(config: c) }),
             ("RegexRouter", { c throws(ConnectConfigError) in try RegexRouter(config: c) }),
             ("TimestampRouter", { c throws(ConnectConfigError) in try TimestampRouter(config: c) }),
-            ("Filter", { c throws(ConnectConfigError) in try Filter(config: c) }),
+            ("Filter", { c in Filter(config: c) }),
         ]
 
     public static let predicates:
         [(name: String, make: @Sendable ([String: String]) throws(ConnectConfigError) -> any Predicate)] = [
             ("TopicNameMatches", { c throws(ConnectConfigError) in try TopicNameMatches(config: c) }),
             ("HasHeaderKey", { c throws(ConnectConfigError) in try HasHeaderKey(config: c) }),
-            ("RecordIsTombstone", { c throws(ConnectConfigError) in try RecordIsTombstone(config: c) }),
+            ("RecordIsTombstone", { c in RecordIsTombstone(config: c) }),
         ]
 
     /// The transform class `name` configured with `config`.
