@@ -41,8 +41,8 @@ public struct ConnectResponse: Sendable, Equatable {
 
 /// Kafka 2.8 Connect's REST API (`ConnectorsResource`, `ConnectorPluginsResource`, `RootResource`) over a
 /// standalone herder: the same paths, bodies and status codes (201 on create, 202 on pause/resume, 204 on
-/// restart and delete, `{"error_code","message"}` with 400/404/409 for refusals), plus KIP-875's read-only
-/// `GET /connectors/{name}/offsets`. Validation (`PUT /connector-plugins/{type}/config/validate`) is not served yet.
+/// restart and delete, `{"error_code","message"}` with 400/404/409 for refusals), plus KIP-745's restart
+/// parameters and KIP-875's read-only `GET /connectors/{name}/offsets`. Validation (`PUT /connector-plugins/{type}/config/validate`) is not served yet.
 public struct ConnectAPI: Sendable {
     let herder: StandaloneHerder
     let clusterID: String?
@@ -155,8 +155,15 @@ public struct ConnectAPI: Sendable {
             )
         case ("GET", "status", 1): return ok(try await status(name))
         case ("POST", "restart", 1):
-            try await herder.restart(name)
-            return ConnectResponse(status: 204)
+            // Kafka 3.0's KIP-745: with includeTasks=true the tasks restart too (onlyFailed: only failed ones),
+            // answered 202 with the status; otherwise 2.8's restart of the connector, 204.
+            let flag = { (name: String) in request.query.last { $0.name == name }?.value.lowercased() == "true" }
+            guard flag("includeTasks") || flag("onlyFailed") else {
+                try await herder.restart(name)
+                return ConnectResponse(status: 204)
+            }
+            try await herder.restart(name, includeTasks: flag("includeTasks"), onlyFailed: flag("onlyFailed"))
+            return ConnectResponse(status: 202, body: try await status(name))
         case ("PUT", "pause", 1):
             try await herder.pause(name)
             return ConnectResponse(status: 202)

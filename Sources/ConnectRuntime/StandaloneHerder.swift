@@ -121,6 +121,17 @@ public actor StandaloneHerder {
         try await put(entry.config.properties, allowUpdate: true)
     }
 
+    /// KIP-745's restart: everything, or with `onlyFailed` the connector if it failed (which re-plans and so
+    /// restarts its tasks) else, with `includeTasks`, only the tasks that failed.
+    public func restart(_ name: String, includeTasks: Bool, onlyFailed: Bool) async throws(HerderError) {
+        guard let entry = entries[name] else { throw .notFound("Connector \(name) not found") }
+        if !onlyFailed || entry.status.state == .failed { return try await restart(name) }
+        guard includeTasks else { return }
+        for (index, task) in entry.tasks.enumerated() where task.state == .failed {
+            try await restartTask(ConnectorTaskID(name, index))
+        }
+    }
+
     public func restartTask(_ id: ConnectorTaskID) async throws(HerderError) {
         guard let entry = entries[id.connector] else { throw .notFound("Connector \(id.connector) not found") }
         guard entry.taskConfigs.indices.contains(id.task) else { throw .notFound("Task \(id) not found") }

@@ -277,6 +277,22 @@ def test_rest_api_as_kafka_28_answers(broker, tmp_path):
         assert call(worker.url, "POST", "/connectors/rest-sink/tasks/1/restart")[0] == 204
         wait_for(lambda: state() == ("RUNNING", ["RUNNING", "RUNNING"]), 30, "the tasks running after restarts")
 
+        status, body, _ = call(worker.url, "POST", "/connectors/rest-sink/restart?includeTasks=true&onlyFailed=false")
+        assert status == 202 and body["name"] == "rest-sink" and len(body["tasks"]) == 2
+        wait_for(lambda: state() == ("RUNNING", ["RUNNING", "RUNNING"]), 30, "the tasks running after KIP-745's restart")
+
+        # A task that fails is FAILED with its error as the trace, and KIP-745 restarts only it.
+        broken = dict(config, file=f"{tmp_path}/no-such-directory/out.txt")
+        assert call(worker.url, "PUT", "/connectors/broken-sink/config", broken)[0] == 201
+        broken_task = lambda: call(worker.url, "GET", "/connectors/broken-sink/tasks/0/status")[1]
+        wait_for(lambda: broken_task()["state"] == "FAILED", 30, "the broken task to fail")
+        assert "Couldn't find or create file" in broken_task()["trace"]
+        status, body, _ = call(worker.url, "POST", "/connectors/broken-sink/restart?includeTasks=true&onlyFailed=true")
+        assert status == 202
+        wait_for(lambda: worker.read_log().count("Task broken-sink-0 failed") == 2, 30, "the restarted task to fail again")
+        assert broken_task()["state"] == "FAILED"
+        assert call(worker.url, "DELETE", "/connectors/broken-sink")[0] == 204
+
         status, body, _ = call(worker.url, "GET", "/connectors/nope")
         assert (status, body) == (404, {"error_code": 404, "message": "Connector nope not found"})
         assert call(worker.url, "GET", "/connectors/rest-sink/tasks/7/status")[0] == 404
@@ -295,5 +311,38 @@ def test_rest_api_as_kafka_28_answers(broker, tmp_path):
         assert call(worker.url, "GET", "/connectors/rest-sink")[0] == 404
         assert call(worker.url, "GET", "/connectors")[1] == []
         assert worker.process.poll() is None
+    finally:
+        worker.close()
+
+
+def test_kafka_connect_py_manages_a_connector(broker, tmp_path):
+    """kafka-connect-py's `kc` command, an existing REST client, against the worker: info, create, list, status,
+    pause, resume, restart (its KIP-745 parameters), task restart, delete."""
+    worker = Worker(broker.bootstrap)
+    kc_path = os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "..", ".venv", "bin", "kc")
+
+    def kc(*args):
+        result = subprocess.run([kc_path, "--url", worker.url, *args], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout) if result.stdout.strip() not in ("", "null") else None
+    try:
+        assert kc("info")["version"] == "2.8.2"
+        _, sink = file_pipeline(tmp_path, "connect-kc")
+        config = {k: v for k, v in sink.items() if k != "name"}
+        created = kc("create", "--config-data", json.dumps({"name": "kc-sink", "config": config}))
+        assert created["name"] == "kc-sink" and created["type"] == "sink"
+        assert kc("list") == ["kc-sink"]
+        wait_for(lambda: kc("status", "kc-sink")["tasks"][0]["state"] == "RUNNING", 30, "the task running")
+        assert kc("config", "kc-sink")["file"] == sink["file"]
+        kc("pause", "kc-sink")
+        wait_for(lambda: kc("status", "kc-sink")["connector"]["state"] == "PAUSED", 30, "paused through kc")
+        kc("resume", "kc-sink")
+        wait_for(lambda: kc("status", "kc-sink")["connector"]["state"] == "RUNNING", 30, "resumed through kc")
+        kc("restart", "kc-sink")
+        kc("restart", "kc-sink", "--include-tasks")
+        kc("restart-task", "kc-sink", "0")
+        wait_for(lambda: kc("status", "kc-sink")["tasks"][0]["state"] == "RUNNING", 30, "running after restarts")
+        kc("delete", "kc-sink")
+        assert kc("list") == []
     finally:
         worker.close()
