@@ -42,7 +42,7 @@ public struct ConnectResponse: Sendable, Equatable {
 /// Kafka 2.8 Connect's REST API (`ConnectorsResource`, `ConnectorPluginsResource`, `RootResource`) over a
 /// standalone herder: the same paths, bodies and status codes (201 on create, 202 on pause/resume, 204 on
 /// restart and delete, `{"error_code","message"}` with 400/404/409 for refusals), plus KIP-745's restart
-/// parameters and KIP-875's read-only `GET /connectors/{name}/offsets`. Validation (`PUT /connector-plugins/{type}/config/validate`) is not served yet.
+/// parameters and KIP-875's read-only `GET /connectors/{name}/offsets`; validation as `ConnectorValidation`.
 public struct ConnectAPI: Sendable {
     let herder: StandaloneHerder
     let clusterID: String?
@@ -87,6 +87,25 @@ public struct ConnectAPI: Sendable {
                     }
                 )
             )
+        case ("PUT", 4) where path[0] == "connector-plugins" && path[2] == "config" && path[3] == "validate":
+            guard case .object(let object) = try parse(request.body) else {
+                throw HerderError.badRequest("Connector config must be a JSON object")
+            }
+            let config = try strings(object)
+            guard let plugin = Plugins.connector(named: path[1]) else {
+                throw HerderError.badRequest(
+                    "Failed to find any class that implements Connector and which name matches \(path[1])"
+                )
+            }
+            guard let included = config["connector.class"] else {
+                throw HerderError.badRequest("Connector config \(config) contains no connector type")
+            }
+            guard Plugins.connector(named: included)?.className == plugin.className else {
+                throw HerderError.badRequest(
+                    "Included connector type \(included) does not match request type \(path[1])"
+                )
+            }
+            return ok(ConnectorValidation.validate(config, plugin: plugin))
         case (_, 1...) where path[0] == "connectors":
             return try await connectors(request)
         default:

@@ -238,6 +238,37 @@ def test_rest_api_as_kafka_28_answers(broker, tmp_path):
         assert {p["class"] for p in plugins} >= {"org.apache.kafka.connect.file.FileStreamSourceConnector"}
         assert call(worker.url, "GET", "/connectors")[:2] == (200, [])
 
+        # Validation: the key sets Apache's connect_rest_test.py expects, Connect's groups and errors.
+        sink_keys = {"name", "connector.class", "tasks.max", "key.converter", "value.converter", "header.converter",
+                     "topics", "file", "transforms", "topics.regex", "config.action.reload", "errors.retry.timeout",
+                     "errors.retry.delay.max.ms", "errors.tolerance", "errors.log.enable",
+                     "errors.log.include.messages", "errors.deadletterqueue.topic.name",
+                     "errors.deadletterqueue.topic.replication.factor",
+                     "errors.deadletterqueue.context.headers.enable", "predicates"}
+        source_keys = {"name", "connector.class", "tasks.max", "key.converter", "value.converter", "header.converter",
+                       "batch.size", "topic", "file", "transforms", "config.action.reload", "errors.retry.timeout",
+                       "errors.retry.delay.max.ms", "errors.tolerance", "errors.log.enable",
+                       "errors.log.include.messages", "predicates", "topic.creation.groups"}
+        sink_class = "org.apache.kafka.connect.file.FileStreamSinkConnector"
+        status, infos, _ = call(worker.url, "PUT", "/connector-plugins/FileStreamSinkConnector/config/validate",
+                                {"connector.class": sink_class, "tasks.max": "0", "topics": "t"})
+        assert status == 200 and infos["name"] == sink_class
+        assert {c["definition"]["name"] for c in infos["configs"]} == sink_keys
+        assert infos["groups"] == ["Common", "Transforms", "Predicates", "Error Handling"]
+        errors = {c["value"]["name"]: c["value"]["errors"] for c in infos["configs"] if c["value"]["errors"]}
+        assert set(errors) == {"name", "tasks.max"} and infos["error_count"] == 2, errors
+        topics = next(c for c in infos["configs"] if c["definition"]["name"] == "topics")
+        assert topics["definition"]["order"] == 4 and topics["definition"]["type"] == "LIST"
+        assert topics["value"] == {"name": "topics", "value": "t", "recommended_values": [], "errors": [],
+                                   "visible": True}
+        status, infos, _ = call(worker.url, "PUT", "/connector-plugins/FileStreamSource/config/validate",
+                                {"connector.class": "FileStreamSource", "name": "s", "topic": "a", "file": "/x"})
+        assert status == 200 and infos["error_count"] == 0
+        assert {c["definition"]["name"] for c in infos["configs"]} == source_keys
+        status, body, _ = call(worker.url, "PUT", "/connector-plugins/FileStreamSource/config/validate",
+                               {"connector.class": sink_class, "name": "s"})
+        assert status == 400 and "does not match request type" in body["message"]
+
         _, sink = file_pipeline(tmp_path, "connect-rest")
         config = {k: v for k, v in sink.items() if k != "name"}
         status, info, headers = call(worker.url, "POST", "/connectors", {"name": "rest-sink", "config": config})

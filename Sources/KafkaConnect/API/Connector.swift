@@ -94,6 +94,8 @@ public struct ConfigKey: Sendable, Equatable {
     public var documentation: String
     public var group: String?
     public var orderInGroup: Int
+    /// Java's `ConfigDef.Width`: NONE, SHORT, MEDIUM or LONG (a UI hint).
+    public var width: String
     public var displayName: String
 
     public init(
@@ -105,6 +107,7 @@ public struct ConfigKey: Sendable, Equatable {
         _ documentation: String,
         group: String? = nil,
         order: Int = -1,
+        width: String = "NONE",
         displayName: String? = nil
     ) {
         self.name = name
@@ -115,6 +118,7 @@ public struct ConfigKey: Sendable, Equatable {
         self.documentation = documentation
         self.group = group
         self.orderInGroup = order
+        self.width = width
         self.displayName = displayName ?? name
     }
 }
