@@ -4,8 +4,8 @@ import KafkaConnect
 /// `name`, `connector.class` (full class name or its alias without the package, with or without the
 /// `Connector` suffix), `tasks.max` (1), per-connector `key.converter` / `value.converter` (and their
 /// `key.converter.*` settings) over the worker's, and for sinks `topics` or `topics.regex` (exactly one).
-/// `transforms` and `predicates` build the task's `TransformationChain`; the `errors.*` settings are accepted
-/// with Kafka's default behaviour (`errors.tolerance=none`: a bad record fails the task).
+/// `transforms` and `predicates` build the task's `TransformationChain`; the `errors.*` settings its
+/// `ErrorPolicy`.
 struct ConnectorConfig: Sendable {
     var name: String
     var plugin: any Connector.Type
@@ -17,6 +17,7 @@ struct ConnectorConfig: Sendable {
     var topics: [String]
     var topicsRegex: String?
     var transforms: TransformationChain
+    var errors: ErrorPolicy
     var properties: [String: String]
 
     init(_ properties: [String: String]) throws(ConnectConfigError) {
@@ -47,6 +48,7 @@ struct ConnectorConfig: Sendable {
         keyConverterProperties = Self.prefixed("key.converter.", properties)
         valueConverterProperties = Self.prefixed("value.converter.", properties)
         transforms = try TransformationChain(connectorConfig: properties)
+        errors = try ErrorPolicy(properties)
         topics = (properties["topics"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         topicsRegex = properties["topics.regex"].flatMap { $0.isEmpty ? nil : $0 }

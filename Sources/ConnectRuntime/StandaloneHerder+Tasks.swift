@@ -47,6 +47,7 @@ extension StandaloneHerder {
                         taskType: source.taskType,
                         config: taskConfig,
                         transforms: config.transforms,
+                        errors: config.errors,
                         keyConverter: keyConverter,
                         valueConverter: valueConverter,
                         producerProperties: clientProperties,
@@ -65,6 +66,9 @@ extension StandaloneHerder {
                         transforms: config.transforms,
                         keyConverter: keyConverter,
                         valueConverter: valueConverter,
+                        keyConverterClass: config.keyConverter ?? worker.keyConverter,
+                        valueConverterClass: config.valueConverter ?? worker.valueConverter,
+                        errors: config.errors,
                         consumerProperties: clientProperties,
                         flushInterval: flushInterval,
                         logger: logger

@@ -6,7 +6,8 @@ import NIOCore
 
 /// Runs one sink task (Java's `WorkerSinkTask`): a consumer in group `connect-<connector>` (auto-commit off,
 /// `auto.offset.reset=earliest`, as Connect sets them) subscribed to `topics` or `topics.regex`; each poll's
-/// records are converted, transformed (a dropped record still counts as consumed) and handed to `put`; every `offset.flush.interval.ms` and on stop the task is asked to
+/// records are converted, transformed (a dropped or skipped record still counts as consumed; see `ErrorPolicy`)
+/// and handed to `put`; every `offset.flush.interval.ms` and on stop the task is asked to
 /// `flush` (what it was given becomes durable) and only then the consumed offsets are committed, so a restarted
 /// task repeats at most the records since the last commit and never skips. A record that cannot be converted or
 /// a `put`/`flush` that throws fails the task (`errors.tolerance=none`). Lifecycle as `WorkerSourceTask`.
@@ -19,6 +20,9 @@ struct WorkerSinkTask: Sendable {
     let transforms: TransformationChain
     let keyConverter: any Converter
     let valueConverter: any Converter
+    let keyConverterClass: String
+    let valueConverterClass: String
+    let errors: ErrorPolicy
     let consumerProperties: [String: String]
     let flushInterval: Duration
     let logger: Logger
@@ -31,10 +35,22 @@ struct WorkerSinkTask: Sendable {
         properties["client.id"] = properties["client.id"] ?? "connector-consumer-\(id.connector)-\(id.task)"
         let consumer = try KafkaConsumer(properties: properties, logger: logger)
         let task = taskType.init()
+        var deadLetters: DeadLetterQueue?
+        if errors.tolerateAll, let topic = errors.deadLetterTopic {
+            var clientProperties = consumerProperties.filter { $0.key == "bootstrap.servers" }
+            clientProperties["client.id"] = "connector-dlq-producer-\(id.connector)-\(id.task)"
+            deadLetters = try await DeadLetterQueue(
+                policy: errors,
+                topic: topic,
+                clientProperties: clientProperties,
+                logger: logger
+            )
+        }
         var consumed: [TopicPartition: OffsetAndMetadata] = [:]
         var lastCommit = ContinuousClock.now
 
         func commit() async throws {
+            try await deadLetters?.flush()
             try await task.flush()
             guard !consumed.isEmpty else { return }
             do {
@@ -64,7 +80,9 @@ struct WorkerSinkTask: Sendable {
                     var batch: [SinkRecord] = []
                     batch.reserveCapacity(records.count)
                     for record in records {
-                        if let transformed = try transforms.apply(try convert(record)) { batch.append(transformed) }
+                        if let processed = try await process(record, deadLetters: deadLetters) {
+                            batch.append(processed)
+                        }
                         consumed[record.topicPartition] = OffsetAndMetadata(
                             offset: record.offset + 1,
                             leaderEpoch: record.leaderEpoch
@@ -77,19 +95,51 @@ struct WorkerSinkTask: Sendable {
             try await commit()
             await task.stop()
             await consumer.close()
+            await deadLetters?.close()
         } catch {
             await task.stop()
             await consumer.close()
+            await deadLetters?.close()
             throw error
         }
     }
 
-    func convert(_ record: ConsumerRecord) throws(ConnectDataError) -> SinkRecord {
-        let key = try keyConverter.toConnectData(topic: record.topic, bytes: record.key.map { Array(buffer: $0) })
-        let value = try valueConverter.toConnectData(
-            topic: record.topic,
-            bytes: record.value.map { Array(buffer: $0) }
-        )
+    /// The record converted and transformed (nil: dropped by a transform, or skipped under
+    /// `errors.tolerance=all`, logged and put in the dead-letter queue when there is one).
+    func process(_ record: ConsumerRecord, deadLetters: DeadLetterQueue?) async throws -> SinkRecord? {
+        var stage = ErrorStage.keyConverter
+        do {
+            let key = try keyConverter.toConnectData(topic: record.topic, bytes: record.key.map { Array(buffer: $0) })
+            stage = .valueConverter
+            let value = try valueConverter.toConnectData(
+                topic: record.topic,
+                bytes: record.value.map { Array(buffer: $0) }
+            )
+            stage = .transformation
+            return try transforms.apply(sinkRecord(record, key: key, value: value))
+        } catch {
+            guard errors.tolerateAll else {
+                throw ConnectDataError("Tolerance exceeded in error handler: \(stage.rawValue): \(error)")
+            }
+            let className =
+                stage == .keyConverter
+                ? keyConverterClass
+                : stage == .valueConverter ? valueConverterClass : "org.apache.kafka.connect.transforms.Transformation"
+            if errors.log {
+                let where_ =
+                    errors.includeMessages
+                    ? ", where consumed record is {topic='\(record.topic)', partition=\(record.partition), offset=\(record.offset)}"
+                    : ""
+                logger.error(
+                    "Error encountered in task \(id). Executing stage '\(stage.rawValue)' with class '\(className)'\(where_): \(error)"
+                )
+            }
+            try await deadLetters?.report(record, stage: stage, className: className, error: error, task: id)
+            return nil
+        }
+    }
+
+    func sinkRecord(_ record: ConsumerRecord, key: SchemaAndValue, value: SchemaAndValue) -> SinkRecord {
         return SinkRecord(
             topic: record.topic,
             kafkaPartition: record.partition,

@@ -17,6 +17,7 @@ struct WorkerSourceTask: Sendable {
     let taskType: any SourceTask.Type
     let config: [String: String]
     let transforms: TransformationChain
+    let errors: ErrorPolicy
     let keyConverter: any Converter
     let valueConverter: any Converter
     let producerProperties: [String: String]
@@ -60,17 +61,28 @@ struct WorkerSourceTask: Sendable {
                     {
                         pending[offsetKey] = SourceOffsets.text(polled.sourceOffset)
                     }
-                    guard let record = try transforms.apply(polled) else { continue }
-                    let key = try keyConverter.fromConnectData(
-                        topic: record.topic,
-                        schema: record.keySchema,
-                        value: record.key
-                    )
-                    let value = try valueConverter.fromConnectData(
-                        topic: record.topic,
-                        schema: record.valueSchema,
-                        value: record.value
-                    )
+                    let converted: (record: SourceRecord, key: [UInt8]?, value: [UInt8]?)
+                    do {
+                        guard let record = try transforms.apply(polled) else { continue }
+                        let key = try keyConverter.fromConnectData(
+                            topic: record.topic,
+                            schema: record.keySchema,
+                            value: record.key
+                        )
+                        let value = try valueConverter.fromConnectData(
+                            topic: record.topic,
+                            schema: record.valueSchema,
+                            value: record.value
+                        )
+                        converted = (record, key, value)
+                    } catch {
+                        guard errors.tolerateAll else {
+                            throw ConnectDataError("Tolerance exceeded in error handler: \(error)")
+                        }
+                        if errors.log { logger.error("Error encountered in task \(id), record skipped: \(error)") }
+                        continue
+                    }
+                    let (record, key, value) = converted
                     let headers = record.headers.map { header in
                         (key: header.key, value: header.value.map { Array(StringConverter.text(of: $0).utf8) })
                     }

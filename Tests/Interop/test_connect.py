@@ -377,3 +377,57 @@ def test_kafka_connect_py_manages_a_connector(broker, tmp_path):
         assert kc("list") == []
     finally:
         worker.close()
+
+
+def test_bad_records_go_to_the_dead_letter_queue_or_fail_the_task(broker, tmp_path):
+    """A sink reading JSON envelopes meets records that are not JSON: with errors.tolerance=all the good ones
+    reach the file and the bad ones the dead-letter queue as they were, with Kafka's __connect.errors.* context
+    headers; with the default tolerance (none) the task fails with the conversion error as its trace."""
+    from confluent_kafka import Producer
+    topic = "connect-mixed"
+    create_topic(broker.bootstrap, topic)
+    producer = Producer({"bootstrap.servers": broker.bootstrap})
+    envelope = lambda text: json.dumps({"schema": {"type": "string", "optional": False}, "payload": text}).encode()
+    values = [envelope("good-0"), b"not json", envelope("good-1"), b"{\"a\":1}", envelope("good-2")]
+    for value in values:
+        producer.produce(topic, value=value, headers=[("origin", b"test")])
+    assert producer.flush(30) == 0
+    tolerant = {"name": "tolerant-sink", "connector.class": "FileStreamSink", "topics": topic,
+                "file": f"{tmp_path}/good.txt", "errors.tolerance": "all", "errors.log.enable": "true",
+                "errors.deadletterqueue.topic.name": "connect-dlq",
+                "errors.deadletterqueue.topic.replication.factor": "1",
+                "errors.deadletterqueue.context.headers.enable": "true"}
+    strict = {"name": "strict-sink", "connector.class": "FileStreamSink", "topics": topic,
+              "file": f"{tmp_path}/strict.txt"}
+    worker = Worker(broker.bootstrap, [tolerant, strict])
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "dlq-check",
+                         "auto.offset.reset": "earliest"})
+    try:
+        wait_for(lambda: lines_of(f"{tmp_path}/good.txt") == [b"good-0", b"good-1", b"good-2"], 60,
+                 "the good records in the sink's file")
+        consumer.subscribe(["connect-dlq"])
+        dead = []
+        deadline = time.time() + 60
+        while len(dead) < 2 and time.time() < deadline:
+            message = consumer.poll(0.5)
+            if message is not None and not message.error():
+                dead.append(message)
+        assert [m.value() for m in dead] == [b"not json", b"{\"a\":1}"]
+        headers = dict(dead[0].headers())
+        assert headers["origin"] == b"test"
+        assert headers["__connect.errors.topic"] == topic.encode()
+        assert headers["__connect.errors.partition"] == b"0" and headers["__connect.errors.offset"] == b"1"
+        assert headers["__connect.errors.connector.name"] == b"tolerant-sink"
+        assert headers["__connect.errors.task.id"] == b"0"
+        assert headers["__connect.errors.stage"] == b"VALUE_CONVERTER"
+        assert headers["__connect.errors.class.name"] == b"org.apache.kafka.connect.json.JsonConverter"
+        assert b"JSON" in headers["__connect.errors.exception.message"]
+        assert dict(dead[1].headers())["__connect.errors.offset"] == b"3"
+
+        strict_task = lambda: call(worker.url, "GET", "/connectors/strict-sink/tasks/0/status")[1]
+        wait_for(lambda: strict_task()["state"] == "FAILED", 60, "the strict sink's task to fail")
+        assert "Tolerance exceeded in error handler" in strict_task()["trace"]
+        assert lines_of(f"{tmp_path}/strict.txt") in ([], [b"good-0"])
+    finally:
+        consumer.close()
+        worker.close()
