@@ -431,3 +431,58 @@ def test_bad_records_go_to_the_dead_letter_queue_or_fail_the_task(broker, tmp_pa
     finally:
         consumer.close()
         worker.close()
+
+
+def test_jdbc_sink_upserts_and_deletes_into_sqlite_across_a_kill(broker, tmp_path):
+    """Confluent's JdbcSinkConnector settings on SQLite: 20,000 keyed rows, then updates of 5,000 of them and
+    tombstones for 1,000, written with insert.mode=upsert, pk.mode=record_key, delete.enabled and auto.create;
+    a kill -9 of the worker midway and a restart replay what was not committed, and the table ends equal to the
+    last value of every key (upserts by key make the replay harmless)."""
+    import sqlite3
+    from confluent_kafka import Producer
+    topic = "connect-rows"
+    create_topic(broker.bootstrap, topic, partitions=3)
+    key_schema = {"type": "struct", "fields": [{"type": "int64", "optional": False, "field": "id"}], "optional": False}
+    value_schema = {"type": "struct", "name": "row", "optional": False, "fields": [
+        {"type": "int64", "optional": False, "field": "id"}, {"type": "string", "optional": False, "field": "name"},
+        {"type": "double", "optional": True, "field": "score"}]}
+    envelope = lambda schema, payload: json.dumps({"schema": schema, "payload": payload}).encode()
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 20})
+    expected = {}
+
+    def write(row_id, name, score):
+        producer.produce(topic, key=envelope(key_schema, {"id": row_id}),
+                         value=envelope(value_schema, {"id": row_id, "name": name, "score": score}))
+        expected[row_id] = (name, score)
+    for i in range(20_000):
+        write(i, f"row {i}", i / 4)
+    for i in range(0, 5_000):
+        write(i, f"updated {i}", None)
+    for i in range(15_000, 16_000):
+        producer.produce(topic, key=envelope(key_schema, {"id": i}), value=None)
+        del expected[i]
+    assert producer.flush(60) == 0
+    database = f"{tmp_path}/rows.db"
+    sink = {"name": "jdbc-sink", "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "tasks.max": "2",
+            "topics": topic, "connection.url": f"jdbc:sqlite:{database}", "insert.mode": "upsert",
+            "pk.mode": "record_key", "pk.fields": "id", "delete.enabled": "true", "auto.create": "true",
+            "table.name.format": "rows_${topic}"}
+    worker = Worker(broker.bootstrap, [sink])
+
+    def rows():
+        try:
+            with sqlite3.connect(database, timeout=10) as connection:
+                return {r[0]: (r[1], r[2]) for r in
+                        connection.execute('SELECT "id", "name", "score" FROM "rows_connect-rows"')}
+        except sqlite3.OperationalError:
+            return {}
+    try:
+        wait_for(lambda: len(rows()) > 2_000, 120, "the first rows in SQLite")
+        worker.stop(signal.SIGKILL)
+        worker.start()
+        wait_for(lambda: rows() == expected, 180, "the table equal to the last value of every key")
+        with sqlite3.connect(database) as connection:
+            columns = [(c[1], c[2], c[3], c[5]) for c in connection.execute('PRAGMA table_info("rows_connect-rows")')]
+        assert columns == [("id", "INTEGER", 1, 1), ("name", "TEXT", 1, 0), ("score", "REAL", 0, 0)]
+    finally:
+        worker.close()
