@@ -99,7 +99,7 @@ import Testing
             try Self.record(1, "a"), try Self.record(2, "b"), try Self.record(1, "a2"), try Self.record(2, nil),
         ])
         let database = try DatabaseQueue(path: path)
-        let rows = try await database.read { db in
+        let rows = try database.read { db in
             try Row.fetchAll(db, sql: "SELECT id, name, ok FROM people ORDER BY id")
         }
         #expect(rows.map { [$0["id"] as Int64, $0["name"] as String] as [AnyHashable] } == [[Int64(1), "a2"]])
@@ -126,7 +126,7 @@ import Testing
                 value: .struct(value)
             )
         ])
-        let note = try await database.read { db in try String.fetchOne(db, sql: "SELECT note FROM people WHERE id = 3")
+        let note = try database.read { db in try String.fetchOne(db, sql: "SELECT note FROM people WHERE id = 3")
         }
         #expect(note == "new")
         await task.stop()
