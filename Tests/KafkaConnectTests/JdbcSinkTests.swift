@@ -126,7 +126,7 @@ import Testing
                 value: .struct(value)
             )
         ])
-        let note = try database.read { db in try String.fetchOne(db, sql: "SELECT note FROM people WHERE id = 3")
+        let note = try await database.read { db in try String.fetchOne(db, sql: "SELECT note FROM people WHERE id = 3")
         }
         #expect(note == "new")
         await task.stop()
