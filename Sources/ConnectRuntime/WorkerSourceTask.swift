@@ -37,6 +37,9 @@ struct WorkerSourceTask: Sendable {
         let failure = Mutex<ProducerError?>(nil)
         var pending: [String: String?] = [:]
         var lastCommit = ContinuousClock.now
+        var stopped = false
+        // The offsets key of the last source partition seen (a task mostly reads one partition at a time).
+        var lastPartition: (partition: ConnectValue, key: String?)?
 
         func commit() async throws {
             await producer.flush()
@@ -56,10 +59,15 @@ struct WorkerSourceTask: Sendable {
                 let records = try await task.poll()
                 for polled in records {
                     // A record the transforms drop is not written, but its source offset is committed.
-                    if let partition = polled.sourcePartition,
-                        let offsetKey = SourceOffsets.key(connector: id.connector, partition: partition)
-                    {
-                        pending[offsetKey] = SourceOffsets.text(polled.sourceOffset)
+                    if let partition = polled.sourcePartition {
+                        if lastPartition?.partition != partition {
+                            lastPartition = (
+                                partition, SourceOffsets.key(connector: id.connector, partition: partition)
+                            )
+                        }
+                        if let offsetKey = lastPartition?.key {
+                            pending[offsetKey] = SourceOffsets.text(polled.sourceOffset)
+                        }
                     }
                     let converted: (record: SourceRecord, key: [UInt8]?, value: [UInt8]?)
                     do {
@@ -102,11 +110,12 @@ struct WorkerSourceTask: Sendable {
                 }
                 if ContinuousClock.now - lastCommit >= flushInterval { try await commit() }
             }
+            stopped = true
             await task.stop()
             try await commit()
             await producer.close()
         } catch {
-            await task.stop()
+            if !stopped { await task.stop() }
             await producer.close()
             throw error
         }

@@ -76,7 +76,9 @@ public final class JdbcSinkTask: SinkTask {
             try await database.write { db in
                 var checked: Set<String> = []
                 for statement in batch {
-                    if record(statement.mapping, table: statement.table, into: &checked) {
+                    // Each table is checked once per transaction and column set.
+                    let columns = statement.mapping.columns.map(\.name).joined(separator: "\u{0}")
+                    if checked.insert(statement.table + "\u{0}" + columns).inserted {
                         try Self.prepareTable(statement.table, statement.mapping, config, db)
                     }
                     try db.execute(sql: statement.sql, arguments: statement.arguments)
@@ -140,9 +142,4 @@ public final class JdbcSinkTask: SinkTask {
         }
         return StatementArguments(out)
     }
-}
-
-/// Records `mapping`'s table as checked; true the first time.
-private func record(_ mapping: JdbcRecordMapping, table: String, into checked: inout Set<String>) -> Bool {
-    checked.insert(table + "\u{0}" + mapping.columns.map(\.name).joined(separator: "\u{0}")).inserted
 }
