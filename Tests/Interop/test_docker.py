@@ -30,12 +30,15 @@ def test_compose_file_validates():
     assert result.returncode == 0, result.stderr
     services = subprocess.run(["docker-compose", "-f", COMPOSE, "config", "--services"], capture_output=True,
                               text=True, timeout=60).stdout.split()
-    assert sorted(services) == ["broker1", "broker2", "broker3", "burrow", "schema-registry", "zoo1", "zoo2", "zoo3"]
-    # Each broker waits for the three ZooKeeper servers, Burrow (an optional profile) and the schema registry for
-    # the three brokers.
-    assert result.stdout.count("condition: service_healthy") == 15
+    assert sorted(services) == ["broker1", "broker2", "broker3", "burrow", "connect", "schema-registry", "zoo1",
+                                "zoo2", "zoo3"]
+    # Each broker waits for the three ZooKeeper servers, Burrow (an optional profile), the schema registry and the
+    # Connect worker for the three brokers.
+    assert result.stdout.count("condition: service_healthy") == 18
     registry = result.stdout[result.stdout.index("  schema-registry:"):]
     assert "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS: PLAINTEXT://broker1:29092" in registry
+    connect = result.stdout[result.stdout.index("  connect:"):]
+    assert "CONNECT_BOOTSTRAP_SERVERS: broker1:29092,broker2:29092,broker3:29092" in connect
     burrow = result.stdout[result.stdout.index("  burrow:"):]
     assert "profiles:\n    - burrow" in burrow and "dockerfile: docker/Dockerfile.burrow" in burrow
     assert result.stdout.count("KAFKA_ZOOKEEPER_CONNECT: zoo1:2181,zoo2:2181,zoo3:2181/kafka") == 3
@@ -135,6 +138,50 @@ def test_compose_topology_runs_as_processes_through_the_entrypoint():
                            if line.startswith(line_prefix))
             assert summed("kafka_controller_kafkacontroller_activecontrollercount ") == 1
             assert summed('kafka_server_brokertopicmetrics_messagesin_total{topic="composed"} ') == 1000
+            # The Connect worker through its entrypoint, configured by the compose file's CONNECT_ variables (moved
+            # to loopback), with the image's example file source: the worker serves Connect's REST API, names the
+            # cluster, and the source's lines reach its topic.
+            with open(f"{directory}/test.txt", "w") as f:
+                f.write("composed line\n")
+            with open(f"{directory}/source.properties", "w") as f:
+                f.write(open(os.path.join(ROOT, "conf/connect-file-source.properties")).read()
+                        .replace("/tmp/test.txt", f"{directory}/test.txt"))
+            rest = free_port()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("CONNECT_")}
+            env.update(SWIFTKAFKA_CONNECT=os.path.join(os.path.dirname(BROKER), "swiftkafka-connect"),
+                       SWIFTKAFKA_PROPERTIES=os.path.join(ROOT, "conf/connect-standalone.properties"),
+                       SWIFTKAFKA_CONNECTORS=f"{directory}/source.properties",
+                       CONNECT_BOOTSTRAP_SERVERS=",".join(f"127.0.0.1:{ports[i][0]}" for i in (1, 2, 3)),
+                       CONNECT_LISTENERS=f"http://127.0.0.1:{rest}", CONNECT_REST_ADVERTISED_HOST_NAME="connect",
+                       CONNECT_OFFSET_STORAGE_FILE_FILENAME=f"{directory}/connect.offsets")
+            log = open(f"{directory}/connect.log", "w")
+            worker = subprocess.Popen([os.path.join(ROOT, "docker/connect-entrypoint.sh")], env=env, stdout=log,
+                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            register(worker.pid)
+            brokers.append(worker)
+            def root():
+                assert worker.poll() is None, open(f"{directory}/connect.log").read()
+                try:
+                    return json.loads(urllib.request.urlopen(f"http://127.0.0.1:{rest}/", timeout=5).read())
+                except OSError:
+                    return None
+            deadline = time.time() + 60
+            while not root():
+                assert time.time() < deadline, "the Connect worker did not serve"
+                time.sleep(0.2)
+            assert root()["kafka_cluster_id"] == json.loads(zk.get("/kafka/cluster/id")[0])["id"]
+            status = json.loads(urllib.request.urlopen(
+                f"http://127.0.0.1:{rest}/connectors/local-file-source/status", timeout=5).read())
+            assert status["connector"]["worker_id"] == f"connect:{rest}"
+            consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "composed-connect",
+                                 "auto.offset.reset": "earliest"})
+            consumer.subscribe(["connect-test"])
+            lines = []
+            deadline = time.time() + 60
+            while not lines and time.time() < deadline:
+                lines = [m.value() for m in consumer.consume(10, 1.0) if m.error() is None]
+            consumer.close()
+            assert lines == [b'{"schema":{"type":"string","optional":false},"payload":"composed line"}']
         finally:
             zk.stop()
     finally:
