@@ -23,11 +23,13 @@ public struct ConnectRequest: Sendable {
     }
 }
 
-/// A REST answer: status, JSON body (nil for none, as 202 and 204 have) and extra headers.
+/// A REST answer: status, JSON body (nil for none, as 202 and 204 have) and extra headers; `/metrics` answers
+/// Prometheus text instead.
 public struct ConnectResponse: Sendable, Equatable {
     public var status: Int
     public var body: JSONValue?
     public var location: String?
+    public var text: String?
 
     static func error(_ status: Int, _ message: String) -> ConnectResponse {
         ConnectResponse(
@@ -74,6 +76,8 @@ public struct ConnectAPI: Sendable {
                     ])
                 )
             )
+        case ("GET", 1) where path[0] == "metrics":
+            return ConnectResponse(status: 200, text: await herder.metricsText())
         case ("GET", 1) where path[0] == "connector-plugins":
             return ok(
                 .array(

@@ -48,6 +48,14 @@ public struct ConnectWorker: Sendable {
                 )
             }
             var headers: HTTPFields = [:]
+            if let text = answer.text {
+                headers[.contentType] = "text/plain; version=0.0.4"
+                return Response(
+                    status: .init(code: answer.status),
+                    headers: headers,
+                    body: .init(byteBuffer: ByteBuffer(string: text))
+                )
+            }
             if let body = answer.body {
                 headers[.contentType] = "application/json"
                 if let location = answer.location { headers[.location] = location }

@@ -23,6 +23,8 @@ extension StandaloneHerder {
         logger[metadataKey: "task"] = "\(id)"
         let plugin = config.plugin
         let stop = StopFlag()
+        let counters = self.counters[id] ?? TaskCounters()
+        self.counters[id] = counters
         let task = Task.detached {
             do {
                 let keyConverter = try Converters.make(
@@ -51,6 +53,7 @@ extension StandaloneHerder {
                         keyConverter: keyConverter,
                         valueConverter: valueConverter,
                         producerProperties: clientProperties,
+                        counters: counters,
                         offsets: offsets,
                         flushInterval: flushInterval,
                         logger: logger
@@ -70,6 +73,7 @@ extension StandaloneHerder {
                         valueConverterClass: config.valueConverter ?? worker.valueConverter,
                         errors: config.errors,
                         consumerProperties: clientProperties,
+                        counters: counters,
                         flushInterval: flushInterval,
                         logger: logger
                     ).run(until: stop, running: running)

@@ -35,6 +35,8 @@ public actor StandaloneHerder {
     /// The running Swift task of each connector task, and a generation that tells a stale report from a new one.
     var running: [ConnectorTaskID: (generation: Int, task: Task<Void, Never>, stop: StopFlag)] = [:]
     var generation = 0
+    /// Each task's counters for `/metrics`, kept across the task's restarts until its connector is deleted.
+    var counters: [ConnectorTaskID: TaskCounters] = [:]
 
     public init(worker: WorkerConfig, logger: Logger) throws(ConnectConfigError) {
         self.worker = worker
@@ -92,6 +94,7 @@ public actor StandaloneHerder {
         guard entries[name] != nil else { throw .notFound("Connector \(name) not found") }
         await stopConnector(name)
         entries[name] = nil
+        counters = counters.filter { $0.key.connector != name }
         logger.info("Connector \(name) deleted")
     }
 
@@ -164,6 +167,16 @@ public actor StandaloneHerder {
     public func status(of name: String) throws(HerderError) -> (connector: Status, tasks: [Status]) {
         guard let entry = entries[name] else { throw .notFound("No status found for connector \(name)") }
         return (entry.status, entry.tasks)
+    }
+
+    /// The worker's metrics as Prometheus text (`ConnectMetrics`).
+    public func metricsText() -> String {
+        ConnectMetrics.text(
+            connectors: entries.keys.sorted().compactMap { name in
+                entries[name].map { (name, $0.config.plugin.type, $0.status, $0.tasks) }
+            },
+            counters: counters
+        )
     }
 
     public func offsets(of name: String) async -> [(partition: String, offset: String)] {

@@ -24,6 +24,7 @@ struct WorkerSinkTask: Sendable {
     let valueConverterClass: String
     let errors: ErrorPolicy
     let consumerProperties: [String: String]
+    let counters: TaskCounters
     let flushInterval: Duration
     let logger: Logger
 
@@ -50,6 +51,7 @@ struct WorkerSinkTask: Sendable {
         var lastCommit = ContinuousClock.now
 
         func commit() async throws {
+            let started = ContinuousClock.now
             try await deadLetters?.flush()
             try await task.flush()
             guard !consumed.isEmpty else { return }
@@ -64,6 +66,7 @@ struct WorkerSinkTask: Sendable {
                 consumed.removeAll()
             }
             lastCommit = .now
+            counters.committed(after: lastCommit - started)
         }
 
         do {
@@ -76,6 +79,7 @@ struct WorkerSinkTask: Sendable {
             await running()
             while !stop.isSet {
                 let records = try await consumer.poll(timeout: .milliseconds(500))
+                counters.add(.recordsIn, records.count)
                 if !records.isEmpty {
                     var batch: [SinkRecord] = []
                     batch.reserveCapacity(records.count)
@@ -88,6 +92,7 @@ struct WorkerSinkTask: Sendable {
                             leaderEpoch: record.leaderEpoch
                         )
                     }
+                    counters.add(.recordsOut, batch.count)
                     try await task.put(batch)
                 }
                 if ContinuousClock.now - lastCommit >= flushInterval { try await commit() }
@@ -118,6 +123,7 @@ struct WorkerSinkTask: Sendable {
             stage = .transformation
             return try transforms.apply(sinkRecord(record, key: key, value: value))
         } catch {
+            counters.add(.recordErrors)
             guard errors.tolerateAll else {
                 throw ConnectDataError("Tolerance exceeded in error handler: \(stage.rawValue): \(error)")
             }
@@ -134,7 +140,11 @@ struct WorkerSinkTask: Sendable {
                     "Error encountered in task \(id). Executing stage '\(stage.rawValue)' with class '\(className)'\(where_): \(error)"
                 )
             }
-            try await deadLetters?.report(record, stage: stage, className: className, error: error, task: id)
+            counters.add(.recordsSkipped)
+            if let deadLetters {
+                try await deadLetters.report(record, stage: stage, className: className, error: error, task: id)
+                counters.add(.deadLetterRequests)
+            }
             return nil
         }
     }

@@ -21,6 +21,7 @@ struct WorkerSourceTask: Sendable {
     let keyConverter: any Converter
     let valueConverter: any Converter
     let producerProperties: [String: String]
+    let counters: TaskCounters
     let offsets: FileOffsetStore
     let flushInterval: Duration
     let logger: Logger
@@ -42,6 +43,7 @@ struct WorkerSourceTask: Sendable {
         var lastPartition: (partition: ConnectValue, key: String?)?
 
         func commit() async throws {
+            let started = ContinuousClock.now
             await producer.flush()
             if let error = failure.withLock({ $0 }) {
                 throw ConnectDataError("Unrecoverable exception from producer send callback: \(error)")
@@ -49,6 +51,7 @@ struct WorkerSourceTask: Sendable {
             try await offsets.store(pending)
             pending.removeAll()
             lastCommit = .now
+            counters.committed(after: lastCommit - started)
             try await task.commit()
         }
 
@@ -57,6 +60,7 @@ struct WorkerSourceTask: Sendable {
             await running()
             while !stop.isSet {
                 let records = try await task.poll()
+                counters.add(.recordsIn, records.count)
                 for polled in records {
                     // A record the transforms drop is not written, but its source offset is committed.
                     if let partition = polled.sourcePartition {
@@ -84,9 +88,11 @@ struct WorkerSourceTask: Sendable {
                         )
                         converted = (record, key, value)
                     } catch {
+                        counters.add(.recordErrors)
                         guard errors.tolerateAll else {
                             throw ConnectDataError("Tolerance exceeded in error handler: \(error)")
                         }
+                        counters.add(.recordsSkipped)
                         if errors.log { logger.error("Error encountered in task \(id), record skipped: \(error)") }
                         continue
                     }
@@ -101,8 +107,11 @@ struct WorkerSourceTask: Sendable {
                         headers: headers,
                         partition: record.kafkaPartition,
                         timestamp: record.timestamp
-                    ) { result in
-                        if case .failure(let error) = result { failure.withLock { $0 = $0 ?? error } }
+                    ) { [counters] result in
+                        switch result {
+                        case .success: counters.add(.recordsOut)
+                        case .failure(let error): failure.withLock { $0 = $0 ?? error }
+                        }
                     }
                 }
                 if let error = failure.withLock({ $0 }) {

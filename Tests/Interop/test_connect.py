@@ -78,6 +78,15 @@ def write_properties(path, values):
         f.write("".join(f"{k}={v}\n" for k, v in values.items()))
 
 
+def metrics(url):
+    """{series: value} of the worker's /metrics."""
+    with urllib.request.urlopen(url + "/metrics", timeout=30) as response:
+        assert response.headers["Content-Type"].startswith("text/plain")
+        text = response.read().decode()
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+            if line and not line.startswith("#")}
+
+
 def call(url, method, path, body=None):
     """(status, parsed body or None, headers) of one request."""
     data = json.dumps(body).encode() if body is not None else None
@@ -133,6 +142,15 @@ def test_file_source_to_file_sink_across_a_restart_and_a_kill(broker, tmp_path):
         wait_for(lambda: len(lines_of(output)) >= len(lines), 120, "the 100,000 lines in the sink's file")
         with open(f"{tmp_path}/input.txt", "rb") as a, open(output, "rb") as b:
             assert a.read() == b.read(), "the sink's file differs from the source's"
+        series = metrics(worker.url)
+        task = '{connector="local-file-source",task="0"}'
+        assert series["kafka_connect_source_task_metrics_source_record_poll_total" + task] == len(lines)
+        assert series["kafka_connect_source_task_metrics_source_record_write_total" + task] == len(lines)
+        assert series['kafka_connect_sink_task_metrics_sink_record_send_total{connector="local-file-sink",task="0"}'] \
+            == len(lines)
+        assert series['kafka_connect_connector_metrics_status{connector="local-file-sink",status="running"}'] == 1
+        assert series['kafka_connect_connector_metrics_status{connector="local-file-sink",status="failed"}'] == 0
+        assert series["kafka_connect_connect_worker_metrics_task_count"] == 2
 
         worker.stop()
         more = [f"after restart {i}" for i in range(1000)]
@@ -424,6 +442,10 @@ def test_bad_records_go_to_the_dead_letter_queue_or_fail_the_task(broker, tmp_pa
         assert b"JSON" in headers["__connect.errors.exception.message"]
         assert dict(dead[1].headers())["__connect.errors.offset"] == b"3"
 
+        series = metrics(worker.url)
+        tolerant_task = '{connector="tolerant-sink",task="0"}'
+        assert series["kafka_connect_task_error_metrics_total_records_skipped" + tolerant_task] == 2
+        assert series["kafka_connect_task_error_metrics_deadletterqueue_produce_requests" + tolerant_task] == 2
         strict_task = lambda: call(worker.url, "GET", "/connectors/strict-sink/tasks/0/status")[1]
         wait_for(lambda: strict_task()["state"] == "FAILED", 60, "the strict sink's task to fail")
         assert "Tolerance exceeded in error handler" in strict_task()["trace"]
