@@ -99,10 +99,11 @@ public actor StandaloneHerder {
     }
 
     public func pause(_ name: String) async throws(HerderError) {
-        guard var entry = entries[name] else { throw .notFound("Connector \(name) not found") }
-        guard !entry.paused else { return }
+        guard let before = entries[name] else { throw .notFound("Connector \(name) not found") }
+        guard !before.paused else { return }
         await stopTasks(name)
-        entry = entries[name] ?? entry
+        // Deleted while its tasks stopped: nothing is left to pause.
+        guard var entry = entries[name] else { return }
         entry.paused = true
         if entry.status.state == .running { entry.status.state = .paused }
         entry.tasks = entry.tasks.map { Status(state: .paused, workerID: $0.workerID) }

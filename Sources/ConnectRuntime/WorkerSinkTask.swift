@@ -37,16 +37,6 @@ struct WorkerSinkTask: Sendable {
         let consumer = try KafkaConsumer(properties: properties, logger: logger)
         let task = taskType.init()
         var deadLetters: DeadLetterQueue?
-        if errors.tolerateAll, let topic = errors.deadLetterTopic {
-            var clientProperties = consumerProperties.filter { $0.key == "bootstrap.servers" }
-            clientProperties["client.id"] = "connector-dlq-producer-\(id.connector)-\(id.task)"
-            deadLetters = try await DeadLetterQueue(
-                policy: errors,
-                topic: topic,
-                clientProperties: clientProperties,
-                logger: logger
-            )
-        }
         var consumed: [TopicPartition: OffsetAndMetadata] = [:]
         var lastCommit = ContinuousClock.now
 
@@ -54,6 +44,7 @@ struct WorkerSinkTask: Sendable {
             let started = ContinuousClock.now
             try await deadLetters?.flush()
             try await task.flush()
+            lastCommit = .now
             guard !consumed.isEmpty else { return }
             do {
                 try await consumer.commitSync(consumed)
@@ -70,6 +61,16 @@ struct WorkerSinkTask: Sendable {
         }
 
         do {
+            if errors.tolerateAll, let topic = errors.deadLetterTopic {
+                var clientProperties = consumerProperties.filter { $0.key == "bootstrap.servers" }
+                clientProperties["client.id"] = "connector-dlq-producer-\(id.connector)-\(id.task)"
+                deadLetters = try await DeadLetterQueue(
+                    policy: errors,
+                    topic: topic,
+                    clientProperties: clientProperties,
+                    logger: logger
+                )
+            }
             try await task.start(config)
             if let topicsRegex {
                 try await consumer.subscribe(pattern: topicsRegex)
