@@ -8,9 +8,7 @@ public struct ExtractField: Transformation {
 
     public init(config: [String: String], side: RecordSide) throws(ConnectConfigError) {
         self.side = side
-        guard let field = config["field"], !field.isEmpty else {
-            throw ConnectConfigError("Missing required configuration \"field\" which has no default value.")
-        }
+        let field = try TransformSupport.required(config, "field")
         self.field = field
     }
 
@@ -40,9 +38,7 @@ public struct HoistField: Transformation {
 
     public init(config: [String: String], side: RecordSide) throws(ConnectConfigError) {
         self.side = side
-        guard let field = config["field"], !field.isEmpty else {
-            throw ConnectConfigError("Missing required configuration \"field\" which has no default value.")
-        }
+        let field = try TransformSupport.required(config, "field")
         self.field = field
     }
 

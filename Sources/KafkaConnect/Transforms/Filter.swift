@@ -13,9 +13,7 @@ public struct TopicNameMatches: Predicate {
     let regex: NSRegularExpression
 
     public init(config: [String: String]) throws(ConnectConfigError) {
-        guard let pattern = config["pattern"], !pattern.isEmpty else {
-            throw ConnectConfigError("Missing required configuration \"pattern\" which has no default value.")
-        }
+        let pattern = try TransformSupport.required(config, "pattern")
         do {
             regex = try NSRegularExpression(pattern: pattern)
         } catch {
@@ -34,9 +32,7 @@ public struct HasHeaderKey: Predicate {
     let name: String
 
     public init(config: [String: String]) throws(ConnectConfigError) {
-        guard let name = config["name"], !name.isEmpty else {
-            throw ConnectConfigError("Missing required configuration \"name\" which has no default value.")
-        }
+        let name = try TransformSupport.required(config, "name")
         self.name = name
     }
 

@@ -7,9 +7,7 @@ public struct RegexRouter: Transformation {
     let replacement: String
 
     public init(config: [String: String]) throws(ConnectConfigError) {
-        guard let pattern = config["regex"], !pattern.isEmpty else {
-            throw ConnectConfigError("Missing required configuration \"regex\" which has no default value.")
-        }
+        let pattern = try TransformSupport.required(config, "regex")
         guard let replacement = config["replacement"] else {
             throw ConnectConfigError("Missing required configuration \"replacement\" which has no default value.")
         }

@@ -55,6 +55,14 @@ enum TransformSupport {
         return .struct(result)
     }
 
+    /// The non-empty value of a setting that has no default; Kafka's ConfigException message otherwise.
+    static func required(_ config: [String: String], _ key: String) throws(ConnectConfigError) -> String {
+        guard let value = config[key], !value.isEmpty else {
+            throw ConnectConfigError("Missing required configuration \"\(key)\" which has no default value.")
+        }
+        return value
+    }
+
     /// Comma-separated names, trimmed, empty ones dropped.
     static func list(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
