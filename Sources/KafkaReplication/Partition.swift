@@ -40,6 +40,14 @@ public final class Partition: Sendable {
         public var zkVersion: Int32 = -1
         /// The log end offset when this broker became leader of `leaderEpoch`.
         var leaderEpochStartOffset: Int64 = 0
+        /// Counts this broker's leaderships of the partition: it moves when the broker becomes leader after being
+        /// follower (a new epoch of a continuing leadership, an ISR change by the controller, keeps it), so an
+        /// acks=all wait knows whether the leadership that appended its records still holds.
+        var leaderTerm = 0
+        /// The high watermark and ISR size when the last leadership ended: what its appends had reached,
+        /// committed, when the leader moved away.
+        var endedTermHighWatermark: Int64 = -1
+        var endedTermIsrSize = 0
         var followers: [BrokerID: FollowerState] = [:]
         var isrUpdateInFlight = false
         /// The first offset of the earliest open transaction (published by `transactionsChanged`).
@@ -147,6 +155,7 @@ public final class Partition: Sendable {
             state.replicas = replicas
             state.zkVersion = max(zkVersion, state.zkVersion)
             if becomesLeader {
+                if !wasLeader { state.leaderTerm += 1 }
                 if !(wasLeader && sameEpoch) {
                     state.leaderEpochStartOffset = endOffset
                     state.followers = [:]
@@ -158,6 +167,9 @@ public final class Partition: Sendable {
                     }
                 }
                 return .becameLeader
+            }
+            if wasLeader {
+                (state.endedTermHighWatermark, state.endedTermIsrSize) = (state.highWatermark, state.isr.count)
             }
             state.followers = [:]
             state.isrUpdateInFlight = false
@@ -180,7 +192,7 @@ public final class Partition: Sendable {
         origin: AppendOrigin,
         requiredAcks: Int16
     ) throws(AppendError)
-        -> LogAppendInfo
+        -> LeaderAppend
     {
         let snapshot = current
         guard snapshot.leader == localBrokerID else { throw .notLeader }
@@ -261,7 +273,10 @@ public final class Partition: Sendable {
             return info
         }
         _ = maybeIncrementHighWatermark()
-        return info
+        return LeaderAppend(
+            info: info,
+            replicationTarget: ReplicationTarget(offset: info.lastOffset + 1, leaderTerm: snapshot.leaderTerm)
+        )
     }
 
     /// A follower fetched from `fetchOffset` while this leader's log ended at `leaderLogEndOffset` (Kafka's
@@ -355,13 +370,19 @@ public final class Partition: Sendable {
         return moved
     }
 
-    /// Whether an acks=all append ending before `requiredOffset` is done: nil while waiting; NONE, or
-    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below `min.insync.replicas`, or NOT_LEADER_OR_FOLLOWER.
-    public func checkEnoughReplicasReach(_ requiredOffset: Int64) -> KafkaErrorCode? {
+    /// Whether an acks=all append is done: nil while waiting; NONE, or NOT_ENOUGH_REPLICAS_AFTER_APPEND when the
+    /// ISR shrank below `min.insync.replicas`, or NOT_LEADER_OR_FOLLOWER. Only the leadership that appended the
+    /// records counts: once it has ended, the append is done if the high watermark had passed it by then (so of two
+    /// appends the later is never acknowledged while the earlier fails), and failed otherwise — even if this broker
+    /// leads again, since its records may have been replaced in between.
+    public func checkEnoughReplicasReach(_ target: ReplicationTarget) -> KafkaErrorCode? {
         state.withLock { state in
-            guard state.leader == localBrokerID else { return .notLeaderOrFollower }
-            guard state.highWatermark >= requiredOffset else { return nil }
-            return state.isr.count < log.config.minInSyncReplicas ? .notEnoughReplicasAfterAppend : KafkaErrorCode.none
+            guard state.leaderTerm == target.leaderTerm else { return .notLeaderOrFollower }
+            let leads = state.leader == localBrokerID
+            let highWatermark = leads ? state.highWatermark : state.endedTermHighWatermark
+            guard highWatermark >= target.offset else { return leads ? nil : .notLeaderOrFollower }
+            let isrSize = leads ? state.isr.count : state.endedTermIsrSize
+            return isrSize < log.config.minInSyncReplicas ? .notEnoughReplicasAfterAppend : KafkaErrorCode.none
         }
     }
 

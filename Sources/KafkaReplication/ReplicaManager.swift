@@ -133,8 +133,10 @@ public final class ReplicaManager: Sendable {
     public struct ProduceResult: Sendable {
         public var errorCode: KafkaErrorCode
         public var baseOffset: Int64 = -1
-        /// The offset after the append (what acks=all waits for the high watermark to reach).
+        /// The offset after the append.
         public var nextOffset: Int64 = -1
+        /// What acks=all waits for (`waitForReplication`); nil when the append failed.
+        public var replicationTarget: ReplicationTarget?
         public var logAppendTime: Int64 = -1
         public var logStartOffset: Int64 = -1
         public var errorMessage: String?
@@ -174,12 +176,14 @@ public final class ReplicaManager: Sendable {
         }
         guard batches > 0 else { return ProduceResult(errorCode: .invalidRecord, errorMessage: "no record batch") }
         do {
-            let info = try partition.appendAsLeader(records, origin: origin, requiredAcks: requiredAcks)
+            let appended = try partition.appendAsLeader(records, origin: origin, requiredAcks: requiredAcks)
+            let info = appended.info
             waiters.notify(topicPartition, .data)
             return ProduceResult(
                 errorCode: .none,
                 baseOffset: info.firstOffset,
                 nextOffset: info.lastOffset + 1,
+                replicationTarget: appended.replicationTarget,
                 logAppendTime: info.logAppendTime,
                 logStartOffset: info.logStartOffset
             )
@@ -195,14 +199,14 @@ public final class ReplicaManager: Sendable {
     /// Writes a transaction marker for `producerID` (WriteTxnMarkers at a partition leader): a control batch
     /// appended with the coordinator's origin and acks=all, after the producer-state checks (an older producer
     /// epoch is INVALID_PRODUCER_EPOCH, an older coordinator epoch TRANSACTION_COORDINATOR_FENCED). Returns the
-    /// error code and, on success, the offset replication must reach.
+    /// error code and, on success, what replication must reach.
     public func appendTransactionMarker(
         _ topicPartition: TopicPartition,
         producerID: ProducerID,
         producerEpoch: ProducerEpoch,
         marker: EndTransactionMarker
-    ) -> (KafkaErrorCode, requiredOffset: Int64) {
-        guard let partition = partition(topicPartition) else { return (.unknownTopicOrPartition, -1) }
+    ) -> (KafkaErrorCode, ReplicationTarget?) {
+        guard let partition = partition(topicPartition) else { return (.unknownTopicOrPartition, nil) }
         let batch = RecordBatchBuilder.controlBatch(
             marker.type,
             coordinatorEpoch: marker.coordinatorEpoch,
@@ -211,15 +215,15 @@ public final class ReplicaManager: Sendable {
             timestamp: partition.log.clock.milliseconds
         )
         do {
-            let info = try partition.appendAsLeader(batch.buffer, origin: .coordinator, requiredAcks: -1)
+            let appended = try partition.appendAsLeader(batch.buffer, origin: .coordinator, requiredAcks: -1)
             waiters.notify(topicPartition, .data)
-            return (.none, info.lastOffset + 1)
+            return (.none, appended.replicationTarget)
         } catch {
             if case .storage(let storage) = error {
                 logger.error("Marker append failed: \(storage)", metadata: ["partition": "\(topicPartition)"])
                 logManager.reportFailure(of: topicPartition, storage)
             }
-            return (error.errorCode, -1)
+            return (error.errorCode, nil)
         }
     }
 
@@ -247,17 +251,17 @@ public final class ReplicaManager: Sendable {
         }
     }
 
-    /// Waits until the partition's high watermark reaches `requiredOffset` (acks=all): NONE, or
-    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, NOT_LEADER_OR_FOLLOWER (also when the task is cancelled: shutdown), or
-    /// REQUEST_TIMED_OUT at `deadline`.
+    /// Waits until the partition's high watermark reaches `target` in the leadership that appended (acks=all):
+    /// NONE, or NOT_ENOUGH_REPLICAS_AFTER_APPEND, NOT_LEADER_OR_FOLLOWER (also when the task is cancelled:
+    /// shutdown), or REQUEST_TIMED_OUT at `deadline`.
     public func waitForReplication(
         _ topicPartition: TopicPartition,
-        requiredOffset: Int64,
+        target: ReplicationTarget,
         deadline: ContinuousClock.Instant
     ) async -> KafkaErrorCode {
         let answer = await waitUntil(topicPartition, deadline: deadline) { partition -> KafkaErrorCode? in
             guard let partition else { return .notLeaderOrFollower }
-            return partition.checkEnoughReplicasReach(requiredOffset)
+            return partition.checkEnoughReplicasReach(target)
         }
         // Cancelled before the deadline: the broker is shutting down, the producer will find the next leader.
         return answer ?? (ContinuousClock.now >= deadline ? .requestTimedOut : .notLeaderOrFollower)

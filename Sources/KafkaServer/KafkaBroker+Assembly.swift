@@ -238,11 +238,13 @@ extension KafkaBroker {
                     requiredAcks: -1,
                     origin: .coordinator
                 )
-                guard result.errorCode == .none else { throw OffsetCommitFailure(code: result.errorCode) }
+                guard result.errorCode == .none, let target = result.replicationTarget else {
+                    throw OffsetCommitFailure(code: result.errorCode)
+                }
                 // Offsets count once the offsets partition's ISR holds them (offsets.commit.required.acks=-1).
                 let replicated = await replicaManager.waitForReplication(
                     TopicPartition(OffsetsTopicManager.topic, partition),
-                    requiredOffset: result.nextOffset,
+                    target: target,
                     deadline: .now + .milliseconds(commitTimeoutMs)
                 )
                 guard replicated == .none else { throw OffsetCommitFailure(code: replicated) }

@@ -50,10 +50,10 @@ public struct TransactionTopicManager: Sendable {
         let topicPartition = TopicPartition(topic, partition)
         let result = replicaManager.appendRecords(topicPartition, records: records, requiredAcks: -1)
         var code = result.errorCode
-        if code == .none {
+        if code == .none, let target = result.replicationTarget {
             code = await replicaManager.waitForReplication(
                 topicPartition,
-                requiredOffset: result.nextOffset,
+                target: target,
                 deadline: .now + .milliseconds(Int64(timeoutMs))
             )
         }

@@ -60,10 +60,13 @@ struct PartitionReplicationTests {
         try withDirectory { directory in
             let leader = try partition(directory, broker: 1)
             #expect(try leader.apply(leader: 1, leaderEpoch: 0, isr: [1, 2, 3], replicas: [1, 2, 3]) == .becameLeader)
-            for _ in 0..<3 { _ = try leader.appendAsLeader(batch(), origin: .client, requiredAcks: -1) }
+            let targets = try (0..<3).map { _ in
+                try leader.appendAsLeader(batch(), origin: .client, requiredAcks: -1).replicationTarget
+            }
+            #expect(targets.map(\.offset) == [3, 6, 9])
             #expect(leader.log.logEndOffset == 9)
             #expect(leader.highWatermark == 0)
-            #expect(leader.checkEnoughReplicasReach(9) == nil)
+            #expect(leader.checkEnoughReplicasReach(targets[2]) == nil)
             // Follower 2 has everything, follower 3 nothing known yet: no move.
             #expect(
                 !leader.updateFollowerFetchState(replica: 2, fetchOffset: 9, leaderLogEndOffset: 9, nowMs: 10)
@@ -75,8 +78,8 @@ struct PartitionReplicationTests {
                     .highWatermarkMoved
             )
             #expect(leader.highWatermark == 6)
-            #expect(leader.checkEnoughReplicasReach(6) == KafkaErrorCode.none)
-            #expect(leader.checkEnoughReplicasReach(9) == nil)
+            #expect(leader.checkEnoughReplicasReach(targets[1]) == KafkaErrorCode.none)
+            #expect(leader.checkEnoughReplicasReach(targets[2]) == nil)
             _ = leader.updateFollowerFetchState(replica: 3, fetchOffset: 9, leaderLogEndOffset: 9, nowMs: 11)
             #expect(leader.highWatermark == 9)
             // It never moves back.
@@ -135,10 +138,37 @@ struct PartitionReplicationTests {
             #expect(throws: Partition.AppendError.self) {
                 try leader.appendAsLeader(self.batch(), origin: .client, requiredAcks: -1)
             }
-            #expect(try leader.appendAsLeader(batch(), origin: .client, requiredAcks: 1).firstOffset == 0)
-            #expect(leader.checkEnoughReplicasReach(3) == .notEnoughReplicasAfterAppend)
+            let appended = try leader.appendAsLeader(batch(), origin: .client, requiredAcks: 1)
+            #expect(appended.firstOffset == 0)
+            #expect(leader.checkEnoughReplicasReach(appended.replicationTarget) == .notEnoughReplicasAfterAppend)
+            // The leader moves away: the append keeps the answer it had when the leadership ended.
             try leader.apply(leader: 2, leaderEpoch: 1, isr: [2], replicas: [1, 2])
-            #expect(leader.checkEnoughReplicasReach(3) == .notLeaderOrFollower)
+            #expect(leader.checkEnoughReplicasReach(appended.replicationTarget) == .notEnoughReplicasAfterAppend)
+        }
+    }
+
+    /// Two acks=all appends waiting when the leader moves away: the one the high watermark had passed is done, the
+    /// other fails — never the later done while the earlier fails (a client then takes the earlier as written
+    /// without an offset). Leading again does not bring a failed one back: its records may have been replaced.
+    @Test func anAppendIsAnsweredByTheLeadershipThatWroteIt() throws {
+        try withDirectory { directory in
+            let leader = try partition(directory, broker: 1)
+            try leader.apply(leader: 1, leaderEpoch: 0, isr: [1, 2], replicas: [1, 2])
+            let first = try leader.appendAsLeader(batch(), origin: .client, requiredAcks: -1).replicationTarget
+            let second = try leader.appendAsLeader(batch(), origin: .client, requiredAcks: -1).replicationTarget
+            _ = leader.updateFollowerFetchState(replica: 2, fetchOffset: 3, leaderLogEndOffset: 6, nowMs: 1)
+            // An ISR change by the controller bumps the epoch, not the leadership.
+            try leader.apply(leader: 1, leaderEpoch: 1, isr: [1, 2], replicas: [1, 2])
+            #expect(leader.checkEnoughReplicasReach(first) == KafkaErrorCode.none)
+            #expect(leader.checkEnoughReplicasReach(second) == nil)
+            try leader.apply(leader: 2, leaderEpoch: 2, isr: [2, 1], replicas: [1, 2])
+            #expect(leader.checkEnoughReplicasReach(first) == KafkaErrorCode.none)
+            #expect(leader.checkEnoughReplicasReach(second) == .notLeaderOrFollower)
+            try leader.apply(leader: 1, leaderEpoch: 3, isr: [1, 2], replicas: [1, 2])
+            _ = leader.updateFollowerFetchState(replica: 2, fetchOffset: 6, leaderLogEndOffset: 6, nowMs: 2)
+            #expect(leader.highWatermark == 6)
+            #expect(leader.checkEnoughReplicasReach(second) == .notLeaderOrFollower)
+            #expect(leader.checkEnoughReplicasReach(first) == .notLeaderOrFollower)
         }
     }
 

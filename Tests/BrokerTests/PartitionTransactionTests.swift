@@ -70,7 +70,7 @@ struct PartitionTransactionTests {
         _ = partition.updateFollowerFetchState(replica: 2, fetchOffset: end, leaderLogEndOffset: end, nowMs: 1)
     }
 
-    private func errorCode(_ body: () throws -> LogAppendInfo) -> KafkaErrorCode? {
+    private func errorCode(_ body: () throws -> LeaderAppend) -> KafkaErrorCode? {
         do {
             _ = try body()
             return nil

@@ -1,5 +1,6 @@
 import KafkaCore
 import KafkaProtocol
+import KafkaReplication
 
 /// Produce (0), versions 0-9. v3+ carry RecordBatch v2, appended as sent; v0-2 carry message formats v0/v1, which
 /// are converted to one v2 batch per partition first (`MessageFormatConversion`, counted in
@@ -28,7 +29,7 @@ enum ProduceHandler {
             }
             let writable = authorizer.authorizedNames(context, .write, .topic, request.topicData.lazy.map(\.name))
             // acks=all: every partition is appended first, then each waits for its high watermark.
-            var waiting: [(topic: Int, partition: Int, TopicPartition, Int64)] = []
+            var waiting: [(topic: Int, partition: Int, TopicPartition, ReplicationTarget)] = []
             for topic in request.topicData {
                 var partitions: [ProduceResponse.PartitionProduceResponse] = []
                 for partition in topic.partitionData {
@@ -108,8 +109,8 @@ enum ProduceHandler {
                             bytes: records.readableBytes
                         )
                     }
-                    if acks == -1 && result.errorCode == .none {
-                        waiting.append((responses.count, partitions.count, topicPartition, result.nextOffset))
+                    if acks == -1, let target = result.replicationTarget {
+                        waiting.append((responses.count, partitions.count, topicPartition, target))
                     }
                     partitions.append(
                         .init(
@@ -130,10 +131,10 @@ enum ProduceHandler {
                 // Appended: the connection's next requests may be read while this one waits for the ISR.
                 context.releaseConnection()
             }
-            for (topic, partition, topicPartition, nextOffset) in waiting {
+            for (topic, partition, topicPartition, target) in waiting {
                 let code = await services.replicaManager.waitForReplication(
                     topicPartition,
-                    requiredOffset: nextOffset,
+                    target: target,
                     deadline: deadline
                 )
                 if code != .none {

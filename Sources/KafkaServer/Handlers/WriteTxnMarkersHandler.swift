@@ -1,5 +1,6 @@
 import KafkaCore
 import KafkaProtocol
+import KafkaReplication
 
 /// WriteTxnMarkers (27), versions 0-1: the transaction coordinator's COMMIT or ABORT markers, written by each
 /// partition's leader as a control batch (acks=all) that closes the producer's open transaction there; the answer
@@ -32,7 +33,7 @@ enum WriteTxnMarkersHandler {
             let replicaManager = services.replicaManager
             // Every marker appended first, then one wait for them all (as Kafka's appendRecords), not one
             // replication round trip per partition in turn.
-            var appended: [[[(KafkaErrorCode, requiredOffset: Int64)]]] = []
+            var appended: [[[(KafkaErrorCode, ReplicationTarget?)]]] = []
             for marker in request.markers {
                 let content = EndTransactionMarker(
                     type: marker.transactionResult ? .commit : .abort,
@@ -56,12 +57,12 @@ enum WriteTxnMarkersHandler {
                 var topics: [WriteTxnMarkersResponse.WritableTxnMarkerTopicResult] = []
                 for (topic, partitionsAppended) in zip(marker.topics, topicsAppended) {
                     var partitions: [WriteTxnMarkersResponse.WritableTxnMarkerPartitionResult] = []
-                    for (index, (appendError, requiredOffset)) in zip(topic.partitionIndexes, partitionsAppended) {
+                    for (index, (appendError, target)) in zip(topic.partitionIndexes, partitionsAppended) {
                         var error = appendError
-                        if error == .none {
+                        if error == .none, let target {
                             error = await replicaManager.waitForReplication(
                                 TopicPartition(topic.name, index),
-                                requiredOffset: requiredOffset,
+                                target: target,
                                 deadline: deadline
                             )
                         }
