@@ -76,7 +76,7 @@ struct ConnectorConfig: Sendable {
 /// The connector plugins built into this worker.
 enum Plugins {
     static let connectors: [any Connector.Type] = [
-        FileStreamSinkConnector.self, FileStreamSourceConnector.self, JdbcSinkConnector.self,
+        FileStreamSinkConnector.self, FileStreamSourceConnector.self, JdbcSinkConnector.self, JdbcSourceConnector.self,
     ]
 
     /// The plugin a `connector.class` names: its full class name, or the simple name with or without the

@@ -4,8 +4,7 @@ import KafkaConnect
 /// (`jdbc:sqlite:/path.db`), `insert.mode` (insert, upsert, update), `pk.mode` (none, kafka, record_key,
 /// record_value) with `pk.fields`, `fields.whitelist`, `table.name.format` (`${topic}`), `auto.create`,
 /// `auto.evolve`, `delete.enabled` (tombstones delete by key; needs `pk.mode=record_key`), `batch.size`.
-/// `connection.user` / `connection.password` and the retry settings are accepted; a PostgreSQL URL is refused
-/// until that dialect is built.
+/// The connection settings are `JdbcConnection`'s; the retry settings are accepted.
 struct JdbcSinkConfig: Sendable {
     enum InsertMode: String, Sendable { case insert, upsert, update }
     enum PrimaryKeyMode: String, Sendable {
@@ -25,177 +24,133 @@ struct JdbcSinkConfig: Sendable {
     var deleteEnabled = false
     var batchSize = 3000
 
-    static let keys: [ConfigKey] = [
-        ConfigKey(
-            "connection.url",
-            .string,
-            default: nil,
-            required: true,
-            .high,
-            "JDBC connection URL: jdbc:sqlite:<path>.",
-            group: "Connection",
-            order: 1,
-            width: "LONG",
-            displayName: "JDBC URL"
-        ),
-        ConfigKey(
-            "connection.user",
-            .string,
-            default: nil,
-            .high,
-            "JDBC connection user.",
-            group: "Connection",
-            order: 2,
-            width: "MEDIUM",
-            displayName: "JDBC User"
-        ),
-        ConfigKey(
-            "connection.password",
-            .password,
-            default: nil,
-            .high,
-            "JDBC connection password.",
-            group: "Connection",
-            order: 3,
-            width: "MEDIUM",
-            displayName: "JDBC Password"
-        ),
-        ConfigKey(
-            "insert.mode",
-            .string,
-            default: "insert",
-            .high,
-            "The insertion mode to use: insert, upsert or update.",
-            group: "Writes",
-            order: 1,
-            width: "MEDIUM",
-            displayName: "Insert Mode"
-        ),
-        ConfigKey(
-            "batch.size",
-            .int,
-            default: "3000",
-            .medium,
-            "Specifies how many records to attempt to batch together for insertion into the destination table, when possible.",
-            group: "Writes",
-            order: 2,
-            width: "SHORT",
-            displayName: "Batch Size"
-        ),
-        ConfigKey(
-            "delete.enabled",
-            .boolean,
-            default: "false",
-            .medium,
-            "Whether to treat null record values as deletes. Requires pk.mode to be record_key.",
-            group: "Writes",
-            order: 3,
-            width: "SHORT",
-            displayName: "Enable deletes"
-        ),
-        ConfigKey(
-            "table.name.format",
-            .string,
-            default: "${topic}",
-            .medium,
-            "A format string for the destination table name, which may contain '${topic}' as a placeholder for the originating topic name.",
-            group: "Data Mapping",
-            order: 1,
-            width: "LONG",
-            displayName: "Table Name Format"
-        ),
-        ConfigKey(
-            "pk.mode",
-            .string,
-            default: "none",
-            .high,
-            "The primary key mode: none, kafka, record_key or record_value.",
-            group: "Data Mapping",
-            order: 2,
-            width: "MEDIUM",
-            displayName: "Primary Key Mode"
-        ),
-        ConfigKey(
-            "pk.fields",
-            .list,
-            default: "",
-            .medium,
-            "List of comma-separated primary key field names.",
-            group: "Data Mapping",
-            order: 3,
-            width: "LONG",
-            displayName: "Primary Key Fields"
-        ),
-        ConfigKey(
-            "fields.whitelist",
-            .list,
-            default: "",
-            .medium,
-            "List of comma-separated record value field names. If empty, all fields from the record value are utilized.",
-            group: "Data Mapping",
-            order: 4,
-            width: "LONG",
-            displayName: "Fields Whitelist"
-        ),
-        ConfigKey(
-            "auto.create",
-            .boolean,
-            default: "false",
-            .medium,
-            "Whether to automatically create the destination table based on record schema if it is found to be missing by issuing CREATE.",
-            group: "DDL Support",
-            order: 1,
-            width: "SHORT",
-            displayName: "Auto-Create"
-        ),
-        ConfigKey(
-            "auto.evolve",
-            .boolean,
-            default: "false",
-            .medium,
-            "Whether to automatically add columns in the table schema when found to be missing relative to the record schema by issuing ALTER.",
-            group: "DDL Support",
-            order: 2,
-            width: "SHORT",
-            displayName: "Auto-Evolve"
-        ),
-        ConfigKey(
-            "max.retries",
-            .int,
-            default: "10",
-            .medium,
-            "The maximum number of times to retry on errors before failing the task.",
-            group: "Retries",
-            order: 1,
-            width: "SHORT",
-            displayName: "Maximum Retries"
-        ),
-        ConfigKey(
-            "retry.backoff.ms",
-            .int,
-            default: "3000",
-            .medium,
-            "The time in milliseconds to wait following an error before a retry attempt is made.",
-            group: "Retries",
-            order: 2,
-            width: "SHORT",
-            displayName: "Retry Backoff (millis)"
-        ),
-    ]
+    static let keys: [ConfigKey] =
+        JdbcConnection.keys(group: "Connection") + [
+            ConfigKey(
+                "insert.mode",
+                .string,
+                default: "insert",
+                .high,
+                "The insertion mode to use: insert, upsert or update.",
+                group: "Writes",
+                order: 1,
+                width: "MEDIUM",
+                displayName: "Insert Mode"
+            ),
+            ConfigKey(
+                "batch.size",
+                .int,
+                default: "3000",
+                .medium,
+                "Specifies how many records to attempt to batch together for insertion into the destination table, when possible.",
+                group: "Writes",
+                order: 2,
+                width: "SHORT",
+                displayName: "Batch Size"
+            ),
+            ConfigKey(
+                "delete.enabled",
+                .boolean,
+                default: "false",
+                .medium,
+                "Whether to treat null record values as deletes. Requires pk.mode to be record_key.",
+                group: "Writes",
+                order: 3,
+                width: "SHORT",
+                displayName: "Enable deletes"
+            ),
+            ConfigKey(
+                "table.name.format",
+                .string,
+                default: "${topic}",
+                .medium,
+                "A format string for the destination table name, which may contain '${topic}' as a placeholder for the originating topic name.",
+                group: "Data Mapping",
+                order: 1,
+                width: "LONG",
+                displayName: "Table Name Format"
+            ),
+            ConfigKey(
+                "pk.mode",
+                .string,
+                default: "none",
+                .high,
+                "The primary key mode: none, kafka, record_key or record_value.",
+                group: "Data Mapping",
+                order: 2,
+                width: "MEDIUM",
+                displayName: "Primary Key Mode"
+            ),
+            ConfigKey(
+                "pk.fields",
+                .list,
+                default: "",
+                .medium,
+                "List of comma-separated primary key field names.",
+                group: "Data Mapping",
+                order: 3,
+                width: "LONG",
+                displayName: "Primary Key Fields"
+            ),
+            ConfigKey(
+                "fields.whitelist",
+                .list,
+                default: "",
+                .medium,
+                "List of comma-separated record value field names. If empty, all fields from the record value are utilized.",
+                group: "Data Mapping",
+                order: 4,
+                width: "LONG",
+                displayName: "Fields Whitelist"
+            ),
+            ConfigKey(
+                "auto.create",
+                .boolean,
+                default: "false",
+                .medium,
+                "Whether to automatically create the destination table based on record schema if it is found to be missing by issuing CREATE.",
+                group: "DDL Support",
+                order: 1,
+                width: "SHORT",
+                displayName: "Auto-Create"
+            ),
+            ConfigKey(
+                "auto.evolve",
+                .boolean,
+                default: "false",
+                .medium,
+                "Whether to automatically add columns in the table schema when found to be missing relative to the record schema by issuing ALTER.",
+                group: "DDL Support",
+                order: 2,
+                width: "SHORT",
+                displayName: "Auto-Evolve"
+            ),
+            ConfigKey(
+                "max.retries",
+                .int,
+                default: "10",
+                .medium,
+                "The maximum number of times to retry on errors before failing the task.",
+                group: "Retries",
+                order: 1,
+                width: "SHORT",
+                displayName: "Maximum Retries"
+            ),
+            ConfigKey(
+                "retry.backoff.ms",
+                .int,
+                default: "3000",
+                .medium,
+                "The time in milliseconds to wait following an error before a retry attempt is made.",
+                group: "Retries",
+                order: 2,
+                width: "SHORT",
+                displayName: "Retry Backoff (millis)"
+            ),
+        ]
 
     init(_ config: [String: String]) throws(ConnectConfigError) {
-        guard let url = config["connection.url"], !url.isEmpty else {
-            throw ConnectConfigError("Missing required configuration \"connection.url\" which has no default value.")
-        }
-        if url.hasPrefix("jdbc:sqlite:") {
-            databasePath = String(url.dropFirst("jdbc:sqlite:".count))
-        } else if url.hasPrefix("sqlite://") {
-            databasePath = String(url.dropFirst("sqlite://".count))
-        } else {
-            throw ConnectConfigError(
-                "Invalid value \(url) for configuration connection.url: only jdbc:sqlite: URLs are supported yet"
-            )
-        }
+        databasePath = try JdbcConnection.databasePath(config)
         func parse<T: RawRepresentable<String>>(_ key: String, _ fallback: T) throws(ConnectConfigError) -> T {
             guard let text = config[key] else { return fallback }
             guard let value = T(rawValue: text.lowercased()) else {
@@ -205,8 +160,8 @@ struct JdbcSinkConfig: Sendable {
         }
         insertMode = try parse("insert.mode", InsertMode.insert)
         pkMode = try parse("pk.mode", PrimaryKeyMode.none)
-        pkFields = Self.list(config["pk.fields"])
-        fieldsWhitelist = Self.list(config["fields.whitelist"])
+        pkFields = JdbcConnection.list(config["pk.fields"])
+        fieldsWhitelist = JdbcConnection.list(config["fields.whitelist"])
         tableNameFormat = config["table.name.format"].flatMap { $0.isEmpty ? nil : $0 } ?? "${topic}"
         autoCreate = config["auto.create"]?.lowercased() == "true"
         autoEvolve = config["auto.evolve"]?.lowercased() == "true"
@@ -228,10 +183,6 @@ struct JdbcSinkConfig: Sendable {
                 "PK mode for table is KAFKA so there should either be no field names defined for defaults __connect_topic, __connect_partition and __connect_offset to be applicable, or exactly 3"
             )
         }
-    }
-
-    static func list(_ text: String?) -> [String] {
-        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     func tableName(for topic: String) -> String { tableNameFormat.replacingOccurrences(of: "${topic}", with: topic) }
