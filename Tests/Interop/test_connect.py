@@ -3,6 +3,8 @@ file through a topic into another file byte for byte, across a clean restart (no
 (nothing lost, repeats only since the last offset commit); the topic holds JsonConverter's exact envelope; the
 REST API answers as Kafka 2.8's does (status codes, bodies, errors) for create, read, pause, resume, restart
 and delete; Confluent's JDBC sink and source move rows between topics and SQLite."""
+import base64
+import datetime
 import json
 import os
 import shutil
@@ -564,4 +566,84 @@ def test_jdbc_source_copies_new_and_updated_rows_across_a_restart(broker, tmp_pa
         assert all(p["item"] == "changed" for p in later if p["id"] <= 10)
     finally:
         consumer.close()
+        worker.close()
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    from postgres_harness import Postgres
+    server = Postgres()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def test_jdbc_sink_upserts_and_deletes_into_postgresql_across_a_kill(broker, postgres, tmp_path):
+    """Confluent's JdbcSinkConnector on Debian's PostgreSQL: 5,000 keyed rows (with a Connect Timestamp and a
+    Decimal), updates of 1,000 and tombstones for 500, upserted by record key with delete.enabled and auto.create;
+    a kill -9 of the worker midway and a restart replay what was not committed, and the table ends equal to the
+    last value of every key, with the column types Confluent's PostgreSQL dialect creates."""
+    from confluent_kafka import Producer
+    topic = "connect-pg-rows"
+    create_topic(broker.bootstrap, topic, partitions=3)
+    postgres.psql("CREATE DATABASE shop")
+    key_schema = {"type": "struct", "fields": [{"type": "int64", "optional": False, "field": "id"}], "optional": False}
+    value_schema = {"type": "struct", "name": "row", "optional": False, "fields": [
+        {"type": "int64", "optional": False, "field": "id"}, {"type": "string", "optional": False, "field": "name"},
+        {"type": "double", "optional": True, "field": "score"},
+        {"type": "int64", "optional": False, "field": "at", "name": "org.apache.kafka.connect.data.Timestamp",
+         "version": 1},
+        {"type": "bytes", "optional": True, "field": "price", "name": "org.apache.kafka.connect.data.Decimal",
+         "version": 1, "parameters": {"scale": "2"}}]}
+    envelope = lambda schema, payload: json.dumps({"schema": schema, "payload": payload}).encode()
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 20})
+    expected = {}
+    base = 1767225600000  # 2026-01-01 00:00:00 UTC
+
+    def write(row_id, name, score):
+        at = base + row_id * 1001
+        cents = row_id * 7 - 1000
+        price = base64.b64encode(cents.to_bytes(4, "big", signed=True)).decode()
+        producer.produce(topic, key=envelope(key_schema, {"id": row_id}),
+                         value=envelope(value_schema, {"id": row_id, "name": name, "score": score, "at": at,
+                                                       "price": price}))
+        moment = datetime.datetime(2026, 1, 1) + datetime.timedelta(milliseconds=row_id * 1001)
+        expected[str(row_id)] = [name, None if score is None else f"{score:g}",
+                                 moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:23].rstrip("0").rstrip("."),
+                                 f"{cents / 100:.2f}"]
+    for i in range(5_000):
+        write(i, f"row {i} ünï", i / 4)
+    for i in range(0, 1_000):
+        write(i, f"updated {i}", None)
+    for i in range(4_000, 4_500):
+        producer.produce(topic, key=envelope(key_schema, {"id": i}), value=None)
+        del expected[str(i)]
+    assert producer.flush(60) == 0
+    sink = {"name": "pg-sink", "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "tasks.max": "2",
+            "topics": topic, "connection.url": postgres.url("shop"), "connection.user": "postgres",
+            "insert.mode": "upsert", "pk.mode": "record_key", "pk.fields": "id", "delete.enabled": "true",
+            "auto.create": "true", "batch.size": "500"}
+    worker = Worker(broker.bootstrap, [sink])
+
+    def rows():
+        try:
+            return {r[0]: r[1:] for r in postgres.psql(
+                'SELECT id, name, score::text, at::text, price::text FROM "connect-pg-rows"', database="shop")}
+        except subprocess.CalledProcessError:
+            return {}
+    try:
+        wait_for(lambda: len(rows()) > 500, 120, "the first rows in PostgreSQL")
+        worker.stop(signal.SIGKILL)
+        worker.start()
+        wait_for(lambda: rows() == expected, 180, "the table equal to the last value of every key")
+        columns = postgres.psql("SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+                                "WHERE table_name = 'connect-pg-rows' ORDER BY ordinal_position", database="shop")
+        assert columns == [["id", "bigint", "NO"], ["name", "text", "NO"], ["score", "double precision", "YES"],
+                           ["at", "timestamp without time zone", "NO"], ["price", "numeric", "YES"]]
+        key = postgres.psql("SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = '\"connect-pg-rows\"'::regclass "
+                            "AND i.indisprimary", database="shop")
+        assert key == [["id"]]
+    finally:
         worker.close()

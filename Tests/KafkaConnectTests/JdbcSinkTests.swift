@@ -32,9 +32,22 @@ import Testing
         let config = try JdbcSinkConfig([
             "connection.url": "jdbc:sqlite:/tmp/x.db", "insert.mode": "UPSERT", "pk.mode": "record_key",
         ])
-        #expect(config.databasePath == "/tmp/x.db" && config.insertMode == .upsert && config.pkMode == .recordKey)
+        #expect(
+            config.target == .sqlite(path: "/tmp/x.db") && config.insertMode == .upsert && config.pkMode == .recordKey
+        )
+        let postgres = try JdbcSinkConfig([
+            "connection.url": "jdbc:postgresql://db.local:6543/shop?user=ann&password=s%20t"
+        ])
+        #expect(
+            postgres.target == .postgres(host: "db.local", port: 6543, database: "shop", user: "ann", password: "s t")
+        )
+        let overridden = try JdbcSinkConfig([
+            "connection.url": "jdbc:postgresql://h/d?user=ann", "connection.user": "bob", "connection.password": "pw",
+        ])
+        #expect(overridden.target == .postgres(host: "h", port: 5432, database: "d", user: "bob", password: "pw"))
+        #expect(throws: ConnectConfigError.self) { try JdbcSinkConfig(["connection.url": "jdbc:postgresql://h"]) }
         #expect(throws: ConnectConfigError.self) { try JdbcSinkConfig([:]) }
-        #expect(throws: ConnectConfigError.self) { try JdbcSinkConfig(["connection.url": "jdbc:postgresql://h/db"]) }
+        #expect(throws: ConnectConfigError.self) { try JdbcSinkConfig(["connection.url": "jdbc:mysql://h/db"]) }
         #expect(throws: ConnectConfigError.self) {
             try JdbcSinkConfig(["connection.url": "jdbc:sqlite:x", "delete.enabled": "true"])
         }
@@ -44,6 +57,21 @@ import Testing
         #expect(throws: ConnectConfigError.self) {
             try JdbcSinkConfig(["connection.url": "jdbc:sqlite:x", "pk.mode": "some"])
         }
+    }
+
+    @Test func logicalTypesAreWrittenForPostgresAsUtcText() throws {
+        #expect(PostgresText.timestamp(1_767_225_601_001) == "2026-01-01 00:00:01.001")
+        #expect(PostgresText.timestamp(-1) == "1969-12-31 23:59:59.999")
+        #expect(PostgresText.date(days: 0) == "1970-01-01" && PostgresText.date(days: 20_454) == "2026-01-01")
+        #expect(PostgresText.time(45_296_789) == "12:34:56.789")
+        #expect(try PostgresText.decimal([0x30, 0x39], scale: 2) == "123.45")
+        #expect(try PostgresText.decimal([0xFF, 0x85], scale: 3) == "-0.123")
+        #expect(try PostgresText.decimal([0x07], scale: 0) == "7")
+        #expect(
+            try PostgresText.logical(.int64(0), .timestamp) == "1970-01-01 00:00:00.000"
+                && PostgresText.logical(.int64(0), .int64) == nil
+        )
+        #expect(throws: ConnectDataError.self) { try PostgresText.logical(.string("x"), .timestamp) }
     }
 
     @Test func columnsFollowThePrimaryKeyMode() throws {
@@ -77,6 +105,19 @@ import Testing
                 == "UPDATE \"people\" SET \"name\" = ?, \"ok\" = ? WHERE \"id\" = ?"
         )
         #expect(SqliteDialect.delete("a\"b", byKey) == "DELETE FROM \"a\"\"b\" WHERE \"id\" = ?")
+        #expect(
+            try PostgresDialect.createTable("people", byKey)
+                == "CREATE TABLE \"people\" (\n\"id\" BIGINT NOT NULL,\n\"name\" TEXT NOT NULL,\n\"ok\" BOOLEAN NOT NULL,\nPRIMARY KEY(\"id\"))"
+        )
+        #expect(
+            PostgresDialect.write("people", byKey, mode: .upsert)
+                == "INSERT INTO \"people\" (\"id\",\"name\",\"ok\") VALUES ($1,$2,$3) ON CONFLICT (\"id\") DO UPDATE SET \"name\"=EXCLUDED.\"name\",\"ok\"=EXCLUDED.\"ok\""
+        )
+        #expect(
+            PostgresDialect.write("people", byKey, mode: .update)
+                == "UPDATE \"people\" SET \"name\" = $1, \"ok\" = $2 WHERE \"id\" = $3"
+        )
+        #expect(PostgresDialect.delete("people", byKey) == "DELETE FROM \"people\" WHERE \"id\" = $1")
         let schemaless = SinkRecord(
             topic: "t",
             kafkaPartition: 0,

@@ -10,6 +10,7 @@ SWIFTKAFKA_APT_PACKAGES=(
   liblz4-dev           # lz4
   libzstd-dev          # zstd
   libsqlite3-dev       # SQLite, which GRDB (the Connect worker's JDBC sink) links
+  postgresql           # Debian's PostgreSQL server, which the Connect JDBC tests start (Tests/Interop/postgres_harness.py)
   kcat                 # a real Kafka client (librdkafka) for interop tests and for users
   python3-venv         # the interop suite's virtual environment
   iproute2             # network namespaces for the partition fault test

@@ -1,8 +1,9 @@
+import Foundation
 import KafkaConnect
 
-/// The connection settings Confluent's JDBC connectors share: `connection.url` (`jdbc:sqlite:<path>`, or
-/// `sqlite://<path>`), `connection.user` and `connection.password` (accepted; SQLite has no users). A PostgreSQL
-/// URL is refused until that dialect is built.
+/// The connection settings Confluent's JDBC connectors share: `connection.url` (`jdbc:sqlite:<path>` or
+/// `jdbc:postgresql://host:port/database`), `connection.user` and `connection.password` (PostgreSQL's; SQLite has
+/// no users).
 enum JdbcConnection {
     /// The three settings, in the group (and order) a connector shows them in.
     static func keys(group: String) -> [ConfigKey] {
@@ -13,7 +14,7 @@ enum JdbcConnection {
                 default: nil,
                 required: true,
                 .high,
-                "JDBC connection URL: jdbc:sqlite:<path>.",
+                "JDBC connection URL: jdbc:sqlite:<path> or jdbc:postgresql://<host>:<port>/<database>.",
                 group: group,
                 order: 1,
                 width: "LONG",
@@ -44,17 +45,60 @@ enum JdbcConnection {
         ]
     }
 
-    /// The SQLite database file `connection.url` names.
-    static func databasePath(_ config: [String: String]) throws(ConnectConfigError) -> String {
+    /// The database `connection.url` names.
+    enum Target: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(host: String, port: Int, database: String, user: String, password: String?)
+    }
+
+    /// The database the settings name: `jdbc:sqlite:<path>` (or `sqlite://<path>`), or
+    /// `jdbc:postgresql://host[:port]/database[?user=…&password=…]` with `connection.user` and
+    /// `connection.password` taking precedence.
+    static func target(_ config: [String: String]) throws(ConnectConfigError) -> Target {
         guard let url = config["connection.url"], !url.isEmpty else {
             throw ConnectConfigError("Missing required configuration \"connection.url\" which has no default value.")
         }
         for prefix in ["jdbc:sqlite:", "sqlite://"] where url.hasPrefix(prefix) {
-            return String(url.dropFirst(prefix.count))
+            return .sqlite(path: String(url.dropFirst(prefix.count)))
         }
-        throw ConnectConfigError(
-            "Invalid value \(url) for configuration connection.url: only jdbc:sqlite: URLs are supported yet"
+        let invalid = ConnectConfigError(
+            "Invalid value \(url) for configuration connection.url: a jdbc:sqlite: or jdbc:postgresql:// URL is needed"
         )
+        guard url.hasPrefix("jdbc:postgresql://") else { throw invalid }
+        let rest = url.dropFirst("jdbc:postgresql://".count)
+        let (location, query) =
+            rest.firstIndex(of: "?").map { (rest[..<$0], rest[rest.index(after: $0)...]) }
+            ?? (rest, "")
+        guard let slash = location.firstIndex(of: "/") else { throw invalid }
+        let authority = location[..<slash]
+        let database = String(location[location.index(after: slash)...])
+        var host = String(authority)
+        var port = 5432
+        if let colon = authority.lastIndex(of: ":") {
+            guard let number = Int(authority[authority.index(after: colon)...]) else { throw invalid }
+            (host, port) = (String(authority[..<colon]), number)
+        }
+        guard !host.isEmpty, !database.isEmpty else { throw invalid }
+        var parameters: [String: String] = [:]
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { parameters[String(parts[0])] = String(parts[1]).removingPercentEncoding }
+        }
+        return .postgres(
+            host: host,
+            port: port,
+            database: database,
+            user: config["connection.user"] ?? parameters["user"] ?? "postgres",
+            password: config["connection.password"] ?? parameters["password"]
+        )
+    }
+
+    /// The SQLite database file the settings name (what the SQLite-only JDBC source reads).
+    static func sqlitePath(_ config: [String: String]) throws(ConnectConfigError) -> String {
+        guard case .sqlite(let path) = try target(config) else {
+            throw ConnectConfigError("The JDBC source reads SQLite only yet: use a jdbc:sqlite: connection.url")
+        }
+        return path
     }
 
     /// A comma-separated list setting, trimmed, empty entries dropped.

@@ -13,7 +13,7 @@ struct JdbcSinkConfig: Sendable {
         case recordValue = "record_value"
     }
 
-    var databasePath: String
+    var target: JdbcConnection.Target
     var insertMode = InsertMode.insert
     var pkMode = PrimaryKeyMode.none
     var pkFields: [String] = []
@@ -150,7 +150,7 @@ struct JdbcSinkConfig: Sendable {
         ]
 
     init(_ config: [String: String]) throws(ConnectConfigError) {
-        databasePath = try JdbcConnection.databasePath(config)
+        target = try JdbcConnection.target(config)
         func parse<T: RawRepresentable<String>>(_ key: String, _ fallback: T) throws(ConnectConfigError) -> T {
             guard let text = config[key] else { return fallback }
             guard let value = T(rawValue: text.lowercased()) else {

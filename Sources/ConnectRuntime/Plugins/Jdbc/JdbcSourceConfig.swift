@@ -149,7 +149,7 @@ struct JdbcSourceConfig: Sendable {
     }
 
     init(_ config: [String: String]) throws(ConnectConfigError) {
-        databasePath = try JdbcConnection.databasePath(config)
+        databasePath = try JdbcConnection.sqlitePath(config)
         guard let modeText = config["mode"], let mode = Mode(rawValue: modeText.lowercased()) else {
             throw ConnectConfigError(
                 "Invalid value \(config["mode"] ?? "null") for configuration mode: one of bulk, timestamp, incrementing, timestamp+incrementing"

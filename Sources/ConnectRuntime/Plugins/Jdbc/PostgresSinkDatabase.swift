@@ -1,0 +1,105 @@
+import KafkaConnect
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// A PostgreSQL database through one PostgresNIO connection (`PostgresDialect`'s SQL): each batch is one
+/// transaction; tables are found in the connection's current schema (`information_schema.columns`). Connect's
+/// logical types are bound as text (`PostgresText`) for the dialect's casts. Owned by one sink task, which closes it.
+final class PostgresSinkDatabase: JdbcSinkDatabase {
+    let connection: PostgresConnection
+    let logger = Logger(label: "swiftkafka.connect.jdbc")
+
+    private init(_ connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    static func connect(_ target: JdbcConnection.Target) async throws -> PostgresSinkDatabase {
+        guard case .postgres(let host, let port, let database, let user, let password) = target else {
+            throw ConnectConfigError("not a PostgreSQL connection.url")
+        }
+        let configuration = PostgresConnection.Configuration(
+            host: host,
+            port: port,
+            username: user,
+            password: password,
+            database: database,
+            tls: .disable
+        )
+        let logger = Logger(label: "swiftkafka.connect.jdbc")
+        return PostgresSinkDatabase(
+            try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        )
+    }
+
+    func write(_ batch: [JdbcSinkStatement], _ config: JdbcSinkConfig) async throws {
+        let logger = logger
+        try await connection.withTransaction(logger: logger) { connection in
+            var checked: Set<String> = []
+            for statement in batch {
+                let columns = statement.mapping.columns.map(\.name).joined(separator: "\u{0}")
+                if checked.insert(statement.table + "\u{0}" + columns).inserted {
+                    try await Self.prepareTable(statement.table, statement.mapping, config, connection, logger)
+                }
+                let sql =
+                    statement.kind == .delete
+                    ? PostgresDialect.delete(statement.table, statement.mapping)
+                    : PostgresDialect.write(statement.table, statement.mapping, mode: config.insertMode)
+                var binds = PostgresBindings()
+                for (value, column) in zip(statement.values, statement.boundColumns(config.insertMode)) {
+                    try Self.bind(value, column.schema, into: &binds)
+                }
+                try await Self.run(PostgresQuery(unsafeSQL: sql, binds: binds), connection, logger)
+            }
+        }
+    }
+
+    func close() async {
+        try? await connection.close()
+    }
+
+    static func prepareTable(
+        _ table: String,
+        _ mapping: JdbcRecordMapping,
+        _ config: JdbcSinkConfig,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        let rows = try await connection.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = \(table)",
+            logger: logger
+        )
+        var existing: Set<String> = []
+        for try await name in rows.decode(String.self) { existing.insert(name) }
+        let change = try tableChange(table, mapping, existing: existing.isEmpty ? nil : existing, config)
+        if change.create {
+            try await run(PostgresQuery(unsafeSQL: try PostgresDialect.createTable(table, mapping)), connection, logger)
+        }
+        for column in change.add {
+            try await run(PostgresQuery(unsafeSQL: try PostgresDialect.addColumn(table, column)), connection, logger)
+        }
+    }
+
+    /// Runs a statement that returns no rows, to its end.
+    static func run(_ query: PostgresQuery, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        for try await _ in try await connection.query(query, logger: logger) {}
+    }
+
+    /// Appends `value` of `schema` to `binds`: the logical types as text, the others as their PostgreSQL types.
+    static func bind(_ value: ConnectValue?, _ schema: ConnectSchema, into binds: inout PostgresBindings) throws {
+        guard let value else { return binds.appendNull() }
+        if let text = try PostgresText.logical(value, schema) { return binds.append(text) }
+        switch value {
+        case .boolean(let flag): binds.append(flag)
+        case .int8(let number): binds.append(Int16(number))
+        case .int16(let number): binds.append(number)
+        case .int32(let number): binds.append(number)
+        case .int64(let number): binds.append(number)
+        case .float32(let number): binds.append(number)
+        case .float64(let number): binds.append(number)
+        case .string(let text): binds.append(text)
+        case .bytes(let bytes): binds.append(ByteBuffer(bytes: bytes))
+        default: throw ConnectDataError("Unsupported source data type: \(value.schemaType)")
+        }
+    }
+}
