@@ -93,14 +93,6 @@ enum JdbcConnection {
         )
     }
 
-    /// The SQLite database file the settings name (what the SQLite-only JDBC source reads).
-    static func sqlitePath(_ config: [String: String]) throws(ConnectConfigError) -> String {
-        guard case .sqlite(let path) = try target(config) else {
-            throw ConnectConfigError("The JDBC source reads SQLite only yet: use a jdbc:sqlite: connection.url")
-        }
-        return path
-    }
-
     /// A comma-separated list setting, trimmed, empty entries dropped.
     static func list(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

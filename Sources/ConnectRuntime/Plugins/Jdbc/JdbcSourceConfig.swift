@@ -16,7 +16,7 @@ struct JdbcSourceConfig: Sendable {
         var usesTimestamp: Bool { self == .timestamp || self == .timestampIncrementing }
     }
 
-    var databasePath: String
+    var target: JdbcConnection.Target
     var mode: Mode
     var incrementingColumn: String?
     var timestampColumns: [String] = []
@@ -149,7 +149,7 @@ struct JdbcSourceConfig: Sendable {
     }
 
     init(_ config: [String: String]) throws(ConnectConfigError) {
-        databasePath = try JdbcConnection.sqlitePath(config)
+        target = try JdbcConnection.target(config)
         guard let modeText = config["mode"], let mode = Mode(rawValue: modeText.lowercased()) else {
             throw ConnectConfigError(
                 "Invalid value \(config["mode"] ?? "null") for configuration mode: one of bulk, timestamp, incrementing, timestamp+incrementing"

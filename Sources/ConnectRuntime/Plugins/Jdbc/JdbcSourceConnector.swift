@@ -3,9 +3,9 @@ import GRDB
 public import KafkaConnect
 
 /// `io.confluent.connect.jdbc.JdbcSourceConnector` (Confluent's JDBC source, its class name and settings:
-/// `JdbcSourceConfig`) for SQLite through GRDB. In table mode the connector lists the database's tables (those
+/// `JdbcSourceConfig`) for SQLite through GRDB and PostgreSQL through PostgresNIO (`JdbcSourceDatabase`). In table mode the connector lists the database's tables (those
 /// `table.whitelist`/`table.blacklist` let through) when it starts and splits them over at most `tasks.max` tasks
-/// in contiguous groups (task setting `tables`), each table to topic `topic.prefix` + its name; with `query`, one
+/// in contiguous groups (task setting `tables`; on PostgreSQL a `table.whitelist` is taken as the list), each table to topic `topic.prefix` + its name; with `query`, one
 /// task publishes to `topic.prefix`. Tables created later are found when the connector restarts
 /// (`table.poll.interval.ms` is not watched).
 public final class JdbcSourceConnector: SourceConnector {
@@ -24,16 +24,20 @@ public final class JdbcSourceConnector: SourceConnector {
         self.config = config
         guard settings.query == nil else { return }
         do {
-            let database = try DatabaseQueue(path: settings.databasePath, configuration: JdbcSourceTask.configuration)
-            tables = try database.read { db in
-                try String.fetchAll(
-                    db,
-                    sql:
-                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                )
-            }.filter(settings.includes(table:))
+            let all: [String]
+            switch settings.target {
+            case .sqlite(let path):
+                all = try DatabaseQueue(path: path, configuration: SqliteSourceDatabase.configuration).read { db in
+                    try String.fetchAll(db, sql: SqliteSourceDatabase.tablesSQL)
+                }
+            case .postgres:
+                all =
+                    settings.tableWhitelist.isEmpty
+                    ? try PostgresSourceDatabase.tableNamesBlocking(settings.target) : settings.tableWhitelist
+            }
+            tables = all.filter(settings.includes(table:))
         } catch {
-            throw ConnectConfigError("Cannot list the tables of \(settings.databasePath): \(error)")
+            throw ConnectConfigError("Cannot list the tables of \(config["connection.url"] ?? ""): \(error)")
         }
     }
 
@@ -57,19 +61,12 @@ public final class JdbcSourceConnector: SourceConnector {
     public func stop() {}
 }
 
-/// The task of `JdbcSourceConnector`: one `SqliteTableQuerier` per table it was given (or for the query), polled
-/// in turn, the one due first next; between due times `poll` returns nothing after a short wait.
+/// The task of `JdbcSourceConnector`: one `JdbcTableQuerier` per table it was given (or for the query) over one
+/// database connection, polled in turn, the one due first next; between due times `poll` returns nothing after a
+/// short wait.
 public final class JdbcSourceTask: SourceTask {
-    /// Readers wait for a writer's lock rather than fail at once.
-    static var configuration: Configuration {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(30)
-        configuration.readonly = true
-        return configuration
-    }
-
-    private var database: DatabaseQueue?
-    private var queriers: [SqliteTableQuerier] = []
+    private var database: (any JdbcSourceDatabase)?
+    private var queriers: [JdbcTableQuerier] = []
     private let started = ContinuousClock.now
 
     public init() {}
@@ -83,7 +80,7 @@ public final class JdbcSourceTask: SourceTask {
 
     public func start(_ config: [String: String], context: any SourceTaskContext) async throws {
         let settings = try JdbcSourceConfig(config)
-        let sources: [SqliteTableQuerier.Source] =
+        let sources: [JdbcTableQuerier.Source] =
             if let query = settings.query {
                 [.query(query)]
             } else {
@@ -92,31 +89,28 @@ public final class JdbcSourceTask: SourceTask {
         guard !sources.isEmpty else {
             throw ConnectConfigError("Invalid configuration: a task needs tables or a query")
         }
-        let database = try DatabaseQueue(path: settings.databasePath, configuration: Self.configuration)
-        var queriers: [SqliteTableQuerier] = []
+        let database: any JdbcSourceDatabase =
+            switch settings.target {
+            case .sqlite(let path): try SqliteSourceDatabase(path: path)
+            case .postgres: try await PostgresSourceDatabase.connect(settings.target)
+            }
+        self.database = database
         for source in sources {
-            let querier = SqliteTableQuerier(source, settings, now: Self.wallClockMs)
+            var querier = JdbcTableQuerier(source, settings, now: Self.wallClockMs)
             var offset: ConnectValue?
             for partition in querier.storedPartitions where offset == nil {
                 offset = await context.offset(for: partition)
             }
-            queriers.append(
-                try await database.read { [offset] db in
-                    var started = querier
-                    try started.start(offset: offset, db: db)
-                    return started
-                }
-            )
+            try await querier.start(offset: offset, database: database)
+            queriers.append(querier)
         }
-        self.database = database
-        self.queriers = queriers
     }
 
     public func poll() async throws -> [SourceRecord] {
         guard let database, !queriers.isEmpty else { return [] }
         // The querier with rows left, else the one due first.
         let index =
-            queriers.firstIndex(where: \.hasPending)
+            queriers.firstIndex(where: { $0.hasPending })
             ?? queriers.indices.min { queriers[$0].nextQueryAt < queriers[$1].nextQueryAt }!
         let wait = queriers[index].nextQueryAt - nowMs
         if !queriers[index].hasPending && wait > 0 {
@@ -124,16 +118,14 @@ public final class JdbcSourceTask: SourceTask {
             try await Task.sleep(for: .milliseconds(min(wait, 500)))
             return []
         }
-        let (querier, now, wallClock) = (queriers[index], nowMs, Self.wallClockMs)
-        let (records, polled) = try await database.read { db in
-            var polled = querier
-            return (try polled.poll(db: db, now: now, wallClockMs: wallClock), polled)
-        }
-        queriers[index] = polled
+        var querier = queriers[index]
+        let records = try await querier.poll(database, now: nowMs, wallClockMs: Self.wallClockMs)
+        queriers[index] = querier
         return records
     }
 
     public func stop() async {
+        await database?.close()
         database = nil
         queriers = []
     }

@@ -8,12 +8,7 @@ import KafkaConnect
 /// NUMERIC float64), optional unless NOT NULL or the rowid; for a query, from the values' storage classes. And
 /// each value as its schema wants it; timestamps from integers (ms) or SQLite's date text (UTC).
 enum SqliteColumns {
-    struct Column: Sendable, Equatable {
-        var name: String
-        var schema: ConnectSchema
-        /// The INTEGER PRIMARY KEY: SQLite's rowid, never null, auto-incrementing.
-        var isRowID: Bool
-    }
+    typealias Column = JdbcSourceColumn
 
     /// The table's columns in order (`PRAGMA table_info`); empty when there is no such table.
     static func of(table: String, _ db: Database) throws -> [Column] {
@@ -26,7 +21,7 @@ enum SqliteColumns {
             return Column(
                 name: row["name"] as String? ?? "",
                 schema: schema(declared: declared, optional: !notNull),
-                isRowID: isRowID
+                isAutoIncrement: isRowID
             )
         }
     }
@@ -45,7 +40,7 @@ enum SqliteColumns {
                 case .blob?: "BLOB"
                 default: "TEXT"
                 }
-            return Column(name: name, schema: schema(declared: declared, optional: true), isRowID: false)
+            return Column(name: name, schema: schema(declared: declared, optional: true), isAutoIncrement: false)
         }
     }
 

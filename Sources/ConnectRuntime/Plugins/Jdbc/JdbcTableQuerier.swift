@@ -1,5 +1,3 @@
-import Foundation
-import GRDB
 import KafkaConnect
 
 /// One table (or the `query`) a JDBC source task copies, as Confluent's `TableQuerier`: each due poll runs one
@@ -12,11 +10,11 @@ import KafkaConnect
 ///   "timestamp_nanos": ns}`.
 /// - timestamp+incrementing: `WHERE ts < end AND ((ts = ? AND inc > ?) OR ts > ?) ORDER BY ts, inc`, both.
 ///
-/// Timestamps compare as milliseconds: an INTEGER column holds them, a TEXT one SQLite's date text (UTC) and is
-/// converted by `julianday`; several timestamp columns count by the first non-null (COALESCE). The source partition
+/// Timestamps compare as milliseconds (the database's `millis` SQL); several timestamp columns count by the first
+/// non-null (COALESCE). The source partition
 /// is Confluent's `{"protocol": "1", "table": name}` (an older `{"table": name}` is read too) or `{"query": query}`.
 /// A value of the owning task.
-struct SqliteTableQuerier: Sendable {
+struct JdbcTableQuerier: Sendable {
     enum Source: Sendable, Equatable {
         case table(String)
         case query(String)
@@ -31,7 +29,7 @@ struct SqliteTableQuerier: Sendable {
     private var pending: ArraySlice<SourceRecord> = []
     /// When the next query may run (continuous clock, ms); 0: now.
     private(set) var nextQueryAt: Int64 = 0
-    private var columns: [SqliteColumns.Column] = []
+    private var columns: [JdbcSourceColumn] = []
 
     init(_ source: Source, _ config: JdbcSourceConfig, now: Int64) {
         self.source = source
@@ -64,7 +62,7 @@ struct SqliteTableQuerier: Sendable {
     var hasPending: Bool { !pending.isEmpty }
 
     /// Takes the stored offset of this table, and checks the table's columns against the mode.
-    mutating func start(offset: ConnectValue?, db: Database) throws {
+    mutating func start(offset: ConnectValue?, database: any JdbcSourceDatabase) async throws {
         if let stored = offset?["incrementing"]?.integerValue { lastIncrementing = stored }
         if let stored = offset?["timestamp"]?.integerValue { lastTimestamp = stored }
         guard case .table(let table) = source else {
@@ -75,17 +73,17 @@ struct SqliteTableQuerier: Sendable {
             }
             return
         }
-        columns = try SqliteColumns.of(table: table, db)
+        columns = try await database.columns(of: table)
         guard !columns.isEmpty else { throw ConnectDataError("Table \"\(table)\" does not exist") }
         if config.mode.usesIncrementing {
             if incrementingColumn == nil {
-                // Confluent takes the auto-increment column; SQLite's is the INTEGER PRIMARY KEY (the rowid).
-                guard let rowid = columns.first(where: \.isRowID) else {
+                // Confluent takes the auto-increment column (SQLite's INTEGER PRIMARY KEY, a serial).
+                guard let automatic = columns.first(where: \.isAutoIncrement) else {
                     throw ConnectConfigError(
                         "Cannot find an auto-incrementing column on \"\(table)\": set incrementing.column.name"
                     )
                 }
-                incrementingColumn = rowid.name
+                incrementingColumn = automatic.name
             }
             guard let column = columns.first(where: { $0.name == incrementingColumn }) else {
                 throw ConnectConfigError("Incrementing column \(incrementingColumn ?? "") not found in \"\(table)\"")
@@ -107,63 +105,63 @@ struct SqliteTableQuerier: Sendable {
     }
 
     /// Up to `batch.max.rows` records: those left from the last query, or a new query's when it is due.
-    mutating func poll(db: Database, now: Int64, wallClockMs: Int64) throws -> [SourceRecord] {
+    mutating func poll(
+        _ database: any JdbcSourceDatabase,
+        now: Int64,
+        wallClockMs: Int64
+    ) async throws
+        -> [SourceRecord]
+    {
         if pending.isEmpty {
             guard now >= nextQueryAt else { return [] }
             nextQueryAt = now + Int64(config.pollIntervalMs)
-            pending = try query(db, end: wallClockMs - config.timestampDelayMs)[...]
+            pending = try await query(database, end: wallClockMs - config.timestampDelayMs)[...]
         }
         let batch = pending.prefix(config.batchMaxRows)
         pending = pending.dropFirst(batch.count)
         return Array(batch)
     }
 
-    private mutating func query(_ db: Database, end: Int64) throws -> [SourceRecord] {
+    private mutating func query(_ database: any JdbcSourceDatabase, end: Int64) async throws -> [SourceRecord] {
         let from =
             switch source {
             case .table(let name): SqliteDialect.quote(name)
-            case .query(let query): "(\(query))"
+            case .query(let query): "(\(query)) AS source"
             }
-        let timestamps = config.timestampColumns.map(Self.millis)
+        let timestamps = config.timestampColumns.map { database.millis(SqliteDialect.quote($0)) }
         let timestamp = timestamps.count == 1 ? timestamps[0] : "COALESCE(" + timestamps.joined(separator: ", ") + ")"
         let incrementing = incrementingColumn.map(SqliteDialect.quote) ?? ""
+        let p = database.placeholder
         var sql = "SELECT * FROM \(from)"
-        var arguments: StatementArguments = []
+        var arguments: [Int64] = []
         switch config.mode {
         case .bulk:
             break
         case .incrementing:
-            sql += " WHERE \(incrementing) > ? ORDER BY \(incrementing) ASC"
+            sql += " WHERE \(incrementing) > \(p(1)) ORDER BY \(incrementing) ASC"
             arguments = [lastIncrementing]
         case .timestamp:
-            sql += " WHERE \(timestamp) > ? AND \(timestamp) < ? ORDER BY \(timestamp) ASC"
+            sql += " WHERE \(timestamp) > \(p(1)) AND \(timestamp) < \(p(2)) ORDER BY \(timestamp) ASC"
             arguments = [lastTimestamp, end]
         case .timestampIncrementing:
             sql +=
-                " WHERE \(timestamp) < ? AND ((\(timestamp) = ? AND \(incrementing) > ?) OR \(timestamp) > ?)"
-                + " ORDER BY \(timestamp), \(incrementing) ASC"
+                " WHERE \(timestamp) < \(p(1)) AND ((\(timestamp) = \(p(2)) AND \(incrementing) > \(p(3)))"
+                + " OR \(timestamp) > \(p(4))) ORDER BY \(timestamp), \(incrementing) ASC"
             arguments = [end, lastTimestamp, lastIncrementing, lastTimestamp]
         }
-        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-        guard let first = rows.first else { return [] }
-        let rowColumns = columns.isEmpty ? SqliteColumns.inferred(from: rows) : columns
-        let names = Array(first.columnNames)
+        let (resultColumns, rows) = try await database.select(sql, arguments, declared: columns)
+        guard !rows.isEmpty else { return [] }
         let schemaName: String? = if case .table(let name) = source { name } else { nil }
-        let schema = ConnectSchema.struct(
-            name: schemaName,
-            names.map { name in (name, rowColumns.first { $0.name == name }?.schema ?? .optionalString) }
-        )
+        let schema = ConnectSchema.struct(name: schemaName, resultColumns.map { ($0.name, $0.schema) })
         var records: [SourceRecord] = []
         records.reserveCapacity(rows.count)
         for row in rows {
             var value = ConnectStruct(schema: schema)
-            for (index, field) in schema.fields.enumerated() {
-                try value.set(field.name, try SqliteColumns.value(row[index] as DatabaseValue, as: field.schema))
-            }
+            for (field, cell) in zip(schema.fields, row) { try value.set(field.name, cell) }
             records.append(
                 SourceRecord(
                     sourcePartition: sourcePartition,
-                    sourceOffset: try offset(after: row, value),
+                    sourceOffset: try offset(after: value, of: database),
                     topic: topic,
                     valueSchema: schema,
                     value: .struct(value)
@@ -173,18 +171,26 @@ struct SqliteTableQuerier: Sendable {
         return records
     }
 
-    /// The offset once `row` is written, and the position the next query starts after.
-    private mutating func offset(after row: Row, _ value: ConnectStruct) throws -> ConnectValue? {
+    /// The offset once the row `value` is written, and the position the next query starts after.
+    private mutating func offset(
+        after value: ConnectStruct,
+        of database: any JdbcSourceDatabase
+    ) throws
+        -> ConnectValue?
+    {
         var entries: [ConnectValue.MapEntry] = []
         if config.mode.usesIncrementing, let column = incrementingColumn {
-            guard let next = SqliteColumns.integer(row[column] as DatabaseValue) else {
+            guard let next = value[column]?.integerValue else {
                 throw ConnectDataError("Incrementing column \(column) is null or not an integer")
             }
             lastIncrementing = next
             entries.append(.init(.string("incrementing"), .int64(next)))
         }
         if config.mode.usesTimestamp {
-            let values = config.timestampColumns.compactMap { SqliteColumns.millis(row[$0] as DatabaseValue) }
+            let values = config.timestampColumns.compactMap { name -> Int64? in
+                guard let field = value.schema.field(name) else { return nil }
+                return type(of: database).millis(of: value[name], field.schema)
+            }
             guard let next = values.first else { throw ConnectDataError("Every timestamp column of a row is null") }
             lastTimestamp = next
             let nanos = ((next % 1000) + 1000) % 1000 * 1_000_000
@@ -192,12 +198,5 @@ struct SqliteTableQuerier: Sendable {
             entries.append(.init(.string("timestamp_nanos"), .int64(nanos)))
         }
         return entries.isEmpty ? nil : .map(entries)
-    }
-
-    /// The SQL for a column's timestamp in milliseconds: an integer as is, date text through `julianday`.
-    private static func millis(_ column: String) -> String {
-        let quoted = SqliteDialect.quote(column)
-        return "(CASE typeof(\(quoted)) WHEN 'integer' THEN \(quoted) WHEN 'real' THEN CAST(\(quoted) AS INTEGER)"
-            + " ELSE CAST(ROUND((julianday(\(quoted)) - 2440587.5) * 86400000.0) AS INTEGER) END)"
     }
 }
