@@ -1,6 +1,6 @@
 """Debian's PostgreSQL server for the tests that need a real database (the Connect JDBC connectors): a fresh
 cluster in a temporary directory (initdb, trust authentication on loopback, no fsync), started as the `postgres`
-user on a free port, stopped by PID and removed afterwards. `psql(...)` runs SQL through Debian's client."""
+user on a free port (`stop` and `start` again on the same port and data), stopped by PID and removed afterwards. `psql(...)` runs SQL through Debian's client."""
 import glob
 import os
 import pwd
@@ -31,11 +31,14 @@ class Postgres:
         self.as_owner = as_owner
         subprocess.run([f"{self.bin}/initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
                         "--locale=C", "--no-sync"], check=True, capture_output=True, preexec_fn=as_owner)
-        self.log = open(f"{self.directory}/postgres.log", "w")
+        self.start()
+
+    def start(self):
+        self.log = open(f"{self.directory}/postgres.log", "a")
         self.process = subprocess.Popen(
             [f"{self.bin}/postgres", "-D", self.data, "-k", self.directory, "-p", str(self.port),
              "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off"],
-            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=as_owner)
+            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=self.as_owner)
         register(self.process.pid)
 
         def ready():
@@ -55,8 +58,11 @@ class Postgres:
         return [[None if field == "\u2400" else field for field in line.split("\x1f")]
                 for line in result.stdout.split("\n") if line]
 
-    def close(self):
+    def stop(self):
         # SIGINT: PostgreSQL's fast shutdown (clients disconnected, no waiting for them).
         stop(self.process, signal.SIGINT)
         self.log.close()
+
+    def close(self):
+        self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)

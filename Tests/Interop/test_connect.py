@@ -704,3 +704,49 @@ def test_jdbc_source_reads_postgresql_new_and_updated_rows_across_a_restart(brok
     finally:
         consumer.close()
         worker.close()
+
+
+def test_jdbc_sink_rides_out_a_postgresql_restart(broker, postgres, tmp_path):
+    """PostgreSQL stops for 3 s while the sink writes 25,000 upserts: each failed batch is rolled back and retried
+    on a new connection (`max.retries`, `retry.backoff.ms`), the task stays RUNNING, and every row arrives."""
+    from confluent_kafka import Producer
+    topic = "connect-pg-restart"
+    create_topic(broker.bootstrap, topic, partitions=2)
+    postgres.psql("CREATE DATABASE restart")
+    schema = {"type": "struct", "name": "row", "optional": False, "fields": [
+        {"type": "int64", "optional": False, "field": "id"}, {"type": "string", "optional": False, "field": "name"}]}
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 20})
+
+    def produce(ids):
+        for i in ids:
+            producer.produce(topic, key=json.dumps({"schema": {"type": "int64", "optional": False}, "payload": i}),
+                             value=json.dumps({"schema": schema, "payload": {"id": i, "name": f"row {i}"}}))
+        assert producer.flush(60) == 0
+    produce(range(20_000))
+    sink = {"name": "pg-restart", "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+            "topics": topic, "connection.url": postgres.url("restart"), "insert.mode": "upsert",
+            "pk.mode": "record_key", "pk.fields": "id", "auto.create": "true", "batch.size": "200",
+            "max.retries": "20", "retry.backoff.ms": "500"}
+    worker = Worker(broker.bootstrap, [sink])
+
+    def count():
+        try:
+            return int(postgres.psql(f'SELECT count(*) FROM "{topic}"', database="restart")[0][0])
+        except subprocess.CalledProcessError:
+            return 0
+    try:
+        wait_for(lambda: count() > 0, 60, "the first rows in PostgreSQL")
+        postgres.stop()
+        produce(range(20_000, 25_000))  # written while the database is down, at the latest
+        time.sleep(3)
+        postgres.start()
+        try:
+            wait_for(lambda: count() == 25_000, 120, "every row after the restart")
+        except AssertionError:
+            print(f"{count()} rows; the worker's log ends:\n{worker.read_log()[-4000:]}")
+            raise
+        status = call(worker.url, "GET", "/connectors/pg-restart/status")[1]
+        assert [task["state"] for task in status["tasks"]] == ["RUNNING"], status
+        assert "retrying in 500 ms" in worker.read_log()
+    finally:
+        worker.close()

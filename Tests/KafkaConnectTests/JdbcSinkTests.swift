@@ -47,6 +47,14 @@ import Testing
         #expect(overridden.target == .postgres(host: "h", port: 5432, database: "d", user: "bob", password: "pw"))
         #expect(throws: ConnectConfigError.self) { try JdbcSinkConfig(["connection.url": "jdbc:postgresql://h"]) }
         #expect(throws: ConnectConfigError.self) { try JdbcSinkConfig([:]) }
+        #expect(config.maxRetries == 10 && config.retryBackoffMs == 3000)
+        let retries = try JdbcSinkConfig([
+            "connection.url": "jdbc:sqlite:x", "max.retries": "0", "retry.backoff.ms": "5",
+        ])
+        #expect(retries.maxRetries == 0 && retries.retryBackoffMs == 5)
+        #expect(throws: ConnectConfigError.self) {
+            try JdbcSinkConfig(["connection.url": "jdbc:sqlite:x", "max.retries": "-1"])
+        }
         #expect(throws: ConnectConfigError.self) { try JdbcSinkConfig(["connection.url": "jdbc:mysql://h/db"]) }
         #expect(throws: ConnectConfigError.self) {
             try JdbcSinkConfig(["connection.url": "jdbc:sqlite:x", "delete.enabled": "true"])

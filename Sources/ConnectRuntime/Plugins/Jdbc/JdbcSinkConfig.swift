@@ -4,7 +4,8 @@ import KafkaConnect
 /// (`jdbc:sqlite:/path.db`), `insert.mode` (insert, upsert, update), `pk.mode` (none, kafka, record_key,
 /// record_value) with `pk.fields`, `fields.whitelist`, `table.name.format` (`${topic}`), `auto.create`,
 /// `auto.evolve`, `delete.enabled` (tombstones delete by key; needs `pk.mode=record_key`), `batch.size`.
-/// The connection settings are `JdbcConnection`'s; the retry settings are accepted.
+/// The connection settings are `JdbcConnection`'s. A failed write is retried `max.retries` times (10), `retry.backoff.ms`
+/// (3000) apart, on a new connection.
 struct JdbcSinkConfig: Sendable {
     enum InsertMode: String, Sendable { case insert, upsert, update }
     enum PrimaryKeyMode: String, Sendable {
@@ -23,6 +24,8 @@ struct JdbcSinkConfig: Sendable {
     var autoEvolve = false
     var deleteEnabled = false
     var batchSize = 3000
+    var maxRetries = 10
+    var retryBackoffMs = 3000
 
     static let keys: [ConfigKey] =
         JdbcConnection.keys(group: "Connection") + [
@@ -166,6 +169,15 @@ struct JdbcSinkConfig: Sendable {
         autoCreate = config["auto.create"]?.lowercased() == "true"
         autoEvolve = config["auto.evolve"]?.lowercased() == "true"
         deleteEnabled = config["delete.enabled"]?.lowercased() == "true"
+        func count(_ key: String, _ fallback: Int) throws(ConnectConfigError) -> Int {
+            guard let text = config[key] else { return fallback }
+            guard let value = Int(text), value >= 0 else {
+                throw ConnectConfigError("Invalid value \(text) for configuration \(key)")
+            }
+            return value
+        }
+        maxRetries = try count("max.retries", 10)
+        retryBackoffMs = try count("retry.backoff.ms", 3000)
         if let size = config["batch.size"] {
             guard let value = Int(size), value > 0 else {
                 throw ConnectConfigError("Invalid value \(size) for configuration batch.size")

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import KafkaConnect
+import Logging
 
 /// `io.confluent.connect.jdbc.JdbcSinkConnector` (Confluent's JDBC sink, its class name and settings:
 /// `JdbcSinkConfig`) for SQLite through GRDB and PostgreSQL through PostgresNIO: each `put` is one transaction
@@ -30,19 +31,26 @@ public final class JdbcSinkConnector: SinkConnector {
 
 /// The task of `JdbcSinkConnector`: its database (`SqliteSinkDatabase` or `PostgresSinkDatabase`) and
 /// settings; each `put` maps every record to its statement first (a mapping error fails the task before anything
-/// is written), then writes them `batch.size` at a time, one transaction each.
+/// is written), then writes them `batch.size` at a time, one transaction each, retrying a failed one.
 public final class JdbcSinkTask: SinkTask {
+    static let logger = Logger(label: "swiftkafka.connect.jdbc")
     private var config: JdbcSinkConfig?
     private var database: (any JdbcSinkDatabase)?
+    private var remainingRetries = 0
 
     public init() {}
 
     public func start(_ properties: [String: String]) async throws {
         let config = try JdbcSinkConfig(properties)
         self.config = config
-        switch config.target {
-        case .sqlite(let path): database = try SqliteSinkDatabase(path: path)
-        case .postgres: database = try await PostgresSinkDatabase.connect(config.target)
+        remainingRetries = config.maxRetries
+        database = try await Self.open(config.target)
+    }
+
+    static func open(_ target: JdbcConnection.Target) async throws -> any JdbcSinkDatabase {
+        switch target {
+        case .sqlite(let path): try SqliteSinkDatabase(path: path)
+        case .postgres: try await PostgresSinkDatabase.connect(target)
         }
     }
 
@@ -75,7 +83,32 @@ public final class JdbcSinkTask: SinkTask {
             )
         }
         for start in stride(from: 0, to: statements.count, by: config.batchSize) {
-            try await database.write(Array(statements[start..<min(start + config.batchSize, statements.count)]), config)
+            try await write(Array(statements[start..<min(start + config.batchSize, statements.count)]), config)
+        }
+    }
+
+    /// Writes one batch; a database failure (a lost connection, a locked database, a constraint) is retried on a new
+    /// connection `max.retries` times in a row, `retry.backoff.ms` apart, as Confluent's sink does, then fails the
+    /// task. The batch's transaction was rolled back, so a retry writes it whole.
+    private func write(_ batch: [JdbcSinkStatement], _ config: JdbcSinkConfig) async throws {
+        while true {
+            do {
+                if database == nil { database = try await Self.open(config.target) }
+                try await database!.write(batch, config)
+                remainingRetries = config.maxRetries
+                return
+            } catch {
+                // A record the table cannot take (a missing table or column the settings may not add) is not
+                // retried, as Confluent retries only the database's errors.
+                guard remainingRetries > 0, !(error is ConnectDataError) else { throw error }
+                remainingRetries -= 1
+                Self.logger.warning(
+                    "Write of \(batch.count) records failed, retrying in \(config.retryBackoffMs) ms (\(remainingRetries) retries left): \(PostgresSinkDatabase.describe(error))"
+                )
+                await database?.close()
+                database = nil
+                try await Task.sleep(for: .milliseconds(config.retryBackoffMs))
+            }
         }
     }
 

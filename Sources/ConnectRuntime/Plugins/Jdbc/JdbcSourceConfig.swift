@@ -1,8 +1,8 @@
 import KafkaConnect
 
 /// The settings of `JdbcSourceConnector`, with Confluent's names and defaults: `mode` (bulk, incrementing,
-/// timestamp, timestamp+incrementing; required), `incrementing.column.name` (empty: the table's INTEGER PRIMARY
-/// KEY, SQLite's auto-increment column), `timestamp.column.name` (a list: the first non-null of them counts, as
+/// timestamp, timestamp+incrementing; required), `incrementing.column.name` (empty: the table's auto-incrementing
+/// column — SQLite's INTEGER PRIMARY KEY, a PostgreSQL serial or identity), `timestamp.column.name` (a list: the first non-null of them counts, as
 /// Confluent's COALESCE), `timestamp.initial` (ms; -1: now), `validate.non.null`, `table.whitelist` /
 /// `table.blacklist` (not both) or `query` (not with either), `topic.prefix` (required), `poll.interval.ms` (5000),
 /// `batch.max.rows` (100), `timestamp.delay.interval.ms` (0). The connection settings are `JdbcConnection`'s;

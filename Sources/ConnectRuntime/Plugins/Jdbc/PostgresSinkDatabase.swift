@@ -32,26 +32,28 @@ final class PostgresSinkDatabase: JdbcSinkDatabase {
         )
     }
 
+    /// One transaction: BEGIN, the statements, COMMIT. A failure leaves the transaction to the server, which rolls
+    /// it back when the task closes this connection (no ROLLBACK is sent over a connection that may be broken).
     func write(_ batch: [JdbcSinkStatement], _ config: JdbcSinkConfig) async throws {
         let logger = logger
-        try await connection.withTransaction(logger: logger) { connection in
-            var checked: Set<String> = []
-            for statement in batch {
-                let columns = statement.mapping.columns.map(\.name).joined(separator: "\u{0}")
-                if checked.insert(statement.table + "\u{0}" + columns).inserted {
-                    try await Self.prepareTable(statement.table, statement.mapping, config, connection, logger)
-                }
-                let sql =
-                    statement.kind == .delete
-                    ? PostgresDialect.delete(statement.table, statement.mapping)
-                    : PostgresDialect.write(statement.table, statement.mapping, mode: config.insertMode)
-                var binds = PostgresBindings()
-                for (value, column) in zip(statement.values, statement.boundColumns(config.insertMode)) {
-                    try Self.bind(value, column.schema, into: &binds)
-                }
-                try await Self.run(PostgresQuery(unsafeSQL: sql, binds: binds), connection, logger)
+        try await Self.run("BEGIN", connection, logger)
+        var checked: Set<String> = []
+        for statement in batch {
+            let columns = statement.mapping.columns.map(\.name).joined(separator: "\u{0}")
+            if checked.insert(statement.table + "\u{0}" + columns).inserted {
+                try await Self.prepareTable(statement.table, statement.mapping, config, connection, logger)
             }
+            let sql =
+                statement.kind == .delete
+                ? PostgresDialect.delete(statement.table, statement.mapping)
+                : PostgresDialect.write(statement.table, statement.mapping, mode: config.insertMode)
+            var binds = PostgresBindings()
+            for (value, column) in zip(statement.values, statement.boundColumns(config.insertMode)) {
+                try Self.bind(value, column.schema, into: &binds)
+            }
+            try await Self.run(PostgresQuery(unsafeSQL: sql, binds: binds), connection, logger)
         }
+        try await Self.run("COMMIT", connection, logger)
     }
 
     func close() async {
@@ -78,6 +80,14 @@ final class PostgresSinkDatabase: JdbcSinkDatabase {
         for column in change.add {
             try await run(PostgresQuery(unsafeSQL: try PostgresDialect.addColumn(table, column)), connection, logger)
         }
+    }
+
+    /// One line about a failure for the log: PostgreSQL's code and message, or the connection's error — never the
+    /// query or its values.
+    static func describe(_ error: any Error) -> String {
+        guard let failure = error as? PSQLError else { return "\(error)" }
+        if let message = failure.serverInfo?[.message] { return "\(failure.code): \(message)" }
+        return "\(failure.code)" + (failure.underlying.map { ": \($0)" } ?? "")
     }
 
     /// Runs a statement that returns no rows, to its end.
