@@ -40,9 +40,9 @@ public final class Partition: Sendable {
         public var zkVersion: Int32 = -1
         /// The log end offset when this broker became leader of `leaderEpoch`.
         var leaderEpochStartOffset: Int64 = 0
-        /// Counts this broker's leaderships of the partition: it moves when the broker becomes leader after being
-        /// follower (a new epoch of a continuing leadership, an ISR change by the controller, keeps it), so an
-        /// acks=all wait knows whether the leadership that appended its records still holds.
+        /// This broker's current (or last) leadership: a number unique in the process, new each time it becomes
+        /// leader after being follower (a controller's epoch bump keeps it), so an acks=all wait knows whether the
+        /// leadership that appended its records still holds.
         var leaderTerm = 0
         /// The high watermark and ISR size when the last leadership ended: what its appends had reached,
         /// committed, when the leader moved away.
@@ -109,6 +109,8 @@ public final class Partition: Sendable {
     }
 
     let state: Mutex<State>
+    /// The last `State.leaderTerm` given out, by any partition.
+    static let leaderTerms = Atomic<Int>(0)
     /// Serialises appends (and truncations, and the move to another log directory) with the idempotence checks that
     /// decide them.
     let producerStates = Mutex(ProducerStateManager())
@@ -155,7 +157,7 @@ public final class Partition: Sendable {
             state.replicas = replicas
             state.zkVersion = max(zkVersion, state.zkVersion)
             if becomesLeader {
-                if !wasLeader { state.leaderTerm += 1 }
+                if !wasLeader { state.leaderTerm = Partition.leaderTerms.add(1, ordering: .relaxed).newValue }
                 if !(wasLeader && sameEpoch) {
                     state.leaderEpochStartOffset = endOffset
                     state.followers = [:]

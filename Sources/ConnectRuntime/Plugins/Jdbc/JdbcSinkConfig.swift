@@ -4,8 +4,8 @@ import KafkaConnect
 /// (`jdbc:sqlite:/path.db`), `insert.mode` (insert, upsert, update), `pk.mode` (none, kafka, record_key,
 /// record_value) with `pk.fields`, `fields.whitelist`, `table.name.format` (`${topic}`), `auto.create`,
 /// `auto.evolve`, `delete.enabled` (tombstones delete by key; needs `pk.mode=record_key`), `batch.size`.
-/// The connection settings are `JdbcConnection`'s. A failed write is retried `max.retries` times (10), `retry.backoff.ms`
-/// (3000) apart, on a new connection.
+/// The connection settings are `JdbcConnection`'s. A failed write is retried `max.retries` times (10),
+/// `retry.backoff.ms` (3000) apart, on a new connection.
 struct JdbcSinkConfig: Sendable {
     enum InsertMode: String, Sendable { case insert, upsert, update }
     enum PrimaryKeyMode: String, Sendable {

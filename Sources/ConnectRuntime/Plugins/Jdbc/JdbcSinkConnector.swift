@@ -55,7 +55,7 @@ public final class JdbcSinkTask: SinkTask {
     }
 
     public func put(_ records: [SinkRecord]) async throws {
-        guard let config, let database, !records.isEmpty else { return }
+        guard let config, !records.isEmpty else { return }
         var statements: [JdbcSinkStatement] = []
         for record in records {
             let mapping = try JdbcRecordMapping(record, config)

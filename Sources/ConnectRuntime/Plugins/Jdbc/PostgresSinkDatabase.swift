@@ -15,20 +15,13 @@ final class PostgresSinkDatabase: JdbcSinkDatabase {
     }
 
     static func connect(_ target: JdbcConnection.Target) async throws -> PostgresSinkDatabase {
-        guard case .postgres(let host, let port, let database, let user, let password) = target else {
-            throw ConnectConfigError("not a PostgreSQL connection.url")
-        }
-        let configuration = PostgresConnection.Configuration(
-            host: host,
-            port: port,
-            username: user,
-            password: password,
-            database: database,
-            tls: .disable
-        )
         let logger = Logger(label: "swiftkafka.connect.jdbc")
         return PostgresSinkDatabase(
-            try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            try await PostgresConnection.connect(
+                configuration: try target.postgresConfiguration(),
+                id: 1,
+                logger: logger
+            )
         )
     }
 
@@ -111,5 +104,22 @@ final class PostgresSinkDatabase: JdbcSinkDatabase {
         case .bytes(let bytes): binds.append(ByteBuffer(bytes: bytes))
         default: throw ConnectDataError("Unsupported source data type: \(value.schemaType)")
         }
+    }
+}
+
+extension JdbcConnection.Target {
+    /// The PostgresNIO settings of a `jdbc:postgresql://` target (no TLS: `sslmode` is not read yet).
+    func postgresConfiguration() throws(ConnectConfigError) -> PostgresConnection.Configuration {
+        guard case .postgres(let host, let port, let database, let user, let password) = self else {
+            throw ConnectConfigError("not a PostgreSQL connection.url")
+        }
+        return PostgresConnection.Configuration(
+            host: host,
+            port: port,
+            username: user,
+            password: password,
+            database: database,
+            tls: .disable
+        )
     }
 }

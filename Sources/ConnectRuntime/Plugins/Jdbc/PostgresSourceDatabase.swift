@@ -23,26 +23,10 @@ final class PostgresSourceDatabase: JdbcSourceDatabase {
     static func connect(_ target: JdbcConnection.Target) async throws -> PostgresSourceDatabase {
         PostgresSourceDatabase(
             try await PostgresConnection.connect(
-                configuration: try configuration(target),
+                configuration: try target.postgresConfiguration(),
                 id: 1,
                 logger: Logger(label: "swiftkafka.connect.jdbc")
             )
-        )
-    }
-
-    static func configuration(
-        _ target: JdbcConnection.Target
-    ) throws(ConnectConfigError) -> PostgresConnection.Configuration {
-        guard case .postgres(let host, let port, let database, let user, let password) = target else {
-            throw ConnectConfigError("not a PostgreSQL connection.url")
-        }
-        return PostgresConnection.Configuration(
-            host: host,
-            port: port,
-            username: user,
-            password: password,
-            database: database,
-            tls: .disable
         )
     }
 
@@ -54,7 +38,7 @@ final class PostgresSourceDatabase: JdbcSourceDatabase {
         let logger = Logger(label: "swiftkafka.connect.jdbc")
         let connection = try PostgresConnection.connect(
             on: PostgresConnection.defaultEventLoopGroup.any(),
-            configuration: try configuration(target),
+            configuration: try target.postgresConfiguration(),
             id: 1,
             logger: logger
         ).wait()
