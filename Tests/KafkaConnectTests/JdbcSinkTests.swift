@@ -105,11 +105,11 @@ import Testing
                 == "CREATE TABLE \"people\" (\n\"id\" INTEGER NOT NULL,\n\"name\" TEXT NOT NULL,\n\"ok\" INTEGER NOT NULL,\nPRIMARY KEY(\"id\"))"
         )
         #expect(
-            SqliteDialect.insert("people", byKey, mode: .upsert)
+            SqliteDialect.write("people", byKey, mode: .upsert)
                 == "INSERT OR REPLACE INTO \"people\"(\"id\",\"name\",\"ok\") VALUES(?,?,?)"
         )
         #expect(
-            SqliteDialect.insert("people", byKey, mode: .update)
+            SqliteDialect.write("people", byKey, mode: .update)
                 == "UPDATE \"people\" SET \"name\" = ?, \"ok\" = ? WHERE \"id\" = ?"
         )
         #expect(SqliteDialect.delete("a\"b", byKey) == "DELETE FROM \"a\"\"b\" WHERE \"id\" = ?")

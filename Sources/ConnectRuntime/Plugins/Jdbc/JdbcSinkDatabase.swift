@@ -83,7 +83,7 @@ struct SqliteSinkDatabase: JdbcSinkDatabase {
                 let sql =
                     statement.kind == .delete
                     ? SqliteDialect.delete(statement.table, statement.mapping)
-                    : SqliteDialect.insert(statement.table, statement.mapping, mode: config.insertMode)
+                    : SqliteDialect.write(statement.table, statement.mapping, mode: config.insertMode)
                 try db.execute(sql: sql, arguments: try Self.arguments(statement.values))
             }
         }

@@ -5,7 +5,7 @@ import KafkaConnect
 /// TEXT, BYTEA; Decimal DECIMAL, Date DATE, Time TIME, Timestamp TIMESTAMP), upserts as `INSERT … ON CONFLICT
 /// (key) DO UPDATE SET c = EXCLUDED.c` (DO NOTHING without value columns). Placeholders are `$n`; the logical
 /// types are bound as text and cast (`$n::timestamp`), so no session time zone is involved.
-enum PostgresDialect {
+enum PostgresDialect: JdbcDialect {
     static func type(of schema: ConnectSchema) throws(ConnectDataError) -> String {
         switch schema.name {
         case ConnectSchema.decimalName: return "DECIMAL"
@@ -41,62 +41,18 @@ enum PostgresDialect {
         }
     }
 
-    static func column(_ column: JdbcRecordMapping.Column) throws(ConnectDataError) -> String {
-        "\(SqliteDialect.quote(column.name)) \(try type(of: column.schema))"
-            + (column.schema.isOptional ? " NULL" : " NOT NULL")
-    }
-
-    static func createTable(_ table: String, _ mapping: JdbcRecordMapping) throws(ConnectDataError) -> String {
-        var parts: [String] = []
-        for column in mapping.columns { parts.append(try self.column(column)) }
-        if !mapping.keyColumns.isEmpty {
-            parts.append(
-                "PRIMARY KEY(" + mapping.keyColumns.map { SqliteDialect.quote($0.name) }.joined(separator: ",") + ")"
-            )
-        }
-        return "CREATE TABLE \(SqliteDialect.quote(table)) (\n" + parts.joined(separator: ",\n") + ")"
-    }
-
-    static func addColumn(_ table: String, _ column: JdbcRecordMapping.Column) throws(ConnectDataError) -> String {
-        "ALTER TABLE \(SqliteDialect.quote(table)) ADD \(try self.column(column))"
-    }
-
-    /// The write of one record; binds `JdbcSinkStatement.boundColumns(mode)` in order.
-    static func write(_ table: String, _ mapping: JdbcRecordMapping, mode: JdbcSinkConfig.InsertMode) -> String {
-        let quote = SqliteDialect.quote
-        switch mode {
-        case .insert, .upsert:
-            let columns = mapping.columns
-            var sql =
-                "INSERT INTO \(quote(table)) (" + columns.map { quote($0.name) }.joined(separator: ",") + ") VALUES ("
-                + columns.enumerated().map { placeholder($0 + 1, $1.schema) }.joined(separator: ",") + ")"
-            if mode == .upsert {
-                sql += " ON CONFLICT (" + mapping.keyColumns.map { quote($0.name) }.joined(separator: ",") + ") "
-                sql +=
-                    mapping.valueColumns.isEmpty
-                    ? "DO NOTHING"
-                    : "DO UPDATE SET "
-                        + mapping.valueColumns.map { "\(quote($0.name))=EXCLUDED.\(quote($0.name))" }
-                        .joined(separator: ",")
-            }
-            return sql
-        case .update:
-            let values = mapping.valueColumns
-            return "UPDATE \(quote(table)) SET "
-                + values.enumerated().map { "\(quote($1.name)) = \(placeholder($0 + 1, $1.schema))" }
-                .joined(separator: ", ")
-                + " WHERE "
-                + mapping.keyColumns.enumerated().map {
-                    "\(quote($1.name)) = \(placeholder(values.count + $0 + 1, $1.schema))"
-                }.joined(separator: " AND ")
-        }
-    }
-
-    static func delete(_ table: String, _ mapping: JdbcRecordMapping) -> String {
-        "DELETE FROM \(SqliteDialect.quote(table)) WHERE "
-            + mapping.keyColumns.enumerated().map {
-                "\(SqliteDialect.quote($1.name)) = \(placeholder($0 + 1, $1.schema))"
-            }
-            .joined(separator: " AND ")
+    static func insert(_ table: String, _ mapping: JdbcRecordMapping, upsert: Bool) -> String {
+        let columns = mapping.columns
+        var sql =
+            "INSERT INTO \(quote(table)) (" + columns.map { quote($0.name) }.joined(separator: ",") + ") VALUES ("
+            + columns.enumerated().map { placeholder($0 + 1, $1.schema) }.joined(separator: ",") + ")"
+        guard upsert else { return sql }
+        sql += " ON CONFLICT (" + mapping.keyColumns.map { quote($0.name) }.joined(separator: ",") + ") "
+        sql +=
+            mapping.valueColumns.isEmpty
+            ? "DO NOTHING"
+            : "DO UPDATE SET "
+                + mapping.valueColumns.map { "\(quote($0.name))=EXCLUDED.\(quote($0.name))" }.joined(separator: ",")
+        return sql
     }
 }
