@@ -26,6 +26,19 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def from_first_to_last(progress, total, started, interval):
+    """Polls `progress()` every `interval` s until it reaches `total`: the seconds from the first progress seen (the
+    worker started, the sink joined its group) to the last, and how many arrived in that span (`started` and all of
+    them when the first poll already saw some)."""
+    first = None
+    while (done := progress()) < total:
+        if first is None and done > 0:
+            first = (time.time(), done)
+        time.sleep(interval)
+    first = first or (started, 0)
+    return time.time() - first[0], total - first[1]
+
+
 def file_pipeline(broker, lines, converter, directory):
     topic = f"bench-lines-{converter.rsplit('.', 1)[1].lower()}"
     create_topic(broker.bootstrap, topic)
@@ -40,18 +53,11 @@ def file_pipeline(broker, lines, converter, directory):
     worker = Worker(broker.bootstrap, [source, sink], {"key.converter": converter, "value.converter": converter,
                                                       "offset.flush.interval.ms": "5000"})
     try:
-        # From the first line out (the worker started, the sink joined its group) to the last.
-        first = None
-        while (count := len(lines_of(f"{directory}/{topic}.out"))) < lines:
-            if first is None and count > 0:
-                first = (time.time(), count)
-            time.sleep(0.05)
-        first = first or (started, 0)
-        elapsed = time.time() - first[0]
+        elapsed, counted = from_first_to_last(lambda: len(lines_of(f"{directory}/{topic}.out")), lines, started, 0.05)
         cpu = cpu_seconds(worker.process.pid)
     finally:
         worker.close()
-    return elapsed, cpu, len(text) * (lines - first[1]) // lines, lines - first[1]
+    return elapsed, cpu, len(text) * counted // lines, counted
 
 
 def jdbc_sink(broker, rows, directory):
@@ -83,17 +89,11 @@ def jdbc_sink(broker, rows, directory):
         except sqlite3.OperationalError:
             return 0
     try:
-        first = None
-        while (done := count()) < rows:
-            if first is None and done > 0:
-                first = (time.time(), done)
-            time.sleep(0.2)
-        first = first or (started, 0)
-        elapsed = time.time() - first[0]
+        elapsed, counted = from_first_to_last(count, rows, started, 0.2)
         cpu = cpu_seconds(worker.process.pid)
     finally:
         worker.close()
-    return elapsed, cpu, rows - first[1]
+    return elapsed, cpu, counted
 
 
 def main():

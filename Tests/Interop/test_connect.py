@@ -128,6 +128,27 @@ def file_pipeline(directory, topic):
     return source, sink
 
 
+class JsonValues:
+    """A consumer of `topic` from its beginning that keeps every record's value, parsed as JSON, in `values`."""
+
+    def __init__(self, bootstrap, topic, group):
+        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest"})
+        self.consumer.subscribe([topic])
+        self.values = []
+
+    def receive(self, count, seconds):
+        """Consumes until `count` values are kept or `seconds` pass; returns them all."""
+        deadline = time.time() + seconds
+        while len(self.values) < count and time.time() < deadline:
+            for message in self.consumer.consume(500, 0.5):
+                if message.error() is None:
+                    self.values.append(json.loads(message.value()))
+        return self.values
+
+    def close(self):
+        self.consumer.close()
+
+
 def test_file_source_to_file_sink_across_a_restart_and_a_kill(broker, tmp_path):
     """100,000 lines (with UTF-8 text and an empty line) go file → topic → file; the output equals the input byte
     for byte. A clean stop and restart (offsets committed on stop) adds no duplicates; a kill -9 mid-way loses
@@ -529,19 +550,9 @@ def test_jdbc_source_copies_new_and_updated_rows_across_a_restart(broker, tmp_pa
               "timestamp.column.name": "modified", "table.whitelist": "orders", "topic.prefix": "jdbc-",
               "poll.interval.ms": "200", "batch.max.rows": "300"}
     worker = Worker(broker.bootstrap, [source])
-    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "jdbc-source-check",
-                         "auto.offset.reset": "earliest"})
-    received = []
-
-    def receive(count, seconds):
-        deadline = time.time() + seconds
-        while len(received) < count and time.time() < deadline:
-            for message in consumer.consume(500, 0.5):
-                if message.error() is None:
-                    received.append(json.loads(message.value()))
-        return received
+    consumer = JsonValues(broker.bootstrap, "jdbc-orders", "jdbc-source-check")
+    received, receive = consumer.values, consumer.receive
     try:
-        consumer.subscribe(["jdbc-orders"])
         assert len(receive(1000, 60)) == 1000
         first = received[0]
         assert first["schema"]["name"] == "orders"
@@ -666,18 +677,9 @@ def test_jdbc_source_reads_postgresql_new_and_updated_rows_across_a_restart(brok
               "mode": "timestamp+incrementing", "timestamp.column.name": "modified", "table.whitelist": "items",
               "topic.prefix": "pg-", "poll.interval.ms": "200"}
     worker = Worker(broker.bootstrap, [source])
-    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "pg-source-check",
-                         "auto.offset.reset": "earliest"})
-    received = []
-
-    def receive(count, seconds):
-        deadline = time.time() + seconds
-        while len(received) < count and time.time() < deadline:
-            for message in consumer.consume(500, 0.5):
-                if message.error() is None:
-                    received.append(json.loads(message.value()))
+    consumer = JsonValues(broker.bootstrap, "pg-items", "pg-source-check")
+    received, receive = consumer.values, consumer.receive
     try:
-        consumer.subscribe(["pg-items"])
         receive(1000, 60)
         assert len(received) == 1000, worker.read_log()[-3000:]
         first = received[0]
