@@ -94,12 +94,14 @@ let package = Package(
         .target(
             name: "ConnectRuntime",
             dependencies: [
-                "KafkaConnect", "Avro", "KafkaClient", "KafkaCore",
+                "KafkaConnect", "Avro", "KafkaClient", "KafkaCore", "KafkaProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings

@@ -8,9 +8,12 @@ public struct ConnectRequest: Sendable {
     public var path: [String]
     public var query: [(name: String, value: String)]
     public var body: [UInt8]
+    /// The path and query as received (what a relayed request is sent with).
+    public var target: String
 
     public init(method: String, target: String, body: [UInt8]) {
         self.method = method
+        self.target = target
         let parts = target.split(separator: "?", maxSplits: 1)
         path = (parts.first ?? "").split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
         query =
@@ -46,10 +49,10 @@ public struct ConnectResponse: Sendable, Equatable {
 /// restart and delete, `{"error_code","message"}` with 400/404/409 for refusals), plus KIP-745's restart
 /// parameters and KIP-875's read-only `GET /connectors/{name}/offsets`; validation as `ConnectorValidation`.
 public struct ConnectAPI: Sendable {
-    let herder: StandaloneHerder
+    let herder: any Herder
     let clusterID: String?
 
-    public init(herder: StandaloneHerder, clusterID: String?) {
+    public init(herder: any Herder, clusterID: String?) {
         self.herder = herder
         self.clusterID = clusterID
     }
@@ -57,10 +60,37 @@ public struct ConnectAPI: Sendable {
     public func handle(_ request: ConnectRequest) async -> ConnectResponse {
         do {
             return try await route(request)
+        } catch HerderError.forward(let url?) {
+            return await relay(request, to: url)
         } catch let error as HerderError {
             return .error(error.status, error.message)
         } catch {
             return .error(500, "\(error)")
+        }
+    }
+
+    /// Relays a request only another worker may answer (distributed mode) and returns that worker's answer. A
+    /// request is relayed at most twice (to the leader, then from it to a connector's owner): the first hop
+    /// marks it `forward=true`, the second `forward=false`, and a worker that would relay a `forward=false`
+    /// request answers 409 instead, as Connect does while its workers disagree about the leader.
+    func relay(_ request: ConnectRequest, to url: String) async -> ConnectResponse {
+        let forward = request.query.last { $0.name == "forward" }?.value
+        guard forward != "false" else { return .error(409, HerderError.forward(nil).message) }
+        let path = request.target.split(separator: "?", maxSplits: 1)
+        var query = path.count > 1 ? path[1].split(separator: "&").filter { !$0.hasPrefix("forward=") } : []
+        query.append(forward == "true" ? "forward=false" : "forward=true")
+        let target = String(path.first ?? "") + "?" + query.joined(separator: "&")
+        do {
+            let answer = try await RestForwarder.send(
+                method: request.method,
+                baseURL: url,
+                target: target,
+                body: request.body
+            )
+            let text = String(decoding: answer.body, as: UTF8.self)
+            return ConnectResponse(status: answer.status, body: text.isEmpty ? nil : try? JSONValue.parse(text))
+        } catch {
+            return .error(500, "Failed to forward the request to \(url): \(error)")
         }
     }
 
@@ -122,7 +152,7 @@ public struct ConnectAPI: Sendable {
         switch (request.method, path.count) {
         case ("GET", 1):
             let expand = Set(request.query.filter { $0.name == "expand" }.map(\.value))
-            let names = await herder.connectorNames
+            let names = try await herder.connectorNames
             guard !expand.isEmpty else { return ok(.array(names.map(JSONValue.string))) }
             var object = JSONObject()
             for name in names {
@@ -204,6 +234,19 @@ public struct ConnectAPI: Sendable {
                 )
             }
             return ok(.object(JSONObject([("offsets", .array(entries))])))
+        case ("POST", "tasks", 1):
+            guard case .array(let items) = try parse(request.body) else {
+                throw HerderError.badRequest("Task configurations must be a JSON array")
+            }
+            var tasks: [[String: String]] = []
+            for item in items {
+                guard case .object(let object) = item else {
+                    throw HerderError.badRequest("A task configuration must be a JSON object")
+                }
+                tasks.append(try strings(object))
+            }
+            try await herder.putTaskConfigs(name, tasks)
+            return ConnectResponse(status: 204)
         case ("GET", "tasks", 1):
             let tasks = try await herder.taskConfigs(of: name)
             return ok(
@@ -269,7 +312,7 @@ public struct ConnectAPI: Sendable {
         )
     }
 
-    func taskStatus(_ index: Int, _ status: StandaloneHerder.Status) -> JSONValue {
+    func taskStatus(_ index: Int, _ status: ConnectorStatus) -> JSONValue {
         var object = JSONObject([
             ("id", .number(JSONNumber(String(index)))), ("state", .string(status.state.rawValue)),
             ("worker_id", .string(status.workerID)),

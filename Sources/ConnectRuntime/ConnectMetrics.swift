@@ -51,7 +51,7 @@ final class TaskCounters: Sendable {
 enum ConnectMetrics {
     static func text(
         connectors: [(
-            name: String, type: ConnectorType, status: StandaloneHerder.Status, tasks: [StandaloneHerder.Status]
+            name: String, type: ConnectorType, status: ConnectorStatus, tasks: [ConnectorStatus]
         )],
         counters: [ConnectorTaskID: TaskCounters]
     ) -> String {
@@ -71,7 +71,7 @@ enum ConnectMetrics {
         out += "kafka_connect_connect_worker_metrics_connector_count \(connectors.count)\n"
         family("kafka_connect_connect_worker_metrics_task_count", "gauge", "The number of tasks run in this worker.")
         out += "kafka_connect_connect_worker_metrics_task_count \(connectors.reduce(0) { $0 + $1.tasks.count })\n"
-        let states: [StandaloneHerder.State] = [.unassigned, .running, .paused, .failed]
+        let states: [ConnectorState] = [.unassigned, .running, .paused, .failed]
         family(
             "kafka_connect_connector_metrics_status",
             "gauge",

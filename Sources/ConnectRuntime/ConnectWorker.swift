@@ -6,9 +6,10 @@ public import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// `swiftkafka-connect --standalone`: a standalone worker serving Connect's REST API (`ConnectAPI`) over
-/// HTTP (Hummingbird) on `listeners`. Lifecycle: `run` asks the cluster for its id, creates the connectors of
-/// the given properties (a refused one stops the worker, as Connect's standalone launcher does), serves until
+/// `swiftkafka-connect`: a worker serving Connect's REST API (`ConnectAPI`) over HTTP (Hummingbird) on
+/// `listeners`, standalone (`StandaloneHerder`) or distributed (`DistributedHerder`). Lifecycle: `run` asks the
+/// cluster for its id, then either creates the connectors of the given properties (standalone; a refused one stops
+/// the worker, as Connect's standalone launcher does) or joins the worker group (distributed), serves until
 /// cancelled (SIGTERM or SIGINT), then stops every task (each commits its offsets) and returns.
 public struct ConnectWorker: Sendable {
     public let config: WorkerConfig
@@ -22,15 +23,28 @@ public struct ConnectWorker: Sendable {
     }
 
     public func run() async throws {
-        let herder = try StandaloneHerder(worker: config, logger: logger)
+        let herder: any Herder
+        let stop: @Sendable () async -> Void
         let clusterID = await clusterID()
-        for properties in connectors {
-            do {
-                try await herder.put(properties, allowUpdate: false)
-            } catch {
-                await herder.stopAll()
-                throw ConnectConfigError("Failed to create connector \(properties["name"] ?? "?"): \(error.message)")
+        if config.distributed != nil {
+            let distributed = try DistributedHerder(worker: config, logger: logger)
+            try await distributed.start()
+            herder = distributed
+            stop = { await distributed.stop() }
+        } else {
+            let standalone = try StandaloneHerder(worker: config, logger: logger)
+            for properties in connectors {
+                do {
+                    try await standalone.put(properties, allowUpdate: false)
+                } catch {
+                    await standalone.stopAll()
+                    throw ConnectConfigError(
+                        "Failed to create connector \(properties["name"] ?? "?"): \(error.message)"
+                    )
+                }
             }
+            herder = standalone
+            stop = { await standalone.stopAll() }
         }
         let api = ConnectAPI(herder: herder, clusterID: clusterID)
         let logger = self.logger
@@ -83,10 +97,10 @@ public struct ConnectWorker: Sendable {
         do {
             try await application.runService()
         } catch {
-            await herder.stopAll()
+            await stop()
             throw error
         }
-        await herder.stopAll()
+        await stop()
         logger.info("Connect worker stopped")
     }
 

@@ -8,7 +8,7 @@ public import KafkaConnect
 /// serialized `HashMap`, which only a JVM reads). Every `store` rewrites the file through a temporary file,
 /// fsync and rename, so a crash leaves the old or the new offsets, never a torn file. An actor: the worker's
 /// source tasks read and store through it.
-public actor FileOffsetStore {
+public actor FileOffsetStore: OffsetBackingStore {
     public let path: String
     private var offsets: [String: String] = [:]
 
@@ -72,12 +72,7 @@ public actor FileOffsetStore {
 
     /// The offsets kept for `connector`, as (source partition, offset) JSON pairs.
     public func offsets(of connector: String) -> [(partition: JSONValue, offset: JSONValue)] {
-        offsets.compactMap { key, value in
-            guard case .array(let parts)? = try? JSONValue.parse(key), parts.count == 2,
-                parts[0] == .string(connector), let offset = try? JSONValue.parse(value)
-            else { return nil }
-            return (parts[1], offset)
-        }
+        SourceOffsets.entries(of: connector, in: offsets)
     }
 
     static var lastError: String { String(cString: strerror(errno)) }
@@ -87,7 +82,7 @@ public actor FileOffsetStore {
 /// `connect-offsets` (JsonConverter without schemas), and the reader a source task is given.
 struct SourceOffsets: SourceTaskContext {
     let connector: String
-    let store: FileOffsetStore
+    let store: any OffsetBackingStore
     static let converter = JsonConverter(schemasEnabled: false)
 
     /// `["<connector>",{partition}]`.
@@ -98,6 +93,19 @@ struct SourceOffsets: SourceTaskContext {
     static func text(_ offset: ConnectValue?) -> String? {
         guard let offset else { return nil }
         return try? converter.json(schema: nil, value: offset)?.compactText
+    }
+
+    /// The entries of `connector` among stored key and value texts, as (source partition, offset) JSON pairs.
+    static func entries(
+        of connector: String,
+        in offsets: [String: String]
+    ) -> [(partition: JSONValue, offset: JSONValue)] {
+        offsets.compactMap { key, value in
+            guard case .array(let parts)? = try? JSONValue.parse(key), parts.count == 2,
+                parts[0] == .string(connector), let offset = try? JSONValue.parse(value)
+            else { return nil }
+            return (parts[1], offset)
+        }
     }
 
     func offset(for partition: ConnectValue) async -> ConnectValue? {

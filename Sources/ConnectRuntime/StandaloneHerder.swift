@@ -7,29 +7,18 @@ public import Logging
 /// runs every task in its own Swift task. Connectors given on the command line are created at start;
 /// connectors created over REST live until the worker stops (standalone mode persists nothing but source
 /// offsets). An actor: the REST API and the tasks' status reports go through it one at a time.
-public actor StandaloneHerder {
-    public enum State: String, Sendable {
-        case unassigned = "UNASSIGNED", running = "RUNNING", paused = "PAUSED", failed = "FAILED"
-    }
-
-    /// A connector's or task's status as `/status` shows it.
-    public struct Status: Sendable, Equatable {
-        public var state: State
-        public var trace: String?
-        public var workerID: String
-    }
-
+public actor StandaloneHerder: Herder {
     struct Entry {
         var config: ConnectorConfig
         var instance: (any Connector)?
-        var status: Status
+        var status: ConnectorStatus
         var paused = false
         var taskConfigs: [[String: String]] = []
-        var tasks: [Status] = []
+        var tasks: [ConnectorStatus] = []
     }
 
     let worker: WorkerConfig
-    let offsets: FileOffsetStore
+    let offsets: any OffsetBackingStore
     let logger: Logger
     var entries: [String: Entry] = [:]
     /// The running Swift task of each connector task, and a generation that tells a stale report from a new one.
@@ -63,7 +52,7 @@ public actor StandaloneHerder {
         if exists { await stopConnector(config.name) }
         var entry = Entry(
             config: config,
-            status: Status(state: .unassigned, workerID: worker.workerID),
+            status: ConnectorStatus(state: .unassigned, workerID: worker.workerID),
             paused: entries[config.name]?.paused ?? false
         )
         let instance = config.plugin.init()
@@ -71,7 +60,7 @@ public actor StandaloneHerder {
             try instance.start(properties)
         } catch {
             if !exists { throw .badRequest(error.message) }
-            entry.status = Status(state: .failed, trace: error.message, workerID: worker.workerID)
+            entry.status = ConnectorStatus(state: .failed, trace: error.message, workerID: worker.workerID)
             entries[config.name] = entry
             return false
         }
@@ -80,8 +69,8 @@ public actor StandaloneHerder {
             // Tasks see the connector's settings with the task's own over them, as Connect passes them.
             properties.merging(task) { _, own in own }
         }
-        entry.status = Status(state: entry.paused ? .paused : .running, workerID: worker.workerID)
-        entry.tasks = entry.taskConfigs.map { _ in Status(state: .unassigned, workerID: worker.workerID) }
+        entry.status = ConnectorStatus(state: entry.paused ? .paused : .running, workerID: worker.workerID)
+        entry.tasks = entry.taskConfigs.map { _ in ConnectorStatus(state: .unassigned, workerID: worker.workerID) }
         entries[config.name] = entry
         logger.info(
             "Connector \(config.name) \(exists ? "reconfigured" : "created") with \(entry.taskConfigs.count) task(s)"
@@ -106,7 +95,7 @@ public actor StandaloneHerder {
         guard var entry = entries[name] else { return }
         entry.paused = true
         if entry.status.state == .running { entry.status.state = .paused }
-        entry.tasks = entry.tasks.map { Status(state: .paused, workerID: $0.workerID) }
+        entry.tasks = entry.tasks.map { ConnectorStatus(state: .paused, workerID: $0.workerID) }
         entries[name] = entry
     }
 
@@ -165,7 +154,7 @@ public actor StandaloneHerder {
         return entry.taskConfigs
     }
 
-    public func status(of name: String) throws(HerderError) -> (connector: Status, tasks: [Status]) {
+    public func status(of name: String) throws(HerderError) -> (connector: ConnectorStatus, tasks: [ConnectorStatus]) {
         guard let entry = entries[name] else { throw .notFound("No status found for connector \(name)") }
         return (entry.status, entry.tasks)
     }
@@ -182,26 +171,5 @@ public actor StandaloneHerder {
 
     public func offsets(of name: String) async -> [(partition: String, offset: String)] {
         await offsets.offsets(of: name).map { ($0.partition.compactText, $0.offset.compactText) }
-    }
-}
-
-/// Why the herder refused a request, with the HTTP status Connect answers it with.
-public enum HerderError: Error, Sendable, Equatable {
-    case notFound(String)
-    case conflict(String)
-    case badRequest(String)
-
-    public var status: Int {
-        switch self {
-        case .notFound: 404
-        case .conflict: 409
-        case .badRequest: 400
-        }
-    }
-
-    public var message: String {
-        switch self {
-        case .notFound(let message), .conflict(let message), .badRequest(let message): message
-        }
     }
 }

@@ -26,6 +26,8 @@ public struct WorkerConfig: Sendable {
     /// `producer.*` and `consumer.*` settings without their prefixes.
     public var producerProperties: [String: String] = [:]
     public var consumerProperties: [String: String] = [:]
+    /// A distributed worker's group and internal topics; nil for a standalone worker.
+    public var distributed: DistributedConfig?
 
     /// The worker's id in statuses: the advertised REST host and port.
     public var workerID: String {
@@ -47,7 +49,8 @@ public struct WorkerConfig: Sendable {
     /// unknown or accepted without effect.
     public static func parse(
         properties text: String,
-        overrides: [(String, String)] = []
+        overrides: [(String, String)] = [],
+        distributed: Bool = false
     ) throws(ConnectConfigError) -> (WorkerConfig, [String]) {
         var values: [String: String] = [:]
         for (key, value) in JavaProperties.parse(text).map({ ($0.key, $0.value) }) + overrides { values[key] = value }
@@ -107,9 +110,16 @@ public struct WorkerConfig: Sendable {
             case "rest.advertised.listener": break
             case "task.shutdown.graceful.timeout.ms": config.taskShutdownTimeoutMs = try positive(key, value)
             case "plugin.path": warnings.append("plugin.path is ignored: the connectors and converters are built in")
+            case _ where distributed && DistributedConfig.keys.contains(key): break
             case _ where accepted.contains(key): warnings.append("\(key) is accepted but not acted on")
             default: warnings.append("The configuration '\(key)' was supplied but isn't a known config.")
             }
+        }
+        if distributed {
+            let settings = try DistributedConfig(values)
+            warnings += settings.warnings
+            config.distributed = settings
+            return (config, warnings)
         }
         guard config.offsetStorageFile != nil else {
             throw ConnectConfigError(

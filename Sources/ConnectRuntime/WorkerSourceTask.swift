@@ -22,7 +22,7 @@ struct WorkerSourceTask: Sendable {
     let valueConverter: any Converter
     let producerProperties: [String: String]
     let counters: TaskCounters
-    let offsets: FileOffsetStore
+    let offsets: any OffsetBackingStore
     let flushInterval: Duration
     let logger: Logger
 

@@ -6,7 +6,8 @@ import Logging
 
 /// `swiftkafka-connect --standalone conf/connect-standalone.properties CONNECTOR.properties...`: runs a Connect
 /// worker as Kafka's `connect-standalone.sh` does. SIGTERM or SIGINT stops it (tasks commit their offsets first).
-/// Distributed mode (`swiftkafka-connect conf/connect-distributed.properties`) is refused until it is built.
+/// Without `--standalone` it runs a distributed worker (`connect-distributed.sh`): `swiftkafka-connect
+/// conf/connect-distributed.properties`, connectors created over REST and kept in the cluster's internal topics.
 @main
 struct ConnectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,9 +37,6 @@ struct ConnectCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "swiftkafka.connect")
-        guard standalone else {
-            throw ValidationError("distributed mode is not built yet; run with --standalone")
-        }
         guard let workerFile = files.first else { throw ValidationError("the worker's properties file is missing") }
         var pairs: [(String, String)] = []
         for override in overrides {
@@ -47,8 +45,15 @@ struct ConnectCommand: AsyncParsableCommand {
             }
             pairs.append((String(override[..<equals]), String(override[override.index(after: equals)...])))
         }
+        if !standalone && files.count > 1 {
+            throw ValidationError("a distributed worker takes only its properties file; create connectors over REST")
+        }
         do {
-            let (config, warnings) = try WorkerConfig.parse(properties: try Self.read(workerFile), overrides: pairs)
+            let (config, warnings) = try WorkerConfig.parse(
+                properties: try Self.read(workerFile),
+                overrides: pairs,
+                distributed: !standalone
+            )
             for warning in warnings { logger.warning("\(warning)") }
             var connectors: [[String: String]] = []
             for file in files.dropFirst() {

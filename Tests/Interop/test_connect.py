@@ -25,17 +25,19 @@ CONNECT = os.path.join(os.path.dirname(BROKER), "swiftkafka-connect")
 
 
 class Worker:
-    """One standalone worker process with its properties, offsets file and log in a temporary directory."""
+    """One worker process with its properties, offsets file (standalone) and log in a temporary directory."""
 
-    def __init__(self, bootstrap, connectors=(), properties=None):
+    def __init__(self, bootstrap, connectors=(), properties=None, distributed=False):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.directory = tempfile.mkdtemp(prefix="swiftkafka-connect-")
         values = {"bootstrap.servers": bootstrap, "listeners": f"http://127.0.0.1:{self.port}",
                   "key.converter": "org.apache.kafka.connect.json.JsonConverter",
                   "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-                  "offset.storage.file.filename": f"{self.directory}/connect.offsets",
                   "offset.flush.interval.ms": "1000", "plugin.path": "/usr/share/java"}
+        self.mode = [] if distributed else ["--standalone"]
+        if not distributed:
+            values["offset.storage.file.filename"] = f"{self.directory}/connect.offsets"
         values.update(properties or {})
         self.properties = f"{self.directory}/worker.properties"
         write_properties(self.properties, values)
@@ -49,7 +51,7 @@ class Worker:
 
     def start(self):
         self.log = open(f"{self.directory}/worker.log", "a")
-        self.process = subprocess.Popen([CONNECT, "--standalone", self.properties, *self.connector_files],
+        self.process = subprocess.Popen([CONNECT, *self.mode, self.properties, *self.connector_files],
                                         stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         register(self.process.pid)
 
@@ -72,7 +74,8 @@ class Worker:
     def close(self):
         if self.process and self.process.poll() is None:
             self.stop()
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if os.environ.get("SWIFTKAFKA_KEEP_TEST_DIRS") is None:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def write_properties(path, values):

@@ -2,105 +2,59 @@ import KafkaCore
 import KafkaProtocol
 import Logging
 
-/// A consumer's membership of its group (the Java client's `ConsumerCoordinator`): it finds the group coordinator,
-/// joins (JoinGroup, then SyncGroup; the leader runs the assignor), heartbeats in the background, commits and reads
-/// offsets, and leaves. A heartbeat answer that announces a rebalance, or a lost membership, marks the group for
-/// rejoining; the consumer rejoins at its next poll (revoking, then assigning, through its listener).
+/// A consumer's membership of its group (the Java client's `ConsumerCoordinator`) on a `GroupMember` of protocol
+/// type `consumer`: it offers a subscription per assignor, runs the chosen assignor when it leads, decodes its
+/// assignment, and commits and reads offsets for the current generation.
 ///
-/// Lifecycle: made by `KafkaConsumer` when it has a `group.id`; `ensureActive` from poll; `stop` on close. An actor:
-/// the heartbeat task and the consumer share the member id and generation through it.
+/// Lifecycle: made by `KafkaConsumer` when it has a `group.id`; `ensureActive` from poll; `stop` on close. An actor
+/// only to keep the consumer's calls in order; the membership itself is the `GroupMember`'s.
 actor ConsumerCoordinator {
-    enum MemberState { case unjoined, rebalancing, stable }
-
     let groupID: String
     let configuration: ConsumerConfiguration
     let cluster: Cluster
     let assignors: [any PartitionAssignor]
+    let member: GroupMember
     let logger: Logger
-    private(set) var memberID = ""
-    private(set) var generationID: Int32 = -1
-    private(set) var state = MemberState.unjoined
-    private(set) var rejoinNeeded = true
-    /// Set when the membership was lost (not a normal rebalance): the partitions are lost, not revoked.
-    private(set) var membershipLost = false
-    private var coordinator: BrokerAddress?
-    private var heartbeatTask: Task<Void, Never>?
-    private var lastPoll = ContinuousClock.now
 
     init(groupID: String, configuration: ConsumerConfiguration, cluster: Cluster, logger: Logger) throws(ConfigError) {
         self.groupID = groupID
         self.configuration = configuration
         self.cluster = cluster
         assignors = try configuration.assignors()
+        member = GroupMember(
+            settings: GroupMember.Settings(
+                groupID: groupID,
+                protocolType: ConsumerProtocol.protocolType,
+                sessionTimeoutMs: configuration.sessionTimeoutMs,
+                rebalanceTimeoutMs: configuration.maxPollIntervalMs,
+                heartbeatIntervalMs: configuration.heartbeatIntervalMs,
+                groupInstanceID: configuration.groupInstanceID,
+                retryBackoffMs: configuration.client.retryBackoffMs,
+                requestTimeoutMs: Int64(configuration.client.requestTimeoutMs)
+            ),
+            cluster: cluster,
+            logger: logger
+        )
         self.logger = logger
     }
 
     private var retryBackoff: Duration { .milliseconds(configuration.client.retryBackoffMs) }
 
-    // MARK: The coordinator
-
-    /// The group coordinator's address, asking FindCoordinator (and retrying while it is not available) until
-    /// `deadline`.
-    func coordinatorAddress(deadline: ContinuousClock.Instant) async throws -> BrokerAddress {
-        while true {
-            if let coordinator { return coordinator }
-            var request = FindCoordinatorRequest()
-            request.key = groupID
-            request.keyType = 0
-            do {
-                let response = try await cluster.send(request)
-                if response.errorCode == .none {
-                    let address = BrokerAddress(host: response.host, port: Int(response.port))
-                    coordinator = address
-                    return address
-                }
-                guard response.errorCode.isRetriable || response.errorCode == .coordinatorNotAvailable else {
-                    throw ConsumerError.broker(response.errorCode, "FindCoordinator for group \(groupID)")
-                }
-            } catch let error as ConsumerError {
-                throw error
-            } catch {
-                logger.debug("FindCoordinator failed", metadata: ["error": "\(error)"])
-            }
-            guard ContinuousClock.now + retryBackoff < deadline else {
-                throw ConsumerError.timedOut("the coordinator of group \(groupID)")
-            }
-            try await Task.sleep(for: retryBackoff)
-        }
-    }
-
-    /// The coordinator moved or went away (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, a lost connection).
-    func coordinatorUnknown() { coordinator = nil }
-
-    /// Sends a group request to the coordinator, finding it again (once per call) when it moved.
-    private func sendToCoordinator<Request: KafkaRequest>(
-        _ request: Request,
-        timeout: Duration? = nil,
-        deadline: ContinuousClock.Instant
-    ) async throws -> Request.Response {
-        let address = try await coordinatorAddress(deadline: deadline)
-        do {
-            return try await cluster.send(request, to: address, timeout: timeout)
-        } catch {
-            coordinator = nil
-            throw error
-        }
-    }
-
-    // MARK: Joining
-
     /// The consumer polled: the poll interval starts again.
-    func polled() { lastPoll = .now }
+    func polled() async { await member.polled() }
 
     /// The group must be joined again (the subscription changed).
-    func requestRejoin() { rejoinNeeded = true }
+    func requestRejoin() async { await member.requestRejoin() }
 
     /// Kafka's COOPERATIVE rebalance protocol when every configured assignor supports it (else EAGER): members
     /// keep their partitions through a rebalance.
     var cooperative: Bool { assignors.allSatisfy(\.supportsCooperative) }
 
     /// Whether the next `ensureActive` will (re)join.
-    var needsJoin: Bool { rejoinNeeded || state != .stable }
+    var needsJoin: Bool { get async { await member.needsJoin } }
+
+    /// Set when the membership was lost (not a normal rebalance): the partitions are lost, not revoked.
+    var membershipLost: Bool { get async { await member.membershipLost } }
 
     /// Joins the group when needed, with `subscription` and the partitions the member owns; returns the new
     /// assignment when it joined, nil when the membership was already current.
@@ -109,122 +63,48 @@ actor ConsumerCoordinator {
         owned: [TopicPartition],
         deadline: ContinuousClock.Instant
     ) async throws -> [TopicPartition]? {
-        guard rejoinNeeded || state != .stable else { return nil }
-        state = .rebalancing
-        while true {
-            do {
-                let assignment = try await joinAndSync(topics: topics, owned: owned, deadline: deadline)
-                state = .stable
-                rejoinNeeded = false
-                membershipLost = false
-                startHeartbeats()
-                return assignment
-            } catch let error as RetryJoin {
-                logger.debug("Rejoining group", metadata: ["group": "\(groupID)", "reason": "\(error.reason)"])
-            } catch let error as ConsumerError {
-                state = .unjoined
-                throw error
-            } catch {
-                logger.debug("Join failed", metadata: ["group": "\(groupID)", "error": "\(error)"])
-                coordinator = nil
-            }
-            guard ContinuousClock.now + retryBackoff < deadline else {
-                state = .unjoined
-                throw ConsumerError.timedOut("joining group \(groupID)")
-            }
-            try await Task.sleep(for: retryBackoff)
-        }
-    }
-
-    private struct RetryJoin: Error { var reason: KafkaErrorCode }
-
-    private func joinAndSync(
-        topics: [String],
-        owned: [TopicPartition],
-        deadline: ContinuousClock.Instant
-    ) async throws -> [TopicPartition] {
-        var join = JoinGroupRequest()
-        join.groupID = groupID
-        join.sessionTimeoutMs = configuration.sessionTimeoutMs
-        join.rebalanceTimeoutMs = configuration.maxPollIntervalMs
-        join.memberID = memberID
-        join.groupInstanceID = configuration.groupInstanceID
-        join.protocolType = ConsumerProtocol.protocolType
-        join.protocols = assignors.map { assignor in
+        let generation = await member.generationID
+        let protocols = assignors.map { assignor in
             let subscription = ConsumerProtocol.Subscription(
                 topics: topics,
                 ownedPartitions: owned,
                 userData: assignor is CooperativeStickyAssignor
-                    ? CooperativeStickyAssignor.userData(generation: generationID) : nil
+                    ? CooperativeStickyAssignor.userData(generation: generation) : nil
             )
-            return .init(name: assignor.name, metadata: ConsumerProtocol.encode(subscription))
+            return (name: assignor.name, metadata: ConsumerProtocol.encode(subscription))
         }
-        // The coordinator holds JoinGroup up to the rebalance timeout (Java: that plus 5 s).
-        let joinTimeout = Duration.milliseconds(Int64(configuration.maxPollIntervalMs) + 5_000)
-        let joined = try await sendToCoordinator(join, timeout: joinTimeout, deadline: deadline)
-        switch joined.errorCode {
-        case .none: break
-        case .memberIDRequired:
-            memberID = joined.memberID
-            throw RetryJoin(reason: joined.errorCode)
-        case .unknownMemberID:
-            memberID = ""
-            throw RetryJoin(reason: joined.errorCode)
-        case .notCoordinator, .coordinatorNotAvailable:
-            coordinator = nil
-            throw RetryJoin(reason: joined.errorCode)
-        case .coordinatorLoadInProgress, .rebalanceInProgress:
-            throw RetryJoin(reason: joined.errorCode)
-        default:
-            throw ConsumerError.broker(joined.errorCode, "JoinGroup of group \(groupID)")
-        }
-        memberID = joined.memberID
-        generationID = joined.generationID
-        let protocolName = joined.protocolName ?? assignors[0].name
-        var sync = SyncGroupRequest()
-        sync.groupID = groupID
-        sync.generationID = generationID
-        sync.memberID = memberID
-        sync.groupInstanceID = configuration.groupInstanceID
-        sync.protocolType = ConsumerProtocol.protocolType
-        sync.protocolName = protocolName
-        if joined.leader == memberID {
-            sync.assignments = try await leaderAssignment(joined, protocolName: protocolName)
-        }
-        let synced = try await sendToCoordinator(sync, deadline: deadline)
-        switch synced.errorCode {
-        case .none: break
-        case .unknownMemberID:
-            memberID = ""
-            throw RetryJoin(reason: synced.errorCode)
-        case .illegalGeneration, .rebalanceInProgress, .coordinatorLoadInProgress:
-            throw RetryJoin(reason: synced.errorCode)
-        case .notCoordinator, .coordinatorNotAvailable:
-            coordinator = nil
-            throw RetryJoin(reason: synced.errorCode)
-        default:
-            throw ConsumerError.broker(synced.errorCode, "SyncGroup of group \(groupID)")
-        }
-        let assignment = try ConsumerProtocol.decodeAssignment(synced.assignment)
-        logger.info(
-            "Joined group",
-            metadata: [
-                "group": "\(groupID)", "generation": "\(generationID)", "member": "\(memberID)",
-                "partitions": "\(assignment.count)",
-            ]
-        )
+        let assignors = self.assignors
+        let cluster = self.cluster
+        guard
+            let joined = try await member.ensureActive(
+                protocols: protocols,
+                deadline: deadline,
+                assign: { protocolName, members in
+                    try await Self.leaderAssignment(
+                        members,
+                        protocolName: protocolName,
+                        assignors: assignors,
+                        cluster: cluster
+                    )
+                }
+            )
+        else { return nil }
+        let assignment = try ConsumerProtocol.decodeAssignment(joined.assignment)
+        logger.debug("Assigned", metadata: ["group": "\(groupID)", "partitions": "\(assignment.count)"])
         return assignment
     }
 
     /// The leader's part: every member's assignment from the chosen assignor and the topics' partition counts.
-    private func leaderAssignment(
-        _ joined: JoinGroupResponse,
-        protocolName: String
-    ) async throws -> [SyncGroupRequest.SyncGroupRequestAssignment] {
+    private static func leaderAssignment(
+        _ joined: [GroupMember.Member],
+        protocolName: String,
+        assignors: [any PartitionAssignor],
+        cluster: Cluster
+    ) async throws -> [String: [UInt8]] {
         guard let assignor = assignors.first(where: { $0.name == protocolName }) else {
             throw ConsumerError.broker(.inconsistentGroupProtocol, "the group chose \(protocolName)")
         }
-        let members = try joined.members.map { member in
+        let members = try joined.map { member in
             GroupMemberSubscription(
                 memberID: member.memberID,
                 groupInstanceID: member.groupInstanceID,
@@ -240,65 +120,11 @@ actor ConsumerCoordinator {
             }
         }
         let assignment = assignor.assign(partitionCounts: counts, members: members)
-        return members.map { member in
-            .init(
-                memberID: member.memberID,
-                assignment: ConsumerProtocol.encode(assignment: assignment[member.memberID] ?? [])
-            )
+        var encoded: [String: [UInt8]] = [:]
+        for member in members {
+            encoded[member.memberID] = ConsumerProtocol.encode(assignment: assignment[member.memberID] ?? [])
         }
-    }
-
-    // MARK: Heartbeats
-
-    private func startHeartbeats() {
-        guard heartbeatTask == nil else { return }
-        let interval = Duration.milliseconds(configuration.heartbeatIntervalMs)
-        heartbeatTask = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard let self, !Task.isCancelled else { return }
-                await self.heartbeat()
-            }
-        }
-    }
-
-    /// One heartbeat, when stable; also leaves the group when the application stopped polling for longer than
-    /// `max.poll.interval.ms` (as the Java client does), so the group rebalances without it.
-    private func heartbeat() async {
-        guard state == .stable else { return }
-        if ContinuousClock.now - lastPoll > .milliseconds(configuration.maxPollIntervalMs) {
-            logger.warning(
-                "Leaving group: poll was not called within max.poll.interval.ms",
-                metadata: ["group": "\(groupID)"]
-            )
-            await leave()
-            return
-        }
-        var request = HeartbeatRequest()
-        request.groupID = groupID
-        request.generationID = generationID
-        request.memberID = memberID
-        request.groupInstanceID = configuration.groupInstanceID
-        let generation = generationID
-        do {
-            let response = try await sendToCoordinator(request, deadline: .now + retryBackoff)
-            guard generation == generationID, state == .stable else { return }
-            switch response.errorCode {
-            case .none: break
-            case .rebalanceInProgress: rejoinNeeded = true
-            case .illegalGeneration, .fencedInstanceID:
-                rejoinNeeded = true
-                membershipLost = true
-            case .unknownMemberID:
-                memberID = ""
-                rejoinNeeded = true
-                membershipLost = true
-            case .notCoordinator, .coordinatorNotAvailable: coordinator = nil
-            default: logger.debug("Heartbeat failed", metadata: ["error": "\(response.errorCode)"])
-            }
-        } catch {
-            logger.debug("Heartbeat failed", metadata: ["group": "\(groupID)", "error": "\(error)"])
-        }
+        return encoded
     }
 
     // MARK: Offsets
@@ -309,8 +135,8 @@ actor ConsumerCoordinator {
         guard !offsets.isEmpty else { return }
         var request = OffsetCommitRequest()
         request.groupID = groupID
-        request.generationIDOrMemberEpoch = generationID
-        request.memberID = memberID
+        request.generationIDOrMemberEpoch = await member.generationID
+        request.memberID = await member.memberID
         request.groupInstanceID = configuration.groupInstanceID
         request.topics = Dictionary(grouping: offsets, by: \.key.topic).map { topic, entries in
             .init(
@@ -326,20 +152,20 @@ actor ConsumerCoordinator {
             )
         }
         while true {
-            let response = try await sendToCoordinator(request, deadline: deadline)
+            let response = try await member.sendToCoordinator(request, deadline: deadline)
             let errors = response.topics.flatMap { topic in
                 topic.partitions.filter { $0.errorCode != .none }.map { (topic.name, $0.partitionIndex, $0.errorCode) }
             }
             guard let (topic, partition, code) = errors.first else { return }
             switch code {
             case .coordinatorLoadInProgress, .notCoordinator, .coordinatorNotAvailable, .requestTimedOut:
-                if code != .coordinatorLoadInProgress { coordinator = nil }
+                if code != .coordinatorLoadInProgress { await member.coordinatorUnknown() }
                 guard ContinuousClock.now + retryBackoff < deadline else {
                     throw ConsumerError.broker(code, "OffsetCommit of \(topic)-\(partition)")
                 }
                 try await Task.sleep(for: retryBackoff)
             case .unknownMemberID, .illegalGeneration, .rebalanceInProgress, .fencedInstanceID:
-                rejoinNeeded = true
+                await member.requestRejoin()
                 throw ConsumerError.commitFailed(code)
             default:
                 throw ConsumerError.broker(code, "OffsetCommit of \(topic)-\(partition)")
@@ -359,7 +185,7 @@ actor ConsumerCoordinator {
         }
         request.requireStable = true
         while true {
-            let response = try await sendToCoordinator(request, deadline: deadline)
+            let response = try await member.sendToCoordinator(request, deadline: deadline)
             var code = response.errorCode
             if code == .none {
                 code = response.topics.lazy.flatMap(\.partitions).first { $0.errorCode != .none }?.errorCode ?? .none
@@ -378,7 +204,7 @@ actor ConsumerCoordinator {
                 }
                 return committed
             case .coordinatorLoadInProgress, .notCoordinator, .coordinatorNotAvailable, .unstableOffsetCommit:
-                if code == .notCoordinator || code == .coordinatorNotAvailable { coordinator = nil }
+                if code == .notCoordinator || code == .coordinatorNotAvailable { await member.coordinatorUnknown() }
                 guard ContinuousClock.now + retryBackoff < deadline else {
                     throw ConsumerError.broker(code, "OffsetFetch of group \(groupID)")
                 }
@@ -391,32 +217,7 @@ actor ConsumerCoordinator {
 
     // MARK: Leaving
 
-    /// Leaves the group (a dynamic member; a static one keeps its place until its session times out, as in Kafka).
-    func leave() async {
-        defer {
-            state = .unjoined
-            rejoinNeeded = true
-            generationID = -1
-        }
-        guard configuration.groupInstanceID == nil, !memberID.isEmpty, state != .unjoined else { return }
-        var request = LeaveGroupRequest()
-        request.groupID = groupID
-        request.memberID = memberID
-        request.members = [.init(memberID: memberID, groupInstanceID: nil)]
-        do {
-            _ = try await sendToCoordinator(
-                request,
-                deadline: .now + .milliseconds(configuration.client.requestTimeoutMs)
-            )
-        } catch {
-            logger.debug("LeaveGroup failed", metadata: ["group": "\(groupID)", "error": "\(error)"])
-        }
-        memberID = ""
-    }
+    func leave() async { await member.leave() }
 
-    func stop() async {
-        heartbeatTask?.cancel()
-        heartbeatTask = nil
-        await leave()
-    }
+    func stop() async { await member.stop() }
 }

@@ -1,0 +1,87 @@
+import KafkaConnect
+
+/// A distributed worker's own keys (`conf/connect-distributed.properties`), Kafka 2.8's names and defaults: the
+/// group (`group.id`, `session.timeout.ms`, `heartbeat.interval.ms`, `rebalance.timeout.ms`), the three internal
+/// topics with their replication factors and partition counts, and the rebalance protocol. `connect.protocol`
+/// is accepted with every 2.8 value, but the workers speak the EAGER protocol (`default`) whatever it says;
+/// `scheduled.rebalance.max.delay.ms` therefore has no effect (both are reported at start).
+public struct DistributedConfig: Sendable {
+    public var groupID: String
+    public var configTopic: String
+    public var offsetTopic: String
+    public var statusTopic: String
+    public var configReplicationFactor: Int16 = 3
+    public var offsetReplicationFactor: Int16 = 3
+    public var statusReplicationFactor: Int16 = 3
+    public var offsetPartitions: Int32 = 25
+    public var statusPartitions: Int32 = 5
+    public var sessionTimeoutMs: Int32 = 10_000
+    public var heartbeatIntervalMs: Int32 = 3_000
+    public var rebalanceTimeoutMs: Int32 = 60_000
+    public var connectProtocol = "sessioned"
+
+    /// The keys this struct reads (the worker does not report them as unknown).
+    static let keys: Set<String> = [
+        "group.id", "config.storage.topic", "offset.storage.topic", "status.storage.topic",
+        "config.storage.replication.factor", "offset.storage.replication.factor", "status.storage.replication.factor",
+        "offset.storage.partitions", "status.storage.partitions", "session.timeout.ms", "heartbeat.interval.ms",
+        "rebalance.timeout.ms", "connect.protocol", "scheduled.rebalance.max.delay.ms", "worker.sync.timeout.ms",
+        "worker.unsync.backoff.ms", "inter.worker.key.generation.algorithm", "inter.worker.key.size",
+        "inter.worker.key.ttl.ms", "inter.worker.signature.algorithm", "inter.worker.verification.algorithms",
+    ]
+
+    init(_ values: [String: String]) throws(ConnectConfigError) {
+        func required(_ key: String) throws(ConnectConfigError) -> String {
+            guard let value = values[key], !value.isEmpty else {
+                throw ConnectConfigError("Missing required configuration \"\(key)\" which has no default value.")
+            }
+            return value
+        }
+        func number<N: FixedWidthInteger>(
+            _ key: String,
+            _ fallback: N,
+            allowMinusOne: Bool = false
+        )
+            throws(ConnectConfigError) -> N
+        {
+            guard let text = values[key] else { return fallback }
+            guard let value = N(text), value > 0 || (allowMinusOne && value == -1) else {
+                throw ConnectConfigError("Invalid value \(text) for configuration \(key)")
+            }
+            return value
+        }
+        groupID = try required("group.id")
+        configTopic = try required("config.storage.topic")
+        offsetTopic = try required("offset.storage.topic")
+        statusTopic = try required("status.storage.topic")
+        // -1: the broker's default.replication.factor (KIP-464), as Connect 2.8 allows.
+        configReplicationFactor = try number("config.storage.replication.factor", 3, allowMinusOne: true)
+        offsetReplicationFactor = try number("offset.storage.replication.factor", 3, allowMinusOne: true)
+        statusReplicationFactor = try number("status.storage.replication.factor", 3, allowMinusOne: true)
+        offsetPartitions = try number("offset.storage.partitions", 25, allowMinusOne: true)
+        statusPartitions = try number("status.storage.partitions", 5, allowMinusOne: true)
+        sessionTimeoutMs = try number("session.timeout.ms", 10_000)
+        heartbeatIntervalMs = try number("heartbeat.interval.ms", 3_000)
+        rebalanceTimeoutMs = try number("rebalance.timeout.ms", 60_000)
+        connectProtocol = values["connect.protocol"] ?? "sessioned"
+        guard ["eager", "compatible", "sessioned"].contains(connectProtocol) else {
+            throw ConnectConfigError(
+                "Invalid value \(connectProtocol) for configuration connect.protocol: String must be one of: eager, compatible, sessioned"
+            )
+        }
+        guard heartbeatIntervalMs < sessionTimeoutMs else {
+            throw ConnectConfigError("heartbeat.interval.ms must be lower than session.timeout.ms")
+        }
+    }
+
+    /// What the worker says at start about keys it accepts without their 2.8 effect.
+    var warnings: [String] {
+        var warnings: [String] = []
+        if connectProtocol != "eager" {
+            warnings.append(
+                "connect.protocol=\(connectProtocol): this worker speaks the EAGER protocol (default); incremental cooperative rebalancing is not implemented"
+            )
+        }
+        return warnings
+    }
+}

@@ -1,0 +1,231 @@
+import KafkaClient
+public import KafkaConnect
+public import Logging
+import NIOPosix
+
+/// The connectors of a distributed worker cluster (Java's `DistributedHerder`), as one worker sees and runs them.
+/// The cluster's state lives in Kafka: configurations in the config topic (`ConfigTopicStore`), source offsets in
+/// the offsets topic (`OffsetTopicStore`), statuses in the status topic (`StatusTopicStore`). The workers form a
+/// group of protocol type `connect` (`GroupMember`, Connect's EAGER protocol `default`); its leader assigns every
+/// connector and task round-robin (`EagerAssignor`), and each worker runs what it was given.
+///
+/// Requests: reads are answered from this worker's copy of the config topic; creating, reconfiguring and deleting
+/// connectors and writing task configurations are the leader's (a follower answers `HerderError.forward` with the
+/// leader's URL, and the REST layer relays the request); pausing and resuming write the target state from any
+/// worker; a restart goes to the worker that runs the connector or task (through the leader, which knows).
+///
+/// Lifecycle: `start` (internal topics, then the loop in its own task: read the config topic, rejoin when the set
+/// of connectors or tasks changed, run the assignment, apply target states), `stop` (stop every task, leave the
+/// group, close the topics). An actor: REST requests, the loop and the tasks' reports go through it one at a time.
+public actor DistributedHerder: Herder {
+    let worker: WorkerConfig
+    let settings: DistributedConfig
+    /// This worker's REST URL, as the other workers reach it (`rest.advertised.*`).
+    let url: String
+    let logger: Logger
+    let configs: ConfigTopicStore
+    let offsetStore: OffsetTopicStore
+    let statuses: StatusTopicStore
+    let member: GroupMember
+    var snapshot = ConfigTopicStore.Snapshot()
+    /// The snapshot the loop last acted on: the next read is compared with it.
+    var applied = ConfigTopicStore.Snapshot()
+    /// The current assignment (nil while not a member) and the generation it belongs to.
+    var assignment: ConnectProtocol.Assignment?
+    var generation: Int32 = -1
+    /// The leader's view of the last assignment it computed: each member's URL and what it was given.
+    var memberAssignments: [(url: String, assignment: ConnectProtocol.Assignment)] = []
+    /// Connectors running here, with the task configurations they generated.
+    var connectors: [String: any Connector] = [:]
+    var running: [ConnectorTaskID: (run: Int, task: Task<Void, Never>, stop: StopFlag)] = [:]
+    var runs = 0
+    var counters: [ConnectorTaskID: TaskCounters] = [:]
+    var loop: Task<Void, Never>?
+    var stopping = false
+
+    public init(worker: WorkerConfig, logger: Logger) throws(ConnectConfigError) {
+        guard let settings = worker.distributed else { throw ConnectConfigError("not a distributed worker") }
+        self.worker = worker
+        self.settings = settings
+        url = "http://\(worker.workerID)/"
+        self.logger = logger
+        var clientProperties = ["bootstrap.servers": worker.bootstrapServers.joined(separator: ",")]
+        clientProperties.merge(worker.consumerProperties) { _, own in own }
+        // Member ids are the client id and a UUID: name the worker's client as Connect does.
+        clientProperties["client.id"] = clientProperties["client.id"] ?? "connect-\(worker.workerID)"
+        func log(_ name: String, _ partitions: Int32, _ factor: Int16) -> KafkaBasedLog {
+            KafkaBasedLog(
+                topic: .init(name: name, partitions: partitions, replicationFactor: factor),
+                clientProperties: clientProperties,
+                logger: logger
+            )
+        }
+        configs = ConfigTopicStore(log: log(settings.configTopic, 1, settings.configReplicationFactor), logger: logger)
+        offsetStore = OffsetTopicStore(
+            log: log(settings.offsetTopic, settings.offsetPartitions, settings.offsetReplicationFactor),
+            logger: logger
+        )
+        statuses = StatusTopicStore(
+            log: log(settings.statusTopic, settings.statusPartitions, settings.statusReplicationFactor),
+            logger: logger
+        )
+        let cluster: Cluster
+        do {
+            cluster = try Cluster(
+                configuration: try ClientConfiguration(properties: clientProperties),
+                group: MultiThreadedEventLoopGroup.singleton,
+                logger: logger
+            )
+        } catch {
+            throw ConnectConfigError("Invalid worker client settings: \(error)")
+        }
+        member = GroupMember(
+            settings: .init(
+                groupID: settings.groupID,
+                protocolType: ConnectProtocol.protocolType,
+                sessionTimeoutMs: settings.sessionTimeoutMs,
+                rebalanceTimeoutMs: settings.rebalanceTimeoutMs,
+                heartbeatIntervalMs: settings.heartbeatIntervalMs,
+                retryBackoffMs: 100,
+                requestTimeoutMs: 40_000
+            ),
+            cluster: cluster,
+            logger: logger
+        )
+    }
+
+    var isLeader: Bool { assignment.map { $0.leaderURL == url } ?? false }
+
+    // MARK: Reading
+
+    public var connectorNames: [String] { snapshot.connectors.keys.sorted() }
+
+    func properties(of name: String) throws(HerderError) -> [String: String] {
+        guard let properties = snapshot.connectors[name] else { throw .notFound("Connector \(name) not found") }
+        return properties
+    }
+
+    public func config(of name: String) throws(HerderError) -> [String: String] { try properties(of: name) }
+
+    public func type(of name: String) throws(HerderError) -> ConnectorType {
+        let properties = try properties(of: name)
+        guard let plugin = properties["connector.class"].flatMap(Plugins.connector(named:)) else {
+            throw .badRequest("Connector \(name) names an unknown connector class")
+        }
+        return plugin.type
+    }
+
+    public func taskConfigs(of name: String) throws(HerderError) -> [[String: String]] {
+        _ = try properties(of: name)
+        return snapshot.tasks[name] ?? []
+    }
+
+    public func status(
+        of name: String
+    ) async throws(HerderError) -> (
+        connector: ConnectorStatus, tasks: [ConnectorStatus]
+    ) {
+        _ = try properties(of: name)
+        try? await statuses.refresh()
+        guard let connector = await statuses.status(StatusTopicStore.key(connector: name)) else {
+            throw .notFound("No status found for connector \(name)")
+        }
+        var tasks: [ConnectorStatus] = []
+        for index in (snapshot.tasks[name] ?? []).indices {
+            let status = await statuses.status(StatusTopicStore.key(task: ConnectorTaskID(name, index)))
+            tasks.append(status ?? ConnectorStatus(state: .unassigned, trace: nil, workerID: ""))
+        }
+        return (connector, tasks)
+    }
+
+    public func metricsText() -> String {
+        ConnectMetrics.text(
+            connectors: connectors.keys.sorted().compactMap { name in
+                guard let properties = snapshot.connectors[name],
+                    let plugin = properties["connector.class"].flatMap(Plugins.connector(named:))
+                else { return nil }
+                let paused = snapshot.paused.contains(name)
+                let status = ConnectorStatus(state: paused ? .paused : .running, trace: nil, workerID: worker.workerID)
+                let tasks = running.keys.filter { $0.connector == name }.sorted().map { _ in status }
+                return (name, plugin.type, status, tasks)
+            },
+            counters: counters
+        )
+    }
+
+    public func offsets(of name: String) async -> [(partition: String, offset: String)] {
+        await offsetStore.offsets(of: name).map { ($0.partition.compactText, $0.offset.compactText) }
+    }
+
+    // MARK: Changes
+
+    /// The leader's URL, or the refusal a follower answers with so that the request is relayed to it.
+    func requireLeader() throws(HerderError) {
+        guard let assignment else { throw .forward(nil) }
+        if assignment.leaderURL != url { throw .forward(assignment.leaderURL) }
+    }
+
+    @discardableResult
+    public func put(_ properties: [String: String], allowUpdate: Bool) async throws(HerderError) -> Bool {
+        let config: ConnectorConfig
+        do {
+            config = try ConnectorConfig(properties)
+        } catch {
+            throw .badRequest(error.message)
+        }
+        try requireLeader()
+        try await refresh()
+        let exists = snapshot.connectors[config.name] != nil
+        if exists && !allowUpdate { throw .conflict("Connector \(config.name) already exists") }
+        try await write { try await self.configs.putConnectorConfig(config.name, properties) }
+        logger.info("Connector \(config.name) \(exists ? "reconfigured" : "created")")
+        return !exists
+    }
+
+    public func delete(_ name: String) async throws(HerderError) {
+        try requireLeader()
+        try await refresh()
+        _ = try properties(of: name)
+        try await write { try await self.configs.removeConnector(name) }
+        logger.info("Connector \(name) deleted")
+    }
+
+    public func pause(_ name: String) async throws(HerderError) {
+        try await refresh()
+        _ = try properties(of: name)
+        try await write { try await self.configs.putTargetState(name, paused: true) }
+    }
+
+    public func resume(_ name: String) async throws(HerderError) {
+        try await refresh()
+        _ = try properties(of: name)
+        try await write { try await self.configs.putTargetState(name, paused: false) }
+    }
+
+    /// The internal `POST /connectors/{name}/tasks`: the connector's owner hands the leader its task configurations.
+    public func putTaskConfigs(_ name: String, _ tasks: [[String: String]]) async throws(HerderError) {
+        try requireLeader()
+        try await refresh()
+        _ = try properties(of: name)
+        guard snapshot.tasks[name] != tasks else { return }
+        try await write { try await self.configs.putTaskConfigs(name, tasks) }
+    }
+
+    /// Writes to the config topic and reads it back, so this worker answers its next read with the change.
+    func write(_ change: @Sendable () async throws -> Void) async throws(HerderError) {
+        do {
+            try await change()
+        } catch {
+            throw .unavailable("Cannot write to the config topic \(settings.configTopic): \(error)")
+        }
+        try await refresh()
+    }
+
+    func refresh() async throws(HerderError) {
+        do {
+            snapshot = try await configs.refresh().after
+        } catch {
+            throw .unavailable("Cannot read the config topic \(settings.configTopic): \(error)")
+        }
+    }
+}

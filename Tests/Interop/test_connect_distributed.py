@@ -1,0 +1,177 @@
+"""swiftkafka-connect in distributed mode (issue 19) against a real broker: two worker processes form one Connect
+group; connectors created through either worker (a follower relays to the leader) run somewhere in the group,
+their configurations, offsets and statuses are in the three internal topics in Kafka 2.8's exact keys and values
+(read here with confluent-kafka), and when the worker running a source task is killed with SIGKILL the other
+worker takes the task over and resumes from the committed offset: nothing lost, repeats only since the last
+commit."""
+import json
+import signal
+import time
+import uuid
+
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from conftest import single_broker, wait_for
+from test_connect import Worker, call, create_topic, lines_of
+
+
+@pytest.fixture(scope="module")
+def broker():
+    yield from single_broker()
+
+
+def distributed_worker(bootstrap, group, topics):
+    return Worker(bootstrap, properties={
+        "group.id": group, "config.storage.topic": topics[0], "offset.storage.topic": topics[1],
+        "status.storage.topic": topics[2], "config.storage.replication.factor": "1",
+        "offset.storage.replication.factor": "1", "status.storage.replication.factor": "1",
+        "offset.storage.partitions": "3", "status.storage.partitions": "2",
+        "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000", "offset.flush.interval.ms": "500",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+    }, distributed=True)
+
+
+def records(bootstrap, topic):
+    """Every (key, value) of `topic`'s partitions up to their ends, values parsed as JSON (None for a tombstone)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"reader-{uuid.uuid4()}",
+                         "enable.auto.commit": False})
+    try:
+        partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1] for p in partitions}
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        found, done = [], {p for p, end in ends.items() if end == 0}
+        deadline = time.time() + 30
+        while len(done) < len(ends):
+            assert time.time() < deadline, f"cannot read {topic} to its end"
+            for message in consumer.consume(500, 0.5):
+                assert message.error() is None, message.error()
+                value = message.value()
+                found.append((message.key().decode(), json.loads(value) if value is not None else None))
+                if message.offset() + 1 >= ends[message.partition()]:
+                    done.add(message.partition())
+        return found
+    finally:
+        consumer.close()
+
+
+def status(worker, name):
+    code, body, _ = call(worker.url, "GET", f"/connectors/{name}/status")
+    return body if code == 200 else None
+
+
+def running_on(workers, name):
+    """The worker id the connector's task 0 runs on, once every worker's status says so; else None."""
+    seen = set()
+    for worker in workers:
+        body = status(worker, name)
+        if not body or not body["tasks"] or body["tasks"][0]["state"] != "RUNNING":
+            return None
+        seen.add(body["tasks"][0]["worker_id"])
+    return seen.pop() if len(seen) == 1 else None
+
+
+def test_two_workers_share_connectors_and_take_over_a_killed_workers_task(broker, tmp_path):
+    suffix = uuid.uuid4().hex[:8]
+    group = f"connect-{suffix}"
+    topics = (f"connect-configs-{suffix}", f"connect-offsets-{suffix}", f"connect-status-{suffix}")
+    data_topic = f"lines-{suffix}"
+    create_topic(broker.bootstrap, data_topic)
+    lines = [f"line {i}" for i in range(2000)]
+    with open(f"{tmp_path}/input.txt", "w") as f:
+        f.write("".join(line + "\n" for line in lines))
+    a = distributed_worker(broker.bootstrap, group, topics)
+    b = distributed_worker(broker.bootstrap, group, topics)
+    workers = {f"127.0.0.1:{a.port}": a, f"127.0.0.1:{b.port}": b}
+    try:
+        source = {"connector.class": "FileStreamSource", "tasks.max": "1", "file": f"{tmp_path}/input.txt",
+                  "topic": data_topic}
+        sink = {"connector.class": "FileStreamSink", "tasks.max": "1", "file": f"{tmp_path}/output.txt",
+                "topics": data_topic}
+        # One create through each worker: whichever is not the leader relays its request to the leader.
+        def created(worker, name, config):
+            code, body, _ = call(worker.url, "POST", "/connectors", {"name": name, "config": config})
+            if code == 409 and "rebalance" in body["message"]:
+                return False  # the group is still forming
+            assert code == 201, body
+            assert body["name"] == name and body["config"]["file"] == config["file"], body
+            return True
+        wait_for(lambda: created(a, "source", source), 60, "the source created through worker a")
+        wait_for(lambda: created(b, "sink", sink), 60, "the sink created through worker b")
+        code, body, _ = call(b.url, "POST", "/connectors", {"name": "source", "config": source})
+        assert code == 409 and body["error_code"] == 409, body
+
+        for worker in (a, b):
+            assert call(worker.url, "GET", "/connectors")[1] == ["sink", "source"]
+        output = f"{tmp_path}/output.txt"
+        wait_for(lambda: len(lines_of(output)) >= len(lines), 120, "the lines in the sink's file")
+        assert lines_of(output) == [line.encode() for line in lines]
+        wait_for(lambda: running_on((a, b), "source") and running_on((a, b), "sink"), 30, "both tasks RUNNING")
+        # Kafka's EAGER assignor deals connector, its tasks, next connector, ... round-robin over the members
+        # sorted by id: with two workers, both connectors land on one and both tasks on the other.
+        task_owners = {running_on((a, b), "source"), running_on((a, b), "sink")}
+        connector_owners = {status(a, name)["connector"]["worker_id"] for name in ("source", "sink")}
+        assert len(task_owners) == 1 and len(connector_owners) == 1, (task_owners, connector_owners)
+        assert task_owners | connector_owners == set(workers), (task_owners, connector_owners)
+        assert call(a.url, "GET", "/connectors/source/tasks")[1][0]["config"]["file"] == source["file"]
+
+        # The internal topics, as Kafka 2.8 writes them.
+        configs = dict(records(broker.bootstrap, topics[0]))
+        assert configs["connector-source"]["properties"]["connector.class"] == "FileStreamSource"
+        assert configs["connector-source"]["properties"]["name"] == "source"
+        assert configs["task-source-0"]["properties"]["file"] == source["file"]
+        assert configs["commit-source"] == {"tasks": 1}
+        offsets = records(broker.bootstrap, topics[1])
+        key = json.dumps(["source", {"filename": source["file"]}], separators=(",", ":"))
+        assert (key, {"position": sum(len(line) + 1 for line in lines)}) in offsets, offsets[-3:]
+        statuses = dict(records(broker.bootstrap, topics[2]))
+        task_status = statuses["status-task-source-0"]
+        assert task_status["state"] == "RUNNING" and task_status["worker_id"] in workers, task_status
+        assert isinstance(task_status["generation"], int) and task_status["trace"] is None
+
+        # SIGKILL the worker running the source task; the other takes it over and reads on from the committed
+        # offset (the file keeps growing meanwhile).
+        victim_id = running_on((a, b), "source")
+        victim = workers[victim_id]
+        survivor = b if victim is a else a
+        survivor_id = next(i for i, w in workers.items() if w is survivor)
+        more = [f"more {i}" for i in range(3000)]
+        with open(f"{tmp_path}/input.txt", "a") as f:
+            f.write("".join(line + "\n" for line in more[:1500]))
+        victim.stop(signal.SIGKILL)
+        with open(f"{tmp_path}/input.txt", "a") as f:
+            f.write("".join(line + "\n" for line in more[1500:]))
+        started = time.time()
+        wait_for(lambda: running_on((survivor,), "source") == survivor_id
+                 and running_on((survivor,), "sink") == survivor_id, 60, "both tasks on the survivor")
+        print(f"tasks moved to the survivor in {time.time() - started:.1f} s")
+        expected = [line.encode() for line in lines + more]
+        wait_for(lambda: set(lines_of(output)) >= set(expected), 60, "every line after the kill")
+        got = lines_of(output)
+        assert set(got) == set(expected), "the sink's file has lines that were never written"
+        print(f"lines repeated after the kill: {len(got) - len(expected)}")
+        seen, unique = set(), []
+        for line in got:
+            if line not in seen:
+                seen.add(line)
+                unique.append(line)
+        assert unique == expected, "lines out of order"
+
+        # Pause, resume and delete through the survivor; the target state and the tombstones are in the topic.
+        assert call(survivor.url, "PUT", "/connectors/source/pause")[0] == 202
+        wait_for(lambda: (status(survivor, "source") or {}).get("connector", {}).get("state") == "PAUSED"
+                 and status(survivor, "source")["tasks"][0]["state"] == "PAUSED", 30, "the source PAUSED")
+        assert call(survivor.url, "PUT", "/connectors/source/resume")[0] == 202
+        wait_for(lambda: running_on((survivor,), "source") == survivor_id, 30, "the source RUNNING again")
+        assert call(survivor.url, "DELETE", "/connectors/source")[0] == 204
+        assert call(survivor.url, "GET", "/connectors/source")[0] == 404
+        configs = records(broker.bootstrap, topics[0])
+        assert ("target-state-source", {"state": "PAUSED"}) in configs
+        assert ("target-state-source", {"state": "STARTED"}) in configs
+        assert configs[-2:] == [("connector-source", None), ("target-state-source", None)], configs[-2:]
+        wait_for(lambda: dict(records(broker.bootstrap, topics[2])).get("status-connector-source", 0) is None,
+                 30, "the source's status tombstoned")
+    finally:
+        for worker in (a, b):
+            worker.close()
