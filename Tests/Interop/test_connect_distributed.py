@@ -5,6 +5,7 @@ their configurations, offsets and statuses are in the three internal topics in K
 worker takes the task over and resumes from the committed offset: nothing lost, repeats only since the last
 commit."""
 import json
+import re
 import signal
 import time
 import uuid
@@ -21,8 +22,9 @@ def broker():
     yield from single_broker()
 
 
-def distributed_worker(bootstrap, group, topics):
+def distributed_worker(bootstrap, group, topics, protocol):
     return Worker(bootstrap, properties={
+        "connect.protocol": protocol, "scheduled.rebalance.max.delay.ms": "3000",
         "group.id": group, "config.storage.topic": topics[0], "offset.storage.topic": topics[1],
         "status.storage.topic": topics[2], "config.storage.replication.factor": "1",
         "offset.storage.replication.factor": "1", "status.storage.replication.factor": "1",
@@ -56,6 +58,12 @@ def records(bootstrap, topic):
         consumer.close()
 
 
+def leader_url(worker):
+    """The leader URL of the worker's last join, from its log (the REST API does not show it)."""
+    found = re.findall(r"leader=(\S+) protocol=\S+ .*Joined the Connect group", worker.read_log())
+    return found[-1] if found else None
+
+
 def status(worker, name):
     code, body, _ = call(worker.url, "GET", f"/connectors/{name}/status")
     return body if code == 200 else None
@@ -72,7 +80,10 @@ def running_on(workers, name):
     return seen.pop() if len(seen) == 1 else None
 
 
-def test_two_workers_share_connectors_and_take_over_a_killed_workers_task(broker, tmp_path):
+@pytest.mark.parametrize("protocol", ["eager", "sessioned"])
+def test_two_workers_share_connectors_and_take_over_a_killed_workers_task(broker, tmp_path, protocol):
+    """With Connect's EAGER protocol and with the incremental cooperative one (KIP-415; 2.8's default `sessioned`
+    runs as `compatible`), where a departed worker's work waits `scheduled.rebalance.max.delay.ms` (3 s here)."""
     suffix = uuid.uuid4().hex[:8]
     group = f"connect-{suffix}"
     topics = (f"connect-configs-{suffix}", f"connect-offsets-{suffix}", f"connect-status-{suffix}")
@@ -81,8 +92,8 @@ def test_two_workers_share_connectors_and_take_over_a_killed_workers_task(broker
     lines = [f"line {i}" for i in range(2000)]
     with open(f"{tmp_path}/input.txt", "w") as f:
         f.write("".join(line + "\n" for line in lines))
-    a = distributed_worker(broker.bootstrap, group, topics)
-    b = distributed_worker(broker.bootstrap, group, topics)
+    a = distributed_worker(broker.bootstrap, group, topics, protocol)
+    b = distributed_worker(broker.bootstrap, group, topics, protocol)
     workers = {f"127.0.0.1:{a.port}": a, f"127.0.0.1:{b.port}": b}
     try:
         source = {"connector.class": "FileStreamSource", "tasks.max": "1", "file": f"{tmp_path}/input.txt",
@@ -108,12 +119,16 @@ def test_two_workers_share_connectors_and_take_over_a_killed_workers_task(broker
         wait_for(lambda: len(lines_of(output)) >= len(lines), 120, "the lines in the sink's file")
         assert lines_of(output) == [line.encode() for line in lines]
         wait_for(lambda: running_on((a, b), "source") and running_on((a, b), "sink"), 30, "both tasks RUNNING")
-        # Kafka's EAGER assignor deals connector, its tasks, next connector, ... round-robin over the members
-        # sorted by id: with two workers, both connectors land on one and both tasks on the other.
         task_owners = {running_on((a, b), "source"), running_on((a, b), "sink")}
         connector_owners = {status(a, name)["connector"]["worker_id"] for name in ("source", "sink")}
-        assert len(task_owners) == 1 and len(connector_owners) == 1, (task_owners, connector_owners)
-        assert task_owners | connector_owners == set(workers), (task_owners, connector_owners)
+        if protocol == "eager":
+            # Kafka's EAGER assignor deals connector, its tasks, next connector, ... round-robin over the members
+            # sorted by id: with two workers, both connectors land on one and both tasks on the other.
+            assert len(task_owners) == 1 and len(connector_owners) == 1, (task_owners, connector_owners)
+            assert task_owners | connector_owners == set(workers), (task_owners, connector_owners)
+        else:
+            # The cooperative leader deals new connectors and new tasks each to the least loaded worker.
+            assert task_owners == set(workers) and connector_owners == set(workers), (task_owners, connector_owners)
         assert call(a.url, "GET", "/connectors/source/tasks")[1][0]["config"]["file"] == source["file"]
 
         # The internal topics, as Kafka 2.8 writes them.
@@ -130,9 +145,15 @@ def test_two_workers_share_connectors_and_take_over_a_killed_workers_task(broker
         assert task_status["state"] == "RUNNING" and task_status["worker_id"] in workers, task_status
         assert isinstance(task_status["generation"], int) and task_status["trace"] is None
 
-        # SIGKILL the worker running the source task; the other takes it over and reads on from the committed
-        # offset (the file keeps growing meanwhile).
-        victim_id = running_on((a, b), "source")
+        # SIGKILL a worker; the other takes its tasks over and the source reads on from the committed offset (the
+        # file keeps growing meanwhile). EAGER: the worker running both tasks. Cooperative: the worker that does not
+        # lead the group (each runs one task), so that the leader holds its work back for the delay.
+        if protocol == "eager":
+            victim_id = running_on((a, b), "source")
+        else:
+            leader = leader_url(a)
+            assert leader == leader_url(b) and leader in (a.url + "/", b.url + "/"), (leader, leader_url(b))
+            victim_id = next(i for i in workers if f"http://{i}/" != leader)
         victim = workers[victim_id]
         survivor = b if victim is a else a
         survivor_id = next(i for i, w in workers.items() if w is survivor)
@@ -146,6 +167,9 @@ def test_two_workers_share_connectors_and_take_over_a_killed_workers_task(broker
         wait_for(lambda: running_on((survivor,), "source") == survivor_id
                  and running_on((survivor,), "sink") == survivor_id, 60, "both tasks on the survivor")
         print(f"tasks moved to the survivor in {time.time() - started:.1f} s")
+        if protocol != "eager":
+            delays = [int(d) for d in re.findall(r"delay=(\d+) generation", survivor.read_log())]
+            assert any(0 < d <= 3000 for d in delays), f"the lost task was not held back: {delays}"
         expected = [line.encode() for line in lines + more]
         wait_for(lambda: set(lines_of(output)) >= set(expected), 60, "every line after the kill")
         got = lines_of(output)

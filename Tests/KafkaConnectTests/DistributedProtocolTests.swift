@@ -7,7 +7,10 @@ import Testing
 /// `ConnectProtocol` schemas), the EAGER assignor's deal, and the distributed worker's required keys.
 @Suite struct DistributedProtocolTests {
     @Test func workerMetadataIsVersionURLAndConfigOffset() throws {
-        let bytes = ConnectProtocol.encode(.init(url: "http://w:8083/", configOffset: 5))
+        let bytes = ConnectProtocol.encode(
+            ConnectProtocol.WorkerState(url: "http://w:8083/", configOffset: 5),
+            version: 0
+        )
         let expected: [UInt8] =
             [0, 0] + [0, 14] + Array("http://w:8083/".utf8) + [0, 0, 0, 0, 0, 0, 0, 5]
         #expect(bytes == expected)
@@ -79,5 +82,136 @@ import Testing
             properties: base + "\noffset.storage.file.filename=/tmp/x"
         )
         #expect(standaloneWarnings.count == 4)
+    }
+
+    // MARK: The cooperative protocol (KIP-415)
+
+    @Test func cooperativeMetadataCarriesTheAllocationAndAssignmentsTheRevocationsAndDelay() throws {
+        let allocation = ConnectProtocol.Assignment(
+            version: 1,
+            error: 0,
+            leader: "",
+            leaderURL: "",
+            configOffset: 3,
+            connectors: ["a"],
+            tasks: []
+        )
+        let state = ConnectProtocol.WorkerState(url: "u", configOffset: 3, allocation: allocation)
+        let bytes = ConnectProtocol.encode(state, version: 1)
+        var allocationBytes: [UInt8] = [0, 1, 0, 0] + [0, 0] + [0, 0] + [0, 0, 0, 0, 0, 0, 0, 3]
+        allocationBytes += [0, 0, 0, 1] + [0, 1, 0x61] + [0, 0, 0, 1] + [0xFF, 0xFF, 0xFF, 0xFF]
+        allocationBytes += [0, 0, 0, 0] + [0, 0, 0, 0]  // nothing revoked, no delay
+        let expected: [UInt8] =
+            [0, 1] + [0, 1, 0x75] + [0, 0, 0, 0, 0, 0, 0, 3] + [0, 0, 0, UInt8(allocationBytes.count)] + allocationBytes
+        #expect(bytes == expected)
+        #expect(try ConnectProtocol.decodeWorkerState(bytes) == state)
+        // Version 0 metadata has no allocation.
+        #expect(try ConnectProtocol.decodeWorkerState(ConnectProtocol.encode(state, version: 0)).allocation == nil)
+
+        var assignment = allocation
+        assignment.revokedTasks = [ConnectorTaskID("b", 1)]
+        assignment.delay = 2500
+        #expect(try ConnectProtocol.decodeAssignment(ConnectProtocol.encode(assignment)) == assignment)
+    }
+
+    typealias Work = EagerAssignor.Work
+
+    @Test func newWorkGoesToTheLeastLoadedMember() {
+        var assignor = IncrementalAssignor(maxDelayMs: 1000)
+        let result = assignor.assign(
+            members: ["m2": Work(), "m1": Work()],
+            connectors: ["a", "b"],
+            tasks: [ConnectorTaskID("a", 0), ConnectorTaskID("a", 1), ConnectorTaskID("b", 0)],
+            generation: 1
+        )
+        #expect(
+            result.assigned["m1"] == Work(connectors: ["a"], tasks: [ConnectorTaskID("a", 0), ConnectorTaskID("b", 0)])
+        )
+        #expect(result.assigned["m2"] == Work(connectors: ["b"], tasks: [ConnectorTaskID("a", 1)]))
+        #expect(result.revoked.isEmpty && result.delay == 0)
+        #expect(result.complete == result.assigned)
+    }
+
+    @Test func lostWorkWaitsForTheDelayThenMoves() {
+        var assignor = IncrementalAssignor(maxDelayMs: 1000)
+        let tasks: Set = [ConnectorTaskID("a", 0), ConnectorTaskID("a", 1)]
+        let start = ContinuousClock.now
+        let first = assignor.assign(
+            members: ["m1": Work(), "m2": Work()],
+            connectors: ["a"],
+            tasks: tasks,
+            generation: 1,
+            now: start
+        )
+        // m2 is gone: its work is held back, m1 keeps its own and is told how long to wait.
+        let second = assignor.assign(
+            members: ["m1": first.complete["m1"]!],
+            connectors: ["a"],
+            tasks: tasks,
+            generation: 2,
+            now: start + .milliseconds(100)
+        )
+        #expect(second.assigned.isEmpty && second.revoked.isEmpty)
+        #expect(second.delay == 1000)
+        let third = assignor.assign(
+            members: ["m1": second.complete["m1"]!],
+            connectors: ["a"],
+            tasks: tasks,
+            generation: 3,
+            now: start + .milliseconds(600)
+        )
+        #expect(third.assigned.isEmpty && third.delay == 500)
+        let fourth = assignor.assign(
+            members: ["m1": third.complete["m1"]!],
+            connectors: ["a"],
+            tasks: tasks,
+            generation: 4,
+            now: start + .milliseconds(1200)
+        )
+        #expect(fourth.delay == 0)
+        #expect(fourth.assigned["m1"] == Work(connectors: [], tasks: [ConnectorTaskID("a", 1)]))
+        #expect(Set(fourth.complete["m1"]!.tasks) == tasks && fourth.complete["m1"]!.connectors == ["a"])
+    }
+
+    @Test func deletedAndDuplicatedWorkIsRevoked() {
+        var assignor = IncrementalAssignor(maxDelayMs: 0)
+        let result = assignor.assign(
+            members: [
+                "m1": Work(connectors: ["a", "gone"], tasks: [ConnectorTaskID("a", 0)]),
+                "m2": Work(connectors: [], tasks: [ConnectorTaskID("a", 0), ConnectorTaskID("gone", 0)]),
+            ],
+            connectors: ["a"],
+            tasks: [ConnectorTaskID("a", 0)],
+            generation: 1
+        )
+        #expect(result.revoked["m1"] == Work(connectors: ["gone"], tasks: []))
+        #expect(
+            result.revoked["m2"] == Work(connectors: [], tasks: [ConnectorTaskID("a", 0), ConnectorTaskID("gone", 0)])
+        )
+        #expect(result.complete["m1"] == Work(connectors: ["a"], tasks: [ConnectorTaskID("a", 0)]))
+    }
+
+    @Test func aJoiningMemberGetsItsShareThroughOneRevocationRound() {
+        var assignor = IncrementalAssignor(maxDelayMs: 0)
+        let tasks = (0..<4).map { ConnectorTaskID("a", $0) }
+        let loaded = Work(connectors: ["a"], tasks: tasks)
+        let first = assignor.assign(
+            members: ["m1": loaded, "m2": Work()],
+            connectors: ["a"],
+            tasks: Set(tasks),
+            generation: 1
+        )
+        #expect(first.revoked["m1"] == Work(connectors: [], tasks: [ConnectorTaskID("a", 2), ConnectorTaskID("a", 3)]))
+        #expect(first.assigned.isEmpty)
+        let second = assignor.assign(
+            members: ["m1": first.complete["m1"]!, "m2": Work()],
+            connectors: ["a"],
+            tasks: Set(tasks),
+            generation: 2
+        )
+        #expect(second.revoked.isEmpty)
+        #expect(
+            second.assigned["m2"] == Work(connectors: [], tasks: [ConnectorTaskID("a", 2), ConnectorTaskID("a", 3)])
+        )
     }
 }

@@ -2,9 +2,10 @@ import KafkaConnect
 
 /// A distributed worker's own keys (`conf/connect-distributed.properties`), Kafka 2.8's names and defaults: the
 /// group (`group.id`, `session.timeout.ms`, `heartbeat.interval.ms`, `rebalance.timeout.ms`), the three internal
-/// topics with their replication factors and partition counts, and the rebalance protocol. `connect.protocol`
-/// is accepted with every 2.8 value, but the workers speak the EAGER protocol (`default`) whatever it says;
-/// `scheduled.rebalance.max.delay.ms` therefore has no effect (both are reported at start).
+/// topics with their replication factors and partition counts, and the rebalance protocol: `connect.protocol`
+/// `eager` (Connect's `default` protocol) or `compatible` (incremental cooperative, KIP-415, with
+/// `scheduled.rebalance.max.delay.ms`); `sessioned`, 2.8's default, runs as `compatible` (the session key that
+/// signs internal requests, KIP-507, is not implemented; reported at start).
 public struct DistributedConfig: Sendable {
     public var groupID: String
     public var configTopic: String
@@ -19,6 +20,7 @@ public struct DistributedConfig: Sendable {
     public var heartbeatIntervalMs: Int32 = 3_000
     public var rebalanceTimeoutMs: Int32 = 60_000
     public var connectProtocol = "sessioned"
+    public var scheduledRebalanceMaxDelayMs: Int32 = 300_000
 
     /// The keys this struct reads (the worker does not report them as unknown).
     static let keys: Set<String> = [
@@ -64,6 +66,12 @@ public struct DistributedConfig: Sendable {
         heartbeatIntervalMs = try number("heartbeat.interval.ms", 3_000)
         rebalanceTimeoutMs = try number("rebalance.timeout.ms", 60_000)
         connectProtocol = values["connect.protocol"] ?? "sessioned"
+        if let text = values["scheduled.rebalance.max.delay.ms"] {
+            guard let delay = Int32(text), delay >= 0 else {
+                throw ConnectConfigError("Invalid value \(text) for configuration scheduled.rebalance.max.delay.ms")
+            }
+            scheduledRebalanceMaxDelayMs = delay
+        }
         guard ["eager", "compatible", "sessioned"].contains(connectProtocol) else {
             throw ConnectConfigError(
                 "Invalid value \(connectProtocol) for configuration connect.protocol: String must be one of: eager, compatible, sessioned"
@@ -77,9 +85,9 @@ public struct DistributedConfig: Sendable {
     /// What the worker says at start about keys it accepts without their 2.8 effect.
     var warnings: [String] {
         var warnings: [String] = []
-        if connectProtocol != "eager" {
+        if connectProtocol == "sessioned" {
             warnings.append(
-                "connect.protocol=\(connectProtocol): this worker speaks the EAGER protocol (default); incremental cooperative rebalancing is not implemented"
+                "connect.protocol=sessioned runs as compatible: internal requests are not signed with a session key (KIP-507)"
             )
         }
         return warnings

@@ -43,6 +43,10 @@ extension DistributedHerder {
                 // What this worker writes while acting (task configurations) shows as a change next time.
                 await apply(from: applied, to: current)
                 applied = current
+                if let due = rejoinAt, ContinuousClock.now >= due {
+                    rejoinAt = nil
+                    await member.requestRejoin()
+                }
                 if await member.needsJoin { try await rebalance() }
             } catch {
                 if stopping { return }
@@ -59,17 +63,19 @@ extension DistributedHerder {
         }
         for name in Set(old.connectors.keys).subtracting(new.connectors.keys) {
             // Deleted: what ran here stops, and its statuses are removed (Connect's DESTROYED is a tombstone).
-            for id in running.keys.filter({ $0.connector == name }) {
+            for id in owned.tasks where id.connector == name {
                 await stopTask(id, status: false)
                 await statuses.put(StatusTopicStore.key(task: id), nil, generation: generation)
             }
-            if connectors[name] != nil {
+            if owned.connectors.contains(name) {
                 stopConnector(name)
                 await statuses.put(StatusTopicStore.key(connector: name), nil, generation: generation)
             }
+            owned.connectors.removeAll { $0 == name }
+            owned.tasks.removeAll { $0.connector == name }
         }
-        guard let assignment else { return }
-        for name in assignment.connectors where new.connectors[name] != nil {
+        guard assignment != nil else { return }
+        for name in owned.connectors where new.connectors[name] != nil {
             if old.connectors[name] != new.connectors[name] {
                 stopConnector(name)
                 await startConnector(name)
@@ -77,27 +83,58 @@ extension DistributedHerder {
                 await reportConnector(name)
             }
         }
-        for id in assignment.tasks where old.paused.contains(id.connector) != new.paused.contains(id.connector) {
-            if new.paused.contains(id.connector) {
+        for id in owned.tasks where new.connectors[id.connector] != nil {
+            let reconfigured = old.tasks[id.connector]?[safe: id.task] != new.tasks[id.connector]?[safe: id.task]
+            if reconfigured && cooperative {
+                // The cooperative protocol keeps tasks through the rebalance: restart them with their new
+                // configurations here (a task beyond the new count stops and is given up).
                 await stopTask(id, status: false)
-                await reportTask(id, .paused, nil)
-            } else {
-                startTask(id)
+                if new.tasks[id.connector]?[safe: id.task] == nil {
+                    owned.tasks.removeAll { $0 == id }
+                    await reportTask(id, .unassigned, nil)
+                } else {
+                    startTask(id)
+                }
+            } else if old.paused.contains(id.connector) != new.paused.contains(id.connector) {
+                if new.paused.contains(id.connector) {
+                    await stopTask(id, status: false)
+                    await reportTask(id, .paused, nil)
+                } else {
+                    startTask(id)
+                }
             }
         }
     }
 
-    /// Gives up this worker's work, joins the group and runs what the leader assigned.
+    /// Joins the group and runs what the leader assigned: with EAGER, after giving up everything this worker
+    /// ran; with the cooperative protocol, stopping only what the leader revoked and starting what it added.
     func rebalance() async throws {
-        await stopAllWork()
+        if !cooperative {
+            await stopAllWork()
+            owned = EagerAssignor.Work()
+        }
         assignment = nil
-        let state = ConnectProtocol.WorkerState(url: url, configOffset: snapshot.offset)
+        rejoinAt = nil
+        var state = ConnectProtocol.WorkerState(url: url, configOffset: snapshot.offset)
+        var protocols = [(name: ConnectProtocol.eager, metadata: ConnectProtocol.encode(state, version: 0))]
+        if cooperative {
+            state.allocation = ConnectProtocol.Assignment(
+                version: 1,
+                error: 0,
+                leader: "",
+                leaderURL: "",
+                configOffset: snapshot.offset,
+                connectors: owned.connectors,
+                tasks: owned.tasks
+            )
+            protocols.insert((ConnectProtocol.cooperative, ConnectProtocol.encode(state, version: 1)), at: 0)
+        }
         let deadline = ContinuousClock.now + .milliseconds(Int64(settings.rebalanceTimeoutMs) * 2)
         guard
             let joined = try await member.ensureActive(
-                protocols: [(ConnectProtocol.eager, ConnectProtocol.encode(state))],
+                protocols: protocols,
                 deadline: deadline,
-                assign: { _, members in try await self.leaderAssignment(members) }
+                assign: { name, members in try await self.leaderAssignment(protocol: name, members) }
             )
         else { return }
         let given = try ConnectProtocol.decodeAssignment(joined.assignment)
@@ -119,43 +156,103 @@ extension DistributedHerder {
         assignment = given
         generation = joined.generationID
         applied = snapshot
+        for id in given.revokedTasks { await stopTask(id, status: true) }
+        for name in given.revokedConnectors where owned.connectors.contains(name) {
+            stopConnector(name)
+            await statuses.put(
+                StatusTopicStore.key(connector: name),
+                ConnectorStatus(state: .unassigned, trace: nil, workerID: worker.workerID),
+                generation: generation
+            )
+        }
+        owned.connectors.removeAll { given.revokedConnectors.contains($0) }
+        owned.tasks.removeAll { given.revokedTasks.contains($0) }
+        let addedConnectors = given.connectors.filter { !owned.connectors.contains($0) }
+        let addedTasks = given.tasks.filter { !owned.tasks.contains($0) }
+        owned.connectors += addedConnectors
+        owned.tasks += addedTasks
         logger.info(
             "Joined the Connect group",
             metadata: [
-                "generation": "\(generation)", "leader": "\(given.leaderURL)",
-                "connectors": "\(given.connectors)", "tasks": "\(given.tasks.map(\.description))",
+                "generation": "\(generation)", "protocol": "\(joined.protocolName)", "leader": "\(given.leaderURL)",
+                "connectors": "\(owned.connectors)", "tasks": "\(owned.tasks.map { $0.description })",
+                "revoked": "\(given.revokedConnectors + given.revokedTasks.map { $0.description })",
+                "delay": "\(given.delay)",
             ]
         )
-        for name in given.connectors { await startConnector(name) }
-        for id in given.tasks { startTask(id) }
+        for name in addedConnectors { await startConnector(name) }
+        for id in addedTasks { startTask(id) }
+        // Revoked work is dealt out at the next rebalance, which the revoking member asks for at once; a delay
+        // is the leader's wait for a departed worker to come back.
+        if !given.revokedConnectors.isEmpty || !given.revokedTasks.isEmpty { await member.requestRejoin() }
+        if given.delay > 0 { rejoinAt = .now + .milliseconds(Int64(given.delay)) }
     }
 
     /// The leader's part: every member's assignment, at this worker's config offset once it has read as far as
     /// every member (else CONFIG_MISMATCH for all, and they rejoin).
-    func leaderAssignment(_ members: [GroupMember.Member]) async throws -> [String: [UInt8]] {
+    func leaderAssignment(protocol name: String, _ members: [GroupMember.Member]) async throws -> [String: [UInt8]] {
         let states = try members.map { ($0.memberID, try ConnectProtocol.decodeWorkerState($0.metadata)) }
         let newest = states.map(\.1.configOffset).max() ?? 0
         if snapshot.offset < newest { snapshot = try await configs.refresh().after }
         let leaderID = await member.memberID
-        let error =
-            snapshot.offset < newest ? ConnectProtocol.Assignment.configMismatch : ConnectProtocol.Assignment.noError
+        let mismatch = snapshot.offset < newest
+        var assignment = ConnectProtocol.Assignment(
+            error: mismatch ? ConnectProtocol.Assignment.configMismatch : ConnectProtocol.Assignment.noError,
+            leader: leaderID,
+            leaderURL: url,
+            configOffset: snapshot.offset,
+            connectors: [],
+            tasks: []
+        )
+        var encoded: [String: [UInt8]] = [:]
+        memberAssignments = []
+        if name == ConnectProtocol.cooperative {
+            assignment.version = 1
+            var result = IncrementalAssignor.Result()
+            if !mismatch {
+                result = incremental.assign(
+                    members: Dictionary(
+                        uniqueKeysWithValues: states.map { id, state in
+                            (
+                                id,
+                                EagerAssignor.Work(
+                                    connectors: state.allocation?.connectors ?? [],
+                                    tasks: state.allocation?.tasks ?? []
+                                )
+                            )
+                        }
+                    ),
+                    connectors: Set(snapshot.connectors.keys),
+                    tasks: Set(
+                        snapshot.connectors.keys.flatMap { name in
+                            (snapshot.tasks[name] ?? []).indices.map { ConnectorTaskID(name, $0) }
+                        }
+                    ),
+                    generation: await member.generationID
+                )
+            }
+            for (id, state) in states {
+                var given = assignment
+                given.connectors = result.assigned[id]?.connectors ?? []
+                given.tasks = result.assigned[id]?.tasks ?? []
+                given.revokedConnectors = result.revoked[id]?.connectors ?? []
+                given.revokedTasks = result.revoked[id]?.tasks ?? []
+                given.delay = result.delay
+                memberAssignments.append((state.url, result.complete[id] ?? EagerAssignor.Work()))
+                encoded[id] = ConnectProtocol.encode(given)
+            }
+            return encoded
+        }
         let work = EagerAssignor.assign(
             members: states.map(\.0),
             taskCounts: snapshot.connectors.keys.reduce(into: [:]) { $0[$1] = snapshot.tasks[$1]?.count ?? 0 }
         )
-        var encoded: [String: [UInt8]] = [:]
-        memberAssignments = []
-        for (memberID, state) in states {
-            let assignment = ConnectProtocol.Assignment(
-                error: error,
-                leader: leaderID,
-                leaderURL: url,
-                configOffset: snapshot.offset,
-                connectors: work[memberID]?.connectors ?? [],
-                tasks: work[memberID]?.tasks ?? []
-            )
-            memberAssignments.append((state.url, assignment))
-            encoded[memberID] = ConnectProtocol.encode(assignment)
+        for (id, state) in states {
+            var given = assignment
+            given.connectors = work[id]?.connectors ?? []
+            given.tasks = work[id]?.tasks ?? []
+            memberAssignments.append((state.url, work[id] ?? EagerAssignor.Work()))
+            encoded[id] = ConnectProtocol.encode(given)
         }
         return encoded
     }

@@ -160,15 +160,15 @@ extension DistributedHerder {
     /// The URL of the worker that runs `name` (the connector) or `task`, as the leader assigned them.
     func owner(ofConnector name: String? = nil, task: ConnectorTaskID? = nil) -> String? {
         memberAssignments.first { entry in
-            if let name { return entry.assignment.connectors.contains(name) }
-            if let task { return entry.assignment.tasks.contains(task) }
+            if let name { return entry.work.connectors.contains(name) }
+            if let task { return entry.work.tasks.contains(task) }
             return false
         }?.url
     }
 
     public func restart(_ name: String) async throws(HerderError) {
         _ = try properties(of: name)
-        if connectors[name] != nil {
+        if owned.connectors.contains(name) {
             stopConnector(name)
             await startConnector(name)
             return
@@ -183,7 +183,7 @@ extension DistributedHerder {
             _ = try properties(of: id.connector)
             throw .notFound("Task \(id) not found")
         }
-        if running[id] != nil || assignment?.tasks.contains(id) == true {
+        if owned.tasks.contains(id) {
             await stopTask(id, status: false)
             startTask(id)
             return
@@ -210,11 +210,11 @@ extension DistributedHerder {
         let owner: String?
         let target: String
         if let name {
-            if connectors[name] != nil { return try await restart(name) }
+            if owned.connectors.contains(name) { return try await restart(name) }
             owner = self.owner(ofConnector: name)
             target = "/connectors/\(Self.pathSegment(name))/restart?forward=false"
         } else if let task {
-            if running[task] != nil || assignment?.tasks.contains(task) == true { return try await restartTask(task) }
+            if owned.tasks.contains(task) { return try await restartTask(task) }
             owner = self.owner(task: task)
             target = "/connectors/\(Self.pathSegment(task.connector))/tasks/\(task.task)/restart?forward=false"
         } else {

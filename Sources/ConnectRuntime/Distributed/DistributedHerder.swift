@@ -6,8 +6,10 @@ import NIOPosix
 /// The connectors of a distributed worker cluster (Java's `DistributedHerder`), as one worker sees and runs them.
 /// The cluster's state lives in Kafka: configurations in the config topic (`ConfigTopicStore`), source offsets in
 /// the offsets topic (`OffsetTopicStore`), statuses in the status topic (`StatusTopicStore`). The workers form a
-/// group of protocol type `connect` (`GroupMember`, Connect's EAGER protocol `default`); its leader assigns every
-/// connector and task round-robin (`EagerAssignor`), and each worker runs what it was given.
+/// group of protocol type `connect` (`GroupMember`): with `connect.protocol=eager` Connect's `default` protocol,
+/// whose leader deals everything round-robin (`EagerAssignor`) and whose members stop all their work before each
+/// rebalance; otherwise the incremental cooperative `compatible` protocol (KIP-415, `IncrementalAssignor`), whose
+/// members keep running through a rebalance and stop only what the leader revokes.
 ///
 /// Requests: reads are answered from this worker's copy of the config topic; creating, reconfiguring and deleting
 /// connectors and writing task configurations are the leader's (a follower answers `HerderError.forward` with the
@@ -30,11 +32,18 @@ public actor DistributedHerder: Herder {
     var snapshot = ConfigTopicStore.Snapshot()
     /// The snapshot the loop last acted on: the next read is compared with it.
     var applied = ConfigTopicStore.Snapshot()
-    /// The current assignment (nil while not a member) and the generation it belongs to.
+    /// The last assignment received (nil while rebalancing: no leader is known) and its generation.
     var assignment: ConnectProtocol.Assignment?
     var generation: Int32 = -1
-    /// The leader's view of the last assignment it computed: each member's URL and what it was given.
-    var memberAssignments: [(url: String, assignment: ConnectProtocol.Assignment)] = []
+    /// What this worker runs: with the EAGER protocol the last assignment, with the cooperative one what it kept
+    /// plus what was added since.
+    var owned = EagerAssignor.Work()
+    /// The leader's view of the last assignment it computed: each member's URL and what it runs with it.
+    var memberAssignments: [(url: String, work: EagerAssignor.Work)] = []
+    /// The leader's memory for the cooperative protocol (previous assignment, scheduled rebalance).
+    var incremental: IncrementalAssignor
+    /// When the cooperative leader asked for the next rebalance (its `delay`).
+    var rejoinAt: ContinuousClock.Instant?
     /// Connectors running here, with the task configurations they generated.
     var connectors: [String: any Connector] = [:]
     var running: [ConnectorTaskID: (run: Int, task: Task<Void, Never>, stop: StopFlag)] = [:]
@@ -47,6 +56,7 @@ public actor DistributedHerder: Herder {
         guard let settings = worker.distributed else { throw ConnectConfigError("not a distributed worker") }
         self.worker = worker
         self.settings = settings
+        incremental = IncrementalAssignor(maxDelayMs: settings.scheduledRebalanceMaxDelayMs)
         url = "http://\(worker.workerID)/"
         self.logger = logger
         var clientProperties = ["bootstrap.servers": worker.bootstrapServers.joined(separator: ",")]
@@ -95,6 +105,9 @@ public actor DistributedHerder: Herder {
     }
 
     var isLeader: Bool { assignment.map { $0.leaderURL == url } ?? false }
+
+    /// Whether the workers speak the incremental cooperative protocol (KIP-415) rather than EAGER.
+    var cooperative: Bool { settings.connectProtocol != "eager" }
 
     // MARK: Reading
 
