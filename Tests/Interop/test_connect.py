@@ -51,7 +51,8 @@ class Worker:
 
     def start(self):
         self.log = open(f"{self.directory}/worker.log", "a")
-        self.process = subprocess.Popen([CONNECT, *self.mode, self.properties, *self.connector_files],
+        self.process = subprocess.Popen([CONNECT, *self.mode, self.properties, *self.connector_files,
+                                         "--log-level", os.environ.get("SWIFTKAFKA_CONNECT_LOG_LEVEL", "info")],
                                         stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         register(self.process.pid)
 

@@ -7,6 +7,7 @@ commit."""
 import json
 import re
 import signal
+import subprocess
 import time
 import uuid
 
@@ -14,7 +15,7 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from conftest import single_broker, wait_for
-from test_connect import Worker, call, create_topic, lines_of
+from test_connect import Worker, call, create_topic, lines_of, postgres  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def broker():
     yield from single_broker()
 
 
-def distributed_worker(bootstrap, group, topics, protocol):
+def distributed_worker(bootstrap, group, topics, protocol, converter="org.apache.kafka.connect.storage.StringConverter"):
     return Worker(bootstrap, properties={
         "connect.protocol": protocol, "scheduled.rebalance.max.delay.ms": "3000",
         "group.id": group, "config.storage.topic": topics[0], "offset.storage.topic": topics[1],
@@ -30,8 +31,7 @@ def distributed_worker(bootstrap, group, topics, protocol):
         "offset.storage.replication.factor": "1", "status.storage.replication.factor": "1",
         "offset.storage.partitions": "3", "status.storage.partitions": "2",
         "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000", "offset.flush.interval.ms": "500",
-        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "key.converter": converter, "value.converter": converter,
     }, distributed=True)
 
 
@@ -56,6 +56,9 @@ def records(bootstrap, topic):
         return found
     finally:
         consumer.close()
+
+
+JSON = "org.apache.kafka.connect.json.JsonConverter"
 
 
 def leader_url(worker):
@@ -198,4 +201,102 @@ def test_two_workers_share_connectors_and_take_over_a_killed_workers_task(broker
                  30, "the source's status tombstoned")
     finally:
         for worker in (a, b):
+            worker.close()
+
+
+def test_postgresql_to_postgresql_through_three_workers_across_a_kill(broker, postgres, tmp_path):
+    """Confluent's JDBC source (timestamp+incrementing, keyed by ValueToKey) copies 100,000 PostgreSQL rows through
+    a 3-partition topic into another database with the JDBC sink (upsert by key, 3 tasks), run by two workers and
+    then a third that joins and takes its share. A kill -9 of the worker running the source task mid-way: its
+    tasks move to the others and the copy goes on. Updates made meanwhile arrive; rows deleted at the source are
+    deleted at the sink through tombstones (JDBC sources do not see deletes: the test writes them, with the keys
+    the source wrote). At the end the two tables are equal."""
+    from confluent_kafka import Producer
+    suffix = uuid.uuid4().hex[:8]
+    group = f"connect-{suffix}"
+    topics = (f"connect-configs-{suffix}", f"connect-offsets-{suffix}", f"connect-status-{suffix}")
+    source_db, sink_db, topic = f"src_{suffix}", f"dst_{suffix}", f"pgx-{suffix}-items"
+    postgres.psql(f"CREATE DATABASE {source_db}")
+    postgres.psql(f"CREATE DATABASE {sink_db}")
+    postgres.psql("CREATE TABLE items (id SERIAL PRIMARY KEY, name TEXT NOT NULL, qty INTEGER, "
+                  "modified TIMESTAMP NOT NULL)", database=source_db)
+    postgres.psql("INSERT INTO items (name, qty, modified) SELECT 'item ' || i, i % 13, TIMESTAMP '2026-01-01' "
+                  "+ i * INTERVAL '1 second' FROM generate_series(1, 100000) i", database=source_db)
+    create_topic(broker.bootstrap, topic, partitions=3)
+    source = {"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
+              "connection.url": postgres.url(source_db), "connection.user": "postgres",
+              "mode": "timestamp+incrementing", "timestamp.column.name": "modified", "table.whitelist": "items",
+              "topic.prefix": f"pgx-{suffix}-", "poll.interval.ms": "200", "batch.max.rows": "2000",
+              "transforms": "key", "transforms.key.type": "org.apache.kafka.connect.transforms.ValueToKey",
+              "transforms.key.fields": "id"}
+    sink = {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "tasks.max": "3", "topics": topic,
+            "connection.url": postgres.url(sink_db), "connection.user": "postgres", "insert.mode": "upsert",
+            "pk.mode": "record_key", "pk.fields": "id", "delete.enabled": "true", "auto.create": "true",
+            "table.name.format": "items", "batch.size": "2000"}
+    workers = [distributed_worker(broker.bootstrap, group, topics, "sessioned", JSON) for _ in range(2)]
+    by_id = {}
+
+    def table(database):
+        try:
+            return postgres.psql("SELECT id, name, qty, modified::text FROM items ORDER BY id", database=database)
+        except subprocess.CalledProcessError:
+            return []
+    try:
+        for worker, (name, config) in zip(workers, (("pg-source", source), ("pg-sink", sink))):
+            wait_for(lambda: call(worker.url, "POST", "/connectors", {"name": name, "config": config})[0] == 201,
+                     60, f"{name} created")
+        workers.append(distributed_worker(broker.bootstrap, group, topics, "sessioned", JSON))
+        by_id = {f"127.0.0.1:{w.port}": w for w in workers}
+
+        def task_workers():
+            owners = {}
+            for name, count in (("pg-source", 1), ("pg-sink", 3)):
+                body = status(workers[0], name)
+                if not body or len(body["tasks"]) != count:
+                    return None
+                for task in body["tasks"]:
+                    if task["state"] != "RUNNING":
+                        return None
+                    owners[f"{name}-{task['id']}"] = task["worker_id"]
+            return owners if set(owners.values()) == set(by_id) else None
+        owners = wait_for(task_workers, 90, "the four tasks RUNNING on all three workers")
+        print(f"tasks after the third worker joined: {owners}")
+
+        wait_for(lambda: len(table(sink_db)) > 20_000, 180, "20,000 rows at the sink")
+        victim = by_id[owners["pg-source-0"]]
+        victim.stop(signal.SIGKILL)
+        survivors = [w for w in workers if w is not victim]
+        postgres.psql("UPDATE items SET name = 'updated', qty = NULL, modified = TIMESTAMP '2026-06-01' "
+                      "WHERE id % 100 = 0", database=source_db)
+        wait_for(lambda: running_on(survivors, "pg-source") in by_id, 60, "the source task on a survivor")
+        try:
+            wait_for(lambda: len(table(sink_db)) == 100_000, 300, "the 100,000 rows at the sink")
+        except AssertionError:
+            print("DIAG rows", len(table(sink_db)), status(survivors[0], "pg-source"), status(survivors[0], "pg-sink"))
+            raise
+
+        # Deletes: remove rows at the source and write tombstones with the keys (and to the partitions) the
+        # source wrote for them.
+        deleted = set(range(99_001, 100_001))
+        postgres.psql("DELETE FROM items WHERE id > 99000", database=source_db)
+        consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": f"keys-{suffix}",
+                             "enable.auto.commit": False})
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(3)])
+        keys = {}
+        deadline = time.time() + 60
+        while len(keys) < len(deleted):
+            assert time.time() < deadline, f"only {len(keys)} keys of deleted rows found"
+            for message in consumer.consume(1000, 0.5):
+                if message.error() is None and json.loads(message.key())["payload"]["id"] in deleted:
+                    keys[json.loads(message.key())["payload"]["id"]] = (message.key(), message.partition())
+        consumer.close()
+        producer = Producer({"bootstrap.servers": broker.bootstrap})
+        for key, partition in keys.values():
+            producer.produce(topic, key=key, value=None, partition=partition)
+        assert producer.flush(30) == 0
+        expected = table(source_db)
+        assert len(expected) == 99_000 and sum(1 for row in expected if row[1] == "updated") == 990
+        wait_for(lambda: table(sink_db) == expected, 120, "the sink's table equal to the source's")
+    finally:
+        for worker in workers:
             worker.close()

@@ -33,14 +33,18 @@ actor ConfigTopicStore {
 
     func start() async throws {
         try await log.start()
+        await log.startReading { records in await self.apply(records) }
         _ = try await refresh()
     }
 
-    /// Reads the topic to its end; returns the snapshot before and after.
-    func refresh() async throws -> (before: Snapshot, after: Snapshot) {
-        let before = snapshot
-        for record in try await log.readToEnd() { apply(record) }
-        return (before, snapshot)
+    /// Reads the topic to its end; returns what it says then.
+    func refresh() async throws -> Snapshot {
+        try await log.readToEnd()
+        return snapshot
+    }
+
+    private func apply(_ records: [KafkaBasedLog.Record]) {
+        for record in records { apply(record) }
     }
 
     private func apply(_ record: KafkaBasedLog.Record) {

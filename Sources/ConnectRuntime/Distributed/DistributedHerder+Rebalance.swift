@@ -38,7 +38,7 @@ extension DistributedHerder {
         while !stopping && !Task.isCancelled {
             do {
                 await member.polled()
-                let current = try await configs.refresh().after
+                let current = try await configs.refresh()
                 snapshot = current
                 // What this worker writes while acting (task configurations) shows as a change next time.
                 await apply(from: applied, to: current)
@@ -140,7 +140,7 @@ extension DistributedHerder {
         let given = try ConnectProtocol.decodeAssignment(joined.assignment)
         if given.error == ConnectProtocol.Assignment.configMismatch {
             logger.warning("The leader could not read the config topic as far as a member had; rejoining")
-            snapshot = try await configs.refresh().after
+            snapshot = try await configs.refresh()
             await member.requestRejoin()
             return
         }
@@ -151,7 +151,7 @@ extension DistributedHerder {
                 throw ConnectDataError("cannot read the config topic up to offset \(given.configOffset)")
             }
             try await Task.sleep(for: .milliseconds(100))
-            snapshot = try await configs.refresh().after
+            snapshot = try await configs.refresh()
         }
         assignment = given
         generation = joined.generationID
@@ -193,7 +193,7 @@ extension DistributedHerder {
     func leaderAssignment(protocol name: String, _ members: [GroupMember.Member]) async throws -> [String: [UInt8]] {
         let states = try members.map { ($0.memberID, try ConnectProtocol.decodeWorkerState($0.metadata)) }
         let newest = states.map(\.1.configOffset).max() ?? 0
-        if snapshot.offset < newest { snapshot = try await configs.refresh().after }
+        if snapshot.offset < newest { snapshot = try await configs.refresh() }
         let leaderID = await member.memberID
         let mismatch = snapshot.offset < newest
         var assignment = ConnectProtocol.Assignment(

@@ -236,7 +236,7 @@ public actor DistributedHerder: Herder {
 
     func refresh() async throws(HerderError) {
         do {
-            snapshot = try await configs.refresh().after
+            snapshot = try await configs.refresh()
         } catch {
             throw .unavailable("Cannot read the config topic \(settings.configTopic): \(error)")
         }

@@ -5,12 +5,13 @@ import Logging
 import NIOCore
 
 /// One of a distributed worker's internal topics read as a log (Java's `KafkaBasedLog`): the topic is created
-/// compacted when missing (`TopicSettings`), every partition is read from the beginning by a group-less consumer,
-/// and `readToEnd` returns the records not seen yet, in order per partition, up to the end offsets of
-/// the moment it was called; `send` writes a record with `acks=all` and waits for its acknowledgement.
+/// compacted when missing (`TopicSettings`), and one reader task reads every partition from the beginning with a
+/// group-less consumer, handing each poll's records to the owner's `apply` (in order: the next poll waits for it).
+/// `readToEnd` returns once everything up to the end offsets of the moment it was called has been applied;
+/// `send` writes a record with `acks=all` and waits for its acknowledgement.
 ///
-/// Lifecycle: `start` (create, assign, read everything), then `readToEnd` / `send` from the owning store, `stop`.
-/// An actor: the consumer's position and the owner's reads go one at a time.
+/// Lifecycle: `start` (create, assign, start reading), then `readToEnd` / `send` from the owning store, `stop`.
+/// An actor: the reader task alone polls; the positions it has applied are shared through it.
 actor KafkaBasedLog {
     /// How the worker creates the topic (`config.storage.*`, `offset.storage.*`, `status.storage.*`).
     struct TopicSettings: Sendable {
@@ -33,6 +34,9 @@ actor KafkaBasedLog {
     private var consumer: KafkaConsumer?
     private var producer: KafkaProducer?
     private var partitions: [TopicPartition] = []
+    /// The position up to which each partition's records have been applied.
+    private var applied: [TopicPartition: Offset] = [:]
+    private var reader: Task<Void, Never>?
 
     init(topic: TopicSettings, clientProperties: [String: String], logger: Logger) {
         self.topic = topic
@@ -77,27 +81,46 @@ actor KafkaBasedLog {
         producer = try KafkaProducer(properties: producerProperties, logger: logger)
     }
 
-    /// Reads every record up to the topic's current end; returns them in order per partition.
-    func readToEnd() async throws -> [Record] {
+    /// Starts the reader task: every poll's records go to `apply`, then the positions move on.
+    func startReading(_ apply: @escaping @Sendable ([Record]) async -> Void) {
+        reader = Task { await self.read(apply) }
+    }
+
+    private func read(_ apply: @Sendable ([Record]) async -> Void) async {
+        while !Task.isCancelled, let consumer {
+            do {
+                let polled = try await consumer.poll(timeout: .milliseconds(100))
+                if !polled.isEmpty {
+                    await apply(
+                        polled.map {
+                            Record(
+                                partition: $0.partition,
+                                offset: $0.offset,
+                                key: $0.key.map { Array(buffer: $0) },
+                                value: $0.value.map { Array(buffer: $0) }
+                            )
+                        }
+                    )
+                }
+                for partition in partitions { applied[partition] = try await consumer.position(partition) }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("Cannot read the internal topic \(topic.name): \(error)")
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    /// Waits until every record up to the topic's current end has been applied (or `timeout` passed).
+    func readToEnd(timeout: Duration = .seconds(30)) async throws {
         guard let consumer else { throw ConnectDataError("the internal topic \(topic.name) is not started") }
         let ends = try await consumer.endOffsets(partitions)
-        var records: [Record] = []
-        while true {
-            var behind = false
-            for partition in partitions where try await consumer.position(partition) < ends[partition] ?? 0 {
-                behind = true
+        let deadline = ContinuousClock.now + timeout
+        while partitions.contains(where: { applied[$0, default: 0] < ends[$0] ?? 0 }) {
+            guard ContinuousClock.now < deadline else {
+                throw ConnectDataError("cannot read the internal topic \(topic.name) to its end within \(timeout)")
             }
-            guard behind else { return records }
-            for record in try await consumer.poll(timeout: .milliseconds(200)) {
-                records.append(
-                    Record(
-                        partition: record.partition,
-                        offset: record.offset,
-                        key: record.key.map { Array(buffer: $0) },
-                        value: record.value.map { Array(buffer: $0) }
-                    )
-                )
-            }
+            try await Task.sleep(for: .milliseconds(10))
         }
     }
 
@@ -109,6 +132,9 @@ actor KafkaBasedLog {
     }
 
     func stop() async {
+        reader?.cancel()
+        await reader?.value
+        reader = nil
         await consumer?.close()
         consumer = nil
         await producer?.close()

@@ -22,15 +22,18 @@ public actor OffsetTopicStore: OffsetBackingStore {
 
     func start() async throws {
         try await log.start()
+        await log.startReading { records in await self.apply(records) }
         try await refresh()
     }
 
-    private func refresh() async throws {
-        for record in try await log.readToEnd() {
+    private func apply(_ records: [KafkaBasedLog.Record]) {
+        for record in records {
             guard let key = record.key.map({ String(decoding: $0, as: UTF8.self) }) else { continue }
             offsets[key] = record.value.map { String(decoding: $0, as: UTF8.self) }
         }
     }
+
+    private func refresh() async throws { try await log.readToEnd() }
 
     public func get(_ key: String) async -> String? {
         do {

@@ -30,12 +30,15 @@ actor StatusTopicStore {
 
     func start() async throws {
         try await log.start()
+        await log.startReading { records in await self.apply(records) }
         try await refresh()
     }
 
     /// Reads the topic to its end.
-    func refresh() async throws {
-        for record in try await log.readToEnd() {
+    func refresh() async throws { try await log.readToEnd() }
+
+    private func apply(_ records: [KafkaBasedLog.Record]) {
+        for record in records {
             guard let key = record.key.map({ String(decoding: $0, as: UTF8.self) }) else { continue }
             guard let bytes = record.value, let value = try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)),
                 let stateText = value["state"]?.stringValue, let state = ConnectorState(rawValue: stateText),
