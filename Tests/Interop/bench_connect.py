@@ -2,21 +2,28 @@
 (FileStreamSource -> a one-partition topic -> FileStreamSink) with StringConverter and with JsonConverter
 (schemas.enable, Kafka's envelope): records/s and MB/s of lines from the first line in the sink's file to the last
 (the worker's start and the sink's group join left out; the records column counts the lines in that span), and the
-worker's CPU seconds for the whole run; the JDBC sink (SQLite, upsert by key, auto.create) over records
-produced beforehand: rows/s from the first row in the table to the last. Run through scripts/bench-connect, which builds the
-release binaries and sets up the Python environment."""
+worker's CPU seconds for the whole run; the JDBC sink (SQLite, and PostgreSQL on Debian's server; upsert by key,
+auto.create) over records produced beforehand: rows/s from the first row in the table to the last; and distributed
+mode's failover: two workers (the incremental cooperative protocol with scheduled.rebalance.max.delay.ms=0, and
+EAGER), the worker running a FileStreamSource task killed with SIGKILL, seconds until the task is RUNNING on the
+other worker and until new lines flow again, with session.timeout.ms=6000. Run through scripts/bench-connect, which
+builds the release binaries and sets up the Python environment."""
 import argparse
 import json
 import os
 import shutil
+import signal
 import sqlite3
+import subprocess
 import tempfile
 import time
+import uuid
 
 from confluent_kafka import Producer
 
 from conftest import single_broker
-from test_connect import Worker, create_topic, lines_of
+from test_connect import Worker, call, create_topic, lines_of
+from test_connect_distributed import distributed_worker, running_on
 
 
 def cpu_seconds(pid):
@@ -60,8 +67,9 @@ def file_pipeline(broker, lines, converter, directory):
     return elapsed, cpu, len(text) * counted // lines, counted
 
 
-def jdbc_sink(broker, rows, directory):
-    topic = "bench-rows"
+def jdbc_sink(broker, rows, directory, postgres=None):
+    """SQLite, or PostgreSQL when a server is given."""
+    topic = f"bench-rows-{uuid.uuid4().hex[:6]}"
     create_topic(broker.bootstrap, topic, partitions=3)
     key_schema = {"type": "struct", "fields": [{"type": "int64", "optional": False, "field": "id"}], "optional": False}
     value_schema = {"type": "struct", "optional": False, "fields": [
@@ -78,15 +86,20 @@ def jdbc_sink(broker, rows, directory):
     database = f"{directory}/rows.db"
     sink = {"name": "bench-jdbc", "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
             "topics": topic, "connection.url": f"jdbc:sqlite:{database}", "insert.mode": "upsert",
-            "pk.mode": "record_key", "auto.create": "true"}
+            "pk.mode": "record_key", "auto.create": "true", "table.name.format": "rows"}
+    if postgres:
+        postgres.psql("CREATE DATABASE bench")
+        sink.update({"connection.url": postgres.url("bench"), "connection.user": "postgres", "tasks.max": "3"})
     started = time.time()
     worker = Worker(broker.bootstrap, [sink], {"offset.flush.interval.ms": "5000"})
 
     def count():
         try:
+            if postgres:
+                return int(postgres.psql("SELECT count(*) FROM rows", database="bench")[0][0])
             with sqlite3.connect(database, timeout=10) as connection:
-                return connection.execute('SELECT count(*) FROM "bench-rows"').fetchone()[0]
-        except sqlite3.OperationalError:
+                return connection.execute("SELECT count(*) FROM rows").fetchone()[0]
+        except (sqlite3.OperationalError, subprocess.CalledProcessError):
             return 0
     try:
         elapsed, counted = from_first_to_last(count, rows, started, 0.2)
@@ -96,15 +109,70 @@ def jdbc_sink(broker, rows, directory):
     return elapsed, cpu, counted
 
 
+def failover(broker, directory, protocol):
+    """Seconds from the SIGKILL of the worker running a FileStreamSource task to the task RUNNING on the other
+    worker, and to the first line written after the kill arriving in the topic's sink file."""
+    suffix = uuid.uuid4().hex[:6]
+    topics = (f"bench-configs-{suffix}", f"bench-offsets-{suffix}", f"bench-status-{suffix}")
+    topic = f"bench-failover-{suffix}"
+    create_topic(broker.bootstrap, topic)
+    source_file, sink_file = f"{directory}/{suffix}.in", f"{directory}/{suffix}.out"
+    open(source_file, "w").close()
+    workers = [distributed_worker(broker.bootstrap, f"bench-{suffix}", topics, protocol,
+                                  extra={"scheduled.rebalance.max.delay.ms": "0"}) for _ in range(2)]
+    try:
+        for name, config in (("source", {"connector.class": "FileStreamSource", "file": source_file, "topic": topic}),
+                             ("sink", {"connector.class": "FileStreamSink", "file": sink_file, "topics": topic})):
+            deadline = time.time() + 60
+            while call(workers[0].url, "POST", "/connectors", {"name": name, "config": config})[0] != 201:
+                assert time.time() < deadline, f"cannot create {name}"
+                time.sleep(0.2)
+        while not running_on(workers, "source"):
+            time.sleep(0.1)
+        with open(source_file, "a") as f:
+            f.write("before\n")
+        while b"before" not in lines_of(sink_file):
+            time.sleep(0.05)
+        owner = running_on(workers, "source")
+        victim = next(w for w in workers if owner.endswith(f":{w.port}"))
+        survivor = next(w for w in workers if w is not victim)
+        killed = time.time()
+        victim.stop(signal.SIGKILL)
+        with open(source_file, "a") as f:
+            f.write("after\n")
+        moved = None
+        while b"after" not in lines_of(sink_file):
+            if moved is None and running_on([survivor], "source") == f"127.0.0.1:{survivor.port}":
+                moved = time.time() - killed
+            time.sleep(0.05)
+        flowing = time.time() - killed
+        return moved if moved is not None else flowing, flowing
+    finally:
+        for worker in workers:
+            worker.close()
+
+
+def failover_table(broker, directory):
+    print("| distributed failover (session.timeout.ms=6000) | task RUNNING on the survivor, s | "
+          "lines flowing again, s |")
+    print("|---|---|---|")
+    for protocol in ("compatible", "eager"):
+        moved, flowing = failover(broker, directory, protocol)
+        print(f"| {protocol} | {moved:.1f} | {flowing:.1f} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--failover-only", action="store_true")
     args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix="swiftkafka-bench-connect-")
     brokers = single_broker()
     broker = next(brokers)
     try:
+        if args.failover_only:
+            return failover_table(broker, directory)
         print(f"| run | records | seconds | records/s | MB/s | worker CPU s |")
         print(f"|---|---|---|---|---|---|")
         for converter in ("org.apache.kafka.connect.storage.StringConverter",
@@ -115,6 +183,16 @@ def main():
         elapsed, cpu, measured = jdbc_sink(broker, args.rows, directory)
         print(f"| topic -> JDBC sink (SQLite upsert), JsonConverter | {measured} | {elapsed:.1f} | "
               f"{measured / elapsed:,.0f} | — | {cpu:.1f} |", flush=True)
+        from postgres_harness import Postgres
+        postgres = Postgres()
+        try:
+            elapsed, cpu, measured = jdbc_sink(broker, args.rows, directory, postgres)
+        finally:
+            postgres.close()
+        print(f"| topic -> JDBC sink (PostgreSQL upsert, 3 tasks), JsonConverter | {measured} | {elapsed:.1f} | "
+              f"{measured / elapsed:,.0f} | — | {cpu:.1f} |", flush=True)
+        print()
+        failover_table(broker, directory)
     finally:
         try:
             next(brokers)

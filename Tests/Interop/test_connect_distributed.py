@@ -23,8 +23,11 @@ def broker():
     yield from single_broker()
 
 
-def distributed_worker(bootstrap, group, topics, protocol, converter="org.apache.kafka.connect.storage.StringConverter"):
-    return Worker(bootstrap, properties={
+def distributed_worker(bootstrap, group, topics, protocol, converter="org.apache.kafka.connect.storage.StringConverter",
+                       extra=None):
+    """A distributed worker of `group` with small timeouts (session 6 s, the cooperative delay 3 s); `extra`
+    properties override them."""
+    properties = {
         "connect.protocol": protocol, "scheduled.rebalance.max.delay.ms": "3000",
         "group.id": group, "config.storage.topic": topics[0], "offset.storage.topic": topics[1],
         "status.storage.topic": topics[2], "config.storage.replication.factor": "1",
@@ -32,7 +35,9 @@ def distributed_worker(bootstrap, group, topics, protocol, converter="org.apache
         "offset.storage.partitions": "3", "status.storage.partitions": "2",
         "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000", "offset.flush.interval.ms": "500",
         "key.converter": converter, "value.converter": converter,
-    }, distributed=True)
+    }
+    properties.update(extra or {})
+    return Worker(bootstrap, properties=properties, distributed=True)
 
 
 def records(bootstrap, topic):
@@ -115,6 +120,14 @@ def test_two_workers_share_connectors_and_take_over_a_killed_workers_task(broker
         wait_for(lambda: created(b, "sink", sink), 60, "the sink created through worker b")
         code, body, _ = call(b.url, "POST", "/connectors", {"name": "source", "config": source})
         assert code == 409 and body["error_code"] == 409, body
+        for worker in (a, b):  # refused by the leader's validation, relayed back by a follower
+            bad = {"connector.class": "FileStreamSource", "topic": "t", "batch.size": "many"}
+            code, body, _ = wait_for(lambda: (answer := call(worker.url, "POST", "/connectors",
+                                                             {"name": "bad", "config": bad}))[0] != 409 and answer,
+                                     60, "an answer after the rebalance")
+            assert code == 400 and body["error_code"] == 400, body
+            assert body["message"].startswith("Connector configuration is invalid and contains the following 1 "
+                                              "error(s):\nInvalid value many for configuration batch.size"), body
 
         for worker in (a, b):
             assert call(worker.url, "GET", "/connectors")[1] == ["sink", "source"]

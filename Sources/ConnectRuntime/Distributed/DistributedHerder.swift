@@ -1,3 +1,4 @@
+import Avro
 import KafkaClient
 public import KafkaConnect
 public import Logging
@@ -187,12 +188,28 @@ public actor DistributedHerder: Herder {
             throw .badRequest(error.message)
         }
         try requireLeader()
+        try Self.validate(properties, plugin: config.plugin)
         try await refresh()
         let exists = snapshot.connectors[config.name] != nil
         if exists && !allowUpdate { throw .conflict("Connector \(config.name) already exists") }
         try await write { try await self.configs.putConnectorConfig(config.name, properties) }
         logger.info("Connector \(config.name) \(exists ? "reconfigured" : "created")")
         return !exists
+    }
+
+    /// Refuses a configuration the validate endpoint finds errors in, with Connect's message.
+    static func validate(_ properties: [String: String], plugin: any Connector.Type) throws(HerderError) {
+        let validation = ConnectorValidation.validate(properties, plugin: plugin)
+        let messages = (validation["configs"]?.arrayValue ?? []).flatMap { config in
+            (config["value"]?["errors"]?.arrayValue ?? []).compactMap(\.stringValue)
+        }
+        guard !messages.isEmpty else { return }
+        throw .badRequest(
+            "Connector configuration is invalid and contains the following \(messages.count) error(s):\n"
+                + messages.joined(separator: "\n")
+                + "\nYou can also find the above list of errors at the endpoint "
+                + "`/connector-plugins/{connectorType}/config/validate`"
+        )
     }
 
     public func delete(_ name: String) async throws(HerderError) {
