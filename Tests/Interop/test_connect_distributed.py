@@ -35,6 +35,8 @@ def distributed_worker(bootstrap, group, topics, protocol, converter="org.apache
         "offset.storage.partitions": "3", "status.storage.partitions": "2",
         "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000", "offset.flush.interval.ms": "500",
         "key.converter": converter, "value.converter": converter,
+        # Settings for the tasks' clients, which the worker's own clients must not take.
+        "consumer.auto.offset.reset": "earliest", "producer.linger.ms": "5",
     }
     properties.update(extra or {})
     return Worker(bootstrap, properties=properties, distributed=True)

@@ -60,10 +60,12 @@ public actor DistributedHerder: Herder {
         incremental = IncrementalAssignor(maxDelayMs: settings.scheduledRebalanceMaxDelayMs)
         url = "http://\(worker.workerID)/"
         self.logger = logger
-        var clientProperties = ["bootstrap.servers": worker.bootstrapServers.joined(separator: ",")]
-        clientProperties.merge(worker.consumerProperties) { _, own in own }
-        // Member ids are the client id and a UUID: name the worker's client as Connect does.
-        clientProperties["client.id"] = clientProperties["client.id"] ?? "connect-\(worker.workerID)"
+        // The worker's own clients (internal topics, group): not the tasks' `producer.*` / `consumer.*` settings,
+        // as in Connect. Member ids are the client id and a UUID.
+        let clientProperties = [
+            "bootstrap.servers": worker.bootstrapServers.joined(separator: ","),
+            "client.id": "connect-\(worker.workerID)",
+        ]
         func log(_ name: String, _ partitions: Int32, _ factor: Int16) -> KafkaBasedLog {
             KafkaBasedLog(
                 topic: .init(name: name, partitions: partitions, replicationFactor: factor),
