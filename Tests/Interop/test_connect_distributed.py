@@ -274,7 +274,14 @@ def test_postgresql_to_postgresql_through_three_workers_across_a_kill(broker, po
                         return None
                     owners[f"{name}-{task['id']}"] = task["worker_id"]
             return owners if set(owners.values()) == set(by_id) else None
-        owners = wait_for(task_workers, 90, "the four tasks RUNNING on all three workers")
+        try:
+            owners = wait_for(task_workers, 180, "the four tasks RUNNING on all three workers")
+        except AssertionError:
+            for worker in workers:  # what each worker saw, for the failure's diagnosis
+                print(f"== {worker.url}: {status(worker, 'pg-source')} {status(worker, 'pg-sink')}")
+                print("\n".join(line for line in worker.read_log().splitlines()
+                                if "Connect group" in line or "error" in line or "warning" in line)[-4000:])
+            raise
         print(f"tasks after the third worker joined: {owners}")
 
         wait_for(lambda: len(table(sink_db)) > 20_000, 180, "20,000 rows at the sink")
