@@ -20,6 +20,15 @@ struct ConnectorConfig: Sendable {
     var errors: ErrorPolicy
     var properties: [String: String]
 
+    /// The settings of a connector a REST request creates or reconfigures: a refusal is the herder's 400.
+    static func requested(_ properties: [String: String]) throws(HerderError) -> ConnectorConfig {
+        do {
+            return try ConnectorConfig(properties)
+        } catch {
+            throw .badRequest(error.message)
+        }
+    }
+
     init(_ properties: [String: String]) throws(ConnectConfigError) {
         guard let name = properties["name"], !name.isEmpty else {
             throw ConnectConfigError("Connector config \(properties) contains no connector type")

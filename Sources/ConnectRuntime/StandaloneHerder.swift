@@ -41,12 +41,7 @@ public actor StandaloneHerder: Herder {
     /// with the new configuration); returns whether it was created.
     @discardableResult
     public func put(_ properties: [String: String], allowUpdate: Bool) async throws(HerderError) -> Bool {
-        let config: ConnectorConfig
-        do {
-            config = try ConnectorConfig(properties)
-        } catch {
-            throw .badRequest(error.message)
-        }
+        let config = try ConnectorConfig.requested(properties)
         let exists = entries[config.name] != nil
         if exists && !allowUpdate { throw .conflict("Connector \(config.name) already exists") }
         if exists { await stopConnector(config.name) }

@@ -47,7 +47,7 @@ extension DistributedHerder {
     /// Hands task configurations to the leader (written directly when this worker leads).
     func publishTaskConfigs(_ name: String, _ tasks: [[String: String]]) async {
         guard let assignment else { return }
-        if assignment.leaderURL == url {
+        if isLeader {
             do {
                 try await putTaskConfigs(name, tasks)
             } catch {

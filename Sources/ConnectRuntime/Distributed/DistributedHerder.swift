@@ -183,12 +183,7 @@ public actor DistributedHerder: Herder {
 
     @discardableResult
     public func put(_ properties: [String: String], allowUpdate: Bool) async throws(HerderError) -> Bool {
-        let config: ConnectorConfig
-        do {
-            config = try ConnectorConfig(properties)
-        } catch {
-            throw .badRequest(error.message)
-        }
+        let config = try ConnectorConfig.requested(properties)
         try requireLeader()
         try Self.validate(properties, plugin: config.plugin)
         try await refresh()
