@@ -25,16 +25,28 @@ final class PostgresSinkDatabase: JdbcSinkDatabase {
         )
     }
 
-    /// One transaction: BEGIN, the statements, COMMIT. A failure leaves the transaction to the server, which rolls
-    /// it back when the task closes this connection (no ROLLBACK is sent over a connection that may be broken).
+    /// One transaction: BEGIN, the statements, COMMIT, watched by `ConnectionWatchdog` (a write whose connection the
+    /// server closed fails rather than waits forever). A failure leaves the transaction to the server, which rolls it
+    /// back when the task closes this connection (no ROLLBACK is sent over a connection that may be broken).
     func write(_ batch: [JdbcSinkStatement], _ config: JdbcSinkConfig) async throws {
-        let logger = logger
-        try await Self.run("BEGIN", connection, logger)
+        let (connection, logger) = (connection, logger)
+        try await ConnectionWatchdog.run(until: { connection.isClosed }) {
+            try await Self.transaction(batch, config, connection, logger)
+        }
+    }
+
+    private static func transaction(
+        _ batch: [JdbcSinkStatement],
+        _ config: JdbcSinkConfig,
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        try await run("BEGIN", connection, logger)
         var checked: Set<String> = []
         for statement in batch {
             let columns = statement.mapping.columns.map(\.name).joined(separator: "\u{0}")
             if checked.insert(statement.table + "\u{0}" + columns).inserted {
-                try await Self.prepareTable(statement.table, statement.mapping, config, connection, logger)
+                try await prepareTable(statement.table, statement.mapping, config, connection, logger)
             }
             let sql =
                 statement.kind == .delete
@@ -42,11 +54,11 @@ final class PostgresSinkDatabase: JdbcSinkDatabase {
                 : PostgresDialect.write(statement.table, statement.mapping, mode: config.insertMode)
             var binds = PostgresBindings()
             for (value, column) in zip(statement.values, statement.boundColumns(config.insertMode)) {
-                try Self.bind(value, column.schema, into: &binds)
+                try bind(value, column.schema, into: &binds)
             }
-            try await Self.run(PostgresQuery(unsafeSQL: sql, binds: binds), connection, logger)
+            try await run(PostgresQuery(unsafeSQL: sql, binds: binds), connection, logger)
         }
-        try await Self.run("COMMIT", connection, logger)
+        try await run("COMMIT", connection, logger)
     }
 
     func close() async {

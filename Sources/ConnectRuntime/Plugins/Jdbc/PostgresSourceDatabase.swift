@@ -78,6 +78,21 @@ final class PostgresSourceDatabase: JdbcSourceDatabase {
     ) async throws
         -> (columns: [JdbcSourceColumn], rows: [[ConnectValue?]])
     {
+        let (connection, logger) = (connection, logger)
+        return try await ConnectionWatchdog.run(until: { connection.isClosed }) {
+            try await Self.select(sql, arguments, declared: declared, connection, logger)
+        }
+    }
+
+    private static func select(
+        _ sql: String,
+        _ arguments: [Int64],
+        declared: [JdbcSourceColumn],
+        _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws
+        -> (columns: [JdbcSourceColumn], rows: [[ConnectValue?]])
+    {
         var binds = PostgresBindings()
         for argument in arguments { binds.append(argument) }
         var columns: [JdbcSourceColumn] = []
@@ -86,7 +101,7 @@ final class PostgresSourceDatabase: JdbcSourceDatabase {
             let cells = Array(row)
             if columns.isEmpty {
                 columns = cells.map { cell in
-                    let schema = Self.schema(of: cell.dataType)
+                    let schema = schema(of: cell.dataType)
                     let optional = declared.first { $0.name == cell.columnName }?.schema.isOptional ?? true
                     return JdbcSourceColumn(
                         name: cell.columnName,
@@ -95,7 +110,7 @@ final class PostgresSourceDatabase: JdbcSourceDatabase {
                     )
                 }
             }
-            rows.append(try cells.map(Self.value))
+            rows.append(try cells.map(value))
         }
         return (columns, rows)
     }
