@@ -20,7 +20,7 @@ extension DistributedHerder {
             let tasks = instance.taskConfigs(maxTasks: config.tasksMax).map { task in
                 properties.merging(task) { _, own in own }
             }
-            if snapshot.tasks[name] != tasks { await publishTaskConfigs(name, tasks) }
+            if snapshot.tasks[name] != tasks { publishTaskConfigs(name, tasks) }
         } catch {
             logger.error("Connector \(name) failed to start: \(error)")
             await statuses.put(
@@ -32,6 +32,7 @@ extension DistributedHerder {
     }
 
     func stopConnector(_ name: String) {
+        handOffs.removeValue(forKey: name)?.cancel()
         connectors.removeValue(forKey: name)?.stop()
     }
 
@@ -44,37 +45,53 @@ extension DistributedHerder {
         )
     }
 
-    /// Hands task configurations to the leader (written directly when this worker leads).
-    func publishTaskConfigs(_ name: String, _ tasks: [[String: String]]) async {
-        guard let assignment else { return }
-        if isLeader {
-            do {
-                try await putTaskConfigs(name, tasks)
-            } catch {
-                logger.error("Cannot write the task configurations of \(name): \(error.message)")
+    /// Hands task configurations to the leader (written directly when this worker leads), in the background and
+    /// again every 250 ms until one attempt is taken (Kafka's `reconfigureConnectorTasksWithRetry`): a hand-off
+    /// refused while the group rebalances (409, no leader known) or sent to a leader that just left goes to the
+    /// leader of the next generation. With the cooperative protocol the connector keeps running through that
+    /// rebalance, so nothing else would send them again. A newer hand-off for the connector, or its stop, ends the
+    /// older one.
+    func publishTaskConfigs(_ name: String, _ tasks: [[String: String]]) {
+        handOffs[name]?.cancel()
+        handOffs[name] = Task {
+            var failures = 0
+            while !Task.isCancelled, !stopping, connectors[name] != nil {
+                do {
+                    try await handOff(name, tasks)
+                    if failures > 0 { logger.info("Task configurations of \(name) handed to the leader") }
+                    return
+                } catch {
+                    // One line for the first failure and one a minute after, not one per attempt.
+                    if failures % 240 == 0 {
+                        logger.warning(
+                            "Cannot hand the task configurations of \(name) to the leader yet, retrying every 250 ms: \(error)"
+                        )
+                    }
+                    failures += 1
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
             }
-            return
         }
+    }
+
+    /// One attempt: written here when this worker leads, else sent to the leader's internal endpoint.
+    private func handOff(_ name: String, _ tasks: [[String: String]]) async throws {
+        guard let assignment else { throw HerderError.unavailable("no assignment yet: the group is rebalancing") }
+        if isLeader { return try await putTaskConfigs(name, tasks) }
         let body = JSONValue.array(
             tasks.map { task in .object(JSONObject(task.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
             }
         )
-        do {
-            let answer = try await RestForwarder.send(
-                method: "POST",
-                baseURL: assignment.leaderURL,
-                target: "/connectors/\(Self.pathSegment(name))/tasks?forward=false",
-                body: Array(body.compactText.utf8)
+        let answer = try await RestForwarder.send(
+            method: "POST",
+            baseURL: assignment.leaderURL,
+            target: "/connectors/\(Self.pathSegment(name))/tasks?forward=false",
+            body: Array(body.compactText.utf8)
+        )
+        guard (200..<300).contains(answer.status) else {
+            throw RestForwarder.Failure(
+                description: "HTTP \(answer.status) \(String(decoding: answer.body, as: UTF8.self))"
             )
-            guard (200..<300).contains(answer.status) else {
-                throw RestForwarder.Failure(
-                    description: "HTTP \(answer.status) \(String(decoding: answer.body, as: UTF8.self))"
-                )
-            }
-        } catch {
-            // The next rebalance starts the connector again and retries.
-            logger.error("Cannot hand the task configurations of \(name) to the leader: \(error)")
-            await member.requestRejoin()
         }
     }
 

@@ -47,6 +47,8 @@ public actor DistributedHerder: Herder {
     var rejoinAt: ContinuousClock.Instant?
     /// Connectors running here, with the task configurations they generated.
     var connectors: [String: any Connector] = [:]
+    /// Task configurations on their way to the leader, by connector: retried until one is taken (`handOff`).
+    var handOffs: [String: Task<Void, Never>] = [:]
     var running: [ConnectorTaskID: (run: Int, task: Task<Void, Never>, stop: StopFlag)] = [:]
     var runs = 0
     var counters: [ConnectorTaskID: TaskCounters] = [:]
