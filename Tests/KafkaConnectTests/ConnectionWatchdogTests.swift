@@ -3,8 +3,8 @@ import Testing
 
 @testable import ConnectRuntime
 
-/// `ConnectionWatchdog`: a write that never returns after its connection closed is given up; a slow write on a live
-/// connection and a failing write keep their own outcome.
+/// `ConnectionWatchdog`: a write that never returns after its connection closed, or whose session the probe no
+/// longer finds, is given up; a slow write on a live connection and a failing write keep their own outcome.
 @Suite struct ConnectionWatchdogTests {
     struct WriteFailed: Error {}
 
@@ -41,9 +41,34 @@ import Testing
         #expect(error?.description == "the connection closed and the statement did not return")
     }
 
+    @Test func aWriteWhoseSessionTheServerNoLongerHasIsGivenUp() async throws {
+        // The socket looks open (PostgresNIO stopped reading from it); the server's answer says the session is gone.
+        let probes = Shared(0)
+        await #expect(throws: ConnectionWatchdog.ConnectionLost.self) {
+            try await ConnectionWatchdog.run(
+                until: { false },
+                probe: {
+                    probes.current += 1
+                    return probes.current < 3
+                },
+                checkInterval: .milliseconds(10),
+                probeEvery: .milliseconds(50)
+            ) {
+                await Self.hang()
+            }
+        }
+        #expect(probes.current == 3)
+    }
+
     @Test func aSlowWriteOnALiveConnectionFinishes() async throws {
         let rows = Shared(0)
-        try await ConnectionWatchdog.run(until: { false }, checkInterval: .milliseconds(10), grace: .milliseconds(20)) {
+        try await ConnectionWatchdog.run(
+            until: { false },
+            probe: { true },
+            checkInterval: .milliseconds(10),
+            grace: .milliseconds(20),
+            probeEvery: .milliseconds(20)
+        ) {
             try await Task.sleep(for: .milliseconds(200))  // ten grace periods
             rows.current = 200
         }

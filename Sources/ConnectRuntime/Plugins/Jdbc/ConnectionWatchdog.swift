@@ -2,12 +2,14 @@ import Synchronization
 
 /// Runs one piece of work on a database connection and gives up on it once the connection is gone: PostgresNIO can
 /// leave a query waiting forever when the server closes the connection in the middle of it (a fast shutdown or a
-/// restart; vapor/postgres-nio#487, reverted in #501), and a task stuck there would never retry or fail. The work runs in
-/// its own task; every `checkInterval` `isClosed` is asked, and once the connection has been closed for `grace` while
-/// the work is still waiting, the caller gets `ConnectionWatchdog.ConnectionLost` and the work is cancelled and left behind
-/// (its connection is closed, so it holds nothing on the server). Work on a live connection is never cut short,
-/// however long it takes. Used by `PostgresSinkDatabase` for each batch and `PostgresSourceDatabase` for each
-/// query; stateless, any task.
+/// restart; vapor/postgres-nio#487, reverted in #501), and a task stuck there would never retry or fail. The work
+/// runs in its own task and is watched two ways: every `checkInterval` `isClosed` is asked (the socket closed), and
+/// once the work has run for `probeEvery`, and again each `probeEvery` after, `probe` asks the server from outside
+/// whether the connection's session still exists (a socket PostgresNIO stopped reading from looks open). When the
+/// connection has been closed for `grace`, or the probe says the session is gone, the caller gets
+/// `ConnectionWatchdog.ConnectionLost` and the work is cancelled and left behind (its session is gone, so it holds
+/// nothing on the server). Work on a live connection is never cut short, however long it takes. Used by
+/// `PostgresSinkDatabase` for each batch and `PostgresSourceDatabase` for each query; stateless, any task.
 enum ConnectionWatchdog {
     /// The connection closed under the work and the work did not end.
     struct ConnectionLost: Error, CustomStringConvertible {
@@ -16,8 +18,10 @@ enum ConnectionWatchdog {
 
     static func run<Result: Sendable>(
         until isClosed: @escaping @Sendable () -> Bool,
+        probe: (@Sendable () async -> Bool)? = nil,
         checkInterval: Duration = .milliseconds(500),
         grace: Duration = .seconds(2),
+        probeEvery: Duration = .seconds(10),
         _ work: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         let outcome = Outcome<Result>()
@@ -32,10 +36,17 @@ enum ConnectionWatchdog {
             outcome.start(continuation)
             Task {
                 var closedFor: Duration = .zero
+                var sinceProbe: Duration = .zero
                 while !outcome.isFinished {
                     try? await Task.sleep(for: checkInterval)
                     closedFor = isClosed() ? closedFor + checkInterval : .zero
-                    if closedFor >= grace, outcome.finish(.failure(ConnectionLost())) {
+                    sinceProbe += checkInterval
+                    var lost = closedFor >= grace
+                    if !lost, let probe, sinceProbe >= probeEvery, !outcome.isFinished {
+                        sinceProbe = .zero
+                        lost = await !probe()
+                    }
+                    if lost, outcome.finish(.failure(ConnectionLost())) {
                         worker.cancel()
                     }
                 }

@@ -7,30 +7,27 @@ import PostgresNIO
 /// transaction; tables are found in the connection's current schema (`information_schema.columns`). Connect's
 /// logical types are bound as text (`PostgresText`) for the dialect's casts. Owned by one sink task, which closes it.
 final class PostgresSinkDatabase: JdbcSinkDatabase {
-    let connection: PostgresConnection
-    let logger = Logger(label: "swiftkafka.connect.jdbc")
+    let session: PostgresSession
 
-    private init(_ connection: PostgresConnection) {
-        self.connection = connection
+    private init(_ session: PostgresSession) {
+        self.session = session
     }
 
     static func connect(_ target: JdbcConnection.Target) async throws -> PostgresSinkDatabase {
-        let logger = Logger(label: "swiftkafka.connect.jdbc")
-        return PostgresSinkDatabase(
-            try await PostgresConnection.connect(
-                configuration: try target.postgresConfiguration(),
-                id: 1,
-                logger: logger
+        PostgresSinkDatabase(
+            try await PostgresSession.open(
+                try target.postgresConfiguration(),
+                logger: Logger(label: "swiftkafka.connect.jdbc")
             )
         )
     }
 
-    /// One transaction: BEGIN, the statements, COMMIT, watched by `ConnectionWatchdog` (a write whose connection the
-    /// server closed fails rather than waits forever). A failure leaves the transaction to the server, which rolls it
-    /// back when the task closes this connection (no ROLLBACK is sent over a connection that may be broken).
+    /// One transaction: BEGIN, the statements, COMMIT, watched (`PostgresSession.watched`: a write whose session
+    /// the server ended fails rather than waits forever). A failure leaves the transaction to the server, which rolls
+    /// it back when the task closes this connection (no ROLLBACK is sent over a connection that may be broken).
     func write(_ batch: [JdbcSinkStatement], _ config: JdbcSinkConfig) async throws {
-        let (connection, logger) = (connection, logger)
-        try await ConnectionWatchdog.run(until: { connection.isClosed }) {
+        let logger = session.logger
+        try await session.watched { connection in
             try await Self.transaction(batch, config, connection, logger)
         }
     }
@@ -62,7 +59,7 @@ final class PostgresSinkDatabase: JdbcSinkDatabase {
     }
 
     func close() async {
-        try? await connection.close()
+        await session.close()
     }
 
     static func prepareTable(

@@ -10,21 +10,21 @@ import PostgresNIO
 /// float64, numeric float64, text types string, bytea bytes, timestamp (with or without time zone) Connect's
 /// Timestamp, date Connect's Date. Timestamp columns compare as `EXTRACT(EPOCH …)` milliseconds.
 final class PostgresSourceDatabase: JdbcSourceDatabase {
-    let connection: PostgresConnection
-    let logger = Logger(label: "swiftkafka.connect.jdbc")
+    let session: PostgresSession
+    var connection: PostgresConnection { session.connection }
+    var logger: Logger { session.logger }
     /// Days and milliseconds from the Unix epoch to PostgreSQL's (2000-01-01).
     static let epochDays: Int64 = 10_957
     static let epochMillis: Int64 = 946_684_800_000
 
-    private init(_ connection: PostgresConnection) {
-        self.connection = connection
+    private init(_ session: PostgresSession) {
+        self.session = session
     }
 
     static func connect(_ target: JdbcConnection.Target) async throws -> PostgresSourceDatabase {
         PostgresSourceDatabase(
-            try await PostgresConnection.connect(
-                configuration: try target.postgresConfiguration(),
-                id: 1,
+            try await PostgresSession.open(
+                try target.postgresConfiguration(),
                 logger: Logger(label: "swiftkafka.connect.jdbc")
             )
         )
@@ -78,8 +78,8 @@ final class PostgresSourceDatabase: JdbcSourceDatabase {
     ) async throws
         -> (columns: [JdbcSourceColumn], rows: [[ConnectValue?]])
     {
-        let (connection, logger) = (connection, logger)
-        return try await ConnectionWatchdog.run(until: { connection.isClosed }) {
+        let logger = logger
+        return try await session.watched { connection in
             try await Self.select(sql, arguments, declared: declared, connection, logger)
         }
     }
@@ -120,7 +120,7 @@ final class PostgresSourceDatabase: JdbcSourceDatabase {
     func millis(_ quotedColumn: String) -> String { "(EXTRACT(EPOCH FROM \(quotedColumn)) * 1000)::bigint" }
 
     func close() async {
-        try? await connection.close()
+        await session.close()
     }
 
     static func schema(typeName: String) -> ConnectSchema {
