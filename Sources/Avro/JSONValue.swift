@@ -16,6 +16,8 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     public var stringValue: String? { if case .string(let text) = self { text } else { nil } }
+    /// A number's text, as written.
+    public var numberText: String? { if case .number(let number) = self { number.text } else { nil } }
     public var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
     public var objectValue: JSONObject? { if case .object(let object) = self { object } else { nil } }
 }

@@ -81,7 +81,7 @@ public struct ConnectAPI: Sendable {
         query.append(forward == "true" ? "forward=false" : "forward=true")
         let target = String(path.first ?? "") + "?" + query.joined(separator: "&")
         do {
-            let answer = try await RestForwarder.send(
+            let answer = try await RestClient.send(
                 method: request.method,
                 baseURL: url,
                 target: target,

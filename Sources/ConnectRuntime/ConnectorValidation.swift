@@ -339,7 +339,7 @@ enum ConnectorValidation {
         case .class:
             valid =
                 key.name == "connector.class" || trimmed.isEmpty
-                || (try? Converters.make(className: trimmed, properties: [:], isKey: false)) != nil
+                || Converters.type(named: trimmed, known: WorkerConverters.known) != nil
         default: valid = true
         }
         if valid { return nil }

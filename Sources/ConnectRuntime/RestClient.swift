@@ -2,12 +2,12 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Forwards one REST request to another worker (Java's `RestClient.httpRequest`): a distributed worker sends the
-/// requests only the leader may answer (creating, reconfiguring and deleting connectors, task configurations) or
-/// only a connector's owner may answer (restarts) to that worker's URL, and relays its status and body unchanged.
-/// One HTTP/1.1 connection per request, closed after the answer; `timeout` covers connecting and answering.
-/// Stateless: any task may call it.
-enum RestForwarder {
+/// One JSON request over HTTP/1.1 (Java's `RestClient.httpRequest`): a distributed worker sends the requests only
+/// the leader may answer (creating, reconfiguring and deleting connectors, task configurations) or only a
+/// connector's owner may answer (restarts) to that worker's URL, and relays its status and body unchanged;
+/// `AvroConverter`'s `SchemaRegistryClient` asks a schema registry. One connection per request, closed after the
+/// answer; `timeout` covers connecting and answering. Stateless: any task may call it.
+enum RestClient {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }

@@ -25,13 +25,13 @@ enum TaskLauncher {
         let plugin = config.plugin
         return Task.detached {
             do {
-                let keyConverter = try Converters.make(
+                let keyConverter = try WorkerConverters.make(
                     className: config.keyConverter ?? worker.keyConverter,
                     properties: config.keyConverter == nil
                         ? worker.keyConverterProperties : config.keyConverterProperties,
                     isKey: true
                 )
-                let valueConverter = try Converters.make(
+                let valueConverter = try WorkerConverters.make(
                     className: config.valueConverter ?? worker.valueConverter,
                     properties: config.valueConverter == nil
                         ? worker.valueConverterProperties : config.valueConverterProperties,

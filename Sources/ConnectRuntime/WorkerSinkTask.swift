@@ -115,9 +115,9 @@ struct WorkerSinkTask: Sendable {
     func process(_ record: ConsumerRecord, deadLetters: DeadLetterQueue?) async throws -> SinkRecord? {
         var stage = ErrorStage.keyConverter
         do {
-            let key = try keyConverter.toConnectData(topic: record.topic, bytes: record.key.map { Array(buffer: $0) })
+            let key = try await keyConverter.toConnectData(topic: record.topic, bytes: record.key.map { Array(buffer: $0) })
             stage = .valueConverter
-            let value = try valueConverter.toConnectData(
+            let value = try await valueConverter.toConnectData(
                 topic: record.topic,
                 bytes: record.value.map { Array(buffer: $0) }
             )

@@ -76,12 +76,12 @@ struct WorkerSourceTask: Sendable {
                     let converted: (record: SourceRecord, key: [UInt8]?, value: [UInt8]?)
                     do {
                         guard let record = try transforms.apply(polled) else { continue }
-                        let key = try keyConverter.fromConnectData(
+                        let key = try await keyConverter.fromConnectData(
                             topic: record.topic,
                             schema: record.keySchema,
                             value: record.key
                         )
-                        let value = try valueConverter.fromConnectData(
+                        let value = try await valueConverter.fromConnectData(
                             topic: record.topic,
                             schema: record.valueSchema,
                             value: record.value

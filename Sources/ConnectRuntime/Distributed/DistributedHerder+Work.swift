@@ -82,14 +82,14 @@ extension DistributedHerder {
             tasks.map { task in .object(JSONObject(task.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
             }
         )
-        let answer = try await RestForwarder.send(
+        let answer = try await RestClient.send(
             method: "POST",
             baseURL: assignment.leaderURL,
             target: "/connectors/\(Self.pathSegment(name))/tasks?forward=false",
             body: Array(body.compactText.utf8)
         )
         guard (200..<300).contains(answer.status) else {
-            throw RestForwarder.Failure(
+            throw RestClient.Failure(
                 description: "HTTP \(answer.status) \(String(decoding: answer.body, as: UTF8.self))"
             )
         }
@@ -239,9 +239,9 @@ extension DistributedHerder {
         }
         guard let owner else { throw .conflict("Cannot restart: not assigned yet (a rebalance is under way)") }
         do {
-            let answer = try await RestForwarder.send(method: "POST", baseURL: owner, target: target, body: [])
+            let answer = try await RestClient.send(method: "POST", baseURL: owner, target: target, body: [])
             guard (200..<300).contains(answer.status) else {
-                throw RestForwarder.Failure(description: "HTTP \(answer.status)")
+                throw RestClient.Failure(description: "HTTP \(answer.status)")
             }
         } catch {
             throw .unavailable("Cannot restart at \(owner): \(error)")

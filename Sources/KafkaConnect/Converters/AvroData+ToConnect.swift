@@ -253,8 +253,3 @@ extension AvroData {
         throw ConnectDataError("the default \(json.compactText) is not a \(type.rawValue)")
     }
 }
-
-extension JSONValue {
-    /// A number's text (the JSON number as written).
-    var numberText: String? { if case .number(let number) = self { number.text } else { nil } }
-}

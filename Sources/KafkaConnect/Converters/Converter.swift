@@ -1,7 +1,7 @@
 /// A converter between Connect data and the bytes of a Kafka record's key, value or header (Java's
 /// `org.apache.kafka.connect.storage.Converter`). Made once per task and side (`key.converter`,
 /// `value.converter`) from its own settings (the worker's or connector's `key.converter.*` with the prefix taken
-/// off); called by that task only, so implementations keep no shared mutable state.
+/// off); called by that task only. Async, because a converter may ask a schema registry (`AvroConverter`).
 public protocol Converter: Sendable {
     /// `isKey`: whether this converter handles keys (some converters read different settings for each side).
     init(properties: [String: String], isKey: Bool) throws(ConnectConfigError)
@@ -11,11 +11,11 @@ public protocol Converter: Sendable {
         topic: String,
         schema: ConnectSchema?,
         value: ConnectValue?
-    ) throws(ConnectDataError)
+    ) async throws(ConnectDataError)
         -> [UInt8]?
 
     /// The schema and value of `bytes` (both nil for nil bytes).
-    func toConnectData(topic: String, bytes: [UInt8]?) throws(ConnectDataError) -> SchemaAndValue
+    func toConnectData(topic: String, bytes: [UInt8]?) async throws(ConnectDataError) -> SchemaAndValue
 }
 
 /// The converters a worker knows, by the class names Connect's configurations use (a short name without the
@@ -27,21 +27,29 @@ public enum Converters {
         ("org.apache.kafka.connect.converters.ByteArrayConverter", ByteArrayConverter.self),
     ]
 
-    /// The converter `className` configured with `properties`; a class this worker does not have is refused.
+    /// The converter `className` configured with `properties`, from `known` (a runtime adds converters that need
+    /// I/O to the built-in ones); a class this worker does not have is refused.
     public static func make(
         className: String,
         properties: [String: String],
-        isKey: Bool
+        isKey: Bool,
+        known: [(className: String, type: any Converter.Type)] = known
     )
         throws(ConnectConfigError) -> any Converter
     {
         let name = className.trimmingCharacters(in: .whitespaces)
-        guard
-            let type = known.first(where: { $0.className == name || $0.className.hasSuffix(".\(name)") })?.type
-        else {
+        guard let type = type(named: name, known: known) else {
             throw ConnectConfigError("Class \(name) could not be found (converters: \(known.map(\.className)))")
         }
         return try type.init(properties: properties, isKey: isKey)
+    }
+
+    /// The converter type of a class name (or its short name without the package).
+    public static func type(
+        named name: String,
+        known: [(className: String, type: any Converter.Type)] = known
+    ) -> (any Converter.Type)? {
+        known.first(where: { $0.className == name || $0.className.hasSuffix(".\(name)") })?.type
     }
 }
 

@@ -1,0 +1,81 @@
+import Avro
+import KafkaConnect
+import Synchronization
+
+/// The part of Confluent Schema Registry's REST API a converter needs (Confluent's `CachedSchemaRegistryClient`):
+/// register a schema under a subject (`POST /subjects/{subject}/versions`) or look up its id there
+/// (`POST /subjects/{subject}`), and fetch a schema by id (`GET /schemas/ids/{id}`). Answers are cached for the
+/// client's life (ids never change meaning); `urls` are tried in order until one answers. Shared by the key and value
+/// converters of one task; any task may call it.
+final class SchemaRegistryClient: Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let urls: [String]
+    private let ids = Mutex<[String: Int32]>([:])
+    private let schemas = Mutex<[Int32: AvroSchemaDocument]>([:])
+
+    init(urls: [String]) {
+        self.urls = urls
+    }
+
+    /// The id of `schema` under `subject`, registered first when `register` (else only looked up).
+    func id(of schema: AvroSchemaDocument, subject: String, register: Bool) async throws -> Int32 {
+        let text = schema.canonicalText
+        let key = subject + "\u{0}" + text
+        if let id = ids.withLock({ $0[key] }) { return id }
+        let body = JSONValue.object(JSONObject([("schema", .string(text))]))
+        let path = register ? "/subjects/\(subject)/versions" : "/subjects/\(subject)"
+        let answer = try await send("POST", path, body)
+        guard let id = answer["id"]?.numberText.flatMap({ Int32($0) }) else {
+            throw Failure(description: "the schema registry answered \(answer.compactText) without an id")
+        }
+        ids.withLock { $0[key] = id }
+        schemas.withLock { $0[id] = schema }
+        return id
+    }
+
+    /// The schema registered with `id`.
+    func schema(id: Int32) async throws -> AvroSchemaDocument {
+        if let schema = schemas.withLock({ $0[id] }) { return schema }
+        let answer = try await send("GET", "/schemas/ids/\(id)", nil)
+        if let type = answer["schemaType"]?.stringValue, type != "AVRO" {
+            throw Failure(description: "schema \(id) is a \(type) schema, not Avro")
+        }
+        guard let text = answer["schema"]?.stringValue else {
+            throw Failure(description: "the schema registry answered \(answer.compactText) without a schema")
+        }
+        let schema = try AvroSchemaParser().parse(text)
+        schemas.withLock { $0[id] = schema }
+        return schema
+    }
+
+    /// One request to the first registry that answers; a registry's error (`{"error_code","message"}`) is thrown.
+    private func send(_ method: String, _ path: String, _ body: JSONValue?) async throws -> JSONValue {
+        var lastError: any Error = Failure(description: "no schema.registry.url")
+        for url in urls {
+            let answer: (status: Int, body: [UInt8])
+            do {
+                answer = try await RestClient.send(
+                    method: method,
+                    baseURL: url,
+                    target: path,
+                    body: body.map { Array($0.compactText.utf8) } ?? [],
+                    timeout: .seconds(30)
+                )
+            } catch {
+                lastError = error
+                continue
+            }
+            let json = try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self))
+            guard (200..<300).contains(answer.status), let json else {
+                let message = json?["message"]?.stringValue ?? String(decoding: answer.body.prefix(200), as: UTF8.self)
+                let code = json?["error_code"]?.numberText ?? String(answer.status)
+                throw Failure(description: "\(message); error code: \(code)")
+            }
+            return json
+        }
+        throw lastError
+    }
+}
