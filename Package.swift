@@ -95,6 +95,7 @@ let package = Package(
             name: "ConnectRuntime",
             dependencies: [
                 "KafkaConnect", "Avro", "KafkaClient", "KafkaCore", "KafkaProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -2,17 +2,29 @@ public import Avro
 import Foundation
 import KafkaConnect
 
-/// One REST request as the API sees it: method, path segments (percent-decoded), query and body.
+/// One REST request as the API sees it: method, path segments (percent-decoded), query, body, and the KIP-507
+/// signature headers of an internal request.
 public struct ConnectRequest: Sendable {
     public var method: String
     public var path: [String]
     public var query: [(name: String, value: String)]
     public var body: [UInt8]
+    /// `X-Connect-Authorization` and `X-Connect-Request-Signature-Algorithm`, when sent.
+    public var signature: String?
+    public var signatureAlgorithm: String?
     /// The path and query as received (what a relayed request is sent with).
     public var target: String
 
-    public init(method: String, target: String, body: [UInt8]) {
+    public init(
+        method: String,
+        target: String,
+        body: [UInt8],
+        signature: String? = nil,
+        signatureAlgorithm: String? = nil
+    ) {
         self.method = method
+        self.signature = signature
+        self.signatureAlgorithm = signatureAlgorithm
         self.target = target
         let parts = target.split(separator: "?", maxSplits: 1)
         path = (parts.first ?? "").split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
@@ -81,11 +93,16 @@ public struct ConnectAPI: Sendable {
         query.append(forward == "true" ? "forward=false" : "forward=true")
         let target = String(path.first ?? "") + "?" + query.joined(separator: "&")
         do {
+            let signed: [(String, String)] =
+                if let signature = request.signature, let algorithm = request.signatureAlgorithm {
+                    [(SessionKey.signatureHeader, signature), (SessionKey.algorithmHeader, algorithm)]
+                } else { [] }
             let answer = try await RestClient.send(
                 method: request.method,
                 baseURL: url,
                 target: target,
-                body: request.body
+                body: request.body,
+                headers: signed
             )
             let text = String(decoding: answer.body, as: UTF8.self)
             return ConnectResponse(status: answer.status, body: text.isEmpty ? nil : try? JSONValue.parse(text))
@@ -245,7 +262,15 @@ public struct ConnectAPI: Sendable {
                 }
                 tasks.append(try strings(object))
             }
-            try await herder.putTaskConfigs(name, tasks)
+            try await herder.putTaskConfigs(
+                name,
+                tasks,
+                signed: InternalRequest(
+                    body: request.body,
+                    signature: request.signature,
+                    algorithm: request.signatureAlgorithm
+                )
+            )
             return ConnectResponse(status: 204)
         case ("GET", "tasks", 1):
             let tasks = try await herder.taskConfigs(of: name)

@@ -52,7 +52,17 @@ public struct ConnectWorker: Sendable {
             var request = request
             let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
             let body = Array(buffer: try await request.collectBody(upTo: 16 << 20))
-            let answer = await api.handle(ConnectRequest(method: request.method.rawValue, target: target, body: body))
+            let received = request.headers
+            let header = { (name: String) in received.first { $0.name.canonicalName == name.lowercased() }?.value }
+            let answer = await api.handle(
+                ConnectRequest(
+                    method: request.method.rawValue,
+                    target: target,
+                    body: body,
+                    signature: header(SessionKey.signatureHeader),
+                    signatureAlgorithm: header(SessionKey.algorithmHeader)
+                )
+            )
             if answer.status >= 500 {
                 logger.error(
                     "Request failed",

@@ -22,12 +22,23 @@ public protocol Herder: Actor {
     /// The worker's metrics as Prometheus text.
     func metricsText() async -> String
     func offsets(of name: String) async -> [(partition: String, offset: String)]
-    /// The internal `POST /connectors/{name}/tasks` of distributed mode.
-    func putTaskConfigs(_ name: String, _ tasks: [[String: String]]) async throws(HerderError)
+    /// The internal `POST /connectors/{name}/tasks` of distributed mode, with its body and signature headers.
+    func putTaskConfigs(_ name: String, _ tasks: [[String: String]], signed: InternalRequest) async throws(HerderError)
+}
+
+/// An internal request's body as received and its KIP-507 signature headers (nil when not sent).
+public struct InternalRequest: Sendable {
+    public var body: [UInt8]
+    public var signature: String?
+    public var algorithm: String?
 }
 
 extension Herder {
-    public func putTaskConfigs(_ name: String, _ tasks: [[String: String]]) async throws(HerderError) {
+    public func putTaskConfigs(
+        _ name: String,
+        _ tasks: [[String: String]],
+        signed: InternalRequest
+    ) async throws(HerderError) {
         throw .badRequest("Task configurations are only accepted by distributed workers")
     }
 }
@@ -49,6 +60,8 @@ public enum HerderError: Error, Sendable, Equatable {
     case notFound(String)
     case conflict(String)
     case badRequest(String)
+    /// An internal request whose signature is wrong (KIP-507).
+    case forbidden(String)
     /// Only another worker can answer: the leader, or the worker that runs the connector or task (its URL); nil
     /// while no leader is known (a rebalance is under way). The REST layer relays the request there.
     case forward(String?)
@@ -60,13 +73,15 @@ public enum HerderError: Error, Sendable, Equatable {
         case .notFound: 404
         case .conflict, .forward: 409
         case .badRequest: 400
+        case .forbidden: 403
         case .unavailable: 500
         }
     }
 
     public var message: String {
         switch self {
-        case .notFound(let message), .conflict(let message), .badRequest(let message), .unavailable(let message):
+        case .notFound(let message), .conflict(let message), .badRequest(let message), .forbidden(let message),
+            .unavailable(let message):
             message
         case .forward:
             "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway."

@@ -18,6 +18,7 @@ enum RestClient {
         baseURL: String,
         target: String,
         body: [UInt8],
+        headers: [(String, String)] = [],
         timeout: TimeAmount = .seconds(90)
     ) async throws -> (status: Int, body: [UInt8]) {
         guard let (host, port) = hostAndPort(baseURL) else { throw Failure(description: "bad worker URL \(baseURL)") }
@@ -44,6 +45,7 @@ enum RestClient {
         head.headers.add(name: "Accept", value: "application/json")
         head.headers.add(name: "Content-Length", value: String(body.count))
         head.headers.add(name: "Connection", value: "close")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         if !body.isEmpty {
             channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)

@@ -116,9 +116,7 @@ public struct WorkerConfig: Sendable {
             }
         }
         if distributed {
-            let settings = try DistributedConfig(values)
-            warnings += settings.warnings
-            config.distributed = settings
+            config.distributed = try DistributedConfig(values)
             return (config, warnings)
         }
         guard config.offsetStorageFile != nil else {

@@ -115,7 +115,10 @@ struct WorkerSinkTask: Sendable {
     func process(_ record: ConsumerRecord, deadLetters: DeadLetterQueue?) async throws -> SinkRecord? {
         var stage = ErrorStage.keyConverter
         do {
-            let key = try await keyConverter.toConnectData(topic: record.topic, bytes: record.key.map { Array(buffer: $0) })
+            let key = try await keyConverter.toConnectData(
+                topic: record.topic,
+                bytes: record.key.map { Array(buffer: $0) }
+            )
             stage = .valueConverter
             let value = try await valueConverter.toConnectData(
                 topic: record.topic,

@@ -4,11 +4,16 @@ their configurations, offsets and statuses are in the three internal topics in K
 (read here with confluent-kafka), and when the worker running a source task is killed with SIGKILL the other
 worker takes the task over and resumes from the committed offset: nothing lost, repeats only since the last
 commit."""
+import base64
+import hashlib
+import hmac
 import json
 import re
 import signal
 import subprocess
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
@@ -90,10 +95,47 @@ def running_on(workers, name):
     return seen.pop() if len(seen) == 1 else None
 
 
+def post_tasks(url, body, headers):
+    """(status, message) of an internal `POST /connectors/source/tasks` with these headers."""
+    request = urllib.request.Request(url + "/connectors/source/tasks?forward=false", data=body, method="POST",
+                                     headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())["message"]
+
+
+def check_session_key(record, workers, leader, tasks):
+    """KIP-507: the leader's `session-key` record, and its checks of internal requests' signatures, computed here
+    with Python's hmac from the key read back from the config topic."""
+    key = base64.b64decode(record["key"])
+    assert record["algorithm"] == "HmacSHA256" and len(key) == 32, record
+    assert isinstance(record["creation-timestamp"], int) and record["creation-timestamp"] > 1_700_000_000_000
+    url = f"http://{leader.removeprefix('http://').rstrip('/')}"
+    assert any(url == worker.url for worker in workers.values()), (leader, list(workers))
+    for worker in workers.values():
+        assert "protocol=sessioned" in worker.read_log()
+    # The task configurations the leader already has, so an accepted request changes nothing.
+    body = json.dumps([task["config"] for task in tasks]).encode()
+
+    def signed(secret, algorithm="HmacSHA256", digest=hashlib.sha256):
+        return {"X-Connect-Authorization": base64.b64encode(hmac.new(secret, body, digest).digest()).decode(),
+                "X-Connect-Request-Signature-Algorithm": algorithm}
+    assert post_tasks(url, body, {}) == (400, "Internal request missing required signature")
+    assert post_tasks(url, body, signed(b"not the session key")) == (403, "Internal request contained invalid signature.")
+    code, message = post_tasks(url, body, signed(key, "HmacMD5", hashlib.md5))
+    assert code == 400 and message.startswith("This worker does not support the 'HmacMD5' key signing algorithm"), message
+    assert post_tasks(url, body, signed(key)) == (204, None)
+    # Each worker runs one connector (asserted before), so one connector's task configurations came from the
+    # follower: both tasks running shows the leader took that follower's signed hand-off.
+
+
 @pytest.mark.parametrize("protocol", ["eager", "sessioned"])
 def test_two_workers_share_connectors_and_take_over_a_killed_workers_task(broker, tmp_path, protocol):
-    """With Connect's EAGER protocol and with the incremental cooperative one (KIP-415; 2.8's default `sessioned`
-    runs as `compatible`), where a departed worker's work waits `scheduled.rebalance.max.delay.ms` (3 s here)."""
+    """With Connect's EAGER protocol and with the incremental cooperative one (KIP-415, as 2.8's default `sessioned`:
+    internal requests signed with the session key, KIP-507), where a departed worker's work waits
+    `scheduled.rebalance.max.delay.ms` (3 s here)."""
     suffix = uuid.uuid4().hex[:8]
     group = f"connect-{suffix}"
     topics = (f"connect-configs-{suffix}", f"connect-offsets-{suffix}", f"connect-status-{suffix}")
@@ -162,6 +204,8 @@ def test_two_workers_share_connectors_and_take_over_a_killed_workers_task(broker
         task_status = statuses["status-task-source-0"]
         assert task_status["state"] == "RUNNING" and task_status["worker_id"] in workers, task_status
         assert isinstance(task_status["generation"], int) and task_status["trace"] is None
+        if protocol == "sessioned":
+            check_session_key(configs["session-key"], workers, leader_url(a), call(a.url, "GET", "/connectors/source/tasks")[1])
 
         # SIGKILL a worker; the other takes its tasks over and the source reads on from the committed offset (the
         # file keeps growing meanwhile). EAGER: the worker running both tasks. Cooperative: the worker that does not

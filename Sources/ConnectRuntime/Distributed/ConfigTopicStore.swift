@@ -7,8 +7,8 @@ import Logging
 /// (Java's `KafkaConfigBackingStore`), values as JsonConverter writes them without schemas:
 /// `connector-<name>` → `{"properties":{…}}` (a tombstone deletes it); `task-<name>-<n>` → `{"properties":{…}}`,
 /// held back until `commit-<name>` → `{"tasks":N}` applies tasks 0..N-1 at once; `target-state-<name>` →
-/// `{"state":"STARTED|PAUSED"}` (missing means STARTED). Other keys (`session-key`, later versions' records) are
-/// skipped. Every worker reads the whole topic; only the leader writes connector and task configurations.
+/// `{"state":"STARTED|PAUSED"}` (missing means STARTED); `session-key` → the group's `SessionKey` (KIP-507). Other
+/// keys (later versions' records) are skipped. Every worker reads the whole topic; only the leader writes connector and task configurations.
 ///
 /// Lifecycle: `start`, then `refresh` from the herder's loop (it returns what changed) and the writes; `stop`.
 actor ConfigTopicStore {
@@ -18,6 +18,7 @@ actor ConfigTopicStore {
         var connectors: [String: [String: String]] = [:]
         var tasks: [String: [[String: String]]] = [:]
         var paused: Set<String> = []
+        var sessionKey: SessionKey?
     }
 
     let log: KafkaBasedLog
@@ -74,6 +75,8 @@ actor ConfigTopicStore {
             pending[name, default: [:]][number] = properties.members.reduce(into: [:]) {
                 $0[$1.name] = $1.value.stringValue
             }
+        } else if key == "session-key" {
+            snapshot.sessionKey = value.flatMap { SessionKey(record: $0) }
         } else if let name = key.dropPrefix("commit-") {
             guard case .number(let number)? = value?["tasks"], let tasks = number.integerValue, tasks >= 0 else {
                 return
@@ -113,6 +116,10 @@ actor ConfigTopicStore {
     func putTargetState(_ name: String, paused: Bool) async throws {
         let state = JSONValue.object(JSONObject([("state", .string(paused ? "PAUSED" : "STARTED"))]))
         try await log.send(key: "target-state-\(name)", value: Array(state.compactText.utf8))
+    }
+
+    func putSessionKey(_ key: SessionKey) async throws {
+        try await log.send(key: "session-key", value: key.recordValue)
     }
 
     static func properties(_ properties: [String: String]) -> [UInt8] {

@@ -7,7 +7,8 @@ import NIOCore
 /// [connector STRING, tasks [INT32]]`, where task -1 stands for the connector itself. Version 1 is
 /// `IncrementalCooperativeConnectProtocol` (KIP-415, named `compatible`): the metadata adds `allocation
 /// NULLABLE_BYTES` (the member's current assignment, encoded as a version 1 assignment), the assignment adds
-/// `revoked [connector, tasks]` and `delay INT32`, and its lists hold only what is newly assigned. Classic
+/// `revoked [connector, tasks]` and `delay INT32`, and its lists hold only what is newly assigned. Version 2
+/// (`sessioned`, KIP-507) has version 1's layout. Classic
 /// (non-compact) encodings, big-endian, as Java's `Struct` writes them. Pure values: anyone may use them.
 enum ConnectProtocol {
     static let protocolType = "connect"
@@ -15,6 +16,9 @@ enum ConnectProtocol {
     static let eager = "default"
     /// The incremental cooperative protocol's name (`connect.protocol=compatible`).
     static let cooperative = "compatible"
+    /// The incremental cooperative protocol with internal requests signed by the session key (KIP-507,
+    /// `connect.protocol=sessioned`): version 2, laid out as version 1.
+    static let sessioned = "sessioned"
     /// The task number that stands for the connector instance.
     static let connectorTask: Int32 = -1
 
@@ -29,7 +33,7 @@ enum ConnectProtocol {
     /// What the leader tells a member: its connectors and tasks, the leader, and the config offset the assignment
     /// was computed at.
     struct Assignment: Sendable, Equatable {
-        /// 0 (EAGER: the whole assignment) or 1 (incremental: additions and revocations).
+        /// 0 (EAGER: the whole assignment), 1 or 2 (incremental: additions and revocations; 2 when sessioned).
         var version: Int16 = 0
         /// 0, or 1 (CONFIG_MISMATCH): the leader could not read the config topic as far as a member had.
         var error: Int16
@@ -55,7 +59,7 @@ enum ConnectProtocol {
         if version >= 1 {
             if let allocation = state.allocation {
                 var current = allocation
-                current.version = 1
+                current.version = version
                 buffer.writeKafkaBytes(encode(current), compact: false)
             } else {
                 buffer.writeInteger(Int32(-1))
@@ -147,7 +151,7 @@ enum ConnectProtocol {
         guard let offset = buffer.readInteger(as: Int64.self) else { throw .truncated(field: "config-offset") }
         let work = try readWork(&buffer)
         var assignment = Assignment(
-            version: min(version, 1),
+            version: min(version, 2),
             error: error,
             leader: leader,
             leaderURL: leaderURL,

@@ -3,9 +3,10 @@ import KafkaConnect
 /// A distributed worker's own keys (`conf/connect-distributed.properties`), Kafka 2.8's names and defaults: the
 /// group (`group.id`, `session.timeout.ms`, `heartbeat.interval.ms`, `rebalance.timeout.ms`), the three internal
 /// topics with their replication factors and partition counts, and the rebalance protocol: `connect.protocol`
-/// `eager` (Connect's `default` protocol) or `compatible` (incremental cooperative, KIP-415, with
-/// `scheduled.rebalance.max.delay.ms`); `sessioned`, 2.8's default, runs as `compatible` (the session key that
-/// signs internal requests, KIP-507, is not implemented; reported at start).
+/// `eager` (Connect's `default` protocol), `compatible` (incremental cooperative, KIP-415, with
+/// `scheduled.rebalance.max.delay.ms`) or `sessioned`, 2.8's default (`compatible` with internal requests signed
+/// by a session key, KIP-507: `inter.worker.key.generation.algorithm`, `inter.worker.key.size`,
+/// `inter.worker.key.ttl.ms`, `inter.worker.signature.algorithm`, `inter.worker.verification.algorithms`).
 public struct DistributedConfig: Sendable {
     public var groupID: String
     public var configTopic: String
@@ -21,6 +22,11 @@ public struct DistributedConfig: Sendable {
     public var rebalanceTimeoutMs: Int32 = 60_000
     public var connectProtocol = "sessioned"
     public var scheduledRebalanceMaxDelayMs: Int32 = 300_000
+    public var keyGenerationAlgorithm = "HmacSHA256"
+    public var keySizeBits = 256
+    public var keyTTLMs: Int64 = 3_600_000
+    public var signatureAlgorithm = "HmacSHA256"
+    public var verificationAlgorithms = ["HmacSHA256"]
 
     /// The keys this struct reads (the worker does not report them as unknown).
     static let keys: Set<String> = [
@@ -77,19 +83,54 @@ public struct DistributedConfig: Sendable {
                 "Invalid value \(connectProtocol) for configuration connect.protocol: String must be one of: eager, compatible, sessioned"
             )
         }
+        try readSessionKeySettings(values)
         guard heartbeatIntervalMs < sessionTimeoutMs else {
             throw ConnectConfigError("heartbeat.interval.ms must be lower than session.timeout.ms")
         }
     }
 
-    /// What the worker says at start about keys it accepts without their 2.8 effect.
-    var warnings: [String] {
-        var warnings: [String] = []
-        if connectProtocol == "sessioned" {
-            warnings.append(
-                "connect.protocol=sessioned runs as compatible: internal requests are not signed with a session key (KIP-507)"
+    /// KIP-507's keys: the algorithms must be ones this worker has, and the signature algorithm one it verifies.
+    private mutating func readSessionKeySettings(_ values: [String: String]) throws(ConnectConfigError) {
+        func algorithm(_ key: String, _ value: String) throws(ConnectConfigError) -> String {
+            guard SessionKey.algorithms.contains(value) else {
+                throw ConnectConfigError(
+                    "Invalid value \(value) for configuration \(key): Not a valid MAC algorithm (\(SessionKey.algorithms.joined(separator: ", ")))"
+                )
+            }
+            return value
+        }
+        keyGenerationAlgorithm = try algorithm(
+            "inter.worker.key.generation.algorithm",
+            values["inter.worker.key.generation.algorithm"] ?? keyGenerationAlgorithm
+        )
+        signatureAlgorithm = try algorithm(
+            "inter.worker.signature.algorithm",
+            values["inter.worker.signature.algorithm"] ?? signatureAlgorithm
+        )
+        if let list = values["inter.worker.verification.algorithms"] {
+            verificationAlgorithms = []
+            for name in list.split(separator: ",") {
+                verificationAlgorithms.append(
+                    try algorithm("inter.worker.verification.algorithms", name.trimmingCharacters(in: .whitespaces))
+                )
+            }
+        }
+        guard verificationAlgorithms.contains(signatureAlgorithm) else {
+            throw ConnectConfigError(
+                "Signature algorithm '\(signatureAlgorithm)' must be present in inter.worker.verification.algorithms list."
             )
         }
-        return warnings
+        if let text = values["inter.worker.key.size"] {
+            guard let bits = Int(text), bits >= 64, bits <= 4096, bits % 8 == 0 else {
+                throw ConnectConfigError("Invalid value \(text) for configuration inter.worker.key.size")
+            }
+            keySizeBits = bits
+        }
+        if let text = values["inter.worker.key.ttl.ms"] {
+            guard let ttl = Int64(text), ttl >= 0 else {
+                throw ConnectConfigError("Invalid value \(text) for configuration inter.worker.key.ttl.ms")
+            }
+            keyTTLMs = ttl
+        }
     }
 }

@@ -43,6 +43,7 @@ extension DistributedHerder {
                 // What this worker writes while acting (task configurations) shows as a change next time.
                 await apply(from: applied, to: current)
                 applied = current
+                await ensureSessionKey()
                 if let due = rejoinAt, ContinuousClock.now >= due {
                     rejoinAt = nil
                     await member.requestRejoin()
@@ -53,6 +54,22 @@ extension DistributedHerder {
                 logger.warning("Distributed herder: \(error)")
             }
             try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// The leader of a `sessioned` group writes a new session key when there is none or it is older than
+    /// `inter.worker.key.ttl.ms` (Kafka's rotation); the key itself is never logged.
+    func ensureSessionKey() async {
+        guard sessioned, isLeader else { return }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        if let key = snapshot.sessionKey, now - key.creationTimestamp < settings.keyTTLMs { return }
+        let key = SessionKey.generate(algorithm: settings.keyGenerationAlgorithm, bits: settings.keySizeBits, now: now)
+        do {
+            try await configs.putSessionKey(key)
+            snapshot = try await configs.refresh()
+            logger.info("Session key written", metadata: ["algorithm": "\(key.algorithm)", "created": "\(now)"])
+        } catch {
+            logger.warning("Cannot write a session key: \(error)")
         }
     }
 
@@ -128,6 +145,9 @@ extension DistributedHerder {
                 tasks: owned.tasks
             )
             protocols.insert((ConnectProtocol.cooperative, ConnectProtocol.encode(state, version: 1)), at: 0)
+            if settings.connectProtocol == ConnectProtocol.sessioned {
+                protocols.insert((ConnectProtocol.sessioned, ConnectProtocol.encode(state, version: 2)), at: 0)
+            }
         }
         let deadline = ContinuousClock.now + .milliseconds(Int64(settings.rebalanceTimeoutMs) * 2)
         guard
@@ -155,6 +175,7 @@ extension DistributedHerder {
         }
         assignment = given
         generation = joined.generationID
+        protocolName = joined.protocolName
         applied = snapshot
         for id in given.revokedTasks { await stopTask(id, status: true) }
         for name in given.revokedConnectors where owned.connectors.contains(name) {
@@ -180,6 +201,7 @@ extension DistributedHerder {
                 "delay": "\(given.delay)",
             ]
         )
+        await ensureSessionKey()
         for name in addedConnectors { await startConnector(name) }
         for id in addedTasks { startTask(id) }
         // Revoked work is dealt out at the next rebalance, which the revoking member asks for at once; a delay
@@ -206,8 +228,8 @@ extension DistributedHerder {
         )
         var encoded: [String: [UInt8]] = [:]
         memberAssignments = []
-        if name == ConnectProtocol.cooperative {
-            assignment.version = 1
+        if name == ConnectProtocol.cooperative || name == ConnectProtocol.sessioned {
+            assignment.version = name == ConnectProtocol.sessioned ? 2 : 1
             var result = IncrementalAssignor.Result()
             if !mismatch {
                 result = incremental.assign(

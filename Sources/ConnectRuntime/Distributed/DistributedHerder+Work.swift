@@ -82,11 +82,20 @@ extension DistributedHerder {
             tasks.map { task in .object(JSONObject(task.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
             }
         )
+        let bytes = Array(body.compactText.utf8)
+        var headers: [(String, String)] = []
+        if sessioned {
+            guard let key = snapshot.sessionKey else {
+                throw HerderError.unavailable("no session key yet to sign the request with")
+            }
+            headers = key.headers(signing: bytes, algorithm: settings.signatureAlgorithm)
+        }
         let answer = try await RestClient.send(
             method: "POST",
             baseURL: assignment.leaderURL,
             target: "/connectors/\(Self.pathSegment(name))/tasks?forward=false",
-            body: Array(body.compactText.utf8)
+            body: bytes,
+            headers: headers
         )
         guard (200..<300).contains(answer.status) else {
             throw RestClient.Failure(

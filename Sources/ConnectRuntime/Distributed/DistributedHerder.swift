@@ -10,7 +10,9 @@ import NIOPosix
 /// group of protocol type `connect` (`GroupMember`): with `connect.protocol=eager` Connect's `default` protocol,
 /// whose leader deals everything round-robin (`EagerAssignor`) and whose members stop all their work before each
 /// rebalance; otherwise the incremental cooperative `compatible` protocol (KIP-415, `IncrementalAssignor`), whose
-/// members keep running through a rebalance and stop only what the leader revokes.
+/// members keep running through a rebalance and stop only what the leader revokes, or `sessioned` (its version 2,
+/// KIP-507), where the leader keeps a `SessionKey` in the config topic and accepts task configurations from other
+/// workers only when signed with it.
 ///
 /// Requests: reads are answered from this worker's copy of the config topic; creating, reconfiguring and deleting
 /// connectors and writing task configurations are the leader's (a follower answers `HerderError.forward` with the
@@ -36,6 +38,8 @@ public actor DistributedHerder: Herder {
     /// The last assignment received (nil while rebalancing: no leader is known) and its generation.
     var assignment: ConnectProtocol.Assignment?
     var generation: Int32 = -1
+    /// The protocol the group chose at the last rebalance.
+    var protocolName: String?
     /// What this worker runs: with the EAGER protocol the last assignment, with the cooperative one what it kept
     /// plus what was added since.
     var owned = EagerAssignor.Work()
@@ -113,6 +117,8 @@ public actor DistributedHerder: Herder {
 
     /// Whether the workers speak the incremental cooperative protocol (KIP-415) rather than EAGER.
     var cooperative: Bool { settings.connectProtocol != "eager" }
+    /// Whether the group agreed on `sessioned` (KIP-507): internal requests are signed and checked.
+    var sessioned: Bool { protocolName == ConnectProtocol.sessioned }
 
     // MARK: Reading
 
@@ -232,7 +238,35 @@ public actor DistributedHerder: Herder {
     }
 
     /// The internal `POST /connectors/{name}/tasks`: the connector's owner hands the leader its task configurations.
-    public func putTaskConfigs(_ name: String, _ tasks: [[String: String]]) async throws(HerderError) {
+    /// The internal request a follower sends with the task configurations its connector generated; in a
+    /// `sessioned` group only with a valid signature under the current session key (Kafka's checks and messages).
+    public func putTaskConfigs(
+        _ name: String,
+        _ tasks: [[String: String]],
+        signed: InternalRequest
+    ) async throws(HerderError) {
+        try requireLeader()
+        if sessioned {
+            guard let key = snapshot.sessionKey else {
+                throw .conflict("The leader has not generated a session key yet; a rebalance is under way.")
+            }
+            do {
+                try key.verify(
+                    body: signed.body,
+                    signature: signed.signature,
+                    algorithm: signed.algorithm,
+                    verification: settings.verificationAlgorithms
+                )
+            } catch {
+                logger.warning("Forbidden request to update tasks for connector \(name): \(error.message)")
+                throw error
+            }
+        }
+        try await putTaskConfigs(name, tasks)
+    }
+
+    /// Writes task configurations (the leader's own connectors' directly, a follower's after the checks above).
+    func putTaskConfigs(_ name: String, _ tasks: [[String: String]]) async throws(HerderError) {
         try requireLeader()
         try await refresh()
         _ = try properties(of: name)
