@@ -16,6 +16,9 @@ struct ErrorPolicy: Sendable {
     var deadLetterTopic: String?
     var deadLetterReplication: Int16 = 3
     var contextHeaders = false
+    /// `errors.retry.timeout` (0: no retries; -1: forever) and `errors.retry.delay.max.ms`.
+    var retryTimeoutMs: Int64 = 0
+    var retryDelayMaxMs: Int64 = 60_000
 
     init(_ properties: [String: String]) throws(ConnectConfigError) {
         switch properties["errors.tolerance"]?.lowercased() {
@@ -38,6 +41,44 @@ struct ErrorPolicy: Sendable {
             deadLetterReplication = factor
         }
         contextHeaders = properties["errors.deadletterqueue.context.headers.enable"]?.lowercased() == "true"
+        if let text = properties["errors.retry.timeout"] {
+            guard let timeout = Int64(text), timeout >= -1 else {
+                throw ConnectConfigError("Invalid value \(text) for configuration errors.retry.timeout")
+            }
+            retryTimeoutMs = timeout
+        }
+        if let text = properties["errors.retry.delay.max.ms"] {
+            guard let delay = Int64(text), delay >= 0 else {
+                throw ConnectConfigError("Invalid value \(text) for configuration errors.retry.delay.max.ms")
+            }
+            retryDelayMaxMs = delay
+        }
+    }
+
+    /// Runs one stage of a record's processing (a converter), retrying it while it fails with a retriable error and
+    /// `errors.retry.timeout` has not passed, as Java's `RetryWithToleranceOperator`: waits of 300 ms doubling
+    /// each time, at most `errors.retry.delay.max.ms` and never past the deadline. What is still failing then is
+    /// thrown to the tolerance handling.
+    func retrying<Result>(_ stage: () async throws(ConnectDataError) -> Result) async throws(ConnectDataError) -> Result
+    {
+        let start = ContinuousClock.now
+        var delayMs: Int64 = 300
+        while true {
+            do {
+                return try await stage()
+            } catch {
+                guard error.isRetriable, retryTimeoutMs != 0 else { throw error }
+                var wait = min(delayMs, retryDelayMaxMs)
+                if retryTimeoutMs > 0 {
+                    let left = retryTimeoutMs - Int64((ContinuousClock.now - start) / .milliseconds(1))
+                    guard left > 0 else { throw error }
+                    wait = min(wait, Int64(left))
+                }
+                try? await Task.sleep(for: .milliseconds(wait))
+                if Task.isCancelled { throw error }
+                delayMs = min(delayMs * 2, max(retryDelayMaxMs, 1))
+            }
+        }
     }
 }
 

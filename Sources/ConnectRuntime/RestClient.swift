@@ -24,16 +24,23 @@ enum RestClient {
         guard let (host, port) = hostAndPort(baseURL) else { throw Failure(description: "bad worker URL \(baseURL)") }
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.next().makePromise(of: (status: Int, body: [UInt8]).self)
-        let channel = try await ClientBootstrap(group: group)
-            .connectTimeout(.seconds(5))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(Collector(promise: promise))
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(.seconds(5))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(Collector(promise: promise))
+                    }
                 }
-            }
-            .connect(host: host, port: port)
-            .get()
+                .connect(host: host, port: port)
+                .get()
+        } catch {
+            // Nothing will answer: the promise is completed here (a promise left pending is a leak NIO traps on).
+            promise.fail(error)
+            throw error
+        }
         let timer = channel.eventLoop.scheduleTask(in: timeout) {
             promise.fail(Failure(description: "no answer from \(baseURL) within \(timeout)"))
             channel.close(promise: nil)

@@ -115,15 +115,16 @@ struct WorkerSinkTask: Sendable {
     func process(_ record: ConsumerRecord, deadLetters: DeadLetterQueue?) async throws -> SinkRecord? {
         var stage = ErrorStage.keyConverter
         do {
-            let key = try await keyConverter.toConnectData(
-                topic: record.topic,
-                bytes: record.key.map { Array(buffer: $0) }
-            )
+            let key = try await errors.retrying { () throws(ConnectDataError) in
+                try await keyConverter.toConnectData(topic: record.topic, bytes: record.key.map { Array(buffer: $0) })
+            }
             stage = .valueConverter
-            let value = try await valueConverter.toConnectData(
-                topic: record.topic,
-                bytes: record.value.map { Array(buffer: $0) }
-            )
+            let value = try await errors.retrying { () throws(ConnectDataError) in
+                try await valueConverter.toConnectData(
+                    topic: record.topic,
+                    bytes: record.value.map { Array(buffer: $0) }
+                )
+            }
             stage = .transformation
             return try transforms.apply(sinkRecord(record, key: key, value: value))
         } catch {

@@ -76,16 +76,20 @@ struct WorkerSourceTask: Sendable {
                     let converted: (record: SourceRecord, key: [UInt8]?, value: [UInt8]?)
                     do {
                         guard let record = try transforms.apply(polled) else { continue }
-                        let key = try await keyConverter.fromConnectData(
-                            topic: record.topic,
-                            schema: record.keySchema,
-                            value: record.key
-                        )
-                        let value = try await valueConverter.fromConnectData(
-                            topic: record.topic,
-                            schema: record.valueSchema,
-                            value: record.value
-                        )
+                        let key = try await errors.retrying { () throws(ConnectDataError) in
+                            try await keyConverter.fromConnectData(
+                                topic: record.topic,
+                                schema: record.keySchema,
+                                value: record.key
+                            )
+                        }
+                        let value = try await errors.retrying { () throws(ConnectDataError) in
+                            try await valueConverter.fromConnectData(
+                                topic: record.topic,
+                                schema: record.valueSchema,
+                                value: record.value
+                            )
+                        }
                         converted = (record, key, value)
                     } catch {
                         counters.add(.recordErrors)

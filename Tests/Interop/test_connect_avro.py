@@ -136,3 +136,49 @@ def test_jdbc_sink_reads_what_confluents_avro_serializer_wrote(broker, registry,
         assert f"Failed to deserialize data for topic {topic} to Avro: Unknown magic byte!" in trace, trace
     finally:
         worker.close()
+
+
+def test_a_registry_outage_is_retried_for_errors_retry_timeout(broker, tmp_path):  # noqa: F811
+    """The registry is down when two sinks start on Avro records: the one with `errors.retry.timeout` keeps
+    retrying the converter (RUNNING, nothing written) and writes every row once the registry is back; the one with
+    the default (no retries) fails with the converter's message."""
+    import json
+    topic = "avro-outage"
+    create_topic(broker.bootstrap, topic)
+    own = Registry(broker.bootstrap)
+    client = SchemaRegistryClient({"url": own.url})
+    producer = SerializingProducer({
+        "bootstrap.servers": broker.bootstrap, "key.serializer": StringSerializer(),
+        "value.serializer": AvroSerializer(client, json.dumps(CUSTOMER))})
+    for i in range(200):
+        producer.produce(topic, key=str(i), value={"id": i, "name": f"c{i}", "email": None, "since": 0})
+    producer.flush(60)
+    own.close()
+    database = f"{tmp_path}/outage.db"
+    common = {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "topics": topic,
+              "connection.url": f"jdbc:sqlite:{database}", "insert.mode": "upsert", "pk.mode": "record_value",
+              "pk.fields": "id", "auto.create": "true"}
+    patient = dict(common, name="patient", **{"table.name.format": "patient", "errors.retry.timeout": "120000",
+                                              "errors.retry.delay.max.ms": "1000"})
+    impatient = dict(common, name="impatient", **{"table.name.format": "impatient"})
+    worker = avro_worker(broker.bootstrap, own.url, [patient, impatient])
+
+    def task(name):
+        return call(worker.url, "GET", f"/connectors/{name}/status")[1]["tasks"][0]
+
+    def count(table):
+        try:
+            with sqlite3.connect(database, timeout=10) as connection:
+                return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+    try:
+        wait_for(lambda: task("impatient")["state"] == "FAILED", 60, "the sink without retries FAILED")
+        assert f"Failed to deserialize data for topic {topic} to Avro" in task("impatient")["trace"]
+        assert task("patient")["state"] == "RUNNING" and count("patient") == 0
+        own.start()
+        wait_for(lambda: count("patient") == 200, 90, "the patient sink's 200 rows after the registry came back")
+        assert task("patient")["state"] == "RUNNING"
+    finally:
+        worker.close()
+        own.close()

@@ -8,7 +8,8 @@ import KafkaConnect
 /// `POST /subjects/{subject}/versions`; false: the schema must already be registered), `key.subject.name.strategy` /
 /// `value.subject.name.strategy` (`TopicNameStrategy`, the default: `<topic>-key` / `<topic>-value`;
 /// `RecordNameStrategy`: the record's full name; `TopicRecordNameStrategy`: `<topic>-<full name>`). Reading fetches
-/// the writer's schema by id (cached) and maps it back. Not supported (refused): basic auth to the registry,
+/// the writer's schema by id (cached) and maps it back. A registry that cannot be reached or answers 5xx makes a
+/// retriable error (retried for the connector's `errors.retry.timeout`). Not supported (refused): basic auth to the registry,
 /// `use.latest.version`, `enhanced.avro.schema.support`. Made per task and side; its registry client's caches are
 /// the converter's.
 struct AvroConverter: Converter {
@@ -92,7 +93,10 @@ struct AvroConverter: Converter {
             try AvroBinary.write(datum, document.root, document, to: &bytes)
             return bytes
         } catch {
-            throw ConnectDataError("Failed to serialize Avro data from topic \(topic) : \(error)")
+            throw ConnectDataError(
+                "Failed to serialize Avro data from topic \(topic) : \(error)",
+                retriable: (error as? SchemaRegistryClient.Failure)?.retriable == true
+            )
         }
     }
 
@@ -106,7 +110,10 @@ struct AvroConverter: Converter {
             let datum = try AvroBinary.read(Array(bytes[5...]), document.root, document)
             return SchemaAndValue(schema, try AvroData.connectValue(datum, document.root, document, schema))
         } catch {
-            throw ConnectDataError("Failed to deserialize data for topic \(topic) to Avro: \(error)")
+            throw ConnectDataError(
+                "Failed to deserialize data for topic \(topic) to Avro: \(error)",
+                retriable: (error as? SchemaRegistryClient.Failure)?.retriable == true
+            )
         }
     }
 

@@ -10,6 +10,8 @@ import Synchronization
 final class SchemaRegistryClient: Sendable {
     struct Failure: Error, CustomStringConvertible {
         var description: String
+        /// No registry answered, or one answered with a server error: asking again later may work.
+        var retriable = false
     }
 
     let urls: [String]
@@ -53,7 +55,7 @@ final class SchemaRegistryClient: Sendable {
 
     /// One request to the first registry that answers; a registry's error (`{"error_code","message"}`) is thrown.
     private func send(_ method: String, _ path: String, _ body: JSONValue?) async throws -> JSONValue {
-        var lastError: any Error = Failure(description: "no schema.registry.url")
+        var lastError = Failure(description: "no schema.registry.url", retriable: true)
         for url in urls {
             let answer: (status: Int, body: [UInt8])
             do {
@@ -65,14 +67,14 @@ final class SchemaRegistryClient: Sendable {
                     timeout: .seconds(30)
                 )
             } catch {
-                lastError = error
+                lastError = Failure(description: "\(url): \(error)", retriable: true)
                 continue
             }
             let json = try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self))
             guard (200..<300).contains(answer.status), let json else {
                 let message = json?["message"]?.stringValue ?? String(decoding: answer.body.prefix(200), as: UTF8.self)
                 let code = json?["error_code"]?.numberText ?? String(answer.status)
-                throw Failure(description: "\(message); error code: \(code)")
+                throw Failure(description: "\(message); error code: \(code)", retriable: answer.status >= 500)
             }
             return json
         }

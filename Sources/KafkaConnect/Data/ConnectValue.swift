@@ -166,6 +166,12 @@ public struct SchemaAndValue: Sendable, Equatable {
 /// Data that does not fit its schema or format (Java's `DataException`), with Connect's message.
 public struct ConnectDataError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// Java's `RetriableException`: the same operation may succeed later (a schema registry that did not answer),
+    /// so the worker retries it for `errors.retry.timeout`.
+    public var isRetriable: Bool
+    public init(_ message: String, retriable: Bool = false) {
+        self.message = message
+        self.isRetriable = retriable
+    }
     public var description: String { message }
 }
