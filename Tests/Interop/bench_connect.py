@@ -2,8 +2,8 @@
 (FileStreamSource -> a one-partition topic -> FileStreamSink) with StringConverter and with JsonConverter
 (schemas.enable, Kafka's envelope): records/s and MB/s of lines from the first line in the sink's file to the last
 (the worker's start and the sink's group join left out; the records column counts the lines in that span), and the
-worker's CPU seconds for the whole run; the JDBC sink (SQLite, and PostgreSQL on Debian's server; upsert by key,
-auto.create) over records produced beforehand: rows/s from the first row in the table to the last; and distributed
+worker's CPU seconds for the whole run; the JDBC sink (SQLite with JsonConverter and with AvroConverter through the
+schema registry, and PostgreSQL on Debian's server; upsert by key, auto.create) over records produced beforehand: rows/s from the first row in the table to the last; and distributed
 mode's failover: two workers (the incremental cooperative protocol with scheduled.rebalance.max.delay.ms=0, and
 EAGER), the worker running a FileStreamSource task killed with SIGKILL, seconds until the task is RUNNING on the
 other worker and until new lines flow again, with session.timeout.ms=6000. Run through scripts/bench-connect, which
@@ -67,31 +67,59 @@ def file_pipeline(broker, lines, converter, directory):
     return elapsed, cpu, len(text) * counted // lines, counted
 
 
-def jdbc_sink(broker, rows, directory, postgres=None):
-    """SQLite, or PostgreSQL when a server is given."""
+def produce_avro(broker, topic, rows, registry):
+    """`rows` records written by confluent-kafka's AvroSerializer through the registry (keys as strings)."""
+    from confluent_kafka import SerializingProducer
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+    from confluent_kafka.schema_registry.avro import AvroSerializer
+    from confluent_kafka.serialization import StringSerializer
+    schema = {"type": "record", "name": "Row", "fields": [{"name": "id", "type": "long"},
+                                                          {"name": "name", "type": "string"},
+                                                          {"name": "score", "type": ["null", "double"]}]}
+    producer = SerializingProducer({
+        "bootstrap.servers": broker.bootstrap, "linger.ms": 20, "key.serializer": StringSerializer(),
+        "value.serializer": AvroSerializer(SchemaRegistryClient({"url": registry.url}), json.dumps(schema))})
+    for i in range(rows):
+        producer.produce(topic, key=str(i), value={"id": i, "name": f"row {i}", "score": i / 4})
+        if i % 10000 == 0:
+            producer.poll(0)
+    producer.flush(120)
+
+
+def jdbc_sink(broker, rows, directory, postgres=None, registry=None):
+    """SQLite, or PostgreSQL when a server is given; records in JsonConverter's envelope, or Confluent's Avro
+    through AvroConverter when a registry is given."""
     topic = f"bench-rows-{uuid.uuid4().hex[:6]}"
     create_topic(broker.bootstrap, topic, partitions=3)
+    if registry:
+        produce_avro(broker, topic, rows, registry)
     key_schema = {"type": "struct", "fields": [{"type": "int64", "optional": False, "field": "id"}], "optional": False}
     value_schema = {"type": "struct", "optional": False, "fields": [
         {"type": "int64", "optional": False, "field": "id"}, {"type": "string", "optional": False, "field": "name"},
         {"type": "double", "optional": True, "field": "score"}]}
     producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 20})
-    for i in range(rows):
+    for i in range(0 if registry else rows):
         producer.produce(topic, key=json.dumps({"schema": key_schema, "payload": {"id": i}}).encode(),
                          value=json.dumps({"schema": value_schema,
                                            "payload": {"id": i, "name": f"row {i}", "score": i / 4}}).encode())
         if i % 10000 == 0:
             producer.poll(0)
     assert producer.flush(120) == 0
-    database = f"{directory}/rows.db"
+    database = f"{directory}/rows-{uuid.uuid4().hex[:6]}.db"
     sink = {"name": "bench-jdbc", "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
             "topics": topic, "connection.url": f"jdbc:sqlite:{database}", "insert.mode": "upsert",
             "pk.mode": "record_key", "auto.create": "true", "table.name.format": "rows"}
     if postgres:
         postgres.psql("CREATE DATABASE bench")
         sink.update({"connection.url": postgres.url("bench"), "connection.user": "postgres", "tasks.max": "3"})
+    properties = {"offset.flush.interval.ms": "5000"}
+    if registry:
+        sink.update({"pk.mode": "record_value", "pk.fields": "id"})
+        properties.update({"key.converter": "org.apache.kafka.connect.storage.StringConverter",
+                           "value.converter": "io.confluent.connect.avro.AvroConverter",
+                           "value.converter.schema.registry.url": registry.url})
     started = time.time()
-    worker = Worker(broker.bootstrap, [sink], {"offset.flush.interval.ms": "5000"})
+    worker = Worker(broker.bootstrap, [sink], properties)
 
     def count():
         try:
@@ -182,6 +210,14 @@ def main():
                   f"{measured / elapsed:,.0f} | {size / elapsed / 1e6:.1f} | {cpu:.1f} |", flush=True)
         elapsed, cpu, measured = jdbc_sink(broker, args.rows, directory)
         print(f"| topic -> JDBC sink (SQLite upsert), JsonConverter | {measured} | {elapsed:.1f} | "
+              f"{measured / elapsed:,.0f} | — | {cpu:.1f} |", flush=True)
+        from test_schema_registry import Registry
+        registry = Registry(broker.bootstrap)
+        try:
+            elapsed, cpu, measured = jdbc_sink(broker, args.rows, directory, registry=registry)
+        finally:
+            registry.close()
+        print(f"| topic -> JDBC sink (SQLite upsert), AvroConverter | {measured} | {elapsed:.1f} | "
               f"{measured / elapsed:,.0f} | — | {cpu:.1f} |", flush=True)
         from postgres_harness import Postgres
         postgres = Postgres()

@@ -81,13 +81,17 @@ struct AvroConverter: Converter {
         }
         guard value != nil || schema.defaultValue != nil || !schema.isOptional else { return nil }
         do {
-            let document = try AvroData.avroSchema(schema)
             let datum = try AvroData.avroValue(value, schema)
-            let id = try await registry.id(
-                of: document,
-                subject: try subject(topic, document),
-                register: autoRegister
-            )
+            let document: AvroSchemaDocument
+            let id: Int32
+            if let known = registry.written(schema, topic: topic) {
+                document = known.0
+                id = known.1
+            } else {
+                document = try AvroData.avroSchema(schema)
+                id = try await registry.id(of: document, subject: try subject(topic, document), register: autoRegister)
+                registry.remember(schema, topic: topic, document, id)
+            }
             var bytes: [UInt8] = [0]
             withUnsafeBytes(of: id.bigEndian) { bytes += $0 }
             try AvroBinary.write(datum, document.root, document, to: &bytes)
@@ -105,8 +109,7 @@ struct AvroConverter: Converter {
         do {
             guard bytes.count >= 5, bytes[0] == 0 else { throw ConnectDataError("Unknown magic byte!") }
             let id = bytes[1..<5].reduce(Int32(0)) { $0 << 8 | Int32($1) }
-            let document = try await registry.schema(id: id)
-            let schema = try AvroData.connectSchema(document)
+            let (document, schema) = try await registry.schema(id: id)
             let datum = try AvroBinary.read(Array(bytes[5...]), document.root, document)
             return SchemaAndValue(schema, try AvroData.connectValue(datum, document.root, document, schema))
         } catch {

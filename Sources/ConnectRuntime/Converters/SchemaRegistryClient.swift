@@ -16,7 +16,16 @@ final class SchemaRegistryClient: Sendable {
 
     let urls: [String]
     private let ids = Mutex<[String: Int32]>([:])
-    private let schemas = Mutex<[Int32: AvroSchemaDocument]>([:])
+    private let schemas = Mutex<[Int32: (document: AvroSchemaDocument, connect: ConnectSchema)]>([:])
+    /// The Avro schema and id last written for a Connect schema instance and topic (records of one source share
+    /// their schema object), so a record does not rebuild its schema's text; bounded like Confluent's
+    /// `schemas.cache.config` (1000).
+    private let written = Mutex<[WrittenKey: (schema: ConnectSchema, document: AvroSchemaDocument, id: Int32)]>([:])
+
+    struct WrittenKey: Hashable {
+        var schema: ObjectIdentifier
+        var topic: String
+    }
 
     init(urls: [String]) {
         self.urls = urls
@@ -34,13 +43,27 @@ final class SchemaRegistryClient: Sendable {
             throw Failure(description: "the schema registry answered \(answer.compactText) without an id")
         }
         ids.withLock { $0[key] = id }
-        schemas.withLock { $0[id] = schema }
         return id
     }
 
-    /// The schema registered with `id`.
-    func schema(id: Int32) async throws -> AvroSchemaDocument {
-        if let schema = schemas.withLock({ $0[id] }) { return schema }
+    /// What `remember` kept for this schema object and topic (the entry holds the object, so its identity cannot
+    /// be reused while cached).
+    func written(_ schema: ConnectSchema, topic: String) -> (AvroSchemaDocument, Int32)? {
+        written.withLock { cache in
+            cache[WrittenKey(schema: ObjectIdentifier(schema), topic: topic)].map { ($0.document, $0.id) }
+        }
+    }
+
+    func remember(_ schema: ConnectSchema, topic: String, _ document: AvroSchemaDocument, _ id: Int32) {
+        written.withLock { cache in
+            if cache.count >= 1000 { cache.removeAll() }
+            cache[WrittenKey(schema: ObjectIdentifier(schema), topic: topic)] = (schema, document, id)
+        }
+    }
+
+    /// The schema registered with `id`, and its Connect schema (`AvroData.connectSchema`).
+    func schema(id: Int32) async throws -> (AvroSchemaDocument, ConnectSchema) {
+        if let known = schemas.withLock({ $0[id] }) { return known }
         let answer = try await send("GET", "/schemas/ids/\(id)", nil)
         if let type = answer["schemaType"]?.stringValue, type != "AVRO" {
             throw Failure(description: "schema \(id) is a \(type) schema, not Avro")
@@ -48,9 +71,10 @@ final class SchemaRegistryClient: Sendable {
         guard let text = answer["schema"]?.stringValue else {
             throw Failure(description: "the schema registry answered \(answer.compactText) without a schema")
         }
-        let schema = try AvroSchemaParser().parse(text)
-        schemas.withLock { $0[id] = schema }
-        return schema
+        let document = try AvroSchemaParser().parse(text)
+        let connect = try AvroData.connectSchema(document)
+        schemas.withLock { $0[id] = (document, connect) }
+        return (document, connect)
     }
 
     /// One request to the first registry that answers; a registry's error (`{"error_code","message"}`) is thrown.
