@@ -110,7 +110,11 @@ struct AvroConverter: Converter {
             guard bytes.count >= 5, bytes[0] == 0 else { throw ConnectDataError("Unknown magic byte!") }
             let id = bytes[1..<5].reduce(Int32(0)) { $0 << 8 | Int32($1) }
             let (document, schema) = try await registry.schema(id: id)
-            let datum = try AvroBinary.read(Array(bytes[5...]), document.root, document)
+            // Read in place after the five-byte header, no copy of the payload.
+            let (datum, length) = try AvroBinary.read(bytes[5...], document.root, document)
+            guard 5 + length == bytes.count else {
+                throw ConnectDataError("\(bytes.count - 5 - length) bytes left after the datum")
+            }
             return SchemaAndValue(schema, try AvroData.connectValue(datum, document.root, document, schema))
         } catch {
             throw ConnectDataError(

@@ -203,19 +203,11 @@ extension AvroData {
         }
         let version = properties["connect.version"].flatMap { $0.numberText }.flatMap { Int32($0) }
         let doc = properties["connect.doc"]?.stringValue ?? field?.doc
-        let shape = ConnectSchema(
-            type: type,
-            optional: optional,
-            name: name,
-            version: version,
-            doc: doc,
-            parameters: parameters,
-            fields: fields,
-            keySchema: keySchema,
-            valueSchema: valueSchema
-        )
         let defaultJSON = properties["connect.default"] ?? field?.defaultValue
-        guard let defaultJSON, defaultJSON != .null, type.isPrimitive else { return shape }
+        let defaultValue: ConnectValue? =
+            if let defaultJSON, defaultJSON != .null, type.isPrimitive { try defaultValue(defaultJSON, type) } else {
+                nil
+            }
         return ConnectSchema(
             type: type,
             optional: optional,
@@ -223,7 +215,7 @@ extension AvroData {
             version: version,
             doc: doc,
             parameters: parameters,
-            defaultValue: try defaultValue(defaultJSON, type),
+            defaultValue: defaultValue,
             fields: fields,
             keySchema: keySchema,
             valueSchema: valueSchema

@@ -231,23 +231,12 @@ public enum AvroData {
         }
     }
 
-    /// A default value as Avro's JSON writes it in a schema (bytes as a string of code points 0–255).
+    /// A default value as Avro's JSON writes it in a schema: JsonConverter's plain JSON (structs as objects, maps
+    /// with other keys as `[key, value]` pairs, as Java's `defaultValueFromConnect`), except bytes, which Avro writes
+    /// as a string of code points 0–255.
     static func json(_ value: ConnectValue, _ schema: ConnectSchema) throws(ConnectDataError) -> JSONValue {
-        switch value {
-        case .boolean(let flag): return .bool(flag)
-        case .int8(let number): return .number(JSONNumber(String(number)))
-        case .int16(let number): return .number(JSONNumber(String(number)))
-        case .int32(let number): return .number(JSONNumber(String(number)))
-        case .int64(let number): return .number(JSONNumber(String(number)))
-        case .float32(let number): return .number(JSONNumber(String(Double(number))))
-        case .float64(let number): return .number(JSONNumber(String(number)))
-        case .string(let text): return .string(text)
-        case .bytes(let bytes): return .string(String(bytes.map { Character(Unicode.Scalar($0)) }))
-        case .array, .map, .struct:
-            throw ConnectDataError(
-                "a default value of type \(value.schemaType) cannot be written to an Avro schema yet"
-            )
-        }
+        if case .bytes(let bytes) = value { return .string(String(bytes.map { Character(Unicode.Scalar($0)) })) }
+        return try JsonConverter.toJSON(schema: schema, value: value)
     }
 }
 
