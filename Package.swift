@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "swiftkafka-admin", targets: ["SwiftKafkaAdmin"]),
         .executable(name: "swiftkafka-schema-registry", targets: ["SwiftKafkaSchemaRegistry"]),
         .executable(name: "swiftkafka-connect", targets: ["SwiftKafkaConnect"]),
+        .executable(name: "swiftkafka-mirror", targets: ["SwiftKafkaMirror"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
@@ -113,6 +114,25 @@ let package = Package(
                 "ConnectRuntime", "KafkaCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KafkaMirror",
+            dependencies: [
+                "KafkaClient", "KafkaCore", "KafkaProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SwiftKafkaMirror",
+            dependencies: [
+                "KafkaMirror", "KafkaCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -306,6 +326,11 @@ let package = Package(
         .testTarget(
             name: "KafkaConnectTests",
             dependencies: ["KafkaConnect", "ConnectRuntime", "Avro", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KafkaMirrorTests",
+            dependencies: ["KafkaMirror", "KafkaCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(
