@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "ConnectRuntime",
             dependencies: [
-                "KafkaConnect", "Avro", "KafkaClient", "KafkaCore", "KafkaProtocol",
+                "KafkaConnect", "Avro", "KafkaClient", "KafkaCore", "KafkaProtocol", "KafkaMirror",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -129,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "SwiftKafkaMirror",
             dependencies: [
-                "KafkaMirror", "KafkaCore",
+                "KafkaMirror", "KafkaCore", "ConnectRuntime", "KafkaConnect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

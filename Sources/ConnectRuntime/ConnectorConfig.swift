@@ -86,6 +86,7 @@ struct ConnectorConfig: Sendable {
 enum Plugins {
     static let connectors: [any Connector.Type] = [
         FileStreamSinkConnector.self, FileStreamSourceConnector.self, JdbcSinkConnector.self, JdbcSourceConnector.self,
+        MirrorSourceConnector.self, MirrorCheckpointConnector.self, MirrorHeartbeatConnector.self,
     ]
 
     /// The plugin a `connector.class` names: its full class name, or the simple name with or without the

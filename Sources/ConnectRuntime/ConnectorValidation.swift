@@ -273,7 +273,11 @@ enum ConnectorValidation {
         }
         if errors.isEmpty {
             do {
-                try plugin.init().start(config)
+                // Started only to see whether it accepts the configuration: stopped at once, so a connector
+                // with background work (MirrorMaker's) does not keep it running.
+                let probe = plugin.init()
+                try probe.start(config)
+                probe.stop()
             } catch {
                 let named = plugin.configKeys.first {
                     error.message.contains("'\($0.name)'") || error.message.contains(" \($0.name)")

@@ -68,3 +68,27 @@ extension StandaloneHerder {
         entries[name]?.instance = nil
     }
 }
+
+extension StandaloneHerder {
+    /// The connector asked to plan its tasks again: when the plan changed, its tasks restart with the new one.
+    func reconfigureTasks(_ name: String) async {
+        guard let entry = entries[name], let instance = entry.instance else { return }
+        let tasks = instance.taskConfigs(maxTasks: entry.config.tasksMax).map { task in
+            entry.config.properties.merging(task) { _, own in own }
+        }
+        guard tasks != entry.taskConfigs else { return }
+        await stopTasks(name)
+        guard entries[name] != nil else { return }
+        entries[name]?.taskConfigs = tasks
+        entries[name]?.tasks = tasks.map { _ in ConnectorStatus(state: .unassigned, workerID: worker.workerID) }
+        logger.info("Connector \(name) reconfigured its tasks: \(tasks.count) task(s)")
+        if entries[name]?.paused == false { startTasks(name) }
+    }
+}
+
+/// The `ConnectorContext` either herder gives a connector: a reconfiguration request runs on the herder.
+struct HerderConnectorContext: ConnectorContext {
+    let reconfigure: @Sendable () async -> Void
+
+    func requestTaskReconfiguration() { Task { await reconfigure() } }
+}

@@ -51,6 +51,9 @@ public actor StandaloneHerder: Herder {
             paused: entries[config.name]?.paused ?? false
         )
         let instance = config.plugin.init()
+        instance.initialize(
+            context: HerderConnectorContext { [weak self] in await self?.reconfigureTasks(config.name) }
+        )
         do {
             try instance.start(properties)
         } catch {

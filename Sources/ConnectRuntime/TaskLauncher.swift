@@ -49,6 +49,7 @@ enum TaskLauncher {
                         errors: config.errors,
                         keyConverter: keyConverter,
                         valueConverter: valueConverter,
+                        rawHeaders: worker.headerConverter.hasSuffix("ByteArrayConverter"),
                         producerProperties: clientProperties,
                         counters: counters,
                         offsets: offsets,

@@ -20,6 +20,8 @@ struct WorkerSourceTask: Sendable {
     let errors: ErrorPolicy
     let keyConverter: any Converter
     let valueConverter: any Converter
+    /// The worker's `header.converter` is ByteArrayConverter: bytes header values are written as they are.
+    let rawHeaders: Bool
     let producerProperties: [String: String]
     let counters: TaskCounters
     let offsets: any OffsetBackingStore
@@ -36,6 +38,24 @@ struct WorkerSourceTask: Sendable {
         let context = SourceOffsets(connector: id.connector, store: offsets)
         let task = taskType.init()
         let failure = Mutex<ProducerError?>(nil)
+        let wantsRecordCommits = taskType.wantsRecordCommits
+        // Records acknowledged since the task was last told (`commitRecord`), in acknowledgement order.
+        let acknowledged = Mutex<[(record: SourceRecord, topic: String, partition: Int32, offset: Int64)]>([])
+        func tellAcknowledged() async {
+            guard wantsRecordCommits else { return }
+            let records = acknowledged.withLock { records in
+                defer { records.removeAll(keepingCapacity: true) }
+                return records
+            }
+            for entry in records {
+                await task.commitRecord(
+                    entry.record,
+                    topic: entry.topic,
+                    partition: entry.partition,
+                    offset: entry.offset
+                )
+            }
+        }
         var pending: [String: String?] = [:]
         var lastCommit = ContinuousClock.now
         var stopped = false
@@ -48,6 +68,7 @@ struct WorkerSourceTask: Sendable {
             if let error = failure.withLock({ $0 }) {
                 throw ConnectDataError("Unrecoverable exception from producer send callback: \(error)")
             }
+            await tellAcknowledged()
             try await offsets.store(pending)
             pending.removeAll()
             lastCommit = .now
@@ -59,6 +80,7 @@ struct WorkerSourceTask: Sendable {
             try await task.start(config, context: context)
             await running()
             while !stop.isSet {
+                await tellAcknowledged()
                 let records = try await task.poll()
                 counters.add(.recordsIn, records.count)
                 for polled in records {
@@ -102,7 +124,13 @@ struct WorkerSourceTask: Sendable {
                     }
                     let (record, key, value) = converted
                     let headers = record.headers.map { header in
-                        (key: header.key, value: header.value.map { Array(StringConverter.text(of: $0).utf8) })
+                        (
+                            key: header.key,
+                            value: header.value.map { value in
+                                if rawHeaders, case .bytes(let bytes) = value { return bytes }
+                                return Array(StringConverter.text(of: value).utf8)
+                            }
+                        )
                     }
                     try await producer.send(
                         topic: record.topic,
@@ -113,7 +141,13 @@ struct WorkerSourceTask: Sendable {
                         timestamp: record.timestamp
                     ) { [counters] result in
                         switch result {
-                        case .success: counters.add(.recordsOut)
+                        case .success(let metadata):
+                            counters.add(.recordsOut)
+                            if wantsRecordCommits {
+                                acknowledged.withLock {
+                                    $0.append((record, metadata.topic, metadata.partition, metadata.offset))
+                                }
+                            }
                         case .failure(let error): failure.withLock { $0 = $0 ?? error }
                         }
                     }

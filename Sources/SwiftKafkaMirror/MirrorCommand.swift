@@ -5,21 +5,36 @@ import KafkaMirror
 import Logging
 import ServiceLifecycle
 
+/// `swiftkafka-mirror mm2.properties [--clusters B ...]`: MirrorMaker 2 in dedicated mode
+/// (`connect-mirror-maker.sh`): every flow of the file runs here on the Connect runtime. Or
 /// `swiftkafka-mirror --consumer.config source.properties --producer.config target.properties --include REGEX`:
 /// Kafka's MirrorMaker 1 command line (`kafka-mirror-maker.sh`, with 2.8's `--whitelist` accepted for
-/// `--include`). SIGTERM or SIGINT stops it after a last flush and commit.
+/// `--include`). SIGTERM or SIGINT stops either after a last flush and commit.
 @main
 struct MirrorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftkafka-mirror",
-        abstract: "Mirrors topics from one Kafka cluster to another (MirrorMaker 1's command line)."
+        abstract: "Mirrors topics between Kafka clusters (MirrorMaker 2, or MirrorMaker 1's command line)."
     )
 
-    @Option(name: .customLong("consumer.config"), help: "The source consumer's properties (group.id required).")
-    var consumerConfig: String
+    @Argument(help: "MirrorMaker 2's mm2.properties (clusters, A.bootstrap.servers, A->B.enabled, ...).")
+    var mm2Config: String?
 
-    @Option(name: .customLong("producer.config"), help: "The target producer's properties.")
-    var producerConfig: String
+    @Option(
+        name: .customLong("clusters"),
+        parsing: .upToNextOption,
+        help: "MirrorMaker 2: only flows to these clusters."
+    )
+    var clusters: [String] = []
+
+    @Option(
+        name: .customLong("consumer.config"),
+        help: "MirrorMaker 1: the source consumer's properties (group.id required)."
+    )
+    var consumerConfig: String?
+
+    @Option(name: .customLong("producer.config"), help: "MirrorMaker 1: the target producer's properties.")
+    var producerConfig: String?
 
     @Option(name: .customLong("include"), help: "A regular expression of the topics to mirror.")
     var include: String?
@@ -40,6 +55,15 @@ struct MirrorCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     func validate() throws {
+        if mm2Config != nil {
+            if consumerConfig != nil || producerConfig != nil || include != nil || whitelist != nil {
+                throw ValidationError("mm2.properties (MirrorMaker 2) and MirrorMaker 1's options do not mix")
+            }
+            return
+        }
+        if consumerConfig == nil || producerConfig == nil {
+            throw ValidationError("give mm2.properties, or --consumer.config and --producer.config")
+        }
         if include != nil && whitelist != nil { throw ValidationError("give --include or --whitelist, not both") }
         if include == nil && whitelist == nil { throw ValidationError("--include is required") }
         if numStreams < 1 { throw ValidationError("--num.streams must be at least 1") }
@@ -59,9 +83,22 @@ struct MirrorCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "swiftkafka.mirror")
+        if let mm2Config {
+            let config: MirrorMakerConfig
+            do {
+                config = try MirrorMakerConfig(try Self.properties(mm2Config), only: clusters)
+            } catch let error as MirrorConfigError {
+                logger.critical("MirrorMaker cannot start: \(error)")
+                throw ExitCode(1)
+            }
+            for flow in config.flows {
+                logger.info("Flow \(flow.name): \(flow.enabled ? "enabled" : "heartbeats only")")
+            }
+            return try await serve(MirrorService2(mirror: MirrorMaker2(config: config, logger: logger)), logger)
+        }
         var options = MirrorMaker1.Options(
-            consumerProperties: try Self.properties(consumerConfig),
-            producerProperties: try Self.properties(producerConfig),
+            consumerProperties: try Self.properties(consumerConfig ?? ""),
+            producerProperties: try Self.properties(producerConfig ?? ""),
             include: include ?? whitelist ?? ""
         )
         options.numStreams = numStreams
@@ -74,9 +111,13 @@ struct MirrorCommand: AsyncParsableCommand {
             logger.critical("MirrorMaker cannot start: \(error)")
             throw ExitCode(1)
         }
+        try await serve(MirrorService(mirror: mirror), logger)
+    }
+
+    func serve(_ service: some Service, _ logger: Logger) async throws {
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: MirrorService(mirror: mirror))],
+                services: [.init(service: service)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -111,6 +152,19 @@ struct MirrorService: Service {
             try await mirror.run()
         } onGracefulShutdown: {
             mirror.stop()
+        }
+    }
+}
+
+/// Runs MirrorMaker 2 until the service group's graceful shutdown.
+struct MirrorService2: Service {
+    let mirror: MirrorMaker2
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await mirror.run()
+        } onGracefulShutdown: {
+            Task { await mirror.stop() }
         }
     }
 }

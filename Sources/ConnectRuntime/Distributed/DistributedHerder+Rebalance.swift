@@ -49,6 +49,7 @@ extension DistributedHerder {
                     await member.requestRejoin()
                 }
                 if await member.needsJoin { try await rebalance() }
+                if assignment != nil { await restartStale() }
             } catch {
                 if stopping { return }
                 logger.warning("Distributed herder: \(error)")

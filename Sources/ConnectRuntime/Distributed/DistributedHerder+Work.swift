@@ -14,13 +14,15 @@ extension DistributedHerder {
         do {
             let config = try ConnectorConfig(properties)
             instance = config.plugin.init()
+            instance.initialize(context: HerderConnectorContext { [weak self] in await self?.reconfigureTasks(name) })
             try instance.start(properties)
             connectors[name] = instance
+            startedConnectorConfigs[name] = properties
             await reportConnector(name)
             let tasks = instance.taskConfigs(maxTasks: config.tasksMax).map { task in
                 properties.merging(task) { _, own in own }
             }
-            if snapshot.tasks[name] != tasks { publishTaskConfigs(name, tasks) }
+            if publishedTasks(name) != tasks { publishTaskConfigs(name, tasks) }
         } catch {
             logger.error("Connector \(name) failed to start: \(error)")
             await statuses.put(
@@ -31,8 +33,24 @@ extension DistributedHerder {
         }
     }
 
+    /// The connector asked to plan its tasks again: a changed plan is handed to the leader.
+    func reconfigureTasks(_ name: String) {
+        guard let instance = connectors[name], let properties = snapshot.connectors[name],
+            let config = try? ConnectorConfig(properties)
+        else { return }
+        let tasks = instance.taskConfigs(maxTasks: config.tasksMax).map { task in
+            properties.merging(task) { _, own in own }
+        }
+        if publishedTasks(name) != tasks { publishTaskConfigs(name, tasks) }
+    }
+
+    /// The task configurations `name` last asked for: on their way to the leader, else in the config topic.
+    func publishedTasks(_ name: String) -> [[String: String]]? { pendingTasks[name] ?? snapshot.tasks[name] }
+
     func stopConnector(_ name: String) {
+        startedConnectorConfigs[name] = nil
         handOffs.removeValue(forKey: name)?.cancel()
+        pendingTasks[name] = nil
         connectors.removeValue(forKey: name)?.stop()
     }
 
@@ -51,9 +69,17 @@ extension DistributedHerder {
     /// leader of the next generation. With the cooperative protocol the connector keeps running through that
     /// rebalance, so nothing else would send them again. A newer hand-off for the connector, or its stop, ends the
     /// older one.
+    ///
+    /// Hand-offs of one connector run one after the other (a newer one waits for the older, cancelled, to end),
+    /// so an older plan can never be written after a newer one.
     func publishTaskConfigs(_ name: String, _ tasks: [[String: String]]) {
-        handOffs[name]?.cancel()
+        logger.info("Connector \(name) generated \(tasks.count) task configuration(s)")
+        let previous = handOffs[name]
+        previous?.cancel()
+        pendingTasks[name] = tasks
         handOffs[name] = Task {
+            await previous?.value
+            defer { if pendingTasks[name] == tasks { pendingTasks[name] = nil } }
             var failures = 0
             while !Task.isCancelled, !stopping, connectors[name] != nil {
                 do {
@@ -139,6 +165,28 @@ extension DistributedHerder {
             failed: { await self.report(id, run, .failed, $0) }
         )
         running[id] = (run, task, stop)
+        startedConfigs[id] = taskConfig
+    }
+
+    /// Restarts each running connector and task whose configuration in the config topic is no longer the one it
+    /// started with (a connector reconfigured, or one that re-planned with the same number of tasks, while a
+    /// rebalance ran and took the new snapshot as already applied). A task whose configuration is gone stops.
+    func restartStale() async {
+        for name in connectors.keys.sorted() {
+            guard let current = snapshot.connectors[name], current != startedConnectorConfigs[name] else { continue }
+            logger.info("Connector \(name) restarts with its new configuration")
+            stopConnector(name)
+            await startConnector(name)
+        }
+        for id in running.keys.sorted() {
+            let current = snapshot.tasks[id.connector]?[safe: id.task]
+            guard current != startedConfigs[id] else { continue }
+            await stopTask(id, status: current == nil)
+            if current != nil {
+                logger.info("Task \(id) restarts with its new configuration")
+                startTask(id)
+            }
+        }
     }
 
     /// A task's report, unless it comes from a run that was since stopped or replaced.
@@ -160,6 +208,7 @@ extension DistributedHerder {
     /// reports it UNASSIGNED, as Connect does for a task it gives up.
     func stopTask(_ id: ConnectorTaskID, status: Bool) async {
         guard let (_, task, stop) = running.removeValue(forKey: id) else { return }
+        startedConfigs[id] = nil
         stop.set()
         if await !TaskLauncher.finished(task, within: .milliseconds(worker.taskShutdownTimeoutMs)) {
             logger.error("Graceful stop of task \(id) failed: not stopped within task.shutdown.graceful.timeout.ms")

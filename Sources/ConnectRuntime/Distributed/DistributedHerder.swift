@@ -53,7 +53,13 @@ public actor DistributedHerder: Herder {
     var connectors: [String: any Connector] = [:]
     /// Task configurations on their way to the leader, by connector: retried until one is taken (`handOff`).
     var handOffs: [String: Task<Void, Never>] = [:]
+    /// The task configurations of each hand-off under way.
+    var pendingTasks: [String: [[String: String]]] = [:]
     var running: [ConnectorTaskID: (run: Int, task: Task<Void, Never>, stop: StopFlag)] = [:]
+    /// The configuration each running connector started with.
+    var startedConnectorConfigs: [String: [String: String]] = [:]
+    /// The configuration each running task started with.
+    var startedConfigs: [ConnectorTaskID: [String: String]] = [:]
     var runs = 0
     var counters: [ConnectorTaskID: TaskCounters] = [:]
     var loop: Task<Void, Never>?
@@ -271,6 +277,8 @@ public actor DistributedHerder: Herder {
         try await refresh()
         _ = try properties(of: name)
         guard snapshot.tasks[name] != tasks else { return }
+        // A hand-off replaced by a newer plan while it waited must not write the older one.
+        if Task.isCancelled { throw .unavailable("the task configurations of \(name) were replaced") }
         try await write { try await self.configs.putTaskConfigs(name, tasks) }
     }
 

@@ -17,10 +17,22 @@ public protocol Connector: AnyObject, SendableMetatype {
     static var configKeys: [ConfigKey] { get }
 
     init()
+    /// Called once before `start` with what the connector may ask of its worker (Java's `initialize`).
+    func initialize(context: any ConnectorContext)
     func start(_ config: [String: String]) throws(ConnectConfigError)
     /// At most `maxTasks` task configurations; one task runs per entry.
     func taskConfigs(maxTasks: Int) -> [[String: String]]
     func stop()
+}
+
+/// What a running connector may ask of the worker running it (Java's `ConnectorContext`): to plan its tasks again
+/// because what they should cover changed (new tables, topics, partitions). Safe to call from any thread.
+public protocol ConnectorContext: Sendable {
+    func requestTaskReconfiguration()
+}
+
+extension Connector {
+    public func initialize(context: any ConnectorContext) {}
 }
 
 /// A connector that reads from another system into Kafka; its tasks are `SourceTask`s.
@@ -51,14 +63,22 @@ public protocol SourceTaskContext: Sendable {
 /// locking: `start` once, then `poll` repeatedly (returning no records when there is nothing yet, after waiting
 /// briefly), `commit` after the offsets of what it returned were stored, `stop` last.
 public protocol SourceTask: AnyObject, SendableMetatype {
+    /// Whether the worker tells the task where each record was written (`commitRecord`); off by default, as
+    /// remembering every record in flight costs memory.
+    static var wantsRecordCommits: Bool { get }
     init()
     func start(_ config: [String: String], context: any SourceTaskContext) async throws
     func poll() async throws -> [SourceRecord]
+    /// Told, between polls and in the order they were acknowledged, that `record` was written to `topic`,
+    /// `partition` at `offset` (Java's `commitRecord(record, metadata)`), when `wantsRecordCommits`.
+    func commitRecord(_ record: SourceRecord, topic: String, partition: Int32, offset: Int64) async
     func commit() async throws
     func stop() async
 }
 
 extension SourceTask {
+    public static var wantsRecordCommits: Bool { false }
+    public func commitRecord(_ record: SourceRecord, topic: String, partition: Int32, offset: Int64) async {}
     public func commit() async throws {}
 }
 

@@ -1,0 +1,110 @@
+import KafkaClient
+public import KafkaConnect
+import KafkaCore
+import KafkaMirror
+import Logging
+import Synchronization
+
+/// `org.apache.kafka.connect.mirror.MirrorCheckpointConnector`: plans the translation of the source cluster's
+/// consumer groups. At start it creates `<source>.checkpoints.internal` on the target (one compacted partition);
+/// in the background, every `refresh.groups.interval.seconds`, it lists the source's consumer groups (protocol
+/// type `consumer` or none: not Connect's worker groups) that pass `groups`/`groups.exclude`, and when that set
+/// changed asks the worker to plan the tasks again: the groups dealt round-robin to at most `tasks.max` tasks
+/// (`task.assigned.groups`). The worker calls it from one task at a time; the loop shares only the plan.
+public final class MirrorCheckpointConnector: SourceConnector {
+    public static let className = "org.apache.kafka.connect.mirror.MirrorCheckpointConnector"
+    public static let version = ConnectVersion.kafka
+    public static let taskType: any SourceTask.Type = MirrorCheckpointTask.self
+    public static var configKeys: [ConfigKey] { MirrorConnectorConfig.configKeys }
+
+    private var context: (any ConnectorContext)?
+    private let plan = MirrorGroupPlan()
+    private var loop: Task<Void, Never>?
+
+    public init() {}
+
+    public func initialize(context: any ConnectorContext) { self.context = context }
+
+    public func start(_ config: [String: String]) throws(ConnectConfigError) {
+        let settings = try MirrorConnectorConfig(config)
+        guard settings.enabled, settings.emitCheckpointsInterval != nil else { return }
+        let plan = self.plan
+        let context = self.context
+        loop = Task {
+            await MirrorGroupRefresh(settings: settings, properties: config, plan: plan, context: context).run()
+        }
+    }
+
+    public func taskConfigs(maxTasks: Int) -> [[String: String]] {
+        let groups = plan.groups
+        let count = min(maxTasks, groups.count)
+        guard count > 0 else { return [] }
+        var tasks = Array(repeating: [String](), count: count)
+        for (index, group) in groups.enumerated() { tasks[index % count].append(group) }
+        return tasks.map { ["task.assigned.groups": $0.joined(separator: ",")] }
+    }
+
+    public func stop() {
+        loop?.cancel()
+        loop = nil
+    }
+}
+
+/// The source groups the connector's tasks should checkpoint, as the background loop last found them.
+final class MirrorGroupPlan: Sendable {
+    private let known = Mutex<[String]>([])
+
+    var groups: [String] { known.withLock { $0 } }
+
+    func update(_ groups: [String]) -> Bool {
+        known.withLock { known in
+            defer { known = groups }
+            return known != groups
+        }
+    }
+}
+
+/// The connector's background work: its checkpoints topic, then the source's groups every refresh interval.
+struct MirrorGroupRefresh: Sendable {
+    let settings: MirrorConnectorConfig
+    let properties: [String: String]
+    let plan: MirrorGroupPlan
+    let context: (any ConnectorContext)?
+
+    func run() async {
+        await MirrorAdmin.createUntilDone(
+            NewTopic(
+                name: settings.policy.checkpointsTopic(sourceAlias: settings.sourceAlias),
+                numPartitions: 1,
+                replicationFactor: settings.checkpointsReplicationFactor,
+                configs: ["cleanup.policy": "compact"]
+            ),
+            properties: settings.targetClient("admin", properties),
+            settings: settings
+        )
+        let logger = MirrorAdmin.logger(settings)
+        guard let admin = try? KafkaAdminClient(properties: settings.sourceClient("admin", properties), logger: logger)
+        else { return }
+        defer { admin.cluster.close() }
+        while !Task.isCancelled {
+            do {
+                let groups = try await admin.listGroups()
+                    .filter {
+                        ($0.protocolType == "consumer" || $0.protocolType.isEmpty)
+                            && settings.groups.matches($0.groupID)
+                    }
+                    .map(\.groupID).sorted()
+                if plan.update(groups) {
+                    logger.info("Consumer groups to checkpoint: \(groups.count)")
+                    context?.requestTaskReconfiguration()
+                }
+            } catch {
+                logger.warning("MirrorCheckpointConnector could not list the source's groups, retrying: \(error)")
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            guard let interval = settings.refreshGroupsInterval else { return }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

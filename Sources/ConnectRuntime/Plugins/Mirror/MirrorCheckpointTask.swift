@@ -1,0 +1,183 @@
+import KafkaClient
+public import KafkaConnect
+import KafkaCore
+import KafkaMirror
+import Logging
+
+/// The task of `MirrorCheckpointConnector` (Java's `MirrorCheckpointTask`), for its `task.assigned.groups`. Every
+/// `emit.checkpoints.interval.seconds` it reads the new offset syncs (`OffsetSyncReader`), fetches each group's
+/// committed offsets on the source, keeps the topics the topic filter passes, translates each offset by Kafka
+/// 3.5's rule (`OffsetSyncStore`: at most one record past the last sync, never beyond what the group read) and
+/// returns one `Checkpoint` per partition for `<source>.checkpoints.internal` (the topic renamed for the target;
+/// a topic that came from the target gets its original name back). With `sync.group.offsets.enabled`, every
+/// `sync.group.offsets.interval.seconds` the translated offsets are also committed on the target for each group
+/// that is empty or absent there, where they are ahead of what the target has (KIP-545). Run by one worker task
+/// at a time.
+public final class MirrorCheckpointTask: SourceTask {
+    private var settings: MirrorConnectorConfig?
+    private var groups: [String] = []
+    private var source: KafkaAdminClient?
+    private var target: KafkaAdminClient?
+    private var syncs: OffsetSyncReader?
+    private var nextCheckpoint = ContinuousClock.now
+    private var nextGroupSync = ContinuousClock.now
+    /// The latest translated offsets of each group, by target partition.
+    private var translated: [String: [TopicPartition: OffsetAndMetadata]] = [:]
+    private var logger = Logger(label: "swiftkafka.mirror")
+
+    public init() {}
+
+    public func start(_ config: [String: String], context: any SourceTaskContext) async throws {
+        let settings = try MirrorConnectorConfig(config)
+        self.settings = settings
+        logger = MirrorAdmin.logger(settings)
+        groups = (config["task.assigned.groups"] ?? "").split(separator: ",").map(String.init)
+        source = try KafkaAdminClient(properties: settings.sourceClient("admin", config), logger: logger)
+        target = try KafkaAdminClient(properties: settings.targetClient("admin", config), logger: logger)
+        syncs = try OffsetSyncReader(
+            topic: settings.policy.offsetSyncsTopic(targetAlias: settings.targetAlias),
+            properties: settings.sourceClient("consumer", config),
+            logger: logger
+        )
+        logger.info("Checkpointing \(groups.count) consumer group(s)")
+    }
+
+    public func poll() async throws -> [SourceRecord] {
+        guard let settings, let interval = settings.emitCheckpointsInterval, let source, let syncs else { return [] }
+        let wait = nextCheckpoint - .now
+        if wait > .zero {
+            try await Task.sleep(for: min(wait, .milliseconds(500)))
+            if nextCheckpoint > .now { return [] }
+        }
+        nextCheckpoint = .now + interval
+        let store = try await syncs.catchUp()
+        var records: [SourceRecord] = []
+        let checkpointsTopic = settings.policy.checkpointsTopic(sourceAlias: settings.sourceAlias)
+        for group in groups {
+            let offsets: [TopicPartition: OffsetAndMetadata]
+            do {
+                offsets = try await source.listGroupOffsets(group)
+            } catch {
+                logger.warning("Could not read the offsets of group \(group): \(error)")
+                continue
+            }
+            var groupTranslated: [TopicPartition: OffsetAndMetadata] = [:]
+            for (partition, committed) in offsets.sorted(by: { $0.key < $1.key })
+            where settings.topics.matches(partition.topic) {
+                guard let downstream = store.translate(partition, upstreamOffset: committed.offset), downstream >= 0
+                else { continue }
+                let renamed = TopicPartition(rename(partition.topic, settings), partition.partition)
+                let checkpoint = Checkpoint(
+                    group: group,
+                    topic: renamed.topic,
+                    partition: renamed.partition,
+                    upstreamOffset: committed.offset,
+                    downstreamOffset: downstream,
+                    metadata: committed.metadata
+                )
+                groupTranslated[renamed] = OffsetAndMetadata(offset: downstream, metadata: committed.metadata)
+                records.append(
+                    SourceRecord(
+                        sourcePartition: .stringMap([
+                            "group": .string(group), "partition": .int32(renamed.partition),
+                            "topic": .string(renamed.topic),
+                        ]),
+                        sourceOffset: .stringMap(["offset": .int64(0)]),
+                        topic: checkpointsTopic,
+                        kafkaPartition: 0,
+                        keySchema: .bytes,
+                        key: .bytes(checkpoint.key),
+                        valueSchema: .bytes,
+                        value: .bytes(checkpoint.value),
+                        timestamp: MirrorAdmin.nowMilliseconds()
+                    )
+                )
+            }
+            translated[group] = groupTranslated
+        }
+        if let groupInterval = settings.syncGroupOffsetsInterval, ContinuousClock.now >= nextGroupSync {
+            nextGroupSync = .now + groupInterval
+            await syncGroupOffsets()
+        }
+        return records
+    }
+
+    /// A source topic's name on the target; one that came from the target goes back to its original name.
+    private func rename(_ topic: String, _ settings: MirrorConnectorConfig) -> String {
+        if settings.policy.topicSource(topic) == settings.targetAlias { return settings.policy.originalTopic(topic) }
+        return settings.policy.formatRemoteTopic(sourceAlias: settings.sourceAlias, topic: topic)
+    }
+
+    /// Commits translated offsets on the target for groups with no active member there, only forward.
+    private func syncGroupOffsets() async {
+        guard let target else { return }
+        for (group, offsets) in translated.sorted(by: { $0.key < $1.key }) where !offsets.isEmpty {
+            do {
+                let state = try await target.describeGroup(group).state
+                guard state == "Empty" || state == "Dead" else { continue }
+                let existing = try await target.listGroupOffsets(group)
+                let ahead = offsets.filter { partition, offset in
+                    existing[partition].map { $0.offset < offset.offset } ?? true
+                }
+                guard !ahead.isEmpty else { continue }
+                for (partition, outcome) in try await target.alterGroupOffsets(group, ahead) {
+                    if case .failure(let error) = outcome {
+                        logger.warning("Could not sync the offset of group \(group) on \(partition): \(error)")
+                    }
+                }
+            } catch {
+                logger.warning("Could not sync the offsets of group \(group) to the target: \(error)")
+            }
+        }
+    }
+
+    public func stop() async {
+        await syncs?.close()
+        syncs = nil
+        source?.cluster.close()
+        target?.cluster.close()
+    }
+}
+
+/// Follows `mm2-offset-syncs.<target>.internal` on the source into an `OffsetSyncStore`; the store says nothing
+/// until the topic was read to the end it had when reading began (`readToEnd`). Records that do not decode are
+/// skipped. Owned by one checkpoint task.
+final class OffsetSyncReader {
+    private let consumer: KafkaConsumer
+    private let partition: TopicPartition
+    private var store = OffsetSyncStore()
+    private let logger: Logger
+    private var assigned = false
+
+    init(topic: String, properties: [String: String], logger: Logger) throws {
+        var properties = properties
+        properties["enable.auto.commit"] = "false"
+        properties["auto.offset.reset"] = "earliest"
+        consumer = try KafkaConsumer(properties: properties, logger: logger)
+        partition = TopicPartition(topic, 0)
+        self.logger = logger
+    }
+
+    /// Reads every sync written before this call; the store then.
+    func catchUp() async throws -> OffsetSyncStore {
+        if !assigned {
+            try await consumer.assign([partition])
+            try await consumer.seekToBeginning([partition])
+            assigned = true
+        }
+        guard let end = try await consumer.endOffsets([partition])[partition] else { return store }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try await consumer.position(partition) < end, ContinuousClock.now < deadline {
+            for record in try await consumer.poll(timeout: .milliseconds(200)) {
+                guard let key = record.key, let value = record.value,
+                    let sync = try? OffsetSync(key: Array(key.readableBytesView), value: Array(value.readableBytesView))
+                else { continue }
+                store.add(sync)
+            }
+        }
+        if try await consumer.position(partition) >= end { store.readToEnd = true }
+        return store
+    }
+
+    func close() async { await consumer.close() }
+}
