@@ -246,7 +246,7 @@ let package = Package(
         .executableTarget(
             name: "SwiftKafkaAdmin",
             dependencies: [
-                "KafkaClient",
+                "KafkaClient", "KafkaMirror",
                 "KafkaProtocol",
                 "KafkaCore",
                 "KafkaSecurity",

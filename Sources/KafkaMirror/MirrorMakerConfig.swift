@@ -100,6 +100,11 @@ public struct MirrorMakerConfig: Sendable {
                 // The worker writes to its target: the target's client and producer keys, not its admin ones.
                 var worker = Self.cluster(target, properties).filter { !$0.key.hasPrefix("admin.") }
                 for (key, value) in settings where Self.workerKeys.contains(key) { worker[key] = value }
+                // A dedicated MirrorMaker's workers are its own processes: a restarted one takes its flows back at
+                // once rather than after Connect's five-minute wait for a departed worker (set it to keep that).
+                if worker["scheduled.rebalance.max.delay.ms"] == nil {
+                    worker["scheduled.rebalance.max.delay.ms"] = "0"
+                }
                 worker["group.id"] = "\(source)-mm2"
                 worker["config.storage.topic"] = "mm2-configs.\(source).internal"
                 worker["offset.storage.topic"] = "mm2-offsets.\(source).internal"

@@ -16,7 +16,7 @@ struct AdminCommand: AsyncParsableCommand {
             LeaderElectionCommand.self, ReassignPartitionsCommand.self, LogDirsCommand.self,
             ConsoleProducerCommand.self, ConsoleConsumerCommand.self,
             ProducerPerfTestCommand.self, ConsumerPerfTestCommand.self, SchemasCommand.self, TransactionsCommand.self,
-            AclsCommand.self,
+            AclsCommand.self, MirrorAdminCommand.self,
         ]
     )
 

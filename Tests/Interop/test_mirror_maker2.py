@@ -18,6 +18,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, Ne
 from conftest import BROKER, register, single_broker, wait_for
 
 MIRROR = os.path.join(os.path.dirname(BROKER), "swiftkafka-mirror")
+ADMIN = os.path.join(os.path.dirname(BROKER), "swiftkafka-admin")
 
 
 @pytest.fixture(scope="module")
@@ -268,6 +269,25 @@ def test_mm2_group_fails_over_with_translated_offsets(clusters, tmp_path):
             assert upstream[p] - 100 <= downstream[p] <= upstream[p]
     finally:
         assert mirror.stop() == 0, mirror.text()
+    # The translate-offsets tool reads the same from the checkpoints, as the CSV --reset-offsets --from-file takes;
+    # applied to another group on B it gives that group the same offsets.
+    tool = subprocess.run([ADMIN, "mirror", "translate-offsets", "--bootstrap-server", target.bootstrap,
+                           "--source", "A", "--target", "B", "--group", "billing"],
+                          capture_output=True, text=True, timeout=60)
+    assert tool.returncode == 0, tool.stderr
+    plan = {int(p): int(o) for t, p, o in (line.split(",") for line in tool.stdout.split())}
+    assert plan == {p: downstream[p] for p in with_offsets}
+    assert all(line.startswith("A.payments,") for line in tool.stdout.split())
+    (tmp_path / "plan.csv").write_text(tool.stdout)
+    reset = subprocess.run([ADMIN, "consumer-groups", "--bootstrap-server", target.bootstrap, "--group",
+                            "billing-by-hand", "--reset-offsets", "--from-file", str(tmp_path / "plan.csv"),
+                            "--execute"], capture_output=True, text=True, timeout=60)
+    assert reset.returncode == 0, reset.stderr
+    by_hand = committed(target.bootstrap, "billing-by-hand", "A.payments", 4)
+    assert {p: o for p, o in by_hand.items() if o >= 0} == plan
+    missing_group = subprocess.run([ADMIN, "mirror", "translate-offsets", "--bootstrap-server", target.bootstrap,
+                                    "--source", "A", "--group", "nobody"], capture_output=True, text=True, timeout=60)
+    assert missing_group.returncode == 1 and "No checkpoints of group nobody" in missing_group.stderr
     # A consumer of the same group on B reads the rest: nothing missing, repeats at most offset.lag.max (100)
     # per partition.
     rest = consume_group(target.bootstrap, "billing", "A.payments", 20_000, timeout=30)

@@ -19,10 +19,7 @@ extension DistributedHerder {
             connectors[name] = instance
             startedConnectorConfigs[name] = properties
             await reportConnector(name)
-            let tasks = instance.taskConfigs(maxTasks: config.tasksMax).map { task in
-                properties.merging(task) { _, own in own }
-            }
-            if publishedTasks(name) != tasks { publishTaskConfigs(name, tasks) }
+            reconfigureTasks(name)
         } catch {
             logger.error("Connector \(name) failed to start: \(error)")
             await statuses.put(
@@ -33,7 +30,7 @@ extension DistributedHerder {
         }
     }
 
-    /// The connector asked to plan its tasks again: a changed plan is handed to the leader.
+    /// The connector's plan (at its start, or when it asked to plan again): a changed plan is handed to the leader.
     func reconfigureTasks(_ name: String) {
         guard let instance = connectors[name], let properties = snapshot.connectors[name],
             let config = try? ConnectorConfig(properties)
@@ -49,7 +46,8 @@ extension DistributedHerder {
 
     func stopConnector(_ name: String) {
         startedConnectorConfigs[name] = nil
-        handOffs.removeValue(forKey: name)?.cancel()
+        // Cancelled but kept: a later hand-off of the connector waits for it to end before writing.
+        handOffs[name]?.cancel()
         pendingTasks[name] = nil
         connectors.removeValue(forKey: name)?.stop()
     }
