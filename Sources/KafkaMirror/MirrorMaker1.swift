@@ -1,4 +1,4 @@
-public import KafkaClient
+import KafkaClient
 public import KafkaCore
 import KafkaProtocol
 public import Logging

@@ -82,8 +82,7 @@ def mirror_throughput(directory, source, target, topic, count, tasks):
 
 def latency(directory, source, target, seconds):
     create(source.bootstrap, ["load"])
-    process = start_mirror(directory, source, target, {"A->B.topics": "load, heartbeats", "B->A.enabled": "false",
-                                                       "emit.heartbeats.interval.seconds": "0.1"})
+    process = start_mirror(directory, source, target, {"A->B.topics": "load, heartbeats", "B->A.enabled": "false"})
     records, beats = [], []
     stopping = threading.Event()
 

@@ -1,4 +1,4 @@
-public import KafkaConnect
+import KafkaConnect
 import KafkaMirror
 
 /// The settings MirrorMaker 2's three connectors share (Kafka 2.8's `MirrorConnectorConfig`, the keys a driver or
