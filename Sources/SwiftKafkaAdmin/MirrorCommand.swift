@@ -79,22 +79,16 @@ struct MirrorAdminCommand: AsyncParsableCommand {
             let partition = TopicPartition(topic, 0)
             try await consumer.assign([partition])
             try await consumer.seekToBeginning([partition])
-            let end = try await consumer.endOffsets([partition])[partition] ?? 0
             var latest: [TopicPartition: Checkpoint] = [:]
-            let deadline = ContinuousClock.now + .seconds(60)
-            while try await consumer.position(partition) < end {
-                guard ContinuousClock.now < deadline else { throw Failure("\(topic) could not be read to its end") }
-                for record in try await consumer.poll(timeout: .milliseconds(500)) {
-                    guard let key = record.key, let value = record.value,
-                        let checkpoint = try? Checkpoint(
-                            key: Array(key.readableBytesView),
-                            value: Array(value.readableBytesView)
-                        ),
-                        checkpoint.group == group
-                    else { continue }
-                    latest[TopicPartition(checkpoint.topic, checkpoint.partition)] = checkpoint
+            let reachedEnd = try await MirrorTopicReader.readToEnd(consumer, partition, timeout: .seconds(60)) {
+                key,
+                value in
+                guard let checkpoint = try? Checkpoint(key: key, value: value), checkpoint.group == group else {
+                    return
                 }
+                latest[TopicPartition(checkpoint.topic, checkpoint.partition)] = checkpoint
             }
+            guard reachedEnd else { throw Failure("\(topic) could not be read to its end") }
             return latest
         }
     }

@@ -263,6 +263,21 @@ def cluster():
     yield from single_broker()
 
 
+@pytest.fixture(scope="module")
+def clusters():
+    """Two independent one-broker clusters, each with its own ZooKeeper (a mirror's source and target)."""
+    source_fixture, target_fixture = single_broker(), single_broker()
+    source = next(source_fixture)
+    try:
+        target = next(target_fixture)
+        try:
+            yield source, target
+        finally:
+            target_fixture.close()
+    finally:
+        source_fixture.close()
+
+
 @pytest.fixture(scope="module", params=["kafka", "zookeeper"])
 def offsets_cluster(request):
     """One broker per offsets.storage mode."""

@@ -9,28 +9,12 @@ import signal
 import subprocess
 import time
 
-import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from conftest import BROKER, register, single_broker, stop, wait_for
+from conftest import BROKER, register, stop, wait_for
 
 MIRROR = os.path.join(os.path.dirname(BROKER), "swiftkafka-mirror")
-
-
-@pytest.fixture(scope="module")
-def clusters():
-    source_fixture = single_broker()
-    target_fixture = single_broker()
-    source = next(source_fixture)
-    try:
-        target = next(target_fixture)
-        try:
-            yield source, target
-        finally:
-            target_fixture.close()
-    finally:
-        source_fixture.close()
 
 
 class Mirror:

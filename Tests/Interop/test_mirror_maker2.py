@@ -11,29 +11,14 @@ import struct
 import subprocess
 import time
 
-import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
 
-from conftest import BROKER, register, single_broker, wait_for
+from conftest import BROKER, register, wait_for
+from test_mirror import committed
 
 MIRROR = os.path.join(os.path.dirname(BROKER), "swiftkafka-mirror")
 ADMIN = os.path.join(os.path.dirname(BROKER), "swiftkafka-admin")
-
-
-@pytest.fixture(scope="module")
-def clusters():
-    source_fixture = single_broker()
-    target_fixture = single_broker()
-    source = next(source_fixture)
-    try:
-        target = next(target_fixture)
-        try:
-            yield source, target
-        finally:
-            target_fixture.close()
-    finally:
-        source_fixture.close()
 
 
 FAST = {
@@ -230,15 +215,6 @@ def consume_group(bootstrap, group, topic, count, timeout=60):
     finally:
         consumer.close()
     return out
-
-
-def committed(bootstrap, group, topic, partitions):
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
-    try:
-        return {p.partition: p.offset
-                for p in consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)}
-    finally:
-        consumer.close()
 
 
 def test_mm2_group_fails_over_with_translated_offsets(clusters, tmp_path):

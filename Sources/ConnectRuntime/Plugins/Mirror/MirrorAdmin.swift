@@ -14,6 +14,18 @@ enum MirrorAdmin {
 
     static func nowMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
+    /// For a task's `poll`: whether the interval's next beat is due (then the next one is set `interval` on),
+    /// after a nap of at most 500 ms, so a stop is never held up by a long interval.
+    static func isDue(_ next: inout ContinuousClock.Instant, every interval: Duration) async throws -> Bool {
+        let wait = next - .now
+        if wait > .zero {
+            try await Task.sleep(for: min(wait, .milliseconds(500)))
+            if next > .now { return false }
+        }
+        next = .now + interval
+        return true
+    }
+
     /// Creates `topic` unless it exists; throws what else the controller answered.
     static func createIfMissing(_ admin: KafkaAdminClient, _ topic: NewTopic, logger: Logger) async throws {
         let outcome = try await admin.createTopics([topic])[topic.name]

@@ -3,14 +3,13 @@ public import KafkaConnect
 import KafkaCore
 import KafkaMirror
 import Logging
-import Synchronization
 
 /// `org.apache.kafka.connect.mirror.MirrorCheckpointConnector`: plans the translation of the source cluster's
 /// consumer groups. At start it creates `<source>.checkpoints.internal` on the target (one compacted partition);
 /// in the background, every `refresh.groups.interval.seconds`, it lists the source's consumer groups (protocol
 /// type `consumer` or none: not Connect's worker groups) that pass `groups`/`groups.exclude`, and when that set
 /// changed asks the worker to plan the tasks again: the groups dealt round-robin to at most `tasks.max` tasks
-/// (`task.assigned.groups`). The worker calls it from one task at a time; the loop shares only the plan.
+/// (`task.assigned.groups`). The worker calls it from one task at a time; the loop shares only its `MirrorPlan`.
 public final class MirrorCheckpointConnector: SourceConnector {
     public static let className = "org.apache.kafka.connect.mirror.MirrorCheckpointConnector"
     public static let version = ConnectVersion.kafka
@@ -18,7 +17,7 @@ public final class MirrorCheckpointConnector: SourceConnector {
     public static var configKeys: [ConfigKey] { MirrorConnectorConfig.configKeys }
 
     private var context: (any ConnectorContext)?
-    private let plan = MirrorGroupPlan()
+    private let plan = MirrorPlan<String>()
     private var loop: Task<Void, Never>?
 
     public init() {}
@@ -36,7 +35,7 @@ public final class MirrorCheckpointConnector: SourceConnector {
     }
 
     public func taskConfigs(maxTasks: Int) -> [[String: String]] {
-        let groups = plan.groups
+        let groups = plan.items
         let count = min(maxTasks, groups.count)
         guard count > 0 else { return [] }
         var tasks = Array(repeating: [String](), count: count)
@@ -50,25 +49,11 @@ public final class MirrorCheckpointConnector: SourceConnector {
     }
 }
 
-/// The source groups the connector's tasks should checkpoint, as the background loop last found them.
-final class MirrorGroupPlan: Sendable {
-    private let known = Mutex<[String]>([])
-
-    var groups: [String] { known.withLock { $0 } }
-
-    func update(_ groups: [String]) -> Bool {
-        known.withLock { known in
-            defer { known = groups }
-            return known != groups
-        }
-    }
-}
-
 /// The connector's background work: its checkpoints topic, then the source's groups every refresh interval.
 struct MirrorGroupRefresh: Sendable {
     let settings: MirrorConnectorConfig
     let properties: [String: String]
-    let plan: MirrorGroupPlan
+    let plan: MirrorPlan<String>
     let context: (any ConnectorContext)?
 
     func run() async {

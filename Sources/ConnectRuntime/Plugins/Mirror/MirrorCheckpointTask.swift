@@ -44,12 +44,7 @@ public final class MirrorCheckpointTask: SourceTask {
 
     public func poll() async throws -> [SourceRecord] {
         guard let settings, let interval = settings.emitCheckpointsInterval, let source, let syncs else { return [] }
-        let wait = nextCheckpoint - .now
-        if wait > .zero {
-            try await Task.sleep(for: min(wait, .milliseconds(500)))
-            if nextCheckpoint > .now { return [] }
-        }
-        nextCheckpoint = .now + interval
+        guard try await MirrorAdmin.isDue(&nextCheckpoint, every: interval) else { return [] }
         let store = try await syncs.catchUp()
         var records: [SourceRecord] = []
         let checkpointsTopic = settings.policy.checkpointsTopic(sourceAlias: settings.sourceAlias)
@@ -146,7 +141,6 @@ final class OffsetSyncReader {
     private let consumer: KafkaConsumer
     private let partition: TopicPartition
     private var store = OffsetSyncStore()
-    private let logger: Logger
     private var assigned = false
 
     init(topic: String, properties: [String: String], logger: Logger) throws {
@@ -155,7 +149,6 @@ final class OffsetSyncReader {
         properties["auto.offset.reset"] = "earliest"
         consumer = try KafkaConsumer(properties: properties, logger: logger)
         partition = TopicPartition(topic, 0)
-        self.logger = logger
     }
 
     /// Reads every sync written before this call; the store then.
@@ -165,17 +158,12 @@ final class OffsetSyncReader {
             try await consumer.seekToBeginning([partition])
             assigned = true
         }
-        guard let end = try await consumer.endOffsets([partition])[partition] else { return store }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while try await consumer.position(partition) < end, ContinuousClock.now < deadline {
-            for record in try await consumer.poll(timeout: .milliseconds(200)) {
-                guard let key = record.key, let value = record.value,
-                    let sync = try? OffsetSync(key: Array(key.readableBytesView), value: Array(value.readableBytesView))
-                else { continue }
-                store.add(sync)
-            }
+        let reachedEnd = try await MirrorTopicReader.readToEnd(consumer, partition, timeout: .seconds(10)) {
+            key,
+            value in
+            if let sync = try? OffsetSync(key: key, value: value) { store.add(sync) }
         }
-        if try await consumer.position(partition) >= end { store.readToEnd = true }
+        if reachedEnd { store.readToEnd = true }
         return store
     }
 

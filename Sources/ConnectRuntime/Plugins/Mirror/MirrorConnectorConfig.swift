@@ -9,8 +9,6 @@ import KafkaMirror
 struct MirrorConnectorConfig: Sendable {
     var sourceAlias: String
     var targetAlias: String
-    var source: [String: String]
-    var target: [String: String]
     var policy: ReplicationPolicy
     var topics: NameFilter
     var groups: NameFilter
@@ -102,8 +100,6 @@ struct MirrorConnectorConfig: Sendable {
         }
         self.sourceAlias = sourceAlias
         targetAlias = properties["target.cluster.alias"].flatMap { $0.isEmpty ? nil : $0 } ?? "target"
-        source = Self.clientProperties("source.cluster.", properties)
-        target = Self.clientProperties("target.cluster.", properties)
         do {
             policy = try ReplicationPolicy(
                 className: properties["replication.policy.class"] ?? ReplicationPolicy.defaultClassName,
@@ -201,18 +197,14 @@ struct MirrorConnectorConfig: Sendable {
     }
 
     /// One client's properties for a cluster: `<prefix>*` without the other clients' sub-prefixes, then its own
-    /// (`<prefix>consumer.*` for the consumer, ...). `role` nil gives the shared keys.
-    static func clientProperties(
-        _ prefix: String,
-        _ properties: [String: String],
-        role: String? = nil
-    ) -> [String: String] {
+    /// (`<prefix>consumer.*` for the consumer, ...).
+    static func clientProperties(_ prefix: String, _ properties: [String: String], role: String) -> [String: String] {
         var shared: [String: String] = [:]
         var own: [String: String] = [:]
         for (key, value) in properties where key.hasPrefix(prefix) {
             let rest = String(key.dropFirst(prefix.count))
             if rest == "alias" { continue }
-            if let role, rest.hasPrefix(role + ".") {
+            if rest.hasPrefix(role + ".") {
                 own[String(rest.dropFirst(role.count + 1))] = value
             } else if !["consumer.", "producer.", "admin."].contains(where: { rest.hasPrefix($0) }) {
                 shared[rest] = value

@@ -66,13 +66,7 @@ public final class MirrorHeartbeatTask: SourceTask {
             try await Task.sleep(for: .seconds(1))
             return []
         }
-        let wait = next - .now
-        if wait > .zero {
-            // Short naps, so a stop is not held up by a long interval.
-            try await Task.sleep(for: min(wait, .milliseconds(500)))
-            if next > .now { return [] }
-        }
-        next = .now + interval
+        guard try await MirrorAdmin.isDue(&next, every: interval) else { return [] }
         let heartbeat = Heartbeat(
             sourceClusterAlias: settings.sourceAlias,
             targetClusterAlias: settings.targetAlias,

@@ -15,7 +15,7 @@ import Synchronization
 /// topics (IncrementalAlterConfigs, as Kafka 3.5 does). At start it creates `mm2-offset-syncs.<target>.internal`
 /// on the source (one compacted partition). Tasks: the known partitions dealt round-robin to at most `tasks.max`
 /// tasks (`task.assigned.partitions`). The worker calls it from one task at a time; the background loop shares
-/// only `MirrorSourcePlan`.
+/// only its `MirrorPlan`.
 public final class MirrorSourceConnector: SourceConnector {
     public static let className = "org.apache.kafka.connect.mirror.MirrorSourceConnector"
     public static let version = ConnectVersion.kafka
@@ -30,7 +30,7 @@ public final class MirrorSourceConnector: SourceConnector {
     ]
 
     private var context: (any ConnectorContext)?
-    private let plan = MirrorSourcePlan()
+    private let plan = MirrorPlan<TopicPartition>()
     private var loop: Task<Void, Never>?
 
     public init() {}
@@ -48,7 +48,7 @@ public final class MirrorSourceConnector: SourceConnector {
     }
 
     public func taskConfigs(maxTasks: Int) -> [[String: String]] {
-        let partitions = plan.partitions
+        let partitions = plan.items
         let count = min(maxTasks, partitions.count)
         guard count > 0 else { return [] }
         var tasks = Array(repeating: [String](), count: count)
@@ -64,17 +64,18 @@ public final class MirrorSourceConnector: SourceConnector {
     }
 }
 
-/// The source partitions the connector's tasks should copy, as the background loop last found them.
-final class MirrorSourcePlan: Sendable {
-    private let known = Mutex<[TopicPartition]>([])
+/// What a connector's tasks should cover (source partitions, groups), as its background loop last found it: read
+/// by `taskConfigs`, replaced by the loop.
+final class MirrorPlan<Item: Equatable & Sendable>: Sendable {
+    private let known = Mutex<[Item]>([])
 
-    var partitions: [TopicPartition] { known.withLock { $0 } }
+    var items: [Item] { known.withLock { $0 } }
 
     /// Replaces the plan; whether it changed.
-    func update(_ partitions: [TopicPartition]) -> Bool {
+    func update(_ items: [Item]) -> Bool {
         known.withLock { known in
-            defer { known = partitions }
-            return known != partitions
+            defer { known = items }
+            return known != items
         }
     }
 }
@@ -83,7 +84,7 @@ final class MirrorSourcePlan: Sendable {
 struct MirrorTopicSync: Sendable {
     let settings: MirrorConnectorConfig
     let properties: [String: String]
-    let plan: MirrorSourcePlan
+    let plan: MirrorPlan<TopicPartition>
     let context: (any ConnectorContext)?
     var logger: Logger { MirrorAdmin.logger(settings) }
 
