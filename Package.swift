@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "ConnectRuntime",
             dependencies: [
-                "KafkaConnect", "Avro", "KafkaClient", "KafkaCore", "KafkaProtocol", "KafkaMirror",
+                "KafkaConnect", "Avro", "KafkaClient", "KafkaCore", "KafkaProtocol", "KafkaMirror", "ZooKeeper",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -51,19 +51,22 @@ import Testing
         #expect(store.syncs(for: orders) == [sync(50, 310)])
     }
 
-    @Test func oldSyncsAreKeptExponentiallySpaced() {
+    @Test func recentSyncsAreKeptExactlyAndOldOnesExponentiallySpaced() {
         var store = OffsetSyncStore()
         store.readToEnd = true
         for index in Int64(0)..<1000 { store.add(sync(index * 10, index * 10)) }
         let kept = store.syncs(for: orders).map(\.upstreamOffset)
         #expect(kept.count <= store.capacity)
-        #expect(kept.count < 40, "spaced out, not every sync: \(kept)")
-        #expect(kept.first == 9990)
-        #expect(kept.last == 0, "the oldest sync survives while there is room")
+        let old = kept.filter { $0 < 9990 - 10 * Int64(store.capacity) }
+        #expect(old.count < 40, "old ones spaced out, not every sync: \(old)")
+        #expect(Array(kept.prefix(store.capacity / 2)) == (0..<Int64(store.capacity / 2)).map { 9990 - $0 * 10 })
+        #expect(kept.last == 0, "the oldest sync survives")
         #expect(kept == kept.sorted(by: >))
-        // Old groups still translate: to the nearest kept sync at or below them, plus one, never past their
-        // own position (the mirror here keeps offsets equal); the re-reads grow with the group's age.
-        for group in [Int64(5), 4000, 9000, 9985] {
+        // Recent groups translate to the sync at or below them, plus one; old groups still translate, never past
+        // their own position (the mirror here keeps offsets equal), the re-reads growing with the group's age.
+        #expect(store.translate(orders, upstreamOffset: 9985) == 9981)
+        #expect(store.translate(orders, upstreamOffset: 8725) == 8721)
+        for group in [Int64(5), 4000, 8000] {
             let translated = store.translate(orders, upstreamOffset: group) ?? -1
             #expect(translated >= 0 && translated <= group, "\(group)")
             #expect(group - translated <= max(10, (9990 - group) / 2 + 10), "\(group) -> \(translated)")
@@ -71,12 +74,24 @@ import Testing
         #expect(store.translate(orders, upstreamOffset: 5) == 1)
     }
 
-    @Test func aFullStoreDropsTheOldest() {
+    @Test func aStoreUnderCapacityKeepsEverySync() {
+        var store = OffsetSyncStore()
+        store.readToEnd = true
+        for index in Int64(0)..<100 { store.add(sync(index * 101, index * 101)) }
+        #expect(store.syncs(for: orders).count == 100)
+        #expect(store.translate(orders, upstreamOffset: 2001) == 1920)
+    }
+
+    @Test func aFullStoreKeepsTheNewestHalfAndTheOldest() {
         var store = OffsetSyncStore(capacity: 4)
         store.readToEnd = true
         for index in Int64(0)..<10 { store.add(sync(index, index)) }
-        #expect(store.syncs(for: orders).count == 4)
-        #expect(store.translate(orders, upstreamOffset: 0) == nil)
+        let kept = store.syncs(for: orders).map(\.upstreamOffset)
+        #expect(kept.count == 4)
+        #expect(kept.prefix(2) == [9, 8])
+        #expect(kept.last == 0)
+        #expect(store.translate(orders, upstreamOffset: 0) == 0)
+        #expect(store.translate(orders, upstreamOffset: 8) == 8)
         #expect(store.translate(orders, upstreamOffset: 9) == 9)
     }
 }

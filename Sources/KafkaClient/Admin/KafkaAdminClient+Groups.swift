@@ -258,4 +258,66 @@ extension KafkaAdminClient {
         }
         return results
     }
+
+    // MARK: Offsets kept in ZooKeeper
+
+    /// The offsets `group` keeps in ZooKeeper for `partitions` (OffsetFetch v0, which a ZooKeeper-era broker
+    /// answers from `/consumers/<group>/offsets`): the partitions with one.
+    public func listZooKeeperGroupOffsets(
+        _ group: String,
+        _ partitions: [TopicPartition]
+    ) async throws -> [TopicPartition: OffsetAndMetadata] {
+        guard !partitions.isEmpty else { return [:] }
+        let coordinator = try await coordinator(of: group)
+        var request = OffsetFetchRequest()
+        request.groupID = group
+        request.topics = ConsumerProtocol.grouped(partitions).map {
+            .init(name: $0.topic, partitionIndexes: $0.partitions)
+        }
+        let (connection, _) = try await cluster.connection(to: coordinator.address)
+        let response = try await connection.send(request, version: 0, timeout: cluster.requestTimeout)
+        var offsets: [TopicPartition: OffsetAndMetadata] = [:]
+        for topic in response.topics {
+            for partition in topic.partitions where partition.errorCode == .none && partition.committedOffset >= 0 {
+                offsets[TopicPartition(topic.name, partition.partitionIndex)] = OffsetAndMetadata(
+                    offset: partition.committedOffset,
+                    metadata: partition.metadata ?? ""
+                )
+            }
+        }
+        return offsets
+    }
+
+    /// Commits `offsets` for `group` with OffsetCommit v0, which a ZooKeeper-era broker writes to
+    /// `/consumers/<group>/offsets` (where old consumers read them); each partition's outcome.
+    public func alterZooKeeperGroupOffsets(
+        _ group: String,
+        _ offsets: [TopicPartition: OffsetAndMetadata]
+    ) async throws -> [TopicPartition: Result<Void, AdminError>] {
+        let coordinator = try await coordinator(of: group)
+        var request = OffsetCommitRequest()
+        request.groupID = group
+        request.topics = Dictionary(grouping: offsets, by: \.key.topic).map { topic, entries in
+            .init(
+                name: topic,
+                partitions: entries.map {
+                    .init(
+                        partitionIndex: $0.key.partition,
+                        committedOffset: $0.value.offset,
+                        committedMetadata: $0.value.metadata
+                    )
+                }
+            )
+        }
+        let (connection, _) = try await cluster.connection(to: coordinator.address)
+        let response = try await connection.send(request, version: 0, timeout: cluster.requestTimeout)
+        var results: [TopicPartition: Result<Void, AdminError>] = [:]
+        for topic in response.topics {
+            for partition in topic.partitions {
+                results[TopicPartition(topic.name, partition.partitionIndex)] =
+                    partition.errorCode == .none ? .success(()) : .failure(AdminError(partition.errorCode))
+            }
+        }
+        return results
+    }
 }

@@ -8,7 +8,8 @@ import Logging
 /// consumer groups. At start it creates `<source>.checkpoints.internal` on the target (one compacted partition);
 /// in the background, every `refresh.groups.interval.seconds`, it lists the source's consumer groups (protocol
 /// type `consumer` or none: not Connect's worker groups) that pass `groups`/`groups.exclude`, and when that set
-/// changed asks the worker to plan the tasks again: the groups dealt round-robin to at most `tasks.max` tasks
+/// changed asks the worker to plan the tasks again (with `source.cluster.zookeeper.connect`, the groups with offsets
+/// under the source's `/consumers` as well): the groups dealt round-robin to at most `tasks.max` tasks
 /// (`task.assigned.groups`). The worker calls it from one task at a time; the loop shares only its `MirrorPlan`.
 public final class MirrorCheckpointConnector: SourceConnector {
     public static let className = "org.apache.kafka.connect.mirror.MirrorCheckpointConnector"
@@ -71,16 +72,23 @@ struct MirrorGroupRefresh: Sendable {
         guard let admin = try? KafkaAdminClient(properties: settings.sourceClient("admin", properties), logger: logger)
         else { return }
         defer { admin.cluster.close() }
+        var zooKeeper: ZooKeeperGroupOffsets?
         while !Task.isCancelled {
             do {
-                let groups = try await admin.listGroups()
-                    .filter {
-                        ($0.protocolType == "consumer" || $0.protocolType.isEmpty)
-                            && settings.groups.matches($0.groupID)
+                var groups = Set(
+                    try await admin.listGroups()
+                        .filter { $0.protocolType == "consumer" || $0.protocolType.isEmpty }
+                        .map(\.groupID)
+                )
+                if let connect = settings.sourceZooKeeperConnect {
+                    if zooKeeper == nil {
+                        zooKeeper = try await ZooKeeperGroupOffsets(connect: connect, logger: logger)
                     }
-                    .map(\.groupID).sorted()
-                if plan.update(groups) {
-                    logger.info("Consumer groups to checkpoint: \(groups.count)")
+                    groups.formUnion(try await zooKeeper?.groups() ?? [])
+                }
+                let matching = groups.filter { settings.groups.matches($0) }.sorted()
+                if plan.update(matching) {
+                    logger.info("Consumer groups to checkpoint: \(matching.count)")
                     context?.requestTaskReconfiguration()
                 }
             } catch {
@@ -88,8 +96,9 @@ struct MirrorGroupRefresh: Sendable {
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
-            guard let interval = settings.refreshGroupsInterval else { return }
+            guard let interval = settings.refreshGroupsInterval else { break }
             try? await Task.sleep(for: interval)
         }
+        await zooKeeper?.close()
     }
 }

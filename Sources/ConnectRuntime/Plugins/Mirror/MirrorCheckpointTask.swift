@@ -11,18 +11,23 @@ import Logging
 /// returns one `Checkpoint` per partition for `<source>.checkpoints.internal` (the topic renamed for the target;
 /// a topic that came from the target gets its original name back). With `sync.group.offsets.enabled`, every
 /// `sync.group.offsets.interval.seconds` the translated offsets are also committed on the target for each group
-/// that is empty or absent there, where they are ahead of what the target has (KIP-545). Run by one worker task
-/// at a time.
+/// that is empty or absent there, where they are ahead of what the target has (KIP-545). Beyond Kafka: with
+/// `source.cluster.zookeeper.connect`, offsets a group keeps in the source's ZooKeeper (`ZooKeeperGroupOffsets`)
+/// are translated too where it has none in Kafka, and synced to the target with OffsetCommit v0, which puts them
+/// in the target's ZooKeeper where such a group's consumers read. Run by one worker task at a time.
 public final class MirrorCheckpointTask: SourceTask {
     private var settings: MirrorConnectorConfig?
     private var groups: [String] = []
     private var source: KafkaAdminClient?
     private var target: KafkaAdminClient?
     private var syncs: OffsetSyncReader?
+    private var zooKeeper: ZooKeeperGroupOffsets?
     private var nextCheckpoint = ContinuousClock.now
     private var nextGroupSync = ContinuousClock.now
     /// The latest translated offsets of each group, by target partition.
     private var translated: [String: [TopicPartition: OffsetAndMetadata]] = [:]
+    /// The target partitions of each group whose offsets came from the source's ZooKeeper.
+    private var fromZooKeeper: [String: Set<TopicPartition>] = [:]
     private var logger = Logger(label: "swiftkafka.mirror")
 
     public init() {}
@@ -39,6 +44,9 @@ public final class MirrorCheckpointTask: SourceTask {
             properties: settings.sourceClient("consumer", config),
             logger: logger
         )
+        if let connect = settings.sourceZooKeeperConnect {
+            zooKeeper = try await ZooKeeperGroupOffsets(connect: connect, logger: logger)
+        }
         logger.info("Checkpointing \(groups.count) consumer group(s)")
     }
 
@@ -49,14 +57,20 @@ public final class MirrorCheckpointTask: SourceTask {
         var records: [SourceRecord] = []
         let checkpointsTopic = settings.policy.checkpointsTopic(sourceAlias: settings.sourceAlias)
         for group in groups {
-            let offsets: [TopicPartition: OffsetAndMetadata]
+            var offsets: [TopicPartition: OffsetAndMetadata]
+            var zooKeeperPartitions: Set<TopicPartition> = []
             do {
                 offsets = try await source.listGroupOffsets(group)
+                for (partition, offset) in try await zooKeeper?.offsets(group) ?? [:] where offsets[partition] == nil {
+                    offsets[partition] = offset
+                    zooKeeperPartitions.insert(partition)
+                }
             } catch {
                 logger.warning("Could not read the offsets of group \(group): \(error)")
                 continue
             }
             var groupTranslated: [TopicPartition: OffsetAndMetadata] = [:]
+            fromZooKeeper[group] = []
             for (partition, committed) in offsets.sorted(by: { $0.key < $1.key })
             where settings.topics.matches(partition.topic) {
                 guard let downstream = store.translate(partition, upstreamOffset: committed.offset), downstream >= 0
@@ -71,6 +85,7 @@ public final class MirrorCheckpointTask: SourceTask {
                     metadata: committed.metadata
                 )
                 groupTranslated[renamed] = OffsetAndMetadata(offset: downstream, metadata: committed.metadata)
+                if zooKeeperPartitions.contains(partition) { fromZooKeeper[group, default: []].insert(renamed) }
                 records.append(
                     SourceRecord(
                         sourcePartition: .stringMap([
@@ -103,19 +118,29 @@ public final class MirrorCheckpointTask: SourceTask {
         return settings.policy.formatRemoteTopic(sourceAlias: settings.sourceAlias, topic: topic)
     }
 
-    /// Commits translated offsets on the target for groups with no active member there, only forward.
+    /// Commits translated offsets on the target for groups with no active member there, only forward: those that
+    /// came from the source's ZooKeeper with OffsetCommit v0 (to the target's ZooKeeper), the others as Kafka does.
     private func syncGroupOffsets() async {
         guard let target else { return }
         for (group, offsets) in translated.sorted(by: { $0.key < $1.key }) where !offsets.isEmpty {
             do {
                 let state = try await target.describeGroup(group).state
                 guard state == "Empty" || state == "Dead" else { continue }
-                let existing = try await target.listGroupOffsets(group)
+                let zooKeeperPartitions = fromZooKeeper[group] ?? []
+                let inKafka = try await target.listGroupOffsets(group)
+                let inZooKeeper = try await target.listZooKeeperGroupOffsets(group, Array(zooKeeperPartitions))
                 let ahead = offsets.filter { partition, offset in
-                    existing[partition].map { $0.offset < offset.offset } ?? true
+                    let existing = zooKeeperPartitions.contains(partition) ? inZooKeeper[partition] : inKafka[partition]
+                    return existing.map { $0.offset < offset.offset } ?? true
                 }
-                guard !ahead.isEmpty else { continue }
-                for (partition, outcome) in try await target.alterGroupOffsets(group, ahead) {
+                let aheadInZooKeeper = ahead.filter { zooKeeperPartitions.contains($0.key) }
+                let aheadInKafka = ahead.filter { !zooKeeperPartitions.contains($0.key) }
+                var outcomes: [TopicPartition: Result<Void, AdminError>] = [:]
+                if !aheadInKafka.isEmpty { outcomes = try await target.alterGroupOffsets(group, aheadInKafka) }
+                if !aheadInZooKeeper.isEmpty {
+                    outcomes.merge(try await target.alterZooKeeperGroupOffsets(group, aheadInZooKeeper)) { a, _ in a }
+                }
+                for (partition, outcome) in outcomes {
                     if case .failure(let error) = outcome {
                         logger.warning("Could not sync the offset of group \(group) on \(partition): \(error)")
                     }
@@ -129,6 +154,8 @@ public final class MirrorCheckpointTask: SourceTask {
     public func stop() async {
         await syncs?.close()
         syncs = nil
+        await zooKeeper?.close()
+        zooKeeper = nil
         source?.cluster.close()
         target?.cluster.close()
     }

@@ -24,6 +24,9 @@ struct MirrorConnectorConfig: Sendable {
     var heartbeatsReplicationFactor: Int16
     var checkpointsReplicationFactor: Int16
     var offsetLagMax: Int64
+    /// The source's ZooKeeper (`<alias>.zookeeper.connect` in mm2.properties), chroot included: where the groups
+    /// with ZooKeeper-stored offsets are found (not a Kafka 2.8 key; MirrorMaker 2 cannot see those groups).
+    var sourceZooKeeperConnect: String?
 
     static let configKeys: [ConfigKey] = [
         ConfigKey("source.cluster.alias", .string, default: nil, required: true, .high, "Alias of source cluster"),
@@ -52,6 +55,13 @@ struct MirrorConnectorConfig: Sendable {
         ConfigKey("topics.exclude", .list, default: NameFilter.defaultTopicsExclude, .high, "Excluded topics."),
         ConfigKey("groups", .list, default: ".*", .high, "Consumer groups to replicate."),
         ConfigKey("groups.exclude", .list, default: NameFilter.defaultGroupsExclude, .high, "Excluded groups."),
+        ConfigKey(
+            "source.cluster.zookeeper.connect",
+            .string,
+            default: nil,
+            .low,
+            "The source cluster's ZooKeeper, chroot included: consumer groups whose offsets live there (/consumers) are checkpointed too."
+        ),
         ConfigKey("refresh.topics.interval.seconds", .long, default: "600", .low, "Frequency of topic refresh."),
         ConfigKey(
             "sync.topic.configs.interval.seconds",
@@ -194,6 +204,7 @@ struct MirrorConnectorConfig: Sendable {
         heartbeatsReplicationFactor = Int16(clamping: try number("heartbeats.topic.replication.factor", 3))
         checkpointsReplicationFactor = Int16(clamping: try number("checkpoints.topic.replication.factor", 3))
         offsetLagMax = try number("offset.lag.max", 100)
+        sourceZooKeeperConnect = properties["source.cluster.zookeeper.connect"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// One client's properties for a cluster: `<prefix>*` without the other clients' sub-prefixes, then its own
@@ -203,7 +214,7 @@ struct MirrorConnectorConfig: Sendable {
         var own: [String: String] = [:]
         for (key, value) in properties where key.hasPrefix(prefix) {
             let rest = String(key.dropFirst(prefix.count))
-            if rest == "alias" { continue }
+            if rest == "alias" || rest == "zookeeper.connect" { continue }
             if rest.hasPrefix(role + ".") {
                 own[String(rest.dropFirst(role.count + 1))] = value
             } else if !["consumer.", "producer.", "admin."].contains(where: { rest.hasPrefix($0) }) {
