@@ -131,7 +131,9 @@ let package = Package(
             dependencies: [
                 "KafkaMirror", "KafkaCore", "ConnectRuntime", "KafkaConnect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings

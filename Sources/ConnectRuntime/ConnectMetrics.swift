@@ -47,7 +47,8 @@ final class TaskCounters: Sendable {
 /// `GET /metrics`: Prometheus text with the names Kafka Connect's metrics get through the JMX exporter
 /// (`kafka_connect_<group>_<attribute>`, labels `connector` and `task`): the worker's connector and task counts,
 /// each connector's and task's status (one series per state, 1 for the current one), source and sink record
-/// totals, offset commits (count and longest time), and the error handler's totals (`task-error-metrics`).
+/// totals, offset commits (count and longest time), the error handler's totals (`task-error-metrics`), and
+/// MirrorMaker 2's metrics when the worker runs its connectors (`MirrorMetrics`).
 enum ConnectMetrics {
     static func text(
         connectors: [(
@@ -154,6 +155,8 @@ enum ConnectMetrics {
             out +=
                 "kafka_connect_connector_task_metrics_offset_commit_max_time_ms{connector=\"\(escape(id.connector))\",task=\"\(id.task)\"} \(millis)\n"
         }
+        // MirrorMaker 2's connectors, when this worker runs them.
+        out += MirrorMetrics.shared.text()
         return out
     }
 }

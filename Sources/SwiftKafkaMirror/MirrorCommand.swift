@@ -83,19 +83,7 @@ struct MirrorCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "swiftkafka.mirror")
-        if let mm2Config {
-            let config: MirrorMakerConfig
-            do {
-                config = try MirrorMakerConfig(try Self.properties(mm2Config), only: clusters)
-            } catch let error as MirrorConfigError {
-                logger.critical("MirrorMaker cannot start: \(error)")
-                throw ExitCode(1)
-            }
-            for flow in config.flows {
-                logger.info("Flow \(flow.name): \(flow.enabled ? "enabled" : "heartbeats only")")
-            }
-            return try await serve(MirrorService2(mirror: MirrorMaker2(config: config, logger: logger)), logger)
-        }
+        if let mm2Config { return try await runMirrorMaker2(mm2Config, logger) }
         var options = MirrorMaker1.Options(
             consumerProperties: try Self.properties(consumerConfig ?? ""),
             producerProperties: try Self.properties(producerConfig ?? ""),
@@ -111,13 +99,45 @@ struct MirrorCommand: AsyncParsableCommand {
             logger.critical("MirrorMaker cannot start: \(error)")
             throw ExitCode(1)
         }
-        try await serve(MirrorService(mirror: mirror), logger)
+        try await serve([.init(service: MirrorService(mirror: mirror))], logger)
     }
 
-    func serve(_ service: some Service, _ logger: Logger) async throws {
+    /// MirrorMaker 2 on `path`'s flows, with the metrics endpoint when `metrics.port` is set.
+    func runMirrorMaker2(_ path: String, _ logger: Logger) async throws {
+        let properties = try Self.properties(path)
+        guard let metricsPort = Int(properties["metrics.port"] ?? "-1"), metricsPort >= -1, metricsPort < 65536
+        else {
+            logger.critical("MirrorMaker cannot start: metrics.port must be a port, 0 (any) or -1 (none)")
+            throw ExitCode(1)
+        }
+        let config: MirrorMakerConfig
+        do {
+            config = try MirrorMakerConfig(properties, only: clusters)
+        } catch {
+            logger.critical("MirrorMaker cannot start: \(error)")
+            throw ExitCode(1)
+        }
+        for flow in config.flows {
+            logger.info("Flow \(flow.name): \(flow.enabled ? "enabled" : "heartbeats only")")
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: MirrorService2(mirror: MirrorMaker2(config: config, logger: logger)))
+        ]
+        if metricsPort >= 0 {
+            let endpoint = MirrorMetricsEndpoint.application(
+                host: properties["metrics.host"] ?? "",
+                port: metricsPort,
+                logger: logger
+            )
+            services.append(.init(service: endpoint))
+        }
+        try await serve(services, logger)
+    }
+
+    func serve(_ services: [ServiceGroupConfiguration.ServiceConfiguration], _ logger: Logger) async throws {
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: service)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -10,11 +10,12 @@ import signal
 import struct
 import subprocess
 import time
+import urllib.request
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
 
-from conftest import BROKER, register, wait_for
+from conftest import BROKER, free_port, register, wait_for
 from test_mirror import committed
 
 MIRROR = os.path.join(os.path.dirname(BROKER), "swiftkafka-mirror")
@@ -199,6 +200,17 @@ def test_mm2_copies_partitions_exactly_and_finds_new_topics_and_configs(clusters
     assert "Flow A->B: enabled" in mirror.text() and "Flow B->A: heartbeats only" in mirror.text()
 
 
+def metric_series(text):
+    """{(name, labels): value} of a Prometheus text."""
+    series = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            head, value = line.rsplit(" ", 1)
+            name, _, labels = head.partition("{")
+            series[(name, labels.rstrip("}"))] = float(value)
+    return series
+
+
 def consume_group(bootstrap, group, topic, count, timeout=60):
     """Reads `count` records of `topic` as member of `group` and commits; their (partition, value) pairs."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
@@ -224,11 +236,13 @@ def test_mm2_group_fails_over_with_translated_offsets(clusters, tmp_path):
     first_half = consume_group(source.bootstrap, "billing", "payments", 10_000)
     assert len(first_half) == 10_000
     upstream = committed(source.bootstrap, "billing", "payments", 4)
+    metrics_port = free_port()
     mirror = MirrorMaker(tmp_path, source, target, {
         "A->B.enabled": "true", "A->B.topics": "payments", "A->B.groups": "billing",
-        "sync.group.offsets.enabled": "true"})
+        "sync.group.offsets.enabled": "true", "metrics.port": str(metrics_port), "metrics.host": "127.0.0.1"})
     try:
-        assert len(read(target.bootstrap, "A.payments", 20_000, timeout=120)) == 20_000
+        mirrored = read(target.bootstrap, "A.payments", 20_000, timeout=120)
+        assert len(mirrored) == 20_000
         # The translated offsets appear on B for the group (which has no member there), for the partitions it
         # committed on A (a consumer reading 10,000 records may not have reached every partition).
         with_offsets = {p for p, o in upstream.items() if o >= 0}
@@ -243,6 +257,21 @@ def test_mm2_group_fails_over_with_translated_offsets(clusters, tmp_path):
             assert latest[("billing", "A.payments", p)] == (upstream[p], downstream[p])
             # Kafka 3.5's rule: never past the group's own position, fewer than offset.lag.max behind it.
             assert upstream[p] - 100 <= downstream[p] <= upstream[p]
+        # MirrorMaker 2's metrics (Strimzi's names): every record and byte counted per remote partition,
+        # latencies measured, the group's checkpoints timed.
+        text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).read().decode()
+        series = metric_series(text)
+        counts = {labels: v for (name, labels), v in series.items()
+                  if name == "kafka_connect_mirror_source_connector_record_count" and 'topic="A.payments"' in labels}
+        assert len(counts) == 4 and sum(counts.values()) >= 20_000
+        payload = sum(len(k) + len(v) for _, _, k, v, _, _ in mirrored)
+        assert sum(v for (name, labels), v in series.items() if name.endswith("source_connector_byte_count")
+                   and 'topic="A.payments"' in labels) >= payload
+        assert any(name == "kafka_connect_mirror_source_connector_replication_latency_ms_max"
+                   and 'topic="A.heartbeats"' not in labels and v >= 0 for (name, labels), v in series.items())
+        assert any(name == "kafka_connect_mirror_checkpoint_connector_checkpoint_latency_ms"
+                   and 'group="billing"' in labels and v >= 0 for (name, labels), v in series.items())
+        assert urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/health", timeout=10).read() == b"ok\n"
     finally:
         assert mirror.stop() == 0, mirror.text()
     # The translate-offsets tool reads the same from the checkpoints, as the CSV --reset-offsets --from-file takes;

@@ -16,6 +16,8 @@ import Logging
 /// are translated too where it has none in Kafka, and synced to the target with OffsetCommit v0, which puts them
 /// in the target's ZooKeeper where such a group's consumers read. Run by one worker task at a time.
 public final class MirrorCheckpointTask: SourceTask {
+    public static var wantsRecordCommits: Bool { true }
+
     private var settings: MirrorConnectorConfig?
     private var groups: [String] = []
     private var source: KafkaAdminClient?
@@ -149,6 +151,33 @@ public final class MirrorCheckpointTask: SourceTask {
                 logger.warning("Could not sync the offsets of group \(group) to the target: \(error)")
             }
         }
+    }
+
+    /// A checkpoint was written: its latency, from its creation to the target's acknowledgement.
+    public func commitRecord(_ record: SourceRecord, topic: String, partition: Int32, offset: Int64) async {
+        guard let settings, let timestamp = record.timestamp, case .map(let entries)? = record.sourcePartition
+        else { return }
+        var group: String?
+        var checkpointed: String?
+        var index: Int32?
+        for entry in entries {
+            switch (entry.key, entry.value) {
+            case (.string("group"), .string(let value)): group = value
+            case (.string("topic"), .string(let value)): checkpointed = value
+            case (.string("partition"), .int32(let value)): index = value
+            default: break
+            }
+        }
+        guard let group, let checkpointed, let index else { return }
+        let latency = Double(MirrorAdmin.nowMilliseconds() - timestamp)
+        MirrorMetrics.shared.checkpoint(
+            .init(
+                source: settings.sourceAlias,
+                target: settings.targetAlias,
+                group: group,
+                partition: TopicPartition(checkpointed, index)
+            )
+        ).update { $0.record(latency) }
     }
 
     public func stop() async {

@@ -29,6 +29,9 @@ public final class MirrorSourceTask: SourceTask {
     private var partitions: [TopicPartition: OffsetSyncState] = [:]
     private let syncsInFlight = SyncsInFlight()
     private var stopped = false
+    /// The metrics of each remote partition this task writes, by source partition and by remote partition.
+    private var metricsBySource: [TopicPartition: MirrorFigures<MirrorPartitionStats>] = [:]
+    private var metricsByRemote: [TopicPartition: MirrorFigures<MirrorPartitionStats>] = [:]
     private var logger = Logger(label: "swiftkafka.mirror")
 
     public init() {}
@@ -46,6 +49,12 @@ public final class MirrorSourceTask: SourceTask {
         for partition in assigned {
             let remote = settings.policy.formatRemoteTopic(sourceAlias: settings.sourceAlias, topic: partition.topic)
             sourceTopics[remote] = partition.topic
+            let figures = MirrorMetrics.shared.partition(
+                target: settings.targetAlias,
+                .init(remote, partition.partition)
+            )
+            metricsBySource[partition] = figures
+            metricsByRemote[TopicPartition(remote, partition.partition)] = figures
             partitions[partition] = OffsetSyncState(maxOffsetLag: settings.offsetLagMax)
             if let stored = await context.offset(for: Self.sourcePartition(settings.sourceAlias, partition)),
                 let offset = Self.offset(in: stored)
@@ -64,6 +73,7 @@ public final class MirrorSourceTask: SourceTask {
     public func poll() async throws -> [SourceRecord] {
         guard let consumer, let settings else { return [] }
         let records = try await consumer.poll(timeout: .milliseconds(500))
+        measure(records)
         return records.map { record in
             SourceRecord(
                 sourcePartition: Self.sourcePartition(settings.sourceAlias, record.topicPartition),
@@ -87,6 +97,10 @@ public final class MirrorSourceTask: SourceTask {
     }
 
     public func commitRecord(_ record: SourceRecord, topic: String, partition: Int32, offset: Int64) async {
+        if let timestamp = record.timestamp, let figures = metricsByRemote[TopicPartition(topic, partition)] {
+            let latency = Double(MirrorAdmin.nowMilliseconds() - timestamp)
+            figures.update { $0.replicationLatency.record(latency) }
+        }
         guard !stopped, let syncs, let sourceTopic = sourceTopics[topic], let upstream = record.sourceOffset,
             let upstreamOffset = Self.offset(in: upstream)
         else { return }
@@ -118,6 +132,26 @@ public final class MirrorSourceTask: SourceTask {
         consumer = nil
         await syncs?.close()
         syncs = nil
+    }
+
+    /// Records each polled record's size and age, one lock per run of records of the same partition.
+    private func measure(_ records: [ConsumerRecord]) {
+        let now = ContinuousClock.now
+        let nowMs = MirrorAdmin.nowMilliseconds()
+        var start = 0
+        while start < records.count {
+            let partition = records[start].topicPartition
+            var end = start + 1
+            while end < records.count, records[end].topicPartition == partition { end += 1 }
+            metricsBySource[partition]?.update { stats in
+                for record in records[start..<end] {
+                    let size = (record.key?.readableBytes ?? 0) + (record.value?.readableBytes ?? 0)
+                    stats.bytes.record(Double(size), now: now)
+                    stats.recordAge.record(Double(nowMs - record.timestamp), now: now)
+                }
+            }
+            start = end
+        }
     }
 
     // MARK: Formats
