@@ -95,7 +95,8 @@ let package = Package(
         .target(
             name: "ConnectRuntime",
             dependencies: [
-                "KafkaConnect", "Avro", "KafkaClient", "KafkaCore", "KafkaProtocol", "KafkaMirror", "ZooKeeper",
+                "KafkaConnect", "Avro", "KafkaClient", "KafkaCore", "KafkaProtocol", "KafkaMirror", "KafkaSecurity",
+                "ZooKeeper",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -327,7 +328,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaConnectTests",
-            dependencies: ["KafkaConnect", "ConnectRuntime", "Avro", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "KafkaConnect", "ConnectRuntime", "Avro", "KafkaCore", "KafkaSecurity",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -15,6 +15,7 @@ struct MirrorConnectorConfig: Sendable {
     var enabled: Bool
     var refreshTopicsInterval: Duration?
     var syncTopicConfigsInterval: Duration?
+    var syncTopicAclsInterval: Duration?
     var emitHeartbeatsInterval: Duration?
     var emitCheckpointsInterval: Duration?
     var syncGroupOffsetsInterval: Duration?
@@ -70,6 +71,14 @@ struct MirrorConnectorConfig: Sendable {
             .low,
             "Frequency of topic config sync."
         ),
+        ConfigKey(
+            "sync.topic.acls.enabled",
+            .boolean,
+            default: "true",
+            .low,
+            "Whether to periodically configure remote topic ACLs to match their corresponding upstream topics."
+        ),
+        ConfigKey("sync.topic.acls.interval.seconds", .long, default: "600", .low, "Frequency of topic ACL sync."),
         ConfigKey("emit.heartbeats.interval.seconds", .long, default: "1", .low, "Frequency of heartbeats."),
         ConfigKey("emit.checkpoints.interval.seconds", .long, default: "60", .low, "Frequency of checkpoints."),
         ConfigKey(
@@ -173,6 +182,12 @@ struct MirrorConnectorConfig: Sendable {
             "sync.topic.configs.interval.seconds",
             600,
             enabled: "sync.topic.configs.enabled",
+            true
+        )
+        syncTopicAclsInterval = try seconds(
+            "sync.topic.acls.interval.seconds",
+            600,
+            enabled: "sync.topic.acls.enabled",
             true
         )
         emitHeartbeatsInterval = try seconds(

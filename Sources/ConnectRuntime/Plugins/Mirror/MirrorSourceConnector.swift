@@ -104,6 +104,8 @@ struct MirrorTopicSync: Sendable {
         }
         var createdSyncsTopic = false
         var nextConfigSync = ContinuousClock.now
+        var nextAclSync: ContinuousClock.Instant? = settings.syncTopicAclsInterval.map { _ in .now }
+        let acls = MirrorAclSync(settings: settings, logger: logger, shouldReplicate: shouldReplicate)
         while !Task.isCancelled {
             do {
                 if !createdSyncsTopic {
@@ -123,6 +125,9 @@ struct MirrorTopicSync: Sendable {
                 if let interval = settings.syncTopicConfigsInterval, ContinuousClock.now >= nextConfigSync {
                     try await syncConfigs(topics, source, target)
                     nextConfigSync = .now + interval
+                }
+                if let due = nextAclSync, let interval = settings.syncTopicAclsInterval, ContinuousClock.now >= due {
+                    nextAclSync = try await acls.sync(source, target) ? .now + interval : nil
                 }
             } catch {
                 logger.warning("MirrorSourceConnector could not refresh the topics, retrying: \(error)")
