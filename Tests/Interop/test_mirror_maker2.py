@@ -140,17 +140,22 @@ def decode_heartbeat(key, value):
 
 
 def raw(bootstrap, topic, timeout=30):
+    """(key, value) of every record of `topic`-0 below its end offset at the call (none when it does not exist)."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"raw-{time.time()}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    consumer.assign([TopicPartition(topic, 0, 0)])
     out = []
-    deadline = time.time() + timeout
     try:
-        quiet = 0
-        while time.time() < deadline and quiet < 2:
-            batch = consumer.consume(1000, timeout=1)
-            quiet = 0 if batch else quiet + 1
-            out += [(m.key(), m.value()) for m in batch if m.error() is None]
+        if topic not in consumer.list_topics(timeout=10).topics:
+            return out
+        end = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        deadline = time.time() + timeout
+        position = 0
+        while position < end and time.time() < deadline:
+            for m in consumer.consume(1000, timeout=1):
+                if m.error() is None:
+                    out.append((m.key(), m.value()))
+                    position = m.offset() + 1
     finally:
         consumer.close()
     return out
