@@ -12,8 +12,8 @@ import Synchronization
 /// up for `replica.lag.time.max.ms` is proposed for removal from the ISR, one that reaches the high watermark (and
 /// the start of the current leader epoch) is proposed for adding. The proposals are written to ZooKeeper by the
 /// `ReplicaManager`, which reports back with `completeIsrUpdate`; only then does the ISR here change. As follower
-/// its log takes the leader's batches unchanged and its high watermark follows the leader's. A lock guards the
-/// state; any thread may call.
+/// its log takes the leader's batches unchanged and its high watermark follows the leader's. A mirror topic's leader
+/// assigns no epoch of its own (its log keeps the source's). A lock guards the state; any thread may call.
 public final class Partition: Sendable {
     public let topicPartition: TopicPartition
     let localBrokerID: BrokerID
@@ -178,7 +178,7 @@ public final class Partition: Sendable {
             return .becameFollower(leader: leader, restartFetching: !sameEpoch || wasLeader)
         }
         if transition == .becameLeader {
-            try log.assignEpochStartOffset(epoch: leaderEpoch)
+            if log.config.mirrorLink.isEmpty { try log.assignEpochStartOffset(epoch: leaderEpoch) }
             _ = maybeIncrementHighWatermark()
         }
         return transition

@@ -2,7 +2,7 @@ public import KafkaCore
 import KafkaProtocol
 import KafkaStorage
 public import Logging
-import NIOCore
+public import NIOCore
 import Synchronization
 
 /// Kafka's `ReplicaFetcherThread`: one task per source broker, fetching every partition this broker follows there.
@@ -365,7 +365,7 @@ public final class ReplicaFetcher: Sendable {
     }
 
     /// The whole batches at the front of `records` (a response may end inside a batch).
-    static func wholeBatches(_ records: ByteBuffer) -> ByteBuffer? {
+    public static func wholeBatches(_ records: ByteBuffer) -> ByteBuffer? {
         var remaining = records
         var length = 0
         while let batch = try? RecordBatch.nextBatch(from: &remaining) { length += batch.sizeInBytes }

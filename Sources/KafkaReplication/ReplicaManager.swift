@@ -154,6 +154,12 @@ public final class ReplicaManager: Sendable {
         }
         guard partition.isLeader else { return ProduceResult(errorCode: .notLeaderOrFollower) }
         let config = partition.log.config
+        guard config.mirrorLink.isEmpty else {
+            return ProduceResult(
+                errorCode: .invalidRequest,
+                errorMessage: "Cannot append records to read-only mirror topic \(topicPartition.topic)"
+            )
+        }
         var remaining = records
         var batches = 0
         do {
@@ -194,6 +200,15 @@ public final class ReplicaManager: Sendable {
             }
             return ProduceResult(errorCode: error.errorCode, errorMessage: "\(error)")
         }
+    }
+
+    /// Appends batches a cluster link fetched from the source cluster's leader of a mirror topic's partition, at this
+    /// leader, unchanged (offsets, epochs, producers: `Partition.appendAsFollower`'s checks and path); wakes the fetches
+    /// waiting for data and, when the ISR allows, moves the high watermark. Called by `ClusterLinkFetcher` only.
+    public func appendMirrored(_ partition: Partition, _ records: ByteBuffer) throws(StorageError) {
+        _ = try partition.appendAsFollower(records)
+        waiters.notify(partition.topicPartition, .data)
+        if partition.maybeIncrementHighWatermark() { waiters.notify(partition.topicPartition, .progress) }
     }
 
     /// Writes a transaction marker for `producerID` (WriteTxnMarkers at a partition leader): a control batch

@@ -214,6 +214,11 @@ public final class KafkaBroker: Sendable {
                 LogCleanerService(manager: parts.logCleaner, backoff: .milliseconds(config.logCleanerBackoffMs))
             )
         }
+        if !config.clusterLinks.isEmpty {
+            services.append(
+                ClusterLinkManager(links: config.clusterLinks, replicaManager: replicaManager, logger: logger)
+            )
+        }
         // Kafka's isr-expiration task: every half replica.lag.time.max.ms.
         let maxLag = config.replicaLagTimeMaxMs
         services.append(

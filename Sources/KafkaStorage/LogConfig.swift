@@ -42,6 +42,10 @@ public struct LogConfig: Sendable, Equatable {
     public var flushMs = Int64.max
     /// `max.message.bytes` (broker: `message.max.bytes`): the largest batch accepted.
     public var maxMessageBytes = 1_048_588
+    /// `mirror.link` (not Kafka's): the cluster link (`cluster.link.<name>.*` of the brokers) this topic mirrors,
+    /// byte for byte and offset for offset; empty for an ordinary topic. A mirror topic is read-only, and its
+    /// leader's epoch cache holds the source's epochs (those of its batches), not this cluster's.
+    public var mirrorLink = ""
     /// `message.timestamp.type` (broker: `log.message.timestamp.type`).
     public var timestampType = TimestampType.createTime
     /// `message.timestamp.difference.max.ms` (broker: `log.message.timestamp.difference.max.ms`): the largest gap

@@ -62,6 +62,37 @@ struct BrokerConfigTests {
         }
     }
 
+    @Test func clusterLinksAreGroupedByNameAndNeedBootstrapServers() throws {
+        let (config, warnings) = try BrokerConfig.parse(
+            properties: """
+                zookeeper.connect=zk:2181
+                cluster.link.dc1.bootstrap.servers=a:9092,b:9092
+                cluster.link.dc1.security.protocol=SASL_SSL
+                cluster.link.dc2.bootstrap.servers=c:9092
+                """
+        )
+        #expect(warnings.isEmpty)
+        #expect(
+            config.clusterLinks == [
+                "dc1": ["bootstrap.servers": "a:9092,b:9092", "security.protocol": "SASL_SSL"],
+                "dc2": ["bootstrap.servers": "c:9092"],
+            ]
+        )
+        #expect(
+            throws: BrokerConfig.Error(
+                key: "cluster.link.dc3.bootstrap.servers",
+                reason: "is required for cluster link dc3"
+            )
+        ) {
+            _ = try BrokerConfig.parse(properties: "zookeeper.connect=zk:2181\ncluster.link.dc3.client.id=x\n")
+        }
+        #expect(throws: BrokerConfig.Error.self) {
+            _ = try BrokerConfig.parse(properties: "zookeeper.connect=zk:2181\ncluster.link.dc4=x\n")
+        }
+        let mirror = try TopicConfig.apply(["mirror.link": "dc1"], to: LogConfig())
+        #expect(mirror.mirrorLink == "dc1" && LogConfig().mirrorLink.isEmpty)
+    }
+
     @Test func topicConfigOverridesAreValidated() throws {
         let config = try TopicConfig.apply(
             ["retention.ms": "1000", "cleanup.policy": "compact, delete"],

@@ -72,15 +72,16 @@ public actor Cluster {
         return ApiVersionRanges(response)
     }
 
-    /// Sends `request` to `address` at the highest common version.
+    /// Sends `request` to `address` at the highest common version (at most `maxVersion` when given).
     /// `timeout` replaces `request.timeout.ms` for requests the broker may hold longer (JoinGroup).
     public func send<Request: KafkaRequest>(
         _ request: Request,
         to address: BrokerAddress,
-        timeout: Duration? = nil
+        timeout: Duration? = nil,
+        maxVersion: Int16? = nil
     ) async throws -> Request.Response {
         let (connection, ranges) = try await connection(to: address)
-        let version = try ranges.version(for: Request.self)
+        let version = min(try ranges.version(for: Request.self), maxVersion ?? .max)
         do {
             return try await connection.send(request, version: version, timeout: timeout ?? requestTimeout)
         } catch {
@@ -92,19 +93,20 @@ public actor Cluster {
     /// Sends `request` to broker `id`, or (nil) to the first broker that answers: known brokers, then bootstrap.
     public func send<Request: KafkaRequest>(
         _ request: Request,
-        toBroker id: BrokerID? = nil
+        toBroker id: BrokerID? = nil,
+        maxVersion: Int16? = nil
     ) async throws -> Request.Response {
         if let id {
             guard let address = metadata.brokers[id] else {
                 throw Unreachable(addresses: [], lastError: "broker \(id) is not in the metadata")
             }
-            return try await send(request, to: address)
+            return try await send(request, to: address, maxVersion: maxVersion)
         }
         let candidates = Array(Set(metadata.brokers.values)).sorted { $0.description < $1.description } + bootstrap
         var lastError: any Error = Unreachable(addresses: candidates, lastError: "no address")
         for address in candidates {
             do {
-                return try await send(request, to: address)
+                return try await send(request, to: address, maxVersion: maxVersion)
             } catch let error as UnsupportedVersion {
                 throw error
             } catch {

@@ -50,6 +50,11 @@ public struct BrokerConfig: Sendable {
     /// Every `listener.name.<listener>.<key>` value as given (keys lower-case in the listener part), read by
     /// `forListener(_:)` and `jaasConfig(listener:mechanism:)`.
     public var listenerOverrides: [String: String] = [:]
+    /// The cluster links mirror topics fetch through (not Kafka's; Confluent's Cluster Linking in spirit): every
+    /// `cluster.link.<name>.<client key>` as given, by link name — `bootstrap.servers` of the source cluster and
+    /// its client settings (`security.protocol`, `sasl.*`, `ssl.*`, `client.id`). A topic with `mirror.link=<name>`
+    /// names one (`ClusterLinkManager`).
+    public var clusterLinks: [String: [String: String]] = [:]
     /// `broker.rack` (KIP-36): the broker's rack, in its registration and Metadata; null when unset.
     public var brokerRack: String?
     /// `replica.selector.class` (KIP-392): null (consumers read from leaders) or Kafka's
@@ -164,6 +169,15 @@ public struct BrokerConfig: Sendable {
                 config.listenerOverrides[key] = value.trimmingCharacters()
                 continue
             }
+            if key.hasPrefix(Self.clusterLinkPrefix) {
+                let rest = key.dropFirst(Self.clusterLinkPrefix.count)
+                guard let dot = rest.firstIndex(of: "."), dot != rest.startIndex,
+                    rest.index(after: dot) != rest.endIndex
+                else { throw Error(key: key, reason: "is not cluster.link.<name>.<client config>") }
+                config.clusterLinks[String(rest[..<dot]), default: [:]][String(rest[rest.index(after: dot)...])] =
+                    value.trimmingCharacters()
+                continue
+            }
             guard let row = ConfigTable.brokerKeys[key] else {
                 warnings.append("The configuration '\(key)' was supplied but isn't a known config.")
                 continue
@@ -219,6 +233,9 @@ public struct BrokerConfig: Sendable {
                 throw Error(key: "listener.name.\(listener).\(name)", reason: error.reason)
             }
         }
+        for (name, settings) in clusterLinks where (settings["bootstrap.servers"] ?? "").isEmpty {
+            throw Error(key: "cluster.link.\(name).bootstrap.servers", reason: "is required for cluster link \(name)")
+        }
         // Kafka loads the class by name; the one selector it ships is the only one there is here.
         guard replicaSelectorClass == nil || replicaSelectorClass == Self.rackAwareReplicaSelector else {
             throw Error(
@@ -227,6 +244,8 @@ public struct BrokerConfig: Sendable {
             )
         }
     }
+
+    static let clusterLinkPrefix = "cluster.link."
 
     /// Kafka 2.8's ACL authorizer, and the name it had before 2.4 (deprecated, same behaviour).
     public static let aclAuthorizer = "kafka.security.authorizer.AclAuthorizer"

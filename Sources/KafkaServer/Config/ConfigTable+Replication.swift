@@ -4,6 +4,12 @@
 extension ConfigTable {
     static let replication: [ConfigKey] = [
         .log(
+            nil,
+            topic: "mirror.link",
+            \.mirrorLink,
+            "Not Kafka's: the cluster link (cluster.link.<name>.* broker settings) this topic mirrors; its leader fetches the source cluster's same topic and partition and appends the batches unchanged, so offsets equal the source's. Produce is refused (read-only). Empty: an ordinary topic."
+        ),
+        .log(
             "min.insync.replicas",
             topic: "min.insync.replicas",
             \.minInSyncReplicas,

@@ -1,0 +1,150 @@
+"""The offset-preserving link (issue 20, reference/mirrormaker.md §9): a topic created on cluster B with
+`mirror.link=src` (B's brokers define `cluster.link.src.bootstrap.servers`) is a read-only mirror whose leader
+fetches the same topic from cluster A and appends the batches unchanged. Checked: B's log files are byte-identical
+to A's, records (offsets, keys, values, headers, timestamps) equal, transactions keep their outcome for
+read_committed consumers, records produced later follow, produce to the mirror is refused, and a group resumes on
+B at the offsets it committed on A."""
+import os
+
+import pytest
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from conftest import single_broker, wait_for
+
+TOPIC = "ledger"
+PARTITIONS = 3
+
+
+@pytest.fixture(scope="module")
+def linked():
+    """Cluster A, and cluster B whose broker defines cluster link `src` to A."""
+    source_fixture = single_broker()
+    source = next(source_fixture)
+    try:
+        target_fixture = single_broker({"cluster.link.src.bootstrap.servers": source.bootstrap})
+        target = next(target_fixture)
+        try:
+            yield source, target
+        finally:
+            target_fixture.close()
+    finally:
+        source_fixture.close()
+
+
+def produce(bootstrap, start, count):
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5})
+    for i in range(start, start + count):
+        producer.produce(TOPIC, key=f"k{i}".encode(), value=f"v{i}".encode(), partition=i % PARTITIONS,
+                         headers=[("n", str(i).encode())])
+    assert producer.flush(60) == 0
+
+
+def transaction(bootstrap, commit, values):
+    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": f"link-{commit}"})
+    producer.init_transactions(30)
+    producer.begin_transaction()
+    for value in values:
+        producer.produce(TOPIC, value=value.encode(), partition=0)
+    if commit:
+        producer.commit_transaction(30)
+    else:
+        producer.abort_transaction(30)
+
+
+def ends(bootstrap):
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "ends"})
+    try:
+        return [consumer.get_watermark_offsets(TopicPartition(TOPIC, p), timeout=10) for p in range(PARTITIONS)]
+    finally:
+        consumer.close()
+
+
+def records(bootstrap, isolation="read_uncommitted", start=None):
+    """(partition, offset, key, value, headers, timestamp) of every record, from `start` ({partition: offset})."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader", "enable.auto.commit": False,
+                         "isolation.level": isolation})
+    out = []
+    try:
+        limits = ends(bootstrap)
+        for p in range(PARTITIONS):
+            begin = (start or {}).get(p, 0)
+            consumer.assign([TopicPartition(TOPIC, p, begin)])
+            position = begin
+            while position < limits[p][1]:
+                batch = consumer.consume(1000, timeout=2)
+                if not batch:
+                    break  # only transaction markers (or aborted records, read_committed) are left
+                for m in batch:
+                    assert m.error() is None, m.error()
+                    out.append((m.partition(), m.offset(), m.key(), m.value(), m.headers(), m.timestamp()))
+                    position = m.offset() + 1
+    finally:
+        consumer.close()
+    return out
+
+
+def segment(broker, partition):
+    with open(f"{broker.directory}/logs/{TOPIC}-{partition}/{0:020d}.log", "rb") as f:
+        return f.read()
+
+
+def test_a_mirror_topic_keeps_the_source_offsets_and_bytes(linked):
+    source, target = linked
+    source_admin = AdminClient({"bootstrap.servers": source.bootstrap})
+    source_admin.create_topics([NewTopic(TOPIC, PARTITIONS, 1)])[TOPIC].result(30)
+    produce(source.bootstrap, 0, 3_000)
+    transaction(source.bootstrap, True, ["committed-1", "committed-2"])
+    transaction(source.bootstrap, False, ["aborted-1"])
+    target_admin = AdminClient({"bootstrap.servers": target.bootstrap})
+    target_admin.create_topics([NewTopic(TOPIC, PARTITIONS, 1, config={"mirror.link": "src"})])[TOPIC].result(30)
+    wait_for(lambda: ends(target.bootstrap) == ends(source.bootstrap), 60, "the mirror to reach the source's ends")
+    # Byte for byte: the same batches at the same offsets (offsets, producer ids, epochs, markers).
+    for p in range(PARTITIONS):
+        assert segment(target, p) == segment(source, p), f"partition {p} differs"
+    assert records(target.bootstrap) == records(source.bootstrap)
+    committed_view = records(target.bootstrap, "read_committed")
+    assert committed_view == records(source.bootstrap, "read_committed")
+    values = {r[3] for r in committed_view}
+    assert b"committed-1" in values and b"aborted-1" not in values
+    # Later records follow.
+    produce(source.bootstrap, 3_000, 600)
+    wait_for(lambda: ends(target.bootstrap) == ends(source.bootstrap), 60, "the mirror to follow new records")
+    assert records(target.bootstrap) == records(source.bootstrap)
+    # Read-only: produce to the mirror is refused.
+    producer = Producer({"bootstrap.servers": target.bootstrap, "message.timeout.ms": 10000, "retries": 0})
+    outcome = []
+    producer.produce(TOPIC, value=b"local", partition=0, on_delivery=lambda err, msg: outcome.append(err))
+    producer.flush(30)
+    assert outcome and outcome[0] is not None and outcome[0].name() == "INVALID_REQUEST", outcome
+    assert ends(target.bootstrap) == ends(source.bootstrap)
+
+
+def test_a_group_resumes_on_the_mirror_at_its_source_offsets(linked):
+    source, target = linked
+    consumer = Consumer({"bootstrap.servers": source.bootstrap, "group.id": "resumers", "enable.auto.commit": False,
+                         "auto.offset.reset": "earliest"})
+    consumer.subscribe([TOPIC])
+    read = 0
+    while read < 1_000:
+        read += sum(1 for m in consumer.consume(200, timeout=1) if m.error() is None)
+    consumer.commit(asynchronous=False)
+    positions = {tp.partition: tp.offset for tp in consumer.committed(
+        [TopicPartition(TOPIC, p) for p in range(PARTITIONS)], timeout=10) if tp.offset >= 0}
+    consumer.close()
+    assert positions
+    # The same offsets mean the same records on B: the rest of each partition is identical.
+    assert records(target.bootstrap, start=positions) == records(source.bootstrap, start=positions)
+    # Committed on B as they are (no translation), a consumer of the group goes on where it stopped.
+    b = Consumer({"bootstrap.servers": target.bootstrap, "group.id": "resumers", "enable.auto.commit": False})
+    try:
+        b.commit(offsets=[TopicPartition(TOPIC, p, o) for p, o in positions.items()], asynchronous=False)
+        b.assign([TopicPartition(TOPIC, p) for p in positions])
+        first = {}
+        while len(first) < len(positions):
+            for m in b.consume(100, timeout=2):
+                if m.error() is None:
+                    first.setdefault(m.partition(), m.offset())
+        assert first == positions
+    finally:
+        b.close()
