@@ -4,13 +4,16 @@ fetches the same topic from cluster A and appends the batches unchanged. Checked
 to A's, records (offsets, keys, values, headers, timestamps) equal, transactions keep their outcome for
 read_committed consumers, records produced later follow, produce to the mirror is refused, and a group resumes on
 B at the offsets it committed on A."""
-import os
+import signal
 
 import pytest
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
-from conftest import single_broker, wait_for
+from conftest import single_broker, stop, wait_for
+from replication_harness import PARTITIONS as W_PARTITIONS
+from replication_harness import TOPIC as W
+from replication_harness import Cluster
 
 TOPIC = "ledger"
 PARTITIONS = 3
@@ -52,10 +55,10 @@ def transaction(bootstrap, commit, values):
         producer.abort_transaction(30)
 
 
-def ends(bootstrap):
+def ends(bootstrap, topic=TOPIC, partitions=PARTITIONS):
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "ends"})
     try:
-        return [consumer.get_watermark_offsets(TopicPartition(TOPIC, p), timeout=10) for p in range(PARTITIONS)]
+        return [consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in range(partitions)]
     finally:
         consumer.close()
 
@@ -118,6 +121,15 @@ def test_a_mirror_topic_keeps_the_source_offsets_and_bytes(linked):
     producer.flush(30)
     assert outcome and outcome[0] is not None and outcome[0].name() == "INVALID_REQUEST", outcome
     assert ends(target.bootstrap) == ends(source.bootstrap)
+    # A mirror stays a mirror: AlterConfigs without mirror.link (it replaces every override) is refused; with it
+    # unchanged, another override is taken.
+    with pytest.raises(KafkaException) as refused:
+        target_admin.alter_configs([ConfigResource("topic", TOPIC, set_config={"retention.ms": "86400000"})])[
+            ConfigResource("topic", TOPIC)].result(30)
+    assert refused.value.args[0].name() == "INVALID_CONFIG"
+    kept = {"retention.ms": "86400000", "mirror.link": "src"}
+    target_admin.alter_configs([ConfigResource("topic", TOPIC, set_config=kept)])[
+        ConfigResource("topic", TOPIC)].result(30)
 
 
 def test_a_group_resumes_on_the_mirror_at_its_source_offsets(linked):
@@ -148,3 +160,41 @@ def test_a_group_resumes_on_the_mirror_at_its_source_offsets(linked):
         assert first == positions
     finally:
         b.close()
+
+
+def test_a_mirror_on_three_brokers_follows_a_local_leader_change(linked):
+    """The mirror replicated on B (replication factor 3): its followers copy the leader's copies, a controlled
+    shutdown of B's leader moves the link to the new leader, which goes on from its log end; every replica on B
+    ends byte-identical to A."""
+    source, _ = linked
+    source_admin = AdminClient({"bootstrap.servers": source.bootstrap})
+    source_admin.create_topics([NewTopic(W, W_PARTITIONS, 1)])[W].result(30)
+    producer = Producer({"bootstrap.servers": source.bootstrap, "enable.idempotence": True, "linger.ms": 5})
+
+    def send(start, count):
+        for i in range(start, start + count):
+            producer.produce(W, key=f"k{i}".encode(), value=f"v{i}".encode(), partition=i % W_PARTITIONS)
+        assert producer.flush(60) == 0
+
+    send(0, 6_000)
+    target = Cluster(properties={"cluster.link.src.bootstrap.servers": source.bootstrap})
+    try:
+        target.create_topic(config={"mirror.link": "src", "min.insync.replicas": "2"})
+        in_step = lambda: ends(target.bootstrap, W, W_PARTITIONS) == ends(source.bootstrap, W, W_PARTITIONS)
+        wait_for(in_step, 60, "the mirror to reach the source's ends")
+        victim = target.brokers[target.leader(0)]
+        stop(victim.process, signal.SIGTERM)
+        wait_for(lambda: target.leader(0) not in (victim.id, -1), 30, "a new leader of w-0 on B")
+        send(6_000, 3_000)
+        wait_for(in_step, 60, "the new leader to go on mirroring")
+        victim.start()
+        target.wait_fully_in_sync(60)
+        send(9_000, 600)
+        wait_for(in_step, 60, "the mirror to follow once more")
+        for p in range(W_PARTITIONS):
+            with open(f"{source.directory}/logs/{W}-{p}/{0:020d}.log", "rb") as f:
+                original = f.read()
+            wait_for(lambda: all(target.replica_bytes(b, p) == original for b in target.brokers), 30,
+                     f"every replica of {W}-{p} on B to equal A's")
+    finally:
+        target.close()

@@ -50,6 +50,11 @@ enum ConfigsHandlers {
         do {
             let current = try await services.zk.getEntityConfig(type: "topics", name: name)
             let updated = change(current)
+            // A mirror stays a mirror and an ordinary topic stays ordinary: promotion is not built, and a log made
+            // here cannot become the source's copy.
+            if (updated["mirror.link"] ?? "") != (current["mirror.link"] ?? "") {
+                return (.invalidConfig, "mirror.link is set when a topic is created and cannot be changed")
+            }
             do {
                 _ = try TopicConfig.apply(updated, to: services.config.logConfig)
             } catch {
