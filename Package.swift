@@ -96,7 +96,7 @@ let package = Package(
             name: "ConnectRuntime",
             dependencies: [
                 "KafkaConnect", "Avro", "KafkaClient", "KafkaCore", "KafkaProtocol", "KafkaMirror", "KafkaSecurity",
-                "ZooKeeper",
+                "KafkaZooKeeper",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

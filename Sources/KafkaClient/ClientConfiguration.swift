@@ -28,6 +28,8 @@ public struct ClientConfiguration: PropertyConfigurable {
     public var sslTruststoreLocation: String?
     public var sslTruststorePassword: String?
     public var sslTruststoreCertificates: String?
+    /// A connection security made elsewhere (a broker's own inter-broker settings), used instead of the keys.
+    public var securityOverride: ConnectionSecurity?
     public var sslKeystoreType = "JKS"
     public var sslKeystoreLocation: String?
     public var sslKeystorePassword: String?

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaClient
 import KafkaController
 import KafkaCoordinator
 import KafkaCore
@@ -16,6 +17,8 @@ import ZooKeeper
 /// parts. Every part is safe to share between tasks.
 struct BrokerAssembly: Sendable {
     var brokerID: BrokerID
+    /// This cluster as a client reaches it from here: the inter-broker listener, secured as brokers are.
+    var localClient: ClientConfiguration
     var clusterID: String
     var listeners: [EndPoint]
     var advertised: [EndPoint]
@@ -317,8 +320,14 @@ extension KafkaBroker {
             fetchSessions: FetchSessionCache(maxSlots: Int(config.maxIncrementalFetchSessionCacheSlots))
         )
 
+        var localClient = ClientConfiguration()
+        let localEndpoint = advertised.first { $0.listenerName == interBrokerListener } ?? interBrokerEndpoint
+        localClient.bootstrapServers = ["\(localEndpoint.host):\(localEndpoint.port)"]
+        localClient.clientID = "broker-\(brokerID)-cluster-links"
+        localClient.securityOverride = interBrokerSecurity
         return BrokerAssembly(
             brokerID: brokerID,
+            localClient: localClient,
             clusterID: clusterID,
             listeners: listeners,
             advertised: advertised,

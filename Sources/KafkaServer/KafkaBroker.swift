@@ -216,7 +216,12 @@ public final class KafkaBroker: Sendable {
         }
         if !config.clusterLinks.isEmpty {
             services.append(
-                ClusterLinkManager(links: config.clusterLinks, replicaManager: replicaManager, logger: logger)
+                ClusterLinkManager(
+                    links: config.clusterLinks,
+                    replicaManager: replicaManager,
+                    local: parts.localClient,
+                    logger: logger
+                )
             )
         }
         // Kafka's isr-expiration task: every half replica.lag.time.max.ms.

@@ -5,6 +5,7 @@ to A's, records (offsets, keys, values, headers, timestamps) equal, transactions
 read_committed consumers, records produced later follow, produce to the mirror is refused, and a group resumes on
 B at the offsets it committed on A."""
 import signal
+import time
 
 import pytest
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
@@ -14,6 +15,7 @@ from conftest import single_broker, stop, wait_for
 from replication_harness import PARTITIONS as W_PARTITIONS
 from replication_harness import TOPIC as W
 from replication_harness import Cluster
+from test_mirror_zookeeper_groups import commit_v0, fetch_v0
 
 TOPIC = "ledger"
 PARTITIONS = 3
@@ -25,7 +27,10 @@ def linked():
     source_fixture = single_broker()
     source = next(source_fixture)
     try:
-        target_fixture = single_broker({"cluster.link.src.bootstrap.servers": source.bootstrap})
+        target_fixture = single_broker({
+            "cluster.link.src.bootstrap.servers": source.bootstrap,
+            "cluster.link.src.consumer.offset.sync.enable": "true", "cluster.link.src.consumer.offset.sync.ms": "1000",
+            "cluster.link.src.zookeeper.connect": f"127.0.0.1:{source.zookeeper.port}/kafka"})
         target = next(target_fixture)
         try:
             yield source, target
@@ -133,6 +138,8 @@ def test_a_mirror_topic_keeps_the_source_offsets_and_bytes(linked):
 
 
 def test_a_group_resumes_on_the_mirror_at_its_source_offsets(linked):
+    """With consumer.offset.sync.enable the link copies group offsets verbatim to B (for groups with no member
+    there), Kafka-stored ones and those a ZooKeeper-era consumer keeps in A's ZooKeeper (into B's ZooKeeper)."""
     source, target = linked
     consumer = Consumer({"bootstrap.servers": source.bootstrap, "group.id": "resumers", "enable.auto.commit": False,
                          "auto.offset.reset": "earliest"})
@@ -147,19 +154,26 @@ def test_a_group_resumes_on_the_mirror_at_its_source_offsets(linked):
     assert positions
     # The same offsets mean the same records on B: the rest of each partition is identical.
     assert records(target.bootstrap, start=positions) == records(source.bootstrap, start=positions)
-    # Committed on B as they are (no translation), a consumer of the group goes on where it stopped.
     b = Consumer({"bootstrap.servers": target.bootstrap, "group.id": "resumers", "enable.auto.commit": False})
     try:
-        b.commit(offsets=[TopicPartition(TOPIC, p, o) for p, o in positions.items()], asynchronous=False)
-        b.assign([TopicPartition(TOPIC, p) for p in positions])
+        def synced():
+            found = b.committed([TopicPartition(TOPIC, p) for p in range(PARTITIONS)], timeout=10)
+            return {tp.partition: tp.offset for tp in found if tp.offset >= 0} == positions
+        wait_for(synced, 30, "the group's offsets on B")
+        b.subscribe([TOPIC])
         first = {}
-        while len(first) < len(positions):
-            for m in b.consume(100, timeout=2):
+        deadline = time.time() + 30
+        while len(first) < len(positions) and time.time() < deadline:
+            for m in b.consume(100, timeout=1):
                 if m.error() is None:
                     first.setdefault(m.partition(), m.offset())
         assert first == positions
     finally:
         b.close()
+    # A group whose offsets live in A's ZooKeeper (OffsetCommit v0) reaches B's ZooKeeper unchanged.
+    legacy = {0: 17, 1: 23}
+    commit_v0(source, "legacy-zk", TOPIC, legacy)
+    wait_for(lambda: fetch_v0(target, "legacy-zk", TOPIC, [0, 1]) == legacy, 30, "the ZooKeeper group on B")
 
 
 def test_a_mirror_on_three_brokers_follows_a_local_leader_change(linked):

@@ -41,6 +41,7 @@ extension ClientConfiguration {
     /// The security these keys describe; a key store, trust store or JAAS text that cannot be used is a
     /// configuration error naming its key.
     public func connectionSecurity() throws(ConfigError) -> ConnectionSecurity {
+        if let securityOverride { return securityOverride }
         var security = ConnectionSecurity()
         security.verifiesHostname = !sslEndpointIdentificationAlgorithm.isEmpty
         if securityProtocol == "SSL" || securityProtocol == "SASL_SSL" {

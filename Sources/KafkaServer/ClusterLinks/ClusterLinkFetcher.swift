@@ -39,7 +39,8 @@ final class ClusterLinkFetcher: Sendable {
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     init(name: String, properties: [String: String], replicaManager: ReplicaManager, logger: Logger) throws {
-        var properties = properties
+        // The link's own settings (`ClusterLinkOffsetSync`) are not the client's.
+        var properties = properties.filter { !$0.key.hasPrefix("consumer.offset.") && $0.key != "zookeeper.connect" }
         if properties["client.id"] == nil { properties["client.id"] = "cluster-link-\(name)" }
         var logger = logger
         logger[metadataKey: "clusterLink"] = "\(name)"

@@ -1,3 +1,4 @@
+import KafkaClient
 import KafkaCore
 import KafkaReplication
 import Logging
@@ -7,33 +8,61 @@ import Synchronization
 /// This broker's cluster links (`cluster.link.<name>.*`, `BrokerConfig.clusterLinks`): every second it looks at the
 /// partitions this broker leads and makes each link's `ClusterLinkFetcher` follow exactly those of its mirror
 /// topics (`mirror.link=<name>`), so leadership moves, new mirror topics and deleted ones are followed without
-/// being told. A mirror topic naming a link this broker does not define is logged once and not fetched. A service
-/// of the broker: graceful shutdown stops every fetcher.
+/// being told, and runs each link's `ClusterLinkOffsetSync`. A mirror topic naming a link this broker does not
+/// define is logged once and not fetched. A service of the broker: graceful shutdown stops every fetcher.
 final class ClusterLinkManager: Service, Sendable {
     let links: [String: [String: String]]
     let replicaManager: ReplicaManager
+    /// This cluster, as the link's group offsets are committed to it: the inter-broker listener and its security.
+    let local: ClientConfiguration
     let logger: Logger
     private let fetchers = Mutex<[String: ClusterLinkFetcher]>([:])
     private let unknownLinks = Mutex<Set<String>>([])
 
-    init(links: [String: [String: String]], replicaManager: ReplicaManager, logger: Logger) {
+    init(links: [String: [String: String]], replicaManager: ReplicaManager, local: ClientConfiguration, logger: Logger)
+    {
         self.links = links
         self.replicaManager = replicaManager
+        self.local = local
         self.logger = logger
     }
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            while true {
+            let offsetSyncs = self.makeOffsetSyncs()
+            let localAdmin =
+                offsetSyncs.isEmpty ? nil : try? KafkaAdminClient(configuration: self.local, logger: self.logger)
+            while !Task.isCancelled {
                 self.reconcile()
-                try await Task.sleep(for: .seconds(1))
+                if let localAdmin {
+                    for (name, sync) in offsetSyncs {
+                        guard let fetcher = self.fetchers.withLock({ $0[name] }) else { continue }
+                        let topics = Set(fetcher.followed.filter { $0.partition == 0 }.map(\.topic))
+                        await sync.syncIfDue(topics: topics, source: fetcher.admin, local: localAdmin)
+                    }
+                }
+                try? await Task.sleep(for: .seconds(1))
             }
+            for sync in offsetSyncs.values { await sync.close() }
+            localAdmin?.cluster.close()
         }
         let all = fetchers.withLock { fetchers in
             defer { fetchers = [:] }
             return Array(fetchers.values)
         }
         for fetcher in all { fetcher.stop() }
+    }
+
+    private func makeOffsetSyncs() -> [String: ClusterLinkOffsetSync] {
+        var offsetSyncs: [String: ClusterLinkOffsetSync] = [:]
+        for (name, properties) in links {
+            do {
+                offsetSyncs[name] = try ClusterLinkOffsetSync(name: name, properties: properties, logger: logger)
+            } catch {
+                logger.error("Cluster link \(name) cannot sync group offsets: \(error)")
+            }
+        }
+        return offsetSyncs
     }
 
     /// Makes the fetchers follow the mirror partitions led here.

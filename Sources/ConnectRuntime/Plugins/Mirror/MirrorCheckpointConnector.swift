@@ -2,6 +2,7 @@ import KafkaClient
 public import KafkaConnect
 import KafkaCore
 import KafkaMirror
+import KafkaZooKeeper
 import Logging
 
 /// `org.apache.kafka.connect.mirror.MirrorCheckpointConnector`: plans the translation of the source cluster's

@@ -2,6 +2,7 @@ import KafkaClient
 public import KafkaConnect
 import KafkaCore
 import KafkaMirror
+import KafkaZooKeeper
 import Logging
 
 /// The task of `MirrorCheckpointConnector` (Java's `MirrorCheckpointTask`), for its `task.assigned.groups`. Every
@@ -64,7 +65,7 @@ public final class MirrorCheckpointTask: SourceTask {
             do {
                 offsets = try await source.listGroupOffsets(group)
                 for (partition, offset) in try await zooKeeper?.offsets(group) ?? [:] where offsets[partition] == nil {
-                    offsets[partition] = offset
+                    offsets[partition] = OffsetAndMetadata(offset: offset)
                     zooKeeperPartitions.insert(partition)
                 }
             } catch {

@@ -1,17 +1,17 @@
-import KafkaClient
-import KafkaCore
-import Logging
+public import KafkaCore
+public import Logging
 import ZooKeeper
 
 /// The consumer groups whose offsets live in a cluster's ZooKeeper, which Kafka's MirrorMaker 2 cannot see (it
 /// lists groups with ListGroups): `/consumers/<group>/offsets/<topic>/<partition>`, each an ASCII decimal, as
 /// Kafka's old consumers, OffsetCommit v0 and brokers with `offsets.storage=zookeeper` write them. Opened on the
-/// `zookeeper.connect` of a mirror's source (`<alias>.zookeeper.connect` in mm2.properties), chroot included.
-/// Read only. Owned by one task or one connector loop.
-final class ZooKeeperGroupOffsets {
+/// `zookeeper.connect` of a mirror's source (`<alias>.zookeeper.connect` in mm2.properties,
+/// `cluster.link.<name>.zookeeper.connect` of a broker), chroot included, with a session of its own. Read only.
+/// Owned by one task or loop.
+public final class ZooKeeperGroupOffsets {
     private let client: ZooKeeperClient
 
-    init(connect: String, logger: Logger) async throws {
+    public init(connect: String, logger: Logger) async throws {
         client = ZooKeeperClient(
             configuration: ZooKeeperConfiguration(connectString: connect, sessionTimeout: .seconds(18)),
             logger: logger
@@ -20,7 +20,7 @@ final class ZooKeeperGroupOffsets {
     }
 
     /// The groups that have committed at least one offset, sorted.
-    func groups() async throws -> [String] {
+    public func groups() async throws -> [String] {
         var groups: [String] = []
         for group in try await children("/consumers").sorted()
         where try await !children("/consumers/\(group)/offsets").isEmpty {
@@ -30,8 +30,8 @@ final class ZooKeeperGroupOffsets {
     }
 
     /// `group`'s committed offsets; entries that are not decimals are left out.
-    func offsets(_ group: String) async throws -> [TopicPartition: OffsetAndMetadata] {
-        var offsets: [TopicPartition: OffsetAndMetadata] = [:]
+    public func offsets(_ group: String) async throws -> [TopicPartition: Int64] {
+        var offsets: [TopicPartition: Int64] = [:]
         let base = "/consumers/\(group)/offsets"
         for topic in try await children(base) {
             for partition in try await children("\(base)/\(topic)") {
@@ -39,13 +39,13 @@ final class ZooKeeperGroupOffsets {
                     let data = try await data("\(base)/\(topic)/\(partition)"),
                     let offset = Int64(String(decoding: data, as: UTF8.self).trimmingSpaces), offset >= 0
                 else { continue }
-                offsets[TopicPartition(topic, index)] = OffsetAndMetadata(offset: offset)
+                offsets[TopicPartition(topic, index)] = offset
             }
         }
         return offsets
     }
 
-    func close() async { await client.close() }
+    public func close() async { await client.close() }
 
     /// The children of `path`; none when it does not exist.
     private func children(_ path: String) async throws -> [String] {
