@@ -8,7 +8,7 @@ import Logging
 /// topic does it), each source group's committed offsets of those topics are committed here **verbatim** — a
 /// mirror's offsets are the source's, so nothing is translated — for the groups that pass
 /// `consumer.offset.sync.groups` (comma-separated regexes, default every group) and have no active member here,
-/// only where they differ. The source's groups are Kafka's (ListGroups, OffsetFetch) and, with
+/// only forward (a group that moved here and went on is not sent back to where it was on the source). The source's groups are Kafka's (ListGroups, OffsetFetch) and, with
 /// `cluster.link.<name>.zookeeper.connect`, those under the source's `/consumers` (which no Kafka tool sees); the
 /// latter are committed with OffsetCommit v0, into this cluster's ZooKeeper where such consumers read. Owned by
 /// `ClusterLinkManager`'s loop, one per link.
@@ -67,11 +67,11 @@ final class ClusterLinkOffsetSync {
             let state = try await local.describeGroup(group).state
             guard state == "Empty" || state == "Dead" else { continue }
             let here = try await local.listGroupOffsets(group)
-            let changed = kafka.filter { here[$0.key]?.offset != $0.value.offset }
+            let changed = kafka.filter { (here[$0.key]?.offset ?? -1) < $0.value.offset }
             if !changed.isEmpty { report(group, try await local.alterGroupOffsets(group, changed)) }
             if !inZooKeeper.isEmpty {
                 let hereInZooKeeper = try await local.listZooKeeperGroupOffsets(group, Array(inZooKeeper.keys))
-                let changed = inZooKeeper.filter { hereInZooKeeper[$0.key]?.offset != $0.value.offset }
+                let changed = inZooKeeper.filter { (hereInZooKeeper[$0.key]?.offset ?? -1) < $0.value.offset }
                 if !changed.isEmpty { report(group, try await local.alterZooKeeperGroupOffsets(group, changed)) }
             }
         }
