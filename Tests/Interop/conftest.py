@@ -265,17 +265,20 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def clusters():
-    """Two independent one-broker clusters, each with its own ZooKeeper (a mirror's source and target)."""
-    source_fixture, target_fixture = single_broker(), single_broker()
-    source = next(source_fixture)
+    """Two independent clusters, each with its own ZooKeeper (a mirror's source and target): three brokers for the
+    source (`port` is broker 1's), one for the target."""
+    from replication_harness import Cluster
+    source = Cluster()
     try:
+        source.port = source.brokers[1].port
+        target_fixture = single_broker()
         target = next(target_fixture)
         try:
             yield source, target
         finally:
             target_fixture.close()
     finally:
-        source_fixture.close()
+        source.close()
 
 
 @pytest.fixture(scope="module", params=["kafka", "zookeeper"])

@@ -1,4 +1,4 @@
-"""swiftkafka-mirror (issue 20) between two real clusters, each a broker with its own ZooKeeper. MirrorMaker 1's
+"""swiftkafka-mirror (issue 20) between two real clusters with their own ZooKeepers (three brokers, one). MirrorMaker 1's
 command line: the topics the include regex matches arrive on the target under the same names with their keys,
 values, headers and timestamps and each key's order; other topics stay behind; a clean stop commits everything so
 a restart copies only what is new; a kill -9 loses nothing (repeats only since the last commit, counted); a topic
