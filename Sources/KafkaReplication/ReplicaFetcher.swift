@@ -1,6 +1,6 @@
 public import KafkaCore
 import KafkaProtocol
-import KafkaStorage
+public import KafkaStorage
 public import Logging
 public import NIOCore
 import Synchronization
@@ -195,28 +195,34 @@ public final class ReplicaFetcher: Sendable {
                     partitions.withLock { delay(topicPartition, state, in: &$0) }
                     continue
                 }
-                let logEndOffset = partition.log.logEndOffset
-                if answer.endOffset < 0 {
-                    truncateLog(topicPartition, state, at: partition.highWatermark, finished: true)
-                    continue
-                }
-                // KIP-279: cut at the leader's end of the largest epoch both logs have.
-                let mine = partition.log.endOffset(forLeaderEpoch: answer.leaderEpoch)
-                if mine.epoch < 0 {
-                    truncateLog(topicPartition, state, at: min(answer.endOffset, logEndOffset), finished: true)
-                } else if mine.epoch != answer.leaderEpoch {
-                    // This log lacks the leader's epoch: cut to where its own earlier epoch ends and ask again.
-                    truncateLog(topicPartition, state, at: min(mine.endOffset, logEndOffset), finished: false)
-                } else {
-                    truncateLog(
-                        topicPartition,
-                        state,
-                        at: min(answer.endOffset, mine.endOffset, logEndOffset),
-                        finished: true
-                    )
-                }
+                let cut = Self.truncationPoint(
+                    leaderEpoch: answer.leaderEpoch,
+                    leaderEndOffset: answer.endOffset,
+                    log: partition.log,
+                    whenUnknown: partition.highWatermark
+                )
+                truncateLog(topicPartition, state, at: cut.offset, finished: cut.finished)
             }
         }
+    }
+
+    /// KIP-101/279: where a log is cut once the leader answered OffsetForLeaderEpoch with `leaderEpoch` ending at
+    /// `leaderEndOffset`: at the leader's end of the largest epoch both logs have; at `whenUnknown` when the leader
+    /// knows none of this log's epochs (end offset -1). Not `finished` when this log lacks the leader's epoch: it
+    /// is cut to where its own earlier epoch ends, and the leader is asked again with the epoch now last. Shared by
+    /// followers and cluster links (a mirror's log holds its source's epochs).
+    public static func truncationPoint(
+        leaderEpoch: Int32,
+        leaderEndOffset: Int64,
+        log: Log,
+        whenUnknown: Int64
+    ) -> (offset: Int64, finished: Bool) {
+        let logEndOffset = log.logEndOffset
+        guard leaderEndOffset >= 0 else { return (whenUnknown, true) }
+        let mine = log.endOffset(forLeaderEpoch: leaderEpoch)
+        if mine.epoch < 0 { return (min(leaderEndOffset, logEndOffset), true) }
+        if mine.epoch != leaderEpoch { return (min(mine.endOffset, logEndOffset), false) }
+        return (min(leaderEndOffset, mine.endOffset, logEndOffset), true)
     }
 
     /// Cuts the log at `offset`. A `finished` truncation makes the partition fetch from the new log end; an

@@ -267,18 +267,33 @@ def cluster():
 def clusters():
     """Two independent clusters, each with its own ZooKeeper (a mirror's source and target): three brokers for the
     source (`port` is broker 1's), one for the target."""
+    yield from cluster_pair(three_brokers(), lambda _: single_broker())
+
+
+def three_brokers():
+    """ZooKeeper and brokers 1-3 (`replication_harness.Cluster`), `port` being broker 1's; closed afterwards."""
     from replication_harness import Cluster
-    source = Cluster()
+    cluster = Cluster()
     try:
-        source.port = source.brokers[1].port
-        target_fixture = single_broker()
+        cluster.port = cluster.brokers[1].port
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def cluster_pair(source_fixture, target_fixture_for):
+    """(source, target): the source fixture started first, then the one `target_fixture_for(source)` makes (a
+    target may need to know its source); the target closed first."""
+    source = next(source_fixture)
+    try:
+        target_fixture = target_fixture_for(source)
         target = next(target_fixture)
         try:
             yield source, target
         finally:
             target_fixture.close()
     finally:
-        source.close()
+        source_fixture.close()
 
 
 @pytest.fixture(scope="module", params=["kafka", "zookeeper"])

@@ -11,7 +11,7 @@ import pytest
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
-from conftest import single_broker, stop, wait_for
+from conftest import cluster_pair, single_broker, stop, wait_for
 from replication_harness import PARTITIONS as W_PARTITIONS
 from replication_harness import TOPIC as W
 from replication_harness import Cluster
@@ -24,20 +24,10 @@ PARTITIONS = 3
 @pytest.fixture(scope="module")
 def linked():
     """Cluster A, and cluster B whose broker defines cluster link `src` to A."""
-    source_fixture = single_broker()
-    source = next(source_fixture)
-    try:
-        target_fixture = single_broker({
-            "cluster.link.src.bootstrap.servers": source.bootstrap,
-            "cluster.link.src.consumer.offset.sync.enable": "true", "cluster.link.src.consumer.offset.sync.ms": "1000",
-            "cluster.link.src.zookeeper.connect": f"127.0.0.1:{source.zookeeper.port}/kafka"})
-        target = next(target_fixture)
-        try:
-            yield source, target
-        finally:
-            target_fixture.close()
-    finally:
-        source_fixture.close()
+    yield from cluster_pair(single_broker(), lambda source: single_broker({
+        "cluster.link.src.bootstrap.servers": source.bootstrap,
+        "cluster.link.src.consumer.offset.sync.enable": "true", "cluster.link.src.consumer.offset.sync.ms": "1000",
+        "cluster.link.src.zookeeper.connect": f"127.0.0.1:{source.zookeeper.port}/kafka"}))
 
 
 def produce(bootstrap, start, count):

@@ -6,7 +6,7 @@ import pytest
 from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, AclPermissionType, AdminClient,
                                    ResourcePatternType, ResourceType)
 
-from conftest import single_broker, wait_for
+from conftest import cluster_pair, single_broker, wait_for
 from test_mirror_maker2 import MirrorMaker, create
 
 SECURED = {"authorizer.class.name": "kafka.security.authorizer.AclAuthorizer", "super.users": "User:ANONYMOUS"}
@@ -15,16 +15,7 @@ SECURED = {"authorizer.class.name": "kafka.security.authorizer.AclAuthorizer", "
 @pytest.fixture(scope="module")
 def secured_clusters():
     """Two one-broker clusters with the ACL authorizer; the PLAINTEXT clients (ANONYMOUS) are super users."""
-    source_fixture, target_fixture = single_broker(SECURED), single_broker(SECURED)
-    source = next(source_fixture)
-    try:
-        target = next(target_fixture)
-        try:
-            yield source, target
-        finally:
-            target_fixture.close()
-    finally:
-        source_fixture.close()
+    yield from cluster_pair(single_broker(SECURED), lambda _: single_broker(SECURED))
 
 
 def acl(topic, principal, operation, permission=AclPermissionType.ALLOW, pattern=ResourcePatternType.LITERAL):

@@ -82,11 +82,21 @@ extension KafkaAdminClient {
 
     /// The offsets `group` committed (every partition it has one for).
     public func listGroupOffsets(_ group: String) async throws -> [TopicPartition: OffsetAndMetadata] {
+        try await fetchOffsets(group, topics: nil)
+    }
+
+    /// OffsetFetch of `topics` (nil: every partition with an offset) at the coordinator, at most `maxVersion`: the
+    /// partitions with an offset.
+    private func fetchOffsets(
+        _ group: String,
+        topics: [OffsetFetchRequest.OffsetFetchRequestTopic]?,
+        maxVersion: Int16? = nil
+    ) async throws -> [TopicPartition: OffsetAndMetadata] {
         let coordinator = try await coordinator(of: group)
         var request = OffsetFetchRequest()
         request.groupID = group
-        request.topics = nil
-        let response = try await cluster.send(request, to: coordinator.address)
+        request.topics = topics
+        let response = try await cluster.send(request, to: coordinator.address, maxVersion: maxVersion)
         guard response.errorCode == .none else { throw AdminError(response.errorCode) }
         var offsets: [TopicPartition: OffsetAndMetadata] = [:]
         for topic in response.topics {
@@ -107,6 +117,16 @@ extension KafkaAdminClient {
         _ group: String,
         _ offsets: [TopicPartition: OffsetAndMetadata]
     ) async throws -> [TopicPartition: Result<Void, AdminError>] {
+        try await commitOffsets(group, offsets)
+    }
+
+    /// OffsetCommit of `offsets` outside any generation at the coordinator, at most `maxVersion` (v0 has neither
+    /// generation nor leader epochs; they are left out of it); each partition's outcome.
+    private func commitOffsets(
+        _ group: String,
+        _ offsets: [TopicPartition: OffsetAndMetadata],
+        maxVersion: Int16? = nil
+    ) async throws -> [TopicPartition: Result<Void, AdminError>] {
         let coordinator = try await coordinator(of: group)
         var request = OffsetCommitRequest()
         request.groupID = group
@@ -125,7 +145,7 @@ extension KafkaAdminClient {
                 }
             )
         }
-        let response = try await cluster.send(request, to: coordinator.address)
+        let response = try await cluster.send(request, to: coordinator.address, maxVersion: maxVersion)
         var results: [TopicPartition: Result<Void, AdminError>] = [:]
         for topic in response.topics {
             for partition in topic.partitions {
@@ -268,24 +288,10 @@ extension KafkaAdminClient {
         _ partitions: [TopicPartition]
     ) async throws -> [TopicPartition: OffsetAndMetadata] {
         guard !partitions.isEmpty else { return [:] }
-        let coordinator = try await coordinator(of: group)
-        var request = OffsetFetchRequest()
-        request.groupID = group
-        request.topics = ConsumerProtocol.grouped(partitions).map {
-            .init(name: $0.topic, partitionIndexes: $0.partitions)
+        let topics = ConsumerProtocol.grouped(partitions).map {
+            OffsetFetchRequest.OffsetFetchRequestTopic(name: $0.topic, partitionIndexes: $0.partitions)
         }
-        let (connection, _) = try await cluster.connection(to: coordinator.address)
-        let response = try await connection.send(request, version: 0, timeout: cluster.requestTimeout)
-        var offsets: [TopicPartition: OffsetAndMetadata] = [:]
-        for topic in response.topics {
-            for partition in topic.partitions where partition.errorCode == .none && partition.committedOffset >= 0 {
-                offsets[TopicPartition(topic.name, partition.partitionIndex)] = OffsetAndMetadata(
-                    offset: partition.committedOffset,
-                    metadata: partition.metadata ?? ""
-                )
-            }
-        }
-        return offsets
+        return try await fetchOffsets(group, topics: topics, maxVersion: 0)
     }
 
     /// Commits `offsets` for `group` with OffsetCommit v0, which a ZooKeeper-era broker writes to
@@ -294,30 +300,6 @@ extension KafkaAdminClient {
         _ group: String,
         _ offsets: [TopicPartition: OffsetAndMetadata]
     ) async throws -> [TopicPartition: Result<Void, AdminError>] {
-        let coordinator = try await coordinator(of: group)
-        var request = OffsetCommitRequest()
-        request.groupID = group
-        request.topics = Dictionary(grouping: offsets, by: \.key.topic).map { topic, entries in
-            .init(
-                name: topic,
-                partitions: entries.map {
-                    .init(
-                        partitionIndex: $0.key.partition,
-                        committedOffset: $0.value.offset,
-                        committedMetadata: $0.value.metadata
-                    )
-                }
-            )
-        }
-        let (connection, _) = try await cluster.connection(to: coordinator.address)
-        let response = try await connection.send(request, version: 0, timeout: cluster.requestTimeout)
-        var results: [TopicPartition: Result<Void, AdminError>] = [:]
-        for topic in response.topics {
-            for partition in topic.partitions {
-                results[TopicPartition(topic.name, partition.partitionIndex)] =
-                    partition.errorCode == .none ? .success(()) : .failure(AdminError(partition.errorCode))
-            }
-        }
-        return results
+        try await commitOffsets(group, offsets, maxVersion: 0)
     }
 }

@@ -157,7 +157,7 @@ extension ClusterLinkFetcher {
             if let epoch = partition.log.latestEpoch, partition.log.logEndOffset > partition.log.logStartOffset {
                 asked[topicPartition] = epoch
             } else {
-                finish(topicPartition, state, truncatingTo: nil)
+                truncate(topicPartition, state, at: nil, finished: true)
             }
         }
         guard !asked.isEmpty else { return }
@@ -184,29 +184,21 @@ extension ClusterLinkFetcher {
                     pause(topicPartition, state)
                     continue
                 }
-                let end = partition.log.logEndOffset
-                if answer.endOffset < 0 {
-                    // The source knows none of this log's epochs: nothing here is known to be the source's.
-                    finish(topicPartition, state, truncatingTo: partition.log.logStartOffset)
-                    continue
-                }
-                let mine = partition.log.endOffset(forLeaderEpoch: answer.leaderEpoch)
-                if mine.epoch < 0 || mine.epoch == answer.leaderEpoch {
-                    finish(
-                        topicPartition,
-                        state,
-                        truncatingTo: min(answer.endOffset, mine.epoch < 0 ? end : mine.endOffset, end)
-                    )
-                } else {
-                    // This log lacks the source's epoch: cut to where its own earlier one ends; ask again next time.
-                    cut(topicPartition, state, at: min(mine.endOffset, end))
-                }
+                // A source that knows none of this log's epochs: nothing here is known to be its own.
+                let cut = ReplicaFetcher.truncationPoint(
+                    leaderEpoch: answer.leaderEpoch,
+                    leaderEndOffset: answer.endOffset,
+                    log: partition.log,
+                    whenUnknown: partition.log.logStartOffset
+                )
+                truncate(topicPartition, state, at: cut.offset, finished: cut.finished)
             }
         }
     }
 
-    /// Cuts the log at `offset` (nil: no cut) and makes the partition fetch from its new end.
-    private func finish(_ topicPartition: TopicPartition, _ state: State, truncatingTo offset: Int64?) {
+    /// Cuts the log at `offset` (nil: no cut). A `finished` truncation makes the partition fetch from its new end;
+    /// an unfinished one (the log lacked the source's epoch) asks OffsetForLeaderEpoch again next time.
+    private func truncate(_ topicPartition: TopicPartition, _ state: State, at offset: Int64?, finished: Bool) {
         partitions.withLock { partitions in
             guard var current = partitions[topicPartition], current.offset == state.offset,
                 let partition = replicaManager.partition(topicPartition), partition.isLeader
@@ -214,8 +206,10 @@ extension ClusterLinkFetcher {
             do {
                 let before = partition.log.logEndOffset
                 if let offset { try partition.truncate(to: offset) }
-                current.reconciled = true
                 current.offset = partition.log.logEndOffset
+                partitions[topicPartition] = current
+                guard finished else { return }
+                current.reconciled = true
                 current.delayedUntil = nil
                 partitions[topicPartition] = current
                 logger.info(
@@ -225,23 +219,6 @@ extension ClusterLinkFetcher {
                         "removed": "\(before - current.offset)",
                     ]
                 )
-            } catch {
-                logger.error("Cannot truncate the mirror: \(error)", metadata: ["partition": "\(topicPartition)"])
-                current.delayedUntil = .now + .seconds(1)
-                partitions[topicPartition] = current
-            }
-        }
-    }
-
-    private func cut(_ topicPartition: TopicPartition, _ state: State, at offset: Int64) {
-        partitions.withLock { partitions in
-            guard var current = partitions[topicPartition], current.offset == state.offset,
-                let partition = replicaManager.partition(topicPartition), partition.isLeader
-            else { return }
-            do {
-                try partition.truncate(to: offset)
-                current.offset = partition.log.logEndOffset
-                partitions[topicPartition] = current
             } catch {
                 logger.error("Cannot truncate the mirror: \(error)", metadata: ["partition": "\(topicPartition)"])
                 current.delayedUntil = .now + .seconds(1)

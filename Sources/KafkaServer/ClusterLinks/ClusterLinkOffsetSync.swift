@@ -54,7 +54,7 @@ final class ClusterLinkOffsetSync {
         let zooKeeperGroups = Set(try await zooKeeper?.groups() ?? [])
         groups.formUnion(zooKeeperGroups)
         for group in groups.sorted() where groupFilters.contains(where: { (try? $0.wholeMatch(in: group)) != nil }) {
-            var kafka = try await source.listGroupOffsets(group).filter { topics.contains($0.key.topic) }
+            let kafka = try await source.listGroupOffsets(group).filter { topics.contains($0.key.topic) }
             var inZooKeeper: [TopicPartition: OffsetAndMetadata] = [:]
             if zooKeeperGroups.contains(group) {
                 for (partition, offset) in try await zooKeeper?.offsets(group) ?? [:]
@@ -62,7 +62,6 @@ final class ClusterLinkOffsetSync {
                     inZooKeeper[partition] = OffsetAndMetadata(offset: offset)
                 }
             }
-            kafka = kafka.mapValues { OffsetAndMetadata(offset: $0.offset, metadata: $0.metadata) }
             guard !kafka.isEmpty || !inZooKeeper.isEmpty else { continue }
             let state = try await local.describeGroup(group).state
             guard state == "Empty" || state == "Dead" else { continue }
