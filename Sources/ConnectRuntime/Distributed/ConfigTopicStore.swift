@@ -39,8 +39,8 @@ actor ConfigTopicStore {
     }
 
     /// Reads the topic to its end; returns what it says then.
-    func refresh() async throws -> Snapshot {
-        try await log.readToEnd()
+    func refresh(timeout: Duration = .seconds(30)) async throws -> Snapshot {
+        try await log.readToEnd(timeout: timeout)
         return snapshot
     }
 

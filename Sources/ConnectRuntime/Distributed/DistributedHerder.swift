@@ -128,16 +128,33 @@ public actor DistributedHerder: Herder {
 
     // MARK: Reading
 
-    public var connectorNames: [String] { snapshot.connectors.keys.sorted() }
+    public var connectorNames: [String] {
+        get async {
+            await catchUp()
+            return snapshot.connectors.keys.sorted()
+        }
+    }
+
+    /// Before answering a read, this worker reads the config topic to its end, so that a change another worker
+    /// acknowledged shows here at once (Kafka's followers answer from what their reader thread has applied so far,
+    /// which can lag by a fetch). Best effort: with the cluster unreachable the read is answered from what this
+    /// worker has, after at most two seconds.
+    func catchUp() async {
+        if let current = try? await configs.refresh(timeout: .seconds(2)) { snapshot = current }
+    }
 
     func properties(of name: String) throws(HerderError) -> [String: String] {
         guard let properties = snapshot.connectors[name] else { throw .notFound("Connector \(name) not found") }
         return properties
     }
 
-    public func config(of name: String) throws(HerderError) -> [String: String] { try properties(of: name) }
+    public func config(of name: String) async throws(HerderError) -> [String: String] {
+        await catchUp()
+        return try properties(of: name)
+    }
 
-    public func type(of name: String) throws(HerderError) -> ConnectorType {
+    public func type(of name: String) async throws(HerderError) -> ConnectorType {
+        await catchUp()
         let properties = try properties(of: name)
         guard let plugin = properties["connector.class"].flatMap(Plugins.connector(named:)) else {
             throw .badRequest("Connector \(name) names an unknown connector class")
@@ -145,7 +162,8 @@ public actor DistributedHerder: Herder {
         return plugin.type
     }
 
-    public func taskConfigs(of name: String) throws(HerderError) -> [[String: String]] {
+    public func taskConfigs(of name: String) async throws(HerderError) -> [[String: String]] {
+        await catchUp()
         _ = try properties(of: name)
         return snapshot.tasks[name] ?? []
     }
@@ -155,6 +173,7 @@ public actor DistributedHerder: Herder {
     ) async throws(HerderError) -> (
         connector: ConnectorStatus, tasks: [ConnectorStatus]
     ) {
+        await catchUp()
         _ = try properties(of: name)
         try? await statuses.refresh()
         guard let connector = await statuses.status(StatusTopicStore.key(connector: name)) else {
