@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "swiftkafka-schema-registry", targets: ["SwiftKafkaSchemaRegistry"]),
         .executable(name: "swiftkafka-connect", targets: ["SwiftKafkaConnect"]),
         .executable(name: "swiftkafka-mirror", targets: ["SwiftKafkaMirror"]),
+        .executable(name: "swiftkafka-console", targets: ["SwiftKafkaConsole"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
@@ -31,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
@@ -136,6 +139,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "KafkaConsole",
+            dependencies: [
+                "KafkaClient", "KafkaCore", "KafkaZooKeeper", "ZooKeeper",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SwiftKafkaConsole",
+            dependencies: [
+                "KafkaConsole",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -332,6 +357,11 @@ let package = Package(
                 "KafkaConnect", "ConnectRuntime", "Avro", "KafkaCore", "KafkaSecurity",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KafkaConsoleTests",
+            dependencies: ["KafkaConsole"],
             swiftSettings: strictSettings
         ),
         .testTarget(

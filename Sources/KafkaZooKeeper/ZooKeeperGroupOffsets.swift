@@ -1,22 +1,32 @@
 public import KafkaCore
 public import Logging
-import ZooKeeper
+public import ZooKeeper
 
 /// The consumer groups whose offsets live in a cluster's ZooKeeper, which Kafka's MirrorMaker 2 cannot see (it
 /// lists groups with ListGroups): `/consumers/<group>/offsets/<topic>/<partition>`, each an ASCII decimal, as
 /// Kafka's old consumers, OffsetCommit v0 and brokers with `offsets.storage=zookeeper` write them. Opened on the
 /// `zookeeper.connect` of a mirror's source (`<alias>.zookeeper.connect` in mm2.properties,
-/// `cluster.link.<name>.zookeeper.connect` of a broker), chroot included, with a session of its own. Read only.
-/// Owned by one task or loop.
+/// `cluster.link.<name>.zookeeper.connect` of a broker), chroot included, with a session of its own; or on a
+/// session its owner keeps (the console's). Read only. Owned by one task or loop.
 public final class ZooKeeperGroupOffsets {
-    private let client: ZooKeeperClient
+    private let client: any ZooKeeperOperations
+    /// The session opened here, closed by `close`; nil when the owner's session is borrowed.
+    private let owned: ZooKeeperClient?
 
     public init(connect: String, logger: Logger) async throws {
-        client = ZooKeeperClient(
+        let session = ZooKeeperClient(
             configuration: ZooKeeperConfiguration(connectString: connect, sessionTimeout: .seconds(18)),
             logger: logger
         )
-        try await client.connect()
+        try await session.connect()
+        client = session
+        owned = session
+    }
+
+    /// Reads through `zookeeper`, a session the caller keeps and closes.
+    public init(zookeeper: any ZooKeeperOperations) {
+        client = zookeeper
+        owned = nil
     }
 
     /// The groups that have committed at least one offset, sorted.
@@ -45,7 +55,7 @@ public final class ZooKeeperGroupOffsets {
         return offsets
     }
 
-    public func close() async { await client.close() }
+    public func close() async { await owned?.close() }
 
     /// The children of `path`; none when it does not exist.
     private func children(_ path: String) async throws -> [String] {

@@ -6,7 +6,8 @@ import Synchronization
 /// (KIP-480), so keyless records fill whole batches.
 ///
 /// Stateless: the sticky choice lives in each topic's `TopicRoute` (an atomic, read on every keyless append).
-enum Partitioner {
+/// Public for tools that must find a key's partition as producers chose it (the console's key search).
+public enum Partitioner {
     /// The partition of a record of `route`'s topic with `key`.
     static func partition(of route: TopicRoute, key: [UInt8]?) -> Int32 {
         if let key { return partition(forKey: key, count: route.partitionCount) }
@@ -26,7 +27,7 @@ enum Partitioner {
     }
 
     /// Java's `Utils.toPositive(Utils.murmur2(key)) % numPartitions`.
-    static func partition(forKey key: [UInt8], count: Int32) -> Int32 {
+    public static func partition(forKey key: [UInt8], count: Int32) -> Int32 {
         (murmur2(key) & 0x7fff_ffff) % count
     }
 

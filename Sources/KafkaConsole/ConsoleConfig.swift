@@ -1,0 +1,119 @@
+public import KafkaCore
+
+/// `conf/console.properties`: every key `swiftkafka-console` reads, with its default, in one table (`keys`). Client
+/// security keys (`security.protocol`, `sasl.*`, `ssl.*`) and `request.timeout.ms` go to the console's Kafka
+/// clients unchanged; any other key is refused, so a misspelt one is noticed.
+public struct ConsoleConfig: Sendable, Equatable {
+    /// `listeners`: the first one's host and port are served (`http://host:port`).
+    public var listeners = "http://0.0.0.0:9021"
+    /// `bootstrap.servers` (`PLAINTEXT://` prefixes allowed).
+    public var bootstrapServers: [String] = []
+    /// `zookeeper.connect`: the cluster's ZooKeeper (chroot included). With it the console shows the controller
+    /// epoch, the invariants, groups whose offsets live in ZooKeeper, and the ZooKeeper tree.
+    public var zookeeperConnect: String?
+    /// `schema.registry.url` and `connect.url`: other services, linked from the navigation.
+    public var schemaRegistryURL: String?
+    public var connectURL: String?
+    /// `console.read.only`: no action is offered and every change is refused (true until an operator says otherwise).
+    public var readOnly = true
+    /// `console.users`: `name:role:sha256-hex-of-password`, comma-separated (AKHQ's basic-auth form); empty: no
+    /// login, everyone acts as `admin` (for local use).
+    public var users: [ConsoleUser] = []
+    /// `console.session.timeout.ms`: how long a login lasts without a request.
+    public var sessionTimeoutMs: Int64 = 8 * 3_600_000
+    /// `console.message.scan.max.records` and `console.message.scan.max.ms`: the budget of one message search.
+    public var scanMaxRecords = 100_000
+    public var scanMaxMs: Int64 = 5_000
+    /// The Kafka client settings passed through (security, timeouts).
+    public var clientProperties: [String: String] = [:]
+
+    public init() {}
+
+    /// The keys and what each does, as `--help` and the README list them.
+    public static let keys: [(key: String, meaning: String)] = [
+        ("listeners", "where the console serves HTTP (default http://0.0.0.0:9021)"),
+        ("bootstrap.servers", "the cluster's brokers (required)"),
+        ("zookeeper.connect", "the cluster's ZooKeeper, for epochs, invariants, ZooKeeper groups and the tree"),
+        ("schema.registry.url", "a schema registry, linked from the navigation"),
+        ("connect.url", "a Connect worker, linked from the navigation"),
+        ("console.read.only", "true: no action offered, every change refused (default true)"),
+        ("console.users", "name:role:sha256-hex, comma-separated; roles viewer, operator, admin; empty: no login"),
+        ("console.session.timeout.ms", "idle time before a login ends (default 28800000)"),
+        ("console.message.scan.max.records", "records one message search reads at most (default 100000)"),
+        ("console.message.scan.max.ms", "time one message search takes at most (default 5000)"),
+    ]
+
+    /// The configuration of a Java properties text with `overrides` applied after.
+    public static func parse(
+        properties text: String,
+        overrides: [(String, String)] = []
+    ) throws(ConsoleConfigError) -> ConsoleConfig {
+        var config = ConsoleConfig()
+        for (key, value) in JavaProperties.parse(text).map({ ($0.key, $0.value) }) + overrides {
+            try config.set(key, value)
+        }
+        guard !config.bootstrapServers.isEmpty else { throw ConsoleConfigError("bootstrap.servers is required") }
+        _ = try config.listener()
+        return config
+    }
+
+    mutating func set(_ key: String, _ value: String) throws(ConsoleConfigError) {
+        switch key {
+        case "listeners": listeners = value
+        case "bootstrap.servers":
+            bootstrapServers = value.split(separator: ",").map { server in
+                let text = server.trimmingCharacters(in: .whitespaces)
+                return text.range(of: "://").map { String(text[$0.upperBound...]) } ?? text
+            }
+        case "zookeeper.connect": zookeeperConnect = value.isEmpty ? nil : value
+        case "schema.registry.url": schemaRegistryURL = value.isEmpty ? nil : value
+        case "connect.url": connectURL = value.isEmpty ? nil : value
+        case "console.read.only":
+            guard let flag = Bool(value.lowercased()) else {
+                throw ConsoleConfigError("\(key)=\(value): not a boolean")
+            }
+            readOnly = flag
+        case "console.users":
+            users = try value.split(separator: ",").map { entry throws(ConsoleConfigError) in
+                try ConsoleUser(entry.trimmingCharacters(in: .whitespaces))
+            }
+        case "console.session.timeout.ms": sessionTimeoutMs = try Self.positive(key, value)
+        case "console.message.scan.max.records": scanMaxRecords = Int(try Self.positive(key, value))
+        case "console.message.scan.max.ms": scanMaxMs = try Self.positive(key, value)
+        case "request.timeout.ms", "security.protocol":
+            clientProperties[key] = value
+        case _ where key.hasPrefix("sasl.") || key.hasPrefix("ssl."):
+            clientProperties[key] = value
+        default:
+            throw ConsoleConfigError("\(key): not a console key (see swiftkafka-console --help)")
+        }
+    }
+
+    static func positive(_ key: String, _ value: String) throws(ConsoleConfigError) -> Int64 {
+        guard let number = Int64(value), number > 0 else { throw ConsoleConfigError("\(key)=\(value): not positive") }
+        return number
+    }
+
+    /// The host and port of the first listener.
+    public func listener() throws(ConsoleConfigError) -> (host: String, port: Int) {
+        let first = listeners.split(separator: ",").first.map(String.init) ?? ""
+        let address = first.range(of: "://").map { String(first[$0.upperBound...]) } ?? first
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { throw ConsoleConfigError("listeners=\(listeners): not http://host:port") }
+        let host = String(address[..<colon])
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    /// The properties of the console's Kafka clients.
+    public var kafkaProperties: [String: String] {
+        clientProperties.merging(
+            ["bootstrap.servers": bootstrapServers.joined(separator: ","), "client.id": "swiftkafka-console"]
+        ) { _, new in new }
+    }
+}
+
+public struct ConsoleConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,87 @@
+/// The overview, brokers, invariants and ZooKeeper pages (mustache over `View<Page>`: `page` is the page's model,
+/// `canOperate`/`canAdmin` say which forms to show, `csrf` goes into each form).
+enum ClusterTemplates {
+    static let overview = """
+        <h1>Cluster {{#page.clusterID}}<span class="muted" data-testid="cluster-id">{{.}}</span>{{/page.clusterID}}</h1>
+        <div class="cards">
+        <div class="card"><div class="label">Brokers</div>
+          <div class="value" data-testid="brokers-count">{{count(page.brokers)}}</div></div>
+        <div class="card"><div class="label">Controller</div>
+          <div class="value" data-testid="controller">{{page.controllerID}}</div>
+          {{#page.controllerEpoch}}<div class="label">epoch <span data-testid="controller-epoch">{{.}}</span></div>{{/page.controllerEpoch}}</div>
+        <div class="card"><div class="label">Topics</div><div class="value" data-testid="topics-count">{{page.topics}}</div></div>
+        <div class="card"><div class="label">Partitions</div>
+          <div class="value" data-testid="partitions-count">{{page.partitions}}</div></div>
+        <div class="card"><div class="label">Online</div>
+          <div class="value good" data-testid="online-count">{{page.onlinePartitions}}</div></div>
+        <div class="card"><div class="label">Offline</div>
+          <div class="value {{^equalzero(page.offlinePartitions)}}bad{{/equalzero(page.offlinePartitions)}}" data-testid="offline-count">{{page.offlinePartitions}}</div></div>
+        <div class="card"><div class="label">Under-replicated</div>
+          <div class="value {{^equalzero(page.underReplicatedPartitions)}}warn{{/equalzero(page.underReplicatedPartitions)}}"
+            data-testid="under-replicated-count">{{page.underReplicatedPartitions}}</div></div>
+        <div class="card"><div class="label">Under min ISR</div>
+          <div class="value {{^equalzero(page.underMinIsrPartitions)}}bad{{/equalzero(page.underMinIsrPartitions)}}"
+            data-testid="under-min-isr-count">{{page.underMinIsrPartitions}}</div></div>
+        {{#page.invariants}}<div class="card"><div class="label">Invariants ({{checkedAt}})</div>
+          <div class="value">{{#ok}}<a class="good" href="/invariants" data-testid="invariants-verdict">ok</a>{{/ok}}{{^ok}}<a class="bad"
+            href="/invariants" data-testid="invariants-verdict">{{count(violations)}} violated</a>{{/ok}}</div></div>{{/page.invariants}}
+        </div>
+        <h2>Brokers</h2>
+        {{> brokerTable}}
+        """
+
+    static let brokerTable = """
+        <table data-testid="brokers-table">
+        <tr><th>Id</th><th>Endpoint</th><th>Rack</th><th class="num">Leaders</th><th class="num">Replicas</th></tr>
+        {{#page.brokers}}<tr data-testid="broker-{{id}}"><td><a href="/brokers/{{id}}">{{id}}</a>
+          {{#isController}}<span class="badge" data-testid="controller-badge">controller</span>{{/isController}}</td>
+        <td>{{host}}:{{port}}</td><td>{{rack}}</td><td class="num">{{leaders}}</td><td class="num">{{replicas}}</td></tr>
+        {{/page.brokers}}
+        </table>
+        """
+
+    static let brokers = """
+        <h1>Brokers</h1>
+        {{> brokerTable}}
+        """
+
+    static let broker = """
+        <h1>Broker {{page.id}} {{#page.isController}}<span class="badge">controller</span>{{/page.isController}}</h1>
+        <p>{{page.host}}:{{page.port}}{{#page.rack}} · rack {{.}}{{/page.rack}} · {{page.leaders}} leaders ·
+          {{page.replicas}} replicas</p>
+        <h2>Configs</h2>
+        {{> configTable}}
+        """
+
+    static let configTable = """
+        <table data-testid="configs-table">
+        <tr><th>Name</th><th>Value</th><th>Source</th></tr>
+        {{#page.configs}}<tr data-testid="config-{{name}}"><td>{{name}}</td>
+        <td data-testid="config-value-{{name}}">{{value}}</td><td class="muted">{{source}}</td></tr>{{/page.configs}}
+        </table>
+        """
+
+    static let invariants = """
+        <h1>Invariants</h1>
+        <p data-testid="invariants-summary">{{page.summary}} · checked {{page.checkedAt}}</p>
+        {{#page.ok}}<p class="card good" data-testid="invariants-ok">Every invariant holds.</p>{{/page.ok}}
+        {{^page.ok}}<table data-testid="violations"><tr><th>Kind</th><th>Detail</th></tr>
+        {{#page.violations}}<tr><td class="bad">{{kind}}</td><td>{{detail}}</td></tr>{{/page.violations}}</table>{{/page.ok}}
+        """
+
+    static let zookeeper = """
+        <h1>ZooKeeper <span class="muted">{{page.path}}</span></h1>
+        <p><a href="/zookeeper?path=/">/</a>{{#page.crumbs}} / <a href="/zookeeper?path={{path}}">{{name}}</a>{{/page.crumbs}}</p>
+        <div class="cards">
+        <div class="card"><div class="label">Version</div><div class="value">{{page.version}}</div></div>
+        <div class="card"><div class="label">Children version</div><div class="value">{{page.childrenVersion}}</div></div>
+        <div class="card"><div class="label">Created</div><div>{{page.created}}</div></div>
+        <div class="card"><div class="label">Modified</div><div>{{page.modified}}</div></div>
+        {{#page.ephemeralOwner}}<div class="card"><div class="label">Ephemeral owner</div><div>{{.}}</div></div>{{/page.ephemeralOwner}}
+        </div>
+        <h2>Data <span class="muted">({{page.data.format}})</span></h2>
+        <div class="card"><pre data-testid="znode-data">{{page.data.text}}</pre></div>
+        <h2>Children</h2>
+        <ul data-testid="znode-children">{{#page.children}}<li><a href="/zookeeper?path={{path}}">{{name}}</a></li>{{/page.children}}</ul>
+        """
+}
