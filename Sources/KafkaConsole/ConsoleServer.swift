@@ -81,6 +81,7 @@ public struct ConsoleServer: Sendable {
         let path = request.uri.path
         switch path {
         case "/static/console.css": return Self.text(ConsoleStyle.css, type: "text/css; charset=utf-8")
+        case "/static/favicon.svg", "/favicon.ico": return Self.text(ConsoleStyle.icon, type: "image/svg+xml")
         case "/health": return Self.text(#"{"status":"UP"}"#, type: "application/json")
         case "/metrics": return Self.text(metrics.text(), type: "text/plain; version=0.0.4")
         default: break
@@ -116,6 +117,7 @@ public struct ConsoleServer: Sendable {
             )
         } else if components == ["login"] {
             (answer, cookie) = await login(console, sessions)
+            cookie = cookie ?? session
         } else if components == ["logout"] && console.method == "POST" {
             await sessions.logout(session.id)
             cookie = await sessions.session(nil)

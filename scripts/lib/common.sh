@@ -22,6 +22,8 @@ SWIFTKAFKA_APT_PACKAGES=(
   golang-github-shopify-sarama-dev      # Sarama 1.22 (its default protocol version is Kafka 0.8.2)
   golang-github-segmentio-kafka-go-dev  # kafka-go 0.2.1 (CreateTopics v0, message format v1)
   python3-confluent-kafka  # Debian's confluent-kafka 1.7.0 (librdkafka 2.0.2), the schema registry's old client
+  chromium             # the headless browser the console's tests drive
+  chromium-driver      # its WebDriver (chromedriver), for Selenium
 )
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

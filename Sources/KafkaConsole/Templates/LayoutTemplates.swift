@@ -9,6 +9,8 @@ enum LayoutTemplates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · SwiftKafka console</title>
         <link rel="stylesheet" href="/static/console.css">
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+        <meta name="csrf-token" content="{{csrf}}">
         </head>
         <body>
         <header>
@@ -56,8 +58,13 @@ enum LayoutTemplates {
         """
 }
 
-/// The console's one style sheet (no build step).
+/// The console's one style sheet (no build step) and its icon.
 enum ConsoleStyle {
+    static let icon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#101828"/>\
+        <path d="M4 4h8v2H6v1h6v5H4v-2h6V9H4z" fill="#fff"/></svg>
+        """
+
     static let css = """
         :root { --fg: #1d2330; --muted: #667085; --line: #d9dee7; --bg: #f6f7f9; --accent: #2457c5;
           --bad: #b42318; --warn: #b54708; --good: #067647; }

@@ -22,7 +22,7 @@ enum TopicTemplates {
         <h2>Create a topic</h2>
         <form method="post" action="/topics" class="row card" data-testid="create-topic-form">
         <input type="hidden" name="csrf" value="{{csrf}}">
-        <label>Name <input name="name" required pattern="[a-zA-Z0-9._-]+" maxlength="249" data-testid="create-topic-name"></label>
+        <label>Name <input name="name" required pattern="[a-zA-Z0-9._\\-]+" maxlength="249" data-testid="create-topic-name"></label>
         <label>Partitions <input name="partitions" type="number" min="1" value="1" data-testid="create-topic-partitions"></label>
         <label>Replication factor <input name="replication.factor" type="number" min="1" value="1"
           data-testid="create-topic-replication"></label>
@@ -88,7 +88,8 @@ enum TopicTemplates {
         </select></label>
         <label>Limit <input name="limit" type="number" min="1" max="1000" value="{{page.query.limit}}"
           data-testid="query-limit"></label>
-        <label>Key is <input name="key" value="{{page.query.key}}" data-testid="query-key"></label>
+        <label title="Only the partition Kafka's default partitioner (murmur2) gives the key is read, unless a partition
+          is given">Key is <input name="key" value="{{page.query.key}}" data-testid="query-key"></label>
         <label>Key or value contains <input name="q" value="{{page.query.contains}}" data-testid="query-contains"></label>
         <label>JSON field <input name="field" value="{{page.query.field}}" placeholder="customer.id"
           data-testid="query-field"></label>
