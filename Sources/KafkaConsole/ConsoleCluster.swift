@@ -9,7 +9,7 @@ import ZooKeeper
 /// and, with `zookeeper.connect`, one ZooKeeper session (opened on first use, reopened after a failure). Every page
 /// is built from fresh answers (no cache): what the page shows is what the cluster said while rendering it.
 /// Owned by the server; its methods are called from request handlers concurrently.
-public actor ConsoleCluster {
+actor ConsoleCluster {
     let config: ConsoleConfig
     let logger: Logger
     let admin: KafkaAdminClient
@@ -17,14 +17,19 @@ public actor ConsoleCluster {
     var zookeeper: ZooKeeperClient?
     /// The last invariant check (`checkInvariants`), shown on the overview.
     var lastInvariants: InvariantsPage?
+    /// The history the sampler writes and the pages chart; nil in unit tests.
+    let history: ConsoleHistory?
+    /// Each broker's metrics URL found from its `metrics.port` ("" when it has none).
+    var discoveredMetrics: [Int32: String] = [:]
 
-    public init(config: ConsoleConfig, logger: Logger) throws {
+    init(config: ConsoleConfig, history: ConsoleHistory?, logger: Logger) throws {
         self.config = config
+        self.history = history
         self.logger = logger
         admin = try KafkaAdminClient(properties: config.kafkaProperties, logger: logger)
     }
 
-    public func close() async {
+    func close() async {
         await producer?.close()
         await zookeeper?.close()
         await admin.close()

@@ -24,6 +24,16 @@ public struct ConsoleConfig: Sendable, Equatable {
     /// `console.message.scan.max.records` and `console.message.scan.max.ms`: the budget of one message search.
     public var scanMaxRecords = 100_000
     public var scanMaxMs: Int64 = 5_000
+    /// `console.data.dir`: where the history (lag, broker metrics, the timeline) is kept in SQLite; empty: in
+    /// memory only.
+    public var dataDirectory: String? = "/tmp/swiftkafka-console"
+    /// `console.sample.interval.ms`: how often the history is sampled.
+    public var sampleIntervalMs: Int64 = 30_000
+    /// `console.history.retention.ms`: how long samples and events are kept (7 days).
+    public var historyRetentionMs: Int64 = 7 * 24 * 3_600_000
+    /// `console.broker.metrics.urls`: `id=url` pairs, comma-separated, of the brokers' Prometheus endpoints; a
+    /// broker not named is asked for its `metrics.port` (DescribeConfigs) and scraped on its host there.
+    public var brokerMetricsURLs: [Int32: String] = [:]
     /// The Kafka client settings passed through (security, timeouts).
     public var clientProperties: [String: String] = [:]
 
@@ -41,6 +51,16 @@ public struct ConsoleConfig: Sendable, Equatable {
         ("console.session.timeout.ms", "idle time before a login ends (default 28800000)"),
         ("console.message.scan.max.records", "records one message search reads at most (default 100000)"),
         ("console.message.scan.max.ms", "time one message search takes at most (default 5000)"),
+        (
+            "console.data.dir",
+            "where lag, broker metrics and the timeline are kept (SQLite; default /tmp/swiftkafka-console)"
+        ),
+        ("console.sample.interval.ms", "how often lag, metrics and the cluster's changes are sampled (default 30000)"),
+        ("console.history.retention.ms", "how long the history is kept (default 604800000, 7 days)"),
+        (
+            "console.broker.metrics.urls",
+            "id=http://host:port/metrics, comma-separated; default: each broker's metrics.port"
+        ),
     ]
 
     /// The configuration of a Java properties text with `overrides` applied after.
@@ -80,6 +100,18 @@ public struct ConsoleConfig: Sendable, Equatable {
         case "console.session.timeout.ms": sessionTimeoutMs = try Self.positive(key, value)
         case "console.message.scan.max.records": scanMaxRecords = Int(try Self.positive(key, value))
         case "console.message.scan.max.ms": scanMaxMs = try Self.positive(key, value)
+        case "console.data.dir": dataDirectory = value.isEmpty ? nil : value
+        case "console.sample.interval.ms": sampleIntervalMs = try Self.positive(key, value)
+        case "console.history.retention.ms": historyRetentionMs = try Self.positive(key, value)
+        case "console.broker.metrics.urls":
+            brokerMetricsURLs = [:]
+            for entry in value.split(separator: ",") {
+                let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, let id = Int32(parts[0]), parts[1].hasPrefix("http") else {
+                    throw ConsoleConfigError("\(key): '\(entry)' is not id=http://host:port/metrics")
+                }
+                brokerMetricsURLs[id] = parts[1]
+            }
         case "request.timeout.ms", "security.protocol":
             clientProperties[key] = value
         case _ where key.hasPrefix("sasl.") || key.hasPrefix("ssl."):

@@ -5,6 +5,7 @@ import Mustache
 /// token they carry. The JSON twin of a page is `page` alone.
 struct PageView: Sendable {
     var page: any Encodable & Sendable
+    var charts: [String: String] = [:]
     var canOperate: Bool
     var canAdmin: Bool
     var csrf: String

@@ -38,7 +38,8 @@ struct ConsoleRequest: Sendable {
 /// What a route answers: a page (HTML in the layout, or its model as JSON), a redirect after a change (with the
 /// message to show on the next page), or a failure.
 enum ConsoleAnswer: Sendable {
-    case page(title: String, template: String, model: any Encodable & Sendable)
+    /// `charts`: inline SVGs by name for the template (`{{{charts.name}}}`), not part of the JSON twin.
+    case page(title: String, template: String, model: any Encodable & Sendable, charts: [String: String] = [:])
     case redirect(to: String, message: String)
     case failure(status: Int, title: String, message: String)
 

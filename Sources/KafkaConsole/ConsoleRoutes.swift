@@ -22,7 +22,9 @@ struct ConsoleRoutes: Sendable {
 
     func answer(_ request: ConsoleRequest) async -> ConsoleAnswer {
         do {
-            return try await route(request)
+            let answer = try await route(request)
+            if request.method == "POST" { await audit(request, answer) }
+            return answer
         } catch let error as ZooKeeperError where error.code == .noNode {
             return .notFound("The znode")
         } catch {
@@ -34,14 +36,25 @@ struct ConsoleRoutes: Sendable {
         let path = request.path
         switch (request.method, path.first ?? "", path.count) {
         case ("GET", "", _):
-            return .page(title: "Overview", template: "overview", model: try await cluster.overview())
+            let overview = try await cluster.overview()
+            var charts = TrafficPoint.charts(overview.traffic)
+            charts["timeline"] = SvgChart.timeline(
+                overview.events.map { .init(at: $0.at, kind: $0.kind, broker: $0.broker, detail: $0.detail) },
+                lanes: Set(overview.brokers.map(\.id) + overview.events.compactMap(\.broker)).sorted()
+            )
+            return .page(title: "Overview", template: "overview", model: overview, charts: charts)
         case ("GET", "brokers", 1):
             return .page(title: "Brokers", template: "brokers", model: try await cluster.brokers())
         case ("GET", "brokers", 2):
             guard let id = Int32(path[1]), let broker = try await cluster.broker(id) else {
                 return .notFound("Broker \(path[1])")
             }
-            return .page(title: "Broker \(id)", template: "broker", model: broker)
+            return .page(
+                title: "Broker \(id)",
+                template: "broker",
+                model: broker,
+                charts: TrafficPoint.charts(broker.traffic)
+            )
         case ("GET", "topics", 1):
             let topics = try await cluster.topics(query: request.query["q"] ?? "")
             return .page(title: "Topics", template: "topics", model: topics)
@@ -59,7 +72,17 @@ struct ConsoleRoutes: Sendable {
             guard let group = try await cluster.group(path[1], store: store) else {
                 return .notFound("Group \(path[1])")
             }
-            return .page(title: "Group \(path[1])", template: "group", model: group)
+            let chart = SvgChart.lines(
+                [
+                    .init(
+                        name: "lag (records)",
+                        color: SvgChart.palette[0],
+                        points: group.lagHistory.map { ($0.at, Double($0.records)) }
+                    )
+                ],
+                unit: ""
+            )
+            return .page(title: "Group \(path[1])", template: "group", model: group, charts: ["lag": chart])
         case ("POST", "groups", 3):
             return try await groupAction(request, group: path[1], action: path[2])
         case ("GET", "invariants", 1):
@@ -71,6 +94,24 @@ struct ConsoleRoutes: Sendable {
         default:
             return .notFound("The page /\(path.joined(separator: "/"))")
         }
+    }
+
+    /// A change made through the console goes on the timeline (the audit log): who, what, and the outcome.
+    private func audit(_ request: ConsoleRequest, _ answer: ConsoleAnswer) async {
+        let outcome: String
+        switch answer {
+        case .redirect(_, let message): outcome = message
+        case .page(let title, _, _, _): outcome = title
+        case .failure(_, let title, _): outcome = "refused: \(title)"
+        }
+        let who = request.session.user ?? "anonymous"
+        let event = ConsoleHistory.Event(
+            at: ConsoleHistory.nowMs,
+            kind: "console action",
+            broker: nil,
+            detail: "\(who): POST /\(request.path.joined(separator: "/")) — \(outcome)"
+        )
+        try? await cluster.history?.record(events: [event])
     }
 
     var zookeeperMissing: ConsoleAnswer {

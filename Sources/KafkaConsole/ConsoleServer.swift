@@ -4,8 +4,9 @@ import Hummingbird
 public import Logging
 import NIOCore
 
-/// `swiftkafka-console`: the web console over HTTP (Hummingbird). Lifecycle: `run()` connects the admin client,
-/// starts the background invariant check (every 15 s with ZooKeeper), serves until cancelled (SIGTERM), closes.
+/// `swiftkafka-console`: the web console over HTTP (Hummingbird). Lifecycle: `run()` opens the history
+/// (`ConsoleHistory`), connects the admin client, starts the background invariant check (every 15 s with
+/// ZooKeeper) and the sampler (`ConsoleSampler`), serves until cancelled (SIGTERM), closes.
 ///
 /// Every request: static files, `/health` and `/metrics` are served as they are; anything else gets its session
 /// (cookie `swiftkafka_console`, HttpOnly, SameSite=Strict), must be logged in when `console.users` is set, and a
@@ -24,7 +25,9 @@ public struct ConsoleServer: Sendable {
     }
 
     public func run() async throws {
-        let cluster = try ConsoleCluster(config: config, logger: logger)
+        let history = try ConsoleHistory(directory: config.dataDirectory, retentionMs: config.historyRetentionMs)
+        let cluster = try ConsoleCluster(config: config, history: history, logger: logger)
+        let sampler = ConsoleSampler(cluster: cluster, history: history, config: config, logger: logger)
         let sessions = ConsoleSessions(users: config.users, timeoutMs: config.sessionTimeoutMs)
         let renderer = try ConsoleRenderer()
         let routes = ConsoleRoutes(cluster: cluster, config: config)
@@ -60,7 +63,11 @@ public struct ConsoleServer: Sendable {
                 try? await Task.sleep(for: .seconds(15))
             }
         }
-        defer { checker.cancel() }
+        let sampling = Task { await sampler.run() }
+        defer {
+            checker.cancel()
+            sampling.cancel()
+        }
         do {
             try await application.runService()
         } catch {
@@ -68,6 +75,7 @@ public struct ConsoleServer: Sendable {
             throw error
         }
         checker.cancel()
+        sampling.cancel()
         await cluster.close()
     }
 
@@ -192,10 +200,11 @@ public struct ConsoleServer: Sendable {
             }
             if !message.isEmpty { await sessions.flash(session.id, .init(kind: "ok", text: message)) }
             return Response(status: .seeOther, headers: [.location: location])
-        case .page(let title, let template, let model):
+        case .page(let title, let template, let model, let charts):
             if request.wantsJSON { return Self.text(ConsoleRenderer.json(model), type: "application/json") }
             let view = PageView(
                 page: model,
+                charts: charts,
                 canOperate: writable && (session.role ?? .viewer) >= .operator,
                 canAdmin: writable && (session.role ?? .viewer) >= .admin,
                 csrf: session.csrf

@@ -26,7 +26,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import BROKER, free_port, register, stop, three_brokers, wait_for
+from conftest import BROKER, free_port, register, stop, wait_for
+from replication_harness import Cluster
 
 CONSOLE = os.path.join(os.path.dirname(BROKER), "swiftkafka-console")
 ADMIN = os.path.join(os.path.dirname(BROKER), "swiftkafka-admin")
@@ -39,12 +40,17 @@ class Console:
     def __init__(self, directory, properties):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        path = f"{directory}/console-{self.port}.properties"
-        with open(path, "w") as f:
-            f.write("".join(f"{k}={v}\n" for k, v in dict(properties, listeners=self.url).items()))
+        self.path = f"{directory}/console-{self.port}.properties"
+        values = {"listeners": self.url, "console.data.dir": f"{directory}/data-{self.port}",
+                  "console.sample.interval.ms": "1000", **properties}
+        with open(self.path, "w") as f:
+            f.write("".join(f"{k}={v}\n" for k, v in values.items()))
         self.log_path = f"{directory}/console-{self.port}.log"
-        self.process = subprocess.Popen([CONSOLE, path], stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen([CONSOLE, self.path], stdout=open(self.log_path, "a"),
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         register(self.process.pid)
         wait_for(lambda: self.healthy() or self.process.poll() is not None, 60, "the console listening")
         assert self.process.poll() is None, open(self.log_path).read()
@@ -66,8 +72,8 @@ def hashed(password):
 
 @pytest.fixture(scope="module")
 def setup():
-    fixture = three_brokers()
-    cluster = next(fixture)
+    # Brokers with their Prometheus endpoints (metrics.port), which the console discovers and charts.
+    cluster = Cluster(per_broker={i: {"metrics.port": str(free_port())} for i in (1, 2, 3)})
     directory = tempfile.mkdtemp(prefix="swiftkafka-console-")
     consoles = []
     import shutil
@@ -104,7 +110,7 @@ def setup():
     finally:
         for console in consoles:
             stop(console.process)
-        fixture.close()
+        cluster.close()
         shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -406,7 +412,43 @@ def test_read_only_mode_and_csrf(setup, browser):
     assert status == 200 and 'swiftkafka_console_requests_total{method="POST",status="403"}' in metrics
 
 
-def test_a_killed_broker_shows_under_replicated_partitions(setup, browser):
+def test_throughput_lag_history_and_its_survival_of_a_restart(setup, browser, shots):
+    cluster, writable, read_only = setup
+    producer = Producer({"bootstrap.servers": cluster.bootstrap})
+    deadline = time.time() + 30
+    def traffic():
+        if time.time() < deadline:
+            for i in range(200):
+                producer.produce("orders", key=f"customer-{i % 40}", value=b"x" * 200)
+            producer.flush(10)
+        points = api(read_only, "/")["traffic"]
+        return [p for p in points if p["bytesIn"] > 0 and p["messagesIn"] > 0] and points
+    points = wait_for(traffic, 60, "traffic samples from the brokers' metrics endpoints")
+    assert any(p["produceP99Ms"] is not None for p in points), points[-3:]
+    browser.get(read_only.url + "/")
+    assert "<polyline" in by_id(browser, "throughput-chart").get_attribute("innerHTML")
+    browser.get(read_only.url + "/brokers/1")
+    wait_for(lambda: browser.get(read_only.url + "/brokers/1")
+             or "<polyline" in by_id(browser, "throughput-chart").get_attribute("innerHTML"), 30, "broker 1's chart")
+    # billing lags (its offsets were reset to 5): its history has samples, in records and in seconds.
+    group = wait_for(lambda: (g := api(read_only, "/groups/billing")) and len(g["lagHistory"]) >= 3 and g, 30,
+                     "lag samples of billing")
+    assert group["lagHistory"][-1]["records"] > 0
+    assert group["lagHistory"][-1]["seconds"] > 0
+    browser.get(read_only.url + "/groups/billing")
+    assert "<polyline" in by_id(browser, "lag-chart").get_attribute("innerHTML")
+    assert float(by_id(browser, "group-lag-seconds").text) > 0
+    browser.save_screenshot(f"{shots}/group-lag.png")
+    # The history is on disk: a restarted console still has the samples taken before.
+    before = group["lagHistory"][0]["at"]
+    stop(read_only.process)
+    read_only.start()
+    wait_for(read_only.healthy, 60, "the console back")
+    again = api(read_only, "/groups/billing")
+    assert again["lagHistory"] and again["lagHistory"][0]["at"] <= before, (before, again["lagHistory"][:2])
+
+
+def test_a_killed_broker_shows_under_replicated_partitions(setup, browser, shots):
     cluster, _, read_only = setup
     browser.get(read_only.url + "/")
     assert by_id(browser, "under-replicated-count").text == "0"
@@ -422,6 +464,17 @@ def test_a_killed_broker_shows_under_replicated_partitions(setup, browser):
     expected = sum(1 for t in metadata.topics.values() for p in t.partitions.values() if len(p.isrs) < len(p.replicas))
     assert shown == expected > 0
     browser.get(read_only.url + "/topics/orders")
-    assert all_by_id(browser, "urp-0") or any(all_by_id(browser, f"urp-{p}") for p in range(6))
+    assert any(all_by_id(browser, f"urp-{p}") for p in range(6))
+    # The timeline: broker 3 gone, and the ISR shrinks it caused, each naming the partition.
+    def timeline():
+        browser.get(read_only.url + "/")
+        return [(e.find_element(By.CSS_SELECTOR, '[data-testid="event-kind"]').text,
+                 e.find_element(By.CSS_SELECTOR, '[data-testid="event-detail"]').text) for e in all_by_id(browser, "event")]
+    events = wait_for(lambda: (found := timeline()) and ("broker gone", "broker 3 left the cluster") in found
+                      and any(kind == "isr shrink" for kind, _ in found) and found, 30, "the timeline's events")
+    shrinks = {detail.split(":")[0] for kind, detail in events if kind == "isr shrink"}
+    assert {f"orders-{p}" for p in range(6)} <= shrinks, shrinks
+    assert "<rect" in by_id(browser, "timeline-chart").get_attribute("innerHTML")
+    browser.save_screenshot(f"{shots}/overview-after-kill.png")
     no_console_errors(browser)
     victim.start()

@@ -20,6 +20,8 @@ struct BrokerPage: Encodable, Sendable {
     var leaders: Int
     var replicas: Int
     var configs: [Config]
+    /// The last hour's traffic of this broker (from its metrics endpoint, when it has one).
+    var traffic: [TrafficPoint] = []
 }
 
 /// `/brokers`: the live brokers (the overview's table).
@@ -47,7 +49,10 @@ extension ConsoleCluster {
             isController: broker.isController,
             leaders: broker.leaders,
             replicas: broker.replicas,
-            configs: configs.map(BrokerPage.Config.init)
+            configs: configs.map(BrokerPage.Config.init),
+            traffic: TrafficPoint.merged(
+                (try? history?.brokerSamples(broker: id, since: ConsoleHistory.nowMs - 3_600_000)) ?? []
+            )
         )
     }
 }

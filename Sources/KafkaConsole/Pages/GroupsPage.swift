@@ -15,6 +15,10 @@ struct GroupsPage: Encodable, Sendable {
         var members: Int
         var topics: String
         var lag: Int64
+        /// The last sample's lag in seconds (empty before the first sample).
+        var lagSeconds: String
+        /// The last hour's lag in records, as an inline SVG.
+        var sparkline: String
     }
 
     var groups: [Group]
@@ -51,51 +55,79 @@ struct GroupPage: Encodable, Sendable {
     var lag: Int64
     /// Whether the group has no member, so that its offsets may be reset or it may be deleted.
     var isInactive: Bool
+    /// The last hour's samples: lag in records and in seconds.
+    var lagHistory: [ConsoleHistory.LagSample] = []
+    /// The last sample's lag in seconds ("" before the first).
+    var lagSeconds: String = ""
 }
 
 extension ConsoleCluster {
-    func groups() async throws -> GroupsPage {
-        var rows: [GroupsPage.Group] = []
+    /// Every group of both stores with its committed offsets, state and member count.
+    func allGroupOffsets() async throws -> [GroupOffsets] {
+        var found: [GroupOffsets] = []
         for listing in try await admin.listGroups().sorted(by: { $0.groupID < $1.groupID }) {
             let offsets = (try? await admin.listGroupOffsets(listing.groupID)) ?? [:]
             let description = try? await admin.describeGroup(listing.groupID)
-            rows.append(
-                .init(
-                    id: listing.groupID,
+            found.append(
+                GroupOffsets(
                     store: "kafka",
+                    id: listing.groupID,
                     state: description?.state ?? listing.state,
                     members: description?.members.count ?? 0,
-                    topics: Set(offsets.keys.map(\.topic)).sorted().joined(separator: ", "),
-                    lag: try await lag(offsets.mapValues(\.offset))
+                    offsets: offsets.mapValues(\.offset)
                 )
             )
         }
-        let zookeeperGroups: [(String, [TopicPartition: Int64], Int)] =
-            (try await withZooKeeper { zk in
-                var found: [(String, [TopicPartition: Int64], Int)] = []
-                let offsets = ZooKeeperGroupOffsets(zookeeper: zk.zookeeper)
-                for group in try await offsets.groups() {
+        let zookeeperGroups: [GroupOffsets] =
+            try await withZooKeeper { zk -> [GroupOffsets] in
+                var groups: [GroupOffsets] = []
+                let reader = ZooKeeperGroupOffsets(zookeeper: zk.zookeeper)
+                for group in try await reader.groups() {
                     let members = (try? await zk.zookeeper.children("/consumers/\(group)/ids"))?.count ?? 0
-                    found.append((group, try await offsets.offsets(group), members))
+                    groups.append(
+                        GroupOffsets(
+                            store: "zookeeper",
+                            id: group,
+                            state: members > 0 ? "Stable" : "Empty",
+                            members: members,
+                            offsets: try await reader.offsets(group)
+                        )
+                    )
                 }
-                return found
-            }) ?? []
-        for (group, offsets, members) in zookeeperGroups {
-            rows.append(
-                .init(
-                    id: group,
-                    store: "zookeeper",
-                    state: members > 0 ? "Stable" : "Empty",
-                    members: members,
-                    topics: Set(offsets.keys.map(\.topic)).sorted().joined(separator: ", "),
-                    lag: try await lag(offsets)
-                )
+                return groups
+            } ?? []
+        return found + zookeeperGroups
+    }
+
+    func groups() async throws -> GroupsPage {
+        let groups = try await allGroupOffsets()
+        let ends = try await logEnds(Set(groups.flatMap(\.offsets.keys)))
+        let since = ConsoleHistory.nowMs - 3_600_000
+        let rows = groups.map { group in
+            let history = (try? self.history?.lag(store: group.store, group: group.id, since: since)) ?? []
+            return GroupsPage.Group(
+                id: group.id,
+                store: group.store,
+                state: group.state,
+                members: group.members,
+                topics: Set(group.offsets.keys.map(\.topic)).sorted().joined(separator: ", "),
+                lag: Self.lag(group.offsets, ends),
+                lagSeconds: history.last?.seconds.map { String(format: "%.1f", $0) } ?? "",
+                sparkline: SvgChart.sparkline(history.map { Double($0.records) })
             )
         }
         return GroupsPage(groups: rows, zookeeperConfigured: config.zookeeperConnect != nil)
     }
 
     func group(_ id: String, store: String) async throws -> GroupPage? {
+        guard var page = try await groupWithoutHistory(id, store: store) else { return nil }
+        page.lagHistory =
+            (try? history?.lag(store: page.store, group: id, since: ConsoleHistory.nowMs - 3_600_000)) ?? []
+        page.lagSeconds = page.lagHistory.last?.seconds.map { String(format: "%.1f", $0) } ?? ""
+        return page
+    }
+
+    private func groupWithoutHistory(_ id: String, store: String) async throws -> GroupPage? {
         if store == "zookeeper" {
             guard
                 let (offsets, members) = try await withZooKeeper({ zk in
@@ -164,13 +196,26 @@ extension ConsoleCluster {
         }
     }
 
+    /// The log end of each partition (those without a leader are missing).
+    func logEnds(_ partitions: Set<TopicPartition>) async throws -> [TopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        return try await admin.listOffsets(Array(partitions), at: -1).compactMapValues { try? $0.get() }
+    }
+
     /// Total lag of committed offsets against the log ends.
-    private func lag(_ offsets: [TopicPartition: Int64]) async throws -> Int64 {
-        guard !offsets.isEmpty else { return 0 }
-        let ends = try await admin.listOffsets(Array(offsets.keys), at: -1)
-        return offsets.reduce(0) { sum, entry in
-            guard case .success(let end)? = ends[entry.key], end >= 0 else { return sum }
+    static func lag(_ offsets: [TopicPartition: Int64], _ ends: [TopicPartition: Int64]) -> Int64 {
+        offsets.reduce(0) { sum, entry in
+            guard let end = ends[entry.key], end >= 0 else { return sum }
             return sum + max(0, end - entry.value)
         }
     }
+}
+
+/// One group's committed offsets as read from its store.
+struct GroupOffsets: Sendable {
+    var store: String
+    var id: String
+    var state: String
+    var members: Int
+    var offsets: [TopicPartition: Int64]
 }

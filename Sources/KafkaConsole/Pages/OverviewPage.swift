@@ -29,6 +29,80 @@ struct OverviewPage: Encodable, Sendable {
     var underMinIsrPartitions: Int
     /// The last invariant check: nil without ZooKeeper or before the first one.
     var invariants: InvariantsPage?
+    /// The newest events of the timeline (50 at most, newest first).
+    var events: [TimelineEvent] = []
+    /// The last hour's traffic, summed over the brokers, per sample.
+    var traffic: [TrafficPoint] = []
+}
+
+/// One event of the timeline as pages show it.
+struct TimelineEvent: Encodable, Sendable {
+    var at: Int64
+    var time: String
+    var kind: String
+    var broker: Int32?
+    var detail: String
+
+    init(_ event: ConsoleHistory.Event) {
+        at = event.at
+        time = SvgChart.clock(event.at)
+        kind = event.kind
+        broker = event.broker
+        detail = event.detail
+    }
+}
+
+/// One sample of broker traffic: bytes and messages per second, the produce and consumer-fetch p99 (the worst
+/// broker's).
+struct TrafficPoint: Encodable, Sendable {
+    var at: Int64
+    var bytesIn: Double
+    var bytesOut: Double
+    var messagesIn: Double
+    var produceP99Ms: Double?
+    var fetchP99Ms: Double?
+
+    /// Samples of several brokers taken at once, summed (latencies: the maximum).
+    static func merged(_ samples: [ConsoleHistory.BrokerSample]) -> [TrafficPoint] {
+        Dictionary(grouping: samples, by: \.at).sorted { $0.key < $1.key }.map { at, group in
+            TrafficPoint(
+                at: at,
+                bytesIn: group.reduce(0) { $0 + $1.bytesIn },
+                bytesOut: group.reduce(0) { $0 + $1.bytesOut },
+                messagesIn: group.reduce(0) { $0 + $1.messagesIn },
+                produceP99Ms: group.compactMap(\.produceP99Ms).max(),
+                fetchP99Ms: group.compactMap(\.fetchP99Ms).max()
+            )
+        }
+    }
+
+    /// The throughput and latency charts of `points`.
+    static func charts(_ points: [TrafficPoint]) -> [String: String] {
+        [
+            "throughput": SvgChart.lines(
+                [
+                    .init(name: "bytes in/s", color: SvgChart.palette[0], points: points.map { ($0.at, $0.bytesIn) }),
+                    .init(name: "bytes out/s", color: SvgChart.palette[1], points: points.map { ($0.at, $0.bytesOut) }),
+                ],
+                unit: "B/s"
+            ),
+            "latency": SvgChart.lines(
+                [
+                    .init(
+                        name: "produce p99",
+                        color: SvgChart.palette[2],
+                        points: points.compactMap { p in p.produceP99Ms.map { (p.at, $0) } }
+                    ),
+                    .init(
+                        name: "fetch p99",
+                        color: SvgChart.palette[3],
+                        points: points.compactMap { p in p.fetchP99Ms.map { (p.at, $0) } }
+                    ),
+                ],
+                unit: " ms"
+            ),
+        ]
+    }
 }
 
 /// The invariants of `swiftkafka-zk check` (`ClusterInvariants`) over a ZooKeeper snapshot, at `/invariants`.
@@ -90,6 +164,12 @@ extension ConsoleCluster {
         }
         page.controllerEpoch = try? await withZooKeeper { try await $0.getControllerEpoch()?.epoch } ?? nil
         page.invariants = lastInvariants
+        if let history {
+            page.events = ((try? history.events(limit: 50)) ?? []).map(TimelineEvent.init)
+            page.traffic = TrafficPoint.merged(
+                (try? history.brokerSamples(broker: nil, since: ConsoleHistory.nowMs - 3_600_000)) ?? []
+            )
+        }
         return page
     }
 

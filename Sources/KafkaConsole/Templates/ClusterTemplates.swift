@@ -26,8 +26,19 @@ enum ClusterTemplates {
           <div class="value">{{#ok}}<a class="good" href="/invariants" data-testid="invariants-verdict">ok</a>{{/ok}}{{^ok}}<a class="bad"
             href="/invariants" data-testid="invariants-verdict">{{count(violations)}} violated</a>{{/ok}}</div></div>{{/page.invariants}}
         </div>
+        <div class="actions">
+        <div><h2>Throughput (last hour)</h2><div class="card" data-testid="throughput-chart">{{{charts.throughput}}}</div></div>
+        <div><h2>Request latency</h2><div class="card" data-testid="latency-chart">{{{charts.latency}}}</div></div>
+        </div>
         <h2>Brokers</h2>
         {{> brokerTable}}
+        <h2>Timeline</h2>
+        <div class="card" data-testid="timeline-chart">{{{charts.timeline}}}</div>
+        <table data-testid="timeline">
+        <tr><th>Time</th><th>Event</th><th class="num">Broker</th><th>Detail</th></tr>
+        {{#page.events}}<tr data-testid="event"><td>{{time}}</td><td data-testid="event-kind">{{kind}}</td>
+        <td class="num">{{broker}}</td><td data-testid="event-detail">{{detail}}</td></tr>{{/page.events}}
+        </table>
         """
 
     static let brokerTable = """
@@ -49,6 +60,10 @@ enum ClusterTemplates {
         <h1>Broker {{page.id}} {{#page.isController}}<span class="badge">controller</span>{{/page.isController}}</h1>
         <p>{{page.host}}:{{page.port}}{{#page.rack}} · rack {{.}}{{/page.rack}} · {{page.leaders}} leaders ·
           {{page.replicas}} replicas</p>
+        <div class="actions">
+        <div><h2>Throughput (last hour)</h2><div class="card" data-testid="throughput-chart">{{{charts.throughput}}}</div></div>
+        <div><h2>Request latency</h2><div class="card" data-testid="latency-chart">{{{charts.latency}}}</div></div>
+        </div>
         <h2>Configs</h2>
         {{> configTable}}
         """

@@ -6,10 +6,11 @@ enum GroupTemplates {
           zookeeper.connect is set.</p>{{/page.zookeeperConfigured}}
         <table data-testid="groups-table">
         <tr><th>Group</th><th>Offsets in</th><th>State</th><th class="num">Members</th><th>Topics</th>
-        <th class="num">Lag</th></tr>
+        <th class="num">Lag</th><th class="num">Lag (s)</th><th>Last hour</th></tr>
         {{#page.groups}}<tr data-testid="group-row-{{store}}-{{id}}"><td><a href="/groups/{{id}}?store={{store}}">{{id}}</a></td>
         <td><span class="badge">{{store}}</span></td><td>{{state}}</td><td class="num">{{members}}</td><td>{{topics}}</td>
-        <td class="num" data-testid="group-lag-{{store}}-{{id}}">{{lag}}</td></tr>
+        <td class="num" data-testid="group-lag-{{store}}-{{id}}">{{lag}}</td>
+        <td class="num" data-testid="group-lag-seconds-{{store}}-{{id}}">{{lagSeconds}}</td><td>{{{sparkline}}}</td></tr>
         {{/page.groups}}
         </table>
         """
@@ -20,7 +21,11 @@ enum GroupTemplates {
         <div class="card"><div class="label">State</div><div class="value" data-testid="group-state">{{page.state}}</div></div>
         <div class="card"><div class="label">Members</div><div class="value">{{count(page.members)}}</div></div>
         <div class="card"><div class="label">Lag (records)</div><div class="value" data-testid="group-lag">{{page.lag}}</div></div>
+        <div class="card"><div class="label">Lag (seconds, last sample)</div>
+          <div class="value" data-testid="group-lag-seconds">{{page.lagSeconds}}</div></div>
         </div>
+        <h2>Lag (last hour)</h2>
+        <div class="card" data-testid="lag-chart">{{{charts.lag}}}</div>
         <h2>Partitions</h2>
         <table data-testid="group-partitions">
         <tr><th>Topic</th><th class="num">Partition</th><th class="num">Committed</th><th class="num">Log end</th>
