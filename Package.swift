@@ -145,7 +145,7 @@ let package = Package(
         .target(
             name: "KafkaConsole",
             dependencies: [
-                "KafkaClient", "KafkaCore", "KafkaZooKeeper", "ZooKeeper",
+                "KafkaClient", "KafkaCore", "KafkaZooKeeper", "ZooKeeper", "KafkaSecurity", "Avro",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),

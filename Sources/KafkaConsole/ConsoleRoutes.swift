@@ -15,6 +15,9 @@ import ZooKeeper
 /// | `/topics/<t>/messages?…` | message browser | produce (operator) |
 /// | `/groups`, `/groups/<g>?store=` | both offset stores, one group | |
 /// | `/groups/<g>/reset?store=`, `/groups/<g>/delete` | | reset (operator), delete (admin) |
+/// | `/security` | ACLs and client quotas | |
+/// | `/schemas`, `/schemas/<subject>?left=&right=` | the registry's subjects, two versions side by side | |
+/// | `/connect`, `/connect/<c>/pause\|resume\|restart` | connectors and tasks | pause, resume, restart (operator) |
 /// | `/invariants`, `/zookeeper?path=` | ZooKeeper's view | |
 struct ConsoleRoutes: Sendable {
     let cluster: ConsoleCluster
@@ -85,6 +88,10 @@ struct ConsoleRoutes: Sendable {
             return .page(title: "Group \(path[1])", template: "group", model: group, charts: ["lag": chart])
         case ("POST", "groups", 3):
             return try await groupAction(request, group: path[1], action: path[2])
+        case ("GET", "schemas", _), ("GET", "connect", 1), ("POST", "connect", 3):
+            return await services(request)
+        case ("GET", "security", 1):
+            return .page(title: "Security", template: "security", model: try await cluster.security())
         case ("GET", "invariants", 1):
             guard let page = try await cluster.checkInvariants() else { return zookeeperMissing }
             return .page(title: "Invariants", template: "invariants", model: page)
@@ -112,6 +119,54 @@ struct ConsoleRoutes: Sendable {
             detail: "\(who): POST /\(request.path.joined(separator: "/")) — \(outcome)"
         )
         try? await cluster.history?.record(events: [event])
+    }
+
+    /// The schema registry's and Connect's pages, through their REST APIs.
+    private func services(_ request: ConsoleRequest) async -> ConsoleAnswer {
+        let path = request.path
+        if path[0] == "schemas" {
+            guard let url = config.schemaRegistryURL else {
+                return .failure(
+                    status: 404,
+                    title: "No schema registry",
+                    message: "schema.registry.url is not configured"
+                )
+            }
+            if path.count == 1 {
+                guard let page = await cluster.schemas(url) else {
+                    return .failure(status: 502, title: "The schema registry did not answer", message: url)
+                }
+                return .page(title: "Schemas", template: "schemas", model: page)
+            }
+            guard
+                let page = await cluster.subject(
+                    url,
+                    path[1],
+                    left: request.query["left"].flatMap { Int($0) },
+                    right: request.query["right"].flatMap { Int($0) }
+                )
+            else { return .notFound("Subject \(path[1])") }
+            return .page(title: "Subject \(path[1])", template: "subject", model: page)
+        }
+        guard let url = config.connectURL else {
+            return .failure(status: 404, title: "No Connect cluster", message: "connect.url is not configured")
+        }
+        if path.count == 3 {
+            guard request.role(atLeast: .operator) else { return Self.forbidden }
+            let status = await cluster.connectAction(url, path[1], path[2])
+            guard (200..<300).contains(status) else {
+                return .failure(
+                    status: 502,
+                    title: "Connect refused",
+                    message: "\(path[2]) of \(path[1]): HTTP \(status)"
+                )
+            }
+            return .redirect(to: "/connect", message: "\(path[1]): \(path[2]) requested")
+        }
+        guard let page = await cluster.connectors(url) else {
+            return .failure(status: 502, title: "Connect did not answer", message: url)
+        }
+        return .page(title: "Connect", template: "connect", model: page)
     }
 
     var zookeeperMissing: ConsoleAnswer {

@@ -30,11 +30,14 @@ def test_compose_file_validates():
     assert result.returncode == 0, result.stderr
     services = subprocess.run(["docker-compose", "-f", COMPOSE, "config", "--services"], capture_output=True,
                               text=True, timeout=60).stdout.split()
-    assert sorted(services) == ["broker1", "broker2", "broker3", "burrow", "connect", "schema-registry", "zoo1",
-                                "zoo2", "zoo3"]
-    # Each broker waits for the three ZooKeeper servers, Burrow (an optional profile), the schema registry and the
-    # Connect worker for the three brokers.
-    assert result.stdout.count("condition: service_healthy") == 18
+    assert sorted(services) == ["broker1", "broker2", "broker3", "burrow", "connect", "console", "schema-registry",
+                                "zoo1", "zoo2", "zoo3"]
+    # Each broker waits for the three ZooKeeper servers, Burrow (an optional profile), the schema registry, the
+    # Connect worker and the console for the three brokers.
+    assert result.stdout.count("condition: service_healthy") == 21
+    console = result.stdout[result.stdout.index("  console:"):]
+    assert "CONSOLE_BOOTSTRAP_SERVERS: broker1:29092,broker2:29092,broker3:29092" in console
+    assert "CONSOLE_ZOOKEEPER_CONNECT: zoo1:2181,zoo2:2181,zoo3:2181/kafka" in console
     registry = result.stdout[result.stdout.index("  schema-registry:"):]
     assert "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS: PLAINTEXT://broker1:29092" in registry
     connect = result.stdout[result.stdout.index("  connect:"):]
@@ -182,6 +185,35 @@ def test_compose_topology_runs_as_processes_through_the_entrypoint():
                 lines = [m.value() for m in consumer.consume(10, 1.0) if m.error() is None]
             consumer.close()
             assert lines == [b'{"schema":{"type":"string","optional":false},"payload":"composed line"}']
+            # The console through its entrypoint with the compose file's CONSOLE_ variables (moved to loopback): it
+            # sees the three brokers and the ensemble's controller epoch.
+            http = free_port()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("CONSOLE_")}
+            env.update(SWIFTKAFKA_CONSOLE=os.path.join(os.path.dirname(BROKER), "swiftkafka-console"),
+                       SWIFTKAFKA_PROPERTIES=os.path.join(ROOT, "conf/console.properties"),
+                       CONSOLE_LISTENERS=f"http://127.0.0.1:{http}",
+                       CONSOLE_BOOTSTRAP_SERVERS=",".join(f"127.0.0.1:{ports[i][0]}" for i in (1, 2, 3)),
+                       CONSOLE_ZOOKEEPER_CONNECT=f"{connect}/kafka", CONSOLE_CONSOLE_DATA_DIR=f"{directory}/console")
+            log = open(f"{directory}/console.log", "w")
+            console = subprocess.Popen([os.path.join(ROOT, "docker/console-entrypoint.sh")], env=env, stdout=log,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            register(console.pid)
+            brokers.append(console)
+            def overview():
+                assert console.poll() is None, open(f"{directory}/console.log").read()
+                try:
+                    request = urllib.request.Request(f"http://127.0.0.1:{http}/",
+                                                     headers={"Accept": "application/json"})
+                    return json.loads(urllib.request.urlopen(request, timeout=5).read())
+                except OSError:
+                    return None
+            deadline = time.time() + 60
+            while not overview():
+                assert time.time() < deadline, "the console did not serve"
+                time.sleep(0.2)
+            page = overview()
+            assert sorted(b["id"] for b in page["brokers"]) == [1, 2, 3]
+            assert page["controllerEpoch"] == json.loads(zk.get("/kafka/controller_epoch")[0])
         finally:
             zk.stop()
     finally:

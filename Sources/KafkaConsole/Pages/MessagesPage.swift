@@ -19,6 +19,13 @@ struct MessagesPage: Encodable, Sendable {
         var key: Rendered
         var value: Rendered
         var headers: [Header]
+        /// The bytes, for decoding Avro through the schema registry; not part of the page's JSON.
+        var rawKey: [UInt8]? = nil
+        var rawValue: [UInt8]? = nil
+
+        enum CodingKeys: String, CodingKey {
+            case partition, offset, timestamp, time, key, value, headers
+        }
     }
 
     struct Header: Encodable, Sendable {
@@ -110,6 +117,17 @@ extension ConsoleCluster {
         }
         await consumer.close()
         let budget = scan.budget
+        if let registry = config.schemaRegistryURL {
+            var avro = AvroMessages(registryURL: registry)
+            for index in found.indices {
+                if let raw = found[index].rawKey, let text = await avro.render(raw) {
+                    found[index].key = .init(format: "avro", text: text)
+                }
+                if let raw = found[index].rawValue, let text = await avro.render(raw) {
+                    found[index].value = .init(format: "avro", text: text)
+                }
+            }
+        }
         found.sort { a, b in
             query.newestFirst
                 ? (a.timestamp, a.offset) > (b.timestamp, b.offset) : (a.timestamp, a.offset) < (b.timestamp, b.offset)
@@ -157,7 +175,9 @@ extension ConsoleCluster {
             time: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: seconds)),
             key: render(record.key),
             value: render(record.value),
-            headers: record.headers.map { .init(key: $0.key, value: render($0.value).text) }
+            headers: record.headers.map { .init(key: $0.key, value: render($0.value).text) },
+            rawKey: record.key.flatMap { $0.readableBytesView.first == 0 ? Array($0.readableBytesView) : nil },
+            rawValue: record.value.flatMap { $0.readableBytesView.first == 0 ? Array($0.readableBytesView) : nil }
         )
     }
 

@@ -39,11 +39,21 @@ struct TopicPage: Encodable, Sendable {
         var messages: Int64
     }
 
+    /// A producer's open transaction on one partition (what keeps read_committed consumers at the LSO).
+    struct OpenTransaction: Encodable, Sendable {
+        var partition: Int32
+        var producerID: Int64
+        var producerEpoch: Int32
+        var startOffset: Int64
+        var lastTimestamp: Int64
+    }
+
     var name: String
     var isInternal: Bool
     var partitions: [Partition]
     var messages: Int64
     var configs: [BrokerPage.Config]
+    var openTransactions: [OpenTransaction] = []
 }
 
 extension ConsoleCluster {
@@ -111,7 +121,8 @@ extension ConsoleCluster {
             isInternal: topic.isInternal,
             partitions: partitions,
             messages: partitions.reduce(0) { $0 + $1.messages },
-            configs: configs.map(BrokerPage.Config.init)
+            configs: configs.map(BrokerPage.Config.init),
+            openTransactions: await openTransactions(name, partitions: partitions.map(\.partition))
         )
     }
 

@@ -26,7 +26,7 @@ enum ClusterTemplates {
           <div class="value">{{#ok}}<a class="good" href="/invariants" data-testid="invariants-verdict">ok</a>{{/ok}}{{^ok}}<a class="bad"
             href="/invariants" data-testid="invariants-verdict">{{count(violations)}} violated</a>{{/ok}}</div></div>{{/page.invariants}}
         </div>
-        <div class="actions">
+        <div class="charts">
         <div><h2>Throughput (last hour)</h2><div class="card" data-testid="throughput-chart">{{{charts.throughput}}}</div></div>
         <div><h2>Request latency</h2><div class="card" data-testid="latency-chart">{{{charts.latency}}}</div></div>
         </div>
@@ -60,7 +60,7 @@ enum ClusterTemplates {
         <h1>Broker {{page.id}} {{#page.isController}}<span class="badge">controller</span>{{/page.isController}}</h1>
         <p>{{page.host}}:{{page.port}}{{#page.rack}} · rack {{.}}{{/page.rack}} · {{page.leaders}} leaders ·
           {{page.replicas}} replicas</p>
-        <div class="actions">
+        <div class="charts">
         <div><h2>Throughput (last hour)</h2><div class="card" data-testid="throughput-chart">{{{charts.throughput}}}</div></div>
         <div><h2>Request latency</h2><div class="card" data-testid="latency-chart">{{{charts.latency}}}</div></div>
         </div>
@@ -73,6 +73,62 @@ enum ClusterTemplates {
         <tr><th>Name</th><th>Value</th><th>Source</th></tr>
         {{#page.configs}}<tr data-testid="config-{{name}}"><td>{{name}}</td>
         <td data-testid="config-value-{{name}}">{{value}}</td><td class="muted">{{source}}</td></tr>{{/page.configs}}
+        </table>
+        """
+
+    static let security = """
+        <h1>Security</h1>
+        <h2>ACLs</h2>
+        {{^page.authorizer}}<p class="card" data-testid="no-authorizer">No authorizer is configured on the brokers
+          (authorizer.class.name is empty): every client may do everything.</p>{{/page.authorizer}}
+        {{#page.aclError}}<p class="card error">{{.}}</p>{{/page.aclError}}
+        {{#page.authorizer}}<table data-testid="acls">
+        <tr><th>Resource</th><th>Name</th><th>Pattern</th><th>Principal</th><th>Host</th><th>Operation</th><th>Permission</th></tr>
+        {{#page.acls}}<tr data-testid="acl"><td>{{resourceType}}</td><td>{{resourceName}}</td><td>{{patternType}}</td>
+        <td>{{principal}}</td><td>{{host}}</td><td>{{operation}}</td><td>{{permission}}</td></tr>{{/page.acls}}
+        </table>{{/page.authorizer}}
+        <h2>Client quotas</h2>
+        <table data-testid="quotas"><tr><th>Entity</th><th>Quotas</th></tr>
+        {{#page.quotas}}<tr data-testid="quota"><td>{{entity}}</td><td>{{values}}</td></tr>{{/page.quotas}}
+        </table>
+        """
+
+    static let schemas = """
+        <h1>Schemas <span class="muted">{{page.url}}</span></h1>
+        <p>Global compatibility: <span data-testid="global-compatibility">{{page.compatibility}}</span></p>
+        <table data-testid="subjects"><tr><th>Subject</th><th>Versions</th><th class="num">Latest id</th></tr>
+        {{#page.subjects}}<tr data-testid="subject-{{name}}"><td><a href="/schemas/{{name}}">{{name}}</a></td>
+        <td>{{versions}}</td><td class="num">{{latestID}}</td></tr>{{/page.subjects}}
+        </table>
+        """
+
+    static let subject = """
+        <h1>Subject {{page.subject}}</h1>
+        <p>Compatibility: <span data-testid="subject-compatibility">{{page.compatibility}}</span> · versions
+          {{#page.versions}}<a href="/schemas/{{page.subject}}?left={{.}}">{{.}}</a> {{/page.versions}}</p>
+        <div class="charts">
+        {{#page.left}}<div><h2>Version {{version}} <span class="muted">(id {{id}}, {{schemaType}})</span></h2>
+        <div class="card"><pre data-testid="schema-left">{{#lines}}<span class="{{#changed}}diff{{/changed}}">{{text}}</span>
+        {{/lines}}</pre></div></div>{{/page.left}}
+        {{#page.right}}<div><h2>Version {{version}} <span class="muted">(id {{id}}, {{schemaType}})</span></h2>
+        <div class="card"><pre data-testid="schema-right">{{#lines}}<span class="{{#changed}}diff{{/changed}}">{{text}}</span>
+        {{/lines}}</pre></div></div>{{/page.right}}
+        </div>
+        """
+
+    static let connect = """
+        <h1>Connect <span class="muted">{{page.url}}</span></h1>
+        <table data-testid="connectors"><tr><th>Connector</th><th>Type</th><th>State</th><th>Worker</th><th>Tasks</th>
+        {{#canOperate}}<th></th>{{/canOperate}}</tr>
+        {{#page.connectors}}<tr data-testid="connector-{{name}}"><td>{{name}}</td><td>{{type}}</td>
+        <td data-testid="connector-state-{{name}}">{{state}}</td><td>{{workerID}}</td>
+        <td>{{#tasks}}<div>{{id}}: {{state}} on {{workerID}}{{#trace}}<pre class="bad">{{.}}</pre>{{/trace}}</div>{{/tasks}}</td>
+        {{#canOperate}}<td><form method="post" action="/connect/{{name}}/{{#isPaused}}resume{{/isPaused}}{{^isPaused}}pause{{/isPaused}}"
+          class="inline"><input type="hidden" name="csrf" value="{{csrf}}">
+          <button data-testid="connector-toggle-{{name}}">{{#isPaused}}Resume{{/isPaused}}{{^isPaused}}Pause{{/isPaused}}</button></form>
+          <form method="post" action="/connect/{{name}}/restart" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">
+          <button data-testid="connector-restart-{{name}}">Restart</button></form></td>{{/canOperate}}</tr>
+        {{/page.connectors}}
         </table>
         """
 

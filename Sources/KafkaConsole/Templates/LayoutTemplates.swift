@@ -20,10 +20,11 @@ enum LayoutTemplates {
         <a href="/brokers" data-testid="nav-brokers">Brokers</a>
         <a href="/topics" data-testid="nav-topics">Topics</a>
         <a href="/groups" data-testid="nav-groups">Consumer groups</a>
+        <a href="/security" data-testid="nav-security">Security</a>
         {{#zookeeper}}<a href="/zookeeper" data-testid="nav-zookeeper">ZooKeeper</a>
         <a href="/invariants" data-testid="nav-invariants">Invariants</a>{{/zookeeper}}
-        {{#schemaRegistryURL}}<a href="{{.}}">Schema registry</a>{{/schemaRegistryURL}}
-        {{#connectURL}}<a href="{{.}}">Connect</a>{{/connectURL}}
+        {{#schemaRegistryURL}}<a href="/schemas" data-testid="nav-schemas">Schemas</a>{{/schemaRegistryURL}}
+        {{#connectURL}}<a href="/connect" data-testid="nav-connect">Connect</a>{{/connectURL}}
         </nav>
         <div class="who">
         {{#readOnly}}<span class="badge" data-testid="read-only">read-only</span>{{/readOnly}}
@@ -99,8 +100,11 @@ enum ConsoleStyle {
         button { font: inherit; padding: 4px 12px; border-radius: 4px; border: 1px solid var(--accent);
           background: var(--accent); color: #fff; cursor: pointer; }
         button.danger { background: var(--bad); border-color: var(--bad); }
+        .diff { background: #fef0c7; display: inline-block; width: 100%; }
         pre { margin: 0; white-space: pre-wrap; word-break: break-all; font: 12px/1.4 ui-monospace, monospace; }
         .muted { color: var(--muted); }
+        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 12px; }
+        svg.chart { max-width: 900px; display: block; }
         .actions { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 12px; }
         """
 }

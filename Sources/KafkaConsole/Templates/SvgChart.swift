@@ -37,7 +37,7 @@ enum SvgChart {
         func x(_ at: Int64) -> Double { left + Double(at - first) / Double(last - first) * (width - left - 8) }
         func y(_ value: Double) -> Double { 8 + (1 - value / top) * (height - bottom - 8) }
         var svg = """
-            <svg class="chart" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" \
+            <svg class="chart" width="100%" viewBox="0 0 \(Int(width)) \(Int(height))" preserveAspectRatio="xMinYMin meet" \
             role="img" aria-label="\(escape(series.map(\.name).joined(separator: ", ")))">\
             <line x1="\(left)" y1="\(y(0))" x2="\(width - 8)" y2="\(y(0))" stroke="#d9dee7"/>\
             <line x1="\(left)" y1="8" x2="\(width - 8)" y2="8" stroke="#eef1f5"/>\
@@ -67,8 +67,8 @@ enum SvgChart {
         let rows: [Int32?] = [nil] + lanes.map(Optional.some)
         let (width, rowHeight, left) = (640.0, 18.0, 70.0)
         var svg = """
-            <svg class="chart" width="\(Int(width))" height="\(Int(Double(rows.count) * rowHeight + 16))" role="img" \
-            aria-label="timeline">
+            <svg class="chart" width="100%" viewBox="0 0 \(Int(width)) \(Int(Double(rows.count) * rowHeight + 16))" \
+            preserveAspectRatio="xMinYMin meet" role="img" aria-label="timeline">
             """
         for (index, lane) in rows.enumerated() {
             let top = Double(index) * rowHeight

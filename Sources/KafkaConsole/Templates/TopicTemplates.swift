@@ -48,6 +48,14 @@ enum TopicTemplates {
         <td class="num">{{logStart}}</td><td class="num">{{logEnd}}</td><td class="num">{{messages}}</td></tr>
         {{/page.partitions}}
         </table>
+        {{^empty(page.openTransactions)}}<h2>Open transactions</h2>
+        <table data-testid="open-transactions">
+        <tr><th class="num">Partition</th><th class="num">Producer id</th><th class="num">Epoch</th>
+        <th class="num">First offset</th></tr>
+        {{#page.openTransactions}}<tr data-testid="open-transaction"><td class="num">{{partition}}</td>
+        <td class="num">{{producerID}}</td><td class="num">{{producerEpoch}}</td><td class="num">{{startOffset}}</td></tr>
+        {{/page.openTransactions}}
+        </table>{{/empty(page.openTransactions)}}
         {{#canAdmin}}
         <h2>Change</h2>
         <div class="actions">
