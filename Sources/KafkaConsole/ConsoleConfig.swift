@@ -29,6 +29,8 @@ public struct ConsoleConfig: Sendable, Equatable {
     public var dataDirectory: String? = "/tmp/swiftkafka-console"
     /// `console.sample.interval.ms`: how often the history is sampled.
     public var sampleIntervalMs: Int64 = 30_000
+    /// `console.live.interval.ms`: how often the overview's live updates (server-sent events) are sent.
+    public var liveIntervalMs: Int64 = 5_000
     /// `console.history.retention.ms`: how long samples and events are kept (7 days).
     public var historyRetentionMs: Int64 = 7 * 24 * 3_600_000
     /// `console.broker.metrics.urls`: `id=url` pairs, comma-separated, of the brokers' Prometheus endpoints; a
@@ -57,6 +59,7 @@ public struct ConsoleConfig: Sendable, Equatable {
         ),
         ("console.sample.interval.ms", "how often lag, metrics and the cluster's changes are sampled (default 30000)"),
         ("console.history.retention.ms", "how long the history is kept (default 604800000, 7 days)"),
+        ("console.live.interval.ms", "how often an open overview is updated live (server-sent events; default 5000)"),
         (
             "console.broker.metrics.urls",
             "id=http://host:port/metrics, comma-separated; default: each broker's metrics.port"
@@ -103,6 +106,7 @@ public struct ConsoleConfig: Sendable, Equatable {
         case "console.data.dir": dataDirectory = value.isEmpty ? nil : value
         case "console.sample.interval.ms": sampleIntervalMs = try Self.positive(key, value)
         case "console.history.retention.ms": historyRetentionMs = try Self.positive(key, value)
+        case "console.live.interval.ms": liveIntervalMs = try Self.positive(key, value)
         case "console.broker.metrics.urls":
             brokerMetricsURLs = [:]
             for entry in value.split(separator: ",") {

@@ -88,7 +88,7 @@ struct ConsoleRoutes: Sendable {
             return .page(title: "Group \(path[1])", template: "group", model: group, charts: ["lag": chart])
         case ("POST", "groups", 3):
             return try await groupAction(request, group: path[1], action: path[2])
-        case ("GET", "schemas", _), ("GET", "connect", 1), ("POST", "connect", 3):
+        case ("GET", "schemas", _), ("GET", "connect", 1), ("POST", "connect", 1), ("POST", "connect", 3):
             return await services(request)
         case ("GET", "security", 1):
             return .page(title: "Security", template: "security", model: try await cluster.security())
@@ -150,6 +150,24 @@ struct ConsoleRoutes: Sendable {
         }
         guard let url = config.connectURL else {
             return .failure(status: 404, title: "No Connect cluster", message: "connect.url is not configured")
+        }
+        if path.count == 1 && request.method == "POST" {
+            guard request.role(atLeast: .admin) else { return Self.forbidden }
+            let name = request.form["name"] ?? ""
+            var config: [String: String] = [:]
+            for line in (request.form["config"] ?? "").split(whereSeparator: \.isNewline) {
+                let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    return .failure(status: 400, title: "Invalid configuration", message: "'\(line)' is not key=value")
+                }
+                config[parts[0]] = parts[1]
+            }
+            let (status, answer) = await cluster.createConnector(url, name: name, config: config)
+            guard status == 201 else {
+                let message = answer?["message"]?.stringValue ?? "HTTP \(status)"
+                return .failure(status: 400, title: "Connector not created", message: message)
+            }
+            return .redirect(to: "/connect", message: "Connector \(name) created")
         }
         if path.count == 3 {
             guard request.role(atLeast: .operator) else { return Self.forbidden }

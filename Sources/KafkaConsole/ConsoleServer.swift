@@ -90,6 +90,7 @@ public struct ConsoleServer: Sendable {
         switch path {
         case "/static/console.css": return Self.text(ConsoleStyle.css, type: "text/css; charset=utf-8")
         case "/static/favicon.svg", "/favicon.ico": return Self.text(ConsoleStyle.icon, type: "image/svg+xml")
+        case "/static/console.js": return Self.text(ConsoleLive.script, type: "text/javascript; charset=utf-8")
         case "/health": return Self.text(#"{"status":"UP"}"#, type: "application/json")
         case "/metrics": return Self.text(metrics.text(), type: "text/plain; version=0.0.4")
         default: break
@@ -136,6 +137,8 @@ public struct ConsoleServer: Sendable {
                 wantsJSON || console.method == "POST"
                 ? .failure(status: 401, title: "Log in first", message: "This console requires a login")
                 : .redirect(to: "/login?next=\(next)", message: "")
+        } else if components == ["events", "overview"] && console.method == "GET" {
+            return ConsoleLive.overviewStream(routes.cluster, intervalMs: config.liveIntervalMs)
         } else if console.method == "POST" && config.readOnly {
             logger.warning("Refused a change in read-only mode", metadata: ["path": "\(path)"])
             answer = .failure(

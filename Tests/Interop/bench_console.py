@@ -41,11 +41,13 @@ def main():
     try:
         admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
         started = time.time()
-        for first in range(0, args.topics, 100):
-            names = [f"topic-{i:04d}" for i in range(first, min(first + 100, args.topics))]
-            futures = admin.create_topics([NewTopic(n, args.partitions, 1) for n in names], request_timeout=120)
+        for first in range(0, args.topics, 50):
+            batch = time.time()
+            names = [f"topic-{i:04d}" for i in range(first, min(first + 50, args.topics))]
+            futures = admin.create_topics([NewTopic(n, args.partitions, 1) for n in names], request_timeout=600)
             for future in futures.values():
-                future.result(120)
+                future.result(600)
+            print(f"topics {first}-{first + len(names) - 1}: {time.time() - batch:.1f} s", file=sys.stderr, flush=True)
         wait_for(lambda: len(admin.list_topics(timeout=60).topics) >= args.topics, 300, "every topic's metadata")
         print(f"created {args.topics} topics x {args.partitions} partitions in {time.time() - started:.0f} s",
               file=sys.stderr)

@@ -42,7 +42,7 @@ class Console:
         self.url = f"http://127.0.0.1:{self.port}"
         self.path = f"{directory}/console-{self.port}.properties"
         values = {"listeners": self.url, "console.data.dir": f"{directory}/data-{self.port}",
-                  "console.sample.interval.ms": "1000", **properties}
+                  "console.sample.interval.ms": "1000", "console.live.interval.ms": "1000", **properties}
         with open(self.path, "w") as f:
             f.write("".join(f"{k}={v}\n" for k, v in values.items()))
         self.log_path = f"{directory}/console-{self.port}.log"
@@ -455,6 +455,9 @@ def test_a_killed_broker_shows_under_replicated_partitions(setup, browser, shots
     victim = cluster.brokers[3]
     os.kill(victim.process.pid, signal.SIGKILL)
     victim.process.wait()
+    # The open page follows without a reload (server-sent events, /static/console.js).
+    wait_for(lambda: by_id(browser, "brokers-count").text == "2" and by_id(browser, "under-replicated-count").text != "0",
+             60, "the live update of the open overview")
     # Within the ISR lag time (replica.lag.time.max.ms) the leaders shrink the ISR; one refresh then shows it.
     wait_for(lambda: browser.get(read_only.url + "/") or by_id(browser, "under-replicated-count").text != "0",
              60, "under-replicated partitions on the overview")

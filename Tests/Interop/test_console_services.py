@@ -12,6 +12,7 @@ import re
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -128,6 +129,24 @@ def test_a_connector_paused_and_resumed_through_the_console(services):
              30, "RUNNING again")
 
 
+def test_a_connector_created_through_the_console(services):
+    broker, _, worker, console, directory = services
+    with open(f"{directory}/more.txt", "w") as f:
+        f.write("three\n")
+    browser = Browser(console)
+    config = f"connector.class=FileStreamSource\nfile={directory}/more.txt\ntopic=more\ntasks.max=1"
+    assert browser.post("/connect", {"name": "more", "config": config})["message"] == "Connector more created"
+    status, body, *_ = connect_call(worker.url, "GET", "/connectors/more/config")
+    assert status == 200 and body["file"] == f"{directory}/more.txt" and body["topic"] == "more", body
+    # Connect's own refusal comes back as the console's error.
+    try:
+        browser.post("/connect", {"name": "bad", "config": "connector.class=NoSuchConnector"})
+        assert False, "an unknown connector class was accepted"
+    except urllib.error.HTTPError as error:
+        answer = json.loads(error.read())
+        assert error.code == 400 and "NoSuchConnector" in answer["message"], answer
+
+
 def test_security_page_without_an_authorizer_and_with_a_quota(services):
     broker, _, _, console, _ = services
     result = subprocess.run([ADMIN, "configs", "--bootstrap-server", broker.bootstrap, "--alter", "--entity-type",
@@ -153,5 +172,10 @@ def test_an_open_transaction_shows_on_the_topic_page(services):
                     "the open transaction")
     [open_transaction] = page["openTransactions"]
     assert open_transaction["partition"] == 1 and open_transaction["startOffset"] == 0
+    partition = next(p for p in page["partitions"] if p["partition"] == 1)
+    assert (partition["lastStable"], partition["logEnd"]) == (0, 1)  # read_committed consumers wait at 0
     producer.commit_transaction(30)
-    wait_for(lambda: browser.json("/topics/payments")["openTransactions"] == [], 30, "the transaction closed")
+    page = wait_for(lambda: (p := browser.json("/topics/payments")) and p["openTransactions"] == [] and p, 30,
+                    "the transaction closed")
+    partition = next(p for p in page["partitions"] if p["partition"] == 1)
+    assert partition["lastStable"] == partition["logEnd"] == 2  # the record and the commit marker

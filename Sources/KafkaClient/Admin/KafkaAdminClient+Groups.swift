@@ -252,15 +252,18 @@ extension KafkaAdminClient {
     }
 
     /// Each partition's offset for `timestamp` (-1 latest, -2 earliest, else the first offset whose timestamp is
-    /// at least that; -1 when none is), from its leader; partitions without a leader are missing.
+    /// at least that; -1 when none is), from its leader; partitions without a leader are missing. With
+    /// `readCommitted`, latest is the last stable offset (Kafka's `IsolationLevel.READ_COMMITTED`).
     public func listOffsets(
         _ partitions: [TopicPartition],
-        at timestamp: Int64
+        at timestamp: Int64,
+        readCommitted: Bool = false
     ) async throws -> [TopicPartition: Result<Offset, AdminError>] {
         var results: [TopicPartition: Result<Offset, AdminError>] = [:]
         for (leader, owned) in try await leaders(of: partitions) {
             var request = ListOffsetsRequest()
             request.replicaID = -1
+            request.isolationLevel = readCommitted ? 1 : 0
             request.topics = Dictionary(grouping: owned, by: \.topic).map { topic, partitions in
                 .init(
                     name: topic,

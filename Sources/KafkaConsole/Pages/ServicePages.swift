@@ -172,6 +172,16 @@ extension ConsoleCluster {
         return ConnectPage(url: url, connectors: connectors.sorted { $0.name < $1.name })
     }
 
+    /// Creates a connector (Connect's `POST /connectors`); Connect's status and answer (its message on a refusal).
+    func createConnector(_ url: String, name: String, config: [String: String]) async -> (Int, JSONValue?) {
+        var object = JSONObject()
+        object["name"] = .string(name)
+        var settings = JSONObject()
+        for (key, value) in config.sorted(by: { $0.key < $1.key }) { settings[key] = .string(value) }
+        object["config"] = .object(settings)
+        return await ServiceClient.call("POST", "\(url)/connectors", body: JSONValue.object(object).compactText)
+    }
+
     /// Pause, resume or restart (`action`) a connector through Connect's REST API; the status it answered.
     func connectAction(_ url: String, _ name: String, _ action: String) async -> Int {
         let path = "\(url)/connectors/\(ConsoleRequest.encode(name))"

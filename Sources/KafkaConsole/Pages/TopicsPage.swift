@@ -36,6 +36,8 @@ struct TopicPage: Encodable, Sendable {
         var offline: Bool
         var logStart: Int64
         var logEnd: Int64
+        /// The last stable offset: where read_committed consumers stop while a transaction is open.
+        var lastStable: Int64
         var messages: Int64
     }
 
@@ -98,7 +100,9 @@ extension ConsoleCluster {
 
     func topic(_ name: String) async throws -> TopicPage? {
         guard let topic = try await admin.describeTopics([name]).first, topic.error == .none else { return nil }
-        let marks = try await watermarks(topic.partitions.map { TopicPartition(name, $0.partition) })
+        let asked = topic.partitions.map { TopicPartition(name, $0.partition) }
+        let marks = try await watermarks(asked)
+        let stable = (try? await admin.listOffsets(asked, at: -1, readCommitted: true)) ?? [:]
         let resource = ConfigResource(.topic, name)
         let configs = try await admin.describeConfigs([resource])[resource].map { try $0.get() } ?? []
         let partitions = topic.partitions.sorted { $0.partition < $1.partition }.map { partition in
@@ -113,6 +117,7 @@ extension ConsoleCluster {
                 offline: partition.leader < 0,
                 logStart: mark?.start ?? -1,
                 logEnd: mark?.end ?? -1,
+                lastStable: (try? stable[TopicPartition(name, partition.partition)]?.get()) ?? -1,
                 messages: mark.map { $0.end - $0.start } ?? 0
             )
         }

@@ -3,25 +3,25 @@
 enum ClusterTemplates {
     static let overview = """
         <h1>Cluster {{#page.clusterID}}<span class="muted" data-testid="cluster-id">{{.}}</span>{{/page.clusterID}}</h1>
-        <div class="cards">
+        <div class="cards" data-live="overview">
         <div class="card"><div class="label">Brokers</div>
-          <div class="value" data-testid="brokers-count">{{count(page.brokers)}}</div></div>
+          <div class="value" data-testid="brokers-count" data-live-field="brokers">{{count(page.brokers)}}</div></div>
         <div class="card"><div class="label">Controller</div>
-          <div class="value" data-testid="controller">{{page.controllerID}}</div>
+          <div class="value" data-testid="controller" data-live-field="controllerID">{{page.controllerID}}</div>
           {{#page.controllerEpoch}}<div class="label">epoch <span data-testid="controller-epoch">{{.}}</span></div>{{/page.controllerEpoch}}</div>
-        <div class="card"><div class="label">Topics</div><div class="value" data-testid="topics-count">{{page.topics}}</div></div>
+        <div class="card"><div class="label">Topics</div><div class="value" data-testid="topics-count" data-live-field="topics">{{page.topics}}</div></div>
         <div class="card"><div class="label">Partitions</div>
-          <div class="value" data-testid="partitions-count">{{page.partitions}}</div></div>
+          <div class="value" data-testid="partitions-count" data-live-field="partitions">{{page.partitions}}</div></div>
         <div class="card"><div class="label">Online</div>
-          <div class="value good" data-testid="online-count">{{page.onlinePartitions}}</div></div>
+          <div class="value good" data-testid="online-count" data-live-field="onlinePartitions">{{page.onlinePartitions}}</div></div>
         <div class="card"><div class="label">Offline</div>
-          <div class="value {{^equalzero(page.offlinePartitions)}}bad{{/equalzero(page.offlinePartitions)}}" data-testid="offline-count">{{page.offlinePartitions}}</div></div>
+          <div class="value {{^equalzero(page.offlinePartitions)}}bad{{/equalzero(page.offlinePartitions)}}" data-testid="offline-count" data-live-field="offlinePartitions">{{page.offlinePartitions}}</div></div>
         <div class="card"><div class="label">Under-replicated</div>
           <div class="value {{^equalzero(page.underReplicatedPartitions)}}warn{{/equalzero(page.underReplicatedPartitions)}}"
-            data-testid="under-replicated-count">{{page.underReplicatedPartitions}}</div></div>
+            data-testid="under-replicated-count" data-live-field="underReplicatedPartitions">{{page.underReplicatedPartitions}}</div></div>
         <div class="card"><div class="label">Under min ISR</div>
           <div class="value {{^equalzero(page.underMinIsrPartitions)}}bad{{/equalzero(page.underMinIsrPartitions)}}"
-            data-testid="under-min-isr-count">{{page.underMinIsrPartitions}}</div></div>
+            data-testid="under-min-isr-count" data-live-field="underMinIsrPartitions">{{page.underMinIsrPartitions}}</div></div>
         {{#page.invariants}}<div class="card"><div class="label">Invariants ({{checkedAt}})</div>
           <div class="value">{{#ok}}<a class="good" href="/invariants" data-testid="invariants-verdict">ok</a>{{/ok}}{{^ok}}<a class="bad"
             href="/invariants" data-testid="invariants-verdict">{{count(violations)}} violated</a>{{/ok}}</div></div>{{/page.invariants}}
@@ -130,6 +130,14 @@ enum ClusterTemplates {
           <button data-testid="connector-restart-{{name}}">Restart</button></form></td>{{/canOperate}}</tr>
         {{/page.connectors}}
         </table>
+        {{#canAdmin}}<h2>Create a connector</h2>
+        <form method="post" action="/connect" class="card narrow" data-testid="create-connector-form">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label>Name <input name="name" required data-testid="connector-name"></label>
+        <label>Configuration (key=value per line, connector.class among them)
+          <textarea name="config" rows="6" required data-testid="connector-config"></textarea></label>
+        <button data-testid="connector-create">Create</button>
+        </form>{{/canAdmin}}
         """
 
     static let invariants = """

@@ -11,6 +11,7 @@ enum LayoutTemplates {
         <link rel="stylesheet" href="/static/console.css">
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
         <meta name="csrf-token" content="{{csrf}}">
+        <script src="/static/console.js" defer></script>
         </head>
         <body>
         <header>

@@ -39,13 +39,14 @@ enum TopicTemplates {
         <h2>Partitions</h2>
         <table data-testid="partitions-table">
         <tr><th class="num">Partition</th><th class="num">Leader</th><th class="num">Epoch</th><th>Replicas</th><th>ISR</th>
-        <th class="num">Log start</th><th class="num">Log end</th><th class="num">Messages</th></tr>
+        <th class="num">Log start</th><th class="num">Log end</th><th class="num">LSO</th><th class="num">Messages</th></tr>
         {{#page.partitions}}<tr data-testid="partition-{{partition}}"><td class="num">{{partition}}</td>
         <td class="num {{#offline}}bad{{/offline}}" data-testid="partition-leader-{{partition}}">{{leader}}</td>
         <td class="num">{{leaderEpoch}}</td><td>{{replicas}}</td>
         <td class="{{#underReplicated}}warn{{/underReplicated}}" data-testid="partition-isr-{{partition}}">{{isr}}
           {{#underReplicated}}<span class="badge" data-testid="urp-{{partition}}">under-replicated</span>{{/underReplicated}}</td>
-        <td class="num">{{logStart}}</td><td class="num">{{logEnd}}</td><td class="num">{{messages}}</td></tr>
+        <td class="num">{{logStart}}</td><td class="num">{{logEnd}}</td>
+        <td class="num" data-testid="partition-lso-{{partition}}">{{lastStable}}</td><td class="num">{{messages}}</td></tr>
         {{/page.partitions}}
         </table>
         {{^empty(page.openTransactions)}}<h2>Open transactions</h2>
