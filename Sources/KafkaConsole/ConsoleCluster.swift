@@ -19,6 +19,8 @@ actor ConsoleCluster {
     var lastInvariants: InvariantsPage?
     /// The history the sampler writes and the pages chart; nil in unit tests.
     let history: ConsoleHistory?
+    /// Each topic's `min.insync.replicas`, as last read.
+    var minInsyncReplicasCache: [String: Int] = [:]
     /// Each broker's metrics URL found from its `metrics.port` ("" when it has none).
     var discoveredMetrics: [Int32: String] = [:]
 
@@ -56,10 +58,25 @@ actor ConsoleCluster {
         return result
     }
 
-    /// Each topic's `min.insync.replicas` (one DescribeConfigs for all of them).
+    /// Each topic's `min.insync.replicas`: from the cache the sampler refreshes (`refreshMinInsyncReplicas`), topics
+    /// not in it asked now (one DescribeConfigs for them, that key only).
     func minInsyncReplicas(_ topics: [String]) async -> [String: Int] {
+        let missing = topics.filter { minInsyncReplicasCache[$0] == nil }
+        if !missing.isEmpty { minInsyncReplicasCache.merge(await describeMinInsyncReplicas(missing)) { $1 } }
+        return minInsyncReplicasCache
+    }
+
+    /// Reads every topic's `min.insync.replicas` again (the sampler's job, so that pages need not).
+    func refreshMinInsyncReplicas(_ topics: [String]) async {
+        minInsyncReplicasCache = await describeMinInsyncReplicas(topics)
+    }
+
+    private func describeMinInsyncReplicas(_ topics: [String]) async -> [String: Int] {
         guard !topics.isEmpty,
-            let answers = try? await admin.describeConfigs(topics.map { ConfigResource(.topic, $0) })
+            let answers = try? await admin.describeConfigs(
+                topics.map { ConfigResource(.topic, $0) },
+                keys: ["min.insync.replicas"]
+            )
         else { return [:] }
         var result: [String: Int] = [:]
         for (resource, answer) in answers {

@@ -5,8 +5,8 @@ public import Logging
 import NIOCore
 
 /// `swiftkafka-console`: the web console over HTTP (Hummingbird). Lifecycle: `run()` opens the history
-/// (`ConsoleHistory`), connects the admin client, starts the background invariant check (every 15 s with
-/// ZooKeeper) and the sampler (`ConsoleSampler`), serves until cancelled (SIGTERM), closes.
+/// (`ConsoleHistory`), connects the admin client, starts the background invariant check (every
+/// `console.sample.interval.ms` with ZooKeeper) and the sampler (`ConsoleSampler`), serves until cancelled (SIGTERM), closes.
 ///
 /// Every request: static files, `/health` and `/metrics` are served as they are; anything else gets its session
 /// (cookie `swiftkafka_console`, HttpOnly, SameSite=Strict), must be logged in when `console.users` is set, and a
@@ -60,7 +60,7 @@ public struct ConsoleServer: Sendable {
                 } catch {
                     logger.warning("Invariant check failed: \(error)")
                 }
-                try? await Task.sleep(for: .seconds(15))
+                try? await Task.sleep(for: .milliseconds(config.sampleIntervalMs))
             }
         }
         let sampling = Task { await sampler.run() }

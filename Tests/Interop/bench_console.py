@@ -34,6 +34,7 @@ def main():
     parser.add_argument("--topics", type=int, default=1000)
     parser.add_argument("--partitions", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--hold", action="store_true", help="keep the cluster and console running afterwards")
     args = parser.parse_args()
     cluster = Cluster(properties={"offsets.topic.replication.factor": "1", "num.partitions": "1"})
     directory = tempfile.mkdtemp(prefix="swiftkafka-bench-console-")
@@ -78,6 +79,9 @@ def main():
             print(f"{name:<16}{statistics.median(times):>10.1f}{max(times):>9.1f}{target:>11}{size:>10}")
         _, body = timed(base + "/topics/topic-0000/messages?limit=1000", "application/json")
         assert len(json.loads(body)["messages"]) == 1000
+        if args.hold:
+            print(f"holding: console {base}, bootstrap {cluster.bootstrap}", flush=True)
+            time.sleep(3600)
     finally:
         if console:
             stop(console)

@@ -169,16 +169,18 @@ public final class KafkaAdminClient: Sendable {
 
     // MARK: Configs
 
-    /// Each resource's configs, sorted by name. A broker's configs are asked of that broker, as Kafka does.
+    /// Each resource's configs, sorted by name (only `keys` when given). A broker's configs are asked of that
+    /// broker, as Kafka does.
     public func describeConfigs(
-        _ resources: [ConfigResource]
+        _ resources: [ConfigResource],
+        keys: [String]? = nil
     ) async throws -> [ConfigResource: Result<[ConfigEntry], AdminError>] {
         var results: [ConfigResource: Result<[ConfigEntry], AdminError>] = [:]
         let byTarget = Dictionary(grouping: resources) { $0.kind == .broker ? BrokerID($0.name) : nil }
         for (target, group) in byTarget {
             let request = DescribeConfigsRequest(
                 resources: group.map {
-                    .init(resourceType: $0.kind.rawValue, resourceName: $0.name, configurationKeys: nil)
+                    .init(resourceType: $0.kind.rawValue, resourceName: $0.name, configurationKeys: keys)
                 }
             )
             if target != nil { _ = try await describeCluster() }

@@ -66,6 +66,7 @@ actor ConsoleSampler {
     private func clusterEvents(_ now: Int64) async throws -> [ConsoleHistory.Event] {
         let description = try await cluster.admin.describeCluster()
         let topics = try await cluster.describeAll()
+        await cluster.refreshMinInsyncReplicas(topics.map(\.name))
         let epoch = try? await cluster.withZooKeeper { try await $0.getControllerEpoch()?.epoch } ?? nil
         var events: [ConsoleHistory.Event] = []
         func event(_ kind: String, _ broker: Int32?, _ detail: String) {

@@ -24,16 +24,17 @@ struct MessageScan {
     private struct Cursor {
         var window: Range<Int64>
         var floor: Int64
-        var matches: [MessagesPage.Message] = []
-        var chunk: [MessagesPage.Message] = []
+        var matches: [ConsumerRecord] = []
+        var chunk: [ConsumerRecord] = []
         var done = false
     }
 
-    /// The matches of every partition (up to `limit` each), unsorted.
+    /// The matches of every partition (up to `limit` each), unsorted, as records (rendered by the caller, only
+    /// those it shows).
     mutating func run(
         marks: [TopicPartition: (start: Int64, end: Int64)],
         starts: [TopicPartition: Int64]
-    ) async throws -> [MessagesPage.Message] {
+    ) async throws -> [ConsumerRecord] {
         var cursors: [TopicPartition: Cursor] = [:]
         let width = Int64(query.isFiltered ? 1_000 : query.limit)
         for (partition, mark) in marks where mark.end > mark.start {
@@ -94,7 +95,7 @@ struct MessageScan {
                 }
                 budget.scanned += 1
                 if ConsoleCluster.matches(record, query) {
-                    cursors[partition]!.chunk.append(ConsoleCluster.message(record))
+                    cursors[partition]!.chunk.append(record)
                 }
                 let full = !query.newestFirst && cursors[partition]!.chunk.count >= query.limit
                 if full || record.offset + 1 >= cursors[partition]!.window.upperBound {

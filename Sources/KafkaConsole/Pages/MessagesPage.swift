@@ -108,15 +108,21 @@ extension ConsoleCluster {
             query: query,
             budget: ScanBudget(records: config.scanMaxRecords, until: started + .milliseconds(config.scanMaxMs))
         )
-        var found: [MessagesPage.Message] = []
+        var records: [ConsumerRecord] = []
         do {
-            found = try await scan.run(marks: marks, starts: starts)
+            records = try await scan.run(marks: marks, starts: starts)
         } catch {
             await consumer.close()
             throw error
         }
         await consumer.close()
         let budget = scan.budget
+        records.sort { a, b in
+            query.newestFirst
+                ? (a.timestamp, a.offset, a.partition) > (b.timestamp, b.offset, b.partition)
+                : (a.timestamp, a.offset, a.partition) < (b.timestamp, b.offset, b.partition)
+        }
+        var found = records.prefix(query.limit).map(Self.message)
         if let registry = config.schemaRegistryURL {
             var avro = AvroMessages(registryURL: registry)
             for index in found.indices {
@@ -128,15 +134,11 @@ extension ConsoleCluster {
                 }
             }
         }
-        found.sort { a, b in
-            query.newestFirst
-                ? (a.timestamp, a.offset) > (b.timestamp, b.offset) : (a.timestamp, a.offset) < (b.timestamp, b.offset)
-        }
         return MessagesPage(
             topic: name,
             partitions: chosen,
             query: query,
-            messages: Array(found.prefix(query.limit)),
+            messages: found,
             scanned: budget.scanned,
             budgetExhausted: budget.exhausted,
             elapsedMs: Int((ContinuousClock.now - started) / .milliseconds(1))
@@ -172,7 +174,7 @@ extension ConsoleCluster {
             partition: record.partition,
             offset: record.offset,
             timestamp: record.timestamp,
-            time: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: seconds)),
+            time: Date(timeIntervalSince1970: seconds).formatted(.iso8601),
             key: render(record.key),
             value: render(record.value),
             headers: record.headers.map { .init(key: $0.key, value: render($0.value).text) },
