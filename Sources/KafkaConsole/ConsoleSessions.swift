@@ -94,7 +94,12 @@ actor ConsoleSessions {
             return session
         }
         if sessions.count > 10_000 {
-            sessions = sessions.filter { now - $0.value.lastSeen < timeout }
+            // Scripts that keep no cookie make a session per request: past 10,000, anonymous sessions idle for
+            // ten minutes go too, logged-in ones only when they time out.
+            sessions = sessions.filter { _, session in
+                let idle = now - session.lastSeen
+                return idle < timeout && (session.user != nil || idle < .seconds(600))
+            }
             flashes = flashes.filter { sessions[$0.key] != nil }
         }
         let session = ConsoleSession(
