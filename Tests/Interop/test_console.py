@@ -52,8 +52,12 @@ class Console:
         self.process = subprocess.Popen([CONSOLE, self.path], stdout=open(self.log_path, "a"),
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         register(self.process.pid)
-        wait_for(lambda: self.healthy() or self.process.poll() is not None, 60, "the console listening")
-        assert self.process.poll() is None, open(self.log_path).read()
+        try:
+            wait_for(lambda: self.healthy() or self.process.poll() is not None, 60, "the console listening")
+            assert self.process.poll() is None, open(self.log_path).read()
+        except AssertionError:
+            stop(self.process)  # not left running when it did not come up
+            raise
 
     def healthy(self):
         try:

@@ -9,6 +9,7 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -45,10 +46,15 @@ def services():
                                       "schema.registry.url": registry.url, "connect.url": worker.url})
         yield broker, registry, worker, console, directory
     finally:
-        for process in (console, worker, registry):
-            if process is not None:
-                stop(process.process)
+        if console is not None:
+            stop(console.process)
+        if worker is not None:
+            worker.close()
+        if registry is not None:
+            registry.close()
+            shutil.rmtree(registry.directory, ignore_errors=True)
         fixture.close()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 class Browser:
