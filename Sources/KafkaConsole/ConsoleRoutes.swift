@@ -118,6 +118,7 @@ struct ConsoleRoutes: Sendable {
             broker: nil,
             detail: "\(who): POST /\(request.path.joined(separator: "/")) — \(outcome)"
         )
+        cluster.logger.info("Console action", metadata: ["user": "\(who)", "action": "\(event.detail)"])
         try? await cluster.history?.record(events: [event])
     }
 

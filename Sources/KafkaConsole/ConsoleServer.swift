@@ -156,9 +156,6 @@ public struct ConsoleServer: Sendable {
                     metadata: ["path": "\(path)", "status": "\(status)", "error": "\(message)"]
                 )
             }
-            if console.method == "POST", case .page = answer {
-                logger.info("Console action", metadata: ["path": "\(path)", "user": "\(session.user ?? "-")"])
-            }
         }
         var response = await render(answer, console, cookie ?? session, sessions, renderer)
         if let cookie, cookie.id != Self.cookieValue(request.headers[.cookie]) {

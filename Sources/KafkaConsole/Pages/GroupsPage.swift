@@ -181,10 +181,10 @@ extension ConsoleCluster {
         _ offsets: [TopicPartition: Int64],
         owners: [TopicPartition: String]
     ) async throws -> [GroupPage.Partition] {
-        let ends = try await admin.listOffsets(Array(offsets.keys), at: -1)
+        let ends = try await logEnds(Set(offsets.keys))
         return offsets.keys.sorted().map { partition in
             let committed = offsets[partition]!
-            let end = (try? ends[partition]?.get()) ?? -1
+            let end = ends[partition] ?? -1
             return .init(
                 topic: partition.topic,
                 partition: partition.partition,

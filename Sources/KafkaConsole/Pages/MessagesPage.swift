@@ -187,7 +187,7 @@ extension ConsoleCluster {
     static func render(_ buffer: ByteBuffer?) -> MessagesPage.Rendered {
         guard let buffer else { return .init(format: "null", text: "(null)") }
         let bytes = Array(buffer.readableBytesView)
-        if let text = String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]),
+        if let text = String(validating: bytes, as: UTF8.self),
             !text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" })
         {
             if let first = text.first(where: { !$0.isWhitespace }), first == "{" || first == "[",

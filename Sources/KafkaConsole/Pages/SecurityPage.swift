@@ -50,11 +50,11 @@ extension ConsoleCluster {
         } catch {
             page.aclError = "\(error)"
         }
-        let quotas = try await admin.describeClientQuotas([("user", .any), ("client-id", .any)].map { $0 })
+        // Not strict: each call also names the entities that combine its type with another (user and client id).
         let users = try await admin.describeClientQuotas([("user", .any)])
         let clients = try await admin.describeClientQuotas([("client-id", .any)])
         var seen = Set<String>()
-        for (entity, values) in quotas + users + clients {
+        for (entity, values) in users + clients {
             let name = entity.map { "\($0.type)=\($0.name ?? "<default>")" }.joined(separator: ", ")
             guard seen.insert(name).inserted else { continue }
             page.quotas.append(

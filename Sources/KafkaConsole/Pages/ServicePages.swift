@@ -121,7 +121,8 @@ extension ConsoleCluster {
             return (id, body["schemaType"]?.stringValue ?? "AVRO", pretty.components(separatedBy: "\n"))
         }
         guard let a = await fetch(shownLeft) else { return nil }
-        let b = await shownRight.asyncMap { await fetch($0) } ?? nil
+        var b: (Int, String, [String])?
+        if let shownRight { b = await fetch(shownRight) }
         let leftLines = Set(a.2)
         let rightLines = Set(b?.2 ?? a.2)
         let level = await ServiceClient.call("GET", "\(url)/config/\(ConsoleRequest.encode(name))?defaultToGlobal=true")
@@ -198,12 +199,5 @@ extension ConsoleCluster {
             return status
         default: return 404
         }
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async -> T) async -> T? {
-        guard let value = self else { return nil }
-        return await transform(value)
     }
 }
