@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "SwiftKafkaSchemaRegistry",
             dependencies: [
-                "SchemaRegistryServer",
+                "SchemaRegistryServer", "KafkaCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -159,7 +159,7 @@ let package = Package(
         .executableTarget(
             name: "SwiftKafkaConsole",
             dependencies: [
-                "KafkaConsole",
+                "KafkaConsole", "KafkaCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

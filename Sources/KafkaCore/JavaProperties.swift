@@ -68,3 +68,20 @@ public enum JavaProperties {
         return result
     }
 }
+
+extension JavaProperties {
+    /// A `--override` argument of the executables that is not `key=value`.
+    public struct BadOverride: Error, Sendable, CustomStringConvertible {
+        public var argument: String
+        public var description: String { "--override \(argument) is not key=value" }
+    }
+
+    /// The executables' `--override key=value` arguments as pairs (split at the first `=`), applied after the
+    /// properties file.
+    public static func overrides(_ arguments: [String]) throws(BadOverride) -> [(String, String)] {
+        try arguments.map { argument throws(BadOverride) in
+            guard let equals = argument.firstIndex(of: "=") else { throw BadOverride(argument: argument) }
+            return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import KafkaCore
 import KafkaServer
 import Logging
 
@@ -67,12 +68,11 @@ struct BrokerCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot read \(propertiesFile): \(error.localizedDescription)")
         }
-        var pairs: [(String, String)] = []
-        for override in overrides {
-            guard let equals = override.firstIndex(of: "=") else {
-                throw ValidationError("--override \(override) is not key=value")
-            }
-            pairs.append((String(override[..<equals]), String(override[override.index(after: equals)...])))
+        var pairs: [(String, String)]
+        do {
+            pairs = try JavaProperties.overrides(overrides)
+        } catch {
+            throw ValidationError("\(error)")
         }
         if let offsetsStorage { pairs.append(("offsets.storage", offsetsStorage)) }
         let config: BrokerConfig

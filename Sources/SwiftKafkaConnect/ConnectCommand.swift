@@ -38,12 +38,11 @@ struct ConnectCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "swiftkafka.connect")
         guard let workerFile = files.first else { throw ValidationError("the worker's properties file is missing") }
-        var pairs: [(String, String)] = []
-        for override in overrides {
-            guard let equals = override.firstIndex(of: "=") else {
-                throw ValidationError("--override \(override) is not key=value")
-            }
-            pairs.append((String(override[..<equals]), String(override[override.index(after: equals)...])))
+        let pairs: [(String, String)]
+        do {
+            pairs = try JavaProperties.overrides(overrides)
+        } catch {
+            throw ValidationError("\(error)")
         }
         if !standalone && files.count > 1 {
             throw ValidationError("a distributed worker takes only its properties file; create connectors over REST")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KafkaConsole
+import KafkaCore
 import Logging
 
 /// `swiftkafka-console conf/console.properties [--override key=value ...]`: runs the web console. SIGTERM or
@@ -38,12 +39,11 @@ struct ConsoleCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot read \(propertiesFile): \(error.localizedDescription)")
         }
-        var pairs: [(String, String)] = []
-        for override in overrides {
-            guard let equals = override.firstIndex(of: "=") else {
-                throw ValidationError("--override \(override) is not key=value")
-            }
-            pairs.append((String(override[..<equals]), String(override[override.index(after: equals)...])))
+        let pairs: [(String, String)]
+        do {
+            pairs = try JavaProperties.overrides(overrides)
+        } catch {
+            throw ValidationError("\(error)")
         }
         let config: ConsoleConfig
         do {

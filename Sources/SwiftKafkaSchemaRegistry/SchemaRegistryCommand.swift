@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KafkaCore
 import Logging
 import SchemaRegistryServer
 
@@ -37,12 +38,11 @@ struct SchemaRegistryCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot read \(propertiesFile): \(error.localizedDescription)")
         }
-        var pairs: [(String, String)] = []
-        for override in overrides {
-            guard let equals = override.firstIndex(of: "=") else {
-                throw ValidationError("--override \(override) is not key=value")
-            }
-            pairs.append((String(override[..<equals]), String(override[override.index(after: equals)...])))
+        let pairs: [(String, String)]
+        do {
+            pairs = try JavaProperties.overrides(overrides)
+        } catch {
+            throw ValidationError("\(error)")
         }
         let config: SchemaRegistryConfig
         do {
