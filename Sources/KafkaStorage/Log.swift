@@ -50,6 +50,9 @@ public final class Log: Sendable {
     }
 
     let state: Mutex<State>
+    /// `state.logEndOffset`, readable without the lock (followers, fetches and high watermark checks ask it for
+    /// every request); written under the lock together with it.
+    private let endOffset: Atomic<Int64>
 
     init(
         topicPartition: TopicPartition,
@@ -60,6 +63,7 @@ public final class Log: Sendable {
     ) {
         self.topicPartition = topicPartition
         self.directory = directory
+        self.endOffset = Atomic(state.logEndOffset)
         self.state = Mutex(state)
         self.clock = clock
         var logger = logger
@@ -70,7 +74,7 @@ public final class Log: Sendable {
     // MARK: Offsets and sizes
 
     public var logStartOffset: Int64 { state.withLock { $0.logStartOffset } }
-    public var logEndOffset: Int64 { state.withLock { $0.logEndOffset } }
+    public var logEndOffset: Int64 { endOffset.load(ordering: .acquiring) }
     public var recoveryPoint: Int64 { state.withLock { $0.recoveryPoint } }
     public var segmentCount: Int { state.withLock { $0.segments.count } }
     public var segmentBaseOffsets: [Int64] { state.withLock { $0.segments.map(\.baseOffset) } }
@@ -128,10 +132,12 @@ public final class Log: Sendable {
                 byteCount: plan.byteCount,
                 largestOffset: plan.lastOffset,
                 largestTimestamp: plan.maxTimestamp,
-                offsetOfLargestTimestamp: plan.offsetOfMaxTimestamp
+                offsetOfLargestTimestamp: plan.offsetOfMaxTimestamp,
+                batches: plan.batches
             )
             for (epoch, offset) in plan.epochStarts { try state.epochCache.assign(epoch: epoch, startOffset: offset) }
             state.logEndOffset = plan.lastOffset + 1
+            endOffset.store(state.logEndOffset, ordering: .releasing)
             state.unflushedMessages += Int64(plan.recordCount)
             if state.unflushedMessages >= state.config.flushMessages
                 || now - state.lastFlushTime >= state.config.flushMs
@@ -166,6 +172,8 @@ public final class Log: Sendable {
         var logAppendTime: Int64?
         /// Leader epochs that start in this append (epoch, first offset).
         var epochStarts: [(Int32, Int64)] = []
+        /// The batches, positions counted from the start of the append (the segment remembers the latest).
+        var batches: [RecentBatches.Entry] = []
     }
 
     static func plan(
@@ -235,6 +243,14 @@ public final class Log: Sendable {
                 lastEpoch = epoch
             }
             plan.lastOffset = last
+            plan.batches.append(
+                .init(
+                    baseOffset: next,
+                    position: Int64(plan.byteCount),
+                    lastOffsetDelta: batch.lastOffsetDelta,
+                    size: Int32(batch.sizeInBytes)
+                )
+            )
             plan.byteCount += batch.sizeInBytes
             plan.batchCount += 1
             plan.recordCount += Int(batch.recordCount)
@@ -335,7 +351,9 @@ public final class Log: Sendable {
             while index < state.segments.count {
                 let segment = state.segments[index]
                 // Stop before the batch that holds the limit, as Kafka does: nothing at or past it is visible.
-                let maxPosition = try segment.translateOffset(limit)?.position ?? segment.size
+                // Reading to the log end (followers) stops at the segment's end.
+                let maxPosition =
+                    limit >= end ? segment.size : try segment.translateOffset(limit)?.position ?? segment.size
                 if let (slice, firstBatchOffset) = try segment.read(
                     startOffset: offset,
                     maxSize: maxBytes,
@@ -412,6 +430,7 @@ public final class Log: Sendable {
             try state.activeSegment.truncate(to: offset)
             try state.activeSegment.onBecomeActive()
             state.logEndOffset = offset
+            endOffset.store(offset, ordering: .releasing)
             state.recoveryPoint = min(state.recoveryPoint, offset)
             try state.epochCache.truncate(fromEnd: offset)
             logger.info("Truncated the log", metadata: ["offset": "\(offset)"])
@@ -433,6 +452,7 @@ public final class Log: Sendable {
         ]
         state.logStartOffset = offset
         state.logEndOffset = offset
+        endOffset.store(offset, ordering: .releasing)
         state.recoveryPoint = offset
         try state.epochCache.clear()
         logger.info("Truncated the whole log", metadata: ["newStartOffset": "\(offset)"])

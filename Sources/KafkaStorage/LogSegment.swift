@@ -22,6 +22,8 @@ final class LogSegment {
     private(set) var offsetOfMaxTimestampSoFar: Int64 = -1
     /// The max timestamp of the segment's first batch: `segment.ms` counts from it.
     private(set) var rollingBasedTimestamp: Int64?
+    /// The batches since the last offset index entry, so lookups near the end read no file.
+    private var recent = RecentBatches()
 
     private init(
         baseOffset: Int64,
@@ -90,20 +92,29 @@ final class LogSegment {
     // MARK: Appending
 
     /// Writes `buffers` (whole batches, offsets assigned) at the end of the log file and indexes them. On failure
-    /// the file is cut back, so no part of the write stays visible.
+    /// the file is cut back, so no part of the write stays visible. `batches` describes the written batches, with
+    /// positions counted from the start of the write (nil: unknown, nothing is remembered).
     func append(
         buffers: [ByteBuffer],
         byteCount: Int,
         largestOffset: Int64,
         largestTimestamp: Int64,
-        offsetOfLargestTimestamp: Int64
+        offsetOfLargestTimestamp: Int64,
+        batches: [RecentBatches.Entry]? = nil
     ) throws(StorageError) {
         let position = size
         do {
             try file.write(buffers, at: position)
         } catch {
             try? file.truncate(to: position)
+            recent.removeAll()
             throw error
+        }
+        if var batches {
+            for index in batches.indices { batches[index].position += position }
+            recent.append(batches)
+        } else {
+            recent.removeAll()
         }
         if rollingBasedTimestamp == nil { rollingBasedTimestamp = largestTimestamp }
         if largestTimestamp > maxTimestampSoFar {
@@ -114,6 +125,7 @@ final class LogSegment {
             offsetIndex.append(offset: largestOffset, position: Int(position))
             timeIndex.maybeAppend(timestamp: maxTimestampSoFar, offset: offsetOfMaxTimestampSoFar)
             bytesSinceLastIndexEntry = 0
+            recent.indexed(at: position)
         }
         bytesSinceLastIndexEntry += byteCount
         size += Int64(byteCount)
@@ -143,20 +155,26 @@ final class LogSegment {
 
     // MARK: Reading
 
-    /// The first batch whose last offset is at or above `target`, and its position; nil when the segment ends
-    /// before it.
+    /// The first batch whose last offset is at or above `target`: its position, base offset and size; nil when the
+    /// segment ends before it. Near the end the recent batches answer; otherwise batch headers are read from the
+    /// offset index's position on.
     func translateOffset(
         _ target: Int64,
         startingPosition: Int64 = 0
     ) throws(StorageError)
-        -> (position: Int64, header: BatchHeader)?
+        -> (position: Int64, baseOffset: Int64, size: Int)?
     {
         var position = max(Int64(offsetIndex.lookup(target).position), startingPosition)
+        switch recent.lookup(target, from: position, end: size) {
+        case .found(let position, let baseOffset, let size): return (position, baseOffset, size)
+        case .pastEnd: return nil
+        case .notKept: break
+        }
         while position < size {
             guard let header = try file.batchHeader(at: position), header.size >= RecordBatch.headerSize else {
                 return nil
             }
-            if header.lastOffset >= target { return (position, header) }
+            if header.lastOffset >= target { return (position, header.baseOffset, header.size) }
             position += Int64(header.size)
         }
         return nil
@@ -172,10 +190,10 @@ final class LogSegment {
     ) throws(StorageError)
         -> (slice: FileSlice, firstBatchOffset: Int64)?
     {
-        guard let (position, header) = try translateOffset(startOffset) else { return nil }
-        let limit = minOneMessage ? max(maxSize, header.size) : maxSize
+        guard let (position, baseOffset, batchSize) = try translateOffset(startOffset) else { return nil }
+        let limit = minOneMessage ? max(maxSize, batchSize) : maxSize
         let length = max(0, min(maxPosition - position, Int64(limit)))
-        return (FileSlice(file: file, position: position, length: Int(length)), header.baseOffset)
+        return (FileSlice(file: file, position: position, length: Int(length)), baseOffset)
     }
 
     /// The offset after the segment's last batch (its base offset when empty).
@@ -251,6 +269,7 @@ final class LogSegment {
     /// cuts the file at the first byte that is not part of a valid batch. `onBatch` sees each valid batch's header
     /// (the leader epoch cache is rebuilt from them).
     func recover(maxBatchSize: Int, onBatch: (BatchHeader) -> Void = { _ in }) throws(StorageError) -> RecoveryResult {
+        recent.removeAll()
         try onBecomeActive()  // room to rebuild the indexes; the caller trims them again if the segment is sealed
         offsetIndex.reset()
         timeIndex.reset()
@@ -339,7 +358,8 @@ final class LogSegment {
     /// Removes everything at and after `offset`; returns the bytes removed.
     @discardableResult
     func truncate(to offset: Int64) throws(StorageError) -> Int64 {
-        guard let (position, _) = try translateOffset(offset) else { return 0 }
+        guard let (position, _, _) = try translateOffset(offset) else { return 0 }
+        recent.removeAll()
         let removed = size - position
         offsetIndex.truncate(to: offset)
         timeIndex.truncate(to: offset)

@@ -1,9 +1,9 @@
 """Replication benchmark (issues 6 and 22): peer-bench against a three-broker cluster with replication factor 3
 (beside Tansu, peer-bench's single-broker peer, in the same invocation) and against one SwiftKafka broker with
 replication factor 1; then the linger-0 latency run (a paced producer, one record per request, acks=all) at 2k, 5k
-and 10k msg/s on both. Prints each figure, the replicated/unreplicated ratio, the CPU-seconds per GB of payload of
-each broker and each broker's RSS. A benchmark, not a test: run it through scripts/bench-replication (release
-broker)."""
+and 10k msg/s on both, with the brokers' CPU-µs per request. Prints each figure, the replicated/unreplicated ratio,
+the CPU-seconds per GB of payload of each broker and each broker's RSS. A benchmark, not a test: run it through
+scripts/bench-replication (release broker)."""
 import json
 import os
 import re
@@ -108,17 +108,26 @@ def bench(cluster, replication, name, runs, with_tansu):
 
 
 def paced(cluster, replication, rate):
-    """One record per request (linger 0, acks=all) at `rate` msg/s for PACED_SECONDS on a new one-partition topic."""
+    """One record per request (linger 0, acks=all) at `rate` msg/s for PACED_SECONDS on a new one-partition topic.
+    The page cache's dirty pages (gigabytes after the throughput runs) are written back first, so the kernel's
+    writeback does not run inside the latency figures. Also returns the brokers' CPU-µs per acknowledged record
+    (one record per request: per acks=all request), summed over brokers."""
     topic = f"paced-{rate}-rf{replication}"
     admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
     admin.create_topics([NewTopic(topic, 1, replication)])[topic].result(30)
+    os.sync()
     time.sleep(1)
+    pids = [broker.process.pid for broker in cluster.brokers.values()]
+    before = sum(cpu_seconds(pid) for pid in pids)
     python = sys.executable
     result = subprocess.run([python, "-c", PACED, cluster.bootstrap, topic, str(rate * PACED_SECONDS), str(rate)],
                             check=True, capture_output=True, text=True, timeout=600)
+    spent = sum(cpu_seconds(pid) for pid in pids) - before
     figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["cpu_us"] = round(spent * 1e6 / max(figures["msgs"], 1))
     print(f"paced linger 0, RF {replication}, {rate:,} msg/s asked: {figures}", flush=True)
-    return {"msg_s": figures["msg_s"], "p50": figures["p50"], "p99": figures["p99"], "errors": figures["errors"]}
+    return {"msg_s": figures["msg_s"], "p50": figures["p50"], "p99": figures["p99"], "errors": figures["errors"],
+            "cpu_us": figures["cpu_us"]}
 
 
 def main():
@@ -149,7 +158,8 @@ def main():
         scenario = f"paced-linger0-{rate // 1000}k/s"
         rf3, rf1 = figures[("rf3", scenario)], figures[("rf1", scenario)]
         print(f"{scenario:34} {'%s/s p99 %s ms' % (format(rf3['msg_s'], ','), rf3['p99']):>16} "
-              f"{'%s/s p99 %s ms' % (format(rf1['msg_s'], ','), rf1['p99']):>16}")
+              f"{'%s/s p99 %s ms' % (format(rf1['msg_s'], ','), rf1['p99']):>16}"
+              f"   CPU-µs per request (all brokers): RF 3 {rf3['cpu_us']}, RF 1 {rf1['cpu_us']}")
     print("\nCPU-seconds per GB of payload, per broker (sum)")
     for scenario in SCENARIOS.split(","):
         for target in ("rf3", "rf1"):
