@@ -62,9 +62,7 @@ actor KafkaBasedLog {
         case .success: logger.info("Created the internal topic \(topic.name)")
         default: break
         }
-        guard let description = try await admin.describeTopics([topic.name]).first, description.error == .none
-        else { throw ConnectConfigError("Cannot describe the internal topic \(topic.name)") }
-        partitions = description.partitions.map { TopicPartition(topic.name, $0.partition) }.sorted()
+        partitions = try await partitionsOnceKnown(admin)
         var consumerProperties = clientProperties
         consumerProperties["enable.auto.commit"] = "false"
         consumerProperties["auto.offset.reset"] = "earliest"
@@ -79,6 +77,32 @@ actor KafkaBasedLog {
         producerProperties["max.in.flight.requests.per.connection"] = "1"
         producerProperties["enable.idempotence"] = "false"
         producer = try KafkaProducer(properties: producerProperties, logger: logger)
+    }
+
+    /// The topic's partitions. A topic just created may not be in every broker's metadata yet (CreateTopics waits
+    /// only for the broker that took it), so the lookup is repeated for up to 30 s, backing off from 100 ms to 1 s,
+    /// as Kafka's `KafkaBasedLog.start` does.
+    private func partitionsOnceKnown(_ admin: KafkaAdminClient) async throws -> [TopicPartition] {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var pause = Duration.milliseconds(100)
+        var last = "no answer"
+        while true {
+            do {
+                if let description = try await admin.describeTopics([topic.name]).first {
+                    if description.error == .none && !description.partitions.isEmpty {
+                        return description.partitions.map { TopicPartition(topic.name, $0.partition) }.sorted()
+                    }
+                    last = "\(description.error)"
+                }
+            } catch {
+                last = "\(error)"
+            }
+            guard ContinuousClock.now + pause < deadline else {
+                throw ConnectConfigError("Cannot describe the internal topic \(topic.name) within 30 s: \(last)")
+            }
+            try await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(1))
+        }
     }
 
     /// Starts the reader task: every poll's records go to `apply`, then the positions move on.
