@@ -110,12 +110,7 @@ final class LogSegment {
             recent.removeAll()
             throw error
         }
-        if var batches {
-            for index in batches.indices { batches[index].position += position }
-            recent.append(batches)
-        } else {
-            recent.removeAll()
-        }
+        if let batches { recent.append(batches, at: position) } else { recent.removeAll() }
         if rollingBasedTimestamp == nil { rollingBasedTimestamp = largestTimestamp }
         if largestTimestamp > maxTimestampSoFar {
             maxTimestampSoFar = largestTimestamp
@@ -384,6 +379,7 @@ final class LogSegment {
 
     /// The segment stops being the active one: its indexes shrink to their entries.
     func onBecomeInactive() throws(StorageError) {
+        recent.removeAll()  // only the active segment's end is read often
         try offsetIndex.index.trimToValidSize()
         try timeIndex.index.trimToValidSize()
     }

@@ -6,7 +6,8 @@
 /// Format: the batches appended since the segment's last offset index entry, in file order, contiguous, the last
 /// one ending at the segment's size; so a lookup that the index starts at or after the first of them is answered
 /// here exactly as a scan of the file would answer it. Emptied when the file changes otherwise (truncation,
-/// recovery, a cleaner's append). At most one index interval of batches, so it stays small (~1 KiB worst case).
+/// recovery, a cleaner's append) and when the segment is no longer the active one. At most one index interval of
+/// batches, so it stays small (~1.6 KiB worst case).
 ///
 /// Owned by one `LogSegment`, used under the owning `Log`'s lock like the rest of the segment.
 struct RecentBatches {
@@ -31,12 +32,16 @@ struct RecentBatches {
 
     private(set) var entries: [Entry] = []
 
-    /// Records batches written at `position` (the segment's size before the write), in file order.
-    mutating func append(_ batches: [Entry]) {
-        if let last = entries.last, last.position + Int64(last.size) != batches.first?.position {
+    /// Records batches written at `position` (the segment's size before the write), in file order; their
+    /// positions count from the start of that write.
+    mutating func append(_ batches: [Entry], at position: Int64) {
+        if let last = entries.last, last.position + Int64(last.size) != position {
             entries.removeAll(keepingCapacity: true)
         }
-        entries.append(contentsOf: batches)
+        for var batch in batches {
+            batch.position += position
+            entries.append(batch)
+        }
     }
 
     /// An offset index entry now points at `position`: lookups start there or later, so earlier batches go.

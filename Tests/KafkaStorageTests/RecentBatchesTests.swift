@@ -15,8 +15,8 @@ struct RecentBatchesTests {
     @Test func answersLikeAScanAndSaysWhenItCannot() {
         var recent = RecentBatches()
         // Three batches at 100 (offsets 10-12), 200 (13-14), 250 (15-19); the segment ends at 400.
-        recent.append([entry(10, 100, records: 3, size: 100), entry(13, 200, records: 2, size: 50)])
-        recent.append([entry(15, 250, records: 5, size: 150)])
+        recent.append([entry(10, 0, records: 3, size: 100), entry(13, 100, records: 2, size: 50)], at: 100)
+        recent.append([entry(15, 0, records: 5, size: 150)], at: 250)
         #expect(recent.lookup(11, from: 100, end: 400) == .found(position: 100, baseOffset: 10, size: 100))
         #expect(recent.lookup(12, from: 100, end: 400) == .found(position: 100, baseOffset: 10, size: 100))
         #expect(recent.lookup(13, from: 100, end: 400) == .found(position: 200, baseOffset: 13, size: 50))
@@ -28,7 +28,7 @@ struct RecentBatchesTests {
         #expect(recent.entries.map(\.baseOffset) == [13, 15])
         #expect(recent.lookup(11, from: 100, end: 400) == .notKept)
         // A write that does not follow the last kept batch starts over.
-        recent.append([entry(30, 1000, records: 1, size: 70)])
+        recent.append([entry(30, 0, records: 1, size: 70)], at: 1000)
         #expect(recent.entries.map(\.baseOffset) == [30])
         #expect(recent.lookup(30, from: 1000, end: 1070) == .found(position: 1000, baseOffset: 30, size: 70))
     }
