@@ -378,7 +378,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaProtocolTests",
-            dependencies: ["KafkaProtocol", "KafkaCore"],
+            dependencies: ["KafkaProtocol", "KafkaCore", .product(name: "NIOEmbedded", package: "swift-nio")],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

@@ -61,7 +61,7 @@ public final class KafkaConnection: Sendable {
                         )
                     }
                     try channel.pipeline.syncOperations.addHandlers(
-                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxResponseSize)),
+                        KafkaFrameReader(maxFrameSize: maxResponseSize),
                         ResponseRouter(inFlight: inFlight)
                     )
                 }

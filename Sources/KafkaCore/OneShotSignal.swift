@@ -1,38 +1,45 @@
 import Synchronization
 
-/// A value delivered once to one waiter: the first `fire` wins and later ones do nothing; `wait` returns the value
-/// as soon as it is fired, whether that happened before or after the call. A request waiting for a partition to
+/// A signal fired once for one waiter: the first `fire` wakes it and later ones do nothing; `wait` returns as soon
+/// as the signal is fired, whether that happened before or after the call. A request waiting for a partition to
 /// change (`FetchWaiters`) and a connection waiting for a request to let it read on (`RequestRelease`) both park
 /// on one. At most one task may call `wait`; any thread may `fire`.
-public final class OneShotSignal<Value: Sendable>: Sendable {
-    private let state = Mutex<(fired: Value?, waiting: CheckedContinuation<Value, Never>?)>((nil, nil))
+///
+/// Not generic on purpose: one is made and released per waiting request, and a generic class's deinit (and any
+/// unspecialized method) looks up its field types' metadata at run time, which showed in the request path's profile.
+public final class OneShotSignal: Sendable {
+    private struct State {
+        var fired = false
+        var waiting: UnsafeContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
-    /// Delivers `value` unless a value was delivered already.
-    public func fire(_ value: Value) {
-        let waiting = state.withLock { state -> CheckedContinuation<Value, Never>? in
-            guard state.fired == nil else { return nil }
-            state.fired = value
+    /// Fires the signal; true when this call fired it (it had not been fired before).
+    @discardableResult
+    public func fire() -> Bool {
+        let (first, waiting) = state.withLock { state -> (Bool, UnsafeContinuation<Void, Never>?) in
+            guard !state.fired else { return (false, nil) }
+            state.fired = true
             defer { state.waiting = nil }
-            return state.waiting
+            return (true, state.waiting)
         }
-        waiting?.resume(returning: value)
+        // Resumed outside the lock, exactly once: `waiting` is taken by the call that fires.
+        waiting?.resume()
+        return first
     }
 
-    /// The value, once fired.
-    public func wait() async -> Value {
-        await withCheckedContinuation { continuation in
-            let fired = state.withLock { state -> Value? in
-                if let fired = state.fired { return fired }
+    /// Returns once the signal is fired.
+    public func wait() async {
+        await withUnsafeContinuation { continuation in
+            let fired = state.withLock { state -> Bool in
+                if state.fired { return true }
                 state.waiting = continuation
-                return nil
+                return false
             }
-            if let fired { continuation.resume(returning: fired) }
+            if fired { continuation.resume() }
         }
     }
-}
-
-extension OneShotSignal where Value == Void {
-    public func fire() { fire(()) }
 }

@@ -29,7 +29,7 @@ final class FetchWaiters: Sendable {
     final class Waiter: Sendable {
         fileprivate let partitions: Set<TopicPartition>
         fileprivate let changes: Changes
-        private let signal = OneShotSignal<Void>()
+        private let signal = OneShotSignal()
 
         fileprivate init(partitions: Set<TopicPartition>, changes: Changes) {
             self.partitions = partitions
@@ -88,8 +88,9 @@ final class FetchWaiters: Sendable {
         let remaining = deadline - ContinuousClock.now
         guard remaining > .zero else { return }
         let (seconds, attoseconds) = remaining.components
-        let timer = timers.next().scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
-        {
+        // On the waiting task's own event loop when it runs on one of `timers` (a request's task does): scheduling
+        // and cancelling there take no other loop's lock and wake no other thread.
+        let timer = timers.any().scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
             waiter.fire()
         }
         await withTaskCancellationHandler {

@@ -74,8 +74,13 @@ extension ReplicaManager {
         maxBytes: Int
     ) async -> [TopicPartition: FetchResult] {
         let deadline = ContinuousClock.now + maxWait
+        // A follower reads up to the log end, so only appends (and leadership changes) can give it more; a high
+        // watermark it moved itself (or the other follower did) would wake it for nothing, as in Kafka, where a
+        // follower learns the new high watermark with its next fetch.
+        let changes: FetchWaiters.Changes = replicaID >= 0 ? .data : .all
+        let partitions = Set(requests.map(\.topicPartition))
         while true {
-            let wakeUp = waiters.register(Set(requests.map(\.topicPartition)))
+            let wakeUp = waiters.register(partitions, for: changes)
             let results = read(
                 requests,
                 replicaID: replicaID,

@@ -4,14 +4,14 @@ import NIOCore
 import NIOEmbedded
 
 /// libFuzzer target: what a client sends a broker, through the broker's own decoding path — the frame decoder
-/// (`KafkaFrameDecoder` in a channel, as on a listener), the request header, and the body of every request type at
+/// (`KafkaFrameReader` in a channel, as on a listener), the request header, and the body of every request type at
 /// every version its schema defines, with a Produce request's batches cut and validated as the append path does.
 ///
 /// Input: the TCP stream (size-prefixed frames). Every frame must end in a request or a `ProtocolError`; a decoded
 /// request must encode back to bytes that decode to the same request.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRequests(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let channel = EmbeddedChannel(handler: ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: 1 << 20)))
+    let channel = EmbeddedChannel(handler: KafkaFrameReader(maxFrameSize: 1 << 20))
     defer { _ = try? channel.finish() }
     do {
         try channel.writeInbound(FuzzInput.buffer(data, size))

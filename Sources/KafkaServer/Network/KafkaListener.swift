@@ -52,7 +52,7 @@ public final class KafkaListener: Sendable {
                     try child.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .milliseconds(maxIdleMs)))
                     try child.pipeline.syncOperations.addHandler(IdleConnectionCloser())
                     try child.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxRequestSize))
+                        KafkaFrameReader(maxFrameSize: maxRequestSize)
                     )
                     // TLS encrypts in user space: file regions are read into memory there, not sent with sendfile.
                     try child.pipeline.syncOperations.addHandler(
@@ -115,7 +115,7 @@ public final class KafkaListener: Sendable {
                     try await read(inbound, of: connection.channel, answeringTo: &responses, in: &group)
                 }
             }
-        } catch let error as KafkaFrameDecoder.FrameTooLarge {
+        } catch let error as KafkaFrameReader.FrameTooLarge {
             logger.warning("Closing connection: \(error)", metadata: ["client": "\(client)"])
         } catch {
             logger.debug("Connection ended: \(error)", metadata: ["client": "\(client)"])

@@ -1,4 +1,5 @@
 import KafkaCore
+import Synchronization
 
 /// The point where a request lets its connection read the next one: Kafka handles a connection's requests in
 /// order and answers them in order; a Produce with acks=all has done its ordered part once its batches are
@@ -8,18 +9,27 @@ import KafkaCore
 ///
 /// Made by `KafkaListener` for each request it may overlap; the handler opens it through
 /// `RequestContext.releaseConnection()`, and the listener opens it when the request ends in any case (`closing`
-/// when the request closes the connection, which then reads nothing more). Opens once; `wait` returns as soon as it
-/// is open, before or after the call.
+/// when the request closes the connection, which then reads nothing more). Opens once (the first verdict stands);
+/// `wait` returns as soon as it is open, before or after the call.
 public final class RequestRelease: Sendable {
-    enum Verdict: Sendable { case readNext, closing }
+    enum Verdict: UInt8, Sendable {
+        case readNext = 1
+        case closing = 2
+    }
 
-    private let signal = OneShotSignal<Verdict>()
+    private let signal = OneShotSignal()
+    /// 0 until opened, then the verdict's raw value; written before the signal wakes the waiter.
+    private let verdict = Atomic<UInt8>(0)
 
     func open(closing: Bool = false) {
-        signal.fire(closing ? .closing : .readNext)
+        let decided = closing ? Verdict.closing : .readNext
+        if verdict.compareExchange(expected: 0, desired: decided.rawValue, ordering: .acquiringAndReleasing).exchanged {
+            signal.fire()
+        }
     }
 
     func wait() async -> Verdict {
         await signal.wait()
+        return Verdict(rawValue: verdict.load(ordering: .acquiring)) ?? .readNext
     }
 }
