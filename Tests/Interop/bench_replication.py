@@ -85,6 +85,11 @@ def bench(cluster, replication, name, runs, with_tansu):
             command.append("--skip-tansu")
         for pid in pids.values():
             command += ["--broker-pid", str(pid)]
+        # The earlier scenarios' dirty pages (gigabytes with three replicas on this one disk) are written back first,
+        # so each scenario starts with the kernel's writeback behind it (within a scenario its runs follow each other
+        # as peer-bench runs them).
+        os.sync()
+        time.sleep(1)
         before = {broker_id: cpu_seconds(pid) for broker_id, pid in pids.items()}
         print("$ " + " ".join(command), flush=True)
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
