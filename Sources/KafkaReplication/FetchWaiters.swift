@@ -5,9 +5,9 @@ import Synchronization
 /// Requests waiting for a partition to change: long-polling fetches, acks=all produces, DeleteRecords. Each
 /// registers the partitions it reads, and the changes it waits for, before it reads them, so a change that lands
 /// in between still wakes it. An append changes a partition's `data`; a follower's fetch that moves the high or low
-/// watermark changes its `progress`; a leadership, ISR or log directory change is both. Fetches wait for both (a
-/// consumer reads up to the high watermark); produces and DeleteRecords for `progress` only, so appends do not wake
-/// the produces still waiting for the ISR.
+/// watermark changes its `progress`; a leadership, ISR or log directory change is both. A consumer's fetch waits for
+/// both (it reads up to the high watermark), a follower's for `data` only (it reads to the log end); produces and
+/// DeleteRecords for `progress` only, so appends do not wake the produces still waiting for the ISR.
 ///
 /// No lock is shared by all partitions: the index from partition to waiters is split into shards by the partition's
 /// hash, and each waiter keeps its own state, so a notification takes one shard's lock (and the locks of the

@@ -85,7 +85,7 @@ struct FetchWaitersTests {
         #expect(await endsBeforeTheDeadline(again) { waiters.notify(a, .progress) })
     }
 
-    /// A fetch waits for both: a consumer reads up to the high watermark, a follower to the log end.
+    /// A waiter for all changes (a consumer's fetch: it reads up to the high watermark) wakes on data and on progress.
     @Test func aFetchWaiterWakesOnDataAndOnProgress() async {
         let first = waiters.register([a])
         #expect(await endsBeforeTheDeadline(first) { waiters.notify(a, .data) })

@@ -1,0 +1,114 @@
+import Foundation
+import KafkaCore
+import KafkaProtocol
+import KafkaReplication
+import KafkaStorage
+import KafkaTestSupport
+import Logging
+import NIOCore
+import NIOPosix
+import Testing
+
+/// What wakes a fetch parked at a leader (on real disk): a caught-up follower's fetch is answered by the next
+/// append (a follower reads to the log end), a consumer's by the high watermark's move (it reads up to it). Each
+/// parked fetch has a far deadline (two minutes), so an answer before it is a wake-up, not a timeout.
+@Suite("Parked fetches")
+struct ParkedFetchTests {
+    let root = NSTemporaryDirectory() + "parked-fetch-" + UUID().uuidString
+    let topicPartition = TopicPartition("t", 0)
+
+    /// Broker 1, leader of `topicPartition` with replicas and ISR 1, 2, 3, holding two records no follower has yet
+    /// (log end 2, high watermark 0).
+    func leaderWithTwoRecords() throws -> ReplicaManager {
+        var logger = Logger(label: "parked-fetch-test")
+        logger.logLevel = .critical
+        let logManager = try LogManager(
+            configuration: .init(logDirectories: [root]),
+            clock: ManualClock(),
+            logger: logger
+        )
+        let replicas = ReplicaManager(
+            brokerID: 1,
+            logManager: logManager,
+            logger: logger,
+            timers: MultiThreadedEventLoopGroup.singleton
+        )
+        let answer = replicas.becomeLeaderOrFollower(
+            topicPartition,
+            leader: 1,
+            leaderEpoch: 0,
+            isr: [1, 2, 3],
+            replicas: [1, 2, 3],
+            config: LogConfig()
+        )
+        #expect(answer.errorCode == .none)
+        try append(count: 2, to: replicas)
+        return replicas
+    }
+
+    func append(count: Int, to replicas: ReplicaManager) throws {
+        let batch = ScriptedLeader.batch(baseOffset: 0, epoch: 0, count: count)
+        let result = replicas.appendRecords(topicPartition, records: batch, requiredAcks: -1)
+        try #require(result.errorCode == .none)
+    }
+
+    func fetch(
+        _ replicas: ReplicaManager,
+        by replicaID: BrokerID,
+        at offset: Int64,
+        maxWait: Duration
+    ) async -> ReplicaManager.FetchResult? {
+        let request = ReplicaManager.FetchRequestPartition(
+            topicPartition: topicPartition,
+            offset: offset,
+            maxBytes: 1 << 20
+        )
+        let results = await replicas.fetch(
+            [request],
+            replicaID: replicaID,
+            maxWait: maxWait,
+            minBytes: 1,
+            maxBytes: 1 << 20
+        )
+        return results[topicPartition]
+    }
+
+    @Test func aCaughtUpFollowersFetchIsAnsweredByTheNextAppend() async throws {
+        let replicas = try leaderWithTwoRecords()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let deadline = ContinuousClock.now + .seconds(120)
+        async let parked = fetch(replicas, by: 2, at: 2, maxWait: .seconds(120))
+        try await Task.sleep(for: .milliseconds(100))
+        try append(count: 3, to: replicas)
+        let result = try #require(await parked)
+        #expect(ContinuousClock.now < deadline)
+        #expect(result.errorCode == .none)
+        let records = try #require(result.records)
+        var bytes = try records.readBytes()
+        let batch = try #require(try RecordBatch.nextBatch(from: &bytes))
+        #expect(batch.baseOffset == 2)
+        #expect(batch.lastOffset == 4)
+    }
+
+    @Test func aConsumersFetchIsAnsweredWhenTheHighWatermarkMoves() async throws {
+        let replicas = try leaderWithTwoRecords()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let deadline = ContinuousClock.now + .seconds(120)
+        // The two records are past the high watermark: the consumer's fetch parks.
+        async let parked = fetch(replicas, by: -1, at: 0, maxWait: .seconds(120))
+        try await Task.sleep(for: .milliseconds(100))
+        // Both followers catch up (without waiting): the high watermark moves to 2.
+        for follower: BrokerID in [2, 3] {
+            let caughtUp = await fetch(replicas, by: follower, at: 2, maxWait: .zero)
+            #expect(caughtUp?.errorCode == KafkaErrorCode.none)
+        }
+        let result = try #require(await parked)
+        #expect(ContinuousClock.now < deadline)
+        #expect(result.highWatermark == 2)
+        let records = try #require(result.records)
+        var bytes = try records.readBytes()
+        let batch = try #require(try RecordBatch.nextBatch(from: &bytes))
+        #expect(batch.baseOffset == 0)
+        #expect(batch.lastOffset == 1)
+    }
+}
