@@ -3,10 +3,6 @@ import KafkaCore
 import KafkaProtocol
 import KafkaReplication
 import KafkaStorage
-import KafkaTestSupport
-import Logging
-import NIOCore
-import NIOPosix
 import Testing
 
 /// Moving a replica between two log directories on real disk (AlterReplicaLogDirs): Kafka's answers, the copy with
@@ -20,19 +16,7 @@ struct LogDirMoveTests {
     let topicPartition = TopicPartition("t", 0)
 
     func broker() throws -> ReplicaManager {
-        var logger = Logger(label: "logdir-test")
-        logger.logLevel = .critical
-        let logManager = try LogManager(
-            configuration: .init(logDirectories: [a, b]),
-            clock: ManualClock(),
-            logger: logger
-        )
-        return ReplicaManager(
-            brokerID: 1,
-            logManager: logManager,
-            logger: logger,
-            timers: MultiThreadedEventLoopGroup.singleton
-        )
+        try ReplicaManager.onDisk(brokerID: 1, logDirectories: [a, b])
     }
 
     func lead(_ replicas: ReplicaManager, epoch: Int32, _ partition: TopicPartition? = nil) {

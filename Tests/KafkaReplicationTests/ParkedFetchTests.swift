@@ -3,10 +3,6 @@ import KafkaCore
 import KafkaProtocol
 import KafkaReplication
 import KafkaStorage
-import KafkaTestSupport
-import Logging
-import NIOCore
-import NIOPosix
 import Testing
 
 /// What wakes a fetch parked at a leader (on real disk): a caught-up follower's fetch is answered by the next
@@ -20,19 +16,7 @@ struct ParkedFetchTests {
     /// Broker 1, leader of `topicPartition` with replicas and ISR 1, 2, 3, holding two records no follower has yet
     /// (log end 2, high watermark 0).
     func leaderWithTwoRecords() throws -> ReplicaManager {
-        var logger = Logger(label: "parked-fetch-test")
-        logger.logLevel = .critical
-        let logManager = try LogManager(
-            configuration: .init(logDirectories: [root]),
-            clock: ManualClock(),
-            logger: logger
-        )
-        let replicas = ReplicaManager(
-            brokerID: 1,
-            logManager: logManager,
-            logger: logger,
-            timers: MultiThreadedEventLoopGroup.singleton
-        )
+        let replicas = try ReplicaManager.onDisk(brokerID: 1, logDirectories: [root])
         let answer = replicas.becomeLeaderOrFollower(
             topicPartition,
             leader: 1,

@@ -136,19 +136,8 @@ final class FollowerHarness: Sendable {
 
     init() throws {
         directory = NSTemporaryDirectory() + "fetcher-" + UUID().uuidString
-        var logger = Logger(label: "fetcher-test")
-        logger.logLevel = .critical
-        let logManager = try LogManager(
-            configuration: .init(logDirectories: [directory]),
-            clock: ManualClock(),
-            logger: logger
-        )
-        replicaManager = ReplicaManager(
-            brokerID: 2,
-            logManager: logManager,
-            logger: logger,
-            timers: MultiThreadedEventLoopGroup.singleton
-        )
+        let logger = Logger.quiet("fetcher-test")
+        replicaManager = try ReplicaManager.onDisk(brokerID: 2, logDirectories: [directory], logger: logger)
         let leader = ScriptedLeader(topicPartition)
         self.leader = leader
         fetchers = ReplicaFetcherManager(

@@ -40,7 +40,7 @@ public final class KafkaFrameReader: ChannelInboundHandler {
             partial.writeBuffer(&buffer)
             buffer = partial
         }
-        while !failed, let size = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) {
+        while let size = buffer.getInteger(at: buffer.readerIndex, as: Int32.self) {
             guard size >= 0, Int(size) <= maxFrameSize else {
                 failed = true
                 context.fireErrorCaught(FrameTooLarge(size: size, limit: maxFrameSize))
