@@ -28,7 +28,8 @@ struct ProducePipeliningTests {
     }
 
     /// The leader's log end offset (ListOffsets v0 from a debugging replica id reads past the high watermark) and
-    /// its high watermark (ListOffsets latest, as a consumer sees it).
+    /// its high watermark (ListOffsets latest, as a consumer sees it); -1 for either when the broker does not lead
+    /// the partition (yet).
     static func offsets(_ connection: KafkaConnection) async throws -> (logEnd: Int64, highWatermark: Int64) {
         let partitions = [ListOffsetsRequest.ListOffsetsPartition(partitionIndex: 0, timestamp: -1)]
         let debug = try await connection.send(
@@ -60,6 +61,11 @@ struct ProducePipeliningTests {
             let producer = try await KafkaConnection.connect(to: address, clientID: "p", group: group)
             let observer = try await KafkaConnection.connect(to: address, clientID: "o", group: group)
 
+            // The describe above reads broker 1's metadata cache, which may name it leader before it has made its
+            // log and serves the partition; a produce sent before that is refused (NOT_LEADER_OR_FOLLOWER).
+            try await eventually("broker 1 to serve the partition as its leader") {
+                try await Self.offsets(observer) == (logEnd: 0, highWatermark: 0)
+            }
             brokers[2].process?.pause()
             let first = producer.write(Self.produce("first", acks: -1), version: 7, timeout: nil)
             let second = producer.write(Self.produce("second", acks: -1), version: 7, timeout: nil)
