@@ -30,17 +30,36 @@ struct FetchSessionHandler: Sendable {
     private(set) var sessionID: Int32 = 0
     /// 0: the next fetch is full and opens a session.
     private(set) var nextEpoch: Int32 = 0
-    /// What the leader's session holds once the fetch being built is answered.
-    private var sessionPartitions: [TopicPartition: Position] = [:]
+    /// What the leader's session holds once the fetch being built is answered, in the order the fetcher gave it.
+    private var sessionPartitions: [(topicPartition: TopicPartition, position: Position)] = []
 
     /// The fetch for `wanted`, the partitions to fetch now with their positions.
     mutating func build(_ wanted: [TopicPartition: Position]) -> Next {
+        build(wanted.map { ($0.key, $0.value) })
+    }
+
+    /// The fetch for `wanted`, in the fetcher's order. When the partitions are those of the last fetch in the same
+    /// order (a follower's steady state) they are compared position by position, without hashing a name.
+    mutating func build(_ wanted: [(topicPartition: TopicPartition, position: Position)]) -> Next {
         defer { sessionPartitions = wanted }
         guard nextEpoch > 0 else {
-            return Next(sessionID: sessionID, epoch: 0, partitions: wanted, forgotten: [])
+            let partitions = Dictionary(wanted.lazy.map { ($0.topicPartition, $0.position) }) { _, last in last }
+            return Next(sessionID: sessionID, epoch: 0, partitions: partitions, forgotten: [])
         }
-        let changed = wanted.filter { sessionPartitions[$0.key] != $0.value }
-        let forgotten = sessionPartitions.keys.filter { wanted[$0] == nil }
+        var changed: [TopicPartition: Position] = [:]
+        var forgotten: [TopicPartition] = []
+        if wanted.count == sessionPartitions.count,
+            zip(wanted, sessionPartitions).allSatisfy({ $0.topicPartition == $1.topicPartition })
+        {
+            for (now, before) in zip(wanted, sessionPartitions) where now.position != before.position {
+                changed[now.topicPartition] = now.position
+            }
+        } else {
+            let before = Dictionary(sessionPartitions.lazy.map { ($0.topicPartition, $0.position) }) { _, last in last }
+            let now = Dictionary(wanted.lazy.map { ($0.topicPartition, $0.position) }) { _, last in last }
+            changed = now.filter { before[$0.key] != $0.value }
+            forgotten = before.keys.filter { now[$0] == nil }
+        }
         return Next(sessionID: sessionID, epoch: nextEpoch, partitions: changed, forgotten: forgotten)
     }
 

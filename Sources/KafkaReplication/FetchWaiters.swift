@@ -2,17 +2,19 @@ import KafkaCore
 import NIOCore
 import Synchronization
 
-/// Requests waiting for a partition to change: long-polling fetches, acks=all produces, DeleteRecords. Each
-/// registers the partitions it reads, and the changes it waits for, before it reads them, so a change that lands
-/// in between still wakes it. An append changes a partition's `data`; a follower's fetch that moves the high or low
-/// watermark changes its `progress`; a leadership, ISR or log directory change is both. A consumer's fetch waits for
-/// both (it reads up to the high watermark), a follower's for `data` only (it reads to the log end); produces and
-/// DeleteRecords for `progress` only, so appends do not wake the produces still waiting for the ISR.
+/// Requests waiting for partitions to change: long-polling fetches, acks=all produces, DeleteRecords. Each
+/// registers on the partitions it reads (their `PartitionWaiters`), and the changes it waits for, before it reads
+/// them, so a change that lands in between still wakes it. An append changes a partition's `data`; a follower's
+/// fetch that moves the high or low watermark changes its `progress`; a leadership, ISR or log directory change is
+/// both. A consumer's fetch waits for both (it reads up to the high watermark), a follower's for `data` only (it
+/// reads to the log end); produces and DeleteRecords for `progress` only, so appends do not wake the produces still
+/// waiting for the ISR.
 ///
-/// No lock is shared by all partitions: the index from partition to waiters is split into shards by the partition's
-/// hash, and each waiter keeps its own state, so a notification takes one shard's lock (and the locks of the
-/// waiters it wakes). Deadlines are NIO scheduled tasks on `timers` (no task or thread per wait). A waiter is woken
-/// at most once; `wait` always ends by unregistering it. Any thread may use it.
+/// No lock is shared by all partitions: each partition's waiters are under its own lock, reached from the `Partition`
+/// object the request already holds (no hashing of partition names per wait), and each waiter keeps its own state,
+/// so a notification takes one partition's lock (and the locks of the waiters it wakes). Deadlines are NIO scheduled
+/// tasks on `timers` (no task or thread per wait). A waiter is woken at most once; `wait` always ends by
+/// unregistering it. Any thread may use it.
 final class FetchWaiters: Sendable {
     /// What changed in a partition.
     struct Changes: OptionSet, Sendable {
@@ -27,58 +29,39 @@ final class FetchWaiters: Sendable {
     /// One waiting request. `fire` resumes it once (a notification, its deadline or `cancel`), before or after it
     /// parks.
     final class Waiter: Sendable {
-        fileprivate let partitions: Set<TopicPartition>
-        fileprivate let changes: Changes
+        fileprivate let partitions: [PartitionWaiters]
+        let changes: Changes
         private let signal = OneShotSignal()
 
-        fileprivate init(partitions: Set<TopicPartition>, changes: Changes) {
+        fileprivate init(partitions: [PartitionWaiters], changes: Changes) {
             self.partitions = partitions
             self.changes = changes
         }
 
-        fileprivate func fire() { signal.fire() }
+        func fire() { signal.fire() }
 
         fileprivate func park() async { await signal.wait() }
     }
 
-    /// The waiters of the partitions that hash to one shard.
-    private final class Shard: Sendable {
-        let waiting = Mutex<[TopicPartition: [ObjectIdentifier: Waiter]]>([:])
-    }
-
-    private let shards: [Shard] = (0..<64).map { _ in Shard() }
     private let timers: any EventLoopGroup
 
     init(timers: any EventLoopGroup) {
         self.timers = timers
     }
 
-    private func shard(_ partition: TopicPartition) -> Shard {
-        shards[Int(UInt(bitPattern: partition.hashValue) % UInt(shards.count))]
-    }
-
-    func register(_ partitions: Set<TopicPartition>, for changes: Changes = .all) -> Waiter {
+    func register(_ partitions: [PartitionWaiters], for changes: Changes = .all) -> Waiter {
         let waiter = Waiter(partitions: partitions, changes: changes)
-        let id = ObjectIdentifier(waiter)
-        for partition in partitions {
-            shard(partition).waiting.withLock { $0[partition, default: [:]][id] = waiter }
-        }
+        for partition in partitions { partition.add(waiter) }
         return waiter
     }
 
     /// Unregisters `waiter` and resumes it if it is parked.
     func cancel(_ waiter: Waiter) {
-        let id = ObjectIdentifier(waiter)
-        for partition in waiter.partitions {
-            shard(partition).waiting.withLock { waiting in
-                waiting[partition]?.removeValue(forKey: id)
-                if waiting[partition]?.isEmpty == true { waiting.removeValue(forKey: partition) }
-            }
-        }
+        for partition in waiter.partitions { partition.remove(waiter) }
         waiter.fire()
     }
 
-    /// Waits until `notify` names one of the waiter's partitions or `deadline` passes; then the waiter is gone.
+    /// Waits until one of the waiter's partitions is notified or `deadline` passes; then the waiter is gone.
     func wait(_ waiter: Waiter, until deadline: ContinuousClock.Instant) async {
         await RequestWaitClock.parked { await waitForNotification(waiter, until: deadline) }
         cancel(waiter)
@@ -99,18 +82,5 @@ final class FetchWaiters: Sendable {
             waiter.fire()
         }
         timer.cancel()
-    }
-
-    /// How many waiters `partition` has registered (tests check that a finished wait leaves none behind).
-    func registeredCount(_ partition: TopicPartition) -> Int {
-        shard(partition).waiting.withLock { $0[partition]?.count ?? 0 }
-    }
-
-    func notify(_ partition: TopicPartition, _ changes: Changes = .all) {
-        let woken = shard(partition).waiting.withLock { waiting -> [Waiter] in
-            guard let waiters = waiting[partition] else { return [] }
-            return waiters.values.filter { !$0.changes.isDisjoint(with: changes) }
-        }
-        for waiter in woken { waiter.fire() }
     }
 }

@@ -114,6 +114,8 @@ public final class Partition: Sendable {
     /// Serialises appends (and truncations, and the move to another log directory) with the idempotence checks that
     /// decide them.
     let producerStates = Mutex(ProducerStateManager())
+    /// The requests waiting for this partition to change (fetches, acks=all produces, DeleteRecords).
+    let waiters = PartitionWaiters()
 
     public init(topicPartition: TopicPartition, log: Log, localBrokerID: BrokerID, highWatermark: Int64) {
         self.topicPartition = topicPartition
@@ -279,80 +281,6 @@ public final class Partition: Sendable {
             info: info,
             replicationTarget: ReplicationTarget(offset: info.lastOffset + 1, leaderTerm: snapshot.leaderTerm)
         )
-    }
-
-    /// A follower fetched from `fetchOffset` while this leader's log ended at `leaderLogEndOffset` (Kafka's
-    /// `updateFollowerFetchState`). Returns whether the high watermark moved, and an ISR expansion to write when
-    /// the follower has caught up.
-    public func updateFollowerFetchState(
-        replica: BrokerID,
-        fetchOffset: Int64,
-        followerLogStartOffset: Int64 = -1,
-        leaderLogEndOffset: Int64,
-        nowMs: Int64
-    ) -> (highWatermarkMoved: Bool, expansion: IsrProposal?) {
-        let expansion = state.withLock { state -> IsrProposal? in
-            guard state.leader == localBrokerID, var follower = state.followers[replica] else { return nil }
-            if followerLogStartOffset >= 0 { follower.logStartOffset = followerLogStartOffset }
-            if fetchOffset >= leaderLogEndOffset {
-                follower.lastCaughtUpTimeMs = max(follower.lastCaughtUpTimeMs, nowMs)
-            } else if fetchOffset >= follower.lastFetchLeaderLogEndOffset {
-                follower.lastCaughtUpTimeMs = max(follower.lastCaughtUpTimeMs, follower.lastFetchTimeMs)
-            }
-            follower.logEndOffset = fetchOffset
-            follower.lastFetchLeaderLogEndOffset = leaderLogEndOffset
-            follower.lastFetchTimeMs = nowMs
-            state.followers[replica] = follower
-            guard !state.isr.contains(replica), !state.isrUpdateInFlight,
-                state.replicas.contains(replica),
-                fetchOffset >= state.highWatermark, fetchOffset >= state.leaderEpochStartOffset
-            else { return nil }
-            state.isrUpdateInFlight = true
-            return IsrProposal(
-                topicPartition: topicPartition,
-                leader: state.leader,
-                leaderEpoch: state.leaderEpoch,
-                isr: state.isr + [replica],
-                zkVersion: state.zkVersion
-            )
-        }
-        return (maybeIncrementHighWatermark(), expansion)
-    }
-
-    /// The followers in the ISR that have not caught up within `maxLagMs` (Kafka's `getOutOfSyncReplicas`), as an
-    /// ISR shrink to write; nil when every follower keeps up or another ISR write is in flight.
-    public func isrShrinkProposal(nowMs: Int64, maxLagMs: Int64) -> IsrProposal? {
-        state.withLock { state -> IsrProposal? in
-            guard state.leader == localBrokerID, !state.isrUpdateInFlight else { return nil }
-            let outOfSync = state.isr.filter { replica in
-                guard replica != localBrokerID else { return false }
-                guard let follower = state.followers[replica] else { return true }
-                return nowMs - follower.lastCaughtUpTimeMs > maxLagMs
-            }
-            guard !outOfSync.isEmpty else { return nil }
-            state.isrUpdateInFlight = true
-            return IsrProposal(
-                topicPartition: topicPartition,
-                leader: state.leader,
-                leaderEpoch: state.leaderEpoch,
-                isr: state.isr.filter { !outOfSync.contains($0) },
-                zkVersion: state.zkVersion,
-                shrinks: true
-            )
-        }
-    }
-
-    /// The outcome of writing `proposal`: the znode's new version, or nil when the znode had changed (the
-    /// controller decided something newer; its LeaderAndIsr will follow). Returns whether the high watermark moved.
-    public func completeIsrUpdate(_ proposal: IsrProposal, newZkVersion: Int32?) -> Bool {
-        state.withLock { state in
-            guard state.leaderEpoch == proposal.leaderEpoch, state.leader == localBrokerID else { return }
-            state.isrUpdateInFlight = false
-            guard let newZkVersion else { return }
-            state.isr = proposal.isr
-            state.zkVersion = newZkVersion
-        }
-        return maybeIncrementHighWatermark()
     }
 
     /// The high watermark rule: the smallest log end offset in the ISR (never moving back). Returns whether it moved.

@@ -19,6 +19,8 @@ public final class ReplicaFetcher: Sendable {
     struct FetchState: Sendable {
         var offset: Int64
         var leaderEpoch: Int32
+        /// The local replica, looked up when the partition was added (again if StopReplica took it away since).
+        var local: Partition?
         var truncating = true
         var delayedUntil: ContinuousClock.Instant?
         /// The leader's high watermark less `offset` after the last fetch (Kafka's FetcherLagMetrics).
@@ -82,8 +84,11 @@ public final class ReplicaFetcher: Sendable {
     }
 
     func add(_ topicPartition: TopicPartition, leaderEpoch: Int32) {
-        let offset = replicaManager.partition(topicPartition)?.log.logEndOffset ?? 0
-        partitions.withLock { $0[topicPartition] = FetchState(offset: offset, leaderEpoch: leaderEpoch) }
+        let local = replicaManager.partition(topicPartition)
+        let offset = local?.log.logEndOffset ?? 0
+        partitions.withLock {
+            $0[topicPartition] = FetchState(offset: offset, leaderEpoch: leaderEpoch, local: local)
+        }
     }
 
     /// The largest lag of the partitions this fetcher follows.
@@ -114,15 +119,17 @@ public final class ReplicaFetcher: Sendable {
         var failures = 0
         while !Task.isCancelled {
             let now = ContinuousClock.now
+            // Usually nothing is delayed: the map itself is taken (shared, not copied or rehashed).
             let ready = partitions.withLock { partitions in
-                partitions.filter { $0.value.delayedUntil.map { $0 <= now } ?? true }
+                partitions.values.contains { $0.delayedUntil != nil }
+                    ? partitions.filter { $0.value.delayedUntil.map { $0 <= now } ?? true } : partitions
             }
             if ready.isEmpty {
                 try? await Task.sleep(for: .milliseconds(50))
                 continue
             }
             do {
-                let truncating = ready.filter(\.value.truncating)
+                let truncating = ready.values.contains(where: \.truncating) ? ready.filter(\.value.truncating) : [:]
                 if truncating.isEmpty {
                     try await fetch(ready)
                 } else {
@@ -257,13 +264,23 @@ public final class ReplicaFetcher: Sendable {
     // MARK: Fetching
 
     private func fetch(_ ready: [TopicPartition: FetchState]) async throws {
-        var positions: [TopicPartition: FetchSessionHandler.Position] = [:]
+        // In the map's order, which stays the same while no partition comes or goes: the session compares them
+        // position by position.
+        var positions: [(topicPartition: TopicPartition, position: FetchSessionHandler.Position)] = []
+        positions.reserveCapacity(ready.count)
         for (topicPartition, state) in ready {
-            positions[topicPartition] = .init(
-                offset: state.offset,
-                logStartOffset: replicaManager.partition(topicPartition)?.log.logStartOffset ?? -1,
-                leaderEpoch: state.leaderEpoch,
-                maxBytes: settings.partitionMaxBytes
+            let local =
+                state.local.flatMap { $0.waiters.isClosed ? nil : $0 } ?? replicaManager.partition(topicPartition)
+            positions.append(
+                (
+                    topicPartition,
+                    .init(
+                        offset: state.offset,
+                        logStartOffset: local?.log.logStartOffset ?? -1,
+                        leaderEpoch: state.leaderEpoch,
+                        maxBytes: settings.partitionMaxBytes
+                    )
+                )
             )
         }
         let next = session.withLock { $0.build(positions) }
@@ -342,6 +359,7 @@ public final class ReplicaFetcher: Sendable {
                     }
                     current.offset = partition.log.logEndOffset
                     current.lag = max(data.highWatermark - current.offset, 0)
+                    current.delayedUntil = nil
                     partitions[topicPartition] = current
                 } catch {
                     logger.error("Follower append failed: \(error)", metadata: ["partition": "\(topicPartition)"])

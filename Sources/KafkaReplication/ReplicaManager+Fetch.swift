@@ -63,7 +63,11 @@ extension ReplicaManager {
 
     /// Reads the partitions, waiting up to `maxWait` for `minBytes`; `maxBytes` bounds the whole response (the
     /// first partition's first batch always comes whole). `replicaID` ≥ 0 is a follower broker; a consumer's
-    /// `isolationLevel` 1 (read_committed) reads up to the last stable offset.
+    /// `isolationLevel` 1 (read_committed) reads up to the last stable offset. The results are in `requests`' order.
+    ///
+    /// The partitions are looked up once per fetch (under one acquisition of the partitions' lock), not per
+    /// round; one taken away meanwhile (StopReplica closes its waiters) is looked up again. A follower's session
+    /// names every partition it follows from this leader on each fetch, so this is its cost per idle partition.
     public func fetch(
         _ requests: [FetchRequestPartition],
         replicaID: BrokerID = -1,
@@ -72,25 +76,33 @@ extension ReplicaManager {
         maxWait: Duration,
         minBytes: Int,
         maxBytes: Int
-    ) async -> [TopicPartition: FetchResult] {
+    ) async -> [FetchResult] {
         let deadline = ContinuousClock.now + maxWait
         // A follower reads up to the log end, so only appends (and leadership changes) can give it more; a high
         // watermark it moved itself (or the other follower did) would wake it for nothing, as in Kafka, where a
         // follower learns the new high watermark with its next fetch.
         let changes: FetchWaiters.Changes = replicaID >= 0 ? .data : .all
-        let partitions = Set(requests.map(\.topicPartition))
+        var hosted = partitions(requests.lazy.map(\.topicPartition))
         while true {
-            let wakeUp = waiters.register(partitions, for: changes)
+            let wakeUp = waiters.register(hosted.compactMap { $0?.waiters }, for: changes)
+            // Registered first, then checked: a partition taken away before the registration is seen here, one
+            // taken away after it wakes the waiter.
+            if hosted.contains(where: { $0?.waiters.isClosed == true }) {
+                waiters.cancel(wakeUp)
+                hosted = partitions(requests.lazy.map(\.topicPartition))
+                continue
+            }
             let results = read(
                 requests,
+                from: hosted,
                 replicaID: replicaID,
                 readCommitted: replicaID < 0 && isolationLevel == 1,
                 consumer: consumer,
                 maxBytes: maxBytes
             )
-            let bytes = results.values.reduce(0) { $0 + ($1.records?.length ?? 0) }
+            let bytes = results.reduce(0) { $0 + ($1.records?.length ?? 0) }
             // Errors and redirections to another replica are answered at once, as Kafka does.
-            let hasError = results.values.contains { $0.errorCode != .none || $0.preferredReadReplica >= 0 }
+            let hasError = results.contains { $0.errorCode != .none || $0.preferredReadReplica >= 0 }
             if bytes >= minBytes || hasError || ContinuousClock.now >= deadline || Task.isCancelled {
                 waiters.cancel(wakeUp)
                 return results
@@ -101,17 +113,19 @@ extension ReplicaManager {
 
     private func read(
         _ requests: [FetchRequestPartition],
+        from hosted: [Partition?],
         replicaID: BrokerID,
         readCommitted: Bool,
         consumer: ConsumerFetch,
         maxBytes: Int
-    ) -> [TopicPartition: FetchResult] {
-        var results: [TopicPartition: FetchResult] = [:]
+    ) -> [FetchResult] {
+        var results: [FetchResult] = []
+        results.reserveCapacity(requests.count)
         var budget = maxBytes
         let fromFollower = replicaID >= 0
-        for request in requests {
-            guard let partition = partition(request.topicPartition) else {
-                results[request.topicPartition] = FetchResult(errorCode: .unknownTopicOrPartition)
+        for (request, partition) in zip(requests, hosted) {
+            guard let partition else {
+                results.append(FetchResult(errorCode: .unknownTopicOrPartition))
                 continue
             }
             let check = partition.checkLeaderEpoch(
@@ -119,7 +133,7 @@ extension ReplicaManager {
                 requireLeader: fromFollower || !consumer.fromFollowerAllowed
             )
             guard check == .none else {
-                results[request.topicPartition] = FetchResult(errorCode: check)
+                results.append(FetchResult(errorCode: check))
                 continue
             }
             if !fromFollower, let select = consumer.selectReplica, partition.isLeader,
@@ -129,21 +143,24 @@ extension ReplicaManager {
                 ), chosen != brokerID
             {
                 // Kafka's preferred read replica: no records, the consumer goes to `chosen`.
-                results[request.topicPartition] = FetchResult(
-                    errorCode: .none,
-                    highWatermark: partition.highWatermark,
-                    logStartOffset: partition.log.logStartOffset,
-                    preferredReadReplica: chosen
+                results.append(
+                    FetchResult(
+                        errorCode: .none,
+                        highWatermark: partition.highWatermark,
+                        logStartOffset: partition.log.logStartOffset,
+                        preferredReadReplica: chosen
+                    )
                 )
                 continue
             }
-            let logEndOffset = partition.log.logEndOffset
-            var result = FetchResult(errorCode: .none, logStartOffset: partition.log.logStartOffset)
+            let log = partition.log
+            let logEndOffset = log.logEndOffset
+            var result = FetchResult(errorCode: .none, logStartOffset: log.logStartOffset)
             do {
                 let limit = min(request.maxBytes, max(budget, 0))
                 let upTo =
                     fromFollower ? logEndOffset : readCommitted ? partition.lastStableOffset : partition.highWatermark
-                let data = try partition.log.read(
+                let data = try log.read(
                     from: request.offset,
                     maxBytes: limit,
                     upTo: upTo,
@@ -157,13 +174,12 @@ extension ReplicaManager {
                     result.abortedTransactions =
                         data.records == nil
                         ? []
-                        : try partition.log.abortedTransactions(fetchOffset: request.offset, upperBoundOffset: upTo)
+                        : try log.abortedTransactions(fetchOffset: request.offset, upperBoundOffset: upTo)
                 }
             } catch {
                 result.errorCode = error.errorCode
             }
             if fromFollower && result.errorCode == .none {
-                let lowWatermark = partition.lowWatermark
                 let update = partition.updateFollowerFetchState(
                     replica: replicaID,
                     fetchOffset: request.offset,
@@ -171,15 +187,16 @@ extension ReplicaManager {
                     leaderLogEndOffset: logEndOffset,
                     nowMs: nowMs
                 )
-                // Acks=all produces wait for the high watermark, DeleteRecords for the low one.
-                if update.highWatermarkMoved || partition.lowWatermark != lowWatermark {
-                    waiters.notify(request.topicPartition, .progress)
+                // Acks=all produces wait for the high watermark, DeleteRecords for the low one (which can move only
+                // when a follower's log start does; the waiters check it).
+                if update.highWatermarkMoved || update.logStartMoved {
+                    partition.waiters.notify(.progress)
                 }
                 if let expansion = update.expansion { write(expansion, on: partition, reason: "expansion") }
             }
             result.highWatermark = partition.highWatermark
             result.lastStableOffset = partition.lastStableOffset
-            results[request.topicPartition] = result
+            results.append(result)
         }
         return results
     }

@@ -72,7 +72,7 @@ extension ReplicaManager {
                     try partition.completeMove { () throws(StorageError) -> Log in
                         try logManager.replaceCurrentWithFutureLog(for: topicPartition)
                     }
-                    waiters.notify(topicPartition)
+                    partition.waiters.notify()
                     return copied
                 }
                 if step.copied == 0 { return copied }

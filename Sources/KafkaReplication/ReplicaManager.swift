@@ -48,6 +48,11 @@ public final class ReplicaManager: Sendable {
         partitions.withLock { $0[topicPartition] }
     }
 
+    /// Several partitions at once (one fetch's), under one acquisition of the lock.
+    func partitions(_ topicPartitions: some Sequence<TopicPartition>) -> [Partition?] {
+        partitions.withLock { partitions in topicPartitions.map { partitions[$0] } }
+    }
+
     public var allPartitions: [Partition] { partitions.withLock { Array($0.values) } }
 
     /// Every hosted partition's high watermark (for `replication-offset-checkpoint` and retention).
@@ -106,7 +111,7 @@ public final class ReplicaManager: Sendable {
                     ]
                 )
                 // Waiting produces and fetches re-check leadership.
-                waiters.notify(topicPartition)
+                partition.waiters.notify()
                 return (.none, transition)
             }
         } catch {
@@ -117,8 +122,8 @@ public final class ReplicaManager: Sendable {
 
     /// Stops hosting a partition; with `delete`, removes its log.
     public func stopReplica(_ topicPartition: TopicPartition, delete: Bool) -> KafkaErrorCode {
-        _ = partitions.withLock { $0.removeValue(forKey: topicPartition) }
-        waiters.notify(topicPartition)
+        // Waiting produces and fetches look the partition up again (and find it gone).
+        partitions.withLock { $0.removeValue(forKey: topicPartition) }?.waiters.close()
         guard delete else { return .none }
         do {
             try logManager.deleteLog(for: topicPartition)
@@ -184,7 +189,7 @@ public final class ReplicaManager: Sendable {
         do {
             let appended = try partition.appendAsLeader(records, origin: origin, requiredAcks: requiredAcks)
             let info = appended.info
-            waiters.notify(topicPartition, .data)
+            partition.waiters.notify(.data)
             return ProduceResult(
                 errorCode: .none,
                 baseOffset: info.firstOffset,
@@ -207,8 +212,8 @@ public final class ReplicaManager: Sendable {
     /// waiting for data and, when the ISR allows, moves the high watermark. Called by `ClusterLinkFetcher` only.
     public func appendMirrored(_ partition: Partition, _ records: ByteBuffer) throws(StorageError) {
         _ = try partition.appendAsFollower(records)
-        waiters.notify(partition.topicPartition, .data)
-        if partition.maybeIncrementHighWatermark() { waiters.notify(partition.topicPartition, .progress) }
+        partition.waiters.notify(.data)
+        if partition.maybeIncrementHighWatermark() { partition.waiters.notify(.progress) }
     }
 
     /// Writes a transaction marker for `producerID` (WriteTxnMarkers at a partition leader): a control batch
@@ -231,7 +236,7 @@ public final class ReplicaManager: Sendable {
         )
         do {
             let appended = try partition.appendAsLeader(batch.buffer, origin: .coordinator, requiredAcks: -1)
-            waiters.notify(topicPartition, .data)
+            partition.waiters.notify(.data)
             return (.none, appended.replicationTarget)
         } catch {
             if case .storage(let storage) = error {
@@ -317,8 +322,14 @@ public final class ReplicaManager: Sendable {
         _ check: (Partition?) -> Answer?
     ) async -> Answer? {
         while true {
-            let wakeUp = waiters.register([topicPartition], for: .progress)
-            if let answer = check(partition(topicPartition)) {
+            let partition = partition(topicPartition)
+            let wakeUp = waiters.register(partition.map { [$0.waiters] } ?? [], for: .progress)
+            // Taken away between the lookup and the registration: look again.
+            if let partition, partition.waiters.isClosed {
+                waiters.cancel(wakeUp)
+                continue
+            }
+            if let answer = check(partition) {
                 waiters.cancel(wakeUp)
                 return answer
             }
@@ -347,7 +358,7 @@ public final class ReplicaManager: Sendable {
         Task {
             let version = await isrWriter(proposal)
             if partition.completeIsrUpdate(proposal, newZkVersion: version) {
-                waiters.notify(proposal.topicPartition)
+                partition.waiters.notify()
             }
             if version != nil {
                 logger.info(

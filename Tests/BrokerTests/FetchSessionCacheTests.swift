@@ -28,6 +28,17 @@ struct FetchSessionCacheTests {
         return cache.open(partitions.map { ($0, answer(hw: 5)) }, privileged: follower, now: now)
     }
 
+    /// The partitions an incremental answer carries, of those `answered`.
+    static func carried(
+        _ cache: FetchSessionCache,
+        _ id: Int32,
+        _ answered: [(TopicPartition, FetchSessionCache.Answer)]
+    ) -> [TopicPartition] {
+        let carried = cache.answer(id, answered.map { (topicPartition: $0.0, answer: $0.1) })
+        #expect(carried.count == answered.count)
+        return zip(answered, carried).filter(\.1).map(\.0.0)
+    }
+
     @Test func aFullFetchOpensASessionThatTheNextEpochContinues() {
         let cache = FetchSessionCache(maxSlots: 10)
         let id = Self.open(cache, [Self.partition("a", 0), Self.partition("a", 1)])
@@ -80,7 +91,8 @@ struct FetchSessionCacheTests {
         let partitions = [Self.partition("a", 0), Self.partition("a", 1), Self.partition("a", 2)]
         let id = Self.open(cache, partitions)
         _ = cache.begin(sessionID: id, epoch: 1, partitions: [], forgotten: [], now: 1)
-        let carried = cache.answer(
+        let carried = Self.carried(
+            cache,
             id,
             [
                 (TopicPartition("a", 0), Self.answer(hw: 5, records: true)),  // records
@@ -97,7 +109,8 @@ struct FetchSessionCacheTests {
             ]
         )
         // The high watermark 6 was remembered; an error is always carried, and carried again next time.
-        let errors = cache.answer(
+        let errors = Self.carried(
+            cache,
             id,
             [
                 (TopicPartition("a", 1), Self.answer(hw: 5, error: .notLeaderOrFollower)),
@@ -107,7 +120,7 @@ struct FetchSessionCacheTests {
         )
         #expect(errors == [TopicPartition("a", 1)])
         _ = cache.begin(sessionID: id, epoch: 3, partitions: [], forgotten: [], now: 3)
-        let after = cache.answer(id, [(TopicPartition("a", 1), Self.answer(hw: 5))])
+        let after = Self.carried(cache, id, [(TopicPartition("a", 1), Self.answer(hw: 5))])
         #expect(after == [TopicPartition("a", 1)])
     }
 

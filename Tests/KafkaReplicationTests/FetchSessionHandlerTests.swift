@@ -45,6 +45,28 @@ struct FetchSessionHandlerTests {
         #expect(back.partitions == [Self.a1: Self.at(0)])
     }
 
+    /// The fetcher gives its partitions in its map's order; when that order changes (a partition came or went) the
+    /// partitions are compared by name, and still only what moved is named.
+    @Test func theSamePartitionsInAnotherOrderNameOnlyWhatMoved() {
+        let a2 = TopicPartition("a", 2)
+        var handler = FetchSessionHandler()
+        let first = handler.build([(Self.a0, Self.at(0)), (Self.a1, Self.at(0)), (a2, Self.at(0))])
+        _ = handler.handle(first, errorCode: .none, responseSessionID: 5)
+        // Same order, a-1 moved: compared in place.
+        let inPlace = handler.build([(Self.a0, Self.at(0)), (Self.a1, Self.at(4)), (a2, Self.at(0))])
+        #expect(inPlace.partitions == [Self.a1: Self.at(4)] && inPlace.forgotten.isEmpty)
+        _ = handler.handle(inPlace, errorCode: .none, responseSessionID: 5)
+        // Another order, a-2 moved.
+        let reordered = handler.build([(a2, Self.at(9)), (Self.a0, Self.at(0)), (Self.a1, Self.at(4))])
+        #expect(reordered.partitions == [a2: Self.at(9)] && reordered.forgotten.isEmpty)
+        _ = handler.handle(reordered, errorCode: .none, responseSessionID: 5)
+        // One gone and one new, in the same count: a-0 forgotten, a-3 named.
+        let a3 = TopicPartition("a", 3)
+        let swapped = handler.build([(a2, Self.at(9)), (a3, Self.at(0)), (Self.a1, Self.at(4))])
+        #expect(swapped.partitions == [a3: Self.at(0)])
+        #expect(swapped.forgotten == [Self.a0])
+    }
+
     @Test func aLeaderWithoutSessionsIsAlwaysFetchedInFull() {
         var handler = FetchSessionHandler()
         for _ in 0..<3 {

@@ -6,7 +6,8 @@ import KafkaStorage
 import Testing
 
 /// What wakes a fetch parked at a leader (on real disk): a caught-up follower's fetch is answered by the next
-/// append (a follower reads to the log end), a consumer's by the high watermark's move (it reads up to it). Each
+/// append (a follower reads to the log end), a consumer's by the high watermark's move (it reads up to it); a
+/// fetch or an acks=all produce waiting on a partition that StopReplica takes away is answered at once. Each
 /// parked fetch has a far deadline (two minutes), so an answer before it is a wake-up, not a timeout.
 @Suite("Parked fetches")
 struct ParkedFetchTests {
@@ -30,10 +31,12 @@ struct ParkedFetchTests {
         return replicas
     }
 
-    func append(count: Int, to replicas: ReplicaManager) throws {
+    @discardableResult
+    func append(count: Int, to replicas: ReplicaManager) throws -> ReplicaManager.ProduceResult {
         let batch = ScriptedLeader.batch(baseOffset: 0, epoch: 0, count: count)
         let result = replicas.appendRecords(topicPartition, records: batch, requiredAcks: -1)
         try #require(result.errorCode == .none)
+        return result
     }
 
     func fetch(
@@ -54,7 +57,7 @@ struct ParkedFetchTests {
             minBytes: 1,
             maxBytes: 1 << 20
         )
-        return results[topicPartition]
+        return results.first
     }
 
     @Test func aCaughtUpFollowersFetchIsAnsweredByTheNextAppend() async throws {
@@ -94,5 +97,34 @@ struct ParkedFetchTests {
         let batch = try #require(try RecordBatch.nextBatch(from: &bytes))
         #expect(batch.baseOffset == 0)
         #expect(batch.lastOffset == 1)
+    }
+
+    /// A fetch waits on the partition object it looked up; StopReplica takes that object away and wakes it, and the
+    /// fetch, looking the partition up again, answers at once that this broker no longer has it.
+    @Test func aParkedFetchOfAPartitionTakenAwayIsAnsweredAtOnce() async throws {
+        let replicas = try leaderWithTwoRecords()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let deadline = ContinuousClock.now + .seconds(120)
+        async let parked = fetch(replicas, by: 2, at: 2, maxWait: .seconds(120))
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(replicas.stopReplica(topicPartition, delete: false) == .none)
+        let result = try #require(await parked)
+        #expect(ContinuousClock.now < deadline)
+        #expect(result.errorCode == .unknownTopicOrPartition)
+    }
+
+    /// An acks=all produce waiting for its followers is answered NOT_LEADER_OR_FOLLOWER when the partition is
+    /// taken away meanwhile, not at its deadline.
+    @Test func aWaitingProduceOfAPartitionTakenAwayIsAnsweredAtOnce() async throws {
+        let replicas = try leaderWithTwoRecords()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let appended = try append(count: 1, to: replicas)
+        let target = try #require(appended.replicationTarget)
+        let deadline = ContinuousClock.now + .seconds(120)
+        async let waiting = replicas.waitForReplication(topicPartition, target: target, deadline: deadline)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(replicas.stopReplica(topicPartition, delete: false) == .none)
+        #expect(await waiting == .notLeaderOrFollower)
+        #expect(ContinuousClock.now < deadline)
     }
 }

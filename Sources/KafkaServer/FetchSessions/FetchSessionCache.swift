@@ -23,26 +23,50 @@ import Synchronization
 final class FetchSessionCache: Sendable {
     static let evictionMs: Int64 = 120_000
 
-    /// What a session keeps of one partition: the client's last fetch position and what the last answer said.
-    struct CachedPartition: Sendable {
+    /// What a session keeps of one partition: the client's last fetch position and what the last answer said. A
+    /// reference, so the session's fetch order can move it and an answer can update it without a lookup by name;
+    /// touched under the cache's lock only.
+    final class CachedPartition {
         var request: ReplicaManager.FetchRequestPartition
         var highWatermark: Int64 = -1
         var lastStableOffset: Int64 = -1
         var logStartOffset: Int64 = -1
+        /// Set while an answer moves it to the end of the fetch order.
+        var moving = false
+
+        init(request: ReplicaManager.FetchRequestPartition) {
+            self.request = request
+        }
     }
 
-    struct Session: Sendable {
-        var id: Int32
+    /// One session: its partitions by name (for the changes an incremental fetch names) and in fetch order (what
+    /// each fetch reads and answers, walked without hashing). A reference, updated in place under the cache's lock.
+    final class Session {
+        var id: Int32 = 0
         let privileged: Bool
         /// The epoch the next incremental fetch must carry.
-        var epoch: Int32
-        var partitions: [TopicPartition: CachedPartition]
+        var epoch: Int32 = 1
+        var partitions: [TopicPartition: CachedPartition] = [:]
         /// Fetch order.
-        var order: [TopicPartition]
+        var order: [CachedPartition] = []
         var lastUsedMs: Int64
+
+        init(privileged: Bool, lastUsedMs: Int64) {
+            self.privileged = privileged
+            self.lastUsedMs = lastUsedMs
+        }
 
         /// Eviction value: a session may take the slot of one worth less.
         var value: (Int, Int) { (privileged ? 1 : 0, partitions.count) }
+
+        /// The cached partition answered at `position` of the last fetch: found by position when the fetch order
+        /// still matches (it does unless the session changed in between), else by name.
+        func cached(_ topicPartition: TopicPartition, at position: Int) -> CachedPartition? {
+            if position < order.count, order[position].request.topicPartition == topicPartition {
+                return order[position]
+            }
+            return partitions[topicPartition]
+        }
     }
 
     /// How a Fetch is answered.
@@ -63,8 +87,8 @@ final class FetchSessionCache: Sendable {
         var partitions: [ReplicaManager.FetchRequestPartition]
     }
 
-    /// The sessions by id, and how many were evicted so far.
-    struct State: Sendable {
+    /// The sessions by id, and how many were evicted so far; lives in the cache's lock only.
+    struct State {
         var sessions: [Int32: Session] = [:]
         var evictions = 0
     }
@@ -97,18 +121,26 @@ final class FetchSessionCache: Sendable {
             return Begun(context: epoch == 0 && maxSlots > 0 ? .opening : .sessionless, partitions: partitions)
         }
         return state.withLock { state in
-            guard var session = state.sessions[sessionID] else {
+            guard let session = state.sessions[sessionID] else {
                 return Begun(context: .failed(.fetchSessionIDNotFound), partitions: [])
             }
             guard session.epoch == epoch else {
                 return Begun(context: .failed(.invalidFetchSessionEpoch), partitions: [])
             }
-            for topicPartition in forgotten where session.partitions.removeValue(forKey: topicPartition) != nil {
-                session.order.removeAll { $0 == topicPartition }
+            if !forgotten.isEmpty {
+                let gone = Set(
+                    forgotten.compactMap { session.partitions.removeValue(forKey: $0) }.map(ObjectIdentifier.init)
+                )
+                if !gone.isEmpty { session.order.removeAll { gone.contains(ObjectIdentifier($0)) } }
             }
             for request in partitions {
-                if session.partitions[request.topicPartition] == nil { session.order.append(request.topicPartition) }
-                session.partitions[request.topicPartition, default: CachedPartition(request: request)].request = request
+                if let cached = session.partitions[request.topicPartition] {
+                    cached.request = request
+                } else {
+                    let cached = CachedPartition(request: request)
+                    session.partitions[request.topicPartition] = cached
+                    session.order.append(cached)
+                }
             }
             guard !session.partitions.isEmpty else {
                 state.sessions.removeValue(forKey: sessionID)
@@ -116,11 +148,7 @@ final class FetchSessionCache: Sendable {
             }
             session.epoch = epoch == Int32.max ? 1 : epoch + 1
             session.lastUsedMs = now
-            state.sessions[sessionID] = session
-            return Begun(
-                context: .incremental(id: sessionID),
-                partitions: session.order.map { session.partitions[$0]!.request }
-            )
+            return Begun(context: .incremental(id: sessionID), partitions: session.order.map(\.request))
         }
     }
 
@@ -131,15 +159,16 @@ final class FetchSessionCache: Sendable {
         privileged: Bool,
         now: Int64
     ) -> Int32 {
-        var session = Session(id: 0, privileged: privileged, epoch: 1, partitions: [:], order: [], lastUsedMs: now)
-        for (request, answer) in answered where session.partitions[request.topicPartition] == nil {
-            var cached = CachedPartition(request: request)
-            _ = cached.mustAnswer(answer)
-            session.partitions[request.topicPartition] = cached
-            session.order.append(request.topicPartition)
-        }
-        guard !session.partitions.isEmpty else { return 0 }
-        return state.withLock { state in
+        // Made inside the lock: a session lives in the lock's region (opening is rare: once per client or error).
+        state.withLock { state in
+            let session = Session(privileged: privileged, lastUsedMs: now)
+            for (request, answer) in answered where session.partitions[request.topicPartition] == nil {
+                let cached = CachedPartition(request: request)
+                _ = cached.mustAnswer(answer)
+                session.partitions[request.topicPartition] = cached
+                session.order.append(cached)
+            }
+            guard !session.partitions.isEmpty else { return 0 }
             guard state.sessions.count < maxSlots || Self.evict(for: session, from: &state, now: now) else { return 0 }
             repeat { session.id = Int32.random(in: 1...Int32.max) } while state.sessions[session.id] != nil
             state.sessions[session.id] = session
@@ -147,26 +176,33 @@ final class FetchSessionCache: Sendable {
         }
     }
 
-    /// After an incremental fetch: which partitions the answer carries (those with something new), in fetch order;
-    /// the session remembers what they were told and moves them to its end.
-    func answer(_ id: Int32, _ answered: [(topicPartition: TopicPartition, answer: Answer)]) -> Set<TopicPartition> {
+    /// After an incremental fetch: whether the answer carries each partition of `answered` (those with something
+    /// new), in the same order; the session remembers what they were told and moves them to its end.
+    func answer(_ id: Int32, _ answered: [(topicPartition: TopicPartition, answer: Answer)]) -> [Bool] {
         state.withLock { state in
-            var included = Set<TopicPartition>()
-            guard var session = state.sessions[id] else {
+            guard let session = state.sessions[id] else {
                 // Closed meanwhile (a new full fetch with its id): answer everything.
-                return Set(answered.map(\.topicPartition))
+                return Array(repeating: true, count: answered.count)
             }
-            for (topicPartition, answer) in answered {
-                guard var cached = session.partitions[topicPartition] else { continue }
-                if cached.mustAnswer(answer) { included.insert(topicPartition) }
-                session.partitions[topicPartition] = cached
+            var carried: [Bool] = []
+            carried.reserveCapacity(answered.count)
+            var moved: [CachedPartition] = []
+            for (position, (topicPartition, answer)) in answered.enumerated() {
+                guard let cached = session.cached(topicPartition, at: position) else {
+                    carried.append(false)
+                    continue
+                }
+                let must = cached.mustAnswer(answer)
+                carried.append(must)
+                if must { moved.append(cached) }
             }
-            if !included.isEmpty {
-                session.order =
-                    session.order.filter { !included.contains($0) } + session.order.filter(included.contains)
+            if !moved.isEmpty {
+                for cached in moved { cached.moving = true }
+                session.order.removeAll(where: \.moving)
+                for cached in moved { cached.moving = false }
+                session.order += moved
             }
-            state.sessions[id] = session
-            return included
+            return carried
         }
     }
 
@@ -204,7 +240,7 @@ extension FetchSessionCache.CachedPartition {
     /// Whether an incremental answer must carry this partition (Kafka's `maybeUpdateResponseData`): records, an
     /// error, a redirection, or a watermark the client has not been told. Remembers what it is told; after an error
     /// the high watermark is forgotten so the next answer carries the partition again.
-    mutating func mustAnswer(_ answer: FetchSessionCache.Answer) -> Bool {
+    func mustAnswer(_ answer: FetchSessionCache.Answer) -> Bool {
         var must = answer.hasRecords || answer.preferredReadReplica >= 0
         if highWatermark != answer.highWatermark {
             must = true

@@ -73,14 +73,17 @@ struct FetchHandler: RequestHandler {
         let readable =
             follower
             ? (authorizer.authorizeCluster(context, .clusterAction) ? AuthorizedNames.all : .empty)
-            : authorizer.authorizedNames(context, .read, .topic, Set(fetching.lazy.map(\.topicPartition.topic)))
+            : authorizer.authorizedNames(context, .read, .topic, fetching.lazy.map(\.topicPartition.topic))
         // consumer_byte_rate: a consumer's fetch returns at most what its quota allows in one window.
         let user = context.principal.name
         let clientID = context.header.clientID ?? ""
         let quotaBytes = follower ? nil : services.quotas.fetch.maxBytesInWindow(user: user, clientID: clientID)
         let requestMaxBytes = Int(request.maxBytes <= 0 ? Int32.max : request.maxBytes)
-        let results = await services.replicaManager.fetch(
-            fetching.filter { readable.contains($0.topicPartition.topic) },
+        // The results come in the order of what is read; a denied topic's partitions are not read (nil result).
+        let allowed = fetching.map { readable.contains($0.topicPartition.topic) }
+        let everyAllowed = !allowed.contains(false)
+        let read = await services.replicaManager.fetch(
+            everyAllowed ? fetching : zip(fetching, allowed).filter(\.1).map(\.0),
             replicaID: request.replicaID,
             isolationLevel: version >= 4 ? request.isolationLevel : 0,
             consumer: consumerFetch(request, version: version),
@@ -88,15 +91,19 @@ struct FetchHandler: RequestHandler {
             minBytes: Int(max(request.minBytes, 0)),
             maxBytes: min(requestMaxBytes, quotaBytes ?? requestMaxBytes)
         )
-        let throttle = await throttle(results, quotaBytes: quotaBytes, version: version, context: context)
+        let throttle = await throttle(read, quotaBytes: quotaBytes, version: version, context: context)
         var answers: [(request: ReplicaManager.FetchRequestPartition, answer: FetchResponseEncoder.Partition)] = []
         answers.reserveCapacity(fetching.count)
-        for partition in fetching {
-            let result = results[partition.topicPartition]
+        var nextRead = read.startIndex
+        for (partition, isAllowed) in zip(fetching, allowed) {
+            var result: ReplicaManager.FetchResult?
+            if isAllowed {
+                result = read[nextRead]
+                nextRead += 1
+            }
             var answer = FetchResponseEncoder.Partition(
                 index: partition.topicPartition.partition,
-                errorCode: readable.contains(partition.topicPartition.topic)
-                    ? result?.errorCode ?? .none : .topicAuthorizationFailed,
+                errorCode: isAllowed ? result?.errorCode ?? .none : .topicAuthorizationFailed,
                 highWatermark: result?.highWatermark ?? -1,
                 lastStableOffset: result?.lastStableOffset ?? -1,
                 logStartOffset: result?.logStartOffset ?? -1,
@@ -120,7 +127,7 @@ struct FetchHandler: RequestHandler {
                 id,
                 answers.map { ($0.request.topicPartition, $0.answer.sessionAnswer) }
             )
-            answers.removeAll { !carried.contains($0.request.topicPartition) }
+            answers = zip(answers, carried).filter(\.1).map(\.0)
         case .sessionless, .failed:
             break
         }
@@ -175,7 +182,7 @@ struct FetchHandler: RequestHandler {
     /// larger throttle time, and the connection is muted (KIP-219, v8+) or the answer delayed (older versions), as
     /// Kafka does. Returns the throttle time.
     private func throttle(
-        _ results: [TopicPartition: ReplicaManager.FetchResult],
+        _ results: [ReplicaManager.FetchResult],
         quotaBytes: Int?,
         version: Int16,
         context: RequestContext
@@ -183,7 +190,7 @@ struct FetchHandler: RequestHandler {
         let user = context.principal.name
         let clientID = context.header.clientID ?? ""
         var bandwidthThrottle: Int64 = 0
-        let bytes = quotaBytes == nil ? 0 : results.values.reduce(0) { $0 + ($1.records?.length ?? 0) }
+        let bytes = quotaBytes == nil ? 0 : results.reduce(0) { $0 + ($1.records?.length ?? 0) }
         let now = quotaBytes == nil ? 0 : services.clock.milliseconds
         if quotaBytes != nil {
             bandwidthThrottle = services.quotas.fetch.recordAndGetThrottleMs(

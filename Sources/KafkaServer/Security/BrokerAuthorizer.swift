@@ -93,7 +93,7 @@ public final class BrokerAuthorizer: Sendable {
     ) -> AuthorizedNames {
         guard isEnabled else { return .all }
         return AuthorizedNames(
-            allowed: Set(names.filter { authorize(context, operation, type, $0, logIfDenied: logIfDenied) })
+            allowed: Set(Set(names).filter { authorize(context, operation, type, $0, logIfDenied: logIfDenied) })
         )
     }
 
