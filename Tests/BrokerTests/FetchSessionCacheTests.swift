@@ -122,6 +122,18 @@ struct FetchSessionCacheTests {
         _ = cache.begin(sessionID: id, epoch: 3, partitions: [], forgotten: [], now: 3)
         let after = Self.carried(cache, id, [(TopicPartition("a", 1), Self.answer(hw: 5))])
         #expect(after == [TopicPartition("a", 1)])
+        // A partition named twice in one answer moves to the end once: the session keeps three partitions.
+        _ = Self.carried(
+            cache,
+            id,
+            [(TopicPartition("a", 2), Self.answer(hw: 7)), (TopicPartition("a", 2), Self.answer(hw: 8))]
+        )
+        let last = cache.begin(sessionID: id, epoch: 4, partitions: [], forgotten: [], now: 4)
+        #expect(
+            last.partitions.map(\.topicPartition) == [
+                TopicPartition("a", 0), TopicPartition("a", 1), TopicPartition("a", 2),
+            ]
+        )
     }
 
     @Test func epochMinusOneAndZeroCloseTheNamedSession() {

@@ -194,10 +194,13 @@ final class FetchSessionCache: Sendable {
                 }
                 let must = cached.mustAnswer(answer)
                 carried.append(must)
-                if must { moved.append(cached) }
+                // Marked once, so a partition named twice still moves once.
+                if must && !cached.moving {
+                    cached.moving = true
+                    moved.append(cached)
+                }
             }
             if !moved.isEmpty {
-                for cached in moved { cached.moving = true }
                 session.order.removeAll(where: \.moving)
                 for cached in moved { cached.moving = false }
                 session.order += moved
