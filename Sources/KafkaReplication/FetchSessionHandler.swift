@@ -18,6 +18,9 @@ struct FetchSessionHandler: Sendable {
         var maxBytes: Int32
     }
 
+    /// A partition and its position, as the fetcher lists them.
+    typealias Named = (topicPartition: TopicPartition, position: Position)
+
     /// What one fetch sends.
     struct Next: Sendable {
         var sessionID: Int32
@@ -31,20 +34,15 @@ struct FetchSessionHandler: Sendable {
     /// 0: the next fetch is full and opens a session.
     private(set) var nextEpoch: Int32 = 0
     /// What the leader's session holds once the fetch being built is answered, in the order the fetcher gave it.
-    private var sessionPartitions: [(topicPartition: TopicPartition, position: Position)] = []
+    private var sessionPartitions: [Named] = []
 
-    /// The fetch for `wanted`, the partitions to fetch now with their positions.
-    mutating func build(_ wanted: [TopicPartition: Position]) -> Next {
-        build(wanted.map { ($0.key, $0.value) })
-    }
-
-    /// The fetch for `wanted`, in the fetcher's order. When the partitions are those of the last fetch in the same
-    /// order (a follower's steady state) they are compared position by position, without hashing a name.
-    mutating func build(_ wanted: [(topicPartition: TopicPartition, position: Position)]) -> Next {
+    /// The fetch for `wanted` (the partitions to fetch now with their positions), in the fetcher's order. When the
+    /// partitions are those of the last fetch in the same order (a follower's steady state) they are compared position
+    /// by position, without hashing a name.
+    mutating func build(_ wanted: [Named]) -> Next {
         defer { sessionPartitions = wanted }
         guard nextEpoch > 0 else {
-            let partitions = Dictionary(wanted.lazy.map { ($0.topicPartition, $0.position) }) { _, last in last }
-            return Next(sessionID: sessionID, epoch: 0, partitions: partitions, forgotten: [])
+            return Next(sessionID: sessionID, epoch: 0, partitions: Self.byName(wanted), forgotten: [])
         }
         var changed: [TopicPartition: Position] = [:]
         var forgotten: [TopicPartition] = []
@@ -55,12 +53,15 @@ struct FetchSessionHandler: Sendable {
                 changed[now.topicPartition] = now.position
             }
         } else {
-            let before = Dictionary(sessionPartitions.lazy.map { ($0.topicPartition, $0.position) }) { _, last in last }
-            let now = Dictionary(wanted.lazy.map { ($0.topicPartition, $0.position) }) { _, last in last }
+            let (before, now) = (Self.byName(sessionPartitions), Self.byName(wanted))
             changed = now.filter { before[$0.key] != $0.value }
             forgotten = before.keys.filter { now[$0] == nil }
         }
         return Next(sessionID: sessionID, epoch: nextEpoch, partitions: changed, forgotten: forgotten)
+    }
+
+    private static func byName(_ positions: [Named]) -> [TopicPartition: Position] {
+        Dictionary(positions.lazy.map { ($0.topicPartition, $0.position) }) { _, last in last }
     }
 
     /// Takes the answer's top-level error and session id; false when the answer is refused and its partitions

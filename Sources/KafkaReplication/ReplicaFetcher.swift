@@ -119,10 +119,14 @@ public final class ReplicaFetcher: Sendable {
         var failures = 0
         while !Task.isCancelled {
             let now = ContinuousClock.now
-            // Usually nothing is delayed: the map itself is taken (shared, not copied or rehashed).
-            let ready = partitions.withLock { partitions in
-                partitions.values.contains { $0.delayedUntil != nil }
-                    ? partitions.filter { $0.value.delayedUntil.map { $0 <= now } ?? true } : partitions
+            // A delay that has passed is cleared here, so usually nothing is delayed and the map itself is taken
+            // (shared, not copied or rehashed).
+            let ready = partitions.withLock { partitions -> [TopicPartition: FetchState] in
+                guard partitions.values.contains(where: { $0.delayedUntil != nil }) else { return partitions }
+                for (topicPartition, state) in partitions where state.delayedUntil.map({ $0 <= now }) == true {
+                    partitions[topicPartition]?.delayedUntil = nil
+                }
+                return partitions.filter { $0.value.delayedUntil == nil }
             }
             if ready.isEmpty {
                 try? await Task.sleep(for: .milliseconds(50))
@@ -266,7 +270,7 @@ public final class ReplicaFetcher: Sendable {
     private func fetch(_ ready: [TopicPartition: FetchState]) async throws {
         // In the map's order, which stays the same while no partition comes or goes: the session compares them
         // position by position.
-        var positions: [(topicPartition: TopicPartition, position: FetchSessionHandler.Position)] = []
+        var positions: [FetchSessionHandler.Named] = []
         positions.reserveCapacity(ready.count)
         for (topicPartition, state) in ready {
             let local =
@@ -359,7 +363,6 @@ public final class ReplicaFetcher: Sendable {
                     }
                     current.offset = partition.log.logEndOffset
                     current.lag = max(data.highWatermark - current.offset, 0)
-                    current.delayedUntil = nil
                     partitions[topicPartition] = current
                 } catch {
                     logger.error("Follower append failed: \(error)", metadata: ["partition": "\(topicPartition)"])

@@ -82,16 +82,10 @@ extension ReplicaManager {
         // watermark it moved itself (or the other follower did) would wake it for nothing, as in Kafka, where a
         // follower learns the new high watermark with its next fetch.
         let changes: FetchWaiters.Changes = replicaID >= 0 ? .data : .all
-        var hosted = partitions(requests.lazy.map(\.topicPartition))
+        let topicPartitions = requests.lazy.map(\.topicPartition)
+        var hosted = partitions(topicPartitions)
         while true {
-            let wakeUp = waiters.register(hosted.compactMap { $0?.waiters }, for: changes)
-            // Registered first, then checked: a partition taken away before the registration is seen here, one
-            // taken away after it wakes the waiter.
-            if hosted.contains(where: { $0?.waiters.isClosed == true }) {
-                waiters.cancel(wakeUp)
-                hosted = partitions(requests.lazy.map(\.topicPartition))
-                continue
-            }
+            let wakeUp = registerWakeUp(on: &hosted, of: topicPartitions, for: changes)
             let results = read(
                 requests,
                 from: hosted,

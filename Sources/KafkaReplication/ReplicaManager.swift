@@ -53,6 +53,23 @@ public final class ReplicaManager: Sendable {
         partitions.withLock { partitions in topicPartitions.map { partitions[$0] } }
     }
 
+    /// Registers a wake-up for `changes` on `hosted`, the partitions of `topicPartitions` as last looked up (nil:
+    /// not hosted). Registered first, then checked: when one of them was taken away before the registration (its
+    /// waiters closed by StopReplica) all are looked up again and registered anew; one taken away after it wakes the
+    /// waiter. So a waiting request looks its partitions up once, not per wake-up.
+    func registerWakeUp(
+        on hosted: inout [Partition?],
+        of topicPartitions: some Sequence<TopicPartition>,
+        for changes: FetchWaiters.Changes
+    ) -> FetchWaiters.Waiter {
+        while true {
+            let wakeUp = waiters.register(hosted.compactMap { $0?.waiters }, for: changes)
+            guard hosted.contains(where: { $0?.waiters.isClosed == true }) else { return wakeUp }
+            waiters.cancel(wakeUp)
+            hosted = partitions(topicPartitions)
+        }
+    }
+
     public var allPartitions: [Partition] { partitions.withLock { Array($0.values) } }
 
     /// Every hosted partition's high watermark (for `replication-offset-checkpoint` and retention).
@@ -321,15 +338,10 @@ public final class ReplicaManager: Sendable {
         deadline: ContinuousClock.Instant,
         _ check: (Partition?) -> Answer?
     ) async -> Answer? {
+        var hosted = [partition(topicPartition)]
         while true {
-            let partition = partition(topicPartition)
-            let wakeUp = waiters.register(partition.map { [$0.waiters] } ?? [], for: .progress)
-            // Taken away between the lookup and the registration: look again.
-            if let partition, partition.waiters.isClosed {
-                waiters.cancel(wakeUp)
-                continue
-            }
-            if let answer = check(partition) {
+            let wakeUp = registerWakeUp(on: &hosted, of: CollectionOfOne(topicPartition), for: .progress)
+            if let answer = check(hosted[0]) {
                 waiters.cancel(wakeUp)
                 return answer
             }

@@ -3,6 +3,13 @@ import Testing
 
 @testable import KafkaReplication
 
+extension FetchSessionHandler {
+    /// The fetch for `wanted` given by name (the fetcher gives an ordered list; the order does not matter here).
+    mutating func build(_ wanted: [TopicPartition: Position]) -> Next {
+        build(wanted.map { ($0.key, $0.value) })
+    }
+}
+
 /// The follower's side of a fetch session: the first fetch is full, then only changed partitions are named and the
 /// ones no longer fetched forgotten; refusals and failures start a new session.
 @Suite("Fetch session handler")

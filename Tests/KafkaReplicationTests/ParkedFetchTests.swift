@@ -60,15 +60,27 @@ struct ParkedFetchTests {
         return results.first
     }
 
+    /// Parks a fetch by `replicaID` at `offset` (two minutes' wait), runs `wake` once it is parked, and returns the
+    /// fetch's answer, which must come before its deadline.
+    func parkedFetch(
+        _ replicas: ReplicaManager,
+        by replicaID: BrokerID,
+        at offset: Int64,
+        wakenBy wake: () async throws -> Void
+    ) async throws -> ReplicaManager.FetchResult {
+        let deadline = ContinuousClock.now + .seconds(120)
+        async let parked = fetch(replicas, by: replicaID, at: offset, maxWait: .seconds(120))
+        try await Task.sleep(for: .milliseconds(100))
+        try await wake()
+        let result = try #require(await parked)
+        #expect(ContinuousClock.now < deadline)
+        return result
+    }
+
     @Test func aCaughtUpFollowersFetchIsAnsweredByTheNextAppend() async throws {
         let replicas = try leaderWithTwoRecords()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let deadline = ContinuousClock.now + .seconds(120)
-        async let parked = fetch(replicas, by: 2, at: 2, maxWait: .seconds(120))
-        try await Task.sleep(for: .milliseconds(100))
-        try append(count: 3, to: replicas)
-        let result = try #require(await parked)
-        #expect(ContinuousClock.now < deadline)
+        let result = try await parkedFetch(replicas, by: 2, at: 2) { try append(count: 3, to: replicas) }
         #expect(result.errorCode == .none)
         let records = try #require(result.records)
         var bytes = try records.readBytes()
@@ -80,17 +92,14 @@ struct ParkedFetchTests {
     @Test func aConsumersFetchIsAnsweredWhenTheHighWatermarkMoves() async throws {
         let replicas = try leaderWithTwoRecords()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let deadline = ContinuousClock.now + .seconds(120)
-        // The two records are past the high watermark: the consumer's fetch parks.
-        async let parked = fetch(replicas, by: -1, at: 0, maxWait: .seconds(120))
-        try await Task.sleep(for: .milliseconds(100))
-        // Both followers catch up (without waiting): the high watermark moves to 2.
-        for follower: BrokerID in [2, 3] {
-            let caughtUp = await fetch(replicas, by: follower, at: 2, maxWait: .zero)
-            #expect(caughtUp?.errorCode == KafkaErrorCode.none)
+        // The two records are past the high watermark: the consumer's fetch parks until both followers catch up
+        // (without waiting) and the high watermark moves to 2.
+        let result = try await parkedFetch(replicas, by: -1, at: 0) {
+            for follower: BrokerID in [2, 3] {
+                let caughtUp = await fetch(replicas, by: follower, at: 2, maxWait: .zero)
+                #expect(caughtUp?.errorCode == KafkaErrorCode.none)
+            }
         }
-        let result = try #require(await parked)
-        #expect(ContinuousClock.now < deadline)
         #expect(result.highWatermark == 2)
         let records = try #require(result.records)
         var bytes = try records.readBytes()
@@ -104,12 +113,9 @@ struct ParkedFetchTests {
     @Test func aParkedFetchOfAPartitionTakenAwayIsAnsweredAtOnce() async throws {
         let replicas = try leaderWithTwoRecords()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let deadline = ContinuousClock.now + .seconds(120)
-        async let parked = fetch(replicas, by: 2, at: 2, maxWait: .seconds(120))
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(replicas.stopReplica(topicPartition, delete: false) == .none)
-        let result = try #require(await parked)
-        #expect(ContinuousClock.now < deadline)
+        let result = try await parkedFetch(replicas, by: 2, at: 2) {
+            #expect(replicas.stopReplica(topicPartition, delete: false) == .none)
+        }
         #expect(result.errorCode == .unknownTopicOrPartition)
     }
 
