@@ -8,7 +8,9 @@ import Synchronization
 ///
 /// Lifecycle: any task may ask for a connection or send; concurrent first requests to one address share one
 /// connection attempt. A send that fails drops the connection it used (closing it), so the next one reconnects.
-/// `closeAll()` closes every connection; the pool may be used again afterwards.
+/// `closeAll()` closes every connection; the pool may be used again afterwards. `shutdown()` closes every connection
+/// for good: later requests fail with `ShutDown` instead of connecting (a connection attempt on an event loop group
+/// that has since shut down would never finish).
 public final class ConnectionPool: Sendable {
     private enum Slot {
         case connecting(Task<KafkaConnection, any Error>)
@@ -29,6 +31,12 @@ public final class ConnectionPool: Sendable {
         public var description: String { "not reconnecting to \(address) yet (backing off after: \(lastError))" }
     }
 
+    /// The pool was shut down: nothing connects any more.
+    public struct ShutDown: Error, CustomStringConvertible {
+        public var address: BrokerAddress
+        public var description: String { "not connecting to \(address): the client is shut down" }
+    }
+
     public let clientID: String
     public let connectTimeout: Duration
     /// The first and the longest wait after a failed connection attempt (doubling in between, as the Java
@@ -38,6 +46,8 @@ public final class ConnectionPool: Sendable {
     /// TLS and SASL for every connection made.
     public let security: ConnectionSecurity
     private let slots = Mutex<[BrokerAddress: Slot]>([:])
+    /// Set by `shutdown()`, read and set while `slots` is held.
+    private let isShutDown = Atomic<Bool>(false)
     /// Read only while `slots` is held, when a new attempt would start (lock order: `slots`, then `failures`).
     private let failures = Mutex<[BrokerAddress: Failure]>([:])
 
@@ -99,8 +109,9 @@ public final class ConnectionPool: Sendable {
 
     /// The pool's slot for `address`: its open connection, or an attempt to connect (a new one when there is none
     /// or the held connection has closed, unless the last attempt failed within its backoff: `BackingOff`).
-    private func slot(for address: BrokerAddress) throws(BackingOff) -> Slot {
-        try slots.withLock { slots throws(BackingOff) in
+    private func slot(for address: BrokerAddress) throws -> Slot {
+        try slots.withLock { slots throws in
+            guard !isShutDown.load(ordering: .relaxed) else { throw ShutDown(address: address) }
             switch slots[address] {
             case .open(let connection) where connection.isOpen: return .open(connection)
             case .connecting(let attempt): return .connecting(attempt)
@@ -155,8 +166,18 @@ public final class ConnectionPool: Sendable {
     }
 
     public func closeAll() {
+        close(shuttingDown: false)
+    }
+
+    /// Closes every connection and refuses to make new ones.
+    public func shutdown() {
+        close(shuttingDown: true)
+    }
+
+    private func close(shuttingDown: Bool) {
         let all = slots.withLock { slots in
             defer { slots = [:] }
+            if shuttingDown { isShutDown.store(true, ordering: .relaxed) }
             return Array(slots.values)
         }
         for slot in all { Self.close(slot) }

@@ -9,14 +9,18 @@ public protocol LeaderEndpoint: Sendable {
     func fetch(_ request: FetchRequest) async throws -> FetchResponse
     /// OffsetForLeaderEpoch (version 3): where the leader's log of an epoch ends (KIP-101/279).
     func offsetForLeaderEpoch(_ request: OffsetForLeaderEpochRequest) async throws -> OffsetForLeaderEpochResponse
-    /// Forgets the connection after a failure (the next request connects again); also called when fetching stops.
+    /// Forgets the connection after a failure (the next request connects again).
     func reset()
+    /// Closes the connection for good: fetching from this leader stopped (a fetch still under way fails instead of
+    /// connecting again).
+    func close()
     /// Where the fetcher's task should run: the thread that reads the endpoint's responses, so a response is applied
     /// and the next fetch sent without a thread hand-off (nil: the cooperative pool).
     var executor: (any TaskExecutor)? { get }
 }
 
 extension LeaderEndpoint {
+    public func close() { reset() }
     public var executor: (any TaskExecutor)? { nil }
 }
 

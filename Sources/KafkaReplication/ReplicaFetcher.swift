@@ -110,7 +110,7 @@ public final class ReplicaFetcher: Sendable {
 
     func stop() {
         task.withLock { $0?.cancel() }
-        endpoint.reset()
+        endpoint.close()
     }
 
     // MARK: The loop

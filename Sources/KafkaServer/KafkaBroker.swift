@@ -143,8 +143,8 @@ public final class KafkaBroker: Sendable {
         }
 
         fetcherManager.shutdown()
-        parts.channel.closeAll()
-        parts.services.markerSender.closeAll()
+        parts.channel.shutdown()
+        parts.services.markerSender.shutdown()
         try? parts.logManager.checkpointHighWatermarks(replicaManager.highWatermarks)
         // With the connections closed and the fetchers stopped, nothing appends: the producers as of each log end.
         for partition in replicaManager.allPartitions { partition.writeProducerSnapshot() }

@@ -37,7 +37,8 @@ final class TransactionMarkerSender: Sendable {
         self.pool = ConnectionPool(clientID: "transaction-marker-sender", group: group, security: security)
     }
 
-    func closeAll() { pool.closeAll() }
+    /// At the broker's shutdown: closes the connections; a marker still queued fails instead of connecting.
+    func shutdown() { pool.shutdown() }
 
     /// Sends until every partition has its marker; false when the sending stopped first.
     func send(

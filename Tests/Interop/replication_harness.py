@@ -223,11 +223,17 @@ class Workload:
         return self
 
     def max_ack_gap(self, after=0.0):
+        """The longest pause between two acknowledgements of one partition after `after`; printed with where it was,
+        so that a failure can be matched with the brokers' logs."""
         gaps = []
-        for times in self.ack_times.values():
+        for partition, times in self.ack_times.items():
             times = sorted(t for t in times if t >= after)
-            gaps += [b - a for a, b in zip(times, times[1:])]
-        return max(gaps, default=0.0)
+            gaps += [(b - a, partition, a) for a, b in zip(times, times[1:])]
+        gap, partition, start = max(gaps, default=(0.0, None, 0.0))
+        if partition is not None:
+            print(f"longest acknowledgement pause: {gap:.2f} s on partition {partition} from "
+                  f"{time.strftime('%H:%M:%S', time.localtime(start))}.{int(start % 1 * 1000):03d}")
+        return gap
 
 
 def read_all(cluster, topic=TOPIC):

@@ -165,4 +165,22 @@ struct ConnectionPoolTests {
         #expect(connection.isOpen)
         pool.closeAll()
     }
+
+    @Test func aShutDownPoolClosesItsConnectionsAndMakesNoNewOnes() async throws {
+        let port = try FreePort.allocate()[0]
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: port).get()
+        defer { listener.close(promise: nil) }
+        let pool = ConnectionPool(clientID: "shut-down", group: MultiThreadedEventLoopGroup.singleton)
+        let address = BrokerAddress(host: "127.0.0.1", port: port)
+        let open = try await pool.connection(to: address)
+        #expect(open.isOpen)
+        pool.shutdown()
+        try await eventually(timeout: .seconds(10), "the pooled connection to close") { !open.isOpen }
+        // The listener still accepts, but the pool no longer connects.
+        await #expect(throws: ConnectionPool.ShutDown.self) { _ = try await pool.connection(to: address) }
+        await #expect(throws: ConnectionPool.ShutDown.self) {
+            _ = try await pool.send(ApiVersionsRequest(), version: 0, to: address)
+        }
+    }
 }

@@ -10,7 +10,7 @@ public import NIOPosix
 /// request at a time (keep-alive honoured); `render` is called once per scrape.
 public final class MetricsHTTPServer: Sendable {
     public let port: Int
-    let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+    let channel: NIOAsyncChannel<AcceptedConnection<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
     let render: @Sendable () async -> [UInt8]
     let logger: Logger
 
@@ -21,16 +21,12 @@ public final class MetricsHTTPServer: Sendable {
         logger: Logger,
         render: @escaping @Sendable () async -> [UInt8]
     ) async throws -> MetricsHTTPServer {
-        let channel = try await ServerBootstrap(group: group)
+        let channel: NIOAsyncChannel<AcceptedConnection<HTTPServerRequestPart, HTTPServerResponsePart>, Never> =
+            try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: host.isEmpty ? "0.0.0.0" : host, port: port) { child in
-                child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-                        wrappingChannelSynchronously: child
-                    )
-                }
+            .bindAccepting(host: host, port: port) { child in
+                try child.pipeline.syncOperations.configureHTTPServerPipeline()
             }
         return MetricsHTTPServer(
             port: channel.channel.localAddress?.port ?? port,
@@ -42,7 +38,7 @@ public final class MetricsHTTPServer: Sendable {
 
     private init(
         port: Int,
-        channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>,
+        channel: NIOAsyncChannel<AcceptedConnection<HTTPServerRequestPart, HTTPServerResponsePart>, Never>,
         render: @escaping @Sendable () async -> [UInt8],
         logger: Logger
     ) {

@@ -23,7 +23,7 @@ import NIOSSL
 public final class KafkaListener: Sendable {
     public let name: String
     public let port: Int
-    let channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, [ResponsePart]>, Never>
+    let channel: NIOAsyncChannel<AcceptedConnection<ByteBuffer, [ResponsePart]>, Never>
     let security: ListenerSecurity
     let dispatcher: RequestDispatcher
     let logger: Logger
@@ -39,27 +39,21 @@ public final class KafkaListener: Sendable {
         group: MultiThreadedEventLoopGroup,
         logger: Logger
     ) async throws -> KafkaListener {
-        let channel = try await ServerBootstrap(group: group)
+        let channel: NIOAsyncChannel<AcceptedConnection<ByteBuffer, [ResponsePart]>, Never> =
+            try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: host.isEmpty ? "0.0.0.0" : host, port: port) { child in
-                child.eventLoop.makeCompletedFuture {
-                    if let tls = security.tls {
-                        try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
-                    }
-                    // connections.max.idle.ms: no byte read or written for that long closes the connection.
-                    try child.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .milliseconds(maxIdleMs)))
-                    try child.pipeline.syncOperations.addHandler(IdleConnectionCloser())
-                    try child.pipeline.syncOperations.addHandler(
-                        KafkaFrameReader(maxFrameSize: maxRequestSize)
-                    )
-                    // TLS encrypts in user space: file regions are read into memory there, not sent with sendfile.
-                    try child.pipeline.syncOperations.addHandler(
-                        ResponsePartsWriter(readsFileRegions: security.tls != nil)
-                    )
-                    return try NIOAsyncChannel<ByteBuffer, [ResponsePart]>(wrappingChannelSynchronously: child)
+            .bindAccepting(host: host, port: port) { child in
+                if let tls = security.tls {
+                    try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                 }
+                // connections.max.idle.ms: no byte read or written for that long closes the connection.
+                try child.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .milliseconds(maxIdleMs)))
+                try child.pipeline.syncOperations.addHandler(IdleConnectionCloser())
+                try child.pipeline.syncOperations.addHandler(KafkaFrameReader(maxFrameSize: maxRequestSize))
+                // TLS encrypts in user space: file regions are read into memory there, not sent with sendfile.
+                try child.pipeline.syncOperations.addHandler(ResponsePartsWriter(readsFileRegions: security.tls != nil))
             }
         return KafkaListener(
             name: name,
@@ -74,7 +68,7 @@ public final class KafkaListener: Sendable {
     private init(
         name: String,
         port: Int,
-        channel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, [ResponsePart]>, Never>,
+        channel: NIOAsyncChannel<AcceptedConnection<ByteBuffer, [ResponsePart]>, Never>,
         security: ListenerSecurity,
         dispatcher: RequestDispatcher,
         logger: Logger

@@ -47,7 +47,8 @@ final class TCPBrokerChannel: BrokerChannel {
         try await send(request, version: 3, to: broker)
     }
 
-    func closeAll() {
-        pool.closeAll()
+    /// At the broker's shutdown: closes the connections; a request still queued fails instead of connecting.
+    func shutdown() {
+        pool.shutdown()
     }
 }

@@ -30,4 +30,8 @@ struct TCPLeaderEndpoint: LeaderEndpoint {
     func reset() {
         pool.closeAll()
     }
+
+    func close() {
+        pool.shutdown()
+    }
 }
