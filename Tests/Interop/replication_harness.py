@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from kazoo.client import KazooClient
 
@@ -236,15 +236,27 @@ class Workload:
         return gap
 
 
+def log_end(consumer, topic, partition, timeout=30):
+    """The partition's log end offset. A broker that has just started answers Metadata without the topic until the
+    controller's UpdateMetadata reaches it (Kafka's do too), and librdkafka then calls the partition unknown at once:
+    asked again until it is known, for up to `timeout` seconds."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            return consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=timeout)[1]
+        except KafkaException as error:
+            if error.args[0].code() != KafkaError._UNKNOWN_PARTITION or time.time() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def read_all(cluster, topic=TOPIC):
     """Every record of every partition, from the partition leaders: {(partition, offset): value}."""
     consumer = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": "checker", "enable.auto.commit": False,
                          "auto.offset.reset": "earliest", **cluster.client_config})
     records = {}
     try:
-        ends = {}
-        for p in range(PARTITIONS):
-            ends[p] = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1]
+        ends = {p: log_end(consumer, topic, p) for p in range(PARTITIONS)}
         consumer.assign([TopicPartition(topic, p, 0) for p in range(PARTITIONS)])
         deadline = time.time() + 120
         while sum(1 for (p, o) in records if o >= 0) < sum(ends.values()):
