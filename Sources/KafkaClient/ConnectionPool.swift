@@ -45,9 +45,18 @@ public final class ConnectionPool: Sendable {
     private let group: any EventLoopGroup
     /// TLS and SASL for every connection made.
     public let security: ConnectionSecurity
-    private let slots = Mutex<[BrokerAddress: Slot]>([:])
-    /// Set by `shutdown()`, read and set while `slots` is held.
-    private let isShutDown = Atomic<Bool>(false)
+    /// The slot of each address, and whether `shutdown()` was called (then no attempt starts).
+    private struct Slots {
+        var byAddress: [BrokerAddress: Slot] = [:]
+        var isShutDown = false
+
+        subscript(address: BrokerAddress) -> Slot? {
+            get { byAddress[address] }
+            set { byAddress[address] = newValue }
+        }
+    }
+
+    private let slots = Mutex(Slots())
     /// Read only while `slots` is held, when a new attempt would start (lock order: `slots`, then `failures`).
     private let failures = Mutex<[BrokerAddress: Failure]>([:])
 
@@ -108,10 +117,11 @@ public final class ConnectionPool: Sendable {
     }
 
     /// The pool's slot for `address`: its open connection, or an attempt to connect (a new one when there is none
-    /// or the held connection has closed, unless the last attempt failed within its backoff: `BackingOff`).
+    /// or the held connection has closed, unless the last attempt failed within its backoff: `BackingOff`, or the
+    /// pool was shut down: `ShutDown`).
     private func slot(for address: BrokerAddress) throws -> Slot {
         try slots.withLock { slots throws in
-            guard !isShutDown.load(ordering: .relaxed) else { throw ShutDown(address: address) }
+            guard !slots.isShutDown else { throw ShutDown(address: address) }
             switch slots[address] {
             case .open(let connection) where connection.isOpen: return .open(connection)
             case .connecting(let attempt): return .connecting(attempt)
@@ -176,9 +186,9 @@ public final class ConnectionPool: Sendable {
 
     private func close(shuttingDown: Bool) {
         let all = slots.withLock { slots in
-            defer { slots = [:] }
-            if shuttingDown { isShutDown.store(true, ordering: .relaxed) }
-            return Array(slots.values)
+            defer { slots.byAddress = [:] }
+            if shuttingDown { slots.isShutDown = true }
+            return Array(slots.byAddress.values)
         }
         for slot in all { Self.close(slot) }
     }
