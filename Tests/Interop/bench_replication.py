@@ -156,30 +156,35 @@ def hold_page_reporting():
     """Stops free page reporting (an order above the buddy allocator's largest, so no free block qualifies) and
     touches all but 2 GiB of the available memory once, so the host backs it; returns how to restore the order."""
     order = page_reporting("page_reporting_order")
-    with open(f"{PAGE_REPORTING}/page_reporting_order", "w") as f:
-        f.write("11")
-    with open("/proc/meminfo") as f:
-        available = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
-    size = max(available - (2 << 30), 0)
-    started = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import mmap, sys\nn = int(sys.argv[1])\nm = mmap.mmap(-1, n)\n"
-                    "for i in range(0, n, 4096): m[i] = 1", str(size)], check=True)
-    print(f"free page reporting held (order {order} -> 11); {size / 2**30:.1f} GiB touched in "
-          f"{time.monotonic() - started:.0f} s", flush=True)
 
     def restore():
         with open(f"{PAGE_REPORTING}/page_reporting_order", "w") as f:
             f.write(str(order))
         print(f"free page reporting restored (order {order})", flush=True)
+
+    with open(f"{PAGE_REPORTING}/page_reporting_order", "w") as f:
+        f.write("11")
+    try:
+        with open("/proc/meminfo") as f:
+            available = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+        size = max(available - (2 << 30), 0)
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-c", "import mmap, sys\nn = int(sys.argv[1])\nm = mmap.mmap(-1, n)\n"
+                        "for i in range(0, n, 4096): m[i] = 1", str(size)], check=True)
+    except BaseException:
+        restore()
+        raise
+    print(f"free page reporting held (order {order} -> 11); {size / 2**30:.1f} GiB touched in "
+          f"{time.monotonic() - started:.0f} s", flush=True)
     return restore
 
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     figures = {}
-    reported = page_reporting("reported_kib")
+    reported = page_reporting("reported_kib")  # this VM kernel's count; absent from upstream kernels
     restore = None
-    if reported is None:
+    if page_reporting("page_reporting_order") is None:
         print("free page reporting: none in this kernel", flush=True)
     elif os.environ.get("HOLD_PAGE_REPORTING") == "1":
         restore = hold_page_reporting()
