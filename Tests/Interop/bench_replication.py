@@ -32,6 +32,7 @@ LINE = re.compile(r"^(\S+)\s+(\S+)\s+n=\s*([\d,]+)\s+([\d,]+) msg/s(?:.*?p99 ([\
 PROPERTIES = {"log.segment.bytes": str(1 << 30), "zookeeper.session.timeout.ms": "18000"}
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_REPORTING = "/sys/module/page_reporting/parameters"
+NO_REPORTING_ORDER = "11"  # above the buddy allocator's largest order (10 on x86-64): no free block qualifies
 
 # The paced producer (peer-bench's method): sleeps between sends, a second thread serves the delivery reports;
 # latency is produce() to delivery report, per record.
@@ -153,8 +154,7 @@ def page_reporting(name):
 
 
 def hold_page_reporting():
-    """Stops free page reporting (an order above the buddy allocator's largest, so no free block qualifies) and
-    touches all but 2 GiB of the available memory once, so the host backs it; returns how to restore the order."""
+    """Stops free page reporting (`NO_REPORTING_ORDER`) and touches all but 2 GiB of the available memory once, so the host backs it; returns how to restore the order."""
     order = page_reporting("page_reporting_order")
 
     def restore():
@@ -163,7 +163,7 @@ def hold_page_reporting():
         print(f"free page reporting restored (order {order})", flush=True)
 
     with open(f"{PAGE_REPORTING}/page_reporting_order", "w") as f:
-        f.write("11")
+        f.write(NO_REPORTING_ORDER)
     try:
         with open("/proc/meminfo") as f:
             available = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
@@ -174,25 +174,25 @@ def hold_page_reporting():
     except BaseException:
         restore()
         raise
-    print(f"free page reporting held (order {order} -> 11); {size / 2**30:.1f} GiB touched in "
+    print(f"free page reporting held (order {order} -> {NO_REPORTING_ORDER}); {size / 2**30:.1f} GiB touched in "
           f"{time.monotonic() - started:.0f} s", flush=True)
     return restore
 
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    figures = {}
     reported = page_reporting("reported_kib")  # this VM kernel's count; absent from upstream kernels
+    order = page_reporting("page_reporting_order")
     restore = None
-    if page_reporting("page_reporting_order") is None:
+    if order is None:
         print("free page reporting: none in this kernel", flush=True)
     elif os.environ.get("HOLD_PAGE_REPORTING") == "1":
         restore = hold_page_reporting()
     else:
-        print(f"free page reporting: on (order {page_reporting('page_reporting_order')}); freed memory goes back to "
-              "the hypervisor and fresh page cache costs host faults (HOLD_PAGE_REPORTING=1 holds it)", flush=True)
+        print(f"free page reporting: on (order {order}); freed memory goes back to the hypervisor and fresh page "
+              "cache costs host faults (HOLD_PAGE_REPORTING=1 holds it)", flush=True)
     try:
-        measure(runs, figures)
+        figures = measure(runs)
     finally:
         if restore:
             restore()
@@ -202,7 +202,8 @@ def main():
     report(figures)
 
 
-def measure(runs, figures):
+def measure(runs):
+    figures = {}
     cluster = Cluster(PROPERTIES)
     try:
         figures.update(bench(cluster, 3, "rf3", runs, with_tansu=True))
@@ -213,6 +214,7 @@ def measure(runs, figures):
         figures.update(bench(single, 1, "rf1", runs, with_tansu=False))
     finally:
         single.close()
+    return figures
 
 
 def report(figures):
@@ -234,16 +236,16 @@ def report(figures):
               f"{'%s/s p99 %s ms' % (format(rf1['msg_s'], ','), rf1['p99']):>16}"
               f"   CPU-µs per request (all brokers): RF 3 {rf3['cpu_us']}, RF 1 {rf1['cpu_us']}")
     print("\nCPU-seconds per GB of payload, per broker (sum)")
-    for scenario in SCENARIOS.split(","):
+    for scenario in (s for s in SCENARIOS.split(",") if s.startswith("produce")):
+        sums = {}
         for target in ("rf3", "rf1"):
-            entry = figures.get((target, scenario))
-            if entry and "cpu_per_gb" in entry and scenario.startswith("produce"):
-                per = entry["cpu_per_gb"]
+            per = figures.get((target, scenario), {}).get("cpu_per_gb")
+            if per:
+                sums[target] = sum(per.values())
                 print(f"{scenario:34} {target}: " + " ".join(f"broker {b} {v:.2f}" for b, v in per.items())
-                      + f"  (sum {sum(per.values()):.2f})")
-        rf3, rf1 = (figures.get((target, scenario), {}).get("cpu_per_gb") for target in ("rf3", "rf1"))
-        if rf3 and rf1 and scenario.startswith("produce"):
-            print(f"{scenario:34} RF 3 / RF 1: {sum(rf3.values()) / sum(rf1.values()):.1f}x")
+                      + f"  (sum {sums[target]:.2f})")
+        if len(sums) == 2:
+            print(f"{scenario:34} RF 3 / RF 1: {sums['rf3'] / sums['rf1']:.1f}x")
     for target in ("rf3", "rf1"):
         print(f"RSS at the end, {target}: " + " ".join(f"broker {b} {v} MiB" for b, v in figures[(target, "rss")].items()))
     with open(os.environ.get("BENCH_JSON", "/tmp/bench-replication.json"), "w") as f:
